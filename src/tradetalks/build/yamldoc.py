@@ -1,0 +1,113 @@
+"""Read a dataset YAML file safely, keeping the line of every value for error messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tradetalks.build.errors import DatasetError
+
+# A YAML file of this dataset is a few kilobytes; anything far larger is a mistake or an attack.
+MAX_YAML_BYTES = 2_000_000
+
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """SafeLoader that keeps dates as strings (JSON Schema checks them) and refuses aliases."""
+
+
+# Dates stay strings: JSON Schema's "date" format checks them, and 2025-02-30 gets a clear message.
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in _Base.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class YamlDoc:
+    """A parsed YAML document plus the node tree, to find the line of any value."""
+
+    path: Path
+    data: Any
+    node: yaml.Node | None
+
+    def line_of(self, location: list[str | int] | tuple[str | int, ...]) -> int | None:
+        """1-based line of the value at `location` (keys and list indexes), or of its nearest parent."""
+        node = self.node
+        line = node.start_mark.line + 1 if node is not None else None
+        for step in location:
+            if isinstance(node, yaml.MappingNode):
+                found = None
+                for key_node, value_node in node.value:
+                    if key_node.value == step:
+                        found = value_node
+                        line = key_node.start_mark.line + 1
+                        break
+                node = found
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+                node = node.value[step]
+                line = node.start_mark.line + 1
+            else:
+                break
+            if node is None:
+                break
+        return line
+
+
+def _reject_aliases(node: yaml.Node, path: Path, seen: set[int] | None = None) -> None:
+    # Anchors and aliases let a tiny file expand into a huge document; plain data never needs them.
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        raise DatasetError.one(
+            path, node.start_mark.line + 1, None,
+            "YAML anchors and aliases (&name / *name) are not allowed in dataset files; write the value out",
+        )
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            _reject_aliases(key_node, path, seen)
+            _reject_aliases(value_node, path, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _reject_aliases(item, path, seen)
+
+
+def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
+    """Parse one YAML file; every failure is a DatasetError naming the file and line."""
+    shown = display or str(path)
+    raw = path.read_bytes()
+    if len(raw) > MAX_YAML_BYTES:
+        raise DatasetError.one(
+            shown, None, None, f"file is {len(raw):,} bytes; a dataset YAML file may be at most {MAX_YAML_BYTES:,}"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DatasetError.one(shown, line, None, f"not valid UTF-8 (byte {raw[exc.start]:#04x} at offset {exc.start})") from None
+    if text.startswith("\ufeff"):
+        raise DatasetError.one(shown, 1, None, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
+    loader = _Loader(text)
+    try:
+        if loader.check_node():
+            node = loader.get_node()
+            _reject_aliases(node, Path(shown))
+            data = loader.construct_document(node)
+            if loader.check_node():
+                raise DatasetError.one(shown, loader.get_node().start_mark.line + 1, None, "more than one YAML document in the file; keep one")
+        else:
+            node, data = None, None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise DatasetError.one(shown, line, None, f"malformed YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise DatasetError.one(shown, None, None, f"malformed YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    return YamlDoc(Path(shown), data, node)

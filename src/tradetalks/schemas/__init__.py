@@ -1,0 +1,1 @@
+"""The contracts: Pandera models of the tables (`tables`) and JSON Schemas of the YAML files (`files`)."""
