@@ -1,1 +1,86 @@
-def main(): pass
+"""`tradetalks build | validate | suggest`: the dataset's command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build, validate and inspect the tradetalks dataset.")
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(exc: Exception) -> None:
+    """Print a data error as the contributor needs it: every problem, one per line, no traceback."""
+    from tradetalks.build.errors import DatasetError
+
+    problems = exc.problems if isinstance(exc, DatasetError) else [exc]
+    err.print(f"[bold red]error:[/] {len(problems)} problem(s) found", highlight=False)
+    for problem in problems:
+        err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def validate(root: Path = typer.Option(Path("."), help="Repository root (holds dataset/).")) -> None:
+    """Check every source file and annotation (no release is written). Exit 0 when valid."""
+    from tradetalks.build.errors import TradetalksError
+    from tradetalks.build.pipeline import check
+
+    try:
+        result = check(root)
+    except TradetalksError as exc:
+        _fail(exc)
+    out.print(f"valid: {result.rows['articles']} articles, " + ", ".join(f"{n} {t}" for t, n in result.rows.items() if t != "articles"), highlight=False)
+
+
+@app.command()
+def build(
+    root: Path = typer.Option(Path("."), help="Repository root (holds dataset/)."),
+    out_dir: Path = typer.Option(None, "--out", help="Where release/<version>/ goes (default: <root>/release)."),
+) -> None:
+    """Build the release: Parquet tables, manifest and CHANGELOG in release/<version>/."""
+    import time
+
+    from tradetalks.build.errors import TradetalksError
+    from tradetalks.build.pipeline import build as run_build
+
+    t = time.perf_counter()
+    try:
+        result = run_build(root, out_dir)
+    except TradetalksError as exc:
+        _fail(exc)
+    for table, n in result.rows.items():
+        out.print(f"  {table:<16} {n:>6} rows", highlight=False)
+    out.print(f"release written to {result.release_dir} in {time.perf_counter() - t:.2f} s", highlight=False)
+
+
+@app.command()
+def suggest(
+    article: Path = typer.Argument(..., help="dataset/articles/<article_id>.txt"),
+    root: Path = typer.Option(Path("."), help="Repository root (holds dataset/)."),
+    write: bool = typer.Option(False, "--write", help="Write dataset/articles/<article_id>.yml (never overwrites)."),
+) -> None:
+    """Draft an article's annotation file from the detectors; every guess is marked as one."""
+    from tradetalks.build.errors import TradetalksError
+    from tradetalks.build.suggest import suggest_file
+
+    try:
+        draft = suggest_file(article, root, write=write)
+    except TradetalksError as exc:
+        _fail(exc)
+    if write:
+        out.print(f"draft written to dataset/articles/{article.stem}.yml; review every GUESS before committing", highlight=False)
+    else:
+        sys.stdout.write(draft)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -56,3 +56,11 @@ class Collector:
     def raise_if_any(self) -> None:
         if self.problems:
             raise DatasetError(self.problems)
+
+
+def dotted(location: list | tuple) -> str:
+    """A YAML location as a field path: ['quotes', 3, 'evidence'] -> 'quotes[3].evidence'."""
+    out = ""
+    for step in location:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from tradetalks.build.errors import LocateError
+from tradetalks.build.errors import LocateError, dotted
+
+if TYPE_CHECKING:
+    from tradetalks.build.sources import Sources
 
 
 @dataclass(frozen=True, order=True)
@@ -116,3 +120,106 @@ def _flatten(text: str) -> tuple[str, list[int]]:
             index.append(i)
             in_space = False
     return "".join(chars), index
+
+
+# The stage's entry: every annotation of every article, located.
+
+ANNOTATION_KINDS = ("quotes", "not_quotes", "mentions", "not_mentions", "roles", "events", "measures")
+
+
+@dataclass(frozen=True)
+class Located:
+    """One annotation at one span (an annotation with every_copy yields one per copy)."""
+
+    article_id: str
+    kind: str
+    index: int
+    item: dict
+    span: Span
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str
+    span: Span
+    reason: str
+
+
+@dataclass
+class ArticleSpans:
+    """Located annotations, segments and metadata spans of one article."""
+
+    title: Span | None = None
+    segments: list[Segment] = field(default_factory=list)
+    annotations: list[Located] = field(default_factory=list)
+
+    def segment_kind(self, span: Span) -> str | None:
+        """The kind of the non-body segment that contains `span` (boilerplate wins), else None."""
+        kinds = [s.kind for s in self.segments if s.span.start <= span.start and span.end <= s.span.end]
+        for kind in ("boilerplate", "duplicate", "header", "caption", "byline"):
+            if kind in kinds:
+                return kind
+        return None
+
+    def overlaps_boilerplate(self, span: Span) -> bool:
+        return any(s.kind == "boilerplate" and s.span.start < span.end and span.start < s.span.end for s in self.segments)
+
+
+def locate_annotations(sources: "Sources") -> dict[str, ArticleSpans]:
+    """Locate every evidence string of every article; raise DatasetError with all failures."""
+    from tradetalks.build.errors import Collector
+
+    # Load inputs.
+    problems = Collector()
+    located: dict[str, ArticleSpans] = {}
+
+    # Process.
+    for article_id, art in sources.articles.items():
+        doc, text, meta = art.yaml, art.text, art.meta
+        out = ArticleSpans()
+
+        def one(item: dict, where: list) -> list[Span]:
+            try:
+                return locate(text, item["evidence"], occurrence=item.get("occurrence"), every_copy=item.get("every_copy", False))
+            except LocateError as exc:
+                problems.add(doc.path, doc.line_of([*where, "evidence"]), dotted([*where, "evidence"]), str(exc))
+                return []
+
+        if meta.get("title"):
+            spans = one(meta["title"], ["title"])
+            out.title = spans[0] if spans else None
+        for field_name in ("outlet_evidence", "wire_service_evidence", "published_date_evidence"):
+            if meta.get(field_name):
+                one(meta[field_name], [field_name])
+        for i, seg in enumerate(meta.get("segments", [])):
+            span = _segment_span(text, seg, doc, ["segments", i], problems)
+            if span is not None:
+                out.segments.append(Segment(seg["kind"], span, seg["reason"]))
+        for kind in ANNOTATION_KINDS:
+            for i, item in enumerate(meta.get(kind, [])):
+                for span in one(item, [kind, i]):
+                    out.annotations.append(Located(article_id, kind, i, item, span, doc.line_of([kind, i])))
+        for ann in out.annotations:
+            if out.overlaps_boilerplate(ann.span):
+                problems.add(doc.path, ann.line, f"{ann.kind}[{ann.index}].evidence",
+                             f"evidence at {ann.span.start}-{ann.span.end} lies in site boilerplate; boilerplate is not part of the article")
+        located[article_id] = out
+    problems.raise_if_any()
+    return located
+
+
+def _segment_span(text: str, seg: dict, doc, where: list, problems) -> Span | None:
+    try:
+        first = locate(text, seg["start"], occurrence=seg.get("occurrence"))[0]
+    except LocateError as exc:
+        problems.add(doc.path, doc.line_of([*where, "start"]), dotted([*where, "start"]), str(exc))
+        return None
+    if "end" not in seg:
+        return first
+    ends = [s for s in find_spans(text, seg["end"]) if s.end >= first.end]
+    if not ends:
+        problems.add(doc.path, doc.line_of([*where, "end"]), dotted([*where, "end"]),
+                     f"segment end text not found after its start (offset {first.start}); {closest_match(text[first.start:], seg['end'])} (relative to the start)")
+        return None
+    return Span(first.start, ends[0].end)

@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonschema
 
-from tradetalks.build.errors import Collector, DatasetError
+from tradetalks.build.errors import Collector, DatasetError, dotted
 from tradetalks.build.yamldoc import YamlDoc, read_yaml
 from tradetalks.schemas.files import ARTICLE_ID, FILE_SCHEMAS
 
@@ -69,18 +69,12 @@ def check_schema(doc: YamlDoc, kind: str, problems: Collector) -> bool:
         if err.validator == "additionalProperties":
             extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
             for name in extra:
-                problems.add(doc.path, doc.line_of([*location, name]), _dotted([*location, name]),
+                problems.add(doc.path, doc.line_of([*location, name]), dotted([*location, name]),
                              f"unknown field {name!r}; allowed here: {', '.join(sorted(err.schema.get('properties', {})))}")
             continue
-        problems.add(doc.path, doc.line_of(location), _dotted(location) or None, _explain(err))
+        problems.add(doc.path, doc.line_of(location), dotted(location) or None, _explain(err))
     return not errors
 
-
-def _dotted(location: list[Any]) -> str:
-    out = ""
-    for step in location:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out
 
 
 def _explain(err: jsonschema.ValidationError) -> str:

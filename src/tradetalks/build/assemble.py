@@ -1,0 +1,373 @@
+"""Stage 4, assemble: polars frames for every table from sources + located annotations.
+
+Ids come from natural keys; rows are sorted by id; every row carries its provenance span.
+Judgement rows (quotes, roles, events, measures, ambiguous mentions) come from curation only;
+the one mechanical rule that adds rows on its own is the exact alias mention (`rule:alias`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+import polars as pl
+
+from tradetalks.build.detect.groups import group_quotes
+from tradetalks.build.detect.mentions import find_mentions
+from tradetalks.build.errors import Collector
+from tradetalks.build.ids import stable_id
+from tradetalks.build.locate import ArticleSpans, Located, Span
+from tradetalks.build.sources import Sources
+from tradetalks.schemas.tables import polars_schema
+
+# Claims that record how an article states a value without disagreeing (Washington vs Beijing day).
+NON_DISPUTE_CLAIMS = {"local_date"}
+SUBJECT_TABLES = {"events": ("events", "event", "event_id"), "measures": ("tariff_measures", "measure", "measure_id")}
+
+
+def assemble_tables(sources: Sources, located: dict[str, ArticleSpans]) -> dict[str, pl.DataFrame]:
+    """Every table of the release, validated later by the schemas."""
+    # Load inputs.
+    problems = Collector()
+    people = {p["person_id"]: p for p in sources.registry("people")}
+    events = {e["event_id"]: e for e in sources.registry("events")}
+    measures = {m["measure_id"]: m for m in sources.registry("measures")}
+    _check_registry_ids(sources, problems)
+    outlet_key = {aid: _outlet_key(a.meta) for aid, a in sources.articles.items()}
+
+    # Process.
+    evidence = _mention_evidence(sources, located, people, problems)
+    evidence += _curated_evidence(sources, located, people, events, measures, problems)
+    evidence_df = _frame("evidence", evidence)
+    quotes_df = _quotes(sources, located, people, outlet_key, problems)
+    tables = {
+        "articles": _articles(sources, located, people, problems),
+        "people": _people(people, evidence_df, located, sources, outlet_key, problems),
+        "quotes": quotes_df,
+        "events": _subjects("events", events, evidence_df, outlet_key, sources, problems),
+        "tariff_measures": _subjects("measures", measures, evidence_df, outlet_key, sources, problems),
+        "evidence": evidence_df,
+    }
+    problems.raise_if_any()
+    return tables
+
+
+def _frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    schema = polars_schema(table)
+    key = next(iter(schema))
+    return pl.DataFrame(rows, schema=schema).sort(key)
+
+
+def _outlet_key(meta: dict[str, Any]) -> str:
+    """What counts as one outlet for corroboration: a wire story counts once, an unknown outlet as itself."""
+    return meta.get("wire_service") or meta.get("outlet") or f"article:{meta['article_id']}"
+
+
+def _check_registry_ids(sources: Sources, problems: Collector) -> None:
+    for name, key in (("people", "person_id"), ("events", "event_id"), ("measures", "measure_id")):
+        doc = getattr(sources, name)
+        seen: dict[str, int] = {}
+        for i, item in enumerate(sources.registry(name)):
+            if item[key] in seen:
+                problems.add(doc.path, doc.line_of([name, i, key]), f"{name}[{i}].{key}",
+                             f"duplicate id {item[key]!r}; first defined at item {seen[item[key]]}")
+            seen.setdefault(item[key], i)
+
+
+def _span_row(ann: Located, spans: ArticleSpans, text: str) -> dict[str, Any]:
+    return {
+        "article_id": ann.article_id,
+        "char_start": ann.span.start,
+        "char_end": ann.span.end,
+        "evidence": text[ann.span.start : ann.span.end],
+        "in_duplicate": spans.segment_kind(ann.span) == "duplicate",
+    }
+
+
+def _articles(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> pl.DataFrame:
+    rows = []
+    for aid, art in sources.articles.items():
+        meta, spans = art.meta, located[aid]
+        for i, author in enumerate(meta.get("authors", [])):
+            if author not in people:
+                problems.add(art.yaml.path, art.yaml.line_of(["authors", i]), f"authors[{i}]", f"unknown person {author!r}; add it to dataset/people.yml")
+        rows.append({
+            "article_id": aid,
+            "seed_file": meta.get("seed_file"),
+            "title": art.text[spans.title.start : spans.title.end] if spans.title else None,
+            "outlet": meta.get("outlet"),
+            "outlet_note": meta.get("outlet_note"),
+            "url": meta.get("url"),
+            "authors": list(meta.get("authors", [])),
+            "wire_service": meta.get("wire_service"),
+            "published_date": _date(meta.get("published_date")),
+            "published_date_precision": meta.get("published_date_precision"),
+            "published_date_note": meta.get("published_date_note"),
+            "reference_date": _date(meta["reference_date"]),
+            "reference_date_note": meta["reference_date_note"],
+            "language": meta["language"],
+            "text": art.text,
+            "text_sha256": art.sha256,
+            "n_chars": len(art.text),
+            "segments": [
+                {"kind": s.kind, "char_start": s.span.start, "char_end": s.span.end, "reason": s.reason}
+                for s in sorted(spans.segments, key=lambda s: (s.span, s.kind))
+            ],
+            "notes": list(meta.get("notes", [])),
+            "char_start": 0,
+            "char_end": len(art.text),
+            "evidence": art.text,
+            "method": "curated",
+        })
+    return _frame("articles", rows)
+
+
+def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> list[dict]:
+    """rule:alias rows for exact alias matches; curated rows for ambiguous aliases ('He')."""
+    aliases: dict[str, str] = {}
+    ambiguous: dict[str, str] = {}
+    doc = sources.people
+    for i, person in enumerate(sources.registry("people")):
+        for alias in person["aliases"]:
+            if aliases.setdefault(alias, person["person_id"]) != person["person_id"]:
+                problems.add(doc.path, doc.line_of(["people", i, "aliases"]), f"people[{i}].aliases",
+                             f"alias {alias!r} is already used by {aliases[alias]!r}; an alias must name one person (list it under ambiguous_aliases and curate each mention)")
+        for alias in person.get("ambiguous_aliases", []):
+            ambiguous[alias] = person["person_id"]
+    rows: list[dict] = []
+    for aid, art in sources.articles.items():
+        spans = located[aid]
+        found, undecided = find_mentions(art.text, aliases, ambiguous)
+        for m in found:
+            ann = Located(aid, "alias", -1, {}, Span(m.start, m.end), None)
+            if spans.segment_kind(ann.span) == "boilerplate":
+                continue
+            rows.append(_evidence_row("people", m.person_id, ann, spans, art.text, "rule:alias", None, None, None, None))
+        curated = {(a.span.start, a.span.end): a for a in spans.annotations if a.kind in ("mentions", "not_mentions")}
+        for m in undecided:
+            span = Span(m.start, m.end)
+            if spans.segment_kind(span) == "boilerplate":
+                continue
+            ann = curated.pop((m.start, m.end), None)
+            if ann is None:
+                problems.add(art.yaml.path, None, "mentions",
+                             f"ambiguous alias {m.surface!r} at offset {m.start} (…{art.text[max(0, m.start - 30):m.end + 30]!r}…) is neither under `mentions` (with its person) nor under `not_mentions` (with a reason)")
+            elif ann.kind == "mentions":
+                person = ann.item["person"]
+                if ambiguous.get(m.surface) != person:
+                    problems.add(art.yaml.path, ann.line, f"mentions[{ann.index}].person",
+                                 f"{m.surface!r} is an ambiguous alias of {ambiguous.get(m.surface)!r}, not of {person!r}")
+                rows.append(_evidence_row("people", person, ann, spans, art.text, "curated", None, None, None, ann.item.get("note")))
+        for ann in curated.values():
+            problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].evidence",
+                         f"evidence {ann.item['evidence']!r} is not an occurrence of an ambiguous alias; `{ann.kind}` takes exactly the alias, e.g. evidence: \"He\" with occurrence")
+    return rows
+
+
+def _evidence_row(subject_table: str, subject_id: str, ann: Located, spans: ArticleSpans, text: str, method: str,
+                  claim_field: str | None, claim_value: str | None, date_text: str | None, note: str | None) -> dict:
+    row = _span_row(ann, spans, text)
+    row.update({
+        "evidence_id": stable_id("ev", subject_table, subject_id, ann.article_id, ann.span.start, ann.span.end, claim_field or ""),
+        "subject_table": subject_table,
+        "subject_id": subject_id,
+        "claim_field": claim_field,
+        "claim_value": claim_value,
+        "date_text": date_text,
+        "note": note,
+        "method": method,
+    })
+    return row
+
+
+def claim_text(value: Any) -> str | None:
+    """A claimed value as text, comparable across articles: ISO dates, '100' for 100.0, sorted lists."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return format(float(value), "g")
+    if isinstance(value, list):
+        return ",".join(sorted(str(v) for v in value))
+    return str(value)
+
+
+def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], people: dict, events: dict, measures: dict,
+                      problems: Collector) -> list[dict]:
+    registries = {"events": events, "measures": measures}
+    rows: list[dict] = []
+    for aid, art in sources.articles.items():
+        spans = located[aid]
+        for ann in spans.annotations:
+            where = f"{ann.kind}[{ann.index}]"
+            if ann.kind == "roles":
+                if ann.item["person"] not in people:
+                    problems.add(art.yaml.path, ann.line, f"{where}.person", f"unknown person {ann.item['person']!r}; add it to dataset/people.yml")
+                    continue
+                rows.append(_evidence_row("people", ann.item["person"], ann, spans, art.text, "curated", "role", ann.item["role"], None, None))
+            elif ann.kind in SUBJECT_TABLES:
+                table, field, _ = SUBJECT_TABLES[ann.kind]
+                subject = ann.item[field]
+                if subject not in registries[ann.kind]:
+                    problems.add(art.yaml.path, ann.line, f"{where}.{field}", f"unknown {field} {subject!r}; add it to dataset/{ann.kind}.yml")
+                    continue
+                claims = ann.item.get("claims") or {}
+                if not claims:
+                    rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", None, None, ann.item.get("date_text"), ann.item.get("note")))
+                for claim_field, value in sorted(claims.items()):
+                    rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", claim_field, claim_text(value),
+                                              ann.item.get("date_text"), ann.item.get("note")))
+            elif ann.kind == "quotes":
+                speaker = ann.item.get("speaker")
+                if speaker is not None and speaker not in people:
+                    problems.add(art.yaml.path, ann.line, f"{where}.speaker", f"unknown person {speaker!r}; add it to dataset/people.yml")
+    return rows
+
+
+def _quotes(sources: Sources, located: dict[str, ArticleSpans], people: dict, outlet_key: dict, problems: Collector) -> pl.DataFrame:
+    rows = []
+    for aid, art in sources.articles.items():
+        spans = located[aid]
+        for ann in spans.annotations:
+            if ann.kind != "quotes":
+                continue
+            item = ann.item
+            speaker = item.get("speaker")
+            label = item.get("speaker_label") or (people[speaker]["name"] if speaker in people else None)
+            if label is None:
+                problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].speaker_label",
+                             "speaker is null, so speaker_label must say who is quoted (an organisation) or why it is unknown")
+                continue
+            row = _span_row(ann, spans, art.text)
+            row.update({
+                "quote_id": stable_id("q", aid, ann.span.start, ann.span.end),
+                "text": " ".join(row["evidence"].split()),
+                "speaker_id": speaker,
+                "speaker_label": label,
+                "kind": item["kind"],
+                "cue": item.get("cue"),
+                "channel": item.get("channel"),
+                "note": item.get("note"),
+                "method": "curated",
+            })
+            rows.append(row)
+    groups = group_quotes([(r["quote_id"], r["article_id"], r["text"]) for r in rows])
+    members: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        r["quote_group_id"] = groups[r["quote_id"]]
+        members[r["quote_group_id"]].add(r["article_id"])
+    for r in rows:
+        arts = members[r["quote_group_id"]]
+        r["n_articles"] = len(arts)
+        r["n_outlets"] = len({outlet_key[a] for a in arts})
+    return _frame("quotes", rows)
+
+
+def _corroboration(evidence: pl.DataFrame, subject_table: str, outlet_key: dict) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    sub = evidence.filter(pl.col("subject_table") == subject_table)
+    for (subject,), frame in sub.group_by("subject_id"):
+        arts = set(frame["article_id"].to_list())
+        out[subject] = (len(arts), len({outlet_key[a] for a in arts}))
+    return out
+
+
+def _primary(evidence: pl.DataFrame, subject_table: str) -> dict[str, dict]:
+    """Primary provenance: the first span by (article_id, char_start), copies of duplicated text last."""
+    sub = evidence.filter(pl.col("subject_table") == subject_table).sort(["subject_id", "in_duplicate", "article_id", "char_start", "char_end"])
+    first = sub.unique("subject_id", keep="first", maintain_order=True)
+    return {r["subject_id"]: r for r in first.iter_rows(named=True)}
+
+
+def _people(people: dict, evidence: pl.DataFrame, located, sources: Sources, outlet_key: dict, problems: Collector) -> pl.DataFrame:
+    doc = sources.people
+    primary = _primary(evidence, "people")
+    mentions = evidence.filter((pl.col("subject_table") == "people") & pl.col("claim_field").is_null() & ~pl.col("in_duplicate"))
+    n_mentions = dict(mentions.group_by("subject_id").len().iter_rows())
+    counts = _corroboration(evidence, "people", outlet_key)
+    roles = evidence.filter(pl.col("claim_field") == "role").sort(["subject_id", "article_id", "char_start"])
+    role_rows: dict[str, list] = defaultdict(list)
+    role_index = {(a.article_id, a.span.start, a.span.end): a.item for spans in located.values() for a in spans.annotations if a.kind == "roles"}
+    for r in roles.iter_rows(named=True):
+        item = role_index[(r["article_id"], r["char_start"], r["char_end"])]
+        entry = {"article_id": r["article_id"], "role": item["role"], "organisation": item.get("organisation"), "country": item.get("country")}
+        if entry not in role_rows[r["subject_id"]]:
+            role_rows[r["subject_id"]].append(entry)
+    rows = []
+    for i, (pid, person) in enumerate(people.items()):
+        if pid not in primary:
+            problems.add(doc.path, doc.line_of(["people", i]), f"people[{i}]",
+                         f"{pid!r} is never mentioned in any article body or byline; check its aliases or remove it")
+            continue
+        p = primary[pid]
+        aliases = list(person["aliases"]) + [a for a in person.get("ambiguous_aliases", []) if a not in person["aliases"]]
+        rows.append({
+            "person_id": pid,
+            "name": person["name"],
+            "aliases": aliases,
+            "roles": role_rows.get(pid, []),
+            "country": person.get("country"),
+            "wikidata_id": person.get("wikidata_id"),
+            "n_articles": counts[pid][0],
+            "n_outlets": counts[pid][1],
+            "n_mentions": n_mentions.get(pid, 0),
+            **{k: p[k] for k in ("article_id", "char_start", "char_end", "evidence", "method")},
+        })
+    return _frame("people", rows)
+
+
+def _subjects(kind: str, registry: dict, evidence: pl.DataFrame, outlet_key: dict, sources: Sources, problems: Collector) -> pl.DataFrame:
+    table, _, key = SUBJECT_TABLES[kind]
+    doc = getattr(sources, kind)
+    primary = _primary(evidence, table)
+    counts = _corroboration(evidence, table, outlet_key)
+    claims = (
+        evidence.filter((pl.col("subject_table") == table) & pl.col("claim_field").is_not_null()
+                        & ~pl.col("claim_field").is_in(list(NON_DISPUTE_CLAIMS)))
+        .group_by("subject_id", "claim_field").agg(pl.col("claim_value").unique().sort())
+    )
+    claimed: dict[str, dict[str, list]] = defaultdict(dict)
+    for subject, claim_field, values in claims.iter_rows():
+        claimed[subject][claim_field] = values
+    schema = polars_schema(table)
+    rows = []
+    for i, (sid, item) in enumerate(registry.items()):
+        if sid not in primary:
+            problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}]",
+                         f"{sid!r} has no evidence in any article; annotate where an article supports it, or remove it")
+            continue
+        disputed = any(len(v) > 1 for v in claimed[sid].values())
+        if disputed and not item.get("dispute_note"):
+            fields = {f: v for f, v in claimed[sid].items() if len(v) > 1}
+            problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}].dispute_note",
+                         f"articles disagree on {fields}; add dispute_note saying which value {sid!r} uses and why")
+        for claim_field, values in claimed[sid].items():
+            if claim_field in item and claim_text(item[claim_field]) not in values:
+                problems.add(doc.path, doc.line_of([kind, i, claim_field]), f"{kind}[{i}].{claim_field}",
+                             f"{sid!r} has {claim_field} = {item[claim_field]!r}, but the articles claim only {values}")
+        row = {c: item.get(c) for c in schema if c in item}
+        for c, dtype in schema.items():
+            if dtype == pl.Date and c in row:
+                row[c] = _date(row[c])
+        if "rate_pct" in row and row["rate_pct"] is not None:
+            row["rate_pct"] = float(row["rate_pct"])
+        if kind == "events":
+            row["participants"] = list(item.get("participants", []))
+            if row.get("date_end") is None and item.get("date_precision") == "day":
+                row["date_end"] = row.get("date_start")
+        p = primary[sid]
+        row.update({
+            key: sid,
+            "n_articles": counts[sid][0],
+            "n_outlets": counts[sid][1],
+            "disputed": disputed,
+            **{k: p[k] for k in ("article_id", "char_start", "char_end", "evidence", "method")},
+        })
+        rows.append(row)
+    return _frame(table, rows)
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None

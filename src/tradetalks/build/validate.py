@@ -1,0 +1,99 @@
+"""Stage 5, validate: Pandera per table (eager, lazy=True: every failure at once), then cross-table checks."""
+
+from __future__ import annotations
+
+import polars as pl
+import pandera.polars as pa
+
+from tradetalks.build.errors import Collector
+from tradetalks.schemas.tables import KEYS, MODELS
+
+# How many failing rows of one check to print before summarising the rest.
+SHOW_FAILURES = 5
+
+
+def validate_tables(tables: dict[str, pl.DataFrame]) -> None:
+    """Raise DatasetError listing every schema and cross-table failure."""
+    problems = Collector()
+    for name, model in MODELS.items():
+        check_table(name, tables[name], problems)
+    check_relations(tables, problems)
+    problems.raise_if_any()
+
+
+def check_table(name: str, df: pl.DataFrame, problems: Collector) -> None:
+    """Pandera validation of one table (a DataFrame, so data checks run, not only the schema)."""
+    try:
+        MODELS[name].validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        key = KEYS[name]
+        for (column, check), group in cases.group_by(["column", "check"], maintain_order=True):
+            shown = []
+            for row in group.head(SHOW_FAILURES).iter_rows(named=True):
+                idx = row.get("index")
+                ident = df[key][idx] if idx is not None and key in df.columns and idx < df.height else None
+                shown.append(f"{key}={ident!r}: {str(row['failure_case'])[:80]!r}" if ident is not None else str(row["failure_case"])[:120])
+            more = f" (+{group.height - SHOW_FAILURES} more)" if group.height > SHOW_FAILURES else ""
+            problems.add(f"table {name}", None, column, f"fails {check}: {'; '.join(shown)}{more}")
+
+
+def _missing(child: pl.DataFrame, column: str, parent: pl.DataFrame, parent_key: str, explode: bool = False) -> pl.DataFrame:
+    values = child.select(_key_column(child), pl.col(column))
+    if explode:
+        values = values.explode(column)
+    return values.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(parent[parent_key].implode()))
+
+
+def _key_column(df: pl.DataFrame) -> str:
+    """The first column is always the table's key."""
+    return df.columns[0]
+
+
+def check_relations(tables: dict[str, pl.DataFrame], problems: Collector) -> None:
+    """Foreign keys, the span invariant, and derived counts."""
+    articles, people, evidence = tables["articles"], tables["people"], tables["evidence"]
+    fks = [
+        (name, "article_id", "articles", False) for name in MODELS if name != "articles"
+    ] + [
+        ("quotes", "speaker_id", "people", False),
+        ("articles", "authors", "people", True),
+        ("events", "participants", "people", True),
+    ]
+    for child, column, parent, explode in fks:
+        bad = _missing(tables[child], column, tables[parent], KEYS[parent], explode)
+        for row in bad.head(SHOW_FAILURES).iter_rows():
+            problems.add(f"table {child}", None, column, f"{_key_column(tables[child])}={row[0]!r} points to {row[1]!r}, which is not in {parent}")
+    for subject in ("people", "events", "tariff_measures"):
+        ids = tables[subject][KEYS[subject]]
+        bad = evidence.filter((pl.col("subject_table") == subject) & ~pl.col("subject_id").is_in(ids.implode()))
+        for row in bad.head(SHOW_FAILURES).iter_rows(named=True):
+            problems.add("table evidence", None, "subject_id", f"evidence_id={row['evidence_id']!r} points to {subject} {row['subject_id']!r}, which does not exist")
+
+    # The provenance invariant: articles.text[char_start:char_end] == evidence, for every row of every table.
+    texts = articles.select("article_id", pl.col("text").alias("_text"))
+    for name, df in tables.items():
+        joined = df.select(_key_column(df), "article_id", "char_start", "char_end", "evidence").join(texts, on="article_id", how="left", maintain_order="left")
+        bad = joined.filter(
+            pl.col("_text").is_null()
+            | (pl.col("_text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start")) != pl.col("evidence"))
+        )
+        for row in bad.head(SHOW_FAILURES).iter_rows(named=True):
+            problems.add(f"table {name}", None, "evidence",
+                         f"{_key_column(df)}={row[_key_column(df)]!r}: text[{row['char_start']}:{row['char_end']}] of {row['article_id']!r} is not the recorded evidence")
+
+    # n_articles is derived from evidence, never typed.
+    for subject in ("people", "events", "tariff_measures"):
+        derived = (
+            evidence.filter(pl.col("subject_table") == subject)
+            .group_by("subject_id").agg(pl.col("article_id").n_unique().alias("_n"))
+        )
+        key = KEYS[subject]
+        joined = tables[subject].select(key, "n_articles").join(derived, left_on=key, right_on="subject_id", how="left", maintain_order="left")
+        for row in joined.filter(pl.col("_n").is_null() | (pl.col("_n") != pl.col("n_articles"))).head(SHOW_FAILURES).iter_rows(named=True):
+            problems.add(f"table {subject}", None, "n_articles", f"{key}={row[key]!r} has n_articles={row['n_articles']} but evidence names {row['_n']} article(s)")
+    quotes = tables["quotes"]
+    derived = quotes.group_by("quote_group_id").agg(pl.col("article_id").n_unique().alias("_n"))
+    joined = quotes.select("quote_id", "quote_group_id", "n_articles").join(derived, on="quote_group_id", how="left", maintain_order="left")
+    for row in joined.filter(pl.col("_n") != pl.col("n_articles")).head(SHOW_FAILURES).iter_rows(named=True):
+        problems.add("table quotes", None, "n_articles", f"quote_id={row['quote_id']!r} has n_articles={row['n_articles']} but its group spans {row['_n']} article(s)")

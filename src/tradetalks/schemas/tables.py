@@ -1,0 +1,212 @@
+"""One Pandera DataFrameModel (polars backend) per table: the contract of every release.
+
+Every field carries a description; the dataset card and the loader's column docs are generated
+from these, so documentation and schema never drift apart. Validate eagerly (a DataFrame, not a
+LazyFrame): pandera checks only the schema of a LazyFrame by default, and bad rows would pass.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pandera.polars as pa
+
+from tradetalks.schemas.files import EVENT_TYPES, INSTRUMENTS, STATUSES
+
+ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+HASH_ID = r"^{prefix}_[0-9a-f]{{16}}$"
+PRECISIONS = ["day", "week", "month", "year", "range"]
+METHODS_RE = r"^(curated|rule:[a-z_]+)$"
+
+SEGMENT = pl.List(pl.Struct({"kind": pl.String, "char_start": pl.Int64, "char_end": pl.Int64, "reason": pl.String}))
+ROLE = pl.List(pl.Struct({"article_id": pl.String, "role": pl.String, "organisation": pl.String, "country": pl.String}))
+STRINGS = pl.List(pl.String)
+
+
+class Provenance(pa.DataFrameModel):
+    """Columns every table carries: where in which article the row's support is."""
+
+    article_id: pl.String = pa.Field(str_matches=ID, description="The source article (FK articles.article_id).")
+    char_start: pl.Int64 = pa.Field(ge=0, description="Start of the supporting span: 0-based code-point offset into articles.text.")
+    char_end: pl.Int64 = pa.Field(ge=1, description="End of the supporting span (exclusive); text[char_start:char_end] == evidence.")
+    evidence: pl.String = pa.Field(str_length={"min_value": 1}, description="The exact characters of the source article that support the row.")
+    method: pl.String = pa.Field(str_matches=METHODS_RE, description="How the row was made: 'curated' (human annotation) or 'rule:<name>' (a deterministic rule).")
+
+    @pa.dataframe_check(description="char_end > char_start, and the span's length equals the evidence's length")
+    def span_is_well_formed(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("char_end") > pl.col("char_start"))
+            & ((pl.col("char_end") - pl.col("char_start")) == pl.col("evidence").str.len_chars())
+        )
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class Articles(Provenance):
+    """One row per source article: metadata, the raw text, and the spans that are not its body."""
+
+    article_id: pl.String = pa.Field(unique=True, str_matches=ID, description="Stable, readable id of the article; the file name under dataset/articles/.")
+    seed_file: pl.String = pa.Field(nullable=True, description="The file name the raw text was received under.")
+    title: pl.String = pa.Field(nullable=True, description="Headline as it appears in the text; null when the text carries none.")
+    outlet: pl.String = pa.Field(nullable=True, description="Publishing outlet, only when the text supports it; null otherwise (see outlet_note).")
+    outlet_note: pl.String = pa.Field(nullable=True, description="Why the outlet is what it is, or why it is unknown.")
+    url: pl.String = pa.Field(nullable=True, description="Source URL when known.")
+    authors: STRINGS = pa.Field(description="person_ids of the byline, in byline order (FK people.person_id).")
+    wire_service: pl.String = pa.Field(nullable=True, description="Wire service or syndication credited in the text (Reuters, Bloomberg...), used so corroboration does not count one wire story twice.")
+    published_date: pl.Date = pa.Field(nullable=True, description="Publication date as stated in the text (e.g. a page header); null when not stated.")
+    published_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of published_date.")
+    published_date_note: pl.String = pa.Field(nullable=True, description="Where published_date comes from, and any conflict with the content.")
+    reference_date: pl.Date = pa.Field(description="The date relative expressions in the text ('on Friday', 'next week') are resolved against.")
+    reference_date_note: pl.String = pa.Field(description="Why reference_date is that date (header, content, or both).")
+    language: pl.String = pa.Field(str_matches=r"^[a-z]{2}$", description="ISO 639-1 language code of the text.")
+    text: pl.String = pa.Field(description="The raw article text exactly as received (never edited).")
+    text_sha256: pl.String = pa.Field(str_matches=r"^[0-9a-f]{64}$", description="sha256 of the raw text's UTF-8 bytes.")
+    n_chars: pl.Int64 = pa.Field(ge=1, description="Length of text in Unicode code points.")
+    segments: SEGMENT = pa.Field(description="Spans that are not the article's own body: site boilerplate, duplicated copy, page headers, captions, bylines; kind, char_start, char_end, reason.")
+    notes: STRINGS = pa.Field(description="Curators' notes and judgement calls about this article.")
+
+    @pa.dataframe_check(description="n_chars equals the length of text, and the provenance span is the whole text")
+    def whole_text(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("n_chars") == pl.col("text").str.len_chars())
+            & (pl.col("char_start") == 0)
+            & (pl.col("char_end") == pl.col("n_chars"))
+            & (pl.col("evidence") == pl.col("text"))
+        )
+
+
+class People(Provenance):
+    """One row per person named in an article body or byline; provenance is the first mention."""
+
+    person_id: pl.String = pa.Field(unique=True, str_matches=ID, description="Stable slug id of the person.")
+    name: pl.String = pa.Field(description="The person's name as the articles give it.")
+    aliases: STRINGS = pa.Field(description="Every surface form matched as a mention (rule:alias), plus ambiguous forms resolved by curation.")
+    roles: ROLE = pa.Field(description="Roles as stated, one per article that states one: article_id, role, organisation, country (ISO 3166-1 alpha-3).")
+    country: pl.String = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 country the person acts for, when the text supports it.")
+    wikidata_id: pl.String = pa.Field(nullable=True, str_matches=r"^Q[1-9][0-9]*$", description="Wikidata id, only with a recorded source; null otherwise.")
+    n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles that mention the person (derived from evidence).")
+    n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets that mention the person, a wire story counted once (derived from evidence).")
+    n_mentions: pl.Int64 = pa.Field(ge=1, description="Mentions in article bodies and bylines, excluding duplicated copy (derived from evidence).")
+
+
+class Quotes(Provenance):
+    """One row per quotation occurrence in an article; the span is exactly the characters between the marks."""
+
+    quote_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="q"), description="Stable id from (article_id, char_start, char_end).")
+    text: pl.String = pa.Field(description="The quotation with whitespace runs folded to single spaces (evidence keeps the raw characters).")
+    speaker_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="The speaker (FK people.person_id); null when the speaker is an organisation or unknown.")
+    speaker_label: pl.String = pa.Field(description="Who is quoted, as a label: the person's name, an organisation ('Xinhua'), or why it is unknown.")
+    kind: pl.String = pa.Field(isin=["full", "partial"], description="'full' sentence(s) or a 'partial' fragment inside the reporter's sentence.")
+    cue: pl.String = pa.Field(nullable=True, description="The reporting verb or cue ('said', 'wrote', 'told reporters'), when present.")
+    channel: pl.String = pa.Field(nullable=True, isin=["interview", "social_media", "statement", "press_conference", "remarks", "readout", "report"], description="Where the words were said, when the text states it.")
+    in_duplicate: pl.Boolean = pa.Field(description="True when the occurrence lies in duplicated copy of the article (drop these to count each quotation once).")
+    quote_group_id: pl.String = pa.Field(str_matches=HASH_ID.format(prefix="qg"), description="Same words reported by several articles share a group (after normalising quotes, dashes, case; near matches above the documented threshold).")
+    n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles carrying this quote group.")
+    n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets carrying this quote group, a wire story counted once.")
+    note: pl.String = pa.Field(nullable=True, description="Curator's note.")
+
+
+class _Subject(Provenance):
+    n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles with evidence for the row (derived from evidence).")
+    n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets with evidence for the row, a wire story counted once.")
+    disputed: pl.Boolean = pa.Field(description="True when articles claim different values for a field (see evidence.claim_value).")
+    dispute_note: pl.String = pa.Field(nullable=True, description="Which claimed value the row uses, and why.")
+    note: pl.String = pa.Field(nullable=True, description="Curator's note.")
+
+
+class Events(_Subject):
+    """One row per real-world event; provenance is the primary (first) evidence span."""
+
+    event_id: pl.String = pa.Field(unique=True, str_matches=ID, description="Stable slug id of the event.")
+    event_type: pl.String = pa.Field(isin=EVENT_TYPES, description="Kind of event.")
+    description: pl.String = pa.Field(description="What happened, in one sentence.")
+    date_start: pl.Date = pa.Field(nullable=True, description="First day of the event (or of the period it falls in, for week/month precision).")
+    date_end: pl.Date = pa.Field(nullable=True, description="Last day of the event or period.")
+    date_precision: pl.String = pa.Field(isin=PRECISIONS, description="'day', 'week', 'month', 'year', or 'range' (the event spans date_start..date_end).")
+    date_note: pl.String = pa.Field(nullable=True, description="How the date was resolved (time zones, relative expressions).")
+    location: pl.String = pa.Field(nullable=True, description="Where, when stated.")
+    participants: STRINGS = pa.Field(description="person_ids of participants (FK people.person_id).")
+
+    @pa.dataframe_check(description="date_end is not before date_start")
+    def dates_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col("date_start").is_null() | pl.col("date_end").is_null() | (pl.col("date_end") >= pl.col("date_start"))
+        )
+
+
+class TariffMeasures(_Subject):
+    """One row per tariff or trade measure, threatened ones included; provenance is the primary evidence span."""
+
+    measure_id: pl.String = pa.Field(unique=True, str_matches=ID, description="Stable slug id of the measure.")
+    imposer: pl.String = pa.Field(description="Who imposes it: ISO 3166-1 alpha-3 or a named entity.")
+    target: pl.String = pa.Field(description="Who it targets: ISO 3166-1 alpha-3 or a named entity.")
+    instrument: pl.String = pa.Field(isin=INSTRUMENTS, description="Kind of measure.")
+    description: pl.String = pa.Field(description="What the measure is, in one sentence.")
+    rate_pct: pl.Float64 = pa.Field(nullable=True, ge=0, le=1000, description="Tariff rate in percent, when stated.")
+    rate_basis: pl.String = pa.Field(nullable=True, isin=["additional", "total"], description="Whether rate_pct adds to existing duties or is the total.")
+    scope: pl.String = pa.Field(nullable=True, description="Goods or entities covered, as stated.")
+    status: pl.String = pa.Field(isin=STATUSES, description="Status as of the coverage: threatened, announced, in_effect, paused, expired, reported...")
+    announced_date: pl.Date = pa.Field(nullable=True, description="When it was announced or threatened.")
+    announced_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of announced_date.")
+    effective_date: pl.Date = pa.Field(nullable=True, description="When it takes or took effect.")
+    effective_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of effective_date.")
+    expiry_date: pl.Date = pa.Field(nullable=True, description="When it expires or expired.")
+    expiry_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of expiry_date.")
+
+
+class Evidence(Provenance):
+    """One row per supporting span (and claimed value) for a row of people, events or tariff_measures."""
+
+    evidence_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="ev"), description="Stable id from (subject_table, subject_id, article_id, char_start, char_end, claim_field).")
+    subject_table: pl.String = pa.Field(isin=["people", "events", "tariff_measures"], description="Table of the supported row.")
+    subject_id: pl.String = pa.Field(str_matches=ID, description="Id of the supported row in subject_table.")
+    claim_field: pl.String = pa.Field(nullable=True, description="The subject's field this span makes a claim about (e.g. 'announced_date'); null for plain support or a mention.")
+    claim_value: pl.String = pa.Field(nullable=True, description="The value this article claims for claim_field, as text (dates ISO); compare across articles to see disagreements.")
+    date_text: pl.String = pa.Field(nullable=True, description="The date words as stated ('Saturday morning', 'a week from tomorrow') when the claim was resolved from them.")
+    in_duplicate: pl.Boolean = pa.Field(description="True when the span lies in duplicated copy of the article.")
+    note: pl.String = pa.Field(nullable=True, description="Curator's note.")
+
+
+MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "articles": Articles,
+    "people": People,
+    "quotes": Quotes,
+    "events": Events,
+    "tariff_measures": TariffMeasures,
+    "evidence": Evidence,
+}
+KEYS = {
+    "articles": "article_id",
+    "people": "person_id",
+    "quotes": "quote_id",
+    "events": "event_id",
+    "tariff_measures": "measure_id",
+    "evidence": "evidence_id",
+}
+
+
+def column_order(table: str) -> list[str]:
+    """Key first, then the table's own columns, then provenance: the order of the Parquet files."""
+    model = MODELS[table]
+    names = list(model.to_schema().columns)
+    key = KEYS[table]
+    prov = [c for c in ("article_id", "char_start", "char_end", "evidence", "method") if c != key]
+    own = [c for c in model.__annotations__ if c in names]
+    rest = [c for c in names if c not in own]
+    return [key] + [c for c in own + rest if c != key and c not in prov] + prov
+
+
+def polars_schema(table: str) -> dict[str, pl.DataType]:
+    """The exact polars dtype of every column, in release order."""
+    cols = MODELS[table].to_schema().columns
+    return {name: cols[name].dtype.type for name in column_order(table)}
+
+
+def descriptions(table: str) -> dict[str, str]:
+    cols = MODELS[table].to_schema().columns
+    return {name: cols[name].description or "" for name in column_order(table)}
+
+
+def table_description(table: str) -> str:
+    return (MODELS[table].__doc__ or "").strip()
