@@ -1,0 +1,109 @@
+"""Schemas: any row mutated to break a declared constraint is rejected (validated eagerly)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pandera.polars as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tradetalks.build.pipeline import check
+from tradetalks.build.validate import validate_tables
+from tradetalks.build.errors import DatasetError
+from tradetalks.schemas.tables import MODELS, polars_schema
+
+from conftest import make_dataset
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    root = make_dataset(tmp_path_factory.mktemp("ds"))
+    return check(root).tables
+
+
+def _breakers(model: type[pa.DataFrameModel]) -> list[tuple[str, str, object]]:
+    """(column, constraint, bad value) for every declared column constraint."""
+    out = []
+    for name, col in model.to_schema().columns.items():
+        dtype = col.dtype.type
+        if not col.nullable:
+            out.append((name, "not_null", None))
+        if col.unique:
+            out.append((name, "unique", "DUPLICATE"))
+        for chk in col.checks:
+            stats = chk.statistics or {}
+            if "allowed_values" in stats:
+                out.append((name, chk.name, "not-an-allowed-value"))
+            elif "pattern" in stats:
+                out.append((name, chk.name, "Not A Valid/../Id"))
+            elif "min_value" in stats and dtype in (pl.Int64, pl.Float64):
+                out.append((name, chk.name, -1 if dtype == pl.Int64 else -1.0))
+            elif "max_value" in stats and dtype in (pl.Int64, pl.Float64):
+                out.append((name, chk.name, 10**9 if dtype == pl.Int64 else 1e9))
+    return out
+
+
+CASES = [(t, *b) for t, m in MODELS.items() for b in _breakers(m)]
+
+
+def test_every_table_has_constraints_to_break():
+    assert {t for t, *_ in CASES} == set(MODELS)
+
+
+def test_real_rows_pass(tables):
+    validate_tables(tables)
+
+
+@settings(max_examples=len(CASES) * 2, deadline=None)
+@given(case=st.sampled_from(CASES), data=st.data())
+def test_mutated_row_is_rejected(tables, case, data):
+    table, column, constraint, bad = case
+    df = tables[table]
+    if df.height == 0:
+        return
+    row = data.draw(st.integers(0, df.height - 1))
+    dtype = polars_schema(table)[column]
+    if constraint == "unique":
+        if df.height < 2:
+            df = pl.concat([df, df.head(1)])
+            row = df.height - 1
+        other = (row + 1) % df.height
+        value = df[column][other]
+    else:
+        value = bad
+    if isinstance(dtype, pl.List) and value is not None:
+        value = [value]
+    mutated = df.with_columns(
+        pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value, dtype=dtype)).otherwise(pl.col(column)).alias(column)
+    )
+    with pytest.raises(pa.errors.SchemaErrors):
+        MODELS[table].validate(mutated, lazy=True)
+
+
+def test_lazyframe_default_validation_would_miss_bad_rows(tables):
+    """Why the build validates DataFrames: pandera checks only the schema of a LazyFrame by default."""
+    bad = tables["quotes"].with_columns(pl.lit("whole").alias("kind"))
+    with pytest.raises(pa.errors.SchemaErrors):
+        MODELS["quotes"].validate(bad, lazy=True)
+    with pytest.raises(DatasetError, match="kind"):
+        validate_tables({**tables, "quotes": bad})
+
+
+def test_span_invariant_is_checked_across_tables(tables):
+    q = tables["quotes"]
+    shifted = q.with_columns(pl.col("char_start") + 1, pl.col("char_end") + 1)
+    with pytest.raises(DatasetError, match="is not the recorded evidence"):
+        validate_tables({**tables, "quotes": shifted})
+
+
+def test_foreign_keys_are_checked(tables):
+    q = tables["quotes"].with_columns(pl.lit("nobody-here").alias("speaker_id"))
+    with pytest.raises(DatasetError, match="'nobody-here', which is not in people"):
+        validate_tables({**tables, "quotes": q})
+
+
+def test_n_articles_must_match_evidence(tables):
+    e = tables["events"].with_columns(pl.lit(7, dtype=pl.Int64).alias("n_articles"))
+    with pytest.raises(DatasetError, match="n_articles=7 but evidence names 1"):
+        validate_tables({**tables, "events": e})
