@@ -10,6 +10,7 @@ import polars as pl
 
 from tradetalks.__about__ import __version__
 from tradetalks.build.assemble import assemble_tables
+from tradetalks.build.coverage import check_coverage
 from tradetalks.build.locate import locate_annotations
 from tradetalks.build.release import write_release
 from tradetalks.build.sources import load_sources
@@ -36,6 +37,9 @@ def check(root: Path) -> BuildResult:
     t = time.perf_counter()
     located = locate_annotations(sources)
     seconds["locate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    check_coverage(sources, located)
+    seconds["detect"] = time.perf_counter() - t
     t = time.perf_counter()
     tables = assemble_tables(sources, located)
     seconds["assemble"] = time.perf_counter() - t
