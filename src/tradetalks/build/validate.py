@@ -39,7 +39,7 @@ def check_table(name: str, df: pl.DataFrame, problems: Collector) -> None:
 
 
 def _missing(child: pl.DataFrame, column: str, parent: pl.DataFrame, parent_key: str, explode: bool = False) -> pl.DataFrame:
-    values = child.select(_key_column(child), pl.col(column))
+    values = child.select(list(dict.fromkeys([_key_column(child), column])))
     if explode:
         values = values.explode(column)
     return values.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(parent[parent_key].implode()))
@@ -73,7 +73,8 @@ def check_relations(tables: dict[str, pl.DataFrame], problems: Collector) -> Non
     # The provenance invariant: articles.text[char_start:char_end] == evidence, for every row of every table.
     texts = articles.select("article_id", pl.col("text").alias("_text"))
     for name, df in tables.items():
-        joined = df.select(_key_column(df), "article_id", "char_start", "char_end", "evidence").join(texts, on="article_id", how="left", maintain_order="left")
+        cols = list(dict.fromkeys([_key_column(df), "article_id", "char_start", "char_end", "evidence"]))
+        joined = df.select(cols).join(texts, on="article_id", how="left", maintain_order="left")
         bad = joined.filter(
             pl.col("_text").is_null()
             | (pl.col("_text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start")) != pl.col("evidence"))

@@ -101,7 +101,7 @@ class Quotes(Provenance):
     cue: pl.String = pa.Field(nullable=True, description="The reporting verb or cue ('said', 'wrote', 'told reporters'), when present.")
     channel: pl.String = pa.Field(nullable=True, isin=["interview", "social_media", "statement", "press_conference", "remarks", "readout", "report"], description="Where the words were said, when the text states it.")
     in_duplicate: pl.Boolean = pa.Field(description="True when the occurrence lies in duplicated copy of the article (drop these to count each quotation once).")
-    quote_group_id: pl.String = pa.Field(str_matches=HASH_ID.format(prefix="qg"), description="Same words reported by several articles share a group (after normalising quotes, dashes, case; near matches above the documented threshold).")
+    quote_group_id: pl.String = pa.Field(str_matches=r"^qg_[0-9a-f]{12}$", description="Same words reported by several articles share a group (after normalising quotes, dashes, case; near matches above the documented threshold).")
     n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles carrying this quote group.")
     n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets carrying this quote group, a wire story counted once.")
     note: pl.String = pa.Field(nullable=True, description="Curator's note.")
