@@ -1,0 +1,64 @@
+"""Quote groups: the same words reported by several articles, matched after normalisation.
+
+Normalisation: curly quote marks become straight ones, dashes and hyphens become spaces
+("in-person" = "in person"), case is folded, whitespace runs collapse to one space, and
+punctuation and quote marks at either end are stripped ("possible." = "possible").
+
+Grouping: quotes with equal normalised texts share a group. Two different normalised texts are
+linked when rapidfuzz `fuzz.ratio` >= `threshold` (default 90.0: one inserted comma in
+"candid, in-depth, and constructive" scores 98.5 against "candid, in-depth and constructive",
+while "frank and detailed" scores 75 against "frank and detailed discussions"). Groups are the
+connected components of these links, so they do not depend on input order (a long chain of
+near matches could join two quotes that differ more than the threshold; at 90 none does here).
+
+Only whole texts are compared: a quote that is a fragment of another article's longer quote
+("frank and detailed" inside "… engaged in frank and detailed discussions …") gets its own group,
+because a fragment may be the reporter's paraphrase rather than the same quotation.
+
+Group ids come from the natural key: "qg_" + sha256 of the smallest normalised text in the group.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+
+from rapidfuzz import fuzz, process
+
+DEFAULT_THRESHOLD = 90.0
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "‘": "'", "’": "'", "‚": "'", "‛": "'"})
+_DASHES = re.compile(r"[-‐‑‒–—―−]")
+_ENDS = string.punctuation + string.whitespace + "…«»"
+
+
+def normalise(text: str) -> str:
+    """The text compared across articles (see the module docstring)."""
+    text = _DASHES.sub(" ", text.translate(_QUOTES)).casefold()
+    return " ".join(text.split()).strip(_ENDS)
+
+
+def group_quotes(quotes: list[tuple[str, str, str]], threshold: float = DEFAULT_THRESHOLD) -> dict[str, str]:
+    """quote_id -> quote_group_id for every (quote_id, article_id, text); singleton groups included."""
+    # Load inputs: one node per distinct normalised text.
+    norm = {quote_id: normalise(text) for quote_id, _article_id, text in quotes}
+    texts = sorted(set(norm.values()))
+    parent = {t: t for t in texts}
+
+    def root(t: str) -> str:
+        while parent[t] != t:
+            parent[t] = parent[parent[t]]
+            t = parent[t]
+        return t
+
+    # Process: link near matches; the smallest text of a component is its root.
+    for i, a in enumerate(texts):
+        for b, _score, _j in process.extract(a, texts[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    return {quote_id: _group_id(root(t)) for quote_id, t in norm.items()}
+
+
+def _group_id(key: str) -> str:
+    return "qg_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]

@@ -1,0 +1,62 @@
+"""detect.groups: the same quotation across articles, matched after normalisation; ids from natural keys."""
+
+from __future__ import annotations
+
+import hashlib
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tradetalks.build.detect.groups import group_quotes, normalise
+
+
+def test_normalise_folds_quotes_dashes_case_and_end_punctuation():
+    assert normalise("  “We will meet in-person\nnext week.”  ") == "we will meet in person next week"
+    assert normalise("as soon as possible.") == normalise("As soon as possible")
+    assert normalise("it’s") == normalise("it's")
+
+
+def test_near_matches_join_and_fragments_do_not():
+    groups = group_quotes([
+        ("q1", "a", "candid, in-depth and constructive"),
+        ("q2", "b", "candid, in-depth, and constructive"),
+        ("q3", "c", "in person"),
+        ("q4", "d", "in-person"),
+        ("q5", "e", "frank and detailed"),
+        ("q6", "f", "This evening, Vice-Premier He Lifeng and I engaged in frank and detailed discussions"),
+    ])
+    assert groups["q1"] == groups["q2"]
+    assert groups["q3"] == groups["q4"]
+    assert len({groups["q1"], groups["q3"], groups["q5"], groups["q6"]}) == 4
+
+
+def test_group_id_is_the_hash_of_the_smallest_normalised_text():
+    groups = group_quotes([("q1", "a", "candid, in-depth, and constructive"), ("q2", "b", "Candid, in-depth and constructive")])
+    key = min(normalise("candid, in-depth, and constructive"), normalise("Candid, in-depth and constructive"))
+    assert groups == {"q1": "qg_" + hashlib.sha256(key.encode()).hexdigest()[:12], "q2": groups["q1"]}
+
+
+def test_threshold_is_respected():
+    quotes = [("q1", "a", "not sustainable"), ("q2", "b", "not sustainable at all")]
+    assert len(set(group_quotes(quotes).values())) == 2
+    assert len(set(group_quotes(quotes, threshold=70).values())) == 1
+
+
+words = st.sampled_from(["frank", "and", "detailed", "in-depth", "candid,", "constructive", "“", "”", "In", "person"])
+quote_texts = st.lists(words, min_size=1, max_size=6).map(" ".join)
+
+
+@given(st.lists(quote_texts, max_size=12), st.randoms())
+def test_every_quote_gets_a_group_independent_of_input_order(texts, rnd):
+    quotes = [(f"q{i}", f"a{i % 3}", t) for i, t in enumerate(texts)]
+    groups = group_quotes(quotes)
+    assert set(groups) == {q for q, _, _ in quotes}
+    assert all(g.startswith("qg_") and len(g) == 15 for g in groups.values())
+    shuffled = list(quotes)
+    rnd.shuffle(shuffled)
+    assert group_quotes(shuffled) == groups
+    # Equal normalised texts always share a group.
+    for q1, _, t1 in quotes:
+        for q2, _, t2 in quotes:
+            if normalise(t1) == normalise(t2):
+                assert groups[q1] == groups[q2]

@@ -1,0 +1,67 @@
+"""detect.mentions: exact alias occurrences at word boundaries; longest alias wins; ambiguous ones set aside."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tradetalks.build.detect.mentions import Mention, find_mentions
+from conftest import REPO
+
+ALIASES = {"Scott Bessent": "scott-bessent", "Bessent": "scott-bessent", "He Lifeng": "he-lifeng"}
+AMBIGUOUS = {"He": "he-lifeng"}
+
+
+def surfaces(mentions: list[Mention]) -> list[str]:
+    return [m.surface for m in mentions]
+
+
+def test_longest_alias_wins():
+    text = "Scott Bessent met He Lifeng. Bessent said He was candid."
+    found, undecided = find_mentions(text, ALIASES, AMBIGUOUS)
+    assert surfaces(found) == ["Scott Bessent", "He Lifeng", "Bessent"]
+    assert [(m.start, m.surface) for m in undecided] == [(text.index("He was"), "He")]
+    assert all(text[m.start : m.end] == m.surface for m in found + undecided)
+
+
+def test_word_boundaries_are_unicode_aware():
+    text = "Bessentová, Bessents, XBessent, He’s, Hello, Heavey, (He), Bessent’s"
+    found, undecided = find_mentions(text, ALIASES, AMBIGUOUS)
+    assert [(m.surface, text[m.end : m.end + 1]) for m in found] == [("Bessent", "’")]
+    assert [text[m.start : m.end + 1] for m in undecided] == ["He’", "He)"]
+
+
+def test_case_sensitive():
+    found, undecided = find_mentions("he said bessent and BESSENT", ALIASES, AMBIGUOUS)
+    assert found == [] and undecided == []
+
+
+def test_overlap_at_different_starts_keeps_the_longer():
+    found, _ = find_mentions("Vice Premier He Lifeng", {"Vice Premier": "x", "Premier He Lifeng": "he-lifeng"}, {})
+    assert surfaces(found) == ["Premier He Lifeng"]
+
+
+def test_a_surface_listed_as_ambiguous_is_never_resolved_alone():
+    found, undecided = find_mentions("He spoke.", {"He": "he-lifeng"}, {"He": "he-lifeng"})
+    assert found == [] and surfaces(undecided) == ["He"]
+
+
+def test_real_article():
+    text = (REPO / "dataset/articles/bessent-he-talks-set-for-next-week.txt").read_text(encoding="utf-8")
+    found, undecided = find_mentions(text, ALIASES, AMBIGUOUS)
+    assert surfaces(found)[:3] == ["Scott Bessent", "He Lifeng", "Bessent"]
+    # Read off the text: the six whole-word "He" not followed by "Lifeng", with the word after each.
+    assert [text[m.start :].split()[1] for m in undecided] == ["as", "on", "as", "and", "also", "previously"]
+
+
+names = st.sampled_from(["He", "He Lifeng", "Bessent", "Scott Bessent", "Xi"])
+
+
+@given(st.lists(st.one_of(names, st.sampled_from([" ", "’s ", ". ", "x", "é", "\n"])), max_size=30))
+def test_mentions_slice_back_and_never_overlap(parts):
+    text = "".join(parts)
+    found, undecided = find_mentions(text, {**ALIASES, "Xi": "xi-jinping"}, AMBIGUOUS)
+    spans = sorted(found + undecided)
+    assert all(text[m.start : m.end] == m.surface for m in spans)
+    assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))
+    assert all(m.surface not in AMBIGUOUS for m in found) and all(m.surface in AMBIGUOUS for m in undecided)
