@@ -287,14 +287,14 @@ def _people(people: dict, evidence: pl.DataFrame, located, sources: Sources, out
     mentions = evidence.filter((pl.col("subject_table") == "people") & pl.col("claim_field").is_null() & ~pl.col("in_duplicate"))
     n_mentions = dict(mentions.group_by("subject_id").len().iter_rows())
     counts = _corroboration(evidence, "people", outlet_key)
-    roles = evidence.filter(pl.col("claim_field") == "role").sort(["subject_id", "article_id", "char_start"])
     role_rows: dict[str, list] = defaultdict(list)
-    role_index = {(a.article_id, a.span.start, a.span.end): a.item for spans in located.values() for a in spans.annotations if a.kind == "roles"}
-    for r in roles.iter_rows(named=True):
-        item = role_index[(r["article_id"], r["char_start"], r["char_end"])]
-        entry = {"article_id": r["article_id"], "role": item["role"], "organisation": item.get("organisation"), "country": item.get("country")}
-        if entry not in role_rows[r["subject_id"]]:
-            role_rows[r["subject_id"]].append(entry)
+    role_anns = sorted((a for spans in located.values() for a in spans.annotations if a.kind == "roles"),
+                       key=lambda a: (a.article_id, a.span.start, a.index))
+    for ann in role_anns:
+        item = ann.item
+        entry = {"article_id": ann.article_id, "role": item["role"], "organisation": item.get("organisation"), "country": item.get("country")}
+        if entry not in role_rows[item["person"]]:
+            role_rows[item["person"]].append(entry)
     rows = []
     for i, (pid, person) in enumerate(people.items()):
         if pid not in primary:
