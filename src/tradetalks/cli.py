@@ -78,6 +78,48 @@ def suggest(
         sys.stdout.write(draft)
 
 
+@app.command("release")
+def release_cmd(
+    root: Path = typer.Option(Path("."), help="Repository root (holds dataset/ and release/)."),
+    previous: Path = typer.Option(None, "--previous", help="The release to diff against (default: the highest other version in release/)."),
+    no_build: bool = typer.Option(False, "--no-build", help="Bundle the already built release/<version>/ instead of building."),
+    version: str = typer.Option(None, "--version", hidden=True, help="Override src/tradetalks/__about__.py (tests only)."),
+) -> None:
+    """Build, diff against the previous release, refuse a too-small version, write CHANGELOG counts and the bundle."""
+    from tradetalks.build.bundle import make_release
+    from tradetalks.build.errors import TradetalksError
+
+    try:
+        d = make_release(root, version, previous, build=not no_build)
+    except TradetalksError as exc:
+        _fail(exc)
+    out.print(d.summary(), highlight=False, markup=False)
+    out.print(f"release written to {Path(root) / 'release' / d.new_version}", highlight=False)
+
+
+@app.command("diff")
+def diff_cmd(
+    old: Path = typer.Argument(..., help="The older release directory (release/<old>)."),
+    new: Path = typer.Argument(..., help="The newer release directory (release/<new>)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full diff as JSON."),
+    limit: int = typer.Option(10, help="Ids listed per kind of change and table."),
+) -> None:
+    """Rows added / removed / changed per table, schema changes, and the version bump they require."""
+    from tradetalks.build.diff import check_version, diff_releases, dumps
+    from tradetalks.build.errors import TradetalksError
+
+    try:
+        d = diff_releases(old, new)
+    except TradetalksError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(dumps(d) + "\n")
+        return
+    out.print(d.summary(limit), highlight=False, markup=False)
+    problem = check_version(d)
+    out.print(f"version check: {problem or 'ok'}", highlight=False, markup=False)
+
+
 def main() -> None:
     app()
 
