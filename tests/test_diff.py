@@ -1,0 +1,149 @@
+"""Diffing two releases: rows added / removed / changed, schema changes, and the SemVer bump they require."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from test_load import built_release  # noqa: F401  (session fixture)
+from tradetalks.build.diff import check_version, diff_releases, required_bump
+from tradetalks.build.release import plain_arrow, sha256_file
+from tradetalks.cli import app
+
+
+@pytest.fixture
+def pair(built_release, tmp_path) -> tuple[Path, Path]:
+    old, new = tmp_path / "1.0.0", tmp_path / "new"
+    shutil.copytree(built_release, old)
+    shutil.copytree(built_release, new)
+    set_version(new, "1.0.1")
+    return old, new
+
+
+def set_version(release: Path, version: str) -> None:
+    m = json.loads((release / "manifest.json").read_text())
+    m["version"] = version
+    (release / "manifest.json").write_text(json.dumps(m))
+
+
+def rewrite(release: Path, name: str, df: pl.DataFrame) -> None:
+    """Replace one table's Parquet and its manifest entry (columns, types, rows, checksum)."""
+    path = release / f"{name}.parquet"
+    pq.write_table(plain_arrow(df.to_arrow()), path)
+    m = json.loads((release / "manifest.json").read_text())
+    entry = m["tables"][name]
+    old = {c["name"]: c for c in entry["columns"]}
+    entry["columns"] = [
+        {"name": f.name, "type": str(f.type), "nullable": old.get(f.name, {}).get("nullable", True), "description": old.get(f.name, {}).get("description", "new")}
+        for f in pq.read_schema(path)
+    ]
+    entry.update(rows=df.height, sha256=sha256_file(path), bytes=path.stat().st_size)
+    (release / "manifest.json").write_text(json.dumps(m))
+
+
+def table(release: Path, name: str) -> pl.DataFrame:
+    return pl.read_parquet(release / f"{name}.parquet")
+
+
+def test_identical_releases_need_no_bump(pair):
+    d = diff_releases(*pair)
+    assert d.bump == "none"
+    assert all(not t.added and not t.removed and not t.changed and not t.schema_changes for t in d.tables.values())
+
+
+def test_a_corrected_value_is_a_patch_and_names_the_column(pair):
+    old, new = pair
+    q = table(new, "quotes")
+    first = q["quote_id"][0]
+    rewrite(new, "quotes", q.with_columns(pl.when(pl.col("quote_id") == first).then(pl.lit("told reporters")).otherwise(pl.col("cue")).alias("cue")))
+    d = diff_releases(old, new)
+    assert d.tables["quotes"].changed == {first: ["cue"]}
+    assert d.bump == "patch" and check_version(d) is None
+
+
+def test_a_change_inside_a_nested_column_is_found(pair):
+    old, new = pair
+    p = table(new, "people")
+    rewrite(new, "people", p.with_columns(pl.col("aliases").list.concat(pl.lit(["Mr X"]))))
+    d = diff_releases(old, new)
+    assert set(d.tables["people"].changed) == set(p["person_id"])
+    assert all(cols == ["aliases"] for cols in d.tables["people"].changed.values())
+
+
+def test_added_rows_are_minor_and_too_small_a_version_is_refused(pair):
+    old, new = pair
+    e = table(new, "events")
+    extra = e.with_columns(pl.lit("another-event").alias("event_id"))
+    rewrite(new, "events", pl.concat([e, extra]))
+    d = diff_releases(old, new)
+    assert d.tables["events"].added == ["another-event"] and d.bump == "minor"
+    assert "the changes need a minor bump" in check_version(d)
+    set_version(new, "1.1.0")
+    assert check_version(diff_releases(old, new)) is None
+
+
+def test_removed_or_changed_ids_are_major(pair):
+    old, new = pair
+    e = table(new, "evidence")
+    rewrite(new, "evidence", e.head(e.height - 1))
+    d = diff_releases(old, new)
+    assert d.tables["evidence"].removed == [e["evidence_id"][-1]] and d.bump == "major"
+    set_version(new, "1.1.0")
+    assert "major" in check_version(diff_releases(old, new))
+    set_version(new, "2.0.0")
+    assert check_version(diff_releases(old, new)) is None
+
+
+@pytest.mark.parametrize(
+    "change, bump, what",
+    [
+        (lambda df: df.with_columns(pl.lit(1).cast(pl.Int64).alias("n_sources")), "minor", "column added: n_sources"),
+        (lambda df: df.drop("note"), "major", "column removed: note"),
+        (lambda df: df.rename({"note": "remark"}), "major", "column removed: note"),
+        (lambda df: df.with_columns(pl.col("rate_pct").cast(pl.String)), "major", "column retyped: rate_pct (double -> string)"),
+    ],
+)
+def test_schema_changes(pair, change, bump, what):
+    old, new = pair
+    rewrite(new, "tariff_measures", change(table(new, "tariff_measures")))
+    t = diff_releases(old, new).tables["tariff_measures"]
+    assert what in t.schema_changes and t.bump == bump
+
+
+def test_a_lower_version_is_refused(pair):
+    old, new = pair
+    set_version(new, "0.9.9")
+    assert "lower than" in check_version(diff_releases(old, new))
+
+
+def test_first_release_counts_every_row_as_added(built_release):
+    d = diff_releases(None, built_release)
+    m = json.loads((built_release / "manifest.json").read_text())
+    assert {n: len(t.added) for n, t in d.tables.items()} == {n: e["rows"] for n, e in m["tables"].items()}
+    assert d.bump == "minor" and check_version(d) is None
+
+
+def test_required_bump():
+    assert required_bump("1.0.0", "1.0.0") == "none"
+    assert required_bump("1.0.0", "1.0.1") == "patch"
+    assert required_bump("1.0.9", "1.1.0") == "minor"
+    assert required_bump("1.4.2", "2.0.0") == "major"
+    with pytest.raises(ValueError):
+        required_bump("1.1.0", "1.0.5")
+
+
+def test_cli_diff(pair):
+    old, new = pair
+    rewrite(new, "people", table(new, "people").head(1))
+    result = CliRunner().invoke(app, ["diff", str(old), str(new)])
+    assert result.exit_code == 0, result.output
+    assert "people: 2 -> 1 rows; +0 added, -1 removed" in result.output
+    assert "MAJOR" in result.output and "version check:" in result.output
+    as_json = CliRunner().invoke(app, ["diff", str(old), str(new), "--json"])
+    assert json.loads(as_json.output)["required_bump"] == "major"
