@@ -1,0 +1,268 @@
+"""The release bundle: CSV, datapackage.json (frictionless), croissant.json (mlcroissant), card, zip; deterministic."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from test_load import build_release
+from tradetalks.build.bundle import CROISSANT_CONTEXT, make_release, update_changelog, write_bundle
+from tradetalks.build.diff import diff_releases
+from tradetalks.build.errors import DatasetError
+from tradetalks.build.release import sha256_file
+from tradetalks.cli import app
+from tradetalks.schemas.tables import descriptions, table_description
+
+TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence"]
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory) -> Path:
+    release = build_release(tmp_path_factory.mktemp("bundle"))
+    return write_bundle(release)
+
+
+def manifest_of(release: Path) -> dict:
+    return json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_datapackage_validates_with_frictionless(bundled):
+    from frictionless import validate
+
+    report = validate(bundled / "datapackage.json")
+    assert report.valid, report.flatten(["resourceName", "type", "note"])
+    dp = json.loads((bundled / "datapackage.json").read_text())
+    assert dp["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    assert dp["licenses"][0]["name"] == "CC-BY-4.0" and "publishers" in dp["description"]
+    names = [r["name"] for r in dp["resources"]]
+    assert names == TABLES + [f"{t}-csv" for t in TABLES]
+    quotes = next(r for r in dp["resources"] if r["name"] == "quotes")
+    assert quotes["schema"]["primaryKey"] == ["quote_id"]
+    assert {"fields": ["speaker_id"], "reference": {"resource": "people", "fields": ["person_id"]}} in quotes["schema"]["foreignKeys"]
+    assert quotes["hash"] == "sha256:" + manifest_of(bundled)["tables"]["quotes"]["sha256"]
+    csv = next(r for r in dp["resources"] if r["name"] == "quotes-csv")
+    assert csv["bytes"] == (bundled / "csv/quotes.csv").stat().st_size
+
+
+def test_frictionless_catches_a_tampered_csv(bundled, tmp_path):
+    """hash/bytes are on the CSV resources because there frictionless really checks them."""
+    from frictionless import validate
+
+    copy = tmp_path / "r"
+    shutil.copytree(bundled, copy)
+    path = copy / "csv" / "people.csv"
+    path.write_bytes(path.read_bytes().replace(b"Bessent", b"Bessemt", 1))
+    report = validate(copy / "datapackage.json")
+    assert not report.valid
+    assert "hash-count" in [t for (t,) in report.flatten(["type"])]
+
+
+def test_frictionless_catches_a_broken_foreign_key(bundled, tmp_path):
+    from frictionless import validate
+
+    copy = tmp_path / "r"
+    shutil.copytree(bundled, copy)
+    dp = json.loads((copy / "datapackage.json").read_text())
+    path = copy / "csv" / "quotes.csv"
+    path.write_text(path.read_text().replace("scott-bessent", "nobody-known"))
+    for r in dp["resources"]:
+        if r["name"] == "quotes-csv":
+            r.pop("hash"), r.pop("bytes")
+    (copy / "datapackage.json").write_text(json.dumps(dp))
+    report = validate(copy / "datapackage.json")
+    assert "foreign-key" in [t for (t,) in report.flatten(["type"])]
+
+
+def test_croissant_validates_and_reads_every_record(bundled, caplog):
+    import mlcroissant as mlc
+
+    with caplog.at_level(logging.WARNING):
+        ds = mlc.Dataset(jsonld=bundled / "croissant.json")
+    assert "not standard" not in caplog.text
+    meta = json.loads((bundled / "croissant.json").read_text())
+    assert meta["@context"] == CROISSANT_CONTEXT
+    assert meta["conformsTo"] == "http://mlcommons.org/croissant/1.0" and meta["citeAs"]
+    manifest = manifest_of(bundled)
+    assert ds.metadata.record_sets and len(ds.metadata.record_sets) == len(TABLES)
+
+
+def test_croissant_fields_read_every_record(bundled, tmp_path):
+    """Every field's source/extract reads the Parquet. mlcroissant 1.1.1 crashes when it joins through
+    `references` while reading Parquet ('generator' object has no attribute 'columns'), so the
+    records are read from a copy without the references (they are checked structurally above)."""
+    import mlcroissant as mlc
+
+    meta = json.loads((bundled / "croissant.json").read_text())
+    for rs in meta["recordSet"]:
+        for f in rs["field"]:
+            f.pop("references", None)
+    copy = tmp_path / "r"
+    shutil.copytree(bundled, copy)
+    (copy / "croissant.json").write_text(json.dumps(meta))
+    ds = mlc.Dataset(jsonld=copy / "croissant.json")
+    for name, entry in manifest_of(bundled)["tables"].items():
+        records = list(ds.records(name))
+        assert len(records) == entry["rows"], name
+        assert all(set(r) == {f"{name}/{c['name']}" for c in entry["columns"]} for r in records)
+    people = {r["people/person_id"]: r for r in ds.records("people")}
+    assert people[b"scott-bessent"]["people/roles"][0]["people/roles/role"] == b"Treasury Secretary"
+
+
+def test_croissant_references_are_declared(bundled):
+    meta = json.loads((bundled / "croissant.json").read_text())
+    manifest = manifest_of(bundled)
+    speaker = next(f for rs in meta["recordSet"] if rs["name"] == "quotes" for f in rs["field"] if f["name"] == "speaker_id")
+    assert speaker["references"] == {"field": {"@id": "people/person_id"}}
+    shas = {d["contentUrl"]: d["sha256"] for d in meta["distribution"]}
+    assert shas == {e["path"]: e["sha256"] for e in manifest["tables"].values()}
+
+
+def test_croissant_context_is_the_standard_one():
+    from mlcroissant._src.core.rdf import make_context
+
+    assert CROISSANT_CONTEXT == make_context()
+
+
+def test_csv_copies_match_the_parquet(bundled):
+    for name in TABLES:
+        parquet = pl.read_parquet(bundled / f"{name}.parquet")
+        csv = pl.read_csv(bundled / "csv" / f"{name}.csv", infer_schema=False)
+        assert csv.columns == parquet.columns and csv.height == parquet.height
+        for col, dtype in parquet.schema.items():
+            if isinstance(dtype, pl.List):
+                assert [json.loads(v) for v in csv[col].to_list()] == parquet[col].to_list()
+        key = parquet.columns[0]
+        assert csv[key].to_list() == parquet[key].to_list()
+    text = pl.read_csv(bundled / "csv/articles.csv", infer_schema=False)["text"][0]
+    assert text == pl.read_parquet(bundled / "articles.parquet")["text"][0]  # newlines and curly quotes intact
+
+
+def test_card_documents_every_table_and_column(bundled):
+    card = (bundled / "README.md").read_text(encoding="utf-8")
+    manifest = manifest_of(bundled)
+    for name in TABLES:
+        assert table_description(name) in card
+        assert f"| `{name}` | {manifest['tables'][name]['rows']} |" in card
+        for col, doc in descriptions(name).items():
+            assert f"| `{col}` |" in card and doc.replace("|", "\\|") in card
+    assert "articles.text[char_start:char_end] == evidence" in card
+    assert "publishers" in card and "CC BY 4.0" in card and "tradetalks.load(" in card and "Citing" in card
+
+
+def test_manifest_lists_every_bundle_file_with_checksums(bundled):
+    files = manifest_of(bundled)["files"]
+    on_disk = sorted(p.relative_to(bundled).as_posix() for p in bundled.rglob("*") if p.is_file())
+    expected = [p for p in on_disk if not p.endswith(".parquet") and p != "manifest.json" and not p.startswith("dist/")]
+    assert sorted(files) == expected
+    for rel, entry in files.items():
+        assert entry["sha256"] == sha256_file(bundled / rel) and entry["bytes"] == (bundled / rel).stat().st_size
+    zip_path = bundled / "dist" / "tradetalks-data-1.0.0.zip"
+    assert (bundled / "dist" / "SHA256SUMS").read_text() == f"{sha256_file(zip_path)}  {zip_path.name}\n"
+
+
+def test_zip_is_deterministic_in_form(bundled):
+    with zipfile.ZipFile(bundled / "dist" / "tradetalks-data-1.0.0.zip") as zf:
+        infos = zf.infolist()
+        names = [i.filename for i in infos]
+        assert names == sorted(names)
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) and (i.external_attr >> 16) == 0o100644 for i in infos)
+        assert "tradetalks-data-1.0.0/manifest.json" in names and "tradetalks-data-1.0.0/csv/quotes.csv" in names
+        assert zf.read("tradetalks-data-1.0.0/quotes.parquet") == (bundled / "quotes.parquet").read_bytes()
+        assert zf.read("tradetalks-data-1.0.0/manifest.json") == (bundled / "manifest.json").read_bytes()
+
+
+def test_two_releases_are_byte_identical(tmp_path):
+    a = write_bundle(build_release(tmp_path / "a"))
+    b = write_bundle(build_release(tmp_path / "b"))
+    files = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
+    assert "dist/tradetalks-data-1.0.0.zip" in files and "croissant.json" in files
+    for rel in files:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+    # Bundling again in place changes nothing either.
+    before = {rel: (a / rel).read_bytes() for rel in files}
+    write_bundle(a)
+    assert {rel: (a / rel).read_bytes() for rel in files} == before
+
+
+def test_make_release_first_then_refuses_a_too_small_version(tmp_path):
+    root = tmp_path / "repo"
+    build_release(root)  # also writes root/CHANGELOG.md with a "## 1.0.0" entry
+    shutil.rmtree(root / "release")
+    d = make_release(root)
+    release = root / "release" / "1.0.0"
+    assert (release / "croissant.json").exists() and (release / "dist" / "tradetalks-data-1.0.0.zip").exists()
+    changelog = (root / "CHANGELOG.md").read_text()
+    assert "Fixture release." in changelog and "First release" in changelog
+    assert "| `evidence` | 6 | 6 | 0 | 0 |" in changelog
+    assert (release / "CHANGELOG.md").read_text() == changelog
+    assert d.bump == "minor"
+
+    # Correct a value (the event description): a PATCH, so 1.0.1 is accepted.
+    import yaml
+
+    events = yaml.safe_load((root / "dataset/events.yml").read_text())
+    events["events"][0]["description"] = "Bessent and He speak by video call."
+    (root / "dataset/events.yml").write_text(yaml.safe_dump(events, sort_keys=False))
+    d = make_release(root, version="1.0.1")
+    assert d.old_version == "1.0.0" and d.bump == "patch"
+    assert list(d.tables["events"].changed.values()) == [["description"]]
+    changelog = (root / "CHANGELOG.md").read_text()
+    assert changelog.index("## 1.0.1") < changelog.index("## 1.0.0")
+    assert "| `events` | 1 | 0 | 1 | 0 |" in changelog
+
+    # Drop the measure (registry and annotation): ids removed -> MAJOR; 1.1.0 is refused and nothing is written.
+    meta = yaml.safe_load((root / "dataset/articles/talks-next-week.yml").read_text())
+    meta["measures"] = []
+    (root / "dataset/articles/talks-next-week.yml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
+    (root / "dataset/measures.yml").write_text(yaml.safe_dump({"measures": []}))
+    before = (root / "CHANGELOG.md").read_text()
+    with pytest.raises(DatasetError, match="the changes need a major bump: tariff_measures: major .*1 ids removed"):
+        make_release(root, version="1.1.0")
+    assert not (root / "release" / "1.1.0").exists()
+    assert (root / "CHANGELOG.md").read_text() == before
+    d = make_release(root, version="2.0.0")
+    assert d.old_version == "1.0.1" and d.tables["tariff_measures"].removed == ["us-100pct-tariff"]
+
+
+def test_update_changelog_is_idempotent(built_release_for_changelog):
+    path, d = built_release_for_changelog
+    update_changelog(path, d)
+    once = path.read_text()
+    update_changelog(path, d)
+    assert path.read_text() == once and once.count("<!-- release counts") == 1
+
+
+@pytest.fixture
+def built_release_for_changelog(tmp_path):
+    release = build_release(tmp_path)
+    return tmp_path / "CHANGELOG.md", diff_releases(None, release)
+
+
+def test_cli_release_refuses_too_small_a_version(tmp_path, monkeypatch):
+    root = tmp_path / "repo"
+    build_release(root)
+    runner = CliRunner()
+    ok = runner.invoke(app, ["release", "--root", str(root), "--no-build"])
+    assert ok.exit_code == 0, ok.output
+    assert (root / "release/1.0.0/datapackage.json").exists()
+    # A copy with one evidence row fewer, released as a patch: refused.
+    from test_diff import rewrite
+
+    new = root / "release" / "1.0.1"
+    shutil.copytree(root / "release/1.0.0", new)
+    m = json.loads((new / "manifest.json").read_text())
+    m["version"] = "1.0.1"
+    (new / "manifest.json").write_text(json.dumps(m))
+    ev = pl.read_parquet(new / "evidence.parquet")
+    rewrite(new, "evidence", ev.head(ev.height - 1))
+    refused = runner.invoke(app, ["release", "--root", str(root), "--no-build", "--version", "1.0.1"])
+    assert refused.exit_code == 1
+    assert "need a major bump" in refused.output
