@@ -1,0 +1,107 @@
+"""The wheel carries its release: built, installed in a fresh venv outside the repo, loaded offline.
+
+Uses a copy of the project with the fixture release built into release/<version>/ (so it does not
+depend on the real dataset building). Takes ~5-20 s (uv build + uv venv + uv pip install from uv's cache).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from test_load import build_release
+from tradetalks.__about__ import __version__
+from tradetalks.build.bundle import write_bundle
+
+REPO = Path(__file__).resolve().parents[1]
+UV = shutil.which("uv")
+pytestmark = pytest.mark.skipif(UV is None, reason="uv is not on PATH")
+
+
+def copy_project(dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md", "hatch_build.py"):
+        shutil.copy2(REPO / name, dest / name)
+    shutil.copytree(REPO / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "data"))
+    return dest
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT")}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    env.update(extra)
+    return env
+
+
+def uv(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([UV, *args], cwd=cwd, env=clean_env(), capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("wheel")
+    project = copy_project(tmp / "project")
+    write_bundle(build_release(project))
+    out = uv("build", "--wheel", "--out-dir", str(tmp / "dist"), str(project), cwd=tmp)
+    assert out.returncode == 0, out.stderr
+    (path,) = (tmp / "dist").glob("tradetalks-*.whl")
+    return path
+
+
+def test_wheel_contains_the_release(wheel):
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        manifest = json.loads(zf.read("tradetalks/data/manifest.json"))
+    assert manifest["version"] == __version__
+    assert {f"tradetalks/data/{t['path']}" for t in manifest["tables"].values()} <= names
+    assert "tradetalks/data/README.md" in names and "tradetalks/load.py" in names
+    assert not any(n.startswith("tradetalks/data/csv/") or n.startswith("tradetalks/data/dist/") for n in names)
+    print(f"wheel: {wheel.name}, {wheel.stat().st_size} bytes")
+
+
+def test_installed_wheel_loads_every_table_offline(wheel, tmp_path):
+    venv = tmp_path / "venv"
+    out = uv("venv", "--python", sys.executable, str(venv), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    python = venv / "bin" / "python"
+    out = uv("pip", "install", "--python", str(python), str(wheel), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+
+    code = """
+import json, sys, time
+import tradetalks
+assert "site-packages" in tradetalks.__file__, tradetalks.__file__
+root = tradetalks.release_dir()
+assert root.name == "data" and root.parent.name == "tradetalks", root
+manifest = json.loads((root / "manifest.json").read_text())
+timings = {}
+for name in tradetalks.tables():
+    t = time.perf_counter()
+    df = tradetalks.load(name)
+    timings[name] = round((time.perf_counter() - t) * 1000, 1)
+    assert df.height == manifest["tables"][name]["rows"], name
+    assert df.columns == [c["name"] for c in manifest["tables"][name]["columns"]], name
+assert tradetalks.describe("quotes").columns[0].name == "quote_id"
+assert tradetalks.load("quotes", version=tradetalks.__version__).height == manifest["tables"]["quotes"]["rows"]
+print(json.dumps(timings))
+"""
+    # Outside the repo, with any download bound to fail and an empty cache: it must all come from the wheel.
+    env = clean_env(TRADETALKS_BASE_URL="http://127.0.0.1:9/{version}/", TRADETALKS_CACHE=str(tmp_path / "cache"))
+    run = subprocess.run([str(python), "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    print("load ms per table:", run.stdout.strip())
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_wheel_without_its_release_is_refused(tmp_path):
+    project = copy_project(tmp_path / "project")
+    out = uv("build", "--wheel", "--out-dir", str(tmp_path / "dist"), str(project), cwd=tmp_path)
+    assert out.returncode != 0
+    assert f"release/{__version__}/manifest.json not found" in out.stderr
