@@ -211,8 +211,10 @@ def test_make_release_first_then_refuses_a_too_small_version(tmp_path):
     events = yaml.safe_load((root / "dataset/events.yml").read_text())
     events["events"][0]["description"] = "Bessent and He speak by video call."
     (root / "dataset/events.yml").write_text(yaml.safe_dump(events, sort_keys=False))
+    (root / "CITATION.cff").write_text('cff-version: 1.2.0\nversion: "1.0.0"\ntype: dataset\n')
     d = make_release(root, version="1.0.1")
     assert d.old_version == "1.0.0" and d.bump == "patch"
+    assert 'version: "1.0.1"' in (root / "CITATION.cff").read_text()
     assert list(d.tables["events"].changed.values()) == [["description"]]
     changelog = (root / "CHANGELOG.md").read_text()
     assert changelog.index("## 1.0.1") < changelog.index("## 1.0.0")

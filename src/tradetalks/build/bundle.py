@@ -521,9 +521,19 @@ def make_release(root: Path, version: str | None = None, previous: Path | None =
         if problem:
             raise DatasetError.one(release_root / version, None, None, f"{problem}. Raise the version in src/tradetalks/__about__.py")
         update_changelog(changelog, d)
+        update_citation(root / "CITATION.cff", version)
         target = write_release(tables, release_root, version, changelog) if build else staged
     write_bundle(target, changelog)
     return d
+
+
+def update_citation(path: Path, version: str) -> None:
+    """Keep CITATION.cff's `version:` equal to the release's (a test checks it against __about__)."""
+    import re
+
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r'(?m)^version: .*$', f'version: "{version}"', text), encoding="utf-8")
 
 
 COUNTS_START = "<!-- release counts: written by `tradetalks release` -->"
