@@ -268,3 +268,14 @@ def test_cli_release_refuses_too_small_a_version(tmp_path, monkeypatch):
     refused = runner.invoke(app, ["release", "--root", str(root), "--no-build", "--version", "1.0.1"])
     assert refused.exit_code == 1
     assert "need a major bump" in refused.output
+
+
+def test_date_published_comes_from_the_changelog_heading():
+    from tradetalks.build.bundle import croissant, release_date
+
+    assert release_date("# C\n\n## 1.2.0 - 2025-11-02\n", "1.2.0") == "2025-11-02"
+    assert release_date("## [1.2.0] (2025-11-02)\n", "1.2.0") == "2025-11-02"
+    assert release_date("## 1.2.0\n\n## 1.1.0 - 2025-10-01\n", "1.2.0") is None
+    manifest = {"version": "1.2.0", "tables": {}}
+    assert croissant(manifest, "2025-11-02")["datePublished"] == "2025-11-02"
+    assert "datePublished" not in croissant(manifest, None)
