@@ -70,12 +70,16 @@ def test_disagreement_needs_a_dispute_note(tmp_path):
     assert row["disputed"] is True and row["n_articles"] == 2
 
 
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 def test_release_is_reproducible_and_atomic(dataset, tmp_path):
     out = tmp_path / "out"
     first = build(dataset, out).release_dir
-    snapshot = {p.name: p.read_bytes() for p in first.iterdir()}
+    snapshot = _snapshot(first)
     second = build(dataset, out).release_dir
-    assert {p.name: p.read_bytes() for p in second.iterdir()} == snapshot
+    assert _snapshot(second) == snapshot
     manifest = json.loads((second / "manifest.json").read_text())
     assert manifest["version"] and set(manifest["tables"]) == {"articles", "people", "quotes", "events", "tariff_measures", "evidence"}
 
@@ -83,7 +87,7 @@ def test_release_is_reproducible_and_atomic(dataset, tmp_path):
     (dataset / "dataset/people.yml").write_text("people: [", encoding="utf-8")
     with pytest.raises(DatasetError):
         build(dataset, out)
-    assert {p.name: p.read_bytes() for p in second.iterdir()} == snapshot
+    assert _snapshot(second) == snapshot
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".lock")) == [second.name]
 
 

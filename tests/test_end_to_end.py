@@ -19,6 +19,10 @@ from tradetalks.schemas.tables import MODELS
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory):
     out_a, out_b = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
@@ -27,8 +31,8 @@ def releases(tmp_path_factory):
 
 def test_two_builds_are_byte_identical(releases):
     a, b = releases
-    names = sorted(p.name for p in a.iterdir())
-    assert names == sorted(p.name for p in b.iterdir())
+    names = _files(a)
+    assert names == _files(b)
     for name in names:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
@@ -37,8 +41,9 @@ def test_committed_release_matches_a_fresh_build(releases):
     """The release in the repository is exactly what its sources build to (rebuild and commit otherwise)."""
     committed = REPO / "release" / __version__
     fresh = releases[0]
-    for p in sorted(fresh.iterdir()):
-        assert (committed / p.name).read_bytes() == p.read_bytes(), f"release/{__version__}/{p.name} is stale: run `uv run tradetalks build`"
+    assert _files(committed) == _files(fresh)
+    for name in _files(fresh):
+        assert (committed / name).read_bytes() == (fresh / name).read_bytes(), f"release/{__version__}/{name} is stale: run `uv run tradetalks build`"
 
 
 def test_manifest_checksums_and_counts(releases):
@@ -63,7 +68,7 @@ def test_every_table_loads_in_polars_pandas_duckdb_and_validates(releases):
         assert df.height > 0, name
         pdf = pd.read_parquet(rel / f"{name}.parquet")
         assert len(pdf) == df.height and list(pdf.columns) == df.columns
-        n = duckdb.sql(f"SELECT count(*) FROM '{rel / name}.parquet'").fetchone()[0]
+        n = duckdb.connect().execute(f"SELECT count(*) FROM '{rel / name}.parquet'").fetchone()[0]
         assert n == df.height
 
 

@@ -77,23 +77,29 @@ def write_bundle(release_dir: Path, changelog: Path | None = None) -> Path:
                 shutil.copyfile(changelog, tmp / "CHANGELOG.md")
             elif (release_dir / "CHANGELOG.md").exists():
                 shutil.copyfile(release_dir / "CHANGELOG.md", tmp / "CHANGELOG.md")
-            csv_entries = write_csvs(tmp, manifest)
-            write_json(tmp / "datapackage.json", datapackage(manifest, tmp, csv_entries))
-            changes = (tmp / "CHANGELOG.md").read_text(encoding="utf-8") if (tmp / "CHANGELOG.md").exists() else ""
-            write_json(tmp / "croissant.json", croissant(manifest, release_date(changes, version)))
-            (tmp / "README.md").write_text(card(manifest), encoding="utf-8")
-            files = {}
-            for rel in ["CHANGELOG.md", "README.md", "datapackage.json", "croissant.json", *sorted(csv_entries.values())]:
-                if (tmp / rel).exists():
-                    files[rel] = {**file_entry(tmp / rel), "path": rel}
-            manifest["files"] = files
-            write_json(tmp / "manifest.json", manifest)
-            write_zip(tmp, version)
+            add_bundle(tmp, manifest)
             replace_dir(tmp, release_dir)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return release_dir
+
+
+def add_bundle(directory: Path, manifest: dict) -> None:
+    """Write CSVs, datapackage.json, croissant.json, the card, the zip and the final manifest into `directory`."""
+    version = manifest["version"]
+    csv_entries = write_csvs(directory, manifest)
+    write_json(directory / "datapackage.json", datapackage(manifest, directory, csv_entries))
+    changes = (directory / "CHANGELOG.md").read_text(encoding="utf-8") if (directory / "CHANGELOG.md").exists() else ""
+    write_json(directory / "croissant.json", croissant(manifest, release_date(changes, version)))
+    (directory / "README.md").write_text(card(manifest), encoding="utf-8")
+    files = {}
+    for rel in ["CHANGELOG.md", "README.md", "datapackage.json", "croissant.json", *sorted(csv_entries.values())]:
+        if (directory / rel).exists():
+            files[rel] = {**file_entry(directory / rel), "path": rel}
+    manifest["files"] = files
+    write_json(directory / "manifest.json", manifest)
+    write_zip(directory, version)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,7 +529,9 @@ def make_release(root: Path, version: str | None = None, previous: Path | None =
         update_changelog(changelog, d)
         update_citation(root / "CITATION.cff", version)
         target = write_release(tables, release_root, version, changelog) if build else staged
-    write_bundle(target, changelog)
+    if not build:
+        # write_release bundles what it writes; an existing release is re-bundled with the new CHANGELOG.
+        write_bundle(target, changelog)
     return d
 
 

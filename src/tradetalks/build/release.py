@@ -46,7 +46,10 @@ def write_release(tables: dict[str, pl.DataFrame], out_root: Path, version: str,
             if changelog is not None and changelog.exists():
                 shutil.copyfile(changelog, tmp / "CHANGELOG.md")
                 manifest["files"]["CHANGELOG.md"] = file_entry(tmp / "CHANGELOG.md")
-            write_json(tmp / "manifest.json", manifest)
+            # The bundle (CSV, datapackage.json, croissant.json, card, zip) is part of the same atomic write.
+            from tradetalks.build.bundle import add_bundle
+
+            add_bundle(tmp, manifest)
             _fsync_tree(tmp)
             replace_dir(tmp, target)
         except BaseException:
