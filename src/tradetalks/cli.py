@@ -121,7 +121,12 @@ def diff_cmd(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ModuleNotFoundError as exc:
+        # A plain `pip install tradetalks` loads data; building needs the [build] extra.
+        err.print(f"error: this command needs {exc.name!r}, one of the build dependencies: pip install 'tradetalks[build]'", highlight=False)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":
