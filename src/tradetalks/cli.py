@@ -18,7 +18,7 @@ def _fail(exc: Exception) -> None:
     from tradetalks.build.errors import DatasetError
 
     problems = exc.problems if isinstance(exc, DatasetError) else [exc]
-    err.print(f"[bold red]error:[/] {len(problems)} problem(s) found", highlight=False)
+    err.print(f"[bold red]error:[/] {len(problems)} problem(s) found", highlight=False, soft_wrap=True)
     for problem in problems:
         err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(1)
@@ -34,7 +34,7 @@ def validate(root: Path = typer.Option(Path("."), help="Repository root (holds d
         result = check(root)
     except TradetalksError as exc:
         _fail(exc)
-    out.print(f"valid: {result.rows['articles']} articles, " + ", ".join(f"{n} {t}" for t, n in result.rows.items() if t != "articles"), highlight=False)
+    out.print(f"valid: {result.rows['articles']} articles, " + ", ".join(f"{n} {t}" for t, n in result.rows.items() if t != "articles"), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -54,8 +54,8 @@ def build(
     except TradetalksError as exc:
         _fail(exc)
     for table, n in result.rows.items():
-        out.print(f"  {table:<16} {n:>6} rows", highlight=False)
-    out.print(f"release written to {result.release_dir} in {time.perf_counter() - t:.2f} s", highlight=False)
+        out.print(f"  {table:<16} {n:>6} rows", highlight=False, soft_wrap=True)
+    out.print(f"release written to {result.release_dir} in {time.perf_counter() - t:.2f} s", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -73,7 +73,7 @@ def suggest(
     except TradetalksError as exc:
         _fail(exc)
     if write:
-        out.print(f"draft written to dataset/articles/{article.stem}.yml; review every GUESS before committing", highlight=False)
+        out.print(f"draft written to dataset/articles/{article.stem}.yml; review every GUESS before committing", highlight=False, soft_wrap=True)
     else:
         sys.stdout.write(draft)
 
@@ -94,7 +94,7 @@ def release_cmd(
     except TradetalksError as exc:
         _fail(exc)
     out.print(d.summary(), highlight=False, markup=False)
-    out.print(f"release written to {Path(root) / 'release' / d.new_version}", highlight=False)
+    out.print(f"release written to {Path(root) / 'release' / d.new_version}", highlight=False, soft_wrap=True)
 
 
 @app.command("diff")
@@ -125,7 +125,7 @@ def main() -> None:
         app()
     except ModuleNotFoundError as exc:
         # A plain `pip install tradetalks` loads data; building needs the [build] extra.
-        err.print(f"error: this command needs {exc.name!r}, one of the build dependencies: pip install 'tradetalks[build]'", highlight=False)
+        err.print(f"error: this command needs {exc.name!r}, one of the build dependencies: pip install 'tradetalks[build]'", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None
 
 
