@@ -134,3 +134,18 @@ def test_cli_build_prints_summary(dataset, tmp_path):
     res = run_cli("build", "--out", str(tmp_path / "rel"), cwd=dataset)
     assert res.returncode == 0, res.stderr
     assert "quotes" in res.stdout and "release written to" in res.stdout
+
+
+def test_ambiguous_alias_curated_by_a_phrase_around_it(tmp_path):
+    """`not_mentions`/`mentions` may quote a phrase around the alias; the evidence row is the alias itself."""
+    meta = article_meta(TEXT, not_mentions=[{"evidence": "He added", "reason": "pronoun (Bessent)"}])
+    make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
+    assert check(tmp_path).tables["people"].filter(pl.col("person_id") == "he-lifeng")["n_mentions"].item() == 1
+    meta = article_meta(TEXT, not_mentions=[], mentions=[{"person": "he-lifeng", "evidence": "He added", "note": "test"}])
+    make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
+    ev = check(tmp_path).tables["evidence"].filter(pl.col("method") == "curated", pl.col("subject_id") == "he-lifeng")
+    assert ev["evidence"].to_list() == ["He"] and ev["char_start"].item() == TEXT.index("He added")
+    meta = article_meta(TEXT, not_mentions=[{"evidence": "Bessent wrote", "reason": "no alias here"}, {"evidence": "He added", "reason": "pronoun"}])
+    make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
+    with pytest.raises(DatasetError, match="contains no undecided occurrence of an ambiguous alias"):
+        check(tmp_path)

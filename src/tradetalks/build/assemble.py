@@ -144,24 +144,32 @@ def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], people
             if spans.segment_kind(ann.span) == "boilerplate":
                 continue
             rows.append(_evidence_row("people", m.person_id, ann, spans, art.text, "rule:alias", None, None, None, None))
-        curated = {(a.span.start, a.span.end): a for a in spans.annotations if a.kind in ("mentions", "not_mentions")}
+        # A curated (not_)mention's evidence may be the bare alias or a phrase around it ("described He’s").
+        curated = [a for a in spans.annotations if a.kind in ("mentions", "not_mentions")]
+        used: set[int] = set()
         for m in undecided:
             span = Span(m.start, m.end)
             if spans.segment_kind(span) == "boilerplate":
                 continue
-            ann = curated.pop((m.start, m.end), None)
-            if ann is None:
+            covering = [i for i, a in enumerate(curated) if a.span.start <= m.start and m.end <= a.span.end]
+            if not covering:
                 problems.add(art.yaml.path, None, "mentions",
                              f"ambiguous alias {m.surface!r} at offset {m.start} (…{art.text[max(0, m.start - 30):m.end + 30]!r}…) is neither under `mentions` (with its person) nor under `not_mentions` (with a reason)")
-            elif ann.kind == "mentions":
+                continue
+            i = min(covering, key=lambda i: curated[i].span.end - curated[i].span.start)
+            ann = curated[i]
+            used.add(i)
+            if ann.kind == "mentions":
                 person = ann.item["person"]
                 if ambiguous.get(m.surface) != person:
                     problems.add(art.yaml.path, ann.line, f"mentions[{ann.index}].person",
                                  f"{m.surface!r} is an ambiguous alias of {ambiguous.get(m.surface)!r}, not of {person!r}")
-                rows.append(_evidence_row("people", person, ann, spans, art.text, "curated", None, None, None, ann.item.get("note")))
-        for ann in curated.values():
-            problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].evidence",
-                         f"evidence {ann.item['evidence']!r} is not an occurrence of an ambiguous alias; `{ann.kind}` takes exactly the alias, e.g. evidence: \"He\" with occurrence")
+                at_alias = Located(aid, ann.kind, ann.index, ann.item, span, ann.line)
+                rows.append(_evidence_row("people", person, at_alias, spans, art.text, "curated", None, None, None, ann.item.get("note")))
+        for i, ann in enumerate(curated):
+            if i not in used:
+                problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].evidence",
+                             f"evidence {ann.item['evidence']!r} contains no undecided occurrence of an ambiguous alias (such as a bare \"He\")")
     return rows
 
 
