@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tradetalks.build.errors import DatasetError
+from tradetalks.load import sha256_file  # noqa: F401 - one implementation, shared with the loader
 from tradetalks.schemas.tables import KEYS, MODELS, descriptions, table_description
 
 PARQUET_OPTIONS = dict(compression="zstd", compression_level=9, use_dictionary=True, write_statistics=True)
@@ -87,14 +88,6 @@ def plain_arrow(table: pa.Table) -> pa.Table:
         return t
 
     return table.cast(pa.schema([pa.field(f.name, plain(f.type), f.nullable) for f in table.schema]))
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def file_entry(path: Path) -> dict:
