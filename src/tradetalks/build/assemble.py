@@ -346,6 +346,10 @@ def _subjects(kind: str, registry: dict, evidence: pl.DataFrame, outlet_key: dic
             problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}]",
                          f"{sid!r} has no evidence in any article; annotate where an article supports it, or remove it")
             continue
+        for start, end in (("date_start", "date_end"), ("announced_date", "expiry_date"), ("effective_date", "expiry_date")):
+            if item.get(start) and item.get(end) and item[end] < item[start]:
+                problems.add(doc.path, doc.line_of([kind, i, end]), f"{kind}[{i}].{end}",
+                             f"{end} {item[end]} is before {start} {item[start]}")
         disputed = any(len(v) > 1 for v in claimed[sid].values())
         if disputed and not item.get("dispute_note"):
             fields = {f: v for f, v in claimed[sid].items() if len(v) > 1}

@@ -186,6 +186,12 @@ def load_sources(root: Path) -> Sources:
             problems.add(shown_yml, doc.line_of(["text_sha256"]), "text_sha256",
                          f"the raw text's sha256 is {sha}, the annotation records {meta['text_sha256']}; raw articles are never edited")
             continue
+        if meta.get("published_date") and meta["reference_date"] > meta["published_date"]:
+            # Content cannot be written after it was published: one of the two dates is wrong.
+            problems.add(shown_yml, doc.line_of(["reference_date"]), "reference_date",
+                         f"reference_date {meta['reference_date']} is later than published_date {meta['published_date']};"
+                         " relative dates cannot be resolved against a day after publication")
+            continue
         sources.articles[stem] = Article(stem, shown_txt, doc, text, sha)
 
     if not stems_txt and not stems_yml:
