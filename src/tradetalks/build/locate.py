@@ -9,9 +9,7 @@ so the recorded evidence is always the article's own characters.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from tradetalks.build.errors import LocateError, dotted
@@ -28,18 +26,31 @@ class Span:
     end: int
 
 
-@lru_cache(maxsize=65536)
-def _pattern(evidence: str) -> re.Pattern[str]:
-    tokens = evidence.split()
-    # Lookahead so overlapping occurrences are counted too: ambiguity is never hidden.
-    return re.compile("(?=(" + r"\s+".join(re.escape(t) for t in tokens) + "))")
-
-
 def find_spans(text: str, evidence: str) -> list[Span]:
-    """Every span of `text` that equals `evidence` up to whitespace runs, in text order."""
-    if not evidence.split():
+    """Every span of `text` that equals `evidence` up to whitespace runs, in text order.
+
+    Overlapping occurrences are counted too, so ambiguity is never hidden.
+    """
+    tokens = evidence.split()
+    if not tokens:
         return []
-    return [Span(m.start(1), m.end(1)) for m in _pattern(evidence).finditer(text)]
+    first, rest = tokens[0], tokens[1:]
+    spans: list[Span] = []
+    pos = text.find(first)
+    while pos != -1:
+        end = pos + len(first)
+        for token in rest:
+            # At least one whitespace character, then the next token verbatim.
+            gap = end
+            while gap < len(text) and text[gap].isspace():
+                gap += 1
+            if gap == end or not text.startswith(token, gap):
+                break
+            end = gap + len(token)
+        else:
+            spans.append(Span(pos, end))
+        pos = text.find(first, pos + 1)
+    return spans
 
 
 def locate(text: str, evidence: str, *, occurrence: int | None = None, every_copy: bool = False) -> list[Span]:

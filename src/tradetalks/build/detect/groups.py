@@ -10,6 +10,9 @@ linked when rapidfuzz `fuzz.ratio` >= `threshold` (default 90.0: one inserted co
 while "frank and detailed" scores 75 against "frank and detailed discussions"). Groups are the
 connected components of these links, so they do not depend on input order (a long chain of
 near matches could join two quotes that differ more than the threshold; at 90 none does here).
+Candidates for a near match are the texts that share their first two or their last two
+normalised words (blocking): two texts >= 90% alike almost always do, and it keeps grouping
+linear in the corpus size instead of comparing every pair.
 
 Only whole texts are compared: a quote that is a fragment of another article's longer quote
 ("frank and detailed" inside "… engaged in frank and detailed discussions …") gets its own group,
@@ -23,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 import string
+from collections import defaultdict
 
 from rapidfuzz import fuzz, process
 
@@ -51,12 +55,19 @@ def group_quotes(quotes: list[tuple[str, str, str]], threshold: float = DEFAULT_
             t = parent[t]
         return t
 
-    # Process: link near matches; the smallest text of a component is its root.
-    for i, a in enumerate(texts):
-        for b, _score, _j in process.extract(a, texts[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
-            ra, rb = root(a), root(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+    blocks: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for t in texts:
+        words = t.split()
+        blocks[("^", *words[:2])].append(t)
+        blocks[("$", *words[-2:])].append(t)
+
+    # Process: link near matches within each block; the smallest text of a component is its root.
+    for members in blocks.values():
+        for i, a in enumerate(members[:-1]):
+            for b, _score, _j in process.extract(a, members[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
+                ra, rb = root(a), root(b)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
     return {quote_id: _group_id(root(t)) for quote_id, t in norm.items()}
 
 

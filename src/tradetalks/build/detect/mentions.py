@@ -11,6 +11,7 @@ to decide. If a surface form is both a plain and an ambiguous alias, it is treat
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -29,14 +30,16 @@ def find_mentions(
     text: str, aliases: Mapping[str, str], ambiguous: Mapping[str, str]
 ) -> tuple[list[Mention], list[Mention]]:
     """(mentions of plain aliases, occurrences of ambiguous aliases needing a decision), each by start."""
-    # Every candidate occurrence, overlapping ones included.
+    # Every start position with the longest alias that matches there (a shorter one at the same
+    # start would lose to it anyway); one regex pass over the text, overlapping starts included.
+    table = {alias: (person_id, False) for alias, person_id in aliases.items() if alias and alias not in ambiguous}
+    table.update((alias, (person_id, True)) for alias, person_id in ambiguous.items() if alias)
     candidates: list[tuple[Mention, bool]] = []
-    for table, is_ambiguous in ((aliases, False), (ambiguous, True)):
-        for alias, person_id in table.items():
-            if not alias or (not is_ambiguous and alias in ambiguous):
-                continue
-            for m in _pattern(alias).finditer(text):
-                candidates.append((Mention(m.start(), m.end(), alias, person_id), is_ambiguous))
+    if table:
+        for m in _combined(tuple(sorted(table, key=lambda a: (-len(a), a)))).finditer(text):
+            alias = m.group(1)
+            person_id, is_ambiguous = table[alias]
+            candidates.append((Mention(m.start(1), m.end(1), alias, person_id), is_ambiguous))
     # Longest first, then leftmost: a taken character is never matched again.
     candidates.sort(key=lambda c: (-(c[0].end - c[0].start), c[0].start, c[0].surface))
     taken: list[Mention] = []
@@ -50,6 +53,8 @@ def find_mentions(
     return sorted(found), sorted(undecided)
 
 
-def _pattern(alias: str) -> re.Pattern[str]:
-    # Not preceded or followed by a letter or digit (\w is Unicode-aware in str patterns).
-    return re.compile(rf"(?<![^\W_]){re.escape(alias)}(?![^\W_])")
+@lru_cache(maxsize=64)
+def _combined(aliases: tuple[str, ...]) -> re.Pattern[str]:
+    # Not preceded or followed by a letter or digit (\w is Unicode-aware in str patterns); longest alternative first.
+    body = "|".join(re.escape(a) for a in aliases)
+    return re.compile(rf"(?=(?<![^\W_])({body})(?![^\W_]))")
