@@ -21,6 +21,9 @@ FIRST = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fumiko", "Goran", "Hana", "Ivan",
 LAST = ["Abbott", "Baptiste", "Castillo", "Dalton", "Eriksen", "Fontaine", "Gallagher", "Haddad", "Ibarra", "Jansen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov"]
 ROLES = [("Trade Minister", "CHN"), ("Commerce Secretary", "USA"), ("Finance Minister", "DEU"), ("Trade Representative", "USA"), ("Vice Premier", "CHN")]
 VERBS = ["said", "told reporters", "wrote", "added", "stated"]
+VOCAB = ("we will talk trade tariffs fair deal china united states markets export controls rare earths "
+         "minerals partners respect progress meeting delegation president secretary minister time next week "
+         "agreement framework truce sustainable pressure").split()
 TOPICS = ["rare earth exports", "soybean purchases", "chip export controls", "port fees", "shipping sanctions", "tariff truce"]
 
 
@@ -59,7 +62,7 @@ def article(rng: random.Random, i: int, people, events, measures) -> tuple[str, 
         roles.append({"person": person["person_id"], "role": role, "country": country, "evidence": phrase})
     for k in range(5):
         speaker = cast[k % 3]
-        words = f"We discussed item {i}-{k} in depth and will continue next round"
+        words = " ".join(rng.choice(VOCAB) for _ in range(rng.randint(6, 14))).capitalize()
         if k % 2:
             lines.append(f"{speaker['name']} described the exchange as “{words}” after the session.")
             quotes.append({"evidence": words, "speaker": speaker["person_id"], "kind": "partial", "cue": "described"})

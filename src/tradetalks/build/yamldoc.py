@@ -19,6 +19,16 @@ _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _Loader(_Base):  # type: ignore[misc, valid-type]
     """SafeLoader that keeps dates as strings (JSON Schema checks them) and refuses aliases."""
 
+    def construct_object(self, node, deep=False):  # noqa: ANN001
+        # An alias is the same node met twice: anchors let a tiny file expand into a huge
+        # document, and plain data never needs them.
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise DatasetError.one(
+                self.name, node.start_mark.line + 1, None,
+                "YAML anchors and aliases (&name / *name) are not allowed in dataset files; write the value out",
+            )
+        return super().construct_object(node, deep)
+
 
 # Dates stay strings: JSON Schema's "date" format checks them, and 2025-02-30 gets a clear message.
 _Loader.yaml_implicit_resolvers = {
@@ -58,24 +68,6 @@ class YamlDoc:
         return line
 
 
-def _reject_aliases(node: yaml.Node, path: Path, seen: set[int] | None = None) -> None:
-    # Anchors and aliases let a tiny file expand into a huge document; plain data never needs them.
-    seen = set() if seen is None else seen
-    if id(node) in seen:
-        raise DatasetError.one(
-            path, node.start_mark.line + 1, None,
-            "YAML anchors and aliases (&name / *name) are not allowed in dataset files; write the value out",
-        )
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            _reject_aliases(key_node, path, seen)
-            _reject_aliases(value_node, path, seen)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _reject_aliases(item, path, seen)
-
-
 def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
     """Parse one YAML file; every failure is a DatasetError naming the file and line."""
     shown = display or str(path)
@@ -92,10 +84,10 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
     if text.startswith("\ufeff"):
         raise DatasetError.one(shown, 1, None, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
     loader = _Loader(text)
+    loader.name = shown
     try:
         if loader.check_node():
             node = loader.get_node()
-            _reject_aliases(node, Path(shown))
             data = loader.construct_document(node)
             if loader.check_node():
                 raise DatasetError.one(shown, loader.get_node().start_mark.line + 1, None, "more than one YAML document in the file; keep one")
