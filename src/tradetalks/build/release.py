@@ -37,6 +37,7 @@ def write_release(tables: dict[str, pl.DataFrame], out_root: Path, version: str,
 
     # Process: write everything into a temporary sibling directory.
     with build_lock(out_root):
+        remove_leftovers(out_root)
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=out_root))
         try:
             manifest = {"dataset": "tradetalks", "version": version, "tables": {}, "files": {}}
@@ -129,9 +130,16 @@ def _fsync_tree(root: Path) -> None:
 
 
 def replace_dir(new: Path, target: Path) -> None:
-    """Move `new` to `target`, replacing any previous directory there; never a half-written target."""
+    """Move `new` to `target`, replacing any previous directory there; never a half-written target.
+
+    On Linux the two directories are exchanged in one atomic step (renameat2 RENAME_EXCHANGE), so
+    a reader resolving `target` sees the old or the new release, never none and never a mix.
+    """
     if not target.exists():
         os.rename(new, target)
+        return
+    if _exchange(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # `new` now holds the previous release
         return
     old = Path(tempfile.mkdtemp(prefix=f".old-{target.name}-", dir=target.parent))
     os.rmdir(old)
@@ -142,6 +150,27 @@ def replace_dir(new: Path, target: Path) -> None:
         os.rename(old, target)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where unsupported."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return rc == 0
+
+
+def remove_leftovers(out_root: Path) -> None:
+    """Delete temporary directories a killed build left behind (call with the build lock held)."""
+    for p in Path(out_root).iterdir():
+        if p.is_dir() and p.name.startswith((".tmp-", ".old-")):
+            shutil.rmtree(p, ignore_errors=True)
 
 
 @contextmanager
