@@ -61,6 +61,8 @@ def locate(text: str, evidence: str, *, occurrence: int | None = None, every_cop
     """
     if not evidence.split():
         raise LocateError("evidence is empty or only whitespace")
+    if occurrence is not None and occurrence < 1:
+        raise LocateError(f"occurrence counts from 1; found {occurrence}")
     if occurrence is not None and every_copy:
         raise LocateError("give either occurrence or every_copy, not both")
     spans = find_spans(text, evidence)
