@@ -48,8 +48,9 @@ def test_mutated_valid_article(tmp_path_factory, data):
     for _ in range(data.draw(st.integers(1, 3))):
         key = data.draw(st.sampled_from(sorted(mutated)))
         value = mutated[key]
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            item = data.draw(st.sampled_from(value))
+        dicts = [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+        if dicts:
+            item = data.draw(st.sampled_from(dicts))
             field = data.draw(st.sampled_from(sorted(item) + ["unknown"]))
             item[field] = data.draw(documents)
         else:

@@ -140,7 +140,7 @@ def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], people
         spans = located[aid]
         found, undecided = find_mentions(art.text, aliases, ambiguous)
         for m in found:
-            ann = Located(aid, "alias", -1, {}, Span(m.start, m.end), None)
+            ann = Located(aid, "alias", -1, {}, Span(m.start, m.end))
             if spans.segment_kind(ann.span) == "boilerplate":
                 continue
             rows.append(_evidence_row("people", m.person_id, ann, spans, art.text, "rule:alias", None, None, None, None))
@@ -164,7 +164,7 @@ def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], people
                 if ambiguous.get(m.surface) != person:
                     problems.add(art.yaml.path, ann.line, f"mentions[{ann.index}].person",
                                  f"{m.surface!r} is an ambiguous alias of {ambiguous.get(m.surface)!r}, not of {person!r}")
-                at_alias = Located(aid, ann.kind, ann.index, ann.item, span, ann.line)
+                at_alias = Located(aid, ann.kind, ann.index, ann.item, span, ann.doc)
                 rows.append(_evidence_row("people", person, at_alias, spans, art.text, "curated", None, None, None, ann.item.get("note")))
         for i, ann in enumerate(curated):
             if i not in used:

@@ -149,7 +149,12 @@ class Located:
     index: int
     item: dict
     span: Span
-    line: int | None
+    doc: object = field(default=None, compare=False, repr=False)
+
+    @property
+    def line(self) -> int | None:
+        """The annotation's line in its YAML file (looked up only when an error needs it)."""
+        return self.doc.line_of([self.kind, self.index]) if self.doc is not None else None
 
 
 @dataclass(frozen=True)
@@ -212,7 +217,7 @@ def locate_annotations(sources: "Sources") -> dict[str, ArticleSpans]:
         for kind in ANNOTATION_KINDS:
             for i, item in enumerate(meta.get(kind, [])):
                 for span in one(item, [kind, i]):
-                    out.annotations.append(Located(article_id, kind, i, item, span, doc.line_of([kind, i])))
+                    out.annotations.append(Located(article_id, kind, i, item, span, doc))
         for ann in out.annotations:
             if out.overlaps_boilerplate(ann.span):
                 problems.add(doc.path, ann.line, f"{ann.kind}[{ann.index}].evidence",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,6 +176,7 @@ def load_sources(root: Path) -> Sources:
 
 
     seen_lower: dict[str, str] = {}
+    todo: list[tuple[str, Path, Path]] = []
     for stem in sorted(set(stems_txt) | set(stems_yml)):
         shown_txt, shown_yml = f"dataset/articles/{stem}.txt", f"dataset/articles/{stem}.yml"
         if not re.fullmatch(ARTICLE_ID, stem) or len(stem) > 80:
@@ -191,32 +193,65 @@ def load_sources(root: Path) -> Sources:
         if stem not in stems_yml:
             problems.add(shown_txt, None, None, f"raw text has no annotation file {shown_yml}; draft one with `tradetalks suggest {shown_txt}`")
             continue
-        try:
-            text, sha = read_article_text(stems_txt[stem], shown_txt)
-            doc = read_yaml(stems_yml[stem], shown_yml)
-        except DatasetError as exc:
-            problems.extend(exc)
-            continue
-        if not check_schema(doc, "article", problems):
-            continue
-        meta = doc.data
-        if meta["article_id"] != stem:
-            problems.add(shown_yml, doc.line_of(["article_id"]), "article_id",
-                         f"expected {stem!r} (the file name), found {meta['article_id']!r}")
-            continue
-        if meta["text_sha256"] != sha:
-            problems.add(shown_yml, doc.line_of(["text_sha256"]), "text_sha256",
-                         f"the raw text's sha256 is {sha}, the annotation records {meta['text_sha256']}; raw articles are never edited")
-            continue
-        if meta.get("published_date") and meta["reference_date"] > meta["published_date"]:
-            # Content cannot be written after it was published: one of the two dates is wrong.
-            problems.add(shown_yml, doc.line_of(["reference_date"]), "reference_date",
-                         f"reference_date {meta['reference_date']} is later than published_date {meta['published_date']};"
-                         " relative dates cannot be resolved against a day after publication")
-            continue
-        sources.articles[stem] = Article(stem, shown_txt, doc, text, sha)
+        todo.append((stem, stems_txt[stem], stems_yml[stem]))
+
+    for article, found in _load_articles(todo):
+        problems.problems.extend(found)
+        if article is not None:
+            sources.articles[article.article_id] = article
 
     if not stems_txt and not stems_yml:
         problems.add("dataset/articles", None, None, "no articles found")
     problems.raise_if_any()
     return sources
+
+
+# Reading and checking articles is independent per article: spread it over the cores for large corpora.
+PARALLEL_FROM = 400
+
+
+def _load_articles(items: list[tuple[str, Path, Path]]) -> list[tuple[Article | None, list]]:
+    if len(items) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        return [_load_article(*item) for item in items]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_load_article_light, items, chunksize=64))
+
+
+def _load_article_light(item: tuple) -> tuple:
+    article, found = _load_article(*item)
+    if article is not None:
+        article.yaml = article.yaml.without_nodes()
+    return article, found
+
+
+def _load_article(stem: str, txt: Path, yml: Path) -> tuple[Article | None, list]:
+    """One article's raw text and annotation file, read and checked; (article or None, problems)."""
+    shown_txt, shown_yml = f"dataset/articles/{stem}.txt", f"dataset/articles/{stem}.yml"
+    problems = Collector()
+    try:
+        text, sha = read_article_text(txt, shown_txt)
+        doc = read_yaml(yml, shown_yml)
+    except DatasetError as exc:
+        problems.extend(exc)
+        return None, problems.problems
+    if not check_schema(doc, "article", problems):
+        return None, problems.problems
+    meta = doc.data
+    if meta["article_id"] != stem:
+        problems.add(shown_yml, doc.line_of(["article_id"]), "article_id",
+                     f"expected {stem!r} (the file name), found {meta['article_id']!r}")
+        return None, problems.problems
+    if meta["text_sha256"] != sha:
+        problems.add(shown_yml, doc.line_of(["text_sha256"]), "text_sha256",
+                     f"the raw text's sha256 is {sha}, the annotation records {meta['text_sha256']}; raw articles are never edited")
+        return None, problems.problems
+    if meta.get("published_date") and meta["reference_date"] > meta["published_date"]:
+        # Content cannot be written after it was published: one of the two dates is wrong.
+        problems.add(shown_yml, doc.line_of(["reference_date"]), "reference_date",
+                     f"reference_date {meta['reference_date']} is later than published_date {meta['published_date']};"
+                     " relative dates cannot be resolved against a day after publication")
+        return None, problems.problems
+    return Article(stem, shown_txt, doc, text, sha), problems.problems

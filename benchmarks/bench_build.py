@@ -1,0 +1,56 @@
+"""Full build (sources -> release) on synthetic corpora: wall time, articles/s, peak memory, stages.
+
+    uv run python benchmarks/bench_build.py 1000 10000 [100000] [--repeat 3]
+
+Each size runs in a fresh child process (peak RSS is the child's own); prints one JSON line per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from tradetalks.build.pipeline import build
+root, out = Path(sys.argv[1]), Path(sys.argv[2])
+t = time.perf_counter()
+r = build(root, out)
+wall = time.perf_counter() - t
+print(json.dumps({"wall_s": round(wall, 3), "stages_s": {k: round(v, 3) for k, v in r.seconds.items()},
+                  "rows": r.rows, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("sizes", type=int, nargs="+")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.synth import generate
+
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = generate(Path(tmp) / "corpus", n, seed=0)
+            walls = []
+            for i in range(args.repeat):
+                res = subprocess.run([sys.executable, "-c", CHILD, str(root), str(Path(tmp) / f"out{i}")],
+                                     capture_output=True, text=True, check=True)
+                run = json.loads(res.stdout.strip().splitlines()[-1])
+                walls.append(run["wall_s"])
+                print(json.dumps({"articles": n, "run": i, "articles_per_s": round(n / run["wall_s"]), **run}), flush=True)
+            walls.sort()
+            print(json.dumps({"articles": n, "median_wall_s": walls[len(walls) // 2], "min_s": walls[0], "max_s": walls[-1],
+                              "median_articles_per_s": round(n / walls[len(walls) // 2])}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
