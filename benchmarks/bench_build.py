@@ -2,7 +2,9 @@
 
     uv run python benchmarks/bench_build.py 1000 10000 [100000] [--repeat 3]
 
-Each size runs in a fresh child process (peak RSS is the child's own); prints one JSON line per run.
+Each size runs in a fresh child process; prints one JSON line per run. peak_rss_mb is that process's
+peak; worker_peak_rss_mb the largest peak of its source-loading workers (0 below the parallel threshold),
+so the build's memory is at most peak_rss_mb + workers x worker_peak_rss_mb.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ t = time.perf_counter()
 r = build(root, out)
 wall = time.perf_counter() - t
 print(json.dumps({"wall_s": round(wall, 3), "stages_s": {k: round(v, 3) for k, v in r.seconds.items()},
-                  "rows": r.rows, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+                  "rows": r.rows, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                  # source-loading workers (large corpora only): the largest single worker's peak
+                  "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}))
 """
 
 

@@ -33,7 +33,10 @@ def main() -> None:
     ours = "import tradetalks; tradetalks.load('quotes')"
     plain = f"import polars; polars.read_parquet({str(path)!r})"
     run(ours, 2), run(plain, 2)  # warm the OS file cache
-    a, b = run(ours, args.repeat), run(plain, args.repeat)
+    a, b = [], []
+    for _ in range(args.repeat):  # interleaved, so drift in the machine's load hits both alike
+        a += run(ours, 1)
+        b += run(plain, 1)
     ma, mb = statistics.median(a), statistics.median(b)
     print(f"tradetalks.load: {ma * 1000:.0f} ms ({min(a) * 1000:.0f}-{max(a) * 1000:.0f})")
     print(f"polars.read_parquet: {mb * 1000:.0f} ms ({min(b) * 1000:.0f}-{max(b) * 1000:.0f})")

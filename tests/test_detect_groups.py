@@ -60,3 +60,22 @@ def test_every_quote_gets_a_group_independent_of_input_order(texts, rnd):
         for q2, _, t2 in quotes:
             if normalise(t1) == normalise(t2):
                 assert groups[q1] == groups[q2]
+
+
+long_words = st.sampled_from("we will hold talks on trade rare earth export controls and tariffs next week in person".split())
+
+
+@given(st.lists(long_words, min_size=9, max_size=20), st.data())
+def test_one_word_edit_is_always_compared_whatever_its_position(base, data):
+    """Blocking never hides a one-word edit from the comparison: in a text of nine or more words an
+    edit touches at most one of the first, middle and last three words, so the pair shares a block."""
+    from rapidfuzz import fuzz
+
+    i = data.draw(st.integers(0, len(base) - 1), label="edited word")
+    edit = data.draw(st.sampled_from(["insert", "delete", "replace", "split"]), label="edit")
+    word = base[i]
+    new = {"insert": word + "s", "delete": word[1:] or "x", "replace": "x" + word[1:], "split": word[:1] + " " + word[1:]}[edit]
+    a, b = " ".join(base), " ".join([*base[:i], new, *base[i + 1 :]])
+    groups = group_quotes([("q1", "a", a), ("q2", "b", b)])
+    alike = normalise(a) == normalise(b) or fuzz.ratio(normalise(a), normalise(b)) >= 90
+    assert (groups["q1"] == groups["q2"]) == alike

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
 from tradetalks.build.detect.groups import group_quotes
 from tradetalks.build.detect.mentions import find_mentions
-from tradetalks.build.errors import Collector
+from tradetalks.build.errors import Collector, Problem
 from tradetalks.build.ids import stable_id
 from tradetalks.build.locate import ArticleSpans, Located, Span
 from tradetalks.build.sources import Sources
@@ -23,45 +24,131 @@ from tradetalks.schemas.tables import polars_schema
 
 # Claims that record how an article states a value without disagreeing (Washington vs Beijing day).
 NON_DISPUTE_CLAIMS = {"local_date"}
+QUOTE_GROUP_COLUMNS = ("quote_group_id", "n_articles", "n_outlets")
+ROLE_SCHEMA = {"person": pl.String, "article_id": pl.String, "char_start": pl.Int64, "index": pl.Int64,
+               "role": pl.String, "organisation": pl.String, "country": pl.String}
+SEGMENT_SCHEMA = {"article_id": pl.String, "kind": pl.String, "char_start": pl.Int64, "char_end": pl.Int64, "reason": pl.String}
 SUBJECT_TABLES = {"events": ("events", "event", "event_id"), "measures": ("tariff_measures", "measure", "measure_id")}
+
+
+@dataclass
+class Registries:
+    """The registry rows by id, and the alias maps the mention rule uses."""
+
+    people: dict[str, dict]
+    events: dict[str, dict]
+    measures: dict[str, dict]
+    aliases: dict[str, str]
+    ambiguous: dict[str, str]
+
+
+def registries(sources: Sources, problems: Collector | None = None) -> Registries:
+    """Registry rows by id; clashing aliases are reported to `problems` when given."""
+    aliases: dict[str, str] = {}
+    ambiguous: dict[str, str] = {}
+    doc = sources.people
+    for i, person in enumerate(sources.registry("people")):
+        for alias in person["aliases"]:
+            if aliases.setdefault(alias, person["person_id"]) != person["person_id"] and problems is not None:
+                problems.add(doc.path, doc.line_of(["people", i, "aliases"]), f"people[{i}].aliases",
+                             f"alias {alias!r} is already used by {aliases[alias]!r}; an alias must name one person (list it under ambiguous_aliases and curate each mention)")
+        for alias in person.get("ambiguous_aliases", []):
+            ambiguous[alias] = person["person_id"]
+    return Registries(
+        people={p["person_id"]: p for p in sources.registry("people")},
+        events={e["event_id"]: e for e in sources.registry("events")},
+        measures={m["measure_id"]: m for m in sources.registry("measures")},
+        aliases=aliases,
+        ambiguous=ambiguous,
+    )
 
 
 def assemble_tables(sources: Sources, located: dict[str, ArticleSpans]) -> dict[str, pl.DataFrame]:
     """Every table of the release, validated later by the schemas."""
+    columns, problems = article_columns(sources, located, registries(sources))
+    return combine(sources, [part_frames(columns)], problems)
+
+
+# Articles come without their nested `segments` and their `evidence` (the whole text): `combine`
+# adds both, the segments from flat rows, the evidence sharing the text's memory.
+PART_SCHEMAS = {
+    "articles": lambda: {c: t for c, t in polars_schema("articles").items() if c not in ("segments", "evidence")},
+    "evidence": lambda: polars_schema("evidence"),
+    "quotes": lambda: {c: t for c, t in polars_schema("quotes").items() if c not in QUOTE_GROUP_COLUMNS},
+    "roles": lambda: ROLE_SCHEMA,
+    "segments": lambda: SEGMENT_SCHEMA,
+}
+
+
+def article_columns(sources: Sources, located: dict[str, ArticleSpans], reg: Registries) -> tuple[dict[str, dict[str, list]], list[Problem]]:
+    """The rows that depend on one article only, for the articles in `sources` (a chunk or all).
+
+    Plain Python columns (articles, evidence, quotes without their group columns, roles), so a
+    worker process computes them without Polars; `part_frames` turns them into frames and
+    `combine` joins the parts of every chunk into the release's tables.
+    """
+    problems = Collector()
+    evidence = _mention_evidence(sources, located, reg, problems)
+    evidence += _curated_evidence(sources, located, reg, problems)
+    rows = {
+        "articles": _articles(sources, located, reg.people, problems),
+        "evidence": evidence,
+        "quotes": _quote_rows(sources, located, reg.people, problems),
+        "roles": _role_rows(located),
+        "segments": _segment_rows(located),
+    }
+    columns = {name: {c: [r[c] for r in rows[name]] for c in PART_SCHEMAS[name]()} for name in rows}
+    return columns, problems.problems
+
+
+def part_frames(columns: dict[str, dict[str, list]]) -> dict[str, pl.DataFrame]:
+    return {name: pl.DataFrame(cols, schema=PART_SCHEMAS[name]()) for name, cols in columns.items()}
+
+
+def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[Problem]) -> dict[str, pl.DataFrame]:
+    """The release's tables from the parts of every chunk and the registries; raise every problem at once."""
     # Load inputs.
     problems = Collector()
-    people = {p["person_id"]: p for p in sources.registry("people")}
-    events = {e["event_id"]: e for e in sources.registry("events")}
-    measures = {m["measure_id"]: m for m in sources.registry("measures")}
     _check_registry_ids(sources, problems)
-    outlet_key = {aid: _outlet_key(a.meta) for aid, a in sources.articles.items()}
+    reg = registries(sources, problems)
+    problems.problems.extend(found)
+    part = {name: pl.concat([p.pop(name) for p in parts], how="vertical") for name in list(parts[0])}
+    articles = _sorted(_with_segments(part.pop("articles"), part.pop("segments")), "article_id")
+    evidence = _sorted(part.pop("evidence"), "evidence_id")
+    outlets = articles.select(
+        "article_id", pl.coalesce("wire_service", "outlet", pl.lit("article:") + pl.col("article_id")).alias("outlet_key")
+    )
 
     # Process.
-    evidence = _mention_evidence(sources, located, people, problems)
-    evidence += _curated_evidence(sources, located, people, events, measures, problems)
-    evidence_df = _frame("evidence", evidence)
-    quotes_df = _quotes(sources, located, people, outlet_key, problems)
     tables = {
-        "articles": _articles(sources, located, people, problems),
-        "people": _people(people, evidence_df, located, sources, outlet_key, problems),
-        "quotes": quotes_df,
-        "events": _subjects("events", events, evidence_df, outlet_key, sources, problems),
-        "tariff_measures": _subjects("measures", measures, evidence_df, outlet_key, sources, problems),
-        "evidence": evidence_df,
+        "articles": articles,
+        "people": _people(reg.people, evidence, part["roles"], outlets, sources, problems),
+        "quotes": _quotes(part["quotes"], outlets),
+        "events": _subjects("events", reg.events, evidence, outlets, sources, problems),
+        "tariff_measures": _subjects("measures", reg.measures, evidence, outlets, sources, problems),
+        "evidence": evidence,
     }
     problems.raise_if_any()
     return tables
 
 
-def _frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
-    schema = polars_schema(table)
-    key = next(iter(schema))
-    return pl.DataFrame(rows, schema=schema).sort(key)
+def _sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:
+    # Chunks arrive in article order: skip the copy a sort makes when the rows are in order already.
+    return df.with_columns(pl.col(key).set_sorted()) if df[key].is_sorted() else df.sort(key)
 
 
-def _outlet_key(meta: dict[str, Any]) -> str:
-    """What counts as one outlet for corroboration: a wire story counts once, an unknown outlet as itself."""
-    return meta.get("wire_service") or meta.get("outlet") or f"article:{meta['article_id']}"
+def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
+    fields = ["kind", "char_start", "char_end", "reason"]
+    nested = (
+        segments.sort("article_id", "char_start", "char_end", "kind")
+        .group_by("article_id", maintain_order=True).agg(pl.struct(fields).alias("segments"))
+    )
+    schema = polars_schema("articles")
+    return (
+        articles.join(nested, on="article_id", how="left")
+        .with_columns(pl.col("segments").fill_null([]), pl.col("text").alias("evidence"))
+        .select(pl.col(c).cast(t) for c, t in schema.items())
+    )
 
 
 def _check_registry_ids(sources: Sources, problems: Collector) -> None:
@@ -85,7 +172,7 @@ def _span_row(ann: Located, spans: ArticleSpans, text: str) -> dict[str, Any]:
     }
 
 
-def _articles(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> pl.DataFrame:
+def _articles(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> list[dict]:
     rows = []
     for aid, art in sources.articles.items():
         meta, spans = art.meta, located[aid]
@@ -110,31 +197,24 @@ def _articles(sources: Sources, located: dict[str, ArticleSpans], people: dict, 
             "text": art.text,
             "text_sha256": art.sha256,
             "n_chars": len(art.text),
-            "segments": [
-                {"kind": s.kind, "char_start": s.span.start, "char_end": s.span.end, "reason": s.reason}
-                for s in sorted(spans.segments, key=lambda s: (s.span, s.kind))
-            ],
             "notes": list(meta.get("notes", [])),
             "char_start": 0,
             "char_end": len(art.text),
-            "evidence": art.text,
             "method": "curated",
         })
-    return _frame("articles", rows)
+    return rows
 
 
-def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> list[dict]:
+def _segment_rows(located: dict[str, ArticleSpans]) -> list[dict]:
+    return [
+        {"article_id": aid, "kind": s.kind, "char_start": s.span.start, "char_end": s.span.end, "reason": s.reason}
+        for aid, spans in located.items() for s in spans.segments
+    ]
+
+
+def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
     """rule:alias rows for exact alias matches; curated rows for ambiguous aliases ('He')."""
-    aliases: dict[str, str] = {}
-    ambiguous: dict[str, str] = {}
-    doc = sources.people
-    for i, person in enumerate(sources.registry("people")):
-        for alias in person["aliases"]:
-            if aliases.setdefault(alias, person["person_id"]) != person["person_id"]:
-                problems.add(doc.path, doc.line_of(["people", i, "aliases"]), f"people[{i}].aliases",
-                             f"alias {alias!r} is already used by {aliases[alias]!r}; an alias must name one person (list it under ambiguous_aliases and curate each mention)")
-        for alias in person.get("ambiguous_aliases", []):
-            ambiguous[alias] = person["person_id"]
+    aliases, ambiguous = reg.aliases, reg.ambiguous
     rows: list[dict] = []
     for aid, art in sources.articles.items():
         spans = located[aid]
@@ -202,9 +282,8 @@ def claim_text(value: Any) -> str | None:
     return str(value)
 
 
-def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], people: dict, events: dict, measures: dict,
-                      problems: Collector) -> list[dict]:
-    registries = {"events": events, "measures": measures}
+def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
+    people, registries = reg.people, {"events": reg.events, "measures": reg.measures}
     rows: list[dict] = []
     for aid, art in sources.articles.items():
         spans = located[aid]
@@ -234,7 +313,7 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], people
     return rows
 
 
-def _quotes(sources: Sources, located: dict[str, ArticleSpans], people: dict, outlet_key: dict, problems: Collector) -> pl.DataFrame:
+def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> list[dict]:
     rows = []
     for aid, art in sources.articles.items():
         spans = located[aid]
@@ -261,48 +340,66 @@ def _quotes(sources: Sources, located: dict[str, ArticleSpans], people: dict, ou
                 "method": "curated",
             })
             rows.append(row)
-    groups = group_quotes([(r["quote_id"], r["article_id"], r["text"]) for r in rows])
-    members: dict[str, set[str]] = defaultdict(set)
-    for r in rows:
-        r["quote_group_id"] = groups[r["quote_id"]]
-        members[r["quote_group_id"]].add(r["article_id"])
-    for r in rows:
-        arts = members[r["quote_group_id"]]
-        r["n_articles"] = len(arts)
-        r["n_outlets"] = len({outlet_key[a] for a in arts})
-    return _frame("quotes", rows)
+    return rows
 
 
-def _corroboration(evidence: pl.DataFrame, subject_table: str, outlet_key: dict) -> dict[str, tuple[int, int]]:
-    out: dict[str, tuple[int, int]] = {}
-    sub = evidence.filter(pl.col("subject_table") == subject_table)
-    for (subject,), frame in sub.group_by("subject_id"):
-        arts = set(frame["article_id"].to_list())
-        out[subject] = (len(arts), len({outlet_key[a] for a in arts}))
-    return out
+def _role_rows(located: dict[str, ArticleSpans]) -> list[dict]:
+    return [
+        {"person": a.item["person"], "article_id": a.article_id, "char_start": a.span.start, "index": a.index,
+         "role": a.item["role"], "organisation": a.item.get("organisation"), "country": a.item.get("country")}
+        for spans in located.values() for a in spans.annotations if a.kind == "roles"
+    ]
+
+
+def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:
+    """Quote rows with their group and its corroboration (articles, and outlets counting a wire story once)."""
+    groups = group_quotes(list(quotes.select("quote_id", "article_id", "text").iter_rows()))
+    quotes = quotes.with_columns(pl.col("quote_id").replace_strict(groups, return_dtype=pl.String).alias("quote_group_id"))
+    counts = (
+        quotes.select("quote_group_id", "article_id").join(outlets, on="article_id", how="left")
+        .group_by("quote_group_id")
+        .agg(pl.col("article_id").n_unique().alias("n_articles"), pl.col("outlet_key").n_unique().alias("n_outlets"))
+    )
+    schema = polars_schema("quotes")
+    return quotes.join(counts, on="quote_group_id", how="left").select(pl.col(c).cast(t) for c, t in schema.items()).sort("quote_id")
+
+
+def _corroboration(evidence: pl.DataFrame, subject_table: str, outlets: pl.DataFrame) -> dict[str, tuple[int, int]]:
+    counts = (
+        evidence.lazy().filter(pl.col("subject_table") == subject_table).select("subject_id", "article_id")
+        .join(outlets.lazy(), on="article_id", how="left")
+        .group_by("subject_id").agg(pl.col("article_id").n_unique(), pl.col("outlet_key").n_unique()).collect()
+    )
+    return {sid: (n_art, n_out) for sid, n_art, n_out in counts.iter_rows()}
 
 
 def _primary(evidence: pl.DataFrame, subject_table: str) -> dict[str, dict]:
     """Primary provenance: the first span by (article_id, char_start), copies of duplicated text last."""
-    sub = evidence.filter(pl.col("subject_table") == subject_table).sort(["subject_id", "in_duplicate", "article_id", "char_start", "char_end"])
-    first = sub.unique("subject_id", keep="first", maintain_order=True)
+    keys = ["subject_id", "in_duplicate", "article_id", "char_start", "char_end"]
+    # Rank the key columns only, then fetch the winning rows (a corpus' evidence is large).
+    rows = (
+        evidence.lazy().with_row_index("_row").filter(pl.col("subject_table") == subject_table).select("_row", *keys)
+        .sort(keys).unique("subject_id", keep="first", maintain_order=True).collect()
+    )
+    first = evidence.select(pl.all().gather(rows["_row"]))
     return {r["subject_id"]: r for r in first.iter_rows(named=True)}
 
 
-def _people(people: dict, evidence: pl.DataFrame, located, sources: Sources, outlet_key: dict, problems: Collector) -> pl.DataFrame:
+def _people(people: dict, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: pl.DataFrame, sources: Sources,
+            problems: Collector) -> pl.DataFrame:
     doc = sources.people
     primary = _primary(evidence, "people")
-    mentions = evidence.filter((pl.col("subject_table") == "people") & pl.col("claim_field").is_null() & ~pl.col("in_duplicate"))
-    n_mentions = dict(mentions.group_by("subject_id").len().iter_rows())
-    counts = _corroboration(evidence, "people", outlet_key)
-    role_rows: dict[str, list] = defaultdict(list)
-    role_anns = sorted((a for spans in located.values() for a in spans.annotations if a.kind == "roles"),
-                       key=lambda a: (a.article_id, a.span.start, a.index))
-    for ann in role_anns:
-        item = ann.item
-        entry = {"article_id": ann.article_id, "role": item["role"], "organisation": item.get("organisation"), "country": item.get("country")}
-        if entry not in role_rows[item["person"]]:
-            role_rows[item["person"]].append(entry)
+    mentions = evidence.lazy().filter((pl.col("subject_table") == "people") & pl.col("claim_field").is_null() & ~pl.col("in_duplicate"))
+    n_mentions = dict(mentions.group_by("subject_id").len().collect().iter_rows())
+    counts = _corroboration(evidence, "people", outlets)
+    # Each person's roles as stated, in article and text order, each distinct statement once per article.
+    entry = ["article_id", "role", "organisation", "country"]
+    per_person = (
+        roles.sort("article_id", "char_start", "index")
+        .unique(["person", *entry], keep="first", maintain_order=True)
+        .group_by("person", maintain_order=True).agg(pl.struct(entry).alias("roles"))
+    )
+    role_rows = {person: list(entries) for person, entries in per_person.iter_rows()}
     rows = []
     for i, (pid, person) in enumerate(people.items()):
         if pid not in primary:
@@ -323,18 +420,18 @@ def _people(people: dict, evidence: pl.DataFrame, located, sources: Sources, out
             "n_mentions": n_mentions.get(pid, 0),
             **{k: p[k] for k in ("article_id", "char_start", "char_end", "evidence", "method")},
         })
-    return _frame("people", rows)
+    return pl.DataFrame(rows, schema=polars_schema("people")).sort("person_id")
 
 
-def _subjects(kind: str, registry: dict, evidence: pl.DataFrame, outlet_key: dict, sources: Sources, problems: Collector) -> pl.DataFrame:
+def _subjects(kind: str, registry: dict, evidence: pl.DataFrame, outlets: pl.DataFrame, sources: Sources, problems: Collector) -> pl.DataFrame:
     table, _, key = SUBJECT_TABLES[kind]
     doc = getattr(sources, kind)
     primary = _primary(evidence, table)
-    counts = _corroboration(evidence, table, outlet_key)
+    counts = _corroboration(evidence, table, outlets)
     claims = (
-        evidence.filter((pl.col("subject_table") == table) & pl.col("claim_field").is_not_null()
-                        & ~pl.col("claim_field").is_in(list(NON_DISPUTE_CLAIMS)))
-        .group_by("subject_id", "claim_field").agg(pl.col("claim_value").unique().sort())
+        evidence.lazy().filter((pl.col("subject_table") == table) & pl.col("claim_field").is_not_null()
+                               & ~pl.col("claim_field").is_in(list(NON_DISPUTE_CLAIMS)))
+        .group_by("subject_id", "claim_field").agg(pl.col("claim_value").unique().sort()).collect()
     )
     claimed: dict[str, dict[str, list]] = defaultdict(dict)
     for subject, claim_field, values in claims.iter_rows():
@@ -378,7 +475,7 @@ def _subjects(kind: str, registry: dict, evidence: pl.DataFrame, outlet_key: dic
             **{k: p[k] for k in ("article_id", "char_start", "char_end", "evidence", "method")},
         })
         rows.append(row)
-    return _frame(table, rows)
+    return pl.DataFrame(rows, schema=schema).sort(key)
 
 
 def _date(value: str | None) -> dt.date | None:

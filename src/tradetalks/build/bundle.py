@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from tradetalks.build.release import build_lock, file_entry, read_manifest, replace_dir, sha256_file, write_json
+from tradetalks.schemas.tables import KEYS
 
 HOMEPAGE = "https://github.com/tradetalks/tradetalks"
 ASSETS = HOMEPAGE + "/releases/download/v{version}/"
@@ -85,10 +86,13 @@ def write_bundle(release_dir: Path, changelog: Path | None = None) -> Path:
     return release_dir
 
 
-def add_bundle(directory: Path, manifest: dict) -> None:
-    """Write CSVs, datapackage.json, croissant.json, the card, the zip and the final manifest into `directory`."""
+def add_bundle(directory: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None) -> None:
+    """Write CSVs, datapackage.json, croissant.json, the card, the zip and the final manifest into `directory`.
+
+    `tables`, when given, are the frames just written as Parquet (saves reading them back).
+    """
     version = manifest["version"]
-    csv_entries = write_csvs(directory, manifest)
+    csv_entries = write_csvs(directory, manifest, tables)
     write_json(directory / "datapackage.json", datapackage(manifest, directory, csv_entries))
     changes = (directory / "CHANGELOG.md").read_text(encoding="utf-8") if (directory / "CHANGELOG.md").exists() else ""
     write_json(directory / "croissant.json", croissant(manifest, release_date(changes, version)))
@@ -106,12 +110,12 @@ def add_bundle(directory: Path, manifest: dict) -> None:
 # CSV
 
 
-def write_csvs(root: Path, manifest: dict) -> dict[str, str]:
+def write_csvs(root: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None) -> dict[str, str]:
     """csv/<table>.csv for every table: same rows and order as the Parquet, nested values as JSON."""
     (root / "csv").mkdir(exist_ok=True)
     out = {}
     for name, entry in manifest["tables"].items():
-        df = pl.read_parquet(root / entry["path"])
+        df = tables[name].sort(KEYS[name]) if tables is not None else pl.read_parquet(root / entry["path"])
         nested = [c for c, t in df.schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
         for c in nested:
             values = [None if v is None else json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in df[c].to_list()]
@@ -473,7 +477,11 @@ def write_zip(root: Path, version: str) -> Path:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = (0o100644 & 0xFFFF) << 16
             info.create_system = 3
-            zf.writestr(info, (root / rel).read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+            info.file_size = (root / rel).stat().st_size
+            info._compresslevel = 9  # what writestr(compresslevel=9) sets; public as compress_level from Python 3.13
+            # Streamed: a large table is never read into memory whole.
+            with (root / rel).open("rb") as src, zf.open(info, "w") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
     (dist / "SHA256SUMS").write_text(f"{sha256_file(path)}  {path.name}\n", encoding="ascii")
     return path
 

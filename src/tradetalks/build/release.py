@@ -51,7 +51,7 @@ def write_release(tables: dict[str, pl.DataFrame], out_root: Path, version: str,
             # The bundle (CSV, datapackage.json, croissant.json, card, zip) is part of the same atomic write.
             from tradetalks.build.bundle import add_bundle
 
-            add_bundle(tmp, manifest)
+            add_bundle(tmp, manifest, tables)
             _fsync_tree(tmp)
             replace_dir(tmp, target)
         except BaseException:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,6 +141,21 @@ def read_article_text(path: Path, shown: str) -> tuple[str, str]:
 
 def load_sources(root: Path) -> Sources:
     """Read and check dataset/ under `root`; raise DatasetError listing every problem."""
+    sources, todo, problems = load_index(root)
+    for item in todo:
+        article, found = load_article(*item)
+        problems.problems.extend(found)
+        if article is not None:
+            sources.articles[article.article_id] = article
+    problems.raise_if_any()
+    return sources
+
+
+def load_index(root: Path) -> tuple[Sources, list[tuple[str, Path, Path]], Collector]:
+    """The checked registries, the article pairs to read and the problems found so far.
+
+    Articles are independent of each other, so the build reads them (`load_article`) in chunks.
+    """
     # Load inputs.
     root = Path(root)
     dataset = root / "dataset"
@@ -173,7 +187,8 @@ def load_sources(root: Path) -> Sources:
     for p in files:
         if p.suffix not in (".txt", ".yml"):
             problems.add(f"dataset/articles/{p.name}", None, None, "unexpected file; articles are <article_id>.txt with <article_id>.yml")
-
+    if not stems_txt and not stems_yml:
+        problems.add("dataset/articles", None, None, "no articles found")
 
     seen_lower: dict[str, str] = {}
     todo: list[tuple[str, Path, Path]] = []
@@ -194,40 +209,10 @@ def load_sources(root: Path) -> Sources:
             problems.add(shown_txt, None, None, f"raw text has no annotation file {shown_yml}; draft one with `tradetalks suggest {shown_txt}`")
             continue
         todo.append((stem, stems_txt[stem], stems_yml[stem]))
-
-    for article, found in _load_articles(todo):
-        problems.problems.extend(found)
-        if article is not None:
-            sources.articles[article.article_id] = article
-
-    if not stems_txt and not stems_yml:
-        problems.add("dataset/articles", None, None, "no articles found")
-    problems.raise_if_any()
-    return sources
+    return sources, todo, problems
 
 
-# Reading and checking articles is independent per article: spread it over the cores for large corpora.
-PARALLEL_FROM = 400
-
-
-def _load_articles(items: list[tuple[str, Path, Path]]) -> list[tuple[Article | None, list]]:
-    if len(items) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-        return [_load_article(*item) for item in items]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_load_article_light, items, chunksize=64))
-
-
-def _load_article_light(item: tuple) -> tuple:
-    article, found = _load_article(*item)
-    if article is not None:
-        article.yaml = article.yaml.without_nodes()
-    return article, found
-
-
-def _load_article(stem: str, txt: Path, yml: Path) -> tuple[Article | None, list]:
+def load_article(stem: str, txt: Path, yml: Path) -> tuple[Article | None, list]:
     """One article's raw text and annotation file, read and checked; (article or None, problems)."""
     shown_txt, shown_yml = f"dataset/articles/{stem}.txt", f"dataset/articles/{stem}.yml"
     problems = Collector()

@@ -10,9 +10,13 @@ linked when rapidfuzz `fuzz.ratio` >= `threshold` (default 90.0: one inserted co
 while "frank and detailed" scores 75 against "frank and detailed discussions"). Groups are the
 connected components of these links, so they do not depend on input order (a long chain of
 near matches could join two quotes that differ more than the threshold; at 90 none does here).
-Candidates for a near match are the texts that share their first two or their last two
-normalised words (blocking): two texts >= 90% alike almost always do, and it keeps grouping
-linear in the corpus size instead of comparing every pair.
+Candidates for a near match are the texts that share their first three, middle three or last
+three normalised words, punctuation aside ("depth," = "depth"); texts of up to eight words also
+share blocks by their first two and last two words (blocking; `BLOCK_WORDS`, `SHORT_WORDS`).
+Texts >= 90% alike differ by a few characters, so they almost always share a block: in a text
+of nine or more words a one-word edit touches at most one of the three places (a test checks
+it). Blocking keeps grouping near-linear in the corpus size instead of comparing every pair
+(with first/last-two-word blocks only, 500,000 synthetic quotes took 23 s: blocks grew with the corpus).
 
 Only whole texts are compared: a quote that is a fragment of another article's longer quote
 ("frank and detailed" inside "… engaged in frank and detailed discussions …") gets its own group,
@@ -28,9 +32,12 @@ import re
 import string
 from collections import defaultdict
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 DEFAULT_THRESHOLD = 90.0
+BLOCK_WORDS = 3
+SHORT_WORDS = 8
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "‘": "'", "’": "'", "‚": "'", "‛": "'"})
 _DASHES = re.compile(r"[-‐‑‒–—―−]")
 _ENDS = string.punctuation + string.whitespace + "…«»"
@@ -57,18 +64,38 @@ def group_quotes(quotes: list[tuple[str, str, str]], threshold: float = DEFAULT_
 
     blocks: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for t in texts:
-        words = t.split()
-        blocks[("^", *words[:2])].append(t)
-        blocks[("$", *words[-2:])].append(t)
+        for key in _block_keys(t):
+            blocks[key].append(t)
 
     # Process: link near matches within each block; the smallest text of a component is its root.
+    # Small blocks: one rapidfuzz call per text; large ones: scored all-against-all in C on every
+    # core, a slice of rows at a time (bounded memory).
+    def link(a: str, b: str) -> None:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
     for members in blocks.values():
-        for i, a in enumerate(members[:-1]):
-            for b, _score, _j in process.extract(a, members[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
-                ra, rb = root(a), root(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
+        if len(members) < 256:
+            for i, a in enumerate(members[:-1]):
+                for b, _score, _j in process.extract(a, members[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
+                    link(a, b)
+            continue
+        for start in range(0, len(members), 512):
+            scores = process.cdist(members[start : start + 512], members, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
+            for i, j in zip(*np.nonzero(scores)):
+                link(members[start + i], members[j])
     return {quote_id: _group_id(root(t)) for quote_id, t in norm.items()}
+
+
+def _block_keys(text: str) -> set[tuple[str, ...]]:
+    # Punctuation does not count here ("depth," = "depth"): an inserted comma never splits a block.
+    words = [w for w in (w.strip(_ENDS) for w in text.split()) if w]
+    n, mid = BLOCK_WORDS, max(0, (len(words) - BLOCK_WORDS) // 2)
+    keys = {("^", *words[:n]), ("|", *words[mid : mid + n]), ("$", *words[-n:])}
+    if len(words) <= SHORT_WORDS:
+        keys |= {("^2", *words[:2]), ("$2", *words[-2:])}
+    return keys
 
 
 def _group_id(key: str) -> str:

@@ -1,0 +1,79 @@
+"""The build's per-chunk path: chunk boundaries and worker processes never change a table or an error."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from polars.testing import assert_frame_equal
+
+from conftest import REPO
+from tradetalks.build import pipeline
+from tradetalks.build.errors import DatasetError
+
+sys.path.insert(0, str(REPO))
+from benchmarks.synth import generate  # noqa: E402
+
+
+def _check(root: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, parallel_from: int):
+    monkeypatch.setattr(pipeline, "CHUNK", chunk)
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM", parallel_from)
+    return pipeline.check(root)
+
+
+def _assert_same(a, b) -> None:
+    assert a.tables.keys() == b.tables.keys()
+    for name in a.tables:
+        assert_frame_equal(a.tables[name], b.tables[name], check_exact=True), name
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return generate(tmp_path_factory.mktemp("synth"), 23, seed=3)
+
+
+def test_real_dataset_same_tables_in_chunks_of_two_across_workers(monkeypatch):
+    whole = _check(REPO, monkeypatch, chunk=10**6, parallel_from=10**6)
+    # Quote groups and corroboration counts join quotes from different chunks here.
+    assert (whole.tables["quotes"]["n_articles"] > 1).any()
+    _assert_same(whole, _check(REPO, monkeypatch, chunk=2, parallel_from=0))
+
+
+def test_synthetic_corpus_same_tables_in_any_chunking(corpus, monkeypatch):
+    whole = _check(corpus, monkeypatch, chunk=10**6, parallel_from=10**6)
+    _assert_same(whole, _check(corpus, monkeypatch, chunk=5, parallel_from=10**6))
+    _assert_same(whole, _check(corpus, monkeypatch, chunk=4, parallel_from=0))
+
+
+def _break(corpus: Path, tmp_path: Path) -> Path:
+    """A copy with a sources problem in article 2 and a locate problem in article 17."""
+    import shutil
+
+    root = tmp_path / "broken"
+    shutil.copytree(corpus, root)
+    arts = root / "dataset" / "articles"
+    txt = arts / "synthetic-article-000002.txt"
+    txt.write_text(txt.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
+    yml = arts / "synthetic-article-000017.yml"
+    text = yml.read_text(encoding="utf-8")
+    first = text.index("evidence: ") + len("evidence: ")
+    yml.write_text(text[:first] + "Zzz never in the text " + text[first:], encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("chunk, parallel_from", [(10**6, 10**6), (3, 10**6), (3, 0)])
+def test_stage_errors_gathered_across_chunks(corpus, tmp_path, monkeypatch, chunk, parallel_from):
+    root = _break(corpus, tmp_path)
+    with pytest.raises(DatasetError) as info:
+        _check(root, monkeypatch, chunk, parallel_from)
+    # The sources stage fails first, as if it ran over the whole corpus: the locate problem waits.
+    assert [(p.path, p.field) for p in info.value.problems] == [("dataset/articles/synthetic-article-000002.yml", "text_sha256")]
+    # With the raw text restored, the locate problem in another chunk is reported.
+    (root / "dataset/articles/synthetic-article-000002.txt").write_bytes(
+        (corpus / "dataset/articles/synthetic-article-000002.txt").read_bytes())
+    with pytest.raises(DatasetError) as info:
+        _check(root, monkeypatch, chunk, parallel_from)
+    found = [(p.path, p.field) for p in info.value.problems]
+    assert found and all(path == "dataset/articles/synthetic-article-000017.yml" for path, _ in found)
+    assert "evidence not found" in str(info.value)
