@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from tradetalks.build.detect.groups import group_quotes
+from tradetalks.build.detect.groups import group_texts
 from tradetalks.build.detect.mentions import find_mentions
 from tradetalks.build.errors import Collector, Problem
 from tradetalks.build.ids import stable_id
@@ -353,8 +353,8 @@ def _role_rows(located: dict[str, ArticleSpans]) -> list[dict]:
 
 def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:
     """Quote rows with their group and its corroboration (articles, and outlets counting a wire story once)."""
-    groups = group_quotes(list(quotes.select("quote_id", "article_id", "text").iter_rows()))
-    quotes = quotes.with_columns(pl.col("quote_id").replace_strict(groups, return_dtype=pl.String).alias("quote_group_id"))
+    groups = group_texts(quotes["text"].unique().to_list())
+    quotes = quotes.with_columns(pl.col("text").replace_strict(groups, return_dtype=pl.String).alias("quote_group_id"))
     counts = (
         quotes.select("quote_group_id", "article_id").join(outlets, on="article_id", how="left")
         .group_by("quote_group_id")

@@ -12,7 +12,8 @@ connected components of these links, so they do not depend on input order (a lon
 near matches could join two quotes that differ more than the threshold; at 90 none does here).
 Candidates for a near match are the texts that share their first three, middle three or last
 three normalised words, punctuation aside ("depth," = "depth"); texts of up to eight words also
-share blocks by their first two and last two words (blocking; `BLOCK_WORDS`, `SHORT_WORDS`).
+share blocks by their first two and last two words among texts of similar length (blocking;
+`BLOCK_WORDS`, `SHORT_WORDS`; lengths that cannot reach the threshold are never compared).
 Texts >= 90% alike differ by a few characters, so they almost always share a block: in a text
 of nine or more words a one-word edit touches at most one of the three places (a test checks
 it). Blocking keeps grouping near-linear in the corpus size instead of comparing every pair
@@ -28,9 +29,11 @@ Group ids come from the natural key: "qg_" + sha256 of the smallest normalised t
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import string
 from collections import defaultdict
+from collections.abc import Iterable
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -51,10 +54,16 @@ def normalise(text: str) -> str:
 
 def group_quotes(quotes: list[tuple[str, str, str]], threshold: float = DEFAULT_THRESHOLD) -> dict[str, str]:
     """quote_id -> quote_group_id for every (quote_id, article_id, text); singleton groups included."""
+    groups = group_texts({text for _quote_id, _article_id, text in quotes}, threshold)
+    return {quote_id: groups[text] for quote_id, _article_id, text in quotes}
+
+
+def group_texts(texts: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> dict[str, str]:
+    """quote text -> quote_group_id for every distinct text."""
     # Load inputs: one node per distinct normalised text.
-    norm = {quote_id: normalise(text) for quote_id, _article_id, text in quotes}
-    texts = sorted(set(norm.values()))
-    parent = {t: t for t in texts}
+    norm = {text: normalise(text) for text in texts}
+    nodes = sorted(set(norm.values()))
+    parent = {t: t for t in nodes}
 
     def root(t: str) -> str:
         while parent[t] != t:
@@ -62,40 +71,62 @@ def group_quotes(quotes: list[tuple[str, str, str]], threshold: float = DEFAULT_
             t = parent[t]
         return t
 
-    blocks: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for t in texts:
-        for key in _block_keys(t):
-            blocks[key].append(t)
-
-    # Process: link near matches within each block; the smallest text of a component is its root.
-    # Small blocks: one rapidfuzz call per text; large ones: scored all-against-all in C on every
-    # core, a slice of rows at a time (bounded memory).
     def link(a: str, b: str) -> None:
         ra, rb = root(a), root(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
-    for members in blocks.values():
-        if len(members) < 256:
-            for i, a in enumerate(members[:-1]):
-                for b, _score, _j in process.extract(a, members[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
-                    link(a, b)
-            continue
-        for start in range(0, len(members), 512):
-            scores = process.cdist(members[start : start + 512], members, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
-            for i, j in zip(*np.nonzero(scores)):
-                link(members[start + i], members[j])
-    return {quote_id: _group_id(root(t)) for quote_id, t in norm.items()}
+    # fuzz.ratio = 100 * (1 - indel / (len a + len b)) and indel >= |len a - len b|: texts whose
+    # lengths differ by more than this factor never reach the threshold.
+    f = 1 - threshold / 100
+    stretch = (1 + f) / (1 - f) if f < 1 else math.inf
+
+    # Process: link near matches within each block; the smallest text of a component is its root.
+    # One kind of block key at a time, so only one kind's blocks are in memory.
+    # Punctuation does not count in block keys ("depth," = "depth"): an inserted comma never splits a block.
+    words_of = [" ".join(w for w in (w.strip(_ENDS) for w in t.split()) if w) for t in nodes]
+    for kind in range(len(_KEY_KINDS)):
+        blocks: dict[str, list[str]] = defaultdict(list)
+        for t, words in zip(nodes, words_of):
+            key = _block_key(t, words.split(" "), kind, stretch)
+            if key is not None:
+                blocks[key].append(t)
+        # Small blocks: one rapidfuzz call per text; large ones: scored all-against-all in C on
+        # every core, a slice of rows at a time (bounded memory).
+        for members in blocks.values():
+            if len(members) < 256:
+                for i, a in enumerate(members[:-1]):
+                    for b, _score, _j in process.extract(a, members[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
+                        link(a, b)
+                continue
+            for start in range(0, len(members), 512):
+                scores = process.cdist(members[start : start + 512], members, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
+                for i, j in zip(*np.nonzero(scores)):
+                    link(members[start + i], members[j])
+        del blocks
+    return {text: _group_id(root(t)) for text, t in norm.items()}
 
 
-def _block_keys(text: str) -> set[tuple[str, ...]]:
-    # Punctuation does not count here ("depth," = "depth"): an inserted comma never splits a block.
-    words = [w for w in (w.strip(_ENDS) for w in text.split()) if w]
+_KEY_KINDS = ("first", "middle", "last", "first2", "first2+", "last2", "last2+")
+
+
+def _block_key(text: str, words: list[str], kind: int, stretch: float) -> str | None:
+    """The text's block key of one kind (see the module docstring), or None when it has none."""
+    if kind >= 3 and len(words) > SHORT_WORDS:
+        return None
     n, mid = BLOCK_WORDS, max(0, (len(words) - BLOCK_WORDS) // 2)
-    keys = {("^", *words[:n]), ("|", *words[mid : mid + n]), ("$", *words[-n:])}
-    if len(words) <= SHORT_WORDS:
-        keys |= {("^2", *words[:2]), ("$2", *words[-2:])}
-    return keys
+    if kind == 0:
+        return " ".join(words[:n])
+    if kind == 1:
+        return " ".join(words[mid : mid + n])
+    if kind == 2:
+        return " ".join(words[-n:])
+    # Short texts: the first or last two words, within a length band. A pair can only reach the
+    # threshold if its lengths differ by at most the factor `stretch` (indel >= the length
+    # difference), so bands of that width, each text in its own band and the next, never part one.
+    band = math.floor(math.log(max(len(text), 1)) / math.log(stretch)) if stretch > 1 else 0
+    two = " ".join(words[:2]) if kind in (3, 4) else " ".join(words[-2:])
+    return f"{two}\x00{band + (kind in (4, 6))}"
 
 
 def _group_id(key: str) -> str:
