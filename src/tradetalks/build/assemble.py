@@ -133,8 +133,13 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[
 
 
 def _sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:
-    # Chunks arrive in article order: skip the copy a sort makes when the rows are in order already.
-    return df.with_columns(pl.col(key).set_sorted()) if df[key].is_sorted() else df.sort(key)
+    """`df` sorted by `key`, consuming `df`: a column is released as soon as its sorted copy exists,
+    so a large table never sits in memory twice (chunks arriving in order are not copied at all)."""
+    if df[key].is_sorted():
+        return df.with_columns(pl.col(key).set_sorted())
+    order = df[key].arg_sort()
+    columns = [df.drop_in_place(name).gather(order) for name in list(df.columns)]
+    return pl.DataFrame(columns).with_columns(pl.col(key).set_sorted())
 
 
 def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
@@ -355,13 +360,16 @@ def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:
     """Quote rows with their group and its corroboration (articles, and outlets counting a wire story once)."""
     groups = group_texts(quotes["text"].unique().to_list())
     quotes = quotes.with_columns(pl.col("text").replace_strict(groups, return_dtype=pl.String).alias("quote_group_id"))
-    counts = (
-        quotes.select("quote_group_id", "article_id").join(outlets, on="article_id", how="left")
-        .group_by("quote_group_id")
-        .agg(pl.col("article_id").n_unique().alias("n_articles"), pl.col("outlet_key").n_unique().alias("n_outlets"))
+    del groups
+    # Window expressions add the counts as columns: no join, so the quote rows are never copied.
+    outlet_of = dict(outlets.iter_rows())
+    group = "quote_group_id"
+    quotes = quotes.with_columns(
+        pl.col("article_id").n_unique().over(group).alias("n_articles"),
+        pl.col("article_id").replace_strict(outlet_of, return_dtype=pl.String).n_unique().over(group).alias("n_outlets"),
     )
     schema = polars_schema("quotes")
-    return quotes.join(counts, on="quote_group_id", how="left").select(pl.col(c).cast(t) for c, t in schema.items()).sort("quote_id")
+    return _sorted(quotes.select(pl.col(c).cast(t) for c, t in schema.items()), "quote_id")
 
 
 def _corroboration(evidence: pl.DataFrame, subject_table: str, outlets: pl.DataFrame) -> dict[str, tuple[int, int]]:
