@@ -115,11 +115,13 @@ def build(root: Path, out_root: Path | None = None, version: str = __version__) 
 
 
 def _run_chunks(root: Path, reg: Registries | None, chunks: list[list]) -> Iterator[_Chunk]:
+    import multiprocessing
+
     workers = os.cpu_count() or 1
-    if sum(map(len, chunks)) < PARALLEL_FROM or workers < 2:
+    # Serial for small corpora, one core, or where processes cannot be forked (Windows).
+    if sum(map(len, chunks)) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield from (_check_chunk(root, reg, items) for items in chunks)
         return
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # Workers are forked (no re-import of the caller's __main__) and never touch Polars, whose
