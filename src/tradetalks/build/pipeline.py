@@ -28,7 +28,7 @@ from tradetalks.build.coverage import check_coverage
 from tradetalks.build.errors import DatasetError, Problem
 from tradetalks.build.locate import locate_annotations
 from tradetalks.build.release import write_release
-from tradetalks.build.sources import Sources, load_article, load_index
+from tradetalks.build.sources import Sources, load_index, read_articles
 from tradetalks.build.validate import validate_tables
 
 STAGES = ("sources", "locate", "detect", "assemble")
@@ -182,26 +182,23 @@ def _check_chunk(root: Path, reg: Registries | None, items: list) -> _Chunk:
 def _chunk_stages(root: Path, reg: Registries | None, items: list) -> _Chunk:
     seconds: dict[str, float] = {}
     t = time.perf_counter()
-    sources, problems = Sources(root=root), []
-    for item in items:
-        article, found = load_article(*item)
-        problems += found
-        if article is not None:
-            sources.articles[article.article_id] = article
+    sources = Sources(root=root)
+    problems = read_articles(sources, items)
     seconds["sources"] = time.perf_counter() - t
     if problems:
         return _Chunk("sources", problems, None, seconds)
     if reg is None:
         return _Chunk(None, [], None, seconds)
+    stage = "locate"
     try:
         t = time.perf_counter()
         located = locate_annotations(sources)
         seconds["locate"] = time.perf_counter() - t
-        t = time.perf_counter()
+        stage, t = "detect", time.perf_counter()
         check_coverage(sources, located)
         seconds["detect"] = time.perf_counter() - t
     except DatasetError as exc:
-        return _Chunk("locate" if "locate" not in seconds else "detect", exc.problems, None, seconds)
+        return _Chunk(stage, exc.problems, None, seconds)
     t = time.perf_counter()
     columns, problems = article_columns(sources, located, reg)
     seconds["assemble"] = time.perf_counter() - t

@@ -16,7 +16,7 @@ from typing import Any
 import fastjsonschema
 import jsonschema
 
-from tradetalks.build.errors import Collector, DatasetError, dotted
+from tradetalks.build.errors import Collector, DatasetError, Problem, dotted
 from tradetalks.build.yamldoc import YamlDoc, read_yaml
 from tradetalks.schemas.files import ARTICLE_ID, FILE_SCHEMAS
 
@@ -142,19 +142,26 @@ def read_article_text(path: Path, shown: str) -> tuple[str, str]:
 def load_sources(root: Path) -> Sources:
     """Read and check dataset/ under `root`; raise DatasetError listing every problem."""
     sources, todo, problems = load_index(root)
-    for item in todo:
-        article, found = load_article(*item)
-        problems.problems.extend(found)
-        if article is not None:
-            sources.articles[article.article_id] = article
+    problems.problems += read_articles(sources, todo)
     problems.raise_if_any()
     return sources
+
+
+def read_articles(sources: Sources, items: list[tuple[str, Path, Path]]) -> list[Problem]:
+    """Read and check the article pairs `items` into `sources`; the problems found (a failed article is left out)."""
+    problems: list[Problem] = []
+    for item in items:
+        article, found = load_article(*item)
+        problems += found
+        if article is not None:
+            sources.articles[article.article_id] = article
+    return problems
 
 
 def load_index(root: Path) -> tuple[Sources, list[tuple[str, Path, Path]], Collector]:
     """The checked registries, the article pairs to read and the problems found so far.
 
-    Articles are independent of each other, so the build reads them (`load_article`) in chunks.
+    Articles are independent of each other, so the build reads them (`read_articles`) in chunks.
     """
     # Load inputs.
     root = Path(root)

@@ -44,20 +44,9 @@ class YamlDoc:
     path: Path
     data: Any
     node: yaml.Node | None
-    source: Path | None = None  # the file on disk, to recompose the node tree when it was dropped
-
-    def without_nodes(self) -> "YamlDoc":
-        """A copy light enough to send between processes; line_of re-reads the file when asked."""
-        return YamlDoc(self.path, self.data, None, self.source)
 
     def line_of(self, location: list[str | int] | tuple[str | int, ...]) -> int | None:
         """1-based line of the value at `location` (keys and list indexes), or of its nearest parent."""
-        if self.node is None and self.source is not None:
-            loader = _Loader(self.source.read_text(encoding="utf-8"))
-            try:
-                self.node = loader.get_single_node()
-            finally:
-                loader.dispose()
         node = self.node
         line = node.start_mark.line + 1 if node is not None else None
         for step in location:
@@ -113,4 +102,4 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
         raise DatasetError.one(shown, None, None, f"malformed YAML: {exc}") from None
     finally:
         loader.dispose()
-    return YamlDoc(Path(shown), data, node, Path(path))
+    return YamlDoc(Path(shown), data, node)

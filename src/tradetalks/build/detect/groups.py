@@ -35,7 +35,6 @@ import string
 from collections import defaultdict
 from collections.abc import Iterable
 
-import numpy as np
 from rapidfuzz import fuzz, process
 
 DEFAULT_THRESHOLD = 90.0
@@ -85,7 +84,7 @@ def group_texts(texts: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> d
     # One kind of block key at a time, so only one kind's blocks are in memory.
     # Punctuation does not count in block keys ("depth," = "depth"): an inserted comma never splits a block.
     words_of = [" ".join(w for w in (w.strip(_ENDS) for w in t.split()) if w) for t in nodes]
-    for kind in range(len(_KEY_KINDS)):
+    for kind in _KEY_KINDS:
         blocks: dict[str, list[str]] = defaultdict(list)
         for t, words in zip(nodes, words_of):
             key = _block_key(t, words.split(" "), kind, stretch)
@@ -101,7 +100,7 @@ def group_texts(texts: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> d
                 continue
             for start in range(0, len(members), 512):
                 scores = process.cdist(members[start : start + 512], members, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
-                for i, j in zip(*np.nonzero(scores)):
+                for i, j in zip(*scores.nonzero()):
                     link(members[start + i], members[j])
         del blocks
     return {text: _group_id(root(t)) for text, t in norm.items()}
@@ -110,23 +109,24 @@ def group_texts(texts: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> d
 _KEY_KINDS = ("first", "middle", "last", "first2", "first2+", "last2", "last2+")
 
 
-def _block_key(text: str, words: list[str], kind: int, stretch: float) -> str | None:
+def _block_key(text: str, words: list[str], kind: str, stretch: float) -> str | None:
     """The text's block key of one kind (see the module docstring), or None when it has none."""
-    if kind >= 3 and len(words) > SHORT_WORDS:
-        return None
     n, mid = BLOCK_WORDS, max(0, (len(words) - BLOCK_WORDS) // 2)
-    if kind == 0:
+    if kind == "first":
         return " ".join(words[:n])
-    if kind == 1:
+    if kind == "middle":
         return " ".join(words[mid : mid + n])
-    if kind == 2:
+    if kind == "last":
         return " ".join(words[-n:])
+    if len(words) > SHORT_WORDS:
+        return None
     # Short texts: the first or last two words, within a length band. A pair can only reach the
     # threshold if its lengths differ by at most the factor `stretch` (indel >= the length
-    # difference), so bands of that width, each text in its own band and the next, never part one.
+    # difference), so bands of that width, each text in its own band ("first2") and the next
+    # ("first2+"), never part one.
     band = math.floor(math.log(max(len(text), 1)) / math.log(stretch)) if stretch > 1 else 0
-    two = " ".join(words[:2]) if kind in (3, 4) else " ".join(words[-2:])
-    return f"{two}\x00{band + (kind in (4, 6))}"
+    two = " ".join(words[:2]) if kind.startswith("first") else " ".join(words[-2:])
+    return f"{two}\x00{band + kind.endswith('+')}"
 
 
 def _group_id(key: str) -> str:
