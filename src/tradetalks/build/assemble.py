@@ -118,6 +118,7 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[
     outlets = articles.select(
         "article_id", pl.coalesce("wire_service", "outlet", pl.lit("article:") + pl.col("article_id")).alias("outlet_key")
     )
+    _check_same_text(articles, problems)
 
     # Process.
     tables = {
@@ -130,6 +131,19 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[
     }
     problems.raise_if_any()
     return tables
+
+
+def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
+    """The same raw text under two ids would count one article twice as corroboration."""
+    twins = (
+        articles.group_by("text_sha256").agg(pl.col("article_id").sort())
+        .filter(pl.col("article_id").list.len() > 1).sort("text_sha256")
+    )
+    for sha, ids in twins.iter_rows():
+        for other in ids[1:]:
+            problems.add(f"dataset/articles/{other}.txt", None, None,
+                         f"the same raw text (sha256 {sha[:12]}…) as dataset/articles/{ids[0]}.txt; "
+                         "an article is added once: delete one of the two (and its .yml)")
 
 
 def _sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:
