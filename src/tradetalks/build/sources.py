@@ -103,6 +103,9 @@ def check_schema(doc: YamlDoc, kind: str, problems: Collector) -> bool:
         pass
     validator = _VALIDATORS.get(kind) or _VALIDATORS.setdefault(kind, _validator(kind))
     errors = sorted(validator.iter_errors(doc.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    # One message per value: a date that is not a date also fails its pattern.
+    misformatted = {tuple(e.absolute_path) for e in errors if e.validator == "format"}
+    errors = [e for e in errors if not (e.validator == "pattern" and tuple(e.absolute_path) in misformatted)]
     for err in errors:
         location = list(err.absolute_path)
         if err.validator == "additionalProperties":
@@ -126,6 +129,8 @@ def _explain(err: jsonschema.ValidationError) -> str:
         return f"expected a real calendar date YYYY-MM-DD, found {found}"
     if err.validator == "enum":
         return f"expected one of {err.validator_value}, found {found}"
+    if err.validator in ("pattern", "minimum", "maximum") and isinstance(err.schema, dict) and "description" in err.schema:
+        return f"expected {err.schema['description']}, found {found}"
     if err.validator == "pattern":
         return f"expected text matching {err.validator_value}, found {found}"
     if err.validator == "type":

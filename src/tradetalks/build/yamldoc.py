@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -92,6 +93,27 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
+
+def _number(kind: str):
+    base = getattr(yaml.constructor.SafeConstructor, f"construct_yaml_{kind}")
+
+    def construct(loader, node):  # noqa: ANN001
+        try:
+            value = base(loader, node)
+        except ValueError:  # e.g. an integer of more than 4,300 digits
+            value = None
+        if value is None or (kind == "float" and not math.isfinite(value)):
+            raise DatasetError.one(loader.name, node.start_mark.line + 1, None,
+                                   f"the number {node.value[:40]!r} is not a finite number of sensible size; write a plain number")
+        return value
+
+    return construct
+
+
+# Numbers are finite: .inf and .nan are refused where they are read (JSON Schema ranges cannot
+# catch NaN); integers too long to convert get a message, not a ValueError.
+_Loader.add_constructor(_TAG + "float", _number("float"))
+_Loader.add_constructor(_TAG + "int", _number("int"))
 
 # Dates stay strings: JSON Schema's "date" format checks them, and 2025-02-30 gets a clear message.
 _Loader.yaml_implicit_resolvers = {
