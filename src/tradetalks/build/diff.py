@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from tradetalks.build.errors import check_version as valid_version
 from tradetalks.build.release import read_manifest
 
 BUMPS = ["none", "patch", "minor", "major"]
@@ -108,6 +109,9 @@ def diff_releases(old_dir: Path | None, new_dir: Path) -> ReleaseDiff:
     # Load inputs.
     new = read_manifest(Path(new_dir))
     old = read_manifest(Path(old_dir)) if old_dir is not None else {"version": None, "tables": {}}
+    valid_version(new.get("version"), Path(new_dir) / "manifest.json")
+    if old_dir is not None:
+        valid_version(old.get("version"), Path(old_dir) / "manifest.json")
 
     # Process.
     tables = {}
@@ -168,6 +172,8 @@ def _differs(column: str) -> pl.Expr:
 
 def required_bump(old_version: str, new_version: str) -> str:
     """The bump new_version makes over old_version: none, patch, minor or major; raises if it goes down."""
+    valid_version(old_version, "old version")
+    valid_version(new_version, "new version")
     o = tuple(int(x) for x in old_version.split("."))
     n = tuple(int(x) for x in new_version.split("."))
     if n < o:

@@ -25,7 +25,7 @@ import polars as pl
 from tradetalks.__about__ import __version__
 from tradetalks.build.assemble import Registries, article_columns, combine, part_frames, registries
 from tradetalks.build.coverage import check_coverage
-from tradetalks.build.errors import DatasetError, Problem
+from tradetalks.build.errors import DatasetError, Problem, check_version
 from tradetalks.build.locate import locate_annotations
 from tradetalks.build.release import write_release
 from tradetalks.build.sources import Sources, load_index, read_articles
@@ -106,6 +106,7 @@ def check(root: Path) -> BuildResult:
 
 def build(root: Path, out_root: Path | None = None, version: str = __version__) -> BuildResult:
     """Build and write release/<version>/ under `out_root` (default: <root>/release)."""
+    check_version(version, "src/tradetalks/__about__.py")
     root = Path(root)
     result = check(root)
     t = time.perf_counter()
