@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from tradetalks.build.coverage import anchored_date_problems
 from tradetalks.build.detect.groups import group_texts
 from tradetalks.build.detect.mentions import find_mentions
 from tradetalks.build.errors import Collector, Problem
@@ -292,6 +293,7 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
     rows: list[dict] = []
     for aid, art in sources.articles.items():
         spans = located[aid]
+        anchored: set[tuple[str, int]] = set()  # every_copy annotations are located once per copy
         for ann in spans.annotations:
             where = f"{ann.kind}[{ann.index}]"
             if ann.kind == "roles":
@@ -305,6 +307,10 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
                 if subject not in registries[ann.kind]:
                     problems.add(art.yaml.path, ann.line, f"{where}.{field}", f"unknown {field} {subject!r}; add it to dataset/{ann.kind}.yml")
                     continue
+                if ann.item.get("date_anchor_event") and (ann.kind, ann.index) not in anchored:
+                    anchored.add((ann.kind, ann.index))
+                    for name, message in anchored_date_problems(ann.item, reg.events):
+                        problems.add(art.yaml.path, ann.line, f"{where}.{name}", message)
                 claims = ann.item.get("claims") or {}
                 if not claims:
                     rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", None, None, ann.item.get("date_text"), ann.item.get("note")))
