@@ -1,4 +1,4 @@
-"""`tradetalks build | validate | suggest`: the dataset's command line."""
+"""`tradetalks build | validate | suggest | fill | schemas`: the dataset's command line."""
 
 from __future__ import annotations
 
@@ -118,6 +118,56 @@ def diff_cmd(
     out.print(d.summary(limit), highlight=False, markup=False)
     problem = check_version(d)
     out.print(f"version check: {problem or 'ok'}", highlight=False, markup=False)
+
+
+@app.command()
+def fill(
+    files: list[Path] = typer.Argument(None, help="Dataset YAML files (default: every file under dataset/)."),
+    root: Path = typer.Option(Path("."), help="Repository root (holds dataset/)."),
+    check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 when a file is not filled."),
+) -> None:
+    """Write what is never typed by hand: the schema modeline, article_id, text_sha256, new person_ids."""
+    from tradetalks.build.errors import DatasetError, TradetalksError
+    from tradetalks.build.fill import dataset_files, fill_file
+
+    problems, unfilled = [], 0
+    for path in files or dataset_files(root):
+        try:
+            done = fill_file(path, root, write=not check)
+        except TradetalksError as exc:
+            problems += exc.problems if isinstance(exc, DatasetError) else [exc]
+            continue
+        for change in done.changes:
+            out.print(f"{done.path}: {change}" if not check else f"{done.path}: needs fill ({change})", highlight=False, markup=False, soft_wrap=True)
+        for left in done.left:
+            err.print(f"{done.path}: {left}", highlight=False, markup=False, soft_wrap=True)
+        unfilled += bool(done.changes)
+    if problems:
+        _fail(DatasetError(problems))
+    if check and unfilled:
+        err.print(f"{unfilled} file(s) need `tradetalks fill`", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def schemas(
+    root: Path = typer.Option(Path("."), help="Repository root (where schemas/ and docs/ are)."),
+    write: bool = typer.Option(False, "--write", help="Write schemas/*.schema.json and docs/reference.md."),
+) -> None:
+    """Publish the dataset file schemas and the field reference (default: check they are up to date)."""
+    from tradetalks.schemas.publish import stale
+    from tradetalks.schemas.publish import write as write_outputs
+
+    if write:
+        for rel in write_outputs(root):
+            out.print(f"wrote {rel}", highlight=False, soft_wrap=True)
+        return
+    outdated = stale(root)
+    for rel in outdated:
+        err.print(f"{rel} is out of date; run `tradetalks schemas --write`", highlight=False, soft_wrap=True)
+    if outdated:
+        raise typer.Exit(1)
+    out.print("schemas/ and docs/reference.md are up to date", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

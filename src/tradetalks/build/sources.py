@@ -19,6 +19,7 @@ import jsonschema
 from tradetalks.build.errors import Collector, DatasetError, Problem, dotted
 from tradetalks.build.yamldoc import YamlDoc, read_yaml
 from tradetalks.schemas.files import ARTICLE_ID, FILE_SCHEMAS
+from tradetalks.schemas.modeline import problem as modeline_problem
 
 # A news article is a few kilobytes; a 5 MB "article" is a mistake.
 MAX_ARTICLE_BYTES = 5_000_000
@@ -99,6 +100,13 @@ def check_schema(doc: YamlDoc, kind: str, problems: Collector) -> bool:
 
 
 
+def check_modeline(doc: YamlDoc, kind: str, problems: Collector) -> None:
+    """A first-line modeline naming another kind's schema is an error; a missing one is not (`fill` adds it)."""
+    message = modeline_problem(str(doc.path), kind, doc.first_line)
+    if message:
+        problems.add(doc.path, 1, None, message)
+
+
 def _explain(err: jsonschema.ValidationError) -> str:
     found = repr(err.instance)
     if len(found) > 80:
@@ -114,7 +122,7 @@ def _explain(err: jsonschema.ValidationError) -> str:
     if err.validator == "type":
         return f"expected {err.validator_value}, found {type(err.instance).__name__} {found}"
     if err.validator == "anyOf":
-        return f"value {found} has the wrong form (see the field's description in CONTRIBUTING.md)"
+        return f"value {found} has the wrong form (see the field in docs/reference.md)"
     return f"{err.message}"
 
 
@@ -183,6 +191,7 @@ def load_index(root: Path) -> tuple[Sources, list[tuple[str, Path, Path]], Colle
         except DatasetError as exc:
             problems.extend(exc)
             continue
+        check_modeline(doc, name, problems)
         if check_schema(doc, name, problems):
             setattr(sources, name, doc)
 
@@ -229,6 +238,7 @@ def load_article(stem: str, txt: Path, yml: Path) -> tuple[Article | None, list]
     except DatasetError as exc:
         problems.extend(exc)
         return None, problems.problems
+    check_modeline(doc, "article", problems)
     if not check_schema(doc, "article", problems):
         return None, problems.problems
     meta = doc.data
