@@ -140,7 +140,7 @@ def _article_edits(doc, text: str, path: Path, rel: str, newline: str, out: Fill
     if doc.node is not None and isinstance(doc.node, yaml.MappingNode) and doc.node.flow_style:
         raise DatasetError.one(rel, 1, None, "fill edits block-style YAML only (one `field: value` per line)")
     top = _top_level(doc)
-    edits, missing = [], []
+    edits, missing = [], {}
     for key, value in wanted.items():
         if key in top:
             edit = _set_value(text, *top[key], value)
@@ -148,18 +148,20 @@ def _article_edits(doc, text: str, path: Path, rel: str, newline: str, out: Fill
                 edits.append(edit)
                 out.changes.append(f"{key} set")
         else:
-            missing.append(f"{key}: {value}")
+            missing[key] = f"{key}: {value}"
             out.changes.append(f"{key} added")
     if missing:
-        # New keys go where the seeds keep them: before the first field, after any leading comments.
-        at = doc.node.start_mark.index if isinstance(doc.node, yaml.MappingNode) and doc.node.value else len(text)
-        if at == len(text) and text and not text.endswith("\n"):
-            missing[0] = newline + missing[0]
-        if "article_id" in top and "text_sha256" not in top:
-            # After the article_id line.
-            at = text.find("\n", top["article_id"][1].end_mark.index)
+        # New keys go where the seeds keep them: article_id first (after any leading comments),
+        # text_sha256 after seed_file or article_id when they are there.
+        first = doc.node.start_mark.index if isinstance(doc.node, yaml.MappingNode) and doc.node.value else len(text)
+        prefix = newline if first == len(text) and text and not text.endswith("\n") else ""
+        after = next((top[k][1] for k in ("seed_file", "article_id") if k in top), None)
+        if "text_sha256" in missing and after is not None:
+            at = text.find("\n", after.end_mark.index)
             at = len(text) if at < 0 else at + 1
-        edits.append((at, at, newline.join(missing) + newline))
+            edits.append((at, at, ("" if at < len(text) or text.endswith("\n") else newline) + missing.pop("text_sha256") + newline))
+        if missing:
+            edits.append((first, first, prefix + newline.join(missing.values()) + newline))
     return edits
 
 

@@ -531,6 +531,16 @@ KINDS: dict[str, tuple[str | None, str, str]] = {
                  "dataset/measures.yml: every tariff and trade measure the articles report, threatened ones included."),
 }
 ITEMS = {"people": PERSON, "events": EVENT, "measures": MEASURE}
+# A whole registry entry, as a contributor would paste it.
+ENTRY_EXAMPLES: dict[str, dict[str, Any]] = {
+    "people": {"person_id": "wang-wentao", "name": "Wang Wentao", "aliases": ["Wang Wentao"], "country": "CHN"},
+    "events": {"event_id": "g20-leaders-summit-2025-11", "event_type": "summit",
+               "description": "Summit of G20 leaders in Johannesburg.", "date_start": "2025-11-22",
+               "date_end": "2025-11-23", "date_precision": "range", "location": "Johannesburg"},
+    "measures": {"measure_id": "eu-ev-countervailing-duties-2024", "imposer": "EU", "target": "CHN",
+                 "instrument": "tariff", "description": "Countervailing duties of up to 35.3% on electric cars made in China.",
+                 "rate_pct": 35.3, "rate_basis": "additional", "status": "in_effect"},
+}
 
 
 def _file_schema(kind: str) -> dict[str, Any]:
@@ -538,7 +548,8 @@ def _file_schema(kind: str) -> dict[str, Any]:
     head = {"$schema": DRAFT, "$id": f"{SCHEMA_BASE_URL}{kind}.schema.json", "title": title, "description": description}
     if key is None:
         return {**head, **ARTICLE}
-    return {**head, **_object({key: {"type": "array", "items": ITEMS[key], "description": ITEMS[key]["description"]}}, [key])}
+    entries = _doc({"type": "array", "items": ITEMS[key]}, ITEMS[key]["description"], [ENTRY_EXAMPLES[key]])
+    return {**head, **_object({key: entries}, [key])}
 
 
 def schema_file(kind: str) -> str:

@@ -158,13 +158,8 @@ def reference_page() -> str:
         rel = "dataset/articles/<article_id>.yml" if key is None else f"dataset/{kind}.yml"
         lines += [f"## {title}", "", description, "", f"Schema: [`{schema_file(kind)}`](../{schema_file(kind)}). First line of the file:", "",
                   "```yaml", modeline(rel, kind), "```", ""]
-        if key is None:
-            top, prefix = schema, ""
-        else:
-            lines += [f"The file holds one list, `{key}:`, of entries:", ""]
-            top, prefix = schema["properties"][key]["items"], f"{key}[]."
         nested: list[tuple[str, dict]] = []
-        _table(prefix, top, lines, nested)
+        _table("", schema, lines, nested)
         while nested:
             path, obj = nested.pop(0)
             lines += [f"### `{path}`", ""]
