@@ -373,3 +373,45 @@ def test_date_anchor_event_must_name_a_one_day_event(tmp_path):
     with pytest.raises(DatasetError) as exc:
         check(_anchored(tmp_path, "tomorrow", "2025-10-18", anchor_event="no-such-event"))
     assert "unknown event 'no-such-event'" in str(exc.value)
+
+
+def _with_event(tmp_path, **item):
+    meta = article_meta(TEXT)
+    meta["events"] = [{"event": "bessent-he-call", "evidence": "on Friday", **item}]
+    return make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
+
+
+def test_date_claim_makes_the_same_rows_as_the_typed_date(tmp_path):
+    typed = check(_with_event(tmp_path / "typed", date_text="on Friday", claims={"date_start": "2025-10-17"})).tables
+    derived = check(_with_event(tmp_path / "derived", date_text="on Friday", date_claim="date_start")).tables
+    for name in typed:
+        assert typed[name].equals(derived[name]), name
+    [row] = derived["evidence"].filter(derived["evidence"]["subject_table"] == "events").to_dicts()
+    assert (row["claim_field"], row["claim_value"], row["date_text"]) == ("date_start", "2025-10-17", "on Friday")
+
+
+def test_date_claim_of_a_range_claims_its_first_and_last_day(tmp_path):
+    events = [{**EVENTS[0], "date_start": "2025-10-06", "date_end": "2025-10-12", "date_precision": "range"}]
+    meta = article_meta(TEXT)
+    meta["events"] = [{"event": "bessent-he-call", "evidence": "Trade talks set for next week", "date_text": "last week",
+                       "date_claim": ["date_start", "date_end"]}]
+    tables = check(make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)}, events=events)).tables
+    rows = tables["evidence"].filter(tables["evidence"]["subject_table"] == "events").sort("claim_field")
+    assert rows.select("claim_field", "claim_value").rows() == [("date_end", "2025-10-12"), ("date_start", "2025-10-06")]
+
+
+@pytest.mark.parametrize(("item", "expected"), [
+    ({"date_text": "days later", "date_claim": "date_start"}, "is not a date expression the rules resolve"),
+    ({"date_claim": "date_start"}, "which is missing"),
+    ({"date_text": "on Friday", "date_claim": "date_start", "claims": {"date_start": "2025-10-17"}}, "both typed under claims and derived"),
+])
+def test_date_claim_problems_say_what_to_write(tmp_path, item, expected):
+    with pytest.raises(DatasetError) as exc:
+        check(_with_event(tmp_path, **item))
+    found = [p for p in exc.value.problems if p.field == "events[0].date_claim"]
+    assert found and expected in found[0].message, exc.value.problems
+
+
+def test_a_date_claim_for_another_kind_is_refused_by_the_schema(tmp_path):
+    with pytest.raises(DatasetError, match="date_claim"):
+        check(_with_event(tmp_path, date_text="on Friday", date_claim="effective_date"))

@@ -99,6 +99,37 @@ def anchored_date_problems(item: dict, events: dict[str, dict]) -> list[tuple[st
     return [(f"claims.{found[0]}", found[1])] if found else []
 
 
+DATE_FIELDS = {"events": ("date_start", "date_end", "local_date"), "measures": ("announced_date", "effective_date", "expiry_date")}
+
+
+def derived_date_claims(item: dict, reference: dt.date, events: dict[str, dict]) -> tuple[dict[str, str], str | None]:
+    """The date claims `date_claim` derives from date_text, {field: YYYY-MM-DD}, and what is wrong, if anything.
+
+    The resolved span's last day goes to `date_end`, its first day to every other field (a week or
+    a month is stored as its first day). A broken date_anchor_event is reported by anchored_date_problems.
+    """
+    fields = item.get("date_claim")
+    if not fields:
+        return {}, None
+    fields = [fields] if isinstance(fields, str) else list(fields)
+    anchor = dt.date.fromisoformat(item["date_anchor"]) if item.get("date_anchor") else reference
+    if item.get("date_anchor_event"):
+        anchor, _ = anchor_event_date(item, events)
+        if anchor is None:
+            return {}, None
+    text = item.get("date_text")
+    if not text:
+        return {}, "date_claim derives the date from date_text, which is missing; write the article's date words as date_text"
+    typed = sorted(set(fields) & set(item.get("claims") or {}))
+    if typed:
+        return {}, f"{', '.join(typed)} is both typed under claims and derived by date_claim; keep one of the two"
+    resolved = resolve(text, anchor, future=item.get("date_tense") == "future")
+    if resolved is None:
+        return {}, (f"date_text {text!r} is not a date expression the rules resolve ('on Friday', 'next week', 'Oct. 9');"
+                    " leave date_claim out and type the date under claims, e.g. claims: {date_start: \"2025-10-17\"}")
+    return {f: (resolved.date_end if f == "date_end" else resolved.date_start).isoformat() for f in fields}, None
+
+
 def _date_agreement(art, spans: ArticleSpans, problems: Collector) -> None:
     reference = dt.date.fromisoformat(art.meta["reference_date"])
     seen = set()

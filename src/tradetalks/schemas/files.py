@@ -111,10 +111,22 @@ CLAIM_VALUE = {"type": ["string", "number", "integer", "boolean", "null"]}
 DATE_TEXT = _doc(
     NULLABLE_TEXT,
     "The words of the evidence that date it, exactly as printed ('on Tuesday', 'next month', 'Nov. 10')."
-    " The build resolves them against the article's reference_date (or date_anchor / date_anchor_event) and"
-    " checks that a date claim falls inside what they mean. Write it even when no date is claimed.",
+    " The build resolves them against the article's reference_date (or date_anchor / date_anchor_event): it"
+    " claims the date they mean for the fields named by date_claim, and checks that a date typed under claims"
+    " falls inside it. Write it even when no date is claimed.",
     "on Tuesday", "late next month", "Nov. 10",
 )
+def _date_claim(fields: list[str]) -> dict[str, Any]:
+    return _doc(
+        {"anyOf": [{"enum": fields}, {"type": "array", "items": {"enum": fields}, "minItems": 1, "uniqueItems": True}]},
+        "Claim the date date_text states for this field (or these fields) without typing it: the build resolves"
+        " date_text (against reference_date, date_anchor or date_anchor_event) and claims the first day of what it"
+        " means (a week's Monday, a month's 1st), or the last day for date_end. Only for date words the rules"
+        " resolve; otherwise type the date under claims.",
+        fields[0], fields[:2],
+    )
+
+
 DATE_ANCHOR = _doc(
     DATE,
     "Resolve date_text against this date instead of the article's reference_date: the day the quoted words"
@@ -366,10 +378,12 @@ ARTICLE: dict[str, Any] = _object(
                             " article states them (otherwise events.yml's value is used). Articles claiming"
                             " different values make the event disputed. `local_date` is the calendar day of an"
                             " event reported on the other side of the date line, never a dispute."
-                            " Dates are YYYY-MM-DD (a week's Monday, a month's 1st).",
+                            " Dates are YYYY-MM-DD (a week's Monday, a month's 1st); a date stated in words the"
+                            " rules resolve is not typed here but claimed with date_claim.",
                             {"date_start": "2025-11-10", "location": "Geneva"}, {"local_date": "2025-11-11"},
                         ),
                         "date_text": DATE_TEXT,
+                        "date_claim": _date_claim(["date_start", "date_end", "local_date"]),
                         "date_anchor": DATE_ANCHOR,
                         "date_anchor_event": DATE_ANCHOR_EVENT,
                         "date_tense": DATE_TENSE,
@@ -396,10 +410,12 @@ ARTICLE: dict[str, Any] = _object(
                             "The values of the measure's fields that this article states, typed only when the"
                             " article states them (otherwise measures.yml's value is used). Articles claiming"
                             " different values make the measure disputed; a status that changed over time is"
-                            " history, claimed with the date it held. Dates are YYYY-MM-DD; rate_pct a number.",
+                            " history, claimed with the date it held. rate_pct is a number; dates are YYYY-MM-DD, and"
+                            " a date stated in words the rules resolve is not typed here but claimed with date_claim.",
                             {"rate_pct": 35.3, "status": "in_effect"}, {"effective_date": "2025-12-01"},
                         ),
                         "date_text": DATE_TEXT,
+                        "date_claim": _date_claim(["announced_date", "effective_date", "expiry_date"]),
                         "date_anchor": DATE_ANCHOR,
                         "date_anchor_event": DATE_ANCHOR_EVENT,
                         "date_tense": DATE_TENSE,
