@@ -415,3 +415,24 @@ def test_date_claim_problems_say_what_to_write(tmp_path, item, expected):
 def test_a_date_claim_for_another_kind_is_refused_by_the_schema(tmp_path):
     with pytest.raises(DatasetError, match="date_claim"):
         check(_with_event(tmp_path, date_text="on Friday", date_claim="effective_date"))
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("language: en\r\n", "{m}\r\narticle_id: a\r\ntext_sha256: {sha}\r\nlanguage: en\r\n"),
+    ("# note\narticle_id: 123\nseed_file: null", "{m}\n# note\narticle_id: a\nseed_file: null\ntext_sha256: {sha}\n"),
+    ("", "{m}\narticle_id: a\ntext_sha256: {sha}\n"),
+])
+def test_fill_keeps_line_endings_and_handles_sparse_files(tmp_path, before, after):
+    articles = tmp_path / "dataset" / "articles"
+    articles.mkdir(parents=True)
+    (articles / "a.txt").write_bytes(b"Hello.\n")
+    (articles / "a.yml").write_bytes(before.encode())
+    fill_file(articles / "a.yml", tmp_path)
+    expected = after.format(m=modeline("dataset/articles/a.yml", "article"), sha=hashlib.sha256(b"Hello.\n").hexdigest())
+    assert (articles / "a.yml").read_bytes().decode() == expected
+
+
+def test_fill_refuses_what_is_not_a_dataset_file(tmp_path):
+    (tmp_path / "notes.yml").write_text("a: 1\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match="not a dataset YAML file"):
+        fill_file(tmp_path / "notes.yml", tmp_path)

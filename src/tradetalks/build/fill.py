@@ -76,7 +76,7 @@ def fill_file(path: Path, root: Path, *, write: bool = True) -> Filled:
     if not path.is_file():
         raise DatasetError.one(rel, None, None, "no such file")
     doc = read_yaml(path, rel)
-    text = path.read_text(encoding="utf-8")
+    text = path.read_bytes().decode("utf-8")  # line endings as they are: YAML marks index this text
     newline = "\r\n" if "\r\n" in text else "\n"
     out = Filled(rel)
 
