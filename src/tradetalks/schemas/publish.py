@@ -92,7 +92,7 @@ def allowed(schema: dict[str, Any]) -> str:
         words = "`true` or `false`"
     elif types == ["array"]:
         item = schema.get("items", {})
-        words = "a list of " + ("entries (below)" if item.get("type") == "object" else allowed(item))
+        words = "a list of entries (below)" if item.get("type") == "object" else "a list; each item: " + allowed(item)
         if schema.get("minItems"):
             words += f", at least {schema['minItems']}"
         if schema.get("uniqueItems"):
@@ -112,8 +112,13 @@ def _example(value: Any) -> str:
     return f"`{text}`".replace("|", "\\|")
 
 
+def _text(text: str) -> str:
+    """Prose for Markdown: `<article_id>` stays visible (not an HTML tag)."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _object_of(schema: dict[str, Any]) -> dict[str, Any] | None:
@@ -156,12 +161,12 @@ def reference_page() -> str:
     for kind, (key, title, description) in KINDS.items():
         schema = FILE_SCHEMAS[kind]
         rel = "dataset/articles/<article_id>.yml" if key is None else f"dataset/{kind}.yml"
-        lines += [f"## {title}", "", description, "", f"Schema: [`{schema_file(kind)}`](../{schema_file(kind)}). First line of the file:", "",
+        lines += [f"## {title}", "", _text(description), "", f"Schema: [`{schema_file(kind)}`](../{schema_file(kind)}). First line of the file:", "",
                   "```yaml", modeline(rel, kind), "```", ""]
         nested: list[tuple[str, dict]] = []
         _table("", schema, lines, nested)
         while nested:
             path, obj = nested.pop(0)
-            lines += [f"### `{path}`", ""]
+            lines += [f"### `{rel}`: `{path}`", ""]
             _table(f"{path}.", obj, lines, nested)
     return "\n".join(lines).rstrip("\n") + "\n"
