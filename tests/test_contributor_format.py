@@ -63,6 +63,16 @@ def test_stale_notices_a_changed_file(tmp_path):
     assert stale(tmp_path) == [schema_file("people")]
 
 
+def test_schemas_commands_check_and_write(tmp_path):
+    module = [sys.executable, "-m", "tradetalks.schemas"]
+    assert subprocess.run([*module, "--check", "--root", str(REPO)], capture_output=True, timeout=120).returncode == 0
+    assert subprocess.run([*module, "--check", "--root", str(tmp_path)], capture_output=True, timeout=120).returncode == 1
+    cli = [sys.executable, "-m", "tradetalks.cli", "schemas", "--root", str(tmp_path)]
+    assert subprocess.run([*cli, "--write"], capture_output=True, timeout=120).returncode == 0
+    assert subprocess.run(cli, capture_output=True, timeout=120).returncode == 0
+    assert stale(tmp_path) == []
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_published_schema_is_a_valid_draft_2020_12_schema_with_identity(kind):
     schema = json.loads((REPO / schema_file(kind)).read_text(encoding="utf-8"))
