@@ -268,8 +268,8 @@ def test_event_claims_are_type_and_range_checked(tmp_path, field, value, message
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("rate_pct", 1e6, "a percentage from 0 to 1000"),
-    ("rate_pct", -5, "a percentage from 0 to 1000"),
+    ("rate_pct", 1e6, "greater than the maximum of 1000"),
+    ("rate_pct", -5, "less than the minimum of 0"),
     ("rate_pct", "100%", "expected ['number', 'null']"),
     ("status", "rumoured", "expected one of"),
     ("effective_date", "2025-02-30", "real calendar date"),

@@ -21,7 +21,8 @@ import jsonschema
 
 from tradetalks.build.errors import Collector, DatasetError, Problem, dotted
 from tradetalks.build.yamldoc import BIDI, CONTROL, YamlDoc, _kind, read_regular, read_yaml
-from tradetalks.schemas.files import ARTICLE_ID, FILE_SCHEMAS
+from tradetalks.schemas.files import ARTICLE_ID, FILE_SCHEMAS, PATTERN_WORDS
+from tradetalks.schemas.modeline import problem as modeline_problem
 
 # A news article is a few kilobytes; a 5 MB "article" is a mistake.
 MAX_ARTICLE_BYTES = 5_000_000
@@ -119,6 +120,13 @@ def check_schema(doc: YamlDoc, kind: str, problems: Collector) -> bool:
 
 
 
+def check_modeline(doc: YamlDoc, kind: str, problems: Collector) -> None:
+    """A first-line modeline naming another kind's schema is an error; a missing one is not (`fill` adds it)."""
+    message = modeline_problem(str(doc.path), kind, doc.first_line)
+    if message:
+        problems.add(doc.path, 1, None, message)
+
+
 def _explain(err: jsonschema.ValidationError) -> str:
     found = repr(err.instance)
     if len(found) > 80:
@@ -129,14 +137,14 @@ def _explain(err: jsonschema.ValidationError) -> str:
         return f"expected a real calendar date YYYY-MM-DD, found {found}"
     if err.validator == "enum":
         return f"expected one of {err.validator_value}, found {found}"
-    if err.validator in ("pattern", "minimum", "maximum") and isinstance(err.schema, dict) and "description" in err.schema:
-        return f"expected {err.schema['description']}, found {found}"
+    if err.validator == "pattern" and err.validator_value in PATTERN_WORDS:
+        return f"expected {PATTERN_WORDS[err.validator_value]}, found {found}"
     if err.validator == "pattern":
         return f"expected text matching {err.validator_value}, found {found}"
     if err.validator == "type":
         return f"expected {err.validator_value}, found {type(err.instance).__name__} {found}"
     if err.validator == "anyOf":
-        return f"value {found} has the wrong form (see the field's description in CONTRIBUTING.md)"
+        return f"value {found} has the wrong form (see the field in docs/reference.md)"
     return f"{err.message}"
 
 
@@ -223,6 +231,7 @@ def load_index(root: Path) -> tuple[Sources, list[tuple[str, Path, Path]], Colle
         except DatasetError as exc:
             problems.extend(exc)
             continue
+        check_modeline(doc, name, problems)
         if check_schema(doc, name, problems):
             setattr(sources, name, doc)
 
@@ -294,6 +303,7 @@ def load_article(stem: str, txt: Path, yml: Path) -> tuple[Article | None, list]
     except DatasetError as exc:
         problems.extend(exc)
         return None, problems.problems
+    check_modeline(doc, "article", problems)
     if not check_schema(doc, "article", problems):
         return None, problems.problems
     meta = doc.data

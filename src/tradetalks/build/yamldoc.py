@@ -131,6 +131,7 @@ class YamlDoc:
     path: Path
     data: Any
     node: yaml.Node | None
+    first_line: str = ""  # where the yaml-language-server modeline is
 
     def line_of(self, location: list[str | int] | tuple[str | int, ...]) -> int | None:
         """1-based line of the value at `location` (keys and list indexes), or of its nearest parent."""
@@ -310,6 +311,6 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
         raise DatasetError.one(shown, None, None, f"malformed YAML: {exc}") from None
     finally:
         loader.dispose()
-    doc = YamlDoc(Path(shown), data, node)
+    doc = YamlDoc(Path(shown), data, node, text[: text.find("\n")] if "\n" in text else text)
     check_characters(doc, text)
     return doc
