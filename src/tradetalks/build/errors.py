@@ -70,12 +70,14 @@ def dotted(location: list | tuple) -> str:
     return out
 
 
-def check_version(version: object, where: str | Path) -> str:
-    """`version` when it is SemVer X.Y.Z (it becomes a directory name and a URL); DatasetError otherwise."""
+def check_version(version: object, where: str | Path, also: tuple[str, ...] = ()) -> str:
+    """`version` when it is SemVer X.Y.Z (it becomes a directory name and a URL) or one of `also`; DatasetError otherwise."""
     import re
 
     from tradetalks.load import VERSION_PATTERN
 
+    if version in also:
+        return version
     if not isinstance(version, str) or not re.fullmatch(VERSION_PATTERN, version):
         raise DatasetError.one(where, None, "version",
                                f"expected a SemVer version X.Y.Z such as 1.2.0 (digits only, no path), found {str(version)[:60]!r}")
