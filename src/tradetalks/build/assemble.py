@@ -42,6 +42,40 @@ class Registries:
     ambiguous: dict[str, str]
 
 
+# Aliases are matched mechanically, so an alias that is also an ordinary English word would count
+# every "He", "Will" or "May" in every article as the person. Refused in `aliases` (they belong in
+# `ambiguous_aliases`, whose every occurrence is curated):
+# - the words of NLTK's English stop-word list (the de-facto standard list, as shipped in
+#   nltk_data/corpora/stopwords/english), without its contraction fragments ("ll", "didn"...),
+#   which never stand alone in a text;
+# - titles and forms of address that stand for different people in different articles;
+# - any alias written wholly in lower case: names are capitalised, ordinary words are not.
+STOP_WORDS = frozenset("""
+i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself
+it its itself they them their theirs themselves what which who whom this that these those am is are was were be
+been being have has had having do does did doing a an the and but if or because as until while of at by for with
+about against between into through during before after above below to from up down in out on off over under again
+further then once here there when where why how all any both each few more most other some such no nor not only own
+same so than too very can will just should now
+""".split())
+TITLE_WORDS = frozenset("""
+mr mrs ms miss dr sir madam president vice premier minister secretary chairman chairwoman chair spokesman
+spokeswoman spokesperson ambassador envoy representative governor senator king queen prince general
+""".split())
+
+
+def common_word(alias: str) -> str | None:
+    """Why `alias` is an ordinary word that cannot be matched mechanically, or None."""
+    word = alias.strip().lower()
+    if word in STOP_WORDS:
+        return "a common English word"
+    if word.rstrip(".") in TITLE_WORDS:
+        return "a title that names different people in different articles"
+    if alias == alias.lower() and any(c.isalpha() for c in alias):
+        return "written in lower case, so it matches ordinary words (names are capitalised)"
+    return None
+
+
 def registries(sources: Sources, problems: Collector | None = None) -> Registries:
     """Registry rows by id; clashing aliases are reported to `problems` when given."""
     aliases: dict[str, str] = {}
@@ -49,6 +83,11 @@ def registries(sources: Sources, problems: Collector | None = None) -> Registrie
     doc = sources.people
     for i, person in enumerate(sources.registry("people")):
         for alias in person["aliases"]:
+            why = common_word(alias)
+            if why is not None and problems is not None:
+                problems.add(doc.path, doc.line_of(["people", i, "aliases"]), f"people[{i}].aliases",
+                             f"alias {alias!r} is {why}; move it to ambiguous_aliases and curate each occurrence"
+                             " under mentions / not_mentions")
             if aliases.setdefault(alias, person["person_id"]) != person["person_id"] and problems is not None:
                 problems.add(doc.path, doc.line_of(["people", i, "aliases"]), f"people[{i}].aliases",
                              f"alias {alias!r} is already used by {aliases[alias]!r}; an alias must name one person (list it under ambiguous_aliases and curate each mention)")
@@ -118,6 +157,7 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[
     outlets = articles.select(
         "article_id", pl.coalesce("wire_service", "outlet", pl.lit("article:") + pl.col("article_id")).alias("outlet_key")
     )
+    _check_same_text(articles, problems)
 
     # Process.
     tables = {
@@ -130,6 +170,19 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[
     }
     problems.raise_if_any()
     return tables
+
+
+def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
+    """The same raw text under two ids would count one article twice as corroboration."""
+    twins = (
+        articles.group_by("text_sha256").agg(pl.col("article_id").sort())
+        .filter(pl.col("article_id").list.len() > 1).sort("text_sha256")
+    )
+    for sha, ids in twins.iter_rows():
+        for other in ids[1:]:
+            problems.add(f"dataset/articles/{other}.txt", None, None,
+                         f"the same raw text (sha256 {sha[:12]}…) as dataset/articles/{ids[0]}.txt; "
+                         "an article is added once: delete one of the two (and its .yml)")
 
 
 def _sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:

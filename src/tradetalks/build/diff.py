@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from tradetalks.build.errors import check_version as valid_version
 from tradetalks.build.formats.files import read_manifest
 
 BUMPS = ["none", "patch", "minor", "major"]
@@ -109,6 +110,10 @@ def diff_releases(old_dir: Path | None, new_dir: Path) -> ReleaseDiff:
     # Load inputs.
     new = read_manifest(Path(new_dir))
     old = read_manifest(Path(old_dir)) if old_dir is not None else {"version": None, "tables": {}}
+    for manifest, where in ((new, new_dir), (old, old_dir)):
+        # A working build is labelled "dev"; anything else must be a published version's X.Y.Z.
+        if where is not None and manifest.get("version") != "dev":
+            valid_version(manifest.get("version"), Path(where) / "manifest.json")
 
     # Process.
     tables = {}
@@ -191,6 +196,8 @@ def next_version(old_version: str | None, bump: str) -> str | None:
 
 def required_bump(old_version: str, new_version: str) -> str:
     """The bump new_version makes over old_version: none, patch, minor or major; raises if it goes down."""
+    valid_version(old_version, "old version")
+    valid_version(new_version, "new version")
     o = version_key(old_version)
     n = version_key(new_version)
     if n < o:

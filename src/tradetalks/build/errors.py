@@ -64,3 +64,15 @@ def dotted(location: list | tuple) -> str:
     for step in location:
         out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
     return out
+
+
+def check_version(version: object, where: str | Path) -> str:
+    """`version` when it is SemVer X.Y.Z (it becomes a directory name and a URL); DatasetError otherwise."""
+    import re
+
+    from tradetalks.load import VERSION_PATTERN
+
+    if not isinstance(version, str) or not re.fullmatch(VERSION_PATTERN, version):
+        raise DatasetError.one(where, None, "version",
+                               f"expected a SemVer version X.Y.Z such as 1.2.0 (digits only, no path), found {str(version)[:60]!r}")
+    return version

@@ -218,6 +218,7 @@ def locate_annotations(sources: "Sources") -> dict[str, ArticleSpans]:
             for i, item in enumerate(meta.get(kind, [])):
                 for span in one(item, [kind, i]):
                     out.annotations.append(Located(article_id, kind, i, item, span, doc))
+        _check_repeated(out.annotations, doc, problems)
         for ann in out.annotations:
             if out.overlaps_boilerplate(ann.span):
                 problems.add(doc.path, ann.line, f"{ann.kind}[{ann.index}].evidence",
@@ -225,6 +226,27 @@ def locate_annotations(sources: "Sources") -> dict[str, ArticleSpans]:
         located[article_id] = out
     problems.raise_if_any()
     return located
+
+
+# What makes an annotation's row: two annotations with the same key would be the same row twice.
+_SUBJECT = {"roles": "person", "mentions": "person", "events": "event", "measures": "measure"}
+
+
+def _check_repeated(annotations: list[Located], doc, problems) -> None:
+    """The same annotation twice (same kind, span, subject and claim) is reported at both lines."""
+    seen: dict[tuple, Located] = {}
+    for ann in annotations:
+        subject = ann.item.get(_SUBJECT.get(ann.kind, ""), "")
+        claims = ann.item.get("claims") if ann.kind in ("events", "measures") else None
+        for claim in sorted(claims) if isinstance(claims, dict) and claims else [""]:
+            key = (ann.kind, ann.span, str(subject), claim)
+            first = seen.setdefault(key, ann)
+            if first is not ann and first.index != ann.index:
+                what = f" with the claim {claim!r}" if claim else ""
+                problems.add(doc.path, ann.line, f"{ann.kind}[{ann.index}]",
+                             f"repeats {ann.kind}[{first.index}] (line {first.line}): the same evidence{what} at {ann.span.start}-{ann.span.end}"
+                             f"{' for ' + repr(subject) if subject else ''}; keep one entry (merge their fields)")
+                break
 
 
 def _segment_span(text: str, seg: dict, doc, where: list, problems) -> Span | None:

@@ -5,10 +5,13 @@ All problems are collected and reported together, each naming file, line and fie
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,11 +20,25 @@ import fastjsonschema
 import jsonschema
 
 from tradetalks.build.errors import Collector, DatasetError, Problem, dotted
-from tradetalks.build.yamldoc import YamlDoc, read_yaml
+from tradetalks.build.yamldoc import BIDI, CONTROL, YamlDoc, _kind, read_regular, read_yaml
 from tradetalks.schemas.files import ARTICLE_ID, FILE_SCHEMAS
 
 # A news article is a few kilobytes; a 5 MB "article" is a mistake.
 MAX_ARTICLE_BYTES = 5_000_000
+
+# Everything dataset/ may hold; anything else is refused, never ignored.
+REGISTRIES = ("people", "events", "measures")
+DATASET_ENTRIES = frozenset({*(f"{name}.yml" for name in REGISTRIES), "articles"})
+# Article ids become file names on every contributor's machine: Windows cannot create these.
+RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
+
+# Raw article texts are never edited, so what they may hold is decided here. Allowed: any printable
+# character, tab, line feed, carriage return, and the invisible format characters real web text
+# carries (soft hyphens, zero-width spaces and joiners inside emoji sequences, variation
+# selectors). Refused: other control characters (NUL bytes are the sign of UTF-16/UTF-32 text
+# saved without a BOM, or of a binary file), and bidirectional overrides and isolates, which make
+# a text display differently from what it is and have no use in an English news article.
+_TEXT_REFUSED = re.compile(f"[{CONTROL}{BIDI}]")
 
 
 @dataclass
@@ -86,6 +103,9 @@ def check_schema(doc: YamlDoc, kind: str, problems: Collector) -> bool:
         pass
     validator = _VALIDATORS.get(kind) or _VALIDATORS.setdefault(kind, _validator(kind))
     errors = sorted(validator.iter_errors(doc.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    # One message per value: a date that is not a date also fails its pattern.
+    misformatted = {tuple(e.absolute_path) for e in errors if e.validator == "format"}
+    errors = [e for e in errors if not (e.validator == "pattern" and tuple(e.absolute_path) in misformatted)]
     for err in errors:
         location = list(err.absolute_path)
         if err.validator == "additionalProperties":
@@ -109,6 +129,8 @@ def _explain(err: jsonschema.ValidationError) -> str:
         return f"expected a real calendar date YYYY-MM-DD, found {found}"
     if err.validator == "enum":
         return f"expected one of {err.validator_value}, found {found}"
+    if err.validator in ("pattern", "minimum", "maximum") and isinstance(err.schema, dict) and "description" in err.schema:
+        return f"expected {err.schema['description']}, found {found}"
     if err.validator == "pattern":
         return f"expected text matching {err.validator_value}, found {found}"
     if err.validator == "type":
@@ -120,9 +142,13 @@ def _explain(err: jsonschema.ValidationError) -> str:
 
 def read_article_text(path: Path, shown: str) -> tuple[str, str]:
     """The raw text and the sha256 of its bytes; the text is never altered."""
-    raw = path.read_bytes()
-    if len(raw) > MAX_ARTICLE_BYTES:
-        raise DatasetError.one(shown, None, None, f"article is {len(raw):,} bytes; at most {MAX_ARTICLE_BYTES:,} allowed")
+    raw = read_regular(path, shown, MAX_ARTICLE_BYTES)
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise DatasetError.one(
+            shown, line, None,
+            "contains NUL bytes: the file is UTF-16 or UTF-32 (or binary), not UTF-8; convert it to UTF-8 before adding it",
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -136,6 +162,16 @@ def read_article_text(path: Path, shown: str) -> tuple[str, str]:
         raise DatasetError.one(shown, 1, None, "file starts with a UTF-8 byte-order mark (BOM); save it without the BOM")
     if not text.strip():
         raise DatasetError.one(shown, None, None, "article text is empty")
+    bad = _TEXT_REFUSED.search(text)
+    if bad is not None:
+        import unicodedata
+
+        ch = bad.group()
+        raise DatasetError.one(
+            shown, text.count("\n", 0, bad.start()) + 1, None,
+            f"contains the character U+{ord(ch):04X} {unicodedata.name(ch, '(a control character)')} at offset {bad.start()};"
+            " control characters and bidirectional overrides are not accepted in raw texts: fetch a clean copy of the article",
+        )
     return text, hashlib.sha256(raw).hexdigest()
 
 
@@ -168,14 +204,18 @@ def load_index(root: Path) -> tuple[Sources, list[tuple[str, Path, Path]], Colle
     dataset = root / "dataset"
     problems = Collector()
     sources = Sources(root=root)
-    if not dataset.is_dir():
-        raise DatasetError.one(str(dataset), None, None, "no dataset/ directory here")
+    if not _is(dataset, stat.S_ISDIR):
+        raise DatasetError.one(str(dataset), None, None, "no dataset/ directory here (a symbolic link is not followed)")
+    for entry in sorted(os.listdir(dataset)):
+        if entry not in DATASET_ENTRIES:
+            problems.add(f"dataset/{entry}", None, None,
+                         "unexpected file; dataset/ holds people.yml, events.yml, measures.yml and articles/ only")
 
     # Process: registries.
-    for name in ("people", "events", "measures"):
+    for name in REGISTRIES:
         path = dataset / f"{name}.yml"
         shown = f"dataset/{name}.yml"
-        if not path.exists():
+        if not os.path.lexists(path):
             problems.add(shown, None, None, "registry file is missing")
             continue
         try:
@@ -188,12 +228,24 @@ def load_index(root: Path) -> tuple[Sources, list[tuple[str, Path, Path]], Colle
 
     # Process: articles, one .txt and one .yml each.
     art_dir = dataset / "articles"
-    files = sorted(art_dir.iterdir()) if art_dir.is_dir() else []
+    if os.path.lexists(art_dir) and not _is(art_dir, stat.S_ISDIR):
+        problems.add("dataset/articles", None, None, "not a directory (a symbolic link is not followed)")
+    files = []
+    with os.scandir(art_dir) if _is(art_dir, stat.S_ISDIR) else contextlib.nullcontext([]) as entries:
+        for entry in entries:
+            p = Path(entry.path)
+            shown = f"dataset/articles/{entry.name}"
+            if p.suffix not in (".txt", ".yml"):
+                problems.add(shown, None, None, "unexpected file; articles are <article_id>.txt with <article_id>.yml")
+                continue
+            mode = entry.stat(follow_symlinks=False).st_mode  # never opened: FIFOs and devices would block
+            if not stat.S_ISREG(mode):
+                problems.add(shown, None, None, f"{_kind(mode)}, not a regular file; commit the article's text itself")
+                continue
+            files.append(p)
+    files.sort()
     stems_txt = {p.stem: p for p in files if p.suffix == ".txt"}
     stems_yml = {p.stem: p for p in files if p.suffix == ".yml"}
-    for p in files:
-        if p.suffix not in (".txt", ".yml"):
-            problems.add(f"dataset/articles/{p.name}", None, None, "unexpected file; articles are <article_id>.txt with <article_id>.yml")
     if not stems_txt and not stems_yml:
         problems.add("dataset/articles", None, None, "no articles found")
 
@@ -204,6 +256,11 @@ def load_index(root: Path) -> tuple[Sources, list[tuple[str, Path, Path]], Colle
         if not re.fullmatch(ARTICLE_ID, stem) or len(stem) > 80:
             problems.add(shown_yml if stem in stems_yml else shown_txt, None, "article_id",
                          f"file name {stem!r} is not a valid article id (lower-case letters, digits and single hyphens)")
+            continue
+        if stem in RESERVED_NAMES:
+            problems.add(shown_yml if stem in stems_yml else shown_txt, None, "article_id",
+                         f"article id {stem!r} is a reserved device name on Windows (con, prn, aux, nul, com1-9, lpt1-9);"
+                         " the file could not be checked out there: choose another id")
             continue
         if stem.lower() in seen_lower:
             problems.add(shown_yml, None, "article_id", f"article id {stem!r} differs only in case from {seen_lower[stem.lower()]!r}")
@@ -217,6 +274,14 @@ def load_index(root: Path) -> tuple[Sources, list[tuple[str, Path, Path]], Colle
             continue
         todo.append((stem, stems_txt[stem], stems_yml[stem]))
     return sources, todo, problems
+
+
+def _is(path: Path, test) -> bool:
+    """`test` (stat.S_ISDIR...) on the path itself, never on a symbolic link's target."""
+    try:
+        return test(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def load_article(stem: str, txt: Path, yml: Path) -> tuple[Article | None, list]:

@@ -43,6 +43,33 @@ LOCATOR: dict[str, Any] = {
 
 CLAIM_VALUE = {"type": ["string", "number", "integer", "boolean", "null"]}
 
+# Claimed values, one schema per claim field: a claim is compared with the registry and across
+# articles, so its type and range are checked as strictly as the registry's own fields.
+CLAIM_DATE = {
+    "type": ["string", "null"], "format": "date", "pattern": r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$",
+    "description": "a real calendar date YYYY-MM-DD between 1900-01-01 and 2100-12-31",
+}
+CLAIM_TEXT = {"type": ["string", "null"], "minLength": 1, "maxLength": 500}
+EVENT_CLAIMS = {
+    "date_start": CLAIM_DATE,
+    "date_end": CLAIM_DATE,
+    "local_date": CLAIM_DATE,
+    "location": CLAIM_TEXT,
+    "participants": {"type": "array", "items": {"type": "string", "pattern": SLUG, "maxLength": 80}, "uniqueItems": True},
+    "description": CLAIM_TEXT,
+}
+MEASURE_CLAIMS = {
+    "rate_pct": {"type": ["number", "null"], "minimum": 0, "maximum": 1000, "description": "a percentage from 0 to 1000"},
+    "rate_basis": {"enum": ["additional", "total", None]},
+    "status": {"enum": STATUSES},
+    "announced_date": CLAIM_DATE,
+    "effective_date": CLAIM_DATE,
+    "expiry_date": CLAIM_DATE,
+    "scope": CLAIM_TEXT,
+    "target": CLAIM_TEXT,
+    "imposer": CLAIM_TEXT,
+}
+
 
 def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
@@ -132,8 +159,7 @@ ARTICLE: dict[str, Any] = _object(
             "items": _located(
                 {
                     "event": SLUG_ID,
-                    "claims": {"type": "object", "additionalProperties": CLAIM_VALUE,
-                               "propertyNames": {"enum": ["date_start", "date_end", "local_date", "location", "participants", "description"]}},
+                    "claims": {"type": "object", "properties": EVENT_CLAIMS, "additionalProperties": False},
                     "date_text": NULLABLE_TEXT,
                     "date_anchor": {**DATE, "description": "resolve date_text against this date instead of the article's reference_date (e.g. the day a quoted remark was made)"},
                     "date_tense": {"enum": ["past", "future"], "description": "whether a bare weekday in date_text points back (default) or forward ('will meet on Thursday')"},
@@ -148,8 +174,7 @@ ARTICLE: dict[str, Any] = _object(
             "items": _located(
                 {
                     "measure": SLUG_ID,
-                    "claims": {"type": "object", "additionalProperties": CLAIM_VALUE,
-                               "propertyNames": {"enum": ["rate_pct", "rate_basis", "status", "announced_date", "effective_date", "expiry_date", "scope", "target", "imposer"]}},
+                    "claims": {"type": "object", "properties": MEASURE_CLAIMS, "additionalProperties": False},
                     "date_text": NULLABLE_TEXT,
                     "date_anchor": DATE,
                     "date_tense": {"enum": ["past", "future"], "description": "whether a bare weekday in date_text points back (default) or forward ('will meet on Thursday')"},
