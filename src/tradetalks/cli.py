@@ -1,16 +1,41 @@
-"""`tradetalks validate | build | diff | suggest | release | reproduce`: the dataset's command line."""
+"""`tradetalks validate | build | diff | suggest | release | reproduce | cite | fetch`: the dataset's command line.
+
+Each command imports only what it uses: `diff`, `cite` and `fetch` work with a plain
+`pip install tradetalks`; `validate`, `build`, `suggest`, `release` and `reproduce` need the
+`[build]` extra, and say so when it is missing.
+"""
 
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import typer
 from rich.console import Console
 
+from tradetalks.__about__ import __version__
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build, validate and inspect the tradetalks dataset.")
 out = Console()
 err = Console(stderr=True)
+
+# What a missing module means: the extra that brings it (anything else is a build dependency).
+EXTRAS = {"pandas": "pandas", "duckdb": "duckdb"}
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"tradetalks {__version__}", highlight=False, markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Build, validate and inspect the tradetalks dataset."""
 
 
 def _fail(exc: Exception) -> None:
@@ -18,10 +43,31 @@ def _fail(exc: Exception) -> None:
     from tradetalks.build.errors import DatasetError
 
     problems = exc.problems if isinstance(exc, DatasetError) else [exc]
-    err.print(f"[bold red]error:[/] {len(problems)} problem(s) found", highlight=False, soft_wrap=True)
+    err.print(f"error: {len(problems)} problem(s) found", style="bold red", highlight=False, markup=False, soft_wrap=True)
     for problem in problems:
         err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(1)
+
+
+@contextmanager
+def _progress(what: str) -> Iterator:
+    """A progress display on stderr for long work; silent (a no-op callback) when stderr is not a terminal.
+
+    Yields `update(step, done, total)`: `total` 0 or 1 shows a step without a count.
+    """
+    if not err.is_terminal:
+        yield lambda step, done, total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+
+        def update(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{what}: {step}", completed=done, total=total if total > 1 else None)
+
+        yield update
 
 
 @app.command()
@@ -55,7 +101,8 @@ def build(
     try:
         if as_version is not None and not is_release_version(as_version):
             raise DatasetError.one("--as-version", None, None, f"expected a version like 1.2.0, found {as_version!r}")
-        result = run_build(root, out_dir, as_version or WORKING)
+        with _progress("building") as update:
+            result = run_build(root, out_dir, as_version or WORKING, progress=update)
     except TradetalksError as exc:
         _fail(exc)
     for table, n in result.rows.items():
@@ -174,10 +221,15 @@ def diff_cmd(
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="tradetalks")
     except ModuleNotFoundError as exc:
         # A plain `pip install tradetalks` loads data; building needs the [build] extra.
-        err.print(f"error: this command needs {exc.name!r}, one of the build dependencies: pip install 'tradetalks[build]'", highlight=False, soft_wrap=True)
+        # markup=False: rich would read "[build]" as a style tag and print nothing of it.
+        top = (exc.name or "").split(".")[0]
+        extra = EXTRAS.get(top, "build")
+        what = f"one of the {extra} dependencies" if extra == "build" else "an optional dependency"
+        err.print(f"error: this command needs {top!r}, {what}: pip install 'tradetalks[{extra}]'",
+                  highlight=False, markup=False, soft_wrap=True)
         raise SystemExit(1) from None
 
 

@@ -530,6 +530,7 @@ def fetch(version: str, manifest_sha256: str | None = None) -> Path:
     try:
         _download(version, tmp, expected)
         _write_stamp(tmp)
+        apply_umask(tmp)  # mkdtemp made it 0700: readable as the user's umask allows, like any cache
         try:
             os.rename(tmp, target)
         except OSError:
@@ -545,6 +546,34 @@ def fetch(version: str, manifest_sha256: str | None = None) -> Path:
         raise
     _verify_cached(target, version, expected)
     return target
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux tells (/proc), else set and restored."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def apply_umask(root: Path, mask: int | None = None) -> None:
+    """Give a tree made under `tempfile.mkdtemp` (0700) the modes the user's umask allows.
+
+    mkdtemp makes its directory private, whatever the umask; a release moved into place from
+    it would stay unreadable to other users and to a web server. Directories get 0777 & ~umask,
+    files 0666 & ~umask, as if they had been made in place.
+    """
+    mask = current_umask() if mask is None else mask
+    for p in [root, *root.rglob("*")]:
+        if p.is_symlink():
+            continue
+        os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
 
 
 def _clean_stale(root: Path) -> None:

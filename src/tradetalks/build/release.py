@@ -29,6 +29,7 @@ from tradetalks.build.formats.croissant import croissant
 from tradetalks.build.formats.datapackage import datapackage
 from tradetalks.build.formats.files import file_entry, read_manifest, write_csvs, write_json, write_zip
 from tradetalks.build.formats.metadata import release_date
+from tradetalks.load import apply_umask
 from tradetalks.schemas.tables import KEYS, MODELS, descriptions, table_description
 
 __all__ = ["write_release", "read_manifest", "add_bundle", "replace_dir", "build_lock"]
@@ -70,6 +71,7 @@ def write_release(
             if provenance is not None:
                 manifest["provenance"] = provenance
             add_bundle(tmp, manifest, tables)
+            apply_umask(tmp)
             _fsync_tree(tmp)
             if replace:
                 replace_dir(tmp, target)
