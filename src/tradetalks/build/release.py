@@ -92,8 +92,9 @@ def add_bundle(directory: Path, manifest: dict, tables: dict[str, pl.DataFrame] 
     csv_entries = write_csvs(directory, manifest, tables)
     write_json(directory / "datapackage.json", datapackage(manifest, directory, csv_entries))
     changes = (directory / "CHANGELOG.md").read_text(encoding="utf-8") if (directory / "CHANGELOG.md").exists() else ""
-    write_json(directory / "croissant.json", croissant(manifest, release_date(changes, version)))
-    (directory / "README.md").write_text(card(manifest), encoding="utf-8")
+    date = release_date(changes, version)
+    write_json(directory / "croissant.json", croissant(manifest, date))
+    (directory / "README.md").write_text(card(manifest, directory, date), encoding="utf-8")
     files = {}
     for rel in ["CHANGELOG.md", "README.md", "datapackage.json", "croissant.json", *sorted(csv_entries.values())]:
         if (directory / rel).exists():
