@@ -219,6 +219,58 @@ def diff_cmd(
     out.print(f"version check: {problem or 'ok'}", highlight=False, markup=False)
 
 
+@app.command("cite")
+def cite_cmd(
+    version: str = typer.Option(None, "--version", help="The version you used (default: the one this package ships)."),
+    fmt: str = typer.Option("bibtex", "--format", help="bibtex, apa or cff (a CITATION.cff for that version)."),
+) -> None:
+    """Print how to cite a version of the dataset (BibTeX, APA or CITATION.cff); the year is its release date's."""
+    from tradetalks.build.formats.citation import FORMATS, render
+    from tradetalks.build.formats.metadata import release_date
+    from tradetalks.load import ReleaseError, bundled_dir, check_version, fetch, known_releases
+
+    if fmt not in FORMATS:
+        err.print(f"error: --format must be one of {', '.join(FORMATS)}; got {fmt!r}", highlight=False, markup=False)
+        raise typer.Exit(2)
+    try:
+        version = check_version(version or __version__, "--version")
+        # The shipped CHANGELOG dates every version up to the shipped one; a newer one's comes with it.
+        date = None
+        shipped = bundled_dir()
+        if shipped is not None and (shipped / "CHANGELOG.md").is_file():
+            date = release_date((shipped / "CHANGELOG.md").read_text(encoding="utf-8"), version)
+        if date is None and version != __version__ and version in known_releases():
+            with _progress(f"fetching tradetalks {version}") as update:
+                root = fetch(version, whole=True, progress=update)
+            date = release_date((root / "CHANGELOG.md").read_text(encoding="utf-8"), version) if (root / "CHANGELOG.md").is_file() else None
+        if date is None:
+            known = ", ".join(sorted({*known_releases(), __version__}))
+            raise ReleaseError(f"tradetalks {version} is not a published version this package knows (it knows: {known}); "
+                               "upgrade tradetalks for newer ones (pip install -U tradetalks)")
+    except ReleaseError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    sys.stdout.write(render(fmt, version, date).rstrip("\n") + "\n")
+
+
+@app.command("fetch")
+def fetch_cmd(
+    version: str = typer.Argument(..., help="A published version, X.Y.Z."),
+    whole: bool = typer.Option(False, "--all", help="Every file of the release (card, CHANGELOG, CSVs, datapackage, croissant), not only the tables."),
+    manifest_sha256: str = typer.Option(None, "--manifest-sha256", help="Only for a version newer than this package: its manifest's sha256 (release notes, SHA256SUMS)."),
+) -> None:
+    """Download a pinned version into the cache (sha256-checked) and print where it is."""
+    from tradetalks.load import ReleaseError, fetch
+
+    try:
+        with _progress(f"fetching tradetalks {version}") as update:
+            root = fetch(version, manifest_sha256, whole=whole, progress=update)
+    except ReleaseError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    out.print(str(root), highlight=False, markup=False, soft_wrap=True)
+
+
 def main() -> None:
     try:
         app(prog_name="tradetalks")

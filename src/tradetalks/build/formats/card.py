@@ -105,8 +105,9 @@ def card(manifest: dict, directory: Path | None = None, date: str | None = None)
         citation.bibtex(version, date),
         "```",
         "",
-        f"`tradetalks cite --version {version}` prints this (`--format bibtex|apa|cff`); `CITATION.cff` in the repository",
-        "says the same. Each GitHub release is archived with a DOI of its own (Zenodo); cite that DOI where you can.",
+        *([f"`tradetalks cite --version {version}` prints this (`--format bibtex|apa|cff`); `CITATION.cff` in the repository",
+           "says the same. Each GitHub release is archived with a DOI of its own (Zenodo); cite that DOI where you can."]
+          if date else ["This working build is not a published version: cite the published release you used (`tradetalks cite`)."]),
         "",
         "## Licence",
         "",

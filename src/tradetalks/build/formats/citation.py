@@ -7,6 +7,7 @@ release date's (from the version's CHANGELOG entry), never a fixed one.
 from __future__ import annotations
 
 import json
+import re
 
 from tradetalks.build.formats.metadata import (
     AUTHORS,
@@ -24,7 +25,8 @@ FORMATS = ("bibtex", "apa", "cff")
 
 
 def release_url(version: str) -> str:
-    return f"{HOMEPAGE}/releases/tag/v{version}"
+    """The GitHub release of a published version; the repository for a working build ("dev")."""
+    return f"{HOMEPAGE}/releases/tag/v{version}" if re.fullmatch(r"\d+\.\d+\.\d+", version) else HOMEPAGE
 
 
 def bibtex_key(version: str) -> str:
