@@ -42,7 +42,15 @@ from tradetalks.__about__ import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing alone costs ~10 ms to import
     from pathlib import Path
-    from typing import Any
+    from typing import Any, Literal, overload
+
+    import pandas
+    import polars
+    import pyarrow
+else:
+
+    def overload(func):  # what typing.overload does at run time (the last definition wins)
+        return func
 
 # Standard-library modules too (json, pathlib, hashlib...) are imported where used:
 # `import tradetalks` should cost a few milliseconds, not tens.
@@ -180,6 +188,20 @@ def describe(table: str, version: str | None = None, manifest_sha256: str | None
         rows=entry["rows"],
         columns=[Column(c["name"], c["type"], bool(c["nullable"]), c.get("description", "")) for c in entry["columns"]],
     )
+
+
+@overload
+def load(table: str, version: str | None = None, to: Literal["polars"] = "polars", manifest_sha256: str | None = None) -> polars.DataFrame: ...
+@overload
+def load(table: str, version: str | None, to: Literal["pandas"], manifest_sha256: str | None = None) -> pandas.DataFrame: ...
+@overload
+def load(table: str, version: str | None = None, *, to: Literal["pandas"], manifest_sha256: str | None = None) -> pandas.DataFrame: ...
+@overload
+def load(table: str, version: str | None, to: Literal["arrow"], manifest_sha256: str | None = None) -> pyarrow.Table: ...
+@overload
+def load(table: str, version: str | None = None, *, to: Literal["arrow"], manifest_sha256: str | None = None) -> pyarrow.Table: ...
+@overload
+def load(table: str, version: str | None = None, to: str = "polars", manifest_sha256: str | None = None) -> Any: ...
 
 
 def load(table: str, version: str | None = None, to: str = "polars", manifest_sha256: str | None = None) -> Any:
