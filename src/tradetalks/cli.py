@@ -243,7 +243,7 @@ def cite_cmd(
             with _progress(f"fetching tradetalks {version}") as update:
                 root = fetch(version, whole=True, progress=update)
             date = release_date((root / "CHANGELOG.md").read_text(encoding="utf-8"), version) if (root / "CHANGELOG.md").is_file() else None
-        if date is None:
+        if date is None and version != __version__ and version not in known_releases():
             known = ", ".join(sorted({*known_releases(), __version__}))
             raise ReleaseError(f"tradetalks {version} is not a published version this package knows (it knows: {known}); "
                                "upgrade tradetalks for newer ones (pip install -U tradetalks)")
