@@ -40,12 +40,14 @@ def _options(
 
 def _fail(exc: Exception) -> None:
     """Print a data error as the contributor needs it: every problem, one per line, no traceback."""
-    from tradetalks.build.errors import DatasetError
+    from tradetalks.build.errors import DatasetError, report_lines
 
     problems = exc.problems if isinstance(exc, DatasetError) else [exc]
-    err.print(f"error: {len(problems)} problem(s) found", style="bold red", highlight=False, markup=False, soft_wrap=True)
-    for problem in problems:
-        err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
+    err.print(f"error: {len(problems):,} problem(s) found", style="bold red", highlight=False, markup=False, soft_wrap=True)
+    # At most SHOW_PROBLEMS lines, then a count per kind: the output stays readable and bounded.
+    lines = report_lines(problems) if isinstance(exc, DatasetError) else [str(exc)]
+    for line in lines:
+        err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(1)
 
 

@@ -149,7 +149,7 @@ class TableDescription:
         self.primary_key, self.rows, self.columns = primary_key, rows, columns
 
     def __str__(self) -> str:
-        width = max(len(c.name) for c in self.columns)
+        width = max((len(c.name) for c in self.columns), default=0)
         lines = [
             f"{self.table} (tradetalks {self.version}): {self.rows} rows, key {self.primary_key}",
             self.description,

@@ -34,7 +34,11 @@ class DatasetError(TradetalksError):
 
     def __init__(self, problems: list[Problem] | Problem):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__()
+
+    def __str__(self) -> str:
+        # Bounded: 300,000 problems must not make a 50 MB message.
+        return "\n".join(report_lines(self.problems))
 
     @classmethod
     def one(cls, path: str | Path, line: int | None, field: str | None, message: str) -> "DatasetError":
@@ -76,3 +80,32 @@ def check_version(version: object, where: str | Path) -> str:
         raise DatasetError.one(where, None, "version",
                                f"expected a SemVer version X.Y.Z such as 1.2.0 (digits only, no path), found {str(version)[:60]!r}")
     return version
+
+
+# How many problems are printed one per line; the rest are summarised by kind.
+SHOW_PROBLEMS = 200
+
+
+def problem_kind(problem: Problem) -> str:
+    """What kind of problem this is, without its particulars (values, offsets, ids)."""
+    import re
+
+    text = problem.message.split(";")[0]
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|\S*\d\S*", "…", text)
+    return re.sub(r"(…\s*)+", "… ", text).strip()[:100]
+
+
+def report_lines(problems: list[Problem], limit: int = SHOW_PROBLEMS) -> list[str]:
+    """The first `limit` problems, one per line, then the rest counted by kind, most frequent first."""
+    from collections import Counter
+
+    lines = [str(p) for p in problems[:limit]]
+    rest = problems[limit:]
+    if rest:
+        kinds = Counter(problem_kind(p) for p in rest)
+        lines.append(f"and {len(rest):,} more:")
+        for kind, n in kinds.most_common(20):
+            lines.append(f"  {n:,} × {kind}")
+        if len(kinds) > 20:
+            lines.append(f"  {sum(n for _, n in kinds.most_common()[20:]):,} × {len(kinds) - 20:,} other kinds")
+    return lines

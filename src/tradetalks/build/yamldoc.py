@@ -45,6 +45,8 @@ UNSEEN = re.compile(f"[{CONTROL}{FORMAT}]")
 # characters the raw texts may hold (see sources.read_article_text), never controls or bidi.
 VERBATIM_FIELDS = frozenset({"evidence", "start", "end"})
 _NEVER = re.compile(f"[{CONTROL}{BIDI}]")
+# Escapes of double-quoted YAML that can produce such characters without their appearing in the file.
+_ESCAPE = re.compile(r"\\[0abvfeNxuU]")
 
 
 class _Loader(_Base):  # type: ignore[misc, valid-type]
@@ -234,7 +236,7 @@ def check_characters(doc: "YamlDoc", text: str) -> None:
     characters make two equal-looking ids or aliases differ. Fields copied verbatim from an
     article (evidence, segment start/end) may hold the invisible characters a raw text may hold.
     """
-    if UNSEEN.search(text) is None:
+    if UNSEEN.search(text) is None and _ESCAPE.search(text) is None:
         return
     problems = []
 
