@@ -25,7 +25,7 @@ import polars as pl
 from tradetalks.build.assemble import Registries, article_columns, combine, part_frames, registries
 from tradetalks.build.coverage import check_coverage
 from tradetalks.build.diff import is_release_version
-from tradetalks.build.errors import DatasetError, Problem
+from tradetalks.build.errors import DatasetError, Problem, check_version
 from tradetalks.build.fingerprint import provenance
 from tradetalks.build.locate import locate_annotations
 from tradetalks.build.release import write_release
@@ -131,6 +131,8 @@ def build(root: Path, target: Path | None = None, version: str = WORKING, progre
     With a release version (X.Y.Z) the build has the exact form `tradetalks release` freezes,
     fingerprint included: what `tradetalks reproduce` compares with a published release.
     """
+    if version != WORKING:
+        check_version(version, "the version to build")  # it becomes a directory name and a URL
     root = Path(root)
     target = Path(target) if target is not None else root / "build" / "working"
     published = (root / "release").resolve()
