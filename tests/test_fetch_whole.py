@@ -139,3 +139,24 @@ def test_fetch_command_all(assets, old_release, tmp_path):
     assert out.stderr == ""  # no progress display when stderr is not a terminal
     out = subprocess.run([sys.executable, "-m", "tradetalks", "fetch", "1.2"], capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 1 and "must look like 1.0.0" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cite_of_an_older_version_reads_its_fetched_changelog(assets, old_release, tmp_path, monkeypatch):
+    """A version the package knows but does not ship: its CHANGELOG comes with the whole fetch."""
+    from typer.testing import CliRunner
+
+    from tradetalks.cli import app
+
+    path = assets.root / OLD / "CHANGELOG.md"
+    path.write_text(f"# Changelog\n\n## {OLD} - 2029-06-30\n\nOlder.\n", encoding="utf-8")
+    manifest_path = assets.root / OLD / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"]["CHANGELOG.md"].update(sha256=loader.sha256_file(path), bytes=path.stat().st_size)
+    manifest_path.write_text(json.dumps(manifest))
+    pinned = loader.sha256_file(manifest_path)
+    monkeypatch.delenv("TRADETALKS_MANIFEST_SHA256")
+    monkeypatch.setattr(loader, "known_releases", lambda: {OLD: {"manifest_sha256": pinned}})
+    result = CliRunner().invoke(app, ["cite", "--version", OLD, "--format", "apa"])
+    assert result.exit_code == 0, result.output
+    assert "(2029)" in result.output and f"(Version {OLD})" in result.output
+    assert (tmp_path / "cache" / OLD / "CHANGELOG.md").is_file()
