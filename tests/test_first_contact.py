@@ -148,23 +148,25 @@ def test_readme_python_example_runs(tmp_path):
 
 
 def test_readme_build_and_diff_examples_run(tmp_path):
-    """`uv run tradetalks build` then `uv run tradetalks diff` (and the two-directory form), in a copy of the repository."""
+    """`uv run tradetalks build` then `uv run tradetalks diff` (and validate, and diff's two-directory form), in a copy of the repository."""
     import shutil
 
     for name in ("dataset", "release"):
         shutil.copytree(REPO / name, tmp_path / name)
     shutil.copy2(REPO / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
     lines = [line.split("#")[0].strip() for block in readme_blocks("bash") for line in block.splitlines()]
-    commands = [line for line in lines if line.startswith("uv run tradetalks ") and line.split()[3] in ("build", "diff")]
+    commands = [line for line in lines if line.startswith("uv run tradetalks ") and line.split()[3] in ("build", "diff", "validate")]
     assert "uv run tradetalks build" in commands and "uv run tradetalks diff" in commands, commands
     prose = (REPO / "README.md").read_text(encoding="utf-8")
-    commands += re.findall(r"`(uv run tradetalks diff [^`]*)`", prose)  # the two-directory form, in the text
+    # In the text: `uv run tradetalks validate`, and diff's two-directory form.
+    commands += re.findall(r"`(uv run tradetalks (?:diff|validate)[^`]*)`", prose)
     ran = []
     for command in ["uv run tradetalks build", *[c for c in commands if c != "uv run tradetalks build"]]:
         out = tradetalks(*command.split()[3:], cwd=tmp_path)
         assert out.returncode == 0, (command, out.stdout, out.stderr)
         ran.append(command)
     assert any(c.startswith("uv run tradetalks diff release/") for c in ran), ran
+    assert "uv run tradetalks validate" in ran, ran
     out = tradetalks("diff", cwd=tmp_path)
     assert "version check: ok" in out.stdout and "articles" in out.stdout
 
