@@ -362,3 +362,25 @@ def test_release_workflow_publishes_to_pypi_with_trusted_publishing():
     downloads = [s for s in job["steps"] if "download-artifact" in s.get("uses", "")]
     assert uploads and downloads and uploads[0]["with"]["name"] == downloads[0]["with"]["name"]
     assert not any("password" in (s.get("with") or {}) for s in job["steps"])
+
+
+def test_release_updates_the_readme_install_examples_and_the_card_year(tmp_path):
+    from test_load import build_release
+    from tradetalks.publish import publish
+
+    root = tmp_path / "repo"
+    build_release(root)
+    readme = next(b for b in readme_blocks("bash") if "pip install" in b)
+    (root / "README.md").write_text(f"# x\n\n```bash\n{readme}```\n", encoding="utf-8")
+    publish(root, "1.0.0", date="2030-02-03")
+    text = (root / "README.md").read_text(encoding="utf-8")
+    assert "/releases/download/v1.0.0/tradetalks-1.0.0-py3-none-any.whl" in text
+    assert "git+https://github.com/tradetalks/tradetalks@v1.0.0" in text
+    (root / "CHANGELOG.md").write_text((root / "CHANGELOG.md").read_text().replace("## 1.0.0", "## Unreleased\n\nMore.\n\n## 1.0.0", 1))
+    publish(root, "1.0.1", date="2031-04-05")
+    text = (root / "README.md").read_text(encoding="utf-8")
+    assert "/releases/download/v1.0.1/tradetalks-1.0.1-py3-none-any.whl" in text and "tradetalks-1.0.0-" not in text
+    assert "git+https://github.com/tradetalks/tradetalks@v1.0.1" in text
+    assert "pip install tradetalks==X.Y.Z" in text
+    card = (root / "release" / "1.0.1" / "README.md").read_text(encoding="utf-8")
+    assert "year         = {2031}" in card and "(released 2031-04-05)" in card

@@ -165,7 +165,7 @@ def release_cmd(
         _fail(exc)
     out.print(d.summary(), highlight=False, markup=False)
     out.print(
-        f"release written to {Path(root) / 'release' / version}; CHANGELOG.md, CITATION.cff, src/tradetalks/__about__.py and "
+        f"release written to {Path(root) / 'release' / version}; CHANGELOG.md, CITATION.cff, README.md, src/tradetalks/__about__.py and "
         f"src/tradetalks/known_releases.json updated. Commit them, then tag v{version}.",
         highlight=False, markup=False, soft_wrap=True,
     )
