@@ -444,3 +444,22 @@ def test_leftovers_of_killed_downloads_are_cleaned_on_the_next_fetch(hostile, tm
     tradetalks.load("quotes", version=OLD)
     assert not old.exists()
     assert recent.exists()  # may belong to a fetch still under way in another process
+
+
+def test_a_leftover_directory_without_a_manifest_is_a_release_error(hostile, tmp_path):
+    target = tmp_path / "cache" / OLD
+    target.mkdir(parents=True)
+    (target / "people.parquet").write_bytes(b"half")
+    with pytest.raises(tradetalks.ReleaseError, match=f"delete {target}"):
+        tradetalks.load("quotes", version=OLD)
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [OLD]  # its own temporary directory is gone
+
+
+def test_a_malformed_parquet_the_user_vouched_for_is_a_release_error(hostile, www, monkeypatch):
+    raw = b"PAR1" + b"\x00" * 100 + b"PAR1"
+    (www / OLD / "quotes.parquet").write_bytes(raw)
+    manifest = json.loads((www / OLD / "manifest.json").read_text())
+    manifest["tables"]["quotes"].update(sha256=sha256(raw), bytes=len(raw))
+    serve_manifest(manifest, monkeypatch, www)
+    with pytest.raises(tradetalks.IntegrityError, match="not a readable Parquet file"):
+        tradetalks.load("quotes", version=OLD)

@@ -238,8 +238,10 @@ def load(table: str, version: str | None = None, to: str = "polars", manifest_sh
         import polars as pl
 
         return pl.read_parquet(path)
-    except OSError as exc:
-        raise ReleaseError(f"{path}: could not be read ({exc}); delete {release.root} and load again") from None
+    except ImportError:
+        raise
+    except Exception as exc:  # OSError, or the reader's own error types for a malformed file
+        raise ReleaseError(f"{path}: could not be read ({str(exc)[:200]}); delete {release.root} and load again") from None
 
 
 def connect(version: str | None = None, database: str = ":memory:", manifest_sha256: str | None = None) -> Any:
@@ -581,7 +583,10 @@ def _fetch_tables(version: str, manifest_sha256: str | None = None, progress: Pr
             shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise ReleaseError(f"tradetalks {version}: could not store the download in {root} ({exc}); check the cache directory") from None
+        raise ReleaseError(
+            f"tradetalks {version}: could not store the download in {root} ({exc}); "
+            f"check that the cache directory is writable, and delete {target} if it is left over from an interrupted fetch"
+        ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
