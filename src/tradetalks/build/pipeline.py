@@ -16,7 +16,7 @@ import contextlib
 import gc
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,11 +62,22 @@ class _Chunk:
     seconds: dict[str, float]
 
 
-def check(root: Path) -> BuildResult:
+# progress(step, done, total): called as the build advances ("articles" per chunk, then
+# "combine", "validate", "release"); the command line draws it, nothing else depends on it.
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(step: str, done: int, total: int) -> None:
+    pass
+
+
+def check(root: Path, progress: Progress | None = None) -> BuildResult:
     """Every stage but the release: what `tradetalks validate` runs."""
+    progress = progress or _quiet
     # Load inputs.
     t = time.perf_counter()
     sources, todo, index_problems = load_index(root)
+    progress("articles", 0, len(todo))
     seconds = {"index": time.perf_counter() - t}
 
     # Process: per chunk of articles. With broken registries only the sources stage is worth running.
@@ -78,6 +89,7 @@ def check(root: Path) -> BuildResult:
         seconds[stage] = 0.0
     merged: list[dict[str, pl.DataFrame]] = []
     pending: list[dict[str, pl.DataFrame]] = []
+    done = 0
     for chunk in _run_chunks(Path(root), reg, [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]):
         failed[chunk.failed or "assemble"] += chunk.problems
         for stage, spent in chunk.seconds.items():
@@ -87,6 +99,8 @@ def check(root: Path) -> BuildResult:
         if len(pending) == MERGE_EVERY:
             merged.append(_concat(pending))
             pending = []
+        done = min(len(todo), done + CHUNK)
+        progress("articles", done, len(todo))
     if pending:
         merged.append(_concat(pending))
     seconds["articles"] = time.perf_counter() - t
@@ -96,10 +110,12 @@ def check(root: Path) -> BuildResult:
 
     # Process: across articles.
     t = time.perf_counter()
+    progress("combine", 0, 1)
     with _gc_paused():
         tables = combine(sources, merged, failed["assemble"])
     seconds["combine"] = time.perf_counter() - t
     t = time.perf_counter()
+    progress("validate", 0, 1)
     validate_tables(tables)
     seconds["validate"] = time.perf_counter() - t
     return BuildResult(tables, None, seconds)
@@ -109,22 +125,23 @@ def check(root: Path) -> BuildResult:
 WORKING = "dev"
 
 
-def build(root: Path, target: Path | None = None, version: str = WORKING) -> BuildResult:
+def build(root: Path, target: Path | None = None, version: str = WORKING, progress: Progress | None = None) -> BuildResult:
     """Build the working tree into `target` (default: <root>/build/working/), never into release/.
 
     With a release version (X.Y.Z) the build has the exact form `tradetalks release` freezes,
     fingerprint included: what `tradetalks reproduce` compares with a published release.
     """
     if version != WORKING:
-        check_version(version, "version")
+        check_version(version, "the version to build")  # it becomes a directory name and a URL
     root = Path(root)
     target = Path(target) if target is not None else root / "build" / "working"
     published = (root / "release").resolve()
     if target.resolve() == published or published in target.resolve().parents:
         raise DatasetError.one(str(target), None, None,
                                "release/ holds published releases, which are never rewritten; build elsewhere (default: build/working/)")
-    result = check(root)
+    result = check(root, progress)
     t = time.perf_counter()
+    (progress or _quiet)("release", 0, 1)
     fingerprint = provenance(root) if is_release_version(version) else None
     result.release_dir = write_release(result.tables, target, version, root / "CHANGELOG.md", fingerprint)
     result.seconds["release"] = time.perf_counter() - t
