@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
 from tradetalks.build.detect.groups import group_texts
 from tradetalks.build.detect.mentions import find_mentions
-from tradetalks.build.errors import Collector, Problem
+from tradetalks.build.errors import Collector, DatasetError, Problem
+from tradetalks.build.hints import did_you_mean, scalar, unknown
 from tradetalks.build.ids import stable_id
 from tradetalks.build.locate import ArticleSpans, Located, Span
 from tradetalks.build.sources import Sources
@@ -33,13 +34,23 @@ SUBJECT_TABLES = {"events": ("events", "event", "event_id"), "measures": ("tarif
 
 @dataclass
 class Registries:
-    """The registry rows by id, and the alias maps the mention rule uses."""
+    """The valid registry rows by id, and the alias maps the mention rule uses."""
 
     people: dict[str, dict]
     events: dict[str, dict]
     measures: dict[str, dict]
     aliases: dict[str, str]
     ambiguous: dict[str, str]
+    # Per registry: each id's index in its file, and the ids of entries left out as invalid
+    # (a reference to one is no unknown id: the entry's own problems say what to fix).
+    index: dict[str, dict[str, int]] = field(default_factory=dict)
+    invalid: dict[str, set[str]] = field(default_factory=dict)
+
+    def unknown(self, kind: str, ident: str) -> bool:
+        return ident not in getattr(self, kind) and ident not in self.invalid.get(kind, set())
+
+
+REGISTRY_KEYS = {"people": "person_id", "events": "event_id", "measures": "measure_id"}
 
 
 def registries(sources: Sources, problems: Collector | None = None) -> Registries:
@@ -47,26 +58,81 @@ def registries(sources: Sources, problems: Collector | None = None) -> Registrie
     aliases: dict[str, str] = {}
     ambiguous: dict[str, str] = {}
     doc = sources.people
-    for i, person in enumerate(sources.registry("people")):
+    for i, person in sources.entries("people"):
         for alias in person["aliases"]:
             if aliases.setdefault(alias, person["person_id"]) != person["person_id"] and problems is not None:
                 problems.add(doc.path, doc.line_of(["people", i, "aliases"]), f"people[{i}].aliases",
-                             f"alias {alias!r} is already used by {aliases[alias]!r}; an alias must name one person (list it under ambiguous_aliases and curate each mention)")
+                             f"alias {alias!r} is already used by {aliases[alias]!r}; an alias must name one person:"
+                             f" remove it from one of the two, or list it under ambiguous_aliases and curate each mention")
         for alias in person.get("ambiguous_aliases", []):
             ambiguous[alias] = person["person_id"]
+    index: dict[str, dict[str, int]] = {}
+    rows: dict[str, dict[str, dict]] = {}
+    for name, key in REGISTRY_KEYS.items():
+        index[name], rows[name] = {}, {}
+        for i, item in sources.entries(name):
+            index[name].setdefault(item[key], i)
+            rows[name][item[key]] = item
     return Registries(
-        people={p["person_id"]: p for p in sources.registry("people")},
-        events={e["event_id"]: e for e in sources.registry("events")},
-        measures={m["measure_id"]: m for m in sources.registry("measures")},
+        people=rows["people"],
+        events=rows["events"],
+        measures=rows["measures"],
         aliases=aliases,
         ambiguous=ambiguous,
+        index=index,
+        invalid={name: set(ids) for name, ids in sources.invalid_ids.items()},
     )
+
+
+def referenced(meta: dict) -> dict[str, set[str]]:
+    """The registry ids an article's annotation file names, per registry."""
+    refs: dict[str, set[str]] = {"people": set(meta.get("authors") or []), "events": set(), "measures": set()}
+    for kind, key, registry in (("quotes", "speaker", "people"), ("roles", "person", "people"), ("mentions", "person", "people"),
+                                ("events", "event", "events"), ("measures", "measure", "measures")):
+        for item in meta.get(kind) or []:
+            if isinstance(item, dict) and isinstance(item.get(key), str):
+                refs[registry].add(item[key])
+    return refs
+
+
+def unsettled(sources: Sources, located: dict[str, ArticleSpans], reg: Registries) -> set[str]:
+    """Registry ids whose support may sit in what earlier stages left out (an article, an annotation).
+
+    The checks that a registry entry is supported, consistent with its claims and not disputed
+    without a note wait for these ids; "*" stands for every person (an unreadable text).
+    """
+    out: set[str] = set()
+    for left in sources.left_out:
+        out |= _strings(left.data)
+        if left.text is None:
+            out.add("*")
+        else:
+            found, undecided = find_mentions(left.text, reg.aliases, reg.ambiguous)
+            out |= {m.person_id for m in found + undecided}
+    for aid, spans in located.items():
+        meta = sources.articles[aid].meta
+        for kind, i in spans.failed:
+            out |= _strings(meta[kind][i])
+    return out
+
+
+def _strings(data: Any) -> set[str]:
+    if isinstance(data, str):
+        return {data}
+    if isinstance(data, dict):
+        return set().union(*map(_strings, data.values())) if data else set()
+    if isinstance(data, list):
+        return set().union(*map(_strings, data)) if data else set()
+    return set()
 
 
 def assemble_tables(sources: Sources, located: dict[str, ArticleSpans]) -> dict[str, pl.DataFrame]:
     """Every table of the release, validated later by the schemas."""
     columns, problems = article_columns(sources, located, registries(sources))
-    return combine(sources, [part_frames(columns)], problems)
+    tables, found = combine(sources, [part_frames(columns)])
+    if problems or found:
+        raise DatasetError(problems + found)
+    return tables
 
 
 # Articles come without their nested `segments` and their `evidence` (the whole text): `combine`
@@ -91,7 +157,7 @@ def article_columns(sources: Sources, located: dict[str, ArticleSpans], reg: Reg
     evidence = _mention_evidence(sources, located, reg, problems)
     evidence += _curated_evidence(sources, located, reg, problems)
     rows = {
-        "articles": _articles(sources, located, reg.people, problems),
+        "articles": _articles(sources, located, reg, problems),
         "evidence": evidence,
         "quotes": _quote_rows(sources, located, reg.people, problems),
         "roles": _role_rows(located),
@@ -105,13 +171,19 @@ def part_frames(columns: dict[str, dict[str, list]]) -> dict[str, pl.DataFrame]:
     return {name: pl.DataFrame(cols, schema=PART_SCHEMAS[name]()) for name, cols in columns.items()}
 
 
-def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[Problem]) -> dict[str, pl.DataFrame]:
-    """The release's tables from the parts of every chunk and the registries; raise every problem at once."""
+def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[str] | frozenset = frozenset()
+            ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+    """The release's tables from the parts of every chunk and the registries, and the problems of the registries.
+
+    `unsure`: ids whose support may be in articles or annotations left out by earlier problems;
+    the checks that need every article's evidence skip them (see `unsettled`).
+    """
     # Load inputs.
     problems = Collector()
     _check_registry_ids(sources, problems)
     reg = registries(sources, problems)
-    problems.problems.extend(found)
+    if not parts:  # every article was left out
+        parts = [part_frames({name: {c: [] for c in schema()} for name, schema in PART_SCHEMAS.items()})]
     part = {name: pl.concat([p.pop(name) for p in parts], how="vertical") for name in list(parts[0])}
     articles = _sorted(_with_segments(part.pop("articles"), part.pop("segments")), "article_id")
     evidence = _sorted(part.pop("evidence"), "evidence_id")
@@ -122,14 +194,13 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[
     # Process.
     tables = {
         "articles": articles,
-        "people": _people(reg.people, evidence, part["roles"], outlets, sources, problems),
+        "people": _people(reg, evidence, part["roles"], outlets, sources, problems, unsure),
         "quotes": _quotes(part["quotes"], outlets),
-        "events": _subjects("events", reg.events, evidence, outlets, sources, problems),
-        "tariff_measures": _subjects("measures", reg.measures, evidence, outlets, sources, problems),
+        "events": _subjects("events", reg, evidence, outlets, sources, problems, unsure),
+        "tariff_measures": _subjects("measures", reg, evidence, outlets, sources, problems, unsure),
         "evidence": evidence,
     }
-    problems.raise_if_any()
-    return tables
+    return tables, problems.problems
 
 
 def _sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -160,10 +231,11 @@ def _check_registry_ids(sources: Sources, problems: Collector) -> None:
     for name, key in (("people", "person_id"), ("events", "event_id"), ("measures", "measure_id")):
         doc = getattr(sources, name)
         seen: dict[str, int] = {}
-        for i, item in enumerate(sources.registry(name)):
+        for i, item in sources.entries(name):
             if item[key] in seen:
                 problems.add(doc.path, doc.line_of([name, i, key]), f"{name}[{i}].{key}",
-                             f"duplicate id {item[key]!r}; first defined at item {seen[item[key]]}")
+                             f"duplicate id {item[key]!r}; first defined at item {seen[item[key]]} (line {doc.line_of([name, seen[item[key]]])}):"
+                             " merge the two entries, or give this one a new id")
             seen.setdefault(item[key], i)
 
 
@@ -177,13 +249,13 @@ def _span_row(ann: Located, spans: ArticleSpans, text: str) -> dict[str, Any]:
     }
 
 
-def _articles(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> list[dict]:
+def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
     rows = []
     for aid, art in sources.articles.items():
         meta, spans = art.meta, located[aid]
         for i, author in enumerate(meta.get("authors", [])):
-            if author not in people:
-                problems.add(art.yaml.path, art.yaml.line_of(["authors", i]), f"authors[{i}]", f"unknown person {author!r}; add it to dataset/people.yml")
+            if reg.unknown("people", author):
+                problems.add(art.yaml.path, art.yaml.line_of(["authors", i]), f"authors[{i}]", _unknown(reg, "people", author))
         rows.append({
             "article_id": aid,
             "seed_file": meta.get("seed_file"),
@@ -218,28 +290,35 @@ def _segment_rows(located: dict[str, ArticleSpans]) -> list[dict]:
 
 
 def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
-    """rule:alias rows for exact alias matches; curated rows for ambiguous aliases ('He')."""
+    """rule:alias rows for exact alias matches; curated rows for ambiguous aliases ('He') and variants."""
     aliases, ambiguous = reg.aliases, reg.ambiguous
     rows: list[dict] = []
     for aid, art in sources.articles.items():
         spans = located[aid]
         found, undecided = find_mentions(art.text, aliases, ambiguous)
+        variants = [a for a in spans.annotations if a.kind == "mentions" and a.item.get("variant")]
+        rows += _variant_evidence(art, spans, variants, found, reg, problems)
         for m in found:
             ann = Located(aid, "alias", -1, {}, Span(m.start, m.end))
             if spans.segment_kind(ann.span) == "boilerplate":
                 continue
             rows.append(_evidence_row("people", m.person_id, ann, spans, art.text, "rule:alias", None, None, None, None))
         # A curated (not_)mention's evidence may be the bare alias or a phrase around it ("described He’s").
-        curated = [a for a in spans.annotations if a.kind in ("mentions", "not_mentions")]
+        curated = [a for a in spans.annotations if a.kind in ("mentions", "not_mentions") and not a.item.get("variant")]
         used: set[int] = set()
         for m in undecided:
             span = Span(m.start, m.end)
             if spans.segment_kind(span) == "boilerplate":
                 continue
+            if any(v.span.start <= m.start and m.end <= v.span.end for v in variants):
+                continue  # part of a variant ("He Lifang"): the variant records the mention
             covering = [i for i, a in enumerate(curated) if a.span.start <= m.start and m.end <= a.span.end]
             if not covering:
+                context = " ".join(art.text[max(0, m.start - 30):m.end + 30].split())
                 problems.add(art.yaml.path, None, "mentions",
-                             f"ambiguous alias {m.surface!r} at offset {m.start} (…{art.text[max(0, m.start - 30):m.end + 30]!r}…) is neither under `mentions` (with its person) nor under `not_mentions` (with a reason)")
+                             f"ambiguous alias {m.surface!r} at offset {m.start} (…{context}…) is neither under `mentions` nor under `not_mentions`;"
+                             f" add `- {{evidence: {scalar(m.surface)}, occurrence: N, person: {m.person_id}}}` under mentions if it names"
+                             f" {m.person_id}, else `- {{evidence: ..., reason: ...}}` under not_mentions (a phrase around it as evidence needs no occurrence)")
                 continue
             i = min(covering, key=lambda i: curated[i].span.end - curated[i].span.start)
             ann = curated[i]
@@ -248,18 +327,65 @@ def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
                 person = ann.item["person"]
                 if ambiguous.get(m.surface) != person:
                     problems.add(art.yaml.path, ann.line, f"mentions[{ann.index}].person",
-                                 f"{m.surface!r} is an ambiguous alias of {ambiguous.get(m.surface)!r}, not of {person!r}")
+                                 f"{m.surface!r} is an ambiguous alias of {ambiguous.get(m.surface)!r}, not of {person!r}; write"
+                                 f" `person: {ambiguous.get(m.surface)}`, or, if it names {person!r} under another spelling, add `variant: true`")
                 at_alias = Located(aid, ann.kind, ann.index, ann.item, span, ann.doc)
                 rows.append(_evidence_row("people", person, at_alias, spans, art.text, "curated", None, None, None, ann.item.get("note")))
         for i, ann in enumerate(curated):
             if i not in used:
+                extra = " (or, for a misspelt or other one-article form of a name, add `variant: true`)" if ann.kind == "mentions" else ""
                 problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].evidence",
-                             f"evidence {ann.item['evidence']!r} contains no undecided occurrence of an ambiguous alias (such as a bare \"He\")")
+                             f"evidence {ann.item['evidence']!r} contains no undecided occurrence of an ambiguous alias (such as a bare \"He\");"
+                             f" registered aliases are found by the alias rule: delete this entry{extra}")
     return rows
 
 
+def _variant_evidence(art, spans: ArticleSpans, variants: list[Located], found: list, reg: Registries, problems: Collector) -> list[dict]:
+    """Curated rows for surface forms of one article (a misspelling, a transliteration, a bare surname)."""
+    rows = []
+    for ann in variants:
+        person, where = ann.item["person"], f"mentions[{ann.index}]"
+        surface = art.text[ann.span.start : ann.span.end]
+        if person not in reg.people:
+            if reg.unknown("people", person):
+                problems.add(art.yaml.path, ann.line, f"{where}.person", _unknown(reg, "people", person))
+            continue
+        entry = reg.people[person]
+        folded = " ".join(surface.split())
+        if folded in entry["aliases"] or folded in entry.get("ambiguous_aliases", []):
+            kind = "an alias" if folded in entry["aliases"] else "an ambiguous alias"
+            rule = "the alias rule finds it" if kind == "an alias" else "this entry records it without the flag"
+            problems.add(art.yaml.path, ann.line, f"{where}.variant",
+                         f"{folded!r} is already {kind} of {person!r} in dataset/people.yml; remove `variant: true` ({rule})")
+            continue
+        other = reg.aliases.get(folded) or reg.ambiguous.get(folded)
+        if other is not None:
+            problems.add(art.yaml.path, ann.line, f"{where}.variant",
+                         f"{folded!r} is a registered alias of {other!r}, so it cannot be a variant of {person!r};"
+                         f" move it to {other!r}'s ambiguous_aliases and curate each mention, or correct `person`")
+            continue
+        inside = [m for m in found if m.start < ann.span.end and ann.span.start < m.end]
+        if inside:
+            m = inside[0]
+            same = m.person_id == person
+            problems.add(art.yaml.path, ann.line, f"{where}.evidence",
+                         f"the alias rule already finds {m.surface!r} ({m.person_id}) at offset {m.start}, inside this variant;"
+                         + (" the mention is counted: delete this entry" if same else
+                            f" a span names one person: shorten the evidence to the form that names {person!r}, or correct `person`"))
+            continue
+        rows.append(_evidence_row("people", person, ann, spans, art.text, "curated", None, None, None, ann.item.get("note"), variant=True))
+    return rows
+
+
+def _unknown(reg: Registries, kind: str, ident: str, claims: dict | None = None) -> str:
+    close = did_you_mean(ident, getattr(reg, kind))
+    message = unknown(kind, ident, claims)
+    return message.replace("; fix the id's spelling,", f"{close}; fix the id's spelling,", 1) if close else message
+
+
 def _evidence_row(subject_table: str, subject_id: str, ann: Located, spans: ArticleSpans, text: str, method: str,
-                  claim_field: str | None, claim_value: str | None, date_text: str | None, note: str | None) -> dict:
+                  claim_field: str | None, claim_value: str | None, date_text: str | None, note: str | None,
+                  variant: bool = False) -> dict:
     row = _span_row(ann, spans, text)
     row.update({
         "evidence_id": stable_id("ev", subject_table, subject_id, ann.article_id, ann.span.start, ann.span.end, claim_field or ""),
@@ -269,6 +395,7 @@ def _evidence_row(subject_table: str, subject_id: str, ann: Located, spans: Arti
         "claim_value": claim_value,
         "date_text": date_text,
         "note": note,
+        "variant": variant,
         "method": method,
     })
     return row
@@ -296,14 +423,16 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
             where = f"{ann.kind}[{ann.index}]"
             if ann.kind == "roles":
                 if ann.item["person"] not in people:
-                    problems.add(art.yaml.path, ann.line, f"{where}.person", f"unknown person {ann.item['person']!r}; add it to dataset/people.yml")
+                    if reg.unknown("people", ann.item["person"]):
+                        problems.add(art.yaml.path, ann.line, f"{where}.person", _unknown(reg, "people", ann.item["person"]))
                     continue
                 rows.append(_evidence_row("people", ann.item["person"], ann, spans, art.text, "curated", "role", ann.item["role"], None, None))
             elif ann.kind in SUBJECT_TABLES:
                 table, field, _ = SUBJECT_TABLES[ann.kind]
                 subject = ann.item[field]
                 if subject not in registries[ann.kind]:
-                    problems.add(art.yaml.path, ann.line, f"{where}.{field}", f"unknown {field} {subject!r}; add it to dataset/{ann.kind}.yml")
+                    if reg.unknown(ann.kind, subject):
+                        problems.add(art.yaml.path, ann.line, f"{where}.{field}", _unknown(reg, ann.kind, subject, ann.item.get("claims")))
                     continue
                 claims = ann.item.get("claims") or {}
                 if not claims:
@@ -313,9 +442,23 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
                                               ann.item.get("date_text"), ann.item.get("note")))
             elif ann.kind == "quotes":
                 speaker = ann.item.get("speaker")
-                if speaker is not None and speaker not in people:
-                    problems.add(art.yaml.path, ann.line, f"{where}.speaker", f"unknown person {speaker!r}; add it to dataset/people.yml")
+                if speaker is not None and reg.unknown("people", speaker):
+                    problems.add(art.yaml.path, ann.line, f"{where}.speaker", _unknown(reg, "people", speaker))
+        # Annotations whose evidence did not locate make no row, but what they name is checked all the same.
+        for kind, i in sorted(spans.failed):
+            if kind not in REFERENCES:
+                continue
+            key, registry = REFERENCES[kind]
+            ident = art.meta[kind][i].get(key)
+            if isinstance(ident, str) and reg.unknown(registry, ident):
+                problems.add(art.yaml.path, art.yaml.line_of([kind, i]), f"{kind}[{i}].{key}",
+                             _unknown(reg, registry, ident, art.meta[kind][i].get("claims")))
     return rows
+
+
+# The registry id each kind of annotation names: (field, registry).
+REFERENCES = {"quotes": ("speaker", "people"), "roles": ("person", "people"), "mentions": ("person", "people"),
+              "events": ("event", "events"), "measures": ("measure", "measures")}
 
 
 def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> list[dict]:
@@ -328,9 +471,12 @@ def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict
             item = ann.item
             speaker = item.get("speaker")
             label = item.get("speaker_label") or (people[speaker]["name"] if speaker in people else None)
+            if label is None and speaker is not None:
+                continue  # an unknown speaker: reported with the evidence
             if label is None:
                 problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].speaker_label",
-                             "speaker is null, so speaker_label must say who is quoted (an organisation) or why it is unknown")
+                             "speaker is null, so speaker_label must say who is quoted or why it is unknown;"
+                             " write e.g. `speaker_label: Xinhua` or `speaker_label: \"unknown: unnamed official\"`, or give the speaker's id")
                 continue
             row = _span_row(ann, spans, art.text)
             row.update({
@@ -393,9 +539,9 @@ def _primary(evidence: pl.DataFrame, subject_table: str) -> dict[str, dict]:
     return {r["subject_id"]: r for r in first.iter_rows(named=True)}
 
 
-def _people(people: dict, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: pl.DataFrame, sources: Sources,
-            problems: Collector) -> pl.DataFrame:
-    doc = sources.people
+def _people(reg: Registries, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: pl.DataFrame, sources: Sources,
+            problems: Collector, unsure: set[str] | frozenset) -> pl.DataFrame:
+    doc, people = sources.people, reg.people
     primary = _primary(evidence, "people")
     mentions = evidence.lazy().filter((pl.col("subject_table") == "people") & pl.col("claim_field").is_null() & ~pl.col("in_duplicate"))
     n_mentions = dict(mentions.group_by("subject_id").len().collect().iter_rows())
@@ -409,10 +555,13 @@ def _people(people: dict, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: 
     )
     role_rows = {person: list(entries) for person, entries in per_person.iter_rows()}
     rows = []
-    for i, (pid, person) in enumerate(people.items()):
+    for pid, person in people.items():
         if pid not in primary:
-            problems.add(doc.path, doc.line_of(["people", i]), f"people[{i}]",
-                         f"{pid!r} is never mentioned in any article body or byline; check its aliases or remove it")
+            if pid not in unsure and "*" not in unsure:
+                i = reg.index["people"][pid]
+                problems.add(doc.path, doc.line_of(["people", i]), f"people[{i}]",
+                             f"{pid!r} is never mentioned in any article body or byline; add the form the articles use to its aliases,"
+                             " record it on an article's mentions, or remove the entry")
             continue
         p = primary[pid]
         aliases = list(person["aliases"]) + [a for a in person.get("ambiguous_aliases", []) if a not in person["aliases"]]
@@ -431,8 +580,10 @@ def _people(people: dict, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: 
     return pl.DataFrame(rows, schema=polars_schema("people")).sort("person_id")
 
 
-def _subjects(kind: str, registry: dict, evidence: pl.DataFrame, outlets: pl.DataFrame, sources: Sources, problems: Collector) -> pl.DataFrame:
-    table, _, key = SUBJECT_TABLES[kind]
+def _subjects(kind: str, reg: Registries, evidence: pl.DataFrame, outlets: pl.DataFrame, sources: Sources, problems: Collector,
+              unsure: set[str] | frozenset) -> pl.DataFrame:
+    table, field, key = SUBJECT_TABLES[kind]
+    registry = getattr(reg, kind)
     doc = getattr(sources, kind)
     primary = _primary(evidence, table)
     counts = _corroboration(evidence, table, outlets)
@@ -446,24 +597,34 @@ def _subjects(kind: str, registry: dict, evidence: pl.DataFrame, outlets: pl.Dat
         claimed[subject][claim_field] = values
     schema = polars_schema(table)
     rows = []
-    for i, (sid, item) in enumerate(registry.items()):
-        if sid not in primary:
-            problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}]",
-                         f"{sid!r} has no evidence in any article; annotate where an article supports it, or remove it")
-            continue
+    for sid, item in registry.items():
+        i = reg.index[kind][sid]
         for start, end in (("date_start", "date_end"), ("announced_date", "expiry_date"), ("effective_date", "expiry_date")):
             if item.get(start) and item.get(end) and item[end] < item[start]:
                 problems.add(doc.path, doc.line_of([kind, i, end]), f"{kind}[{i}].{end}",
-                             f"{end} {item[end]} is before {start} {item[start]}")
+                             f"{end} {item[end]} is before {start} {item[start]}; correct one of the two (an event of one day has {end} = {start})")
+        for j, person in enumerate(item.get("participants", []) if kind == "events" else []):
+            if reg.unknown("people", person):
+                problems.add(doc.path, doc.line_of([kind, i, "participants", j]), f"{kind}[{i}].participants[{j}]", _unknown(reg, "people", person))
+        if sid not in primary:
+            if sid not in unsure:
+                problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}]",
+                             f"{sid!r} has no evidence in any article; add `- {{{field}: {sid}, evidence: <the article's words>}}`"
+                             f" under `{kind}:` of an article that supports it, or remove the entry")
+            continue
         disputed = any(len(v) > 1 for v in claimed[sid].values())
-        if disputed and not item.get("dispute_note"):
+        if sid in unsure:
+            pass  # an article that may claim otherwise was left out: judged once it is back
+        elif disputed and not item.get("dispute_note"):
             fields = {f: v for f, v in claimed[sid].items() if len(v) > 1}
             problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}].dispute_note",
-                         f"articles disagree on {fields}; add dispute_note saying which value {sid!r} uses and why")
-        for claim_field, values in claimed[sid].items():
-            if claim_field in item and claim_text(item[claim_field]) not in values:
-                problems.add(doc.path, doc.line_of([kind, i, claim_field]), f"{kind}[{i}].{claim_field}",
-                             f"{sid!r} has {claim_field} = {item[claim_field]!r}, but the articles claim only {values}")
+                         f"articles disagree on {fields}; add `dispute_note:` saying which value {sid!r} uses and why")
+        else:
+            for claim_field, values in claimed[sid].items():
+                if claim_field in item and claim_text(item[claim_field]) not in values:
+                    problems.add(doc.path, doc.line_of([kind, i, claim_field]), f"{kind}[{i}].{claim_field}",
+                                 f"{sid!r} has {claim_field} = {item[claim_field]!r}, but the articles claim only {values};"
+                                 f" write the claimed value, or correct the articles' claims")
         row = {c: item.get(c) for c in schema if c in item}
         for c, dtype in schema.items():
             if dtype == pl.Date and c in row:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from tradetalks.build.errors import DatasetError
+from tradetalks.build.errors import DatasetError, Problem
+from tradetalks.build.markers import draft_markers
 
 # A YAML file of this dataset is a few kilobytes; anything far larger is a mistake or an attack.
 MAX_YAML_BYTES = 2_000_000
@@ -44,6 +45,8 @@ class YamlDoc:
     path: Path
     data: Any
     node: yaml.Node | None
+    # Draft markers (GUESS, DECIDE, TODO) left in the file's comments and values.
+    markers: list[Problem] = field(default_factory=list)
 
     def line_of(self, location: list[str | int] | tuple[str | int, ...]) -> int | None:
         """1-based line of the value at `location` (keys and list indexes), or of its nearest parent."""
@@ -66,6 +69,17 @@ class YamlDoc:
             if node is None:
                 break
         return line
+
+    def item_at(self, key: str, line: int) -> int | None:
+        """Index of the item of the top-level list `key` that spans 1-based `line`, or None."""
+        if not isinstance(self.node, yaml.MappingNode):
+            return None
+        for key_node, value_node in self.node.value:
+            if key_node.value == key and isinstance(value_node, yaml.SequenceNode):
+                for i, item in enumerate(value_node.value):
+                    if item.start_mark.line + 1 <= line <= max(item.end_mark.line, item.start_mark.line + 1):
+                        return i
+        return None
 
 
 def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
@@ -102,4 +116,4 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
         raise DatasetError.one(shown, None, None, f"malformed YAML: {exc}") from None
     finally:
         loader.dispose()
-    return YamlDoc(Path(shown), data, node)
+    return YamlDoc(Path(shown), data, node, draft_markers(text, shown))

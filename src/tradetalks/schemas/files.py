@@ -108,7 +108,14 @@ ARTICLE: dict[str, Any] = _object(
         "mentions": {
             "type": "array",
             "description": "curated mentions for aliases the rules cannot resolve alone (e.g. 'He')",
-            "items": _located({"person": SLUG_ID, "note": NULLABLE_TEXT}, ["person"]),
+            "items": _located({
+                "person": SLUG_ID,
+                "variant": {"type": "boolean", "default": False, "examples": [True],
+                            "description": "true when the evidence is a form of the person's name printed in this article only"
+                                           " (a misspelling such as 'Donald Trunp', a transliteration, a surname without title),"
+                                           " recorded here instead of as an alias in people.yml; false or absent otherwise"},
+                "note": NULLABLE_TEXT,
+            }, ["person"]),
         },
         "not_mentions": {
             "type": "array",
