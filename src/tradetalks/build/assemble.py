@@ -86,10 +86,12 @@ def registries(sources: Sources, problems: Collector | None = None) -> Registrie
 
 def referenced(meta: dict) -> dict[str, set[str]]:
     """The registry ids an article's annotation file names, per registry."""
-    refs: dict[str, set[str]] = {"people": set(meta.get("authors") or []), "events": set(), "measures": set()}
-    for kind, key, registry in (("quotes", "speaker", "people"), ("roles", "person", "people"), ("mentions", "person", "people"),
-                                ("events", "event", "events"), ("measures", "measure", "measures")):
-        for item in meta.get(kind) or []:
+    authors = meta.get("authors")
+    refs: dict[str, set[str]] = {"people": {a for a in authors if isinstance(a, str)} if isinstance(authors, list) else set(),
+                                 "events": set(), "measures": set()}
+    for kind, (key, registry) in REFERENCES.items():
+        items = meta.get(kind)
+        for item in items if isinstance(items, list) else ():
             if isinstance(item, dict) and isinstance(item.get(key), str):
                 refs[registry].add(item[key])
     return refs
@@ -180,8 +182,8 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[
     """
     # Load inputs.
     problems = Collector()
-    _check_registry_ids(sources, problems)
-    reg = registries(sources, problems)
+    reg = registries(sources)
+    problems.problems += registry_problems(sources)
     if not parts:  # every article was left out
         parts = [part_frames({name: {c: [] for c in schema()} for name, schema in PART_SCHEMAS.items()})]
     part = {name: pl.concat([p.pop(name) for p in parts], how="vertical") for name in list(parts[0])}
@@ -225,6 +227,26 @@ def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFra
         .with_columns(pl.col("segments").fill_null([]), pl.col("text").alias("evidence"))
         .select(pl.col(c).cast(t) for c, t in schema.items())
     )
+
+
+def registry_problems(sources: Sources) -> list[Problem]:
+    """What is wrong with the registries' valid entries on their own, without the articles."""
+    problems = Collector()
+    _check_registry_ids(sources, problems)
+    reg = registries(sources, problems)
+    for kind in ("events", "measures"):
+        doc = getattr(sources, kind)
+        for sid, item in getattr(reg, kind).items():
+            i = reg.index[kind][sid]
+            for start, end in (("date_start", "date_end"), ("announced_date", "expiry_date"), ("effective_date", "expiry_date")):
+                if item.get(start) and item.get(end) and item[end] < item[start]:
+                    problems.add(doc.path, doc.line_of([kind, i, end]), f"{kind}[{i}].{end}",
+                                 f"{end} {item[end]} is before {start} {item[start]}; correct one of the two (a one-day event has {end} = {start})")
+            for j, person in enumerate(item.get("participants", [])):
+                if reg.unknown("people", person):
+                    problems.add(doc.path, doc.line_of([kind, i, "participants", j]), f"{kind}[{i}].participants[{j}]",
+                                 _unknown(reg, "people", person))
+    return problems.problems
 
 
 def _check_registry_ids(sources: Sources, problems: Collector) -> None:
@@ -599,13 +621,6 @@ def _subjects(kind: str, reg: Registries, evidence: pl.DataFrame, outlets: pl.Da
     rows = []
     for sid, item in registry.items():
         i = reg.index[kind][sid]
-        for start, end in (("date_start", "date_end"), ("announced_date", "expiry_date"), ("effective_date", "expiry_date")):
-            if item.get(start) and item.get(end) and item[end] < item[start]:
-                problems.add(doc.path, doc.line_of([kind, i, end]), f"{kind}[{i}].{end}",
-                             f"{end} {item[end]} is before {start} {item[start]}; correct one of the two (an event of one day has {end} = {start})")
-        for j, person in enumerate(item.get("participants", []) if kind == "events" else []):
-            if reg.unknown("people", person):
-                problems.add(doc.path, doc.line_of([kind, i, "participants", j]), f"{kind}[{i}].participants[{j}]", _unknown(reg, "people", person))
         if sid not in primary:
             if sid not in unsure:
                 problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}]",

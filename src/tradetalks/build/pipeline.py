@@ -26,7 +26,9 @@ from pathlib import Path
 import polars as pl
 
 from tradetalks.__about__ import __version__
-from tradetalks.build.assemble import Registries, article_columns, combine, part_frames, registries, unsettled
+from tradetalks.build.assemble import (
+    REGISTRY_KEYS, Registries, article_columns, combine, part_frames, referenced, registries, registry_problems, unsettled,
+)
 from tradetalks.build.coverage import check_coverage
 from tradetalks.build.errors import DatasetError, Problem, sort_problems
 from tradetalks.build.locate import locate_annotations
@@ -107,6 +109,62 @@ def check(root: Path) -> BuildResult:
     if problems:
         raise DatasetError(sort_problems(problems))
     return BuildResult(tables, None, seconds)
+
+
+def check_articles(root: Path, paths: list[Path | str]) -> list[str]:
+    """Check only the articles at `paths` (their .yml or .txt) and the registry entries they use.
+
+    What `tradetalks validate PATH...` runs while an article is being written: the registries are
+    read once, the rest of the corpus is not read. The problems reported for these articles are
+    the ones a full `check` reports for them (the cross-article checks, such as quote groups or
+    registry entries no article supports, wait for the full run). Returns the ids checked; raises
+    DatasetError with every problem.
+    """
+    # Load inputs.
+    root = Path(root)
+    stems, problems = [], []
+    for path in map(Path, paths):
+        if path.suffix not in (".yml", ".txt"):
+            problems.append(Problem(str(path), None, None, "not an article file; give dataset/articles/<article_id>.yml or .txt"))
+        elif path.stem not in stems:
+            stems.append(path.stem)
+    sources, todo, index_problems = load_index(root, only=stems)
+    reg = registries(sources)
+
+    # Process: the articles as in a full run, then what their registry entries say.
+    chunk = _check_chunk(root, reg, todo)
+    problems += chunk.problems
+    used = _used_entries(sources, reg, stems)
+    for problem in index_problems.problems + registry_problems(sources):
+        name = problem.path.removeprefix("dataset/").removesuffix(".yml")
+        doc = getattr(sources, name, None) if name in REGISTRY_KEYS else None
+        item = doc.item_at(name, problem.line) if doc is not None and problem.line is not None else None
+        if item is None or item in used.get(name, ()):
+            problems.append(problem)
+    if problems:
+        raise DatasetError(sort_problems(problems))
+    return stems
+
+
+def _used_entries(sources: Sources, reg: Registries, stems: list[str]) -> dict[str, set[int]]:
+    """Indexes of the registry entries that the articles name or whose aliases they contain."""
+    from tradetalks.build.detect.mentions import find_mentions
+
+    ids: dict[str, set[str]] = {name: set() for name in REGISTRY_KEYS}
+    readable = [(a.meta, a.text) for a in sources.articles.values()] + [(left.data, left.text) for left in sources.left_out]
+    for meta, text in readable:
+        if isinstance(meta, dict):
+            for name, found in referenced(meta).items():
+                ids[name] |= found
+        if text is not None:
+            found, undecided = find_mentions(text, reg.aliases, reg.ambiguous)
+            ids["people"] |= {m.person_id for m in found + undecided}
+    used: dict[str, set[int]] = {}
+    for name, key in REGISTRY_KEYS.items():
+        doc = getattr(sources, name)
+        entries = doc.data[name] if doc is not None else []
+        used[name] = {i for i, item in enumerate(entries) if isinstance(item, dict) and item.get(key) in ids[name]}
+    return used
 
 
 def build(root: Path, out_root: Path | None = None, version: str = __version__) -> BuildResult:

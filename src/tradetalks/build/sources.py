@@ -200,10 +200,11 @@ def read_articles(sources: Sources, items: list[tuple[str, Path, Path]]) -> list
     return problems
 
 
-def load_index(root: Path) -> tuple[Sources, list[tuple[str, Path, Path]], Collector]:
+def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list[tuple[str, Path, Path]], Collector]:
     """The checked registries, the article pairs to read and the problems found so far.
 
     Articles are independent of each other, so the build reads them (`read_articles`) in chunks.
+    With `only` (article ids), just those articles are paired: the rest of the corpus is not listed.
     """
     # Load inputs.
     root = Path(root)
@@ -241,13 +242,20 @@ def load_index(root: Path) -> tuple[Sources, list[tuple[str, Path, Path]], Colle
 
     # Process: articles, one .txt and one .yml each.
     art_dir = dataset / "articles"
-    files = sorted(art_dir.iterdir()) if art_dir.is_dir() else []
+    if only is not None:
+        files = sorted({art_dir / f"{stem}{suffix}" for stem in only for suffix in (".txt", ".yml")})
+        files = [p for p in files if p.is_file()]
+        for stem in sorted(set(only) - {p.stem for p in files}):
+            problems.add(f"dataset/articles/{stem}.yml", None, None,
+                         f"no such article: neither dataset/articles/{stem}.txt nor dataset/articles/{stem}.yml exists; check the path")
+    else:
+        files = sorted(art_dir.iterdir()) if art_dir.is_dir() else []
     stems_txt = {p.stem: p for p in files if p.suffix == ".txt"}
     stems_yml = {p.stem: p for p in files if p.suffix == ".yml"}
-    for p in files:
+    for p in files if only is None else ():
         if p.suffix not in (".txt", ".yml"):
             problems.add(f"dataset/articles/{p.name}", None, None, "unexpected file; articles are <article_id>.txt with <article_id>.yml: rename or remove it")
-    if not stems_txt and not stems_yml:
+    if not stems_txt and not stems_yml and only is None:
         problems.add("dataset/articles", None, None, "no articles found; add dataset/articles/<article_id>.txt and its .yml (CONTRIBUTING.md, 'Add an article')")
 
     seen_lower: dict[str, str] = {}
