@@ -76,9 +76,18 @@ def expected(schema: dict[str, Any]) -> str:
     kinds = [kinds] if isinstance(kinds, str) else list(kinds or [])
     nullable = "null" in kinds
     kinds = [k for k in kinds if k != "null"]
+    if nullable and not kinds and not set(schema) & {"pattern", "format", "examples"}:
+        return "null"
     what, example = _form(schema, kinds)
-    text = what if example is None else f"{what} like {scalar(example)}"
+    text = what if example is None else f"{what} like {_shown(example)}"
     return text + (" (or null)" if nullable else "")
+
+
+def _shown(example: Any) -> str:
+    """An example in a sentence: text as it reads, other values as typed."""
+    if isinstance(example, str) and example and example.strip() == example:
+        return example
+    return scalar(example)
 
 
 def _form(schema: dict[str, Any], kinds: list[str]) -> tuple[str, Any]:
@@ -162,7 +171,8 @@ def registry_entry(kind: str, ident: str, claims: dict[str, Any] | None = None) 
                 lines.append(f"  {claim}: {scalar(claims[claim])}  # TODO: from this article; check it")
     else:
         raise ValueError(kind)
-    return "\n".join("    " + line for line in lines)
+    # Indented as the registries' own entries, so that the block pastes under `<kind>:` as it is.
+    return "\n".join("  " + line for line in lines)
 
 
 def unknown(kind: str, ident: str, claims: dict[str, Any] | None = None) -> str:

@@ -33,6 +33,7 @@ def draft_markers(text: str, shown: str) -> list[Problem]:
         return []
     problems: list[Problem] = []
     hidden: dict[str, int] = {}
+    first_hidden = None
     for number, line in enumerate(text.splitlines(), 1):
         if not any(word in line for word in DRAFT_MARKERS):
             continue
@@ -43,6 +44,7 @@ def draft_markers(text: str, shown: str) -> list[Problem]:
                 continue
             if len(problems) >= MAX_MARKERS_SHOWN:
                 hidden[m.group(1)] = hidden.get(m.group(1), 0) + 1
+                first_hidden = first_hidden or number
                 continue
             where = "comment" if in_comment else "value"
             snippet = " ".join(line[m.start():].split())
@@ -51,7 +53,8 @@ def draft_markers(text: str, shown: str) -> list[Problem]:
                                     f"draft marker {m.group(1)} left in a {where} ({snippet!r}); {_WHAT[m.group(1)]}"))
     if hidden:
         counts = ", ".join(f"{n} {word}" for word, n in sorted(hidden.items()))
-        problems.append(Problem(shown, None, None, f"and {sum(hidden.values())} more draft markers in this file ({counts}); resolve each the same way"))
+        problems.append(Problem(shown, first_hidden, None,
+                                f"and {sum(hidden.values())} more draft markers from this line on ({counts}); resolve each the same way"))
     return problems
 
 

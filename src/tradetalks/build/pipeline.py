@@ -132,9 +132,11 @@ def check_articles(root: Path, paths: list[Path | str]) -> list[str]:
     reg = registries(sources)
 
     # Process: the articles as in a full run, then what their registry entries say.
-    chunk = _check_chunk(root, reg, todo)
+    articles = Sources(root=root)
+    with _gc_paused():
+        chunk = _chunk_stages(root, reg, todo, articles)
     problems += chunk.problems
-    used = _used_entries(sources, reg, stems)
+    used = _used_entries(sources, articles, reg)
     for problem in index_problems.problems + registry_problems(sources):
         name = problem.path.removeprefix("dataset/").removesuffix(".yml")
         doc = getattr(sources, name, None) if name in REGISTRY_KEYS else None
@@ -146,12 +148,12 @@ def check_articles(root: Path, paths: list[Path | str]) -> list[str]:
     return stems
 
 
-def _used_entries(sources: Sources, reg: Registries, stems: list[str]) -> dict[str, set[int]]:
+def _used_entries(sources: Sources, articles: Sources, reg: Registries) -> dict[str, set[int]]:
     """Indexes of the registry entries that the articles name or whose aliases they contain."""
     from tradetalks.build.detect.mentions import find_mentions
 
     ids: dict[str, set[str]] = {name: set() for name in REGISTRY_KEYS}
-    readable = [(a.meta, a.text) for a in sources.articles.values()] + [(left.data, left.text) for left in sources.left_out]
+    readable = [(a.meta, a.text) for a in articles.articles.values()] + [(left.data, left.text) for left in articles.left_out]
     for meta, text in readable:
         if isinstance(meta, dict):
             for name, found in referenced(meta).items():
@@ -242,10 +244,10 @@ def _check_chunk(root: Path, reg: Registries, items: list) -> _Chunk:
         return _chunk_stages(root, reg, items)
 
 
-def _chunk_stages(root: Path, reg: Registries, items: list) -> _Chunk:
+def _chunk_stages(root: Path, reg: Registries, items: list, sources: Sources | None = None) -> _Chunk:
     seconds: dict[str, float] = {}
     t = time.perf_counter()
-    sources = Sources(root=root)
+    sources = Sources(root=root) if sources is None else sources
     problems = read_articles(sources, items)
     seconds["sources"] = time.perf_counter() - t
     t = time.perf_counter()
