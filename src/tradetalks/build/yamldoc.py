@@ -88,13 +88,13 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
     raw = path.read_bytes()
     if len(raw) > MAX_YAML_BYTES:
         raise DatasetError.one(
-            shown, None, None, f"file is {len(raw):,} bytes; a dataset YAML file may be at most {MAX_YAML_BYTES:,}"
+            shown, None, None, f"file is {len(raw):,} bytes; a dataset YAML file may be at most {MAX_YAML_BYTES:,}: remove what does not belong in it"
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DatasetError.one(shown, line, None, f"not valid UTF-8 (byte {raw[exc.start]:#04x} at offset {exc.start})") from None
+        raise DatasetError.one(shown, line, None, f"not valid UTF-8 (byte {raw[exc.start]:#04x} at offset {exc.start}); save the file as UTF-8") from None
     if text.startswith("\ufeff"):
         raise DatasetError.one(shown, 1, None, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
     loader = _Loader(text)
@@ -111,9 +111,9 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise DatasetError.one(shown, line, None, f"malformed YAML: {problem}") from None
+        raise DatasetError.one(shown, line, None, f"malformed YAML: {problem}; fix the syntax here (indentation, a missing colon, quote or bracket)") from None
     except yaml.YAMLError as exc:
-        raise DatasetError.one(shown, None, None, f"malformed YAML: {exc}") from None
+        raise DatasetError.one(shown, None, None, f"malformed YAML: {exc}; fix the syntax") from None
     finally:
         loader.dispose()
     return YamlDoc(Path(shown), data, node, draft_markers(text, shown))
