@@ -3,7 +3,7 @@
     uv run python benchmarks/bench_validate_one.py 10000 100000 [--repeat 7] [--corpus /tmp/tradetalks-synth] [--full]
 
 Each size's synthetic corpus (benchmarks/synth.py) is generated once under --corpus and reused.
-Times, as the contributor waits for them (interpreter start and imports included): the one-article
+Times, as the contributor waits for them (interpreter start and imports included; wall and CPU): the one-article
 validate of a valid article and of the same article with one broken evidence string; with --full,
 one full `tradetalks validate` for comparison. Prints medians (min-max).
 """
@@ -11,6 +11,7 @@ one full `tradetalks validate` for comparison. Prints medians (min-max).
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,23 +33,30 @@ def corpus(base: Path, n: int) -> Path:
     return root
 
 
-def run(args: list[str]) -> tuple[float, subprocess.CompletedProcess]:
+def run(args: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall and CPU seconds (user + system) of one whole process; CPU time is what a loaded machine inflates least."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     res = subprocess.run([sys.executable, "-m", "tradetalks.cli", "validate", *args], capture_output=True, text=True)
-    return time.perf_counter() - t, res
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), res
 
 
-def timed(args: list[str], repeat: int, expect: int) -> list[float]:
-    out = []
+def timed(args: list[str], repeat: int, expect: int) -> tuple[list[float], list[float]]:
+    walls, cpus = [], []
     for _ in range(repeat):
-        seconds, res = run(args)
+        wall, cpu, res = run(args)
         assert res.returncode == expect, res.stdout + res.stderr
-        out.append(seconds)
-    return out
+        walls.append(wall)
+        cpus.append(cpu)
+    return walls, cpus
 
 
-def show(label: str, times: list[float]) -> None:
-    print(f"  {label:<44} {statistics.median(times):6.2f} s ({min(times):.2f}-{max(times):.2f})", flush=True)
+def show(label: str, times: tuple[list[float], list[float]]) -> None:
+    walls, cpus = times
+    print(f"  {label:<40} wall {statistics.median(walls):6.2f} s ({min(walls):.2f}-{max(walls):.2f})"
+          f"   cpu {statistics.median(cpus):6.2f} s ({min(cpus):.2f}-{max(cpus):.2f})", flush=True)
 
 
 def main() -> None:
@@ -58,8 +66,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=Path("/tmp/tradetalks-synth"))
     parser.add_argument("--full", action="store_true", help="also time one full `tradetalks validate`")
     args = parser.parse_args()
-    imports = [run(["--help"])[0] for _ in range(args.repeat)]
-    show("`tradetalks validate --help` (start-up)", imports)
+    show("`tradetalks validate --help` (start-up)", timed(["--help"], args.repeat, 0))
     for n in args.sizes:
         root = corpus(args.corpus, n)
         article = f"synthetic-article-{n // 2:06d}"

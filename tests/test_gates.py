@@ -20,7 +20,8 @@ from conftest import EVENTS, MEASURES, PEOPLE, REPO, TEXT, article_meta, make_da
 from tradetalks.build.errors import DatasetError, Problem
 from tradetalks.build.hints import expected
 from tradetalks.build.markers import DRAFT_MARKERS, MAX_MARKERS_SHOWN, draft_markers
-from tradetalks.build.pipeline import build, check, check_articles
+from tradetalks.build.articles import check_articles
+from tradetalks.build.pipeline import build, check
 from tradetalks.schemas import files
 
 ART = "dataset/articles/talks-next-week.yml"

@@ -31,14 +31,17 @@ def validate(
 ) -> None:
     """Check every source file and annotation (no release is written). Exit 0 when valid."""
     from tradetalks.build.errors import TradetalksError
-    from tradetalks.build.pipeline import check, check_articles
 
     try:
         if articles:
+            from tradetalks.build.articles import check_articles  # no Polars, no Pandera: a second or two
+
             checked = check_articles(root, articles)
             out.print(f"valid: {', '.join(checked)} (and the registry entries used); run `tradetalks validate` for the cross-article checks",
                       highlight=False, soft_wrap=True)
             return
+        from tradetalks.build.pipeline import check
+
         result = check(root)
     except TradetalksError as exc:
         _fail(exc)

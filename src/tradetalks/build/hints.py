@@ -103,23 +103,26 @@ def _form(schema: dict[str, Any], kinds: list[str]) -> tuple[str, Any]:
     if kind == "object":
         fields = schema.get("properties", {})
         required = [f for f in schema.get("required", []) if f in fields]
-        if required == ["evidence"] or "evidence" in required:
-            return "a mapping with `evidence: <the article's own words>`", None
+        if "evidence" in required:
+            others = "".join(f", {f}" for f in required if f != "evidence")
+            return f"a mapping with evidence (the article's own words){others}", None
         if required:
             return f"a mapping with {', '.join(required)}", None
         return "a mapping of fields", None
     if kind == "array":
         items = schema.get("items")
         inner = expected(items) if isinstance(items, dict) else "items"
-        return f"a list of {inner}" + (" (each once)" if schema.get("uniqueItems") else ""), None
+        return f"a list, each item {inner}" + (" (each once)" if schema.get("uniqueItems") else ""), None
     if kind == "string":
         if examples:
             return "text", examples[0]
         return ("non-empty text" if schema.get("minLength") else "text"), None
     if kind in _TYPES:
         what, example = _TYPES[kind]
-        if kind in ("number", "integer") and ("minimum" in schema or "maximum" in schema):
-            what += f" from {schema.get('minimum', '-∞')} to {schema.get('maximum', '∞')}"
+        if kind in ("number", "integer") and "minimum" in schema and "maximum" in schema:
+            what += f" from {schema['minimum']} to {schema['maximum']}"
+        elif kind in ("number", "integer") and ("minimum" in schema or "maximum" in schema):
+            what += f" of at least {schema['minimum']}" if "minimum" in schema else f" of at most {schema['maximum']}"
         return what, examples[0] if examples else example
     if kinds:
         return " or ".join(_TYPES.get(k, (k, None))[0] for k in kinds), examples[0] if examples else None

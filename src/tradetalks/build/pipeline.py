@@ -26,14 +26,11 @@ from pathlib import Path
 import polars as pl
 
 from tradetalks.__about__ import __version__
-from tradetalks.build.assemble import (
-    REGISTRY_KEYS, Registries, article_columns, combine, part_frames, referenced, registries, registry_problems, unsettled,
-)
-from tradetalks.build.coverage import check_coverage
+from tradetalks.build.articles import article_stages
+from tradetalks.build.assemble import Registries, article_columns, combine, part_frames, registries
 from tradetalks.build.errors import DatasetError, Problem, sort_problems
-from tradetalks.build.locate import locate_annotations
 from tradetalks.build.release import write_release
-from tradetalks.build.sources import Sources, load_index, read_articles
+from tradetalks.build.sources import load_index
 from tradetalks.build.validate import table_problems
 
 STAGES = ("sources", "locate", "detect", "assemble")
@@ -111,64 +108,6 @@ def check(root: Path) -> BuildResult:
     return BuildResult(tables, None, seconds)
 
 
-def check_articles(root: Path, paths: list[Path | str]) -> list[str]:
-    """Check only the articles at `paths` (their .yml or .txt) and the registry entries they use.
-
-    What `tradetalks validate PATH...` runs while an article is being written: the registries are
-    read once, the rest of the corpus is not read. The problems reported for these articles are
-    the ones a full `check` reports for them (the cross-article checks, such as quote groups or
-    registry entries no article supports, wait for the full run). Returns the ids checked; raises
-    DatasetError with every problem.
-    """
-    # Load inputs.
-    root = Path(root)
-    stems, problems = [], []
-    for path in map(Path, paths):
-        if path.suffix not in (".yml", ".txt"):
-            problems.append(Problem(str(path), None, None, "not an article file; give dataset/articles/<article_id>.yml or .txt"))
-        elif path.stem not in stems:
-            stems.append(path.stem)
-    sources, todo, index_problems = load_index(root, only=stems)
-    reg = registries(sources)
-
-    # Process: the articles as in a full run, then what their registry entries say.
-    articles = Sources(root=root)
-    with _gc_paused():
-        chunk = _chunk_stages(root, reg, todo, articles)
-    problems += chunk.problems
-    used = _used_entries(sources, articles, reg)
-    for problem in index_problems.problems + registry_problems(sources):
-        name = problem.path.removeprefix("dataset/").removesuffix(".yml")
-        doc = getattr(sources, name, None) if name in REGISTRY_KEYS else None
-        item = doc.item_at(name, problem.line) if doc is not None and problem.line is not None else None
-        if item is None or item in used.get(name, ()):
-            problems.append(problem)
-    if problems:
-        raise DatasetError(sort_problems(problems))
-    return stems
-
-
-def _used_entries(sources: Sources, articles: Sources, reg: Registries) -> dict[str, set[int]]:
-    """Indexes of the registry entries that the articles name or whose aliases they contain."""
-    from tradetalks.build.detect.mentions import find_mentions
-
-    ids: dict[str, set[str]] = {name: set() for name in REGISTRY_KEYS}
-    readable = [(a.meta, a.text) for a in articles.articles.values()] + [(left.data, left.text) for left in articles.left_out]
-    for meta, text in readable:
-        if isinstance(meta, dict):
-            for name, found in referenced(meta).items():
-                ids[name] |= found
-        if text is not None:
-            found, undecided = find_mentions(text, reg.aliases, reg.ambiguous)
-            ids["people"] |= {m.person_id for m in found + undecided}
-    used: dict[str, set[int]] = {}
-    for name, key in REGISTRY_KEYS.items():
-        doc = getattr(sources, name)
-        entries = doc.data[name] if doc is not None else []
-        used[name] = {i for i, item in enumerate(entries) if isinstance(item, dict) and item.get(key) in ids[name]}
-    return used
-
-
 def build(root: Path, out_root: Path | None = None, version: str = __version__) -> BuildResult:
     """Build and write release/<version>/ under `out_root` (default: <root>/release)."""
     root = Path(root)
@@ -244,22 +183,9 @@ def _check_chunk(root: Path, reg: Registries, items: list) -> _Chunk:
         return _chunk_stages(root, reg, items)
 
 
-def _chunk_stages(root: Path, reg: Registries, items: list, sources: Sources | None = None) -> _Chunk:
-    seconds: dict[str, float] = {}
+def _chunk_stages(root: Path, reg: Registries, items: list) -> _Chunk:
+    rows, problems, unsure, seconds = article_stages(root, reg, items)
     t = time.perf_counter()
-    sources = Sources(root=root) if sources is None else sources
-    problems = read_articles(sources, items)
-    seconds["sources"] = time.perf_counter() - t
-    t = time.perf_counter()
-    located, found = locate_annotations(sources)
-    problems += found
-    seconds["locate"] = time.perf_counter() - t
-    t = time.perf_counter()
-    problems += check_coverage(sources, located)
-    seconds["detect"] = time.perf_counter() - t
-    t = time.perf_counter()
-    columns, found = article_columns(sources, located, reg)
-    problems += found
-    unsure = unsettled(sources, located, reg) if problems else set()
-    seconds["assemble"] = time.perf_counter() - t
+    columns = article_columns(rows)
+    seconds["assemble"] += time.perf_counter() - t
     return _Chunk(problems, columns, seconds, unsure)

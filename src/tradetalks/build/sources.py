@@ -14,12 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import fastjsonschema
-import jsonschema
+
+from typing import TYPE_CHECKING
 
 from tradetalks.build.errors import Collector, DatasetError, Problem, dotted
 from tradetalks.build.hints import did_you_mean, expected, found
 from tradetalks.build.yamldoc import YamlDoc, read_yaml
 from tradetalks.schemas.files import ARTICLE_ID, FILE_SCHEMAS
+
+if TYPE_CHECKING:
+    import jsonschema
 
 # A news article is a few kilobytes; a 5 MB "article" is a mistake.
 MAX_ARTICLE_BYTES = 5_000_000
@@ -77,6 +81,10 @@ class Sources:
 
 
 def _validator(kind: str) -> jsonschema.protocols.Validator:
+    # Imported when a file fails: a valid file is checked by the compiled validator alone, and
+    # jsonschema takes longer to import than one article takes to check.
+    import jsonschema
+
     schema = FILE_SCHEMAS[kind]
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
