@@ -75,7 +75,7 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_release_is_reproducible_and_atomic(dataset, tmp_path):
-    out = tmp_path / "out"
+    out = tmp_path / "builds" / "working"
     first = build(dataset, out).release_dir
     snapshot = _snapshot(first)
     second = build(dataset, out).release_dir
@@ -88,7 +88,7 @@ def test_release_is_reproducible_and_atomic(dataset, tmp_path):
     with pytest.raises(DatasetError):
         build(dataset, out)
     assert _snapshot(second) == snapshot
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".lock")) == [second.name]
+    assert sorted(p.name for p in out.parent.iterdir() if not p.name.startswith(".lock")) == [second.name]
 
 
 def test_rows_are_sorted_by_id(dataset, tmp_path):
@@ -133,7 +133,8 @@ def test_cli_validate_ok_and_error_without_traceback(dataset):
 def test_cli_build_prints_summary(dataset, tmp_path):
     res = run_cli("build", "--out", str(tmp_path / "rel"), cwd=dataset)
     assert res.returncode == 0, res.stderr
-    assert "quotes" in res.stdout and "release written to" in res.stdout
+    assert "quotes" in res.stdout and "working build written to" in res.stdout
+    assert "no published release yet" in res.stdout
 
 
 def test_ambiguous_alias_curated_by_a_phrase_around_it(tmp_path):

@@ -18,7 +18,6 @@ import pytest
 
 from test_load import build_release
 from tradetalks.__about__ import __version__
-from tradetalks.build.bundle import write_bundle
 
 REPO = Path(__file__).resolve().parents[1]
 UV = shutil.which("uv")
@@ -48,7 +47,7 @@ def uv(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def wheel(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     project = copy_project(tmp / "project")
-    write_bundle(build_release(project))
+    shutil.copytree(build_release(project), project / "release" / __version__)
     out = uv("build", "--wheel", "--out-dir", str(tmp / "dist"), str(project), cwd=tmp)
     assert out.returncode == 0, out.stderr
     (path,) = (tmp / "dist").glob("tradetalks-*.whl")

@@ -1,4 +1,4 @@
-"""`tradetalks build | validate | suggest`: the dataset's command line."""
+"""`tradetalks validate | build | diff | suggest | fill | schemas | release | reproduce`: the dataset's command line."""
 
 from __future__ import annotations
 
@@ -51,22 +51,44 @@ def validate(
 @app.command()
 def build(
     root: Path = typer.Option(Path("."), help="Repository root (holds dataset/)."),
-    out_dir: Path = typer.Option(None, "--out", help="Where release/<version>/ goes (default: <root>/release)."),
+    out_dir: Path = typer.Option(None, "--out", help="Where the build goes (default: <root>/build/working/). Never release/."),
+    as_version: str = typer.Option(None, "--as-version", help="Build in the exact form release X.Y.Z was published in (what `reproduce` compares)."),
 ) -> None:
-    """Build the release: Parquet tables, manifest and CHANGELOG in release/<version>/."""
+    """Build the working tree into build/working/ and say what version bump it needs against the latest published release."""
     import time
 
-    from tradetalks.build.errors import TradetalksError
+    from tradetalks.build.diff import diff_releases, is_release_version, latest_published, next_version
+    from tradetalks.build.errors import DatasetError, TradetalksError
+    from tradetalks.build.pipeline import WORKING
     from tradetalks.build.pipeline import build as run_build
 
     t = time.perf_counter()
     try:
-        result = run_build(root, out_dir)
+        if as_version is not None and not is_release_version(as_version):
+            raise DatasetError.one("--as-version", None, None, f"expected a version like 1.2.0, found {as_version!r}")
+        result = run_build(root, out_dir, as_version or WORKING)
     except TradetalksError as exc:
         _fail(exc)
     for table, n in result.rows.items():
         out.print(f"  {table:<16} {n:>6} rows", highlight=False, soft_wrap=True)
-    out.print(f"release written to {result.release_dir} in {time.perf_counter() - t:.2f} s", highlight=False, soft_wrap=True)
+    kind = f"release {as_version} rebuilt" if as_version else "working build written"
+    out.print(f"{kind} to {result.release_dir} in {time.perf_counter() - t:.2f} s", highlight=False, soft_wrap=True)
+    if as_version:
+        return
+    previous = latest_published(Path(root) / "release")
+    d = diff_releases(previous, result.release_dir)
+    base = previous.name if previous is not None else None
+    target = next_version(base, d.bump)
+    if previous is None:
+        out.print("no published release yet: the first one is published with `tradetalks release 1.0.0`", highlight=False, soft_wrap=True)
+    elif target is None:
+        out.print(f"no changes against the latest published release {base}: nothing to publish", highlight=False, soft_wrap=True)
+    else:
+        out.print(
+            f"against the latest published release {base}: {d.bump.upper()} changes; the next version would be {target} "
+            f"(`tradetalks diff` lists them; maintainers publish with `tradetalks release {target}`)",
+            highlight=False, markup=False, soft_wrap=True,
+        )
 
 
 @app.command()
@@ -92,27 +114,54 @@ def suggest(
 
 @app.command("release")
 def release_cmd(
+    version: str = typer.Argument(..., help="The version to publish, X.Y.Z: higher than the latest published, and big enough for the changes."),
     root: Path = typer.Option(Path("."), help="Repository root (holds dataset/ and release/)."),
-    previous: Path = typer.Option(None, "--previous", help="The release to diff against (default: the highest other version in release/)."),
-    no_build: bool = typer.Option(False, "--no-build", help="Bundle the already built release/<version>/ instead of building."),
-    version: str = typer.Option(None, "--version", hidden=True, help="Override src/tradetalks/__about__.py (tests only)."),
+    date: str = typer.Option(None, help="Release date for CHANGELOG and CITATION (default: today)."),
 ) -> None:
-    """Build, diff against the previous release, refuse a too-small version, write CHANGELOG counts and the bundle."""
-    from tradetalks.build.bundle import make_release
+    """Maintainers: freeze the working tree into release/X.Y.Z/ (never rewritten), with CHANGELOG, CITATION and the version."""
     from tradetalks.build.errors import TradetalksError
+    from tradetalks.publish import publish
 
     try:
-        d = make_release(root, version, previous, build=not no_build)
+        d = publish(root, version, date)
     except TradetalksError as exc:
         _fail(exc)
     out.print(d.summary(), highlight=False, markup=False)
-    out.print(f"release written to {Path(root) / 'release' / d.new_version}", highlight=False, soft_wrap=True)
+    out.print(
+        f"release written to {Path(root) / 'release' / version}; CHANGELOG.md, CITATION.cff, src/tradetalks/__about__.py and "
+        f"src/tradetalks/known_releases.json updated. Commit them, then tag v{version}.",
+        highlight=False, markup=False, soft_wrap=True,
+    )
+
+
+@app.command("reproduce")
+def reproduce_cmd(
+    version: str = typer.Argument(..., help="A published version, X.Y.Z."),
+    root: Path = typer.Option(Path("."), help="Repository root (a git checkout holding release/)."),
+    ref: str = typer.Option(None, help="The commit or tag to rebuild from (default: tag vX.Y.Z, else the last commit that changed release/X.Y.Z/)."),
+) -> None:
+    """Rebuild a published release from the sources and code it was built from, and prove it byte-identical."""
+    from tradetalks.build.errors import TradetalksError
+    from tradetalks.publish import reproduce
+
+    try:
+        result = reproduce(root, version, ref)
+    except TradetalksError as exc:
+        _fail(exc)
+    if result.ok:
+        out.print(f"release {version}: rebuilt from {result.ref} ({result.commit[:12]}); all {result.files} files byte-identical",
+                  highlight=False, markup=False, soft_wrap=True)
+        return
+    err.print(f"release {version} is NOT reproduced from {result.ref} ({result.commit[:12]}):", highlight=False, markup=False)
+    for problem in result.problems:
+        err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(1)
 
 
 @app.command("diff")
 def diff_cmd(
-    old: Path = typer.Argument(..., help="The older release directory (release/<old>)."),
-    new: Path = typer.Argument(..., help="The newer release directory (release/<new>)."),
+    old: Path = typer.Argument(None, help="The older release directory (default: the latest published release in release/)."),
+    new: Path = typer.Argument(None, help="The newer one (default: the working build, build/working/)."),
     as_json: bool = typer.Option(False, "--json", help="Print the full diff as JSON."),
     limit: int = typer.Option(10, help="Ids listed per kind of change and table."),
 ) -> None:
@@ -120,8 +169,11 @@ def diff_cmd(
     from tradetalks.build.diff import check_version, diff_releases, dumps
     from tradetalks.build.errors import TradetalksError
 
+    from tradetalks.build.diff import latest_published
+
     try:
-        d = diff_releases(old, new)
+        old = old if old is not None else latest_published(Path("release"))
+        d = diff_releases(old, new if new is not None else Path("build") / "working")
     except TradetalksError as exc:
         _fail(exc)
     if as_json:
@@ -130,6 +182,56 @@ def diff_cmd(
     out.print(d.summary(limit), highlight=False, markup=False)
     problem = check_version(d)
     out.print(f"version check: {problem or 'ok'}", highlight=False, markup=False)
+
+
+@app.command()
+def fill(
+    files: list[Path] = typer.Argument(None, help="Dataset YAML files (default: every file under dataset/)."),
+    root: Path = typer.Option(Path("."), help="Repository root (holds dataset/)."),
+    check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 when a file is not filled."),
+) -> None:
+    """Write what is never typed by hand: the schema modeline, article_id, text_sha256, new person_ids."""
+    from tradetalks.build.errors import DatasetError, TradetalksError
+    from tradetalks.build.fill import dataset_files, fill_file
+
+    problems, unfilled = [], 0
+    for path in files or dataset_files(root):
+        try:
+            done = fill_file(path, root, write=not check)
+        except TradetalksError as exc:
+            problems += exc.problems if isinstance(exc, DatasetError) else [exc]
+            continue
+        for change in done.changes:
+            out.print(f"{done.path}: {change}" if not check else f"{done.path}: needs fill ({change})", highlight=False, markup=False, soft_wrap=True)
+        for left in done.left:
+            err.print(f"{done.path}: {left}", highlight=False, markup=False, soft_wrap=True)
+        unfilled += bool(done.changes)
+    if problems:
+        _fail(DatasetError(problems))
+    if check and unfilled:
+        err.print(f"{unfilled} file(s) need `tradetalks fill`", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def schemas(
+    root: Path = typer.Option(Path("."), help="Repository root (where schemas/ and docs/ are)."),
+    write: bool = typer.Option(False, "--write", help="Write schemas/*.schema.json and docs/reference.md."),
+) -> None:
+    """Publish the dataset file schemas and the field reference (default: check they are up to date)."""
+    from tradetalks.schemas.publish import stale
+    from tradetalks.schemas.publish import write as write_outputs
+
+    if write:
+        for rel in write_outputs(root):
+            out.print(f"wrote {rel}", highlight=False, soft_wrap=True)
+        return
+    outdated = stale(root)
+    for rel in outdated:
+        err.print(f"{rel} is out of date; run `tradetalks schemas --write`", highlight=False, soft_wrap=True)
+    if outdated:
+        raise typer.Exit(1)
+    out.print("schemas/ and docs/reference.md are up to date", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

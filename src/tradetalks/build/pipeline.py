@@ -25,10 +25,11 @@ from pathlib import Path
 
 import polars as pl
 
-from tradetalks.__about__ import __version__
 from tradetalks.build.articles import article_stages
 from tradetalks.build.assemble import Registries, article_columns, combine, part_frames, registries
+from tradetalks.build.diff import is_release_version
 from tradetalks.build.errors import DatasetError, Problem, sort_problems
+from tradetalks.build.fingerprint import provenance
 from tradetalks.build.release import write_release
 from tradetalks.build.sources import load_index
 from tradetalks.build.validate import table_problems
@@ -108,12 +109,26 @@ def check(root: Path) -> BuildResult:
     return BuildResult(tables, None, seconds)
 
 
-def build(root: Path, out_root: Path | None = None, version: str = __version__) -> BuildResult:
-    """Build and write release/<version>/ under `out_root` (default: <root>/release)."""
+# The version label of a working build: not a published version (see `tradetalks release`).
+WORKING = "dev"
+
+
+def build(root: Path, target: Path | None = None, version: str = WORKING) -> BuildResult:
+    """Build the working tree into `target` (default: <root>/build/working/), never into release/.
+
+    With a release version (X.Y.Z) the build has the exact form `tradetalks release` freezes,
+    fingerprint included: what `tradetalks reproduce` compares with a published release.
+    """
     root = Path(root)
+    target = Path(target) if target is not None else root / "build" / "working"
+    published = (root / "release").resolve()
+    if target.resolve() == published or published in target.resolve().parents:
+        raise DatasetError.one(str(target), None, None,
+                               "release/ holds published releases, which are never rewritten; build elsewhere (default: build/working/)")
     result = check(root)
     t = time.perf_counter()
-    result.release_dir = write_release(result.tables, out_root or root / "release", version, root / "CHANGELOG.md")
+    fingerprint = provenance(root) if is_release_version(version) else None
+    result.release_dir = write_release(result.tables, target, version, root / "CHANGELOG.md", fingerprint)
     result.seconds["release"] = time.perf_counter() - t
     return result
 

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from tradetalks.build.coverage import anchored_date_problems, derived_date_claims
 from tradetalks.build.detect.mentions import find_mentions
 from tradetalks.build.errors import Collector, Problem
 from tradetalks.build.hints import did_you_mean, scalar, unknown
@@ -84,6 +85,8 @@ def referenced(meta: dict) -> dict[str, set[str]]:
         for item in items if isinstance(items, list) else ():
             if isinstance(item, dict) and isinstance(item.get(key), str):
                 refs[registry].add(item[key])
+            if isinstance(item, dict) and isinstance(item.get("date_anchor_event"), str):
+                refs["events"].add(item["date_anchor_event"])
     return refs
 
 
@@ -345,6 +348,7 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
     rows: list[dict] = []
     for aid, art in sources.articles.items():
         spans = located[aid]
+        anchored: set[tuple[str, int]] = set()  # every_copy annotations are located once per copy
         for ann in spans.annotations:
             where = f"{ann.kind}[{ann.index}]"
             if ann.kind == "roles":
@@ -360,7 +364,17 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
                     if reg.unknown(ann.kind, subject):
                         problems.add(art.yaml.path, ann.line, f"{where}.{field}", _unknown(reg, ann.kind, subject, ann.item.get("claims")))
                     continue
+                first = (ann.kind, ann.index) not in anchored
+                anchored.add((ann.kind, ann.index))
+                if ann.item.get("date_anchor_event") and first:
+                    for name, message in anchored_date_problems(ann.item, reg.events):
+                        problems.add(art.yaml.path, ann.line, f"{where}.{name}", message)
                 claims = ann.item.get("claims") or {}
+                if ann.item.get("date_claim"):
+                    derived, why = derived_date_claims(ann.item, dt.date.fromisoformat(art.meta["reference_date"]), reg.events)
+                    if why and first:
+                        problems.add(art.yaml.path, ann.line, f"{where}.date_claim", why)
+                    claims = {**claims, **derived}
                 if not claims:
                     rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", None, None, ann.item.get("date_text"), ann.item.get("note")))
                 for claim_field, value in sorted(claims.items()):

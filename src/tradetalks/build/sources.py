@@ -21,6 +21,7 @@ from tradetalks.build.errors import Collector, DatasetError, Problem, dotted
 from tradetalks.build.hints import did_you_mean, expected, found
 from tradetalks.build.yamldoc import YamlDoc, read_yaml
 from tradetalks.schemas.files import ARTICLE_ID, FILE_SCHEMAS
+from tradetalks.schemas.modeline import problem as modeline_problem
 
 if TYPE_CHECKING:
     import jsonschema
@@ -135,6 +136,13 @@ def schema_errors(doc: YamlDoc, kind: str, problems: Collector) -> list[list[str
     return [list(err.absolute_path) for err in errors]
 
 
+def check_modeline(doc: YamlDoc, kind: str, problems: Collector) -> None:
+    """A first-line modeline naming another kind's schema is an error; a missing one is not (`fill` adds it)."""
+    message = modeline_problem(str(doc.path), kind, doc.first_line)
+    if message:
+        problems.add(doc.path, 1, None, message)
+
+
 def _explain(err: jsonschema.ValidationError) -> str:
     """What was expected (with an example), what was found, what to write."""
     schema, value = err.schema if isinstance(err.schema, dict) else {}, err.instance
@@ -158,7 +166,7 @@ def _explain(err: jsonschema.ValidationError) -> str:
         return f"a value is listed twice in {found(value)}; keep each value once"
     if err.validator == "minItems":
         return f"expected at least {err.validator_value} item(s): {expected(schema)}, found {found(value)}"
-    return f"{err.message}; expected {expected(schema)}"
+    return f"{err.message}; expected {expected(schema)} (see the field in docs/reference.md)"
 
 
 def _bad_date(err: jsonschema.ValidationError) -> bool:
@@ -234,6 +242,7 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
         except DatasetError as exc:
             problems.extend(exc)
             continue
+        check_modeline(doc, name, problems)
         problems.problems += doc.markers
         # An entry that fails the schema is left out; the valid ones are used (a problem in
         # one entry never hides the problems of the articles).
@@ -312,6 +321,7 @@ def load_article(stem: str, txt: Path, yml: Path) -> tuple[Article | None, list,
         problems.extend(exc)
     if doc is None:
         return None, problems.problems, LeftOut(stem, text, None)
+    check_modeline(doc, "article", problems)
     problems.problems += doc.markers
     left = LeftOut(stem, text, doc.data)
     if not check_schema(doc, "article", problems):

@@ -34,6 +34,7 @@ from tradetalks.build.markers import DRAFT_MARKERS
 from tradetalks.build.sources import read_article_text
 from tradetalks.build.yamldoc import read_yaml
 from tradetalks.schemas.files import ARTICLE_ID
+from tradetalks.schemas.modeline import modeline
 
 CUES = re.compile(r"\b(?:said|says|say|wrote|writes|told|tells|stated|states|added|adds|noted|according to|described|characteri[sz]ed|called|posted|reported|warned|insisted)\b")
 # A sentence ends at . ? or ! (possibly inside a closing quote mark) before whitespace, or at a line
@@ -56,6 +57,7 @@ def suggest(text: str, *, article_id: str, people: list[dict], reference_date: d
 
     # Process.
     out = [
+        modeline(f"dataset/articles/{article_id}.yml", "article"),
         f"# Draft annotation of dataset/articles/{article_id}.txt, written by `tradetalks suggest`.",
         f"# Lines marked {GUESS} come from rules, not from a person: check each against the text, fix or delete it.",
         f"# {DECIDE} marks a choice the rules cannot make; {TODO} marks what the text cannot tell the rules.",

@@ -45,6 +45,7 @@ class YamlDoc:
     path: Path
     data: Any
     node: yaml.Node | None
+    first_line: str = ""  # where the yaml-language-server modeline is
     # Draft markers (GUESS, DECIDE, TODO) left in the file's comments and values.
     markers: list[Problem] = field(default_factory=list)
 
@@ -116,4 +117,4 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
         raise DatasetError.one(shown, None, None, f"malformed YAML: {exc}; fix the syntax") from None
     finally:
         loader.dispose()
-    return YamlDoc(Path(shown), data, node, draft_markers(text, shown))
+    return YamlDoc(Path(shown), data, node, text[: text.find("\n")] if "\n" in text else text, draft_markers(text, shown))
