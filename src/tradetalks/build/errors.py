@@ -62,6 +62,11 @@ class Collector:
             raise DatasetError(self.problems)
 
 
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """By file, then line (a file's own problems first); otherwise in the order found."""
+    return sorted(problems, key=lambda p: (p.path, -1 if p.line is None else p.line))
+
+
 def dotted(location: list | tuple) -> str:
     """A YAML location as a field path: ['quotes', 3, 'evidence'] -> 'quotes[3].evidence'."""
     out = ""
