@@ -52,7 +52,7 @@ def test_unknown_references_are_named(tmp_path):
         check(tmp_path)
     msgs = "\n".join(map(str, info.value.problems))
     assert "[quotes[0].speaker]: unknown person 'nobody'" in msgs
-    assert "[events[0].event]: unknown event 'no-such-event'; add it to dataset/events.yml" in msgs
+    assert "[events[0].event]: unknown event 'no-such-event'; fix the id's spelling, or register it: paste into dataset/events.yml" in msgs
 
 
 def test_disagreement_needs_a_dispute_note(tmp_path):

@@ -1,16 +1,41 @@
-"""`tradetalks validate | build | diff | suggest | fill | schemas | release | reproduce`: the dataset's command line."""
+"""`tradetalks validate | build | diff | suggest | fill | schemas | release | reproduce | cite | fetch`: the command line.
+
+Each command imports only what it uses: `diff`, `cite` and `fetch` work with a plain
+`pip install tradetalks`; `validate`, `build`, `suggest`, `release` and `reproduce` need the
+`[build]` extra, and say so when it is missing.
+"""
 
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import typer
 from rich.console import Console
 
+from tradetalks.__about__ import __version__
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build, validate and inspect the tradetalks dataset.")
 out = Console()
 err = Console(stderr=True)
+
+# What a missing module means: the extra that brings it (anything else is a build dependency).
+EXTRAS = {"pandas": "pandas", "duckdb": "duckdb"}
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"tradetalks {__version__}", highlight=False, markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Build, validate and inspect the tradetalks dataset."""
 
 
 def _fail(exc: Exception) -> None:
@@ -18,7 +43,7 @@ def _fail(exc: Exception) -> None:
     from tradetalks.build.errors import DatasetError, report_lines
 
     problems = exc.problems if isinstance(exc, DatasetError) else [exc]
-    err.print(f"[bold red]error:[/] {len(problems):,} problem(s) found", highlight=False, soft_wrap=True)
+    err.print(f"error: {len(problems):,} problem(s) found", style="bold red", highlight=False, markup=False, soft_wrap=True)
     # At most SHOW_PROBLEMS lines, then a count per kind: the output stays readable and bounded.
     lines = report_lines(problems) if isinstance(exc, DatasetError) else [str(exc)]
     for line in lines:
@@ -26,13 +51,45 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(1)
 
 
+@contextmanager
+def _progress(what: str) -> Iterator:
+    """A progress display on stderr for long work; silent (a no-op callback) when stderr is not a terminal.
+
+    Yields `update(step, done, total)`: `total` 0 or 1 shows a step without a count.
+    """
+    if not err.is_terminal:
+        yield lambda step, done, total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+
+        def update(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{what}: {step}", completed=done, total=total if total > 1 else None)
+
+        yield update
+
+
 @app.command()
-def validate(root: Path = typer.Option(Path("."), help="Repository root (holds dataset/).")) -> None:
+def validate(
+    articles: list[Path] = typer.Argument(None, help="Check only these articles (dataset/articles/<id>.yml or .txt) and the registry entries they use."),
+    root: Path = typer.Option(Path("."), help="Repository root (holds dataset/)."),
+) -> None:
     """Check every source file and annotation (no release is written). Exit 0 when valid."""
     from tradetalks.build.errors import TradetalksError
-    from tradetalks.build.pipeline import check
 
     try:
+        if articles:
+            from tradetalks.build.articles import check_articles  # no Polars, no Pandera: a second or two
+
+            checked = check_articles(root, articles)
+            out.print(f"valid: {', '.join(checked)} (and the registry entries used); run `tradetalks validate` for the cross-article checks",
+                      highlight=False, soft_wrap=True)
+            return
+        from tradetalks.build.pipeline import check
+
         result = check(root)
     except TradetalksError as exc:
         _fail(exc)
@@ -57,7 +114,8 @@ def build(
     try:
         if as_version is not None and not is_release_version(as_version):
             raise DatasetError.one("--as-version", None, None, f"expected a version like 1.2.0, found {as_version!r}")
-        result = run_build(root, out_dir, as_version or WORKING)
+        with _progress("building") as update:
+            result = run_build(root, out_dir, as_version or WORKING, progress=update)
     except TradetalksError as exc:
         _fail(exc)
     for table, n in result.rows.items():
@@ -97,7 +155,8 @@ def suggest(
     except TradetalksError as exc:
         _fail(exc)
     if write:
-        out.print(f"draft written to dataset/articles/{article.stem}.yml; review every GUESS before committing", highlight=False, soft_wrap=True)
+        out.print(f"draft written to dataset/articles/{article.stem}.yml; resolve every GUESS, DECIDE and TODO (validate refuses them),"
+                  f" checking with `tradetalks validate dataset/articles/{article.stem}.yml`", highlight=False, soft_wrap=True)
     else:
         sys.stdout.write(draft)
 
@@ -118,7 +177,7 @@ def release_cmd(
         _fail(exc)
     out.print(d.summary(), highlight=False, markup=False)
     out.print(
-        f"release written to {Path(root) / 'release' / version}; CHANGELOG.md, CITATION.cff, src/tradetalks/__about__.py and "
+        f"release written to {Path(root) / 'release' / version}; CHANGELOG.md, CITATION.cff, README.md, src/tradetalks/__about__.py and "
         f"src/tradetalks/known_releases.json updated. Commit them, then tag v{version}.",
         highlight=False, markup=False, soft_wrap=True,
     )
@@ -224,12 +283,69 @@ def schemas(
     out.print("schemas/ and docs/reference.md are up to date", highlight=False, soft_wrap=True)
 
 
+@app.command("cite")
+def cite_cmd(
+    version: str = typer.Option(None, "--version", help="The version you used (default: the one this package ships)."),
+    fmt: str = typer.Option("bibtex", "--format", help="bibtex, apa or cff (a CITATION.cff for that version)."),
+) -> None:
+    """Print how to cite a version of the dataset (BibTeX, APA or CITATION.cff); the year is its release date's."""
+    from tradetalks.build.formats.citation import FORMATS, render
+    from tradetalks.build.formats.metadata import release_date
+    from tradetalks.load import ReleaseError, bundled_dir, check_version, fetch, known_releases
+
+    if fmt not in FORMATS:
+        err.print(f"error: --format must be one of {', '.join(FORMATS)}; got {fmt!r}", highlight=False, markup=False)
+        raise typer.Exit(2)
+    try:
+        version = check_version(version or __version__, "--version")
+        # The shipped CHANGELOG dates every version up to the shipped one; a newer one's comes with it.
+        date = None
+        shipped = bundled_dir()
+        if shipped is not None and (shipped / "CHANGELOG.md").is_file():
+            date = release_date((shipped / "CHANGELOG.md").read_text(encoding="utf-8"), version)
+        if date is None and version != __version__ and version in known_releases():
+            with _progress(f"fetching tradetalks {version}") as update:
+                root = fetch(version, whole=True, progress=update)
+            date = release_date((root / "CHANGELOG.md").read_text(encoding="utf-8"), version) if (root / "CHANGELOG.md").is_file() else None
+        if date is None and version != __version__ and version not in known_releases():
+            known = ", ".join(sorted({*known_releases(), __version__}))
+            raise ReleaseError(f"tradetalks {version} is not a published version this package knows (it knows: {known}); "
+                               "upgrade tradetalks for newer ones (pip install -U tradetalks)")
+    except ReleaseError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    sys.stdout.write(render(fmt, version, date).rstrip("\n") + "\n")
+
+
+@app.command("fetch")
+def fetch_cmd(
+    version: str = typer.Argument(..., help="A published version, X.Y.Z."),
+    whole: bool = typer.Option(False, "--all", help="Every file of the release (card, CHANGELOG, CSVs, datapackage, croissant), not only the tables."),
+    manifest_sha256: str = typer.Option(None, "--manifest-sha256", help="Only for a version newer than this package: its manifest's sha256 (release notes, SHA256SUMS)."),
+) -> None:
+    """Download a pinned version into the cache (sha256-checked) and print where it is."""
+    from tradetalks.load import ReleaseError, fetch
+
+    try:
+        with _progress(f"fetching tradetalks {version}") as update:
+            root = fetch(version, manifest_sha256, whole=whole, progress=update)
+    except ReleaseError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    out.print(str(root), highlight=False, markup=False, soft_wrap=True)
+
+
 def main() -> None:
     try:
-        app()
+        app(prog_name="tradetalks")
     except ModuleNotFoundError as exc:
         # A plain `pip install tradetalks` loads data; building needs the [build] extra.
-        err.print(f"error: this command needs {exc.name!r}, one of the build dependencies: pip install 'tradetalks[build]'", highlight=False, soft_wrap=True)
+        # markup=False: rich would read "[build]" as a style tag and print nothing of it.
+        top = (exc.name or "").split(".")[0]
+        extra = EXTRAS.get(top, "build")
+        what = f"one of the {extra} dependencies" if extra == "build" else "an optional dependency"
+        err.print(f"error: this command needs {top!r}, {what}: pip install 'tradetalks[{extra}]'",
+                  highlight=False, markup=False, soft_wrap=True)
         raise SystemExit(1) from None
 
 

@@ -42,7 +42,15 @@ from tradetalks.__about__ import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing alone costs ~10 ms to import
     from pathlib import Path
-    from typing import Any
+    from typing import Any, Literal, overload
+
+    import pandas
+    import polars
+    import pyarrow
+else:
+
+    def overload(func):  # what typing.overload does at run time (the last definition wins)
+        return func
 
 # Standard-library modules too (json, pathlib, hashlib...) are imported where used:
 # `import tradetalks` should cost a few milliseconds, not tens.
@@ -66,6 +74,12 @@ STALE_TMP_S = 2 * DEADLINE_S  # a temporary download directory this old belongs 
 MAX_REDIRECTS = 5
 # Where github.com sends release assets; any other host change is refused.
 GITHUB_ASSET_HOSTS = ("objects.githubusercontent.com", "release-assets.githubusercontent.com")
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Progress = Callable[[str, int, int], None]  # (file name, files done, files in all)
 
 
 class ReleaseError(Exception):
@@ -174,6 +188,20 @@ def describe(table: str, version: str | None = None, manifest_sha256: str | None
         rows=entry["rows"],
         columns=[Column(c["name"], c["type"], bool(c["nullable"]), c.get("description", "")) for c in entry["columns"]],
     )
+
+
+@overload
+def load(table: str, version: str | None = None, to: Literal["polars"] = "polars", manifest_sha256: str | None = None) -> polars.DataFrame: ...
+@overload
+def load(table: str, version: str | None, to: Literal["pandas"], manifest_sha256: str | None = None) -> pandas.DataFrame: ...
+@overload
+def load(table: str, version: str | None = None, *, to: Literal["pandas"], manifest_sha256: str | None = None) -> pandas.DataFrame: ...
+@overload
+def load(table: str, version: str | None, to: Literal["arrow"], manifest_sha256: str | None = None) -> pyarrow.Table: ...
+@overload
+def load(table: str, version: str | None = None, *, to: Literal["arrow"], manifest_sha256: str | None = None) -> pyarrow.Table: ...
+@overload
+def load(table: str, version: str | None = None, to: str = "polars", manifest_sha256: str | None = None) -> Any: ...
 
 
 def load(table: str, version: str | None = None, to: str = "polars", manifest_sha256: str | None = None) -> Any:
@@ -499,8 +527,21 @@ def expected_manifest_sha256(version: str, manifest_sha256: str | None = None) -
     )
 
 
-def fetch(version: str, manifest_sha256: str | None = None) -> Path:
+def fetch(version: str, manifest_sha256: str | None = None, whole: bool = False, progress: Progress | None = None) -> Path:
     """The local copy of a published version: cached and checked, or downloaded, checked, then cached.
+
+    By default the manifest and the tables (what `load()` needs). `whole=True` brings everything
+    the manifest's `files` lists too (dataset card, CHANGELOG, datapackage.json, croissant.json,
+    CSV copies), each checked against its sha256. `progress(name, done, total)` is called per file.
+    """
+    target = _fetch_tables(version, manifest_sha256, progress)
+    if whole:
+        _fetch_files(target, version, progress)
+    return target
+
+
+def _fetch_tables(version: str, manifest_sha256: str | None = None, progress: Progress | None = None) -> Path:
+    """The manifest and tables of a version, cached (see `fetch`).
 
     The download goes to a temporary directory inside the cache and is renamed into place only
     when every file matches the manifest, so the cache holds a complete, verified version or
@@ -530,8 +571,9 @@ def fetch(version: str, manifest_sha256: str | None = None) -> Path:
             f"cannot write to the tradetalks cache {root} ({exc}); set TRADETALKS_CACHE to a writable directory"
         ) from None
     try:
-        _download(version, tmp, expected)
+        _download(version, tmp, expected, progress)
         _write_stamp(tmp)
+        apply_umask(tmp)  # mkdtemp made it 0700: readable as the user's umask allows, like any cache
         try:
             os.rename(tmp, target)
         except OSError:
@@ -550,6 +592,34 @@ def fetch(version: str, manifest_sha256: str | None = None) -> Path:
         raise
     _verify_cached(target, version, expected)
     return target
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux tells (/proc), else set and restored."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def apply_umask(root: Path, mask: int | None = None) -> None:
+    """Give a tree made under `tempfile.mkdtemp` (0700) the modes the user's umask allows.
+
+    mkdtemp makes its directory private, whatever the umask; a release moved into place from
+    it would stay unreadable to other users and to a web server. Directories get 0777 & ~umask,
+    files 0666 & ~umask, as if they had been made in place.
+    """
+    mask = current_umask() if mask is None else mask
+    for p in [root, *root.rglob("*")]:
+        if p.is_symlink():
+            continue
+        os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
 
 
 def _clean_stale(root: Path) -> None:
@@ -690,7 +760,7 @@ def http_client_errors() -> type:
     return http.client.HTTPException
 
 
-def _download(version: str, into: Path, expected_manifest: str) -> None:
+def _download(version: str, into: Path, expected_manifest: str, progress: Progress | None = None) -> None:
     import json
     import time
 
@@ -705,11 +775,79 @@ def _download(version: str, into: Path, expected_manifest: str) -> None:
     manifest = _read_manifest(into)
     if manifest.get("version") != version:
         raise IntegrityError(f"{url}manifest.json is for version {manifest.get('version')!r}, not {version}")
-    for entry in manifest["tables"].values():
+    for i, entry in enumerate(manifest["tables"].values()):
+        if progress is not None:
+            progress(entry["path"], i, len(manifest["tables"]))
         session.get(url + entry["path"], into / entry["path"], entry["bytes"], entry["sha256"])
     # The size is checked too, so a truncated file is named as such.
     for entry in manifest["tables"].values():
         _check_file(into / entry["path"], entry["sha256"], entry.get("bytes"))
+
+
+def release_files(manifest: dict, where: str) -> list[tuple[str, str, int]]:
+    """The manifest's `files` (card, CHANGELOG, metadata, CSVs) as (path, sha256, bytes), checked for shape.
+
+    A path is a plain file name, or one in `csv/`; anything else is refused (it becomes a local path).
+    """
+    files = manifest.get("files", {})
+    if not isinstance(files, dict):
+        raise IntegrityError(f"{where}: not a valid tradetalks manifest: \"files\" is not a mapping")
+    out = []
+    for rel, entry in files.items():
+        parts = rel.split("/") if isinstance(rel, str) else []
+        ok_path = (len(parts) == 1 and _safe_name(parts[0])) or (len(parts) == 2 and parts[0] == "csv" and _safe_name(parts[1]))
+        if not (ok_path and isinstance(entry, dict) and entry.get("path") == rel and _is_sha256(entry.get("sha256"))
+                and isinstance(entry.get("bytes"), int) and not isinstance(entry.get("bytes"), bool)
+                and 0 <= entry["bytes"] <= MAX_FILE_BYTES):
+            raise IntegrityError(f"{where}: not a valid tradetalks manifest: files entry {str(rel)[:60]!r} needs a plain path, sha256 and bytes")
+        out.append((rel, entry["sha256"], entry["bytes"]))
+    return sorted(out)
+
+
+def asset_name(rel: str) -> str:
+    """A release file's name among the GitHub release assets: `csv/quotes.csv` is uploaded as `csv-quotes.csv`."""
+    return rel.replace("/", "-")
+
+
+def _fetch_files(target: Path, version: str, progress: Progress | None = None) -> None:
+    """Add the manifest's `files` to a cached version: the missing ones downloaded and checked, the present ones checked."""
+    import shutil
+    import tempfile
+    import time
+    from pathlib import Path
+
+    files = release_files(_read_manifest(target), str(target / "manifest.json"))
+    missing = []
+    for rel, sha256, size in files:
+        if (target / rel).exists():
+            try:
+                _check_file(target / rel, sha256, size)
+            except ReleaseError as exc:
+                raise IntegrityError(f"{exc}; delete {target} to fetch tradetalks {version} again") from None
+        else:
+            missing.append((rel, sha256, size))
+    if not missing:
+        return
+    url = base_url(version)
+    session = _Download(time.monotonic() + DEADLINE_S)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-files-", dir=target.parent))
+    except OSError as exc:
+        raise ReleaseError(f"cannot write to the tradetalks cache {target.parent} ({exc}); set TRADETALKS_CACHE to a writable directory") from None
+    try:
+        for i, (rel, sha256, size) in enumerate(missing):
+            if progress is not None:
+                progress(rel, i, len(missing))
+            session.get(url + asset_name(rel), tmp / asset_name(rel), size, sha256)
+        apply_umask(tmp)
+        # Only verified files move into the cached version, each in one rename.
+        for rel, _, _ in missing:
+            (target / rel).parent.mkdir(exist_ok=True)
+            os.replace(tmp / asset_name(rel), target / rel)
+    except OSError as exc:
+        raise ReleaseError(f"tradetalks {version}: could not store the download in {target} ({exc}); check the cache directory") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _safe_name(name: str) -> bool:

@@ -57,7 +57,8 @@ def publish(root: Path, version: str, date: str | None = None) -> ReleaseDiff:
     if previous is not None and version_key(version) <= version_key(previous.name):
         raise DatasetError.one(where, None, None, f"version {version} is not higher than the latest published release {previous.name}")
     date = date or dt.date.today().isoformat()
-    edited = {path: path.read_bytes() if path.exists() else None for path in (root / "CHANGELOG.md", root / "CITATION.cff", root / ABOUT)}
+    edited = {path: path.read_bytes() if path.exists() else None
+              for path in (root / "CHANGELOG.md", root / "CITATION.cff", root / ABOUT, root / "README.md")}
 
     # Process: build and diff where nothing can see it, then edit the version files and freeze.
     tables = check(root).tables
@@ -71,6 +72,7 @@ def publish(root: Path, version: str, date: str | None = None) -> ReleaseDiff:
         update_changelog(root / "CHANGELOG.md", d, date)
         update_citation(root / "CITATION.cff", version, date)
         update_version(root / ABOUT, version)
+        update_install_examples(root / "README.md", version)
         target = write_release(tables, release_root / version, version, root / "CHANGELOG.md", provenance(root), replace=False)
     except BaseException:
         for path, content in edited.items():
@@ -86,6 +88,18 @@ def update_version(path: Path, version: str) -> None:
     if path.exists():
         text = path.read_text(encoding="utf-8")
         path.write_text(re.sub(r'(?m)^__version__ = .*$', f'__version__ = "{version}"', text), encoding="utf-8")
+
+
+def update_install_examples(path: Path, version: str) -> None:
+    """The README's install examples name the latest release: its wheel asset and its git tag."""
+    if not path.exists():
+        return
+    text = path.read_text(encoding="utf-8")
+    v = r"\d+\.\d+\.\d+"
+    text = re.sub(rf"/releases/download/v{v}/tradetalks-{v}-py3-none-any\.whl",
+                  f"/releases/download/v{version}/tradetalks-{version}-py3-none-any.whl", text)
+    text = re.sub(rf"(git\+https://github\.com/tradetalks/tradetalks)@v{v}\b", rf"\1@v{version}", text)
+    path.write_text(text, encoding="utf-8")
 
 
 def update_citation(path: Path, version: str, date: str) -> None:

@@ -1,25 +1,23 @@
 """Stage 4, assemble: polars frames for every table from sources + located annotations.
 
-Ids come from natural keys; rows are sorted by id; every row carries its provenance span.
-Judgement rows (quotes, roles, events, measures, ambiguous mentions) come from curation only;
-the one mechanical rule that adds rows on its own is the exact alias mention (`rule:alias`).
+Ids come from natural keys; rows are sorted by id; every row carries its provenance span. The rows
+of each article come from `rows` (plain Python, per chunk of articles); here they become frames,
+and the cross-article work follows (quote groups, corroboration, people and subject rows).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Any
 
 import polars as pl
 
-from tradetalks.build.coverage import anchored_date_problems, derived_date_claims
 from tradetalks.build.detect.groups import group_texts
-from tradetalks.build.detect.mentions import find_mentions
-from tradetalks.build.errors import Collector, Problem
-from tradetalks.build.ids import stable_id
-from tradetalks.build.locate import ArticleSpans, Located, Span
+from tradetalks.build.errors import Collector, DatasetError, Problem
+from tradetalks.build.locate import ArticleSpans
+from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's per-article half)
+    REFERENCES, REGISTRY_KEYS, SUBJECT_TABLES, Registries, article_rows, claim_text, referenced, registries,
+    registry_problems, unsettled, _date,
+)
 from tradetalks.build.sources import Sources
 from tradetalks.schemas.tables import polars_schema
 
@@ -29,84 +27,15 @@ QUOTE_GROUP_COLUMNS = ("quote_group_id", "n_articles", "n_outlets")
 ROLE_SCHEMA = {"person": pl.String, "article_id": pl.String, "char_start": pl.Int64, "index": pl.Int64,
                "role": pl.String, "organisation": pl.String, "country": pl.String}
 SEGMENT_SCHEMA = {"article_id": pl.String, "kind": pl.String, "char_start": pl.Int64, "char_end": pl.Int64, "reason": pl.String}
-SUBJECT_TABLES = {"events": ("events", "event", "event_id"), "measures": ("tariff_measures", "measure", "measure_id")}
-
-
-@dataclass
-class Registries:
-    """The registry rows by id, and the alias maps the mention rule uses."""
-
-    people: dict[str, dict]
-    events: dict[str, dict]
-    measures: dict[str, dict]
-    aliases: dict[str, str]
-    ambiguous: dict[str, str]
-
-
-# Aliases are matched mechanically, so an alias that is also an ordinary English word would count
-# every "He", "Will" or "May" in every article as the person. Refused in `aliases` (they belong in
-# `ambiguous_aliases`, whose every occurrence is curated):
-# - the words of NLTK's English stop-word list (the de-facto standard list, as shipped in
-#   nltk_data/corpora/stopwords/english), without its contraction fragments ("ll", "didn"...),
-#   which never stand alone in a text;
-# - titles and forms of address that stand for different people in different articles;
-# - any alias written wholly in lower case: names are capitalised, ordinary words are not.
-STOP_WORDS = frozenset("""
-i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself
-it its itself they them their theirs themselves what which who whom this that these those am is are was were be
-been being have has had having do does did doing a an the and but if or because as until while of at by for with
-about against between into through during before after above below to from up down in out on off over under again
-further then once here there when where why how all any both each few more most other some such no nor not only own
-same so than too very can will just should now
-""".split())
-TITLE_WORDS = frozenset("""
-mr mrs ms miss dr sir madam president vice premier minister secretary chairman chairwoman chair spokesman
-spokeswoman spokesperson ambassador envoy representative governor senator king queen prince general
-""".split())
-
-
-def common_word(alias: str) -> str | None:
-    """Why `alias` is an ordinary word that cannot be matched mechanically, or None."""
-    word = alias.strip().lower()
-    if word in STOP_WORDS:
-        return "a common English word"
-    if word.rstrip(".") in TITLE_WORDS:
-        return "a title that names different people in different articles"
-    if alias == alias.lower() and any(c.isalpha() for c in alias):
-        return "written in lower case, so it matches ordinary words (names are capitalised)"
-    return None
-
-
-def registries(sources: Sources, problems: Collector | None = None) -> Registries:
-    """Registry rows by id; clashing aliases are reported to `problems` when given."""
-    aliases: dict[str, str] = {}
-    ambiguous: dict[str, str] = {}
-    doc = sources.people
-    for i, person in enumerate(sources.registry("people")):
-        for alias in person["aliases"]:
-            why = common_word(alias)
-            if why is not None and problems is not None:
-                problems.add(doc.path, doc.line_of(["people", i, "aliases"]), f"people[{i}].aliases",
-                             f"alias {alias!r} is {why}; move it to ambiguous_aliases and curate each occurrence"
-                             " under mentions / not_mentions")
-            if aliases.setdefault(alias, person["person_id"]) != person["person_id"] and problems is not None:
-                problems.add(doc.path, doc.line_of(["people", i, "aliases"]), f"people[{i}].aliases",
-                             f"alias {alias!r} is already used by {aliases[alias]!r}; an alias must name one person (list it under ambiguous_aliases and curate each mention)")
-        for alias in person.get("ambiguous_aliases", []):
-            ambiguous[alias] = person["person_id"]
-    return Registries(
-        people={p["person_id"]: p for p in sources.registry("people")},
-        events={e["event_id"]: e for e in sources.registry("events")},
-        measures={m["measure_id"]: m for m in sources.registry("measures")},
-        aliases=aliases,
-        ambiguous=ambiguous,
-    )
 
 
 def assemble_tables(sources: Sources, located: dict[str, ArticleSpans]) -> dict[str, pl.DataFrame]:
     """Every table of the release, validated later by the schemas."""
-    columns, problems = article_columns(sources, located, registries(sources))
-    return combine(sources, [part_frames(columns)], problems)
+    rows, problems = article_rows(sources, located, registries(sources))
+    tables, found = combine(sources, [part_frames(article_columns(rows))])
+    if problems or found:
+        raise DatasetError(problems + found)
+    return tables
 
 
 # Articles come without their nested `segments` and their `evidence` (the whole text): `combine`
@@ -120,38 +49,32 @@ PART_SCHEMAS = {
 }
 
 
-def article_columns(sources: Sources, located: dict[str, ArticleSpans], reg: Registries) -> tuple[dict[str, dict[str, list]], list[Problem]]:
-    """The rows that depend on one article only, for the articles in `sources` (a chunk or all).
+def article_columns(rows: dict[str, list[dict]]) -> dict[str, dict[str, list]]:
+    """The per-article rows (`rows.article_rows`) as plain Python columns, ready for `part_frames`.
 
-    Plain Python columns (articles, evidence, quotes without their group columns, roles), so a
-    worker process computes them without Polars; `part_frames` turns them into frames and
-    `combine` joins the parts of every chunk into the release's tables.
+    Computed in the worker process without building frames: `part_frames` turns them into frames
+    where they arrive and `combine` joins the parts of every chunk into the release's tables.
     """
-    problems = Collector()
-    evidence = _mention_evidence(sources, located, reg, problems)
-    evidence += _curated_evidence(sources, located, reg, problems)
-    rows = {
-        "articles": _articles(sources, located, reg.people, problems),
-        "evidence": evidence,
-        "quotes": _quote_rows(sources, located, reg.people, problems),
-        "roles": _role_rows(located),
-        "segments": _segment_rows(located),
-    }
-    columns = {name: {c: [r[c] for r in rows[name]] for c in PART_SCHEMAS[name]()} for name in rows}
-    return columns, problems.problems
+    return {name: {c: [r[c] for r in rows[name]] for c in PART_SCHEMAS[name]()} for name in rows}
 
 
 def part_frames(columns: dict[str, dict[str, list]]) -> dict[str, pl.DataFrame]:
     return {name: pl.DataFrame(cols, schema=PART_SCHEMAS[name]()) for name, cols in columns.items()}
 
 
-def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[Problem]) -> dict[str, pl.DataFrame]:
-    """The release's tables from the parts of every chunk and the registries; raise every problem at once."""
+def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[str] | frozenset = frozenset()
+            ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+    """The release's tables from the parts of every chunk and the registries, and the problems of the registries.
+
+    `unsure`: ids whose support may be in articles or annotations left out by earlier problems;
+    the checks that need every article's evidence skip them (see `unsettled`).
+    """
     # Load inputs.
     problems = Collector()
-    _check_registry_ids(sources, problems)
-    reg = registries(sources, problems)
-    problems.problems.extend(found)
+    reg = registries(sources)
+    problems.problems += registry_problems(sources)
+    if not parts:  # every article was left out
+        parts = [part_frames({name: {c: [] for c in schema()} for name, schema in PART_SCHEMAS.items()})]
     part = {name: pl.concat([p.pop(name) for p in parts], how="vertical") for name in list(parts[0])}
     articles = _sorted(_with_segments(part.pop("articles"), part.pop("segments")), "article_id")
     evidence = _sorted(part.pop("evidence"), "evidence_id")
@@ -163,14 +86,13 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[
     # Process.
     tables = {
         "articles": articles,
-        "people": _people(reg.people, evidence, part["roles"], outlets, sources, problems),
+        "people": _people(reg, evidence, part["roles"], outlets, sources, problems, unsure),
         "quotes": _quotes(part["quotes"], outlets),
-        "events": _subjects("events", reg.events, evidence, outlets, sources, problems),
-        "tariff_measures": _subjects("measures", reg.measures, evidence, outlets, sources, problems),
+        "events": _subjects("events", reg, evidence, outlets, sources, problems, unsure),
+        "tariff_measures": _subjects("measures", reg, evidence, outlets, sources, problems, unsure),
         "evidence": evidence,
     }
-    problems.raise_if_any()
-    return tables
+    return tables, problems.problems
 
 
 def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
@@ -210,217 +132,6 @@ def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFra
     )
 
 
-def _check_registry_ids(sources: Sources, problems: Collector) -> None:
-    for name, key in (("people", "person_id"), ("events", "event_id"), ("measures", "measure_id")):
-        doc = getattr(sources, name)
-        seen: dict[str, int] = {}
-        for i, item in enumerate(sources.registry(name)):
-            if item[key] in seen:
-                problems.add(doc.path, doc.line_of([name, i, key]), f"{name}[{i}].{key}",
-                             f"duplicate id {item[key]!r}; first defined at item {seen[item[key]]}")
-            seen.setdefault(item[key], i)
-
-
-def _span_row(ann: Located, spans: ArticleSpans, text: str) -> dict[str, Any]:
-    return {
-        "article_id": ann.article_id,
-        "char_start": ann.span.start,
-        "char_end": ann.span.end,
-        "evidence": text[ann.span.start : ann.span.end],
-        "in_duplicate": spans.segment_kind(ann.span) == "duplicate",
-    }
-
-
-def _articles(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> list[dict]:
-    rows = []
-    for aid, art in sources.articles.items():
-        meta, spans = art.meta, located[aid]
-        for i, author in enumerate(meta.get("authors", [])):
-            if author not in people:
-                problems.add(art.yaml.path, art.yaml.line_of(["authors", i]), f"authors[{i}]", f"unknown person {author!r}; add it to dataset/people.yml")
-        rows.append({
-            "article_id": aid,
-            "seed_file": meta.get("seed_file"),
-            "title": art.text[spans.title.start : spans.title.end] if spans.title else None,
-            "outlet": meta.get("outlet"),
-            "outlet_note": meta.get("outlet_note"),
-            "url": meta.get("url"),
-            "authors": list(meta.get("authors", [])),
-            "wire_service": meta.get("wire_service"),
-            "published_date": _date(meta.get("published_date")),
-            "published_date_precision": meta.get("published_date_precision"),
-            "published_date_note": meta.get("published_date_note"),
-            "reference_date": _date(meta["reference_date"]),
-            "reference_date_note": meta["reference_date_note"],
-            "language": meta["language"],
-            "text": art.text,
-            "text_sha256": art.sha256,
-            "n_chars": len(art.text),
-            "notes": list(meta.get("notes", [])),
-            "char_start": 0,
-            "char_end": len(art.text),
-            "method": "curated",
-        })
-    return rows
-
-
-def _segment_rows(located: dict[str, ArticleSpans]) -> list[dict]:
-    return [
-        {"article_id": aid, "kind": s.kind, "char_start": s.span.start, "char_end": s.span.end, "reason": s.reason}
-        for aid, spans in located.items() for s in spans.segments
-    ]
-
-
-def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
-    """rule:alias rows for exact alias matches; curated rows for ambiguous aliases ('He')."""
-    aliases, ambiguous = reg.aliases, reg.ambiguous
-    rows: list[dict] = []
-    for aid, art in sources.articles.items():
-        spans = located[aid]
-        found, undecided = find_mentions(art.text, aliases, ambiguous)
-        for m in found:
-            ann = Located(aid, "alias", -1, {}, Span(m.start, m.end))
-            if spans.segment_kind(ann.span) == "boilerplate":
-                continue
-            rows.append(_evidence_row("people", m.person_id, ann, spans, art.text, "rule:alias", None, None, None, None))
-        # A curated (not_)mention's evidence may be the bare alias or a phrase around it ("described He’s").
-        curated = [a for a in spans.annotations if a.kind in ("mentions", "not_mentions")]
-        used: set[int] = set()
-        for m in undecided:
-            span = Span(m.start, m.end)
-            if spans.segment_kind(span) == "boilerplate":
-                continue
-            covering = [i for i, a in enumerate(curated) if a.span.start <= m.start and m.end <= a.span.end]
-            if not covering:
-                problems.add(art.yaml.path, None, "mentions",
-                             f"ambiguous alias {m.surface!r} at offset {m.start} (…{art.text[max(0, m.start - 30):m.end + 30]!r}…) is neither under `mentions` (with its person) nor under `not_mentions` (with a reason)")
-                continue
-            i = min(covering, key=lambda i: curated[i].span.end - curated[i].span.start)
-            ann = curated[i]
-            used.add(i)
-            if ann.kind == "mentions":
-                person = ann.item["person"]
-                if ambiguous.get(m.surface) != person:
-                    problems.add(art.yaml.path, ann.line, f"mentions[{ann.index}].person",
-                                 f"{m.surface!r} is an ambiguous alias of {ambiguous.get(m.surface)!r}, not of {person!r}")
-                at_alias = Located(aid, ann.kind, ann.index, ann.item, span, ann.doc)
-                rows.append(_evidence_row("people", person, at_alias, spans, art.text, "curated", None, None, None, ann.item.get("note")))
-        for i, ann in enumerate(curated):
-            if i not in used:
-                problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].evidence",
-                             f"evidence {ann.item['evidence']!r} contains no undecided occurrence of an ambiguous alias (such as a bare \"He\")")
-    return rows
-
-
-def _evidence_row(subject_table: str, subject_id: str, ann: Located, spans: ArticleSpans, text: str, method: str,
-                  claim_field: str | None, claim_value: str | None, date_text: str | None, note: str | None) -> dict:
-    row = _span_row(ann, spans, text)
-    row.update({
-        "evidence_id": stable_id("ev", subject_table, subject_id, ann.article_id, ann.span.start, ann.span.end, claim_field or ""),
-        "subject_table": subject_table,
-        "subject_id": subject_id,
-        "claim_field": claim_field,
-        "claim_value": claim_value,
-        "date_text": date_text,
-        "note": note,
-        "method": method,
-    })
-    return row
-
-
-def claim_text(value: Any) -> str | None:
-    """A claimed value as text, comparable across articles: ISO dates, '100' for 100.0, sorted lists."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return format(float(value), "g")
-    if isinstance(value, list):
-        return ",".join(sorted(str(v) for v in value))
-    return str(value)
-
-
-def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
-    people, registries = reg.people, {"events": reg.events, "measures": reg.measures}
-    rows: list[dict] = []
-    for aid, art in sources.articles.items():
-        spans = located[aid]
-        anchored: set[tuple[str, int]] = set()  # every_copy annotations are located once per copy
-        for ann in spans.annotations:
-            where = f"{ann.kind}[{ann.index}]"
-            if ann.kind == "roles":
-                if ann.item["person"] not in people:
-                    problems.add(art.yaml.path, ann.line, f"{where}.person", f"unknown person {ann.item['person']!r}; add it to dataset/people.yml")
-                    continue
-                rows.append(_evidence_row("people", ann.item["person"], ann, spans, art.text, "curated", "role", ann.item["role"], None, None))
-            elif ann.kind in SUBJECT_TABLES:
-                table, field, _ = SUBJECT_TABLES[ann.kind]
-                subject = ann.item[field]
-                if subject not in registries[ann.kind]:
-                    problems.add(art.yaml.path, ann.line, f"{where}.{field}", f"unknown {field} {subject!r}; add it to dataset/{ann.kind}.yml")
-                    continue
-                first = (ann.kind, ann.index) not in anchored
-                anchored.add((ann.kind, ann.index))
-                if ann.item.get("date_anchor_event") and first:
-                    for name, message in anchored_date_problems(ann.item, reg.events):
-                        problems.add(art.yaml.path, ann.line, f"{where}.{name}", message)
-                claims = ann.item.get("claims") or {}
-                if ann.item.get("date_claim"):
-                    derived, why = derived_date_claims(ann.item, dt.date.fromisoformat(art.meta["reference_date"]), reg.events)
-                    if why and first:
-                        problems.add(art.yaml.path, ann.line, f"{where}.date_claim", why)
-                    claims = {**claims, **derived}
-                if not claims:
-                    rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", None, None, ann.item.get("date_text"), ann.item.get("note")))
-                for claim_field, value in sorted(claims.items()):
-                    rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", claim_field, claim_text(value),
-                                              ann.item.get("date_text"), ann.item.get("note")))
-            elif ann.kind == "quotes":
-                speaker = ann.item.get("speaker")
-                if speaker is not None and speaker not in people:
-                    problems.add(art.yaml.path, ann.line, f"{where}.speaker", f"unknown person {speaker!r}; add it to dataset/people.yml")
-    return rows
-
-
-def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> list[dict]:
-    rows = []
-    for aid, art in sources.articles.items():
-        spans = located[aid]
-        for ann in spans.annotations:
-            if ann.kind != "quotes":
-                continue
-            item = ann.item
-            speaker = item.get("speaker")
-            label = item.get("speaker_label") or (people[speaker]["name"] if speaker in people else None)
-            if label is None:
-                problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].speaker_label",
-                             "speaker is null, so speaker_label must say who is quoted (an organisation) or why it is unknown")
-                continue
-            row = _span_row(ann, spans, art.text)
-            row.update({
-                "quote_id": stable_id("q", aid, ann.span.start, ann.span.end),
-                "text": " ".join(row["evidence"].split()),
-                "speaker_id": speaker,
-                "speaker_label": label,
-                "kind": item["kind"],
-                "cue": item.get("cue"),
-                "channel": item.get("channel"),
-                "note": item.get("note"),
-                "method": "curated",
-            })
-            rows.append(row)
-    return rows
-
-
-def _role_rows(located: dict[str, ArticleSpans]) -> list[dict]:
-    return [
-        {"person": a.item["person"], "article_id": a.article_id, "char_start": a.span.start, "index": a.index,
-         "role": a.item["role"], "organisation": a.item.get("organisation"), "country": a.item.get("country")}
-        for spans in located.values() for a in spans.annotations if a.kind == "roles"
-    ]
-
-
 def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:
     """Quote rows with their group and its corroboration (articles, and outlets counting a wire story once)."""
     groups = group_texts(quotes["text"].unique().to_list())
@@ -458,9 +169,9 @@ def _primary(evidence: pl.DataFrame, subject_table: str) -> dict[str, dict]:
     return {r["subject_id"]: r for r in first.iter_rows(named=True)}
 
 
-def _people(people: dict, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: pl.DataFrame, sources: Sources,
-            problems: Collector) -> pl.DataFrame:
-    doc = sources.people
+def _people(reg: Registries, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: pl.DataFrame, sources: Sources,
+            problems: Collector, unsure: set[str] | frozenset) -> pl.DataFrame:
+    doc, people = sources.people, reg.people
     primary = _primary(evidence, "people")
     mentions = evidence.lazy().filter((pl.col("subject_table") == "people") & pl.col("claim_field").is_null() & ~pl.col("in_duplicate"))
     n_mentions = dict(mentions.group_by("subject_id").len().collect().iter_rows())
@@ -474,10 +185,13 @@ def _people(people: dict, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: 
     )
     role_rows = {person: list(entries) for person, entries in per_person.iter_rows()}
     rows = []
-    for i, (pid, person) in enumerate(people.items()):
+    for pid, person in people.items():
         if pid not in primary:
-            problems.add(doc.path, doc.line_of(["people", i]), f"people[{i}]",
-                         f"{pid!r} is never mentioned in any article body or byline; check its aliases or remove it")
+            if pid not in unsure and "*" not in unsure:
+                i = reg.index["people"][pid]
+                problems.add(doc.path, doc.line_of(["people", i]), f"people[{i}]",
+                             f"{pid!r} is never mentioned in any article body or byline; add the form the articles use to its aliases,"
+                             " record it on an article's mentions, or remove the entry")
             continue
         p = primary[pid]
         aliases = list(person["aliases"]) + [a for a in person.get("ambiguous_aliases", []) if a not in person["aliases"]]
@@ -496,8 +210,10 @@ def _people(people: dict, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: 
     return pl.DataFrame(rows, schema=polars_schema("people")).sort("person_id")
 
 
-def _subjects(kind: str, registry: dict, evidence: pl.DataFrame, outlets: pl.DataFrame, sources: Sources, problems: Collector) -> pl.DataFrame:
-    table, _, key = SUBJECT_TABLES[kind]
+def _subjects(kind: str, reg: Registries, evidence: pl.DataFrame, outlets: pl.DataFrame, sources: Sources, problems: Collector,
+              unsure: set[str] | frozenset) -> pl.DataFrame:
+    table, field, key = SUBJECT_TABLES[kind]
+    registry = getattr(reg, kind)
     doc = getattr(sources, kind)
     primary = _primary(evidence, table)
     counts = _corroboration(evidence, table, outlets)
@@ -511,24 +227,27 @@ def _subjects(kind: str, registry: dict, evidence: pl.DataFrame, outlets: pl.Dat
         claimed[subject][claim_field] = values
     schema = polars_schema(table)
     rows = []
-    for i, (sid, item) in enumerate(registry.items()):
+    for sid, item in registry.items():
+        i = reg.index[kind][sid]
         if sid not in primary:
-            problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}]",
-                         f"{sid!r} has no evidence in any article; annotate where an article supports it, or remove it")
+            if sid not in unsure:
+                problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}]",
+                             f"{sid!r} has no evidence in any article; add `- {{{field}: {sid}, evidence: <the article's words>}}`"
+                             f" under `{kind}:` of an article that supports it, or remove the entry")
             continue
-        for start, end in (("date_start", "date_end"), ("announced_date", "expiry_date"), ("effective_date", "expiry_date")):
-            if item.get(start) and item.get(end) and item[end] < item[start]:
-                problems.add(doc.path, doc.line_of([kind, i, end]), f"{kind}[{i}].{end}",
-                             f"{end} {item[end]} is before {start} {item[start]}")
         disputed = any(len(v) > 1 for v in claimed[sid].values())
-        if disputed and not item.get("dispute_note"):
+        if sid in unsure:
+            pass  # an article that may claim otherwise was left out: judged once it is back
+        elif disputed and not item.get("dispute_note"):
             fields = {f: v for f, v in claimed[sid].items() if len(v) > 1}
             problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}].dispute_note",
-                         f"articles disagree on {fields}; add dispute_note saying which value {sid!r} uses and why")
-        for claim_field, values in claimed[sid].items():
-            if claim_field in item and claim_text(item[claim_field]) not in values:
-                problems.add(doc.path, doc.line_of([kind, i, claim_field]), f"{kind}[{i}].{claim_field}",
-                             f"{sid!r} has {claim_field} = {item[claim_field]!r}, but the articles claim only {values}")
+                         f"articles disagree on {fields}; add `dispute_note:` saying which value {sid!r} uses and why")
+        else:
+            for claim_field, values in claimed[sid].items():
+                if claim_field in item and claim_text(item[claim_field]) not in values:
+                    problems.add(doc.path, doc.line_of([kind, i, claim_field]), f"{kind}[{i}].{claim_field}",
+                                 f"{sid!r} has {claim_field} = {item[claim_field]!r}, but the articles claim only {values};"
+                                 f" write the claimed value, or correct the articles' claims")
         row = {c: item.get(c) for c in schema if c in item}
         for c, dtype in schema.items():
             if dtype == pl.Date and c in row:
@@ -549,7 +268,3 @@ def _subjects(kind: str, registry: dict, evidence: pl.DataFrame, outlets: pl.Dat
         })
         rows.append(row)
     return pl.DataFrame(rows, schema=schema).sort(key)
-
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None

@@ -22,20 +22,23 @@ from tradetalks.build.sources import Sources
 DATE_CLAIMS = ("local_date", "date_start", "announced_date", "effective_date", "expiry_date")
 
 
-def check_coverage(sources: Sources, located: dict[str, ArticleSpans]) -> None:
-    """Raise DatasetError listing every unaccounted quotation span and every unexplained date."""
+def check_coverage(sources: Sources, located: dict[str, ArticleSpans]) -> list:
+    """A problem for every unaccounted quotation span and every unexplained date."""
     problems = Collector()
     for aid, art in sources.articles.items():
         spans = located[aid]
         _quotation_coverage(art, spans, problems)
-        _date_agreement(art, spans, problems)
-    problems.raise_if_any()
+        _date_agreement(art, problems)
+    return problems.problems
 
 
 def _quotation_coverage(art, spans: ArticleSpans, problems: Collector) -> None:
     accounted = {
         (a.span.start, a.span.end): a for a in spans.annotations if a.kind in ("quotes", "not_quotes")
     }
+    # A quote whose evidence did not locate may be the one meant for an unaccounted quotation.
+    unlocated = sorted(i for kind, i in spans.failed if kind in ("quotes", "not_quotes"))
+    maybe = f" (or correct quotes[{unlocated[0]}].evidence, which did not locate)" if unlocated else ""
     detected = {}
     for q in find_quotations(art.text):
         inner = Span(q.inner_start, q.inner_end)
@@ -46,11 +49,13 @@ def _quotation_coverage(art, spans: ArticleSpans, problems: Collector) -> None:
             words = " ".join(art.text[inner.start : inner.end].split())
             problems.add(art.yaml.path, None, "quotes",
                          f"quotation at {inner.start}-{inner.end} is not accounted for: {words[:90]!r}; add it under `quotes`"
-                         " (with speaker) or under `not_quotes` (with a reason)")
+                         f" (evidence, speaker, kind) or under `not_quotes` (evidence, reason){maybe}")
     for (start, end), ann in accounted.items():
         if (start, end) not in detected and ann.kind == "quotes":
             near = [q for q in detected.values() if q.inner_start <= start < q.inner_end or q.inner_start < end <= q.inner_end]
-            hint = f"; the quotation marks there enclose {art.text[near[0].inner_start:near[0].inner_end]!r}" if near else ""
+            inside = " ".join(art.text[near[0].inner_start:near[0].inner_end].split()) if near else ""
+            hint = f"; the quotation marks there enclose {inside!r}: write that as the evidence" if near else \
+                "; no quotation marks are there: move it to `roles`/`mentions`, or delete it"
             problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].evidence",
                          f"a quote must be exactly the characters between quotation marks; {start}-{end} is not{hint}")
 
@@ -79,12 +84,16 @@ def date_disagreement(item: dict, anchor: dt.date) -> tuple[str, str] | None:
     resolved = resolve(text, anchor, future=item.get("date_tense") == "future")
     if resolved is None:
         return None
-    value = dt.date.fromisoformat(str(claim[1]))
+    span = f"{resolved.date_start}" if resolved.date_start == resolved.date_end else f"{resolved.date_start}..{resolved.date_end}"
+    try:
+        value = dt.date.fromisoformat(str(claim[1]))
+    except ValueError:
+        return claim[0], f"expected a date like {resolved.date_start}, found {claim[1]!r}; {text!r} resolved against {anchor} gives {span}"
     if resolved.date_start <= value <= resolved.date_end:
         return None
-    span = f"{resolved.date_start}" if resolved.date_start == resolved.date_end else f"{resolved.date_start}..{resolved.date_end}"
     return claim[0], (f"{text!r} resolved against {anchor} gives {span} ({resolved.precision}), but the claim is {value};"
-                      " fix the claim, set date_anchor, or give date_override_reason")
+                      f" fix the claim (e.g. `{claim[0]}: {resolved.date_start}`, or `date_claim: {claim[0]}` to derive it),"
+                      " set date_anchor to the day the words were written, or give date_override_reason")
 
 
 def anchored_date_problems(item: dict, events: dict[str, dict]) -> list[tuple[str, str]]:
@@ -130,17 +139,14 @@ def derived_date_claims(item: dict, reference: dt.date, events: dict[str, dict])
     return {f: (resolved.date_end if f == "date_end" else resolved.date_start).isoformat() for f in fields}, None
 
 
-def _date_agreement(art, spans: ArticleSpans, problems: Collector) -> None:
+def _date_agreement(art, problems: Collector) -> None:
+    """Every date_text of the article's events and measures (located or not) against its claim."""
     reference = dt.date.fromisoformat(art.meta["reference_date"])
-    seen = set()
-    for ann in spans.annotations:
-        if ann.kind not in ("events", "measures") or (ann.kind, ann.index) in seen:
-            continue
-        seen.add((ann.kind, ann.index))
-        item = ann.item
-        if item.get("date_anchor_event"):
-            continue  # needs events.yml: see anchored_date_problems
-        anchor = dt.date.fromisoformat(item["date_anchor"]) if item.get("date_anchor") else reference
-        found = date_disagreement(item, anchor)
-        if found:
-            problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].claims.{found[0]}", found[1])
+    for kind in ("events", "measures"):
+        for index, item in enumerate(art.meta.get(kind, [])):
+            if item.get("date_anchor_event"):
+                continue  # needs events.yml: see anchored_date_problems
+            anchor = dt.date.fromisoformat(item["date_anchor"]) if item.get("date_anchor") else reference
+            found = date_disagreement(item, anchor)
+            if found:
+                problems.add(art.yaml.path, art.yaml.line_of([kind, index]), f"{kind}[{index}].claims.{found[0]}", found[1])

@@ -110,10 +110,10 @@ def diff_releases(old_dir: Path | None, new_dir: Path) -> ReleaseDiff:
     # Load inputs.
     new = read_manifest(Path(new_dir))
     old = read_manifest(Path(old_dir)) if old_dir is not None else {"version": None, "tables": {}}
-    # A published version, or the label of a working build (pipeline.WORKING); nothing else.
-    valid_version(new.get("version"), Path(new_dir) / "manifest.json", also=("dev",))
-    if old_dir is not None:
-        valid_version(old.get("version"), Path(old_dir) / "manifest.json", also=("dev",))
+    for manifest, where in ((new, new_dir), (old, old_dir)):
+        # A working build is labelled "dev"; anything else must be a published version's X.Y.Z.
+        if where is not None and manifest.get("version") != "dev":
+            valid_version(manifest.get("version"), Path(where) / "manifest.json")
 
     # Process.
     tables = {}

@@ -62,6 +62,11 @@ class Collector:
             raise DatasetError(self.problems)
 
 
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """By file, then line (a file's own problems first); otherwise in the order found."""
+    return sorted(problems, key=lambda p: (p.path, -1 if p.line is None else p.line))
+
+
 def dotted(location: list | tuple) -> str:
     """A YAML location as a field path: ['quotes', 3, 'evidence'] -> 'quotes[3].evidence'."""
     out = ""
@@ -70,14 +75,12 @@ def dotted(location: list | tuple) -> str:
     return out
 
 
-def check_version(version: object, where: str | Path, also: tuple[str, ...] = ()) -> str:
-    """`version` when it is SemVer X.Y.Z (it becomes a directory name and a URL) or one of `also`; DatasetError otherwise."""
+def check_version(version: object, where: str | Path) -> str:
+    """`version` when it is SemVer X.Y.Z (it becomes a directory name and a URL); DatasetError otherwise."""
     import re
 
     from tradetalks.load import VERSION_PATTERN
 
-    if version in also:
-        return version
     if not isinstance(version, str) or not re.fullmatch(VERSION_PATTERN, version):
         raise DatasetError.one(where, None, "version",
                                f"expected a SemVer version X.Y.Z such as 1.2.0 (digits only, no path), found {str(version)[:60]!r}")

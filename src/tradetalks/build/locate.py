@@ -119,15 +119,15 @@ def locate(text: str, evidence: str, *, occurrence: int | None = None, every_cop
     `hint=False` leaves the closest-match hint out of the "not found" message.
     """
     if not evidence.split():
-        raise LocateError("evidence is empty or only whitespace")
+        raise LocateError("evidence is empty or only whitespace; copy the article's own words from the .txt")
     if occurrence is not None and occurrence < 1:
-        raise LocateError(f"occurrence counts from 1; found {occurrence}")
+        raise LocateError(f"occurrence counts from 1; found {occurrence}: write occurrence: 1 for the first")
     if occurrence is not None and every_copy:
-        raise LocateError("give either occurrence or every_copy, not both")
+        raise LocateError("give either occurrence or every_copy, not both; delete one of the two")
     spans = find_spans(text, evidence)
     if not spans:
         detail = closest_match(text, evidence) if hint else "(no closest-match hint: too many evidence strings of this article are missing)"
-        raise LocateError(f"evidence not found in the article text; {detail}")
+        raise LocateError(f"evidence not found in the article text; {detail}; copy the words again from the .txt")
     many = len(spans) > MAX_SPANS
     count = f"more than {MAX_SPANS:,}" if many else str(len(spans))
     where = ", ".join(str(s.start) for s in spans[:SHOWN_OFFSETS]) + (", ..." if len(spans) > SHOWN_OFFSETS else "")
@@ -137,7 +137,7 @@ def locate(text: str, evidence: str, *, occurrence: int | None = None, every_cop
         return spans
     if occurrence is not None:
         if occurrence > len(spans) or (many and occurrence > MAX_SPANS):
-            raise LocateError(f"occurrence {occurrence} asked for, but the evidence appears {count} time(s)")
+            raise LocateError(f"occurrence {occurrence} asked for, but the evidence appears {count} time(s); write a smaller number, or lengthen the evidence")
         return [spans[occurrence - 1]]
     if len(spans) > 1:
         raise LocateError(
@@ -240,6 +240,8 @@ class ArticleSpans:
     title: Span | None = None
     segments: list[Segment] = field(default_factory=list)
     annotations: list[Located] = field(default_factory=list)
+    # (kind, index) of the annotations whose evidence did not locate: left out of the rows.
+    failed: set[tuple[str, int]] = field(default_factory=set)
 
     def segment_kind(self, span: Span) -> str | None:
         """The kind of the non-body segment that contains `span` (boilerplate wins), else None."""
@@ -253,8 +255,11 @@ class ArticleSpans:
         return any(s.kind == "boilerplate" and s.span.start < span.end and span.start < s.span.end for s in self.segments)
 
 
-def locate_annotations(sources: "Sources") -> dict[str, ArticleSpans]:
-    """Locate every evidence string of every article; raise DatasetError with all failures."""
+def locate_annotations(sources: "Sources") -> tuple[dict[str, ArticleSpans], list]:
+    """Locate every evidence string of every article: the spans found, and a problem per failure.
+
+    An annotation that does not locate is left out; the article's other annotations go on.
+    """
     from tradetalks.build.errors import Collector
 
     # Load inputs.
@@ -290,16 +295,19 @@ def locate_annotations(sources: "Sources") -> dict[str, ArticleSpans]:
                 out.segments.append(Segment(seg["kind"], span, seg["reason"]))
         for kind in ANNOTATION_KINDS:
             for i, item in enumerate(meta.get(kind, [])):
-                for span in one(item, [kind, i]):
+                spans = one(item, [kind, i])
+                if not spans:
+                    out.failed.add((kind, i))
+                for span in spans:
                     out.annotations.append(Located(article_id, kind, i, item, span, doc))
         _check_repeated(out.annotations, doc, problems)
         for ann in out.annotations:
             if out.overlaps_boilerplate(ann.span):
                 problems.add(doc.path, ann.line, f"{ann.kind}[{ann.index}].evidence",
-                             f"evidence at {ann.span.start}-{ann.span.end} lies in site boilerplate; boilerplate is not part of the article")
+                             f"evidence at {ann.span.start}-{ann.span.end} lies in site boilerplate, which is not part of the article;"
+                             " annotate the article's own words instead, or correct the boilerplate segment")
         located[article_id] = out
-    problems.raise_if_any()
-    return located
+    return located, problems.problems
 
 
 # What makes an annotation's row: two annotations with the same key would be the same row twice.
@@ -336,6 +344,7 @@ def _segment_span(text: str, seg: dict, doc, where: list, problems) -> Span | No
             if first.start + s.end >= first.end]
     if not ends:
         problems.add(doc.path, doc.line_of([*where, "end"]), dotted([*where, "end"]),
-                     f"segment end text not found after its start (offset {first.start}); {closest_match(text[first.start:], seg['end'])} (relative to the start)")
+                     f"segment end text not found after its start (offset {first.start}); {closest_match(text[first.start:], seg['end'])} (relative to the start);"
+                     " copy `end` again from the text, after the start")
         return None
     return Span(first.start, ends[0].end)

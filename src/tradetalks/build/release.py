@@ -29,6 +29,7 @@ from tradetalks.build.formats.croissant import croissant
 from tradetalks.build.formats.datapackage import datapackage
 from tradetalks.build.formats.files import file_entry, read_manifest, write_csvs, write_json, write_zip
 from tradetalks.build.formats.metadata import release_date
+from tradetalks.load import apply_umask
 from tradetalks.schemas.tables import KEYS, MODELS, descriptions, table_description
 
 __all__ = ["write_release", "read_manifest", "add_bundle", "replace_dir", "build_lock"]
@@ -70,6 +71,7 @@ def write_release(
             if provenance is not None:
                 manifest["provenance"] = provenance
             add_bundle(tmp, manifest, tables)
+            apply_umask(tmp)
             _fsync_tree(tmp)
             if replace:
                 replace_dir(tmp, target)
@@ -90,8 +92,9 @@ def add_bundle(directory: Path, manifest: dict, tables: dict[str, pl.DataFrame] 
     csv_entries = write_csvs(directory, manifest, tables)
     write_json(directory / "datapackage.json", datapackage(manifest, directory, csv_entries))
     changes = (directory / "CHANGELOG.md").read_text(encoding="utf-8") if (directory / "CHANGELOG.md").exists() else ""
-    write_json(directory / "croissant.json", croissant(manifest, release_date(changes, version)))
-    (directory / "README.md").write_text(card(manifest), encoding="utf-8")
+    date = release_date(changes, version)
+    write_json(directory / "croissant.json", croissant(manifest, date))
+    (directory / "README.md").write_text(card(manifest, directory, date), encoding="utf-8")
     files = {}
     for rel in ["CHANGELOG.md", "README.md", "datapackage.json", "croissant.json", *sorted(csv_entries.values())]:
         if (directory / rel).exists():

@@ -30,6 +30,7 @@ from tradetalks.build.detect.mentions import Mention, find_mentions
 from tradetalks.build.detect.quotations import Quotation, find_quotations
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.locate import find_spans
+from tradetalks.build.markers import DRAFT_MARKERS
 from tradetalks.build.sources import read_article_text
 from tradetalks.build.yamldoc import read_yaml
 from tradetalks.schemas.files import ARTICLE_ID
@@ -40,6 +41,8 @@ CUES = re.compile(r"\b(?:said|says|say|wrote|writes|told|tells|stated|states|add
 # break, unless the line is wrapped mid-sentence (it ends in , : ; or a dash, or the next starts lowercase).
 SENTENCE_END = re.compile(r"[.?!][”\"’']?(?=\s)|(?<![,:;–—-])[ \t]*\n(?!\s*[a-z])")
 CONTEXT = 30
+# The draft's markers, which `validate` refuses until a person has resolved each one.
+GUESS, DECIDE, TODO = DRAFT_MARKERS
 
 
 def suggest(text: str, *, article_id: str, people: list[dict], reference_date: date | None) -> str:
@@ -56,8 +59,8 @@ def suggest(text: str, *, article_id: str, people: list[dict], reference_date: d
     out = [
         modeline(f"dataset/articles/{article_id}.yml", "article"),
         f"# Draft annotation of dataset/articles/{article_id}.txt, written by `tradetalks suggest`.",
-        "# Lines marked GUESS come from rules, not from a person: check each against the text, fix or delete it.",
-        "# DECIDE marks a choice the rules cannot make; TODO marks what the text cannot tell the rules.",
+        f"# Lines marked {GUESS} come from rules, not from a person: check each against the text, fix or delete it.",
+        f"# {DECIDE} marks a choice the rules cannot make; {TODO} marks what the text cannot tell the rules.",
         f"article_id: {article_id}",
         "seed_file: null",
         f"text_sha256: {hashlib.sha256(text.encode('utf-8')).hexdigest()}",

@@ -6,13 +6,14 @@ import math
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from tradetalks.build.errors import DatasetError, dotted
+from tradetalks.build.errors import DatasetError, Problem, dotted
+from tradetalks.build.markers import draft_markers
 
 # A YAML file of this dataset is a few kilobytes; anything far larger is a mistake or an attack.
 MAX_YAML_BYTES = 2_000_000
@@ -132,6 +133,8 @@ class YamlDoc:
     data: Any
     node: yaml.Node | None
     first_line: str = ""  # where the yaml-language-server modeline is
+    # Draft markers (GUESS, DECIDE, TODO) left in the file's comments and values.
+    markers: list[Problem] = field(default_factory=list)
 
     def line_of(self, location: list[str | int] | tuple[str | int, ...]) -> int | None:
         """1-based line of the value at `location` (keys and list indexes), or of its nearest parent."""
@@ -154,6 +157,17 @@ class YamlDoc:
             if node is None:
                 break
         return line
+
+    def item_at(self, key: str, line: int) -> int | None:
+        """Index of the item of the top-level list `key` that spans 1-based `line`, or None."""
+        if not isinstance(self.node, yaml.MappingNode):
+            return None
+        for key_node, value_node in self.node.value:
+            if key_node.value == key and isinstance(value_node, yaml.SequenceNode):
+                for i, item in enumerate(value_node.value):
+                    if item.start_mark.line + 1 <= line <= max(item.end_mark.line, item.start_mark.line + 1):
+                        return i
+        return None
 
 
 def read_regular(path: Path, shown: str, limit: int) -> bytes:
@@ -288,7 +302,7 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DatasetError.one(shown, line, None, f"not valid UTF-8 (byte {raw[exc.start]:#04x} at offset {exc.start})") from None
+        raise DatasetError.one(shown, line, None, f"not valid UTF-8 (byte {raw[exc.start]:#04x} at offset {exc.start}); save the file as UTF-8") from None
     if text.startswith("\ufeff"):
         raise DatasetError.one(shown, 1, None, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
     check_depth(text, shown)
@@ -306,11 +320,11 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise DatasetError.one(shown, line, None, f"malformed YAML: {problem}") from None
+        raise DatasetError.one(shown, line, None, f"malformed YAML: {problem}; fix the syntax here (indentation, a missing colon, quote or bracket)") from None
     except yaml.YAMLError as exc:
-        raise DatasetError.one(shown, None, None, f"malformed YAML: {exc}") from None
+        raise DatasetError.one(shown, None, None, f"malformed YAML: {exc}; fix the syntax") from None
     finally:
         loader.dispose()
-    doc = YamlDoc(Path(shown), data, node, text[: text.find("\n")] if "\n" in text else text)
+    doc = YamlDoc(Path(shown), data, node, text[: text.find("\n")] if "\n" in text else text, draft_markers(text, shown))
     check_characters(doc, text)
     return doc

@@ -340,13 +340,23 @@ ARTICLE: dict[str, Any] = _object(
                 "type": "array",
                 "items": _located({
                     "person": _doc(SLUG_ID, "person_id of the person this occurrence names.", "wang-wentao"),
+                    "variant": _doc(
+                        {"type": "boolean", "default": False},
+                        "true when the evidence is a form of the person's name printed in this article only: a"
+                        " misspelling ('Donald Trunp'), a transliteration, a surname without its title. It is recorded"
+                        " here, as printed, instead of as an alias in people.yml (an alias matches in every article);"
+                        " its evidence row says `variant`. Leave it out (false) for an ambiguous alias.",
+                        True,
+                    ),
                     "note": ROW_NOTE,
                 }, ("person",)),
             },
             "Occurrences of an ambiguous alias (people.yml `ambiguous_aliases`, such as a surname that is also"
             " a common word) that do name the person. The evidence may be the bare alias with occurrence, or a"
-            " short phrase around it; the recorded span is the alias itself.",
-            [{"person": "wang-wentao", "evidence": "minister Wang said"}],
+            " short phrase around it; the recorded span is the alias itself. Also a name printed differently in"
+            " this article only, with `variant: true`.",
+            [{"person": "wang-wentao", "evidence": "minister Wang said"},
+             {"person": "donald-trump", "evidence": "Donald Trunp", "variant": True}],
         ),
         "not_mentions": _doc(
             {

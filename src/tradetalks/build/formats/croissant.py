@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tradetalks.build.formats.metadata import CITE_AS, DESCRIPTION, FOREIGN_KEYS, HOMEPAGE, LICENSE_NOTE, YEAR
+from tradetalks.build.formats.citation import bibtex
+from tradetalks.build.formats.metadata import DESCRIPTION, FOREIGN_KEYS, HOMEPAGE, LICENSE_NOTE
 
 # The official Croissant 1.0 @context, verbatim (mlcroissant warns on any other).
 CROISSANT_CONTEXT = {
@@ -128,7 +129,7 @@ def croissant(manifest: dict, date_published: str | None = None) -> dict:
         "name": "tradetalks",
         "description": DESCRIPTION,
         "conformsTo": "http://mlcommons.org/croissant/1.0",
-        "citeAs": CITE_AS.format(year=YEAR, version=version),
+        "citeAs": bibtex(version, date_published),  # Croissant recommends BibTeX; the year is the release date's
         "license": "https://creativecommons.org/licenses/by/4.0/",
         "url": HOMEPAGE,
         "version": version,

@@ -19,7 +19,11 @@ LICENSE_NOTE = (
     "for research under fair use / quotation exceptions. Reuse of the texts themselves needs the publishers' permission."
 )
 CITE_AS = "tradetalks contributors ({year}). tradetalks: news coverage of the October 2025 US-China trade talks, version {version}. " + HOMEPAGE
-YEAR = "2025"
+# The facts CITATION.cff states too (tests/test_citation.py keeps the two in step).
+AUTHORS = "tradetalks contributors"
+DATA_LICENSE = "CC-BY-4.0"
+CODE_LICENSE = "MIT"
+KEYWORDS = ["trade", "tariffs", "news", "provenance", "dataset"]
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 
 # Foreign keys that are one column to one column (lists and the polymorphic evidence.subject_id
@@ -37,6 +41,11 @@ OTHER_REFERENCES = [
     "evidence.subject_id -> people.person_id, events.event_id or tariff_measures.measure_id, by evidence.subject_table",
 ]
 
+
+
+def citation_year(date: str | None) -> str:
+    """The year a version is cited with: its release date's year ('n.d.' for an undated working build)."""
+    return date[:4] if date else "n.d."
 
 
 def release_date(changelog: str, version: str) -> str | None:
