@@ -251,35 +251,40 @@ def test_an_alias_that_is_an_ordinary_word_is_refused(tmp_path, alias, why):
     refused(make_dataset(tmp_path, people=people), "dataset/people.yml:", "[people[0].aliases]", why, "move it to ambiguous_aliases")
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("date_start", "Oct 17", "expected a real calendar date YYYY-MM-DD, found 'Oct 17'"),
-    ("date_start", "10000-01-01", "found '10000-01-01'"),
-    ("date_start", "1066-10-14", "between 1900-01-01 and 2100-12-31"),
-    ("date_start", 20251017, "expected ['string', 'null']"),
-    ("location", 5, "expected ['string', 'null']"),
-    ("participants", ["Not A Slug"], "[events[0].claims.participants[0]]"),
-    ("weather", "sunny", "unknown field 'weather'"),
+# The messages' wording is CONTRIBUTING's business; what is checked here is that the value is
+# refused at its file, line and field, with the value shown, and no traceback.
+@pytest.mark.parametrize("field, value, shown", [
+    ("date_start", "Oct 17", "'Oct 17'"),
+    ("date_start", "10000-01-01", "'10000-01-01'"),
+    ("date_start", "1066-10-14", "'1066-10-14'"),
+    ("date_start", "2101-01-01", "'2101-01-01'"),
+    ("date_start", 20251017, "20251017"),
+    ("location", 5, "5"),
+    ("participants", ["Not A Slug"], "'Not A Slug'"),
+    ("weather", "sunny", "weather"),
 ])
-def test_event_claims_are_type_and_range_checked(tmp_path, field, value, message):
+def test_event_claims_are_type_and_range_checked(tmp_path, field, value, shown):
     meta = article_meta(TEXT)
     meta["events"][0]["claims"] = {field: value}
     root = make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
-    refused(root, f"{ART}:", message)
+    text = refused(root, f"{ART}:", "[events[0].claims", shown)
+    assert "Traceback" not in text and "ValueError" not in text
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("rate_pct", 1e6, "greater than the maximum of 1000"),
-    ("rate_pct", -5, "less than the minimum of 0"),
-    ("rate_pct", "100%", "expected ['number', 'null']"),
-    ("status", "rumoured", "expected one of"),
-    ("effective_date", "2025-02-30", "real calendar date"),
-    ("rate_basis", "total-ish", "expected one of"),
+@pytest.mark.parametrize("field, value, shown", [
+    ("rate_pct", 1e6, "1000000"),
+    ("rate_pct", -5, "-5"),
+    ("rate_pct", "100%", "'100%'"),
+    ("status", "rumoured", "'rumoured'"),
+    ("effective_date", "2025-02-30", "'2025-02-30'"),
+    ("expiry_date", "1899-12-31", "'1899-12-31'"),
+    ("rate_basis", "total-ish", "'total-ish'"),
 ])
-def test_measure_claims_are_type_and_range_checked(tmp_path, field, value, message):
+def test_measure_claims_are_type_and_range_checked(tmp_path, field, value, shown):
     meta = article_meta(TEXT)
     meta["measures"][0]["claims"] = {field: value}
     root = make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
-    text = refused(root, f"{ART}:", f"[measures[0].claims.{field}]", message)
+    text = refused(root, f"{ART}:", f"[measures[0].claims.{field}]", shown)
     assert "Traceback" not in text and "ValueError" not in text
 
 
