@@ -300,7 +300,7 @@ def locate_annotations(sources: "Sources") -> tuple[dict[str, ArticleSpans], lis
                     out.failed.add((kind, i))
                 for span in spans:
                     out.annotations.append(Located(article_id, kind, i, item, span, doc))
-        _check_repeated(out.annotations, doc, problems)
+        out.annotations = _check_repeated(out.annotations, doc, problems)
         for ann in out.annotations:
             if out.overlaps_boilerplate(ann.span):
                 problems.add(doc.path, ann.line, f"{ann.kind}[{ann.index}].evidence",
@@ -314,10 +314,13 @@ def locate_annotations(sources: "Sources") -> tuple[dict[str, ArticleSpans], lis
 _SUBJECT = {"roles": "person", "mentions": "person", "events": "event", "measures": "measure"}
 
 
-def _check_repeated(annotations: list[Located], doc, problems) -> None:
-    """The same annotation twice (same kind, span, subject and claim) is reported at both lines."""
+def _check_repeated(annotations: list[Located], doc, problems) -> list[Located]:
+    """The same annotation twice (same kind, span, subject and claim) is reported at both lines;
+    the repeats are left out, so the later stages do not report the same row twice again."""
     seen: dict[tuple, Located] = {}
+    kept: list[Located] = []
     for ann in annotations:
+        repeated = False
         subject = ann.item.get(_SUBJECT.get(ann.kind, ""), "")
         claims = ann.item.get("claims") if ann.kind in ("events", "measures") else None
         for claim in sorted(claims) if isinstance(claims, dict) and claims else [""]:
@@ -328,7 +331,11 @@ def _check_repeated(annotations: list[Located], doc, problems) -> None:
                 problems.add(doc.path, ann.line, f"{ann.kind}[{ann.index}]",
                              f"repeats {ann.kind}[{first.index}] (line {first.line}): the same evidence{what} at {ann.span.start}-{ann.span.end}"
                              f"{' for ' + repr(subject) if subject else ''}; keep one entry (merge their fields)")
+                repeated = True
                 break
+        if not repeated:
+            kept.append(ann)
+    return kept
 
 
 def _segment_span(text: str, seg: dict, doc, where: list, problems) -> Span | None:
