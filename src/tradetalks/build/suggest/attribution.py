@@ -1,0 +1,236 @@
+"""Who said each quotation: read off the structure of attribution, not the nearest name.
+
+In order, for a quotation in its sentence:
+1. after it: `,” Bessent said`, `,” the treasury secretary said`, `,” he told reporters`, `” said Trump`,
+   `,” according to state broadcaster CCTV` — the actor next to the reporting verb;
+2. before it: `Bessent told reporters: “…”`, `Trump said the tariffs were “not sustainable”`, `China
+   described the talks as “candid”`, `described by Xinhua as “…”` — the subject of the clause (its
+   first actor that does not follow a preposition: "with He" is not the subject), or the agent after
+   "by"/"according to";
+3. a quotation with no attribution of its own that follows an attributed one (the next sentence, or
+   the same paragraph) continues it: same speaker.
+Actors are people (by name), pronouns ("he", "she": the person subject of the latest sentence
+before), roles ("the US treasury secretary": the person whose drafted role shares its words, else
+the latest person subject) and organisations (capitalised names that are not people: speaker null,
+with a `speaker_label`). Names inside quotations never count. Titles of works in quotation marks
+(`NBC’s “Meet the Press” program`) are drafted as not_quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tradetalks.build.detect.quotations import Quotation
+from tradetalks.build.suggest.people import DEMONYMS, RUN, TITLE_WORDS, Cast
+
+VERB = re.compile(
+    r"\b(?:said|says|say|told|tells|wrote|writes|added|adds|noted|notes|stated|states|warned|insisted|argued|explained"
+    r"|posted|asked|replied|responded|declared|confirmed|described|characteri[sz]ed|called|reported|according\s+to"
+    r"|suggested|stressed|emphasi[sz]ed|urged|vowed|pledged|predicted|claimed|acknowledged|conceded|quipped|tweeted)\b"
+)
+PREPOSITIONS = {"with", "to", "of", "for", "between", "by", "from", "at", "about", "against", "on", "in", "into",
+                "among", "like", "than", "over", "under", "after", "before", "and", "including", "toward", "towards"}
+FUNCTION = {"the", "a", "an", "but", "and", "in", "on", "at", "as", "after", "before", "when", "while", "if", "it",
+            "its", "this", "that", "these", "those", "he", "she", "they", "we", "i", "you", "his", "her", "their",
+            "also", "earlier", "later", "meanwhile", "however", "speaking", "asked", "separately", "still", "yet", "so",
+            "then", "since", "though", "although", "during", "over", "with", "without", "for", "from", "to", "by", "of",
+            "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "hours", "days", "just",
+            "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+            "november", "december", "last", "next", "this", "one", "two", "three", "both", "there", "here", "what"}
+ROLE = re.compile(r"\b[Tt]he\s+(?:[\w.’'-]+\s+){0,3}?(?:" + "|".join(sorted(TITLE_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
+WORK = re.compile(r"^\s*(?:program(?:me)?|show|series|podcast|book|film|movie|documentary|column|newsletter|album|song|segment|broadcast)\b", re.IGNORECASE)
+SENTENCE_END = re.compile(r"[.?!][”\"’']?(?=\s)|(?<![,:;–—-])[ \t]*\n(?!\s*[a-z])")
+
+
+@dataclass(frozen=True)
+class Actor:
+    start: int
+    end: int
+    kind: str  # person | pronoun | role | org
+    person_id: str | None
+    label: str
+
+
+@dataclass(frozen=True)
+class Attribution:
+    speaker: str | None
+    label: str | None
+    cue: str | None
+    why: str
+
+
+def is_title_of_work(text: str, q: Quotation) -> str | None:
+    """A reason when the quotation is the title of a programme or work, else None."""
+    inner = text[q.inner_start : q.inner_end].strip()
+    words = inner.split()
+    if not 1 <= len(words) <= 8 or inner[-1:] in ".,?!;:":
+        return None
+    capitalised = all(w[0].isupper() or w.lower() in {"the", "of", "and", "a", "an", "in", "on", "for", "to"} for w in words)
+    before = text[max(0, q.start - 30) : q.start]
+    after = text[q.end : q.end + 30]
+    if capitalised and WORK.match(after):
+        return f"title of a {WORK.match(after).group().strip()} in quotation marks, not a quotation"  # type: ignore[union-attr]
+    if capitalised and len(words) >= 2 and re.search(r"(?:’s|'s)\s+$", before) and re.match(r"\s*(?:on|,|\.|program|show)", after):
+        return "title of a programme in quotation marks (an outlet’s possessive before it), not a quotation"
+    return None
+
+
+def sentence_bounds(text: str, quotations: list[Quotation]) -> list[int]:
+    """Sentence end offsets outside quotations, plus the ends of quotations that close a sentence."""
+    inner = [(q.inner_start, q.inner_end) for q in quotations if not q.nested]
+    ends = {m.end() for m in SENTENCE_END.finditer(text) if not any(a <= m.start() < b for a, b in inner)}
+    for q in quotations:
+        if not q.nested and re.search(r"[.?!]\s*$", text[q.inner_start : q.inner_end]):
+            nxt = text[q.end : q.end + 3].lstrip()[:1]
+            if not nxt.islower() and nxt not in (",",):
+                ends.add(q.end)
+    return sorted(ends | {len(text)})
+
+
+def find_actors(text: str, cast: Cast, quotations: list[Quotation]) -> list[Actor]:
+    inner = [(q.inner_start, q.inner_end) for q in quotations if not q.nested]
+    quoted = lambda pos: any(a <= pos < b for a, b in inner)  # noqa: E731
+    actors = [Actor(n.start, n.end, "person", n.person_id, n.surface) for n in cast.names if not quoted(n.start)]
+    taken = [(a.start, a.end) for a in actors]
+    for m in cast.undecided:
+        at_start = not text[: m.start].strip() or text[: m.start].rstrip()[-1:] in ".?!”\"\n" or text[m.start - 1 : m.start] == "\n"
+        if not quoted(m.start):
+            actors.append(Actor(m.start, m.end, "pronoun" if at_start else "person", None if at_start else m.person_id, m.surface))
+            taken.append((m.start, m.end))
+    free = lambda a, b: not quoted(a) and not any(x < b and a < y for x, y in taken)  # noqa: E731
+    for m in PRONOUN.finditer(text):
+        if free(m.start(), m.end()):
+            actors.append(Actor(m.start(), m.end(), "pronoun", None, m.group()))
+    for m in ROLE.finditer(text):
+        if free(m.start(), m.end()) and not re.match(r"\s+[A-Z]", text[m.end() : m.end() + 2]):
+            actors.append(Actor(m.start(), m.end(), "role", None, m.group()))
+            taken.append((m.start(), m.end()))
+    for m in RUN.finditer(text):
+        words = m.group().split()
+        while words and words[0].lower().strip("’'s") in FUNCTION:
+            words = words[1:]
+        if not words:
+            continue
+        start = m.start() + m.group().index(words[0])
+        if free(start, m.end()) and words[0].lower() not in DEMONYMS:
+            actors.append(Actor(start, m.end(), "org", None, " ".join(words).removesuffix("’s").removesuffix("'s")))
+    return sorted(actors, key=lambda a: a.start)
+
+
+def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, Attribution]:
+    """Quotation start -> its attribution, for every top-level quotation."""
+    # Load inputs.
+    actors = find_actors(text, cast, quotations)
+    ends = sentence_bounds(text, quotations)
+    inner = [(q.inner_start, q.inner_end) for q in quotations if not q.nested]
+    quoted = lambda pos: any(a <= pos < b for a, b in inner)  # noqa: E731
+    role_of = {}  # person -> words of their drafted roles
+    for r in cast.roles:
+        role_of.setdefault(r.person_id, set()).update(w.lower() for w in re.findall(r"\w+", r.role))
+
+    def sentence(pos: int) -> tuple[int, int]:
+        lo = max((e for e in ends if e <= pos), default=0)
+        hi = min((e for e in ends if e > pos), default=len(text))
+        return lo, hi
+
+    def subject(lo: int, hi: int) -> Actor | None:
+        for a in actors:
+            if lo <= a.start < hi and not quoted(a.start):
+                prev = re.search(r"(\w+)\W*$", text[max(lo, a.start - 20) : a.start])
+                if prev and prev.group(1).lower() in PREPOSITIONS:
+                    continue
+                return a
+        return None
+
+    def person_before(pos: int) -> str | None:
+        """The person subject of the latest sentence before `pos` (or earlier in its sentence)."""
+        lo, _ = sentence(pos)
+        first = subject(lo, pos)
+        if first and first.start < pos and first.kind == "person" and first.person_id:
+            return first.person_id
+        for e in sorted((e for e in ends if e <= lo), reverse=True)[:6]:
+            slo, _ = sentence(e - 1)
+            s = subject(slo, e)
+            if s and s.kind == "person" and s.person_id:
+                return s.person_id
+            if s and s.kind in ("pronoun", "role"):
+                continue
+        return None
+
+    def resolve(a: Actor) -> tuple[str | None, str | None, str]:
+        if a.kind == "person":
+            return a.person_id, None, f"name {a.label!r}"
+        if a.kind == "org":
+            return None, a.label, f"organisation {a.label!r}"
+        if a.kind == "role":
+            words = {w.lower() for w in re.findall(r"\w+", a.label)} - {"the", "us", "u", "s"}
+            matches = [pid for pid, rw in role_of.items() if words & rw - {"president", "vice"} or words & rw == {"president"}]
+            if len(matches) == 1:
+                return matches[0], None, f"role {a.label!r} as drafted for {matches[0]}"
+        who = person_before(a.start)
+        return who, None, f"{a.kind} {a.label!r} taken as the person subject before it" + ("" if who else ", none found")
+
+    # Process.
+    out: dict[int, Attribution] = {}
+    previous: tuple[Quotation, Attribution] | None = None
+    for q in sorted(quotations):
+        if q.nested:
+            continue
+        lo, hi = sentence(q.start)
+        found = _after(text, q, hi, actors, quoted) or _before(text, q, lo, actors, quoted, subject)
+        if found:
+            actor, cue, where = found
+            speaker, label, why = resolve(actor)
+            att = Attribution(speaker, label, cue, f"{where}: {why}")
+        elif previous and _continues(text, previous[0], q, ends):
+            p = previous[1]
+            att = Attribution(p.speaker, p.label, p.cue, "no attribution of its own; continues the quotation before it")
+        else:
+            att = Attribution(None, None, None, "no attribution found in its sentence")
+        out[q.start] = att
+        previous = (q, att)
+    return out
+
+
+def _after(text, q, hi, actors, quoted):
+    """`,” X said` / `” said X` / `,” according to X` after the quotation, in its sentence."""
+    window = text[q.end : min(hi, q.end + 120)]
+    m = VERB.search(window)
+    if not m or re.search(r"[“\"‘]", window[: m.start()]) or re.search(r"[.?!]", window[: m.start()]):
+        return None
+    v0, v1 = q.end + m.start(), q.end + m.end()
+    between = [a for a in actors if q.end <= a.start < v0]
+    if between and v0 - between[-1].end <= 20:
+        return between[-1], m.group(), "attribution after the quotation"
+    after = [a for a in actors if v1 <= a.start < v1 + 40 and not quoted(a.start)]
+    if not between and after and (m.group().startswith("according") or not text[v1 : after[0].start].strip(" ,") or re.fullmatch(r"\s*(?:by\s+)?(?:[\w-]+\s+){0,4}", text[v1 : after[0].start])):
+        return after[0], m.group(), "attribution after the quotation (verb first)"
+    return None
+
+
+def _before(text, q, lo, actors, quoted, subject):
+    """`X said: “…”`, `X described it as “…”`, `described by X as “…”`, `according to X, “…”`."""
+    verbs = [m for m in VERB.finditer(text, lo, q.start) if not quoted(m.start())]
+    if not verbs:
+        first = subject(lo, q.start)
+        if first and q.inner_start < len(text) and text[q.inner_start : q.inner_start + 1].islower():
+            return first, None, "subject of the sentence the partial quotation sits in"
+        return None
+    v = verbs[-1]
+    agent = re.match(r"\s*(?:\w+\s+){0,2}?by\s+", text[v.end() : q.start])
+    if v.group().startswith("according") or agent:
+        after = [a for a in actors if v.end() <= a.start < q.start and not quoted(a.start)]
+        if after:
+            return after[0], v.group(), "agent of the reporting verb before the quotation"
+    first = subject(lo, v.start())
+    if first:
+        return first, v.group(), "subject of the reporting verb before the quotation"
+    return None
+
+
+def _continues(text: str, prev: Quotation, q: Quotation, ends: list[int]) -> bool:
+    """The quotation follows the previous one closely: nothing but attribution between them."""
+    gap = text[prev.end : q.start]
+    return len(gap) <= 160 and not re.search(r"[“\"]", gap) and gap.count("\n") <= 2
