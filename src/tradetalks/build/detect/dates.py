@@ -24,7 +24,7 @@ another event, not on the article's date). It never raises. The rules, for a ref
   "late July", "mid-September", "October 2025" (precision month: where "late" begins is not
   mechanical); "in 2025" (year). Without a year, the year putting the date nearest to R is
   chosen; a tie goes to the past, or to the future with `future=True`.
-- relative to something other than R ("days later", "a week earlier", "the following week",
+- relative to something other than R ("days later", "hours after", "a week earlier", "the following week",
   "in recent weeks", "a few weeks ago"): found by `find_date_expressions`, resolved to None.
 
 `find_date_expressions(text)` finds these expressions in running text (longest match wins where
@@ -245,7 +245,7 @@ def _iso(g: dict, ref: date, future: bool) -> Resolved:
 
 # Relative to another event, not to the reference date: found, never resolved.
 
-@_rule(r"(?:(?:a\s+few|several|some|" + _NUM + r")\s+)?(?:days?|weeks?|months?)\s+(?:later|earlier)"
+@_rule(r"(?:(?:a\s+few|several|some|" + _NUM + r")\s+)?(?:hours?|days?|weeks?|months?)\s+(?:later|earlier|after|before)"
        r"|the\s+(?:next|following|previous)\s+(?:day|week|month)|the\s+day\s+(?:before|after)"
        r"|(?:in\s+)?the\s+(?:coming|past)\s+(?:days|weeks?|months)|in\s+recent\s+(?:days|weeks|months)"
        r"|(?:a\s+few|several)\s+(?:days|weeks|months)\s+ago")

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from tradetalks.build.detect.quotations import Quotation
-from tradetalks.build.suggest.people import DEMONYMS, RUN, TITLE_WORDS, Cast
+from tradetalks.build.suggest.people import DEMONYMS, RUN, TITLE_WORDS, Cast, bare
 
 VERB = re.compile(
     r"\b(?:said|says|say|told|tells|wrote|writes|added|adds|noted|notes|stated|states|warned|insisted|argued|explained"
@@ -109,7 +109,7 @@ def find_actors(text: str, cast: Cast, quotations: list[Quotation]) -> list[Acto
             taken.append((m.start(), m.end()))
     for m in RUN.finditer(text):
         words = m.group().split()
-        while words and words[0].lower().strip("’'s") in FUNCTION:
+        while words and bare(words[0]) in FUNCTION:
             words = words[1:]
         if not words:
             continue

@@ -110,7 +110,7 @@ def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict],
         seen.add((lo, instrument))
         clause = text[lo:hi]
         near = text[max(lo, start - 60) : min(hi, end + 60)]
-        rate = RATE.search(near)
+        rate = RATE.search(near) if instrument == "tariff" else None
         rate_pct = float(rate.group(1)) if rate else None
         rate_pct = int(rate_pct) if rate_pct is not None and rate_pct.is_integer() else rate_pct
         status = next((s for s, p in STATUS if re.search(p, clause, re.IGNORECASE)), None)
@@ -123,7 +123,13 @@ def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict],
                 claims["rate_basis"] = "additional"
         if status:
             claims["status"] = status
-        dated = [d for d in dates if lo <= d.start < hi and not _inside(ctx.quoted, d.start)]
+        dated = sorted((d for d in dates if lo <= d.start < hi and not _inside(ctx.quoted, d.start)), key=lambda d: abs(d.start - start))
+        if not dated and re.match(r"\s*(?:when|after)\b", text[lo:hi]):
+            # "Tensions flared after October 9, when Beijing announced …": the date ends the clause before.
+            plo, _ = clause_of(ctx, lo - 1)
+            dated = [d for d in dates if plo <= d.start and d.end >= lo - 3 - len(text[plo:lo]) + len(text[plo:lo].rstrip(" ,")) and d.end <= lo]
+        if rate_pct is None and not dated and status in (None, "agreed"):
+            continue  # a generic mention ("tariff tensions", "tit-for-tat tariffs"): nothing specific to claim
         date_note = ""
         clause_dates.update(d.start for d in dated)
         if dated:
@@ -167,7 +173,7 @@ def draft_events(ctx: Context, dates: list[DateMention], registry: list[dict], s
         clause = text[lo:hi]
         if d.start in measure_clause_dates and not EVENT_WORDS.search(clause):
             continue  # the date belongs to the measure row of its clause
-        future = bool(FUTURE.search(text[lo : d.start]))
+        future = _future(text[lo : d.start])
         resolved, why = _resolve(ctx, d, future)
         claims, note = _claims(resolved, why, {"day": "date_start"})
         kind = next((t for t, p in EVENT_TYPES if re.search(p, clause, re.IGNORECASE)), "other")
@@ -196,6 +202,12 @@ def draft_events(ctx: Context, dates: list[DateMention], registry: list[dict], s
 
 
 # Dates.
+
+def _future(before: str) -> bool:
+    """Future wording governs the date: a cue ("will meet", "set to") with no past-tense verb after it."""
+    cues = list(FUTURE.finditer(before))
+    return bool(cues) and not re.search(r"\b\w{3,}ed\b", before[cues[-1].end() :])
+
 
 def _resolve(ctx: Context, d: DateMention, future: bool) -> tuple[Resolved | None, str]:
     expression = " ".join(d.expression.split())
@@ -244,13 +256,11 @@ def _match(registry, instrument, rate, imposer, target, status):
     for m in registry:
         if m.get("instrument") not in family:
             continue
-        if rate is not None and m.get("rate_pct") is not None and float(m["rate_pct"]) != float(rate):
-            continue
+        if rate is not None and (m.get("rate_pct") is None or float(m["rate_pct"]) != float(rate)):
+            continue  # a stated rate the entry does not have: another measure
         score = 3 * (rate is not None and m.get("rate_pct") is not None)
         score += bool(imposer and imposer in str(m.get("imposer"))) + bool(target and target in str(m.get("target")))
         score += bool(status and status == m.get("status"))
-        if rate is None and m.get("rate_pct") is not None:
-            score -= 1
         scored.append((score, m["measure_id"]))
     scored.sort(key=lambda s: (-s[0], s[1]))
     if not scored or scored[0][0] < 2 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
@@ -263,11 +273,11 @@ def _match_event(registry, kind, r):
         return None, ""
     hits = []
     for e in registry:
-        if e.get("event_type") != kind or not e.get("date_start"):
+        if kind == "other" or e.get("event_type") != kind or not e.get("date_start"):
             continue
         start = date.fromisoformat(str(e["date_start"]))
         end = date.fromisoformat(str(e.get("date_end") or e["date_start"]))
-        if start <= r.date_end and r.date_start <= end:
+        if start <= r.date_end and r.date_start <= end and (end - start).days <= 31:
             hits.append(e["event_id"])
     if len(hits) == 1:
         return hits[0], f"the registered {kind} whose dates hold this one"

@@ -117,6 +117,11 @@ class Cast:
     roles: list[Role]
 
 
+def bare(word: str) -> str:
+    """A word lowercased, without a possessive ("Secretary’s" -> "secretary")."""
+    return word.lower().removesuffix("’s").removesuffix("'s")
+
+
 def slug(name: str) -> str:
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return "-".join(re.findall(r"[a-z0-9]+", plain.lower()))[:80] or "person"
@@ -154,7 +159,7 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
         if inside(m.start()):
             continue
         tokens = [(t.group(), m.start() + t.start()) for t in re.finditer(r"\S+", m.group())]
-        title_at = max((i for i, (w, _) in enumerate(tokens) if w.lower().strip("’'s") in TITLE_WORDS), default=-1)
+        title_at = max((i for i, (w, _) in enumerate(tokens) if bare(w) in TITLE_WORDS), default=-1)
         name_tokens = tokens[title_at + 1 :]
         while name_tokens and name_tokens[-1][0].lower() in NOT_NAMES:
             name_tokens = name_tokens[:-1]
@@ -245,7 +250,7 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
 def _role(text: str, tokens: list[tuple[str, int]], title_at: int, pid: str, run_start: int, name_end: int) -> Role:
     """"US Treasury Secretary Scott Bessent": role "Treasury Secretary", country USA."""
     first = title_at
-    while first > 0 and (tokens[first - 1][0].lower().strip("’'s") in TITLE_WORDS | TITLE_PREFIX) and tokens[first - 1][0].lower() not in DEMONYMS:
+    while first > 0 and (bare(tokens[first - 1][0]) in TITLE_WORDS | TITLE_PREFIX) and tokens[first - 1][0].lower() not in DEMONYMS:
         first -= 1
     role = text[tokens[first][1] : tokens[title_at][1] + len(tokens[title_at][0])]
     qualifier = text[run_start : tokens[first][1]].strip()
