@@ -115,7 +115,9 @@ def find_actors(text: str, cast: Cast, quotations: list[Quotation]) -> list[Acto
             continue
         start = m.start() + m.group().index(words[0])
         if free(start, m.end()) and words[0].lower() not in DEMONYMS:
-            actors.append(Actor(start, m.end(), "org", None, " ".join(words).removesuffix("’s").removesuffix("'s")))
+            label = " ".join(words).removesuffix("’s").removesuffix("'s")
+            label = label[:-1] if label.endswith(".") and label.count(".") == 1 else label  # "CCTV." ends a sentence
+            actors.append(Actor(start, m.end(), "org", None, label))
     return sorted(actors, key=lambda a: a.start)
 
 
@@ -234,3 +236,40 @@ def _continues(text: str, prev: Quotation, q: Quotation, ends: list[int]) -> boo
     """The quotation follows the previous one closely: nothing but attribution between them."""
     gap = text[prev.end : q.start]
     return len(gap) <= 160 and not re.search(r"[“\"]", gap) and gap.count("\n") <= 2
+
+
+TURN = re.compile(r"^[ \t]*(?P<label>[A-Z][\w.’'-]*(?:[ \t]+[A-Z][\w.’'-]*){0,3})[ \t]*:[ \t]+(?P<speech>\S.*?)[ \t]*$", re.MULTILINE)
+QUESTION = {"q", "question", "reporter", "interviewer", "host", "moderator"}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A transcript turn ("BESSENT: We will meet …"): a quotation with no quotation marks."""
+
+    start: int
+    end: int
+    speaker: str | None
+    label: str | None
+    why: str
+
+
+def find_turns(text: str, cast: Cast, skip: list[tuple[int, int]]) -> list[Turn]:
+    """Lines that are a speaker's label, a colon and their words."""
+    forms: dict[str, str] = {}
+    for pid, person in cast.people.items():
+        for form in [person.name, *person.forms]:
+            forms[form.casefold()] = pid
+            forms[form.split()[-1].casefold()] = pid
+    turns = []
+    for m in TURN.finditer(text):
+        label, speech = m.group("label"), m.group("speech")
+        if any(a <= m.start() < b for a, b in skip) or len(speech.split()) < 3 or speech[0] in "“\"‘'":
+            continue
+        key = label.casefold().removeprefix("mr. ").removeprefix("ms. ").removeprefix("mrs. ").removeprefix("dr. ")
+        if key in forms:
+            turns.append(Turn(m.start("speech"), m.end("speech"), forms[key], None, f"transcript turn of {label!r}"))
+        elif key.rstrip(".") in QUESTION:
+            turns.append(Turn(m.start("speech"), m.end("speech"), None, "question in the transcript", f"transcript turn of {label!r}"))
+        elif label.isupper() and len(label.split()) <= 3 and len(label) > 1:
+            turns.append(Turn(m.start("speech"), m.end("speech"), None, label.title(), f"transcript turn of {label!r}, not a known person"))
+    return turns

@@ -17,7 +17,8 @@ Kept apart from the rest of `suggest` because the claims model of events and mea
   clause (unless it only dates a measure's start or end), typed from the words around it (call,
   talks, meeting, summit, interview…), matched to a registered event of that type whose dates hold
   the resolved date, else drafted as a new registry entry. Claims: a day → `date_start`; a range →
-  `date_start` and `date_end`; a named month ("in September") → its first day; a week, a relative
+  `date_start` and `date_end` ("from October 31 to November 1", "on Saturday and Sunday", "this
+  weekend"); a named month ("in September") → its first day; a week, a relative
   month or year ("next week", "later this month") → no claim, the interval in a note (a single day
   would be wrong). Inside a quotation the date is relative to the day it was said: flagged.
 """
@@ -66,7 +67,9 @@ EVENT_TYPES = [
     ("announcement", r"\b(?:announc\w+|declar\w+|unveil\w+)\b"), ("statement", r"\b(?:statement|said|wrote|post\w*|confirm\w*)\b"),
     ("report", r"\breport\w*\b"), ("election", r"\belect\w*\b"),
 ]
-EVENT_WORDS = re.compile(r"\b(?:announc\w+|declar\w+|unveil\w+|talks|meet\w*|call|summit|interview\w*|visit\w*|statement|spoke|said|agreed|negotiat\w+)\b", re.IGNORECASE)
+EVENT_WORDS = re.compile(r"\b(?:announc\w+|declar\w+|unveil\w+|talks|meet\w*|met|call|summit|interview\w*|visit\w*|statement|spoke|said|agreed|negotiat\w+)\b", re.IGNORECASE)
+# Ranges whose ends are not stated days ("later this week", "earlier this month") get no claim.
+VAGUE = re.compile(r"\b(?:earlier|later|week|month|year)\b", re.IGNORECASE)
 DATE_CLAIMS = ("date_start", "date_end", "announced_date", "effective_date", "expiry_date")
 
 
@@ -128,13 +131,13 @@ def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict],
             # "Tensions flared after October 9, when Beijing announced …": the date ends the clause before.
             plo, _ = clause_of(ctx, lo - 1)
             dated = [d for d in dates if plo <= d.start and d.end >= lo - 3 - len(text[plo:lo]) + len(text[plo:lo].rstrip(" ,")) and d.end <= lo]
-        if rate_pct is None and not dated and status in (None, "agreed"):
-            continue  # a generic mention ("tariff tensions", "tit-for-tat tariffs"): nothing specific to claim
         date_note = ""
+        key, value, date_note = _measure_date(ctx, dated[0], lo) if dated else ("", None, "")
+        if rate_pct is None and status in (None, "agreed") and key not in ("effective_date", "expiry_date"):
+            continue  # a generic mention ("tariff tensions", "tit-for-tat tariffs"): nothing specific to claim
         clause_dates.update(d.start for d in dated)
         if dated:
             d = dated[0]
-            key, value, date_note = _measure_date(ctx, d, lo)
             if value:
                 claims[key] = value
             used_dates.add(d.start) if key in ("effective_date", "expiry_date") else None
@@ -227,7 +230,7 @@ def _claims(r: Resolved | None, why: str, keys: dict[str, str]) -> tuple[dict, s
     span = r.date_start.isoformat() if r.date_start == r.date_end else f"{r.date_start.isoformat()}..{r.date_end.isoformat()}"
     if r.precision == "day":
         return {keys.get("day", "date_start"): r.date_start.isoformat()}, ""
-    if r.precision == "range" and keys.get("day", "date_start") == "date_start" and _absolute(why):
+    if r.precision == "range" and keys.get("day", "date_start") == "date_start" and not VAGUE.search(why.split("'")[1] if "'" in why else why):
         return {"date_start": r.date_start.isoformat(), "date_end": r.date_end.isoformat()}, ""
     if r.precision == "month" and _absolute(why):
         return {keys.get("day", "date_start"): r.date_start.isoformat()}, f"month precision: {span}"

@@ -19,7 +19,7 @@ from tradetalks.build.detect.dates import find_date_expressions
 from tradetalks.build.detect.quotations import find_quotations
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.sources import read_article_text
-from tradetalks.build.suggest.attribution import attribute, is_title_of_work, sentence_bounds
+from tradetalks.build.suggest.attribution import attribute, find_turns, is_title_of_work, sentence_bounds
 from tradetalks.build.suggest.claims import Context, clauses, draft_events, draft_measures
 from tradetalks.build.suggest.page import find_reference, find_segments
 from tradetalks.build.suggest.people import find_people
@@ -54,6 +54,7 @@ def suggest(text: str, *, article_id: str, people: list[dict], reference_date: d
 
     # Process.
     quote_rows, not_quote_rows = _quotes(text, quotations, attributions)
+    quote_rows = sorted(quote_rows + _turns(text, find_turns(text, cast, skip)), key=lambda r: r.start)
     measure_rows, new_measures, measure_dates, clause_dates = draft_measures(ctx, dates, measures or [], country_of)  # type: ignore[arg-type]
     event_rows, new_events = draft_events(ctx, dates, events or [], measure_dates, clause_dates)
     mention_rows, not_mention_rows = _mentions(text, cast)
@@ -163,7 +164,7 @@ def _segment_row(text: str, seg) -> Row:
         fields["occurrence"] = loc["occurrence"]
     if len(lines) > 1:
         last_words = list(re.finditer(r"\S+", text[seg.start : seg.end]))[-12:]
-        for n in range(1, len(last_words) + 1):  # the fewest last words that end the segment where it ends
+        for n in range(min(4, len(last_words)), len(last_words) + 1):  # the fewest last words (4+) ending it there
             end_text = " ".join(w.group() for w in last_words[-n:])
             pos = text.find(end_text, start_end - len(end_text) if start_end - len(end_text) > seg.start else seg.start)
             if pos + len(end_text) == seg.end or n == len(last_words):
@@ -205,6 +206,18 @@ def _quotes(text: str, quotations, attributions) -> tuple[list[Row], list[Row]]:
             row.notes["cue"] = "GUESS: the reporting verb of the attribution"
         rows.append(row)
     return rows, not_rows
+
+
+def _turns(text: str, turns) -> list[Row]:
+    rows = []
+    for t in turns:
+        row = Row({**locator(text, t.start, t.end), "speaker": t.speaker}, {"speaker": f"GUESS: {t.why}"}, start=t.start)
+        if t.speaker is None and t.label:
+            row.fields["speaker_label"] = t.label
+        row.fields.update({"kind": "full", "cue": None, "note": "Transcript turn: the words follow the speaker's label, with no quotation marks."})
+        row.notes["kind"] = "GUESS: a whole turn"
+        rows.append(row)
+    return rows
 
 
 def _mentions(text: str, cast) -> tuple[list[Row], list[Row]]:

@@ -243,7 +243,8 @@ FUTURE = re.compile(r"\b(?:will|would|shall|to\s+(?:take\s+effect|begin|start|ex
 
 
 def _future_context(text: str, pos: int) -> bool:
-    lo = max(text.rfind(".", 0, pos), text.rfind("\n", 0, pos), pos - 80)
+    """Future wording in the clause before the date ("would take effect on …")."""
+    lo = max(max(text.rfind(c, 0, pos) for c in ".,;\n"), pos - 80)
     return bool(FUTURE.search(text[lo + 1 : pos]))
 
 

@@ -206,8 +206,9 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
                 country = DEMONYMS.get((org_text or "").lower())
                 roles.append(Role(pid, lo - (len(org.group(1)) if org else 0), n_end, lower_title.group(1), country, None if country else org_text))
             elif appositive:
-                end = n_end + appositive.end()
-                roles.append(Role(pid, n_start, end, appositive.group(0).lstrip(", ").split(" ", 1)[1], None, None, "appositive"))
+                rest = re.match(r",\s+(?:the|a|an)\s+([^,.;\n]{1,60})", text[n_end:])
+                role = rest.group(1).strip() if rest else appositive.group(0).lstrip(", ").split(" ", 1)[1]
+                roles.append(Role(pid, n_start, n_end + (rest.end() if rest else appositive.end()), role, None, None, "appositive"))
 
     # Bylines and "reported by A and B": single-word names count there.
     for lo, hi in bylines + [(m.end(), min(len(text), m.end() + 80)) for m in BY.finditer(text)]:
