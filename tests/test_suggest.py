@@ -344,3 +344,29 @@ def test_suggest_file_without_registries_and_with_a_missing_text(tmp_path):
 def test_the_draft_is_deterministic():
     text = (ARTICLES / "kuala-lumpur-talks-start.txt").read_text(encoding="utf-8")
     assert draft(text)[0] == draft(text)[0]
+
+
+def test_a_page_date_that_contradicts_a_weekday_tied_to_a_registered_event_is_replaced():
+    # The registered call (conftest EVENTS) was on Friday 17 October: "on Friday evening" puts the
+    # writing between 17 and 23 October, so the page's 30 October is a later page date.
+    text = "Thursday, October 30, 2025\nEnvoys set talks\n\nBessent held a video call with He Lifeng on Friday evening.\n"
+    _, doc = draft(text)
+    assert doc["reference_date"] == "2025-10-17"
+    assert "bessent-he-call" in doc["reference_date_note"] and "not 2025-10-30" in doc["reference_date_note"]
+    # With no registered event to tie the weekday to, the page date stands.
+    assert draft(text, events=[])[1]["reference_date"] == "2025-10-30"
+
+
+def test_sentences_and_reporting_verbs_of_other_shapes():
+    text = (
+        "Monday, October 20, 2025\n"
+        "U.S. Treasury Secretary Scott Bessent said the talks were “constructive”.\n"
+        "Tensions eased after Trump softened his tone, saying the levy was “not sustainable”.\n"
+        "The two sides were said to have agreed on a “framework”.\n"
+        "Chinese state media reported that the talks were “candid”.\n"
+    )
+    _, doc = draft(text)
+    assert speakers(doc) == [("constructive", "scott-bessent"), ("not sustainable", "donald-trump"),
+                             ("framework", None), ("candid", None)]
+    assert "speaker_label" not in doc["quotes"][2]  # a passive with no agent names nobody
+    assert doc["quotes"][3]["speaker_label"] == "Chinese state media"

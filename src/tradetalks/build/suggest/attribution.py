@@ -27,7 +27,8 @@ from tradetalks.build.suggest.people import DEMONYMS, RUN, TITLE_WORDS, Cast, ba
 VERB = re.compile(
     r"\b(?:said|says|say|told|tells|wrote|writes|added|adds|noted|notes|stated|states|warned|insisted|argued|explained"
     r"|posted|asked|replied|responded|declared|confirmed|described|characteri[sz]ed|called|reported|according\s+to"
-    r"|suggested|stressed|emphasi[sz]ed|urged|vowed|pledged|predicted|claimed|acknowledged|conceded|quipped|tweeted)\b"
+    r"|suggested|stressed|emphasi[sz]ed|urged|vowed|pledged|predicted|claimed|acknowledged|conceded|quipped|tweeted"
+    r"|saying|telling|writing|adding|noting|warning|calling|describing|insisting|arguing)\b"
 )
 PREPOSITIONS = {"with", "to", "of", "for", "between", "by", "from", "at", "about", "against", "on", "in", "into",
                 "among", "like", "than", "over", "under", "after", "before", "and", "including", "toward", "towards"}
@@ -41,6 +42,8 @@ FUNCTION = {"the", "a", "an", "but", "and", "in", "on", "at", "as", "after", "be
 ROLE = re.compile(r"\b[Tt]he\s+(?:[\w.’'-]+\s+){0,3}?(?:" + "|".join(sorted(TITLE_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 WORK = re.compile(r"^\s*(?:program(?:me)?|show|series|podcast|book|film|movie|documentary|column|newsletter|album|song|segment|broadcast)\b", re.IGNORECASE)
+# "U.S. Treasury", "Mr. Li", "Nov. 1": a full stop that ends an abbreviation, not a sentence.
+ABBREVIATION = re.compile(r"(?:(?<![^\W\d_])[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Gov|Sen|Rep|Prof|Inc|Ltd|Co|Corp|vs|etc|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec))\.$")
 SENTENCE_END = re.compile(r"[.?!][”\"’']?(?=\s)|(?<![,:;–—-])[ \t]*\n(?!\s*[a-z])")
 
 
@@ -80,7 +83,8 @@ def is_title_of_work(text: str, q: Quotation) -> str | None:
 def sentence_bounds(text: str, quotations: list[Quotation]) -> list[int]:
     """Sentence end offsets outside quotations, plus the ends of quotations that close a sentence."""
     inner = [(q.inner_start, q.inner_end) for q in quotations if not q.nested]
-    ends = {m.end() for m in SENTENCE_END.finditer(text) if not any(a <= m.start() < b for a, b in inner)}
+    ends = {m.end() for m in SENTENCE_END.finditer(text)
+            if not any(a <= m.start() < b for a, b in inner) and not ABBREVIATION.search(text, max(0, m.start() - 6), m.start() + 1)}
     for q in quotations:
         if not q.nested and re.search(r"[.?!]\s*$", text[q.inner_start : q.inner_end]):
             nxt = text[q.end : q.end + 3].lstrip()[:1]
@@ -114,6 +118,8 @@ def find_actors(text: str, cast: Cast, quotations: list[Quotation]) -> list[Acto
         if not words:
             continue
         start = m.start() + m.group().index(words[0])
+        if len(words) == 1 and re.search(rf"\b{re.escape(words[0].lower())}\b", text):
+            continue  # "Tensions have eased": an ordinary word capitalised at a sentence start
         if free(start, m.end()) and words[0].lower() not in DEMONYMS:
             label = " ".join(words).removesuffix("’s").removesuffix("'s")
             label = label[:-1] if label.endswith(".") and label.count(".") == 1 else label  # "CCTV." ends a sentence
@@ -166,6 +172,8 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
             return a.person_id, None, f"name {a.label!r}"
         if a.kind == "org":
             return None, a.label, f"organisation {a.label!r}"
+        if a.kind == "nobody":
+            return None, None, "no speaker is named"
         if a.kind == "role":
             words = {w.lower() for w in re.findall(r"\w+", a.label)} - {"the", "us", "u", "s"}
             matches = [pid for pid, rw in role_of.items() if words & rw - {"president", "vice"} or words & rw == {"president"}]
@@ -186,7 +194,7 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
             actor, cue, where = found
             speaker, label, why = resolve(actor)
             att = Attribution(speaker, label, cue, f"{where}: {why}")
-        elif previous and _continues(text, previous[0], q, ends):
+        elif previous and not text[lo : q.start].strip() and _continues(text, previous[0], q, ends):
             p = previous[1]
             att = Attribution(p.speaker, p.label, p.cue, "no attribution of its own; continues the quotation before it")
         else:
@@ -226,9 +234,19 @@ def _before(text, q, lo, actors, quoted, subject):
         after = [a for a in actors if v.end() <= a.start < q.start and not quoted(a.start)]
         if after:
             return after[0], v.group(), "agent of the reporting verb before the quotation"
+    if re.search(r"\b(?:is|are|was|were|been|be)\s+$", text[max(lo, v.start() - 12) : v.start()]):
+        return Actor(v.start(), v.end(), "nobody", None, ""), v.group(), "passive reporting verb with no agent"
+    if v.group().endswith("ing"):
+        # "Trump softened his tone, saying …": the participle's subject is the nearest actor before it.
+        near = [a for a in actors if lo <= a.start < v.start() and not quoted(a.start) and a.kind != "org"]
+        if near:
+            return near[-1], v.group(), "subject of the participle before the quotation"
     first = subject(lo, v.start())
     if first:
         return first, v.group(), "subject of the reporting verb before the quotation"
+    np = " ".join(text[lo : v.start()].split())
+    if 1 <= len(np.split()) <= 6:
+        return Actor(lo, v.start(), "org", None, np), v.group(), "subject of the reporting verb before the quotation"
     return None
 
 

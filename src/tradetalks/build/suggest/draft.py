@@ -20,7 +20,8 @@ from tradetalks.build.detect.quotations import find_quotations
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.sources import read_article_text
 from tradetalks.build.suggest.attribution import attribute, find_turns, is_title_of_work, sentence_bounds
-from tradetalks.build.suggest.claims import Context, clauses, draft_events, draft_measures
+from tradetalks.build.suggest.anchors import pin_reference
+from tradetalks.build.suggest.claims import Context, clause_of, clauses, draft_events, draft_measures
 from tradetalks.build.suggest.page import find_reference, find_segments
 from tradetalks.build.suggest.people import find_people
 from tradetalks.build.suggest.render import Row, commented, every_copy, locator, q, section
@@ -41,15 +42,18 @@ def suggest(text: str, *, article_id: str, people: list[dict], reference_date: d
     bylines = [(s.start, s.end) for s in segments if s.kind == "byline"]
     years = [int(str(e.get("date_start"))[:4]) for e in events or [] if e.get("date_start")]
     year_hint = Counter(years).most_common(1)[0][0] if years else None
-    reference = find_reference(text, segments, year_hint)
-    ref = reference_date or reference.date
     quotations = [qu for qu in find_quotations(text) if not any(a <= qu.start < b for a, b in skip)]
     cast = find_people(text, people, skip, bylines)
     attributions = attribute(text, quotations, cast)
     dates = find_date_expressions(text)
     ends = sentence_bounds(text, quotations)
     quoted = [(qu.inner_start, qu.inner_end) for qu in quotations if not qu.nested]
-    ctx = Context(text, ref, ref.year if ref else year_hint, furniture, quoted, clauses(text, ends))
+    cuts = clauses(text, ends)
+    people_at = [(n.start, n.end, n.person_id) for n in cast.names] + [(m.start, m.end, m.person_id) for m in cast.undecided]
+    reference = pin_reference(text, find_reference(text, segments, year_hint), dates, events or [], people_at,
+                              lambda pos: clause_of(Context(text, None, None, [], [], cuts), pos), furniture + quoted)
+    ref = reference_date or reference.date
+    ctx = Context(text, ref, ref.year if ref else year_hint, furniture, quoted, cuts)
     country_of = {n.start: cast.people[n.person_id].country for n in cast.names if cast.people[n.person_id].country}
 
     # Process.
