@@ -63,11 +63,11 @@ FUTURE = re.compile(r"\b(?:will|would|set\s+to|scheduled|expected|plans?\s+to|pl
 EVENT_TYPES = [
     ("interview", r"\binterview"), ("call", r"\b(?:call|phone|spoke|video|virtually|online)\b"),
     ("summit", r"\b(?:summit|forum|gathering|apec|g20|g7)\b"), ("talks", r"\b(?:talks|negotiation\w*|round|consultations)\b"),
-    ("meeting", r"\bmeet\w*\b"), ("visit", r"\bvisit\w*\b|\btrip\b"), ("agreement", r"\b(?:agree\w*|deal|truce)\b"),
+    ("meeting", r"\b(?:meet\w*|met)\b"), ("visit", r"\bvisit\w*\b|\btrip\b"), ("agreement", r"\b(?:agree\w*|deal|truce)\b"),
     ("announcement", r"\b(?:announc\w+|declar\w+|unveil\w+)\b"), ("statement", r"\b(?:statement|said|wrote|post\w*|confirm\w*)\b"),
     ("report", r"\breport\w*\b"), ("election", r"\belect\w*\b"),
 ]
-EVENT_WORDS = re.compile(r"\b(?:announc\w+|declar\w+|unveil\w+|talks|meet\w*|met|call|summit|interview\w*|visit\w*|statement|spoke|said|agreed|negotiat\w+)\b", re.IGNORECASE)
+EVENT_WORDS = re.compile(r"\b(?:announc\w+|declar\w+|unveil\w+|talks|meet\w*|met|call|summit|interview\w*|visit\w*|statement|spoke|said|told|wrote|suggest\w*|confirm\w*|warn\w*|report\w*|agreed|negotiat\w+)\b", re.IGNORECASE)
 # Ranges whose ends are not stated days ("later this week", "earlier this month") get no claim.
 VAGUE = re.compile(r"\b(?:earlier|later|week|month|year)\b", re.IGNORECASE)
 DATE_CLAIMS = ("date_start", "date_end", "announced_date", "effective_date", "expiry_date")
@@ -86,7 +86,8 @@ class Context:
 def clauses(text: str, sentence_ends: list[int]) -> list[int]:
     """Clause boundaries: sentence ends, semicolons, dashes, colons and ", which/while/when/but …"."""
     cuts = set(sentence_ends) | {0}
-    for m in re.finditer(r";|\s[–—]\s|\s-{1,2}\s|:\s|,\s+(?=(?:which|while|when|but|where|as|after|before|though|although|and)\b)|\n", text):
+    # Line breaks are not cuts: wrapped lines continue their clause (sentence ends already hold paragraphs).
+    for m in re.finditer(r";|\s[–—]\s|\s-{1,2}\s|:\s|,\s+(?=(?:which|while|when|but|where|as|after|before|though|although|and)\b)", text):
         cuts.add(m.end())
     return sorted(cuts)
 
@@ -97,10 +98,10 @@ def clause_of(ctx: Context, pos: int) -> tuple[int, int]:
     return lo, hi
 
 
-def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict], country_of: dict[int, str]) -> tuple[list[Row], list[Row], set[int], set[int]]:
+def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict], country_of: dict[int, str]) -> tuple[list[Row], list[Row], set[int], dict[int, str]]:
     """(measure rows, new registry entries, dates they claim as start/end, dates in their clauses)."""
     text = ctx.text
-    rows, new, used_dates, clause_dates = [], {}, set(), set()
+    rows, new, used_dates, clause_dates = [], {}, set(), {}
     last: dict[str, str] = {}
     seen: set[tuple[int, str]] = set()
     hits = sorted((m.start(), m.end(), instrument) for instrument, pattern in INSTRUMENTS for m in pattern.finditer(text))
@@ -135,14 +136,14 @@ def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict],
         key, value, date_note = _measure_date(ctx, dated[0], lo) if dated else ("", None, "")
         if rate_pct is None and status in (None, "agreed") and key not in ("effective_date", "expiry_date"):
             continue  # a generic mention ("tariff tensions", "tit-for-tat tariffs"): nothing specific to claim
-        clause_dates.update(d.start for d in dated)
+        clause_dates.update((d.start, clause) for d in dated)
         if dated:
             d = dated[0]
             if value:
                 claims[key] = value
             used_dates.add(d.start) if key in ("effective_date", "expiry_date") else None
         imposer, target = _parties(clause, start - lo, country_of, lo)
-        definite = re.search(r"\b(?:the|this|these|that|those|its|his)\s+(?:\w+\s+){0,2}$", text[max(lo, start - 30) : start], re.IGNORECASE)
+        definite = re.search(r"\b(?:this|these|that|those|such)\s+(?:\w+\s+){0,2}$", text[max(lo, start - 30) : start], re.IGNORECASE)
         measure_id, how = _match(registry, instrument, rate_pct, imposer, target, status)
         if measure_id is None and definite and rate_pct is None and instrument in last:
             measure_id, how = last[instrument], "a definite mention without a rate: the article's previous measure of this kind"
@@ -166,7 +167,7 @@ def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict],
     return rows, list(new.values()), used_dates, clause_dates
 
 
-def draft_events(ctx: Context, dates: list[DateMention], registry: list[dict], skip_dates: set[int], measure_clause_dates: set[int]) -> tuple[list[Row], list[Row]]:
+def draft_events(ctx: Context, dates: list[DateMention], registry: list[dict], skip_dates: set[int], measure_clause_dates: dict[int, str]) -> tuple[list[Row], list[Row]]:
     text = ctx.text
     rows, new = [], {}
     for d in dates:
@@ -174,12 +175,15 @@ def draft_events(ctx: Context, dates: list[DateMention], registry: list[dict], s
             continue  # dates inside quotations are listed as comments: relative to the day they were said
         lo, hi = clause_of(ctx, d.start)
         clause = text[lo:hi]
-        if d.start in measure_clause_dates and not EVENT_WORDS.search(clause):
+        measure_clause = measure_clause_dates.get(d.start)
+        if measure_clause is not None and not EVENT_WORDS.search(measure_clause + " " + clause):
             continue  # the date belongs to the measure row of its clause
         future = _future(text[lo : d.start])
         resolved, why = _resolve(ctx, d, future)
         claims, note = _claims(resolved, why, {"day": "date_start"})
-        kind = next((t for t, p in EVENT_TYPES if re.search(p, clause, re.IGNORECASE)), "other")
+        kind = next((t for t, p in EVENT_TYPES if re.search(p, clause + " " + (measure_clause or ""), re.IGNORECASE)), "other")
+        if kind == "other":
+            continue  # no event words around the date ("volatile in recent weeks", "imported none in September")
         event_id, how = _match_event(registry, kind, resolved)
         if event_id is None:
             key = (kind, resolved.date_start if resolved else None)
@@ -324,8 +328,12 @@ def _new_event(kind, r, clause, d) -> Row:
 
 
 def _parties(clause: str, at: int, country_of: dict[int, str], lo: int) -> tuple[str | None, str | None]:
-    """(imposer, target) ISO codes: the country or person acting before the word, the one after "on"."""
+    """(imposer, target) ISO codes: the country or person acting before the word (or the agent after
+    "by"), the one after "on"/"against"/"from"."""
     target = None
+    agent = re.match(r"\s*\S+(?:\s+\S+)?\s+by\s+(?:the\s+)?(\S+(?:\s+\S+)?)", clause[at:])
+    if agent and (by := next((c for c, p in COUNTRIES.items() if re.match(p, agent.group(1))), None)):
+        return by, None
     t = re.search(r"\b(?:on|against|from)\s+(?:all\s+|the\s+)?(\S+(?:\s+\S+)?)", clause[at:])
     if t:
         target = next((c for c, p in COUNTRIES.items() if re.match(p, t.group(1))), None)
