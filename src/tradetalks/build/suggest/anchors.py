@@ -24,7 +24,7 @@ MAX_EVENT_DAYS = 3
 
 
 def pin_reference(text: str, found: Reference, dates: list[DateMention], registry: list[dict],
-                  people_at: list[tuple[int, int, str]], clause_of, skip: list[tuple[int, int]]) -> Reference:
+                  people_at: list[tuple[int, int, str]], clause_of, skip) -> Reference:
     """`found`, or a better reference date when registered events contradict it (see the module docstring)."""
     # Load inputs.
     events = [e for e in registry if _short(e)]
@@ -33,7 +33,7 @@ def pin_reference(text: str, found: Reference, dates: list[DateMention], registr
     # Process: one window per weekday tied to a registered event.
     for d in dates:
         m = BARE_WEEKDAY.match(" ".join(d.expression.split()))
-        if not m or any(a <= d.start < b for a, b in skip):
+        if not m or d.start in skip:
             continue
         lo, hi = clause_of(d.start)
         clause = text[lo:hi]

@@ -19,10 +19,12 @@ with a `speaker_label`). Names inside quotations never count. Titles of works in
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from tradetalks.build.detect.quotations import Quotation
 from tradetalks.build.suggest.people import DEMONYMS, RUN, TITLE_WORDS, Cast, bare
+from tradetalks.build.suggest.render import Spans
 
 VERB = re.compile(
     r"\b(?:said|says|say|told|tells|wrote|writes|added|adds|noted|notes|stated|states|warned|insisted|argued|explained"
@@ -82,9 +84,9 @@ def is_title_of_work(text: str, q: Quotation) -> str | None:
 
 def sentence_bounds(text: str, quotations: list[Quotation]) -> list[int]:
     """Sentence end offsets outside quotations, plus the ends of quotations that close a sentence."""
-    inner = [(q.inner_start, q.inner_end) for q in quotations if not q.nested]
+    inner = Spans((q.inner_start, q.inner_end) for q in quotations if not q.nested)
     ends = {m.end() for m in SENTENCE_END.finditer(text)
-            if not any(a <= m.start() < b for a, b in inner) and not ABBREVIATION.search(text, max(0, m.start() - 6), m.start() + 1)}
+            if m.start() not in inner and not ABBREVIATION.search(text, max(0, m.start() - 6), m.start() + 1)}
     for q in quotations:
         if not q.nested and re.search(r"[.?!]\s*$", text[q.inner_start : q.inner_end]):
             nxt = text[q.end : q.end + 3].lstrip()[:1]
@@ -94,23 +96,24 @@ def sentence_bounds(text: str, quotations: list[Quotation]) -> list[int]:
 
 
 def find_actors(text: str, cast: Cast, quotations: list[Quotation]) -> list[Actor]:
-    inner = [(q.inner_start, q.inner_end) for q in quotations if not q.nested]
-    quoted = lambda pos: any(a <= pos < b for a, b in inner)  # noqa: E731
+    inner = Spans((q.inner_start, q.inner_end) for q in quotations if not q.nested)
+    quoted = inner.__contains__
     actors = [Actor(n.start, n.end, "person", n.person_id, n.surface) for n in cast.names if not quoted(n.start)]
-    taken = [(a.start, a.end) for a in actors]
+    covered = {p for a in actors for p in range(a.start, a.end)}
+    lowercase = set(re.findall(r"\b[a-z][\w’'-]*", text))
     for m in cast.undecided:
         at_start = not text[: m.start].strip() or text[: m.start].rstrip()[-1:] in ".?!”\"\n" or text[m.start - 1 : m.start] == "\n"
         if not quoted(m.start):
             actors.append(Actor(m.start, m.end, "pronoun" if at_start else "person", None if at_start else m.person_id, m.surface))
-            taken.append((m.start, m.end))
-    free = lambda a, b: not quoted(a) and not any(x < b and a < y for x, y in taken)  # noqa: E731
+            covered.update(range(m.start, m.end))
+    free = lambda a, b: not quoted(a) and not any(p in covered for p in range(a, b))  # noqa: E731
     for m in PRONOUN.finditer(text):
         if free(m.start(), m.end()):
             actors.append(Actor(m.start(), m.end(), "pronoun", None, m.group()))
     for m in ROLE.finditer(text):
         if free(m.start(), m.end()) and not re.match(r"\s+[A-Z]", text[m.end() : m.end() + 2]):
             actors.append(Actor(m.start(), m.end(), "role", None, m.group()))
-            taken.append((m.start(), m.end()))
+            covered.update(range(m.start(), m.end()))
     for m in RUN.finditer(text):
         words = m.group().split()
         while words and bare(words[0]) in FUNCTION:
@@ -118,7 +121,7 @@ def find_actors(text: str, cast: Cast, quotations: list[Quotation]) -> list[Acto
         if not words:
             continue
         start = m.start() + m.group().index(words[0])
-        if len(words) == 1 and re.search(rf"\b{re.escape(words[0].lower())}\b", text):
+        if len(words) == 1 and words[0].lower() in lowercase:
             continue  # "Tensions have eased": an ordinary word capitalised at a sentence start
         if free(start, m.end()) and words[0].lower() not in DEMONYMS:
             label = " ".join(words).removesuffix("’s").removesuffix("'s")
@@ -132,20 +135,19 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
     # Load inputs.
     actors = find_actors(text, cast, quotations)
     ends = sentence_bounds(text, quotations)
-    inner = [(q.inner_start, q.inner_end) for q in quotations if not q.nested]
-    quoted = lambda pos: any(a <= pos < b for a, b in inner)  # noqa: E731
+    quoted = Spans((q.inner_start, q.inner_end) for q in quotations if not q.nested).__contains__
+    starts = [a.start for a in actors]
     role_of = {}  # person -> words of their drafted roles
     for r in cast.roles:
         role_of.setdefault(r.person_id, set()).update(w.lower() for w in re.findall(r"\w+", r.role))
 
     def sentence(pos: int) -> tuple[int, int]:
-        lo = max((e for e in ends if e <= pos), default=0)
-        hi = min((e for e in ends if e > pos), default=len(text))
-        return lo, hi
+        i = bisect_right(ends, pos)
+        return (ends[i - 1] if i else 0), (ends[i] if i < len(ends) else len(text))
 
     def subject(lo: int, hi: int) -> Actor | None:
-        for a in actors:
-            if lo <= a.start < hi and not quoted(a.start):
+        for a in actors[bisect_left(starts, lo) : bisect_left(starts, hi)]:
+            if not quoted(a.start):
                 prev = re.search(r"(\w+)\W*$", text[max(lo, a.start - 20) : a.start])
                 if prev and prev.group(1).lower() in PREPOSITIONS:
                     continue
@@ -158,7 +160,7 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
         first = subject(lo, pos)
         if first and first.start < pos and first.kind == "person" and first.person_id:
             return first.person_id
-        for e in sorted((e for e in ends if e <= lo), reverse=True)[:6]:
+        for e in reversed(ends[max(0, bisect_right(ends, lo) - 6) : bisect_right(ends, lo)]):
             slo, _ = sentence(e - 1)
             s = subject(slo, e)
             if s and s.kind == "person" and s.person_id:
@@ -189,7 +191,8 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
         if q.nested:
             continue
         lo, hi = sentence(q.start)
-        found = _after(text, q, hi, actors, quoted) or _before(text, q, lo, actors, quoted, subject)
+        near = actors[bisect_left(starts, lo) : bisect_left(starts, hi + 40)]
+        found = _after(text, q, hi, near, quoted) or _before(text, q, lo, near, quoted, subject)
         if found:
             actor, cue, where = found
             speaker, label, why = resolve(actor)

@@ -26,11 +26,12 @@ Kept apart from the rest of `suggest` because the claims model of events and mea
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date
 
 from tradetalks.build.detect.dates import DateMention, Resolved, resolve
-from tradetalks.build.suggest.render import Row, clip, locator
+from tradetalks.build.suggest.render import Row, Spans, clip, locator
 
 INSTRUMENTS = [
     ("tariff", re.compile(r"\b(?:tariffs?|levy|levies|duty|duties|surtax(?:es)?|surcharges?)\b", re.IGNORECASE)),
@@ -70,6 +71,7 @@ EVENT_TYPES = [
 EVENT_WORDS = re.compile(r"\b(?:announc\w+|declar\w+|unveil\w+|talks|meet\w*|met|call|summit|interview\w*|visit\w*|statement|spoke|said|told|wrote|suggest\w*|confirm\w*|warn\w*|report\w*|agreed|negotiat\w+)\b", re.IGNORECASE)
 # Ranges whose ends are not stated days ("later this week", "earlier this month") get no claim.
 VAGUE = re.compile(r"\b(?:earlier|later|week|month|year)\b", re.IGNORECASE)
+MAX_HITS = 400  # instrument words read at most (bounded work on untrusted input)
 DATE_CLAIMS = ("date_start", "date_end", "announced_date", "effective_date", "expiry_date")
 
 
@@ -78,8 +80,8 @@ class Context:
     text: str
     reference: date | None
     year: int | None  # for absolute dates without a year, when there is no reference date
-    skip: list[tuple[int, int]]  # boilerplate and page furniture
-    quoted: list[tuple[int, int]]
+    skip: Spans  # boilerplate and page furniture
+    quoted: Spans
     clause_ends: list[int]
 
 
@@ -93,18 +95,18 @@ def clauses(text: str, sentence_ends: list[int]) -> list[int]:
 
 
 def clause_of(ctx: Context, pos: int) -> tuple[int, int]:
-    lo = max((c for c in ctx.clause_ends if c <= pos), default=0)
-    hi = min((c for c in ctx.clause_ends if c > pos), default=len(ctx.text))
-    return lo, hi
+    i = bisect_right(ctx.clause_ends, pos)
+    return (ctx.clause_ends[i - 1] if i else 0), (ctx.clause_ends[i] if i < len(ctx.clause_ends) else len(ctx.text))
 
 
 def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict], country_of: dict[int, str]) -> tuple[list[Row], list[Row], set[int], dict[int, str]]:
     """(measure rows, new registry entries, dates they claim as start/end, dates in their clauses)."""
     text = ctx.text
     rows, new, used_dates, clause_dates = [], {}, set(), {}
+    date_starts = [d.start for d in dates]
     last: dict[str, str] = {}
     seen: set[tuple[int, str]] = set()
-    hits = sorted((m.start(), m.end(), instrument) for instrument, pattern in INSTRUMENTS for m in pattern.finditer(text))
+    hits = sorted((m.start(), m.end(), instrument) for instrument, pattern in INSTRUMENTS for m in pattern.finditer(text))[:MAX_HITS]
     for start, end, instrument in hits:
         if _inside(ctx.skip, start) or _inside(ctx.quoted, start):
             continue
@@ -127,7 +129,8 @@ def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict],
                 claims["rate_basis"] = "additional"
         if status:
             claims["status"] = status
-        dated = sorted((d for d in dates if lo <= d.start < hi and not _inside(ctx.quoted, d.start)), key=lambda d: abs(d.start - start))
+        in_clause = dates[bisect_left(date_starts, lo) : bisect_left(date_starts, hi)]
+        dated = sorted((d for d in in_clause if not _inside(ctx.quoted, d.start)), key=lambda d: abs(d.start - start))
         if not dated and re.match(r"\s*(?:when|after)\b", text[lo:hi]):
             # "Tensions flared after October 9, when Beijing announced …": the date ends the clause before.
             plo, _ = clause_of(ctx, lo - 1)
@@ -354,5 +357,5 @@ def _trim(text: str, lo: int, hi: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    return any(a <= pos < b for a, b in spans)
+def _inside(spans, pos: int) -> bool:
+    return pos in spans

@@ -24,11 +24,12 @@ from tradetalks.build.suggest.anchors import pin_reference
 from tradetalks.build.suggest.claims import Context, clause_of, clauses, draft_events, draft_measures
 from tradetalks.build.suggest.page import find_reference, find_segments
 from tradetalks.build.suggest.people import find_people
-from tradetalks.build.suggest.render import Row, commented, every_copy, locator, q, section
+from tradetalks.build.suggest.render import Row, Spans, commented, every_copy, locator, q, section
 from tradetalks.build.yamldoc import read_yaml
 from tradetalks.schemas.files import ARTICLE_ID
 
-MAX_CHARS = 2_000_000  # bound work on untrusted input; longer texts are drafted from their start
+MAX_CHARS = 100_000  # bound work on untrusted input (five long articles); longer texts are drafted from their start
+MAX_ROWS = 400  # quotations and date expressions drafted at most; a news article has far fewer
 
 
 def suggest(text: str, *, article_id: str, people: list[dict], reference_date: date | None,
@@ -42,18 +43,19 @@ def suggest(text: str, *, article_id: str, people: list[dict], reference_date: d
     bylines = [(s.start, s.end) for s in segments if s.kind == "byline"]
     years = [int(str(e.get("date_start"))[:4]) for e in events or [] if e.get("date_start")]
     year_hint = Counter(years).most_common(1)[0][0] if years else None
-    quotations = [qu for qu in find_quotations(text) if not any(a <= qu.start < b for a, b in skip)]
+    boiler = Spans(skip)
+    quotations = [qu for qu in find_quotations(text) if qu.start not in boiler][:MAX_ROWS]
     cast = find_people(text, people, skip, bylines)
     attributions = attribute(text, quotations, cast)
-    dates = find_date_expressions(text)
+    dates = find_date_expressions(text)[:MAX_ROWS]
     ends = sentence_bounds(text, quotations)
     quoted = [(qu.inner_start, qu.inner_end) for qu in quotations if not qu.nested]
     cuts = clauses(text, ends)
     people_at = [(n.start, n.end, n.person_id) for n in cast.names] + [(m.start, m.end, m.person_id) for m in cast.undecided]
-    reference = pin_reference(text, find_reference(text, segments, year_hint), dates, events or [], people_at,
-                              lambda pos: clause_of(Context(text, None, None, [], [], cuts), pos), furniture + quoted)
+    reference = pin_reference(text, find_reference(text, segments, year_hint, dates), dates, events or [], people_at,
+                              lambda pos: clause_of(Context(text, None, None, Spans([]), Spans([]), cuts), pos), Spans(furniture + quoted))
     ref = reference_date or reference.date
-    ctx = Context(text, ref, ref.year if ref else year_hint, furniture, quoted, cuts)
+    ctx = Context(text, ref, ref.year if ref else year_hint, Spans(furniture), Spans(quoted), cuts)
     country_of = {n.start: cast.people[n.person_id].country for n in cast.names if cast.people[n.person_id].country}
 
     # Process.

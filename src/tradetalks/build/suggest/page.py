@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tradetalks.build.detect.dates import find_date_expressions, resolve
+from tradetalks.build.suggest.render import Spans
 
 LABEL = re.compile(
     r"(?:also\s+read|read\s+more|read\s+also|related(?:\s+(?:articles|stories|news|coverage))?|more\s+from\s+this\s+section"
@@ -175,6 +176,8 @@ def _link_like(t: str) -> bool:
 
 def _names_then_date(t: str) -> bool:
     """"Ralph Jennings,Xinyi Wu 🕒︎ 2025-10-27": two-word names, then a date, and nothing else."""
+    if len(t.split()) > 16 or not re.search(r"\d", t):
+        return False
     found = find_date_expressions(t)
     if not found or found[-1].end != len(t) or len(t.split()) > 16:
         return False
@@ -186,6 +189,8 @@ def _names_then_date(t: str) -> bool:
 
 def _is_date_line(t: str) -> bool:
     """A line that is a date (and maybe a time): "Thursday, October 30, 2025", "11:16am, 25 Oct 2025"."""
+    if len(t.split()) > 12 or not re.search(r"\d{4}", t):
+        return False
     t = re.sub(r"\b\d{1,2}[:.]\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)?(?:\s*(?:GMT|UTC|ET|EDT|EST|HKT|IST|BST)[+-]?\d*)?", " ", t, flags=re.IGNORECASE)
     t = t.strip(" ,|-–")
     found = find_date_expressions(t)
@@ -197,7 +202,7 @@ def _is_date_line(t: str) -> bool:
 
 # Reference date.
 
-def find_reference(text: str, segments: list[Segment], year_hint: int | None) -> Reference:
+def find_reference(text: str, segments: list[Segment], year_hint: int | None, dates: list | None = None) -> Reference:
     """The date relative expressions are written from, with its evidence and why."""
     lines = lines_of(text)
     for line in lines[:40]:
@@ -219,15 +224,15 @@ def find_reference(text: str, segments: list[Segment], year_hint: int | None) ->
                 if d:
                     where = "byline" if seg.kind == "byline" else "date line at the top of the page"
                     return Reference(d[0], found.expression, f"the {where} {found.expression!r}; a page date can be later than the writing: check that the weekdays of the body ('on Friday') fit it", True)
-    return _latest_stated(text, segments, year_hint)
+    return _latest_stated(text, segments, year_hint, find_date_expressions(text) if dates is None else dates)
 
 
-def _latest_stated(text: str, segments: list[Segment], year_hint: int | None) -> Reference:
+def _latest_stated(text: str, segments: list[Segment], year_hint: int | None, dates: list) -> Reference:
     """No date on the page: the latest day the body states in the past tense."""
-    skip = [(s.start, s.end) for s in segments if s.kind in ("boilerplate", "duplicate")]
+    skip = Spans((s.start, s.end) for s in segments if s.kind in ("boilerplate", "duplicate"))
     best: tuple[date, str] | None = None
-    for d in find_date_expressions(text):
-        if any(a <= d.start < b for a, b in skip) or _future_context(text, d.start):
+    for d in dates:
+        if d.start in skip or _future_context(text, d.start):
             continue
         if not re.search(r"\d", d.expression) or not re.search(r"[A-Za-z]", d.expression.replace("on", "")):
             continue

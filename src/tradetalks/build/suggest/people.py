@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from tradetalks.build.detect.mentions import find_mentions
+from tradetalks.build.suggest.render import Spans
 
 TITLE_WORDS = {
     "president", "vice-president", "premier", "vice-premier", "minister", "secretary", "secretary-general",
@@ -133,13 +136,15 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
     aliases = {a: p["person_id"] for p in registry for a in p.get("aliases", [])}
     ambiguous = {a: p["person_id"] for p in registry for a in p.get("ambiguous_aliases", [])}
     people = {p["person_id"]: Person(p["person_id"], p.get("name", p["person_id"])) for p in registry}
-    inside = lambda pos: any(a <= pos < b for a, b in skip)  # noqa: E731
+    inside = Spans(skip).__contains__
+    lowercase = set(re.findall(r"\b[a-z][\w’'-]*", text))
 
     # Process: registered aliases, exactly.
     found, undecided = find_mentions(text, aliases, ambiguous)
     names = [Named(m.start, m.end, m.surface, m.person_id) for m in found if not inside(m.start)]
     undecided = [m for m in undecided if not inside(m.start)]
-    taken = [(n.start, n.end) for n in names] + [(m.start, m.end) for m in undecided]
+    name_at = {p: n for n in names for p in range(n.start, n.end)}  # registered names, by character
+    covered = set(name_at) | {p for m in undecided for p in range(m.start, m.end)}
     roles: list[Role] = []
     new: dict[str, Person] = {}
 
@@ -168,12 +173,12 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
         n_start = name_tokens[0][1]
         n_end = name_tokens[-1][1] + len(name_tokens[-1][0].removesuffix("’s").removesuffix("'s"))
         surface = text[n_start:n_end]
-        known = next((n for n in names if n.start < n_end and n_start < n.end), None)
+        known = next((name_at[p] for p in range(n_start, n_end) if p in name_at), None)
         if known is not None:
             if title_at >= 0 and known.start == n_start:
                 roles.append(_role(text, tokens, title_at, known.person_id, m.start(), known.end))
             continue
-        if any(a < n_end and n_start < b for a, b in taken):
+        if any(p in covered for p in range(n_start, n_end)):
             continue
         variant_of = _variant(surface, aliases)
         if variant_of:
@@ -196,7 +201,7 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
             if pid is None:
                 continue
             names.append(Named(n_start, n_end, surface, pid))
-            taken.append((n_start, n_end))
+            covered.update(range(n_start, n_end))
             if title_at >= 0:
                 roles.append(_role(text, tokens, title_at, pid, m.start(), n_end))
             elif lower_title:
@@ -218,12 +223,12 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
             part = part.strip(" .")
             if re.fullmatch(rf"(?:{WORD})(?:\s+(?:{WORD})){{0,3}}", part) and not any(w.lower() in ORG_WORDS for w in part.split()):
                 start = text.find(part, lo)
-                if any(n.start == start for n in names):
+                if start in covered:
                     continue
                 pid = add_new(part, start, author=any(lo == b[0] for b in bylines))
                 if pid:
                     names.append(Named(start, start + len(part), part, pid))
-                    taken.append((start, start + len(part)))
+                    covered.update(range(start, start + len(part)))
 
     # Other surface forms of new people: a word of the name printed alone ("Ibrahim").
     for pid, person in new.items():
@@ -231,9 +236,9 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
             if len(person.name.split()) < 2:
                 continue
             for w in re.finditer(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])", text):
-                if inside(w.start()) or any(a <= w.start() < b for a, b in taken):
+                if inside(w.start()) or w.start() in covered:
                     continue
-                if word.lower() in PRONOUNS or re.search(rf"\b{re.escape(word.lower())}\b", text):
+                if word.lower() in PRONOUNS or word.lower() in lowercase:
                     person.ambiguous.add(word)
                     continue
                 names.append(Named(w.start(), w.end(), word, pid))
@@ -271,18 +276,24 @@ def _variant(surface: str, aliases: dict[str, str]) -> str | None:
     """The registered person `surface` misspells, if one alias is within a small edit of it."""
     if surface in aliases or len(surface) < 5:
         return None
-    best, who = 0.0, None
     multi = " " in surface
-    for alias, pid in aliases.items():
-        if (" " in alias) != multi or alias[:1] != surface[:1]:
-            continue
-        if multi:
-            score = fuzz.ratio(surface, alias)
-            if score >= 85 and score > best:
-                best, who = score, pid
-        elif len(surface) >= 6 and Levenshtein.distance(surface, alias) == 1:
-            return pid
-    return who
+    choices = _by_shape(tuple(sorted(aliases.items())))[(multi, surface[:1])]
+    if not choices:
+        return None
+    if multi:
+        best = process.extractOne(surface, list(choices), scorer=fuzz.ratio, score_cutoff=85)
+    else:
+        best = len(surface) >= 6 and process.extractOne(surface, list(choices), scorer=Levenshtein.distance, score_cutoff=1)
+    return choices[best[0]] if best else None
+
+
+@lru_cache(maxsize=8)
+def _by_shape(aliases: tuple[tuple[str, str], ...]) -> dict[tuple[bool, str], dict[str, str]]:
+    """Aliases grouped by (several words?, first letter): a variant keeps both."""
+    out: dict[tuple[bool, str], dict[str, str]] = defaultdict(dict)
+    for alias, pid in aliases:
+        out[(" " in alias, alias[:1])][alias] = pid
+    return out
 
 
 def registered_rows(cast: Cast) -> Iterable[tuple[str, Person]]:

@@ -9,14 +9,28 @@ words appear more than once, so every row locates exactly where the rule found i
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import yaml
 
-from tradetalks.build.locate import find_spans
+from tradetalks.build.locate import Span
+from tradetalks.build.locate import find_spans as _find_spans
 
 MAX_EVIDENCE_WORDS = 40
+
+
+@lru_cache(maxsize=4096)
+def find_spans(text: str, evidence: str) -> list[Span]:
+    """locate.find_spans, remembered: a draft asks for the same evidence several times."""
+    return _find_spans(text, evidence)
+
+
+@lru_cache(maxsize=4096)
+def _starts(text: str, evidence: str) -> list[int]:
+    return [s.start for s in find_spans(text, evidence)]
 
 
 @dataclass
@@ -25,6 +39,24 @@ class Row:
     notes: dict[str, str] = field(default_factory=dict)
     lead: list[str] = field(default_factory=list)
     start: int = 0  # where the rule found it, for ordering and dedup
+
+
+class Spans:
+    """A set of [start, end) spans, asked in O(log n) whether a position is inside one."""
+
+    def __init__(self, spans) -> None:
+        merged: list[list[int]] = []
+        for a, b in sorted(spans):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self.starts = [a for a, _ in merged]
+        self.ends = [b for _, b in merged]
+
+    def __contains__(self, pos: int) -> bool:
+        i = bisect_right(self.starts, pos) - 1
+        return i >= 0 and pos < self.ends[i]
 
 
 def locator(text: str, start: int, end: int) -> dict[str, Any]:
@@ -37,7 +69,8 @@ def locator(text: str, start: int, end: int) -> dict[str, Any]:
     out: dict[str, Any] = {"evidence": evidence}
     spans = find_spans(text, evidence)
     if len(spans) > 1:
-        out["occurrence"] = next((i + 1 for i, s in enumerate(spans) if s.start == start), 1)
+        i = bisect_left(_starts(text, evidence), start)
+        out["occurrence"] = i + 1 if i < len(spans) and spans[i].start == start else 1
     return out
 
 
@@ -113,6 +146,11 @@ def scalar(value: Any) -> str:
     return q(str(value))
 
 
+SAFE = re.compile(r'[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*')
+
+
 def q(value: str) -> str:
     """A YAML double-quoted scalar, on one line."""
+    if SAFE.fullmatch(value) and value.isprintable():
+        return f'"{value}"'  # nothing to escape (the common case; PyYAML is slow per call)
     return yaml.safe_dump(value, allow_unicode=True, default_style='"', width=float("inf")).rstrip("\n")
