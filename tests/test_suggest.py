@@ -8,7 +8,6 @@ that each draft is valid against the article schema once its markers are resolve
 from __future__ import annotations
 
 import copy
-import re
 from datetime import date
 
 import jsonschema

@@ -72,7 +72,6 @@ EVENT_WORDS = re.compile(r"\b(?:announc\w+|declar\w+|unveil\w+|talks|meet\w*|met
 # Ranges whose ends are not stated days ("later this week", "earlier this month") get no claim.
 VAGUE = re.compile(r"\b(?:earlier|later|week|month|year)\b", re.IGNORECASE)
 MAX_HITS = 400  # instrument words read at most (bounded work on untrusted input)
-DATE_CLAIMS = ("date_start", "date_end", "announced_date", "effective_date", "expiry_date")
 
 
 @dataclass(frozen=True)

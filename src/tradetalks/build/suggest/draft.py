@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from tradetalks.build.detect.dates import find_date_expressions
+from tradetalks.build.detect.dates import find_date_expressions, resolve
 from tradetalks.build.detect.quotations import find_quotations
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.sources import read_article_text
@@ -87,6 +87,7 @@ def suggest(text: str, *, article_id: str, people: list[dict], reference_date: d
         *section("not_mentions", not_mention_rows),
         *section("roles", every_copy(text, _roles(text, cast)), "as printed, even when it looks wrong"),
         *section("events", every_copy(text, event_rows), "one row per date expression; merge rows on the same event"),
+        *_quoted_dates(text, dates, ctx),
         *section("measures", every_copy(text, measure_rows)),
         *_people_found(cast),
         *commented("New entries for dataset/people.yml (GUESS: check, then paste there)", _new_people(cast)),
@@ -224,6 +225,21 @@ def _turns(text: str, turns) -> list[Row]:
         row.notes["kind"] = "GUESS: a whole turn"
         rows.append(row)
     return rows
+
+
+def _quoted_dates(text: str, dates, ctx) -> list[str]:
+    """Dates inside quotations: relative to the day the words were said, so listed for a person."""
+    inside = [d for d in dates if d.start in ctx.quoted and d.start not in ctx.skip]
+    if not inside:
+        return []
+    out = ["# DECIDE: dates inside quotations are relative to the day the words were said; if one dates an event,",
+           "# add an event row with date_text and date_anchor (that day). Read against the reference date:"]
+    for d in inside:
+        shown = " ".join(d.expression.split())
+        r = resolve(shown, ctx.reference, future=True) if ctx.reference else None
+        span = "" if r is None else f" -> {r.date_start.isoformat()}" + ("" if r.date_start == r.date_end else f"..{r.date_end.isoformat()}") + f" ({r.precision})"
+        out.append(f"#   {q(shown)} in {q(' '.join(text[max(0, d.start - 40) : d.end + 20].split()))}{span}")
+    return out
 
 
 def _mentions(text: str, cast) -> tuple[list[Row], list[Row]]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -294,7 +293,3 @@ def _by_shape(aliases: tuple[tuple[str, str], ...]) -> dict[tuple[bool, str], di
     for alias, pid in aliases:
         out[(" " in alias, alias[:1])][alias] = pid
     return out
-
-
-def registered_rows(cast: Cast) -> Iterable[tuple[str, Person]]:
-    return sorted((pid, p) for pid, p in cast.people.items() if p.forms or p.variants)
