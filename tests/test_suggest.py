@@ -369,3 +369,24 @@ def test_sentences_and_reporting_verbs_of_other_shapes():
                              ("framework", None), ("candid", None)]
     assert "speaker_label" not in doc["quotes"][2]  # a passive with no agent names nobody
     assert doc["quotes"][3]["speaker_label"] == "Chinese state media"
+
+
+def test_a_wire_story_with_a_photo_caption_a_byline_with_places_and_a_footer():
+    text = (
+        "By Finbarr Bermingham in Brussels and Amber Wang in Washington\n"
+        "Chinese Vice-Premier He Lifeng arrives in Kuala Lumpur on Friday. Photo: Reuters\n"
+        "KUALA LUMPUR, Oct 25, 2025 (Reuters) - Negotiators began talks on Saturday.\n"
+        "According to the Chinese commerce ministry, “both sides agreed to keep talking”.\n"
+        "Treasury Secretary Scott Bessent said on Thursday that the 100 per cent tariff would take effect on November 1.\n"
+        "Reporting by Jane Roe; Editing by John Doe\n"
+    )
+    _, doc = draft(text)
+    assert doc["authors"] == ["amber-wang", "finbarr-bermingham", "jane-roe"]
+    kinds = {s["start"]: s["kind"] for s in doc["segments"]}
+    assert kinds["Chinese Vice-Premier He Lifeng arrives in Kuala Lumpur on Friday. Photo: Reuters"] == "caption"
+    assert kinds["Reporting by Jane Roe; Editing by John Doe"] == "byline"
+    quote = doc["quotes"][0]
+    assert (quote["speaker"], quote["speaker_label"], quote["cue"]) == (None, "the Chinese commerce ministry", "According to")
+    (measure,) = doc["measures"]
+    assert measure["claims"]["effective_date"] == "2025-11-01" and measure["date_text"] == "on November 1"
+    assert [e["date_text"] for e in doc["events"]] == ["on Saturday", "on Thursday"]

@@ -28,14 +28,14 @@ from tradetalks.build.suggest.render import Spans
 
 VERB = re.compile(
     r"\b(?:said|says|say|told|tells|wrote|writes|added|adds|noted|notes|stated|states|warned|insisted|argued|explained"
-    r"|posted|asked|replied|responded|declared|confirmed|described|characteri[sz]ed|called|reported|according\s+to"
+    r"|posted|asked|replied|responded|declared|confirmed|described|characteri[sz]ed|called|reported|[Aa]ccording\s+to"
     r"|suggested|stressed|emphasi[sz]ed|urged|vowed|pledged|predicted|claimed|acknowledged|conceded|quipped|tweeted"
     r"|saying|telling|writing|adding|noting|warning|calling|describing|insisting|arguing)\b"
 )
 PREPOSITIONS = {"with", "to", "of", "for", "between", "by", "from", "at", "about", "against", "on", "in", "into",
                 "among", "like", "than", "over", "under", "after", "before", "and", "including", "toward", "towards"}
 FUNCTION = {"the", "a", "an", "but", "and", "in", "on", "at", "as", "after", "before", "when", "while", "if", "it",
-            "its", "this", "that", "these", "those", "he", "she", "they", "we", "i", "you", "his", "her", "their",
+            "its", "this", "that", "these", "those", "according", "he", "she", "they", "we", "i", "you", "his", "her", "their",
             "also", "earlier", "later", "meanwhile", "however", "speaking", "asked", "separately", "still", "yet", "so",
             "then", "since", "though", "although", "during", "over", "with", "without", "for", "from", "to", "by", "of",
             "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "hours", "days", "just",
@@ -218,7 +218,7 @@ def _after(text, q, hi, actors, quoted):
     if between and v0 - between[-1].end <= 20:
         return between[-1], m.group(), "attribution after the quotation"
     after = [a for a in actors if v1 <= a.start < v1 + 40 and not quoted(a.start)]
-    if not between and after and (m.group().startswith("according") or not text[v1 : after[0].start].strip(" ,") or re.fullmatch(r"\s*(?:by\s+)?(?:[\w-]+\s+){0,4}", text[v1 : after[0].start])):
+    if not between and after and (m.group().lower().startswith("according") or not text[v1 : after[0].start].strip(" ,") or re.fullmatch(r"\s*(?:by\s+)?(?:[\w-]+\s+){0,4}", text[v1 : after[0].start])):
         return after[0], m.group(), "attribution after the quotation (verb first)"
     return None
 
@@ -233,10 +233,13 @@ def _before(text, q, lo, actors, quoted, subject):
         return None
     v = verbs[-1]
     agent = re.match(r"\s*(?:\w+\s+){0,2}?by\s+", text[v.end() : q.start])
-    if v.group().startswith("according") or agent:
+    if v.group().lower().startswith("according") or agent:
         after = [a for a in actors if v.end() <= a.start < q.start and not quoted(a.start)]
         if after:
             return after[0], v.group(), "agent of the reporting verb before the quotation"
+        np = re.match(r"\s*([^,:;“\"]{2,60}?)\s*[,:;]?\s*$", text[v.end() : q.start])
+        if np and v.group().lower().startswith("according"):
+            return Actor(v.end(), q.start, "org", None, np.group(1)), v.group(), "source after 'according to'"
     if re.search(r"\b(?:is|are|was|were|been|be)\s+$", text[max(lo, v.start() - 12) : v.start()]):
         return Actor(v.start(), v.end(), "nobody", None, ""), v.group(), "passive reporting verb with no agent"
     if v.group().endswith("ing"):

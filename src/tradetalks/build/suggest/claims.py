@@ -60,7 +60,8 @@ COUNTRIES = {
 }
 EFFECTIVE = re.compile(r"\b(?:take\s+effect|takes\s+effect|effective|begin|begins|start|starts|starting|from|as\s+of|kick\s+in)\b[^.]{0,25}$", re.IGNORECASE)
 EXPIRY = re.compile(r"\b(?:expire|expires|expiring|lapse|lapses|end|ends|until)\b[^.]{0,25}$", re.IGNORECASE)
-FUTURE = re.compile(r"\b(?:will|would|set\s+to|scheduled|expected|plans?\s+to|planned|due\s+to|going\s+to|upcoming)\b", re.IGNORECASE)
+# Future wording, scheduled presents included ("who arrives on Sunday").
+FUTURE = re.compile(r"\b(?:will|would|set\s+to|scheduled|expected|plans?\s+to|planned|due\s+to|going\s+to|upcoming|arrives|departs|leaves|heads|travels)\b", re.IGNORECASE)
 EVENT_TYPES = [
     ("interview", r"\binterview"), ("call", r"\b(?:call|phone|spoke|video|virtually|online)\b"),
     ("summit", r"\b(?:summit|forum|gathering|apec|g20|g7)\b"), ("talks", r"\b(?:talks|negotiation\w*|round|consultations)\b"),
@@ -129,7 +130,9 @@ def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict],
         if status:
             claims["status"] = status
         in_clause = dates[bisect_left(date_starts, lo) : bisect_left(date_starts, hi)]
-        dated = sorted((d for d in in_clause if not _inside(ctx.quoted, d.start)), key=lambda d: abs(d.start - start))
+        # A date after the word behind "take effect"/"expire" dates the measure; otherwise the nearest date.
+        starts_or_ends = lambda d: d.start > end and bool(EFFECTIVE.search(text[end : d.start]) or EXPIRY.search(text[end : d.start]))  # noqa: E731
+        dated = sorted((d for d in in_clause if not _inside(ctx.quoted, d.start)), key=lambda d: (not starts_or_ends(d), abs(d.start - start)))
         if not dated and re.match(r"\s*(?:when|after)\b", text[lo:hi]):
             # "Tensions flared after October 9, when Beijing announced …": the date ends the clause before.
             plo, _ = clause_of(ctx, lo - 1)

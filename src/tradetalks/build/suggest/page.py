@@ -37,7 +37,7 @@ SOCIAL = re.compile(
     r"\b(?:whatsapp|twitter|x|facebook|telegram|instagram|linkedin|youtube|newsletter|app|channel|google\s+news|updates)\b",
     re.IGNORECASE,
 )
-CREDIT = re.compile(r"(?:\|\s*|\(|^)(?:image|photo|picture|photograph|file\s+photo)s?(?:\s+credit)?\s*:\s*[^|]{1,60}\)?$", re.IGNORECASE)
+CREDIT = re.compile(r"(?:[|.]\s*|\(|^)(?:image|photo|picture|photograph|file\s+photo)s?(?:\s+credit)?\s*:\s*[^|]{1,60}\)?$", re.IGNORECASE)
 BYLINE = re.compile(r"^(?:by|reporting\s+by|written\s+by|edited\s+by)\s+[A-Z]", re.IGNORECASE)
 PUBLISHED = re.compile(r"^(?:published|updated|posted|last\s+updated|first\s+published)\b\s*(?:on)?\s*:?", re.IGNORECASE)
 DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][A-Za-z .]{1,30})?),\s+(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s+\d{4})?)\s*\((?P<agency>[A-Za-z ]{2,30})\)")
@@ -96,7 +96,7 @@ def find_segments(text: str) -> tuple[list[Segment], Line | None]:
             kinds[i] = ("boilerplate", f"site label {t[: label.end()]!r}" + (" and the link after it" if label.end() < len(t) else " and the list of links under it"))
             in_list = label.end() == len(t)
             continue
-        if in_list and _link_like(t):
+        if in_list and _link_like(t) and not BYLINE.match(t):
             kinds[i] = ("boilerplate", "link list under a site label")
             continue
         in_list = False

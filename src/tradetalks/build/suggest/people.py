@@ -215,11 +215,11 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
                 roles.append(Role(pid, n_start, n_end + (rest.end() if rest else appositive.end()), role, None, None, "appositive"))
 
     # Bylines and "reported by A and B": single-word names count there.
-    for lo, hi in bylines + [(m.end(), min(len(text), m.end() + 80)) for m in BY.finditer(text)]:
-        chunk = text[lo:hi]
-        chunk = re.split(r"\s+(?:for|in|at|from|with|on)\s+|[|🕒\n]|\s\d", chunk)[0]
-        for part in re.split(r",|\band\b|;", re.sub(r"^(?:By|by|Reporting by|reporting by)\s+", "", chunk)):
-            part = part.strip(" .")
+    for lo, hi in bylines + [(m.end(), min(len(text), m.end() + 80)) for m in BY.finditer(text) if not inside(m.start())]:
+        chunk = re.split(r"[|🕒\n;]|\s\d", text[lo:hi])[0]
+        for part in re.split(r",|\band\b", re.sub(r"^(?:By|by|Reporting by|reporting by)\s+", "", chunk)):
+            # "Finbarr Bermingham in Brussels": the name, not where the reporter is.
+            part = re.split(r"\s+(?:for|in|at|from|with|on)\s+", part)[0].strip(" .")
             if re.fullmatch(rf"(?:{WORD})(?:\s+(?:{WORD})){{0,3}}", part) and not any(w.lower() in ORG_WORDS for w in part.split()):
                 start = text.find(part, lo)
                 if start in covered:
