@@ -390,3 +390,21 @@ def test_a_wire_story_with_a_photo_caption_a_byline_with_places_and_a_footer():
     (measure,) = doc["measures"]
     assert measure["claims"]["effective_date"] == "2025-11-01" and measure["date_text"] == "on November 1"
     assert [e["date_text"] for e in doc["events"]] == ["on Saturday", "on Thursday"]
+
+
+def test_measure_parties_and_the_only_registered_truce():
+    truce = {"measure_id": "us-china-truce", "imposer": "USA and CHN", "target": "USA and CHN", "instrument": "truce",
+             "description": "Truce.", "rate_pct": None, "status": "agreed"}
+    controls = {"measure_id": "china-export-controls", "imposer": "CHN", "target": "unspecified", "instrument": "export_control",
+                "description": "Export controls.", "rate_pct": None, "status": "announced"}
+    text = ("Monday, October 13, 2025\nThe Commerce Ministry criticised the US tariff threat.\n"
+            "Washington might impose new export curbs on US-made software destined for China.\n"
+            "The truce between the two countries is set to expire in November.\n")
+    out, doc = draft(text, measures=MEASURES + [truce, controls])
+    rows = {r["evidence"][:20]: r for r in doc["measures"]}
+    assert rows["The Commerce Ministr"]["measure"] == "us-100pct-tariff"  # "US tariff": the US imposes it
+    assert rows["Washington might imp"]["measure"] != "china-export-controls"  # another imposer: a new entry
+    (entry,) = proposals(out, "measures")
+    assert (entry["imposer"], entry["target"], entry["status"]) == ("USA", "CHN", "reported")
+    assert rows["The truce between th"]["measure"] == "us-china-truce"
+    assert rows["The truce between th"]["claims"] == {"expiry_date": "2025-11-01"}

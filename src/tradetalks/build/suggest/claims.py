@@ -275,6 +275,9 @@ def _match(registry, instrument, rate, imposer, target, status):
         score += bool(status and status == m.get("status"))
         scored.append((score, m["measure_id"]))
     scored.sort(key=lambda s: (-s[0], s[1]))
+    only = scored[0][1] if len(scored) == 1 else None
+    if only and rate is None and (not imposer or imposer in str(next(m for m in registry if m["measure_id"] == only).get("imposer"))):
+        return only, f"the only registered {instrument}"
     if not scored or scored[0][0] < 2 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
         return None, ""
     return scored[0][1], f"registered {instrument} matched by " + ("rate, " if rate is not None else "") + "imposer, target and status"
@@ -339,10 +342,16 @@ def _parties(clause: str, at: int, country_of: dict[int, str], lo: int) -> tuple
     agent = re.match(r"\s*\S+(?:\s+\S+)?\s+by\s+(?:the\s+)?(\S+(?:\s+\S+)?)", clause[at:])
     if agent and (by := next((c for c, p in COUNTRIES.items() if re.match(p, agent.group(1))), None)):
         return by, None
-    t = re.search(r"\b(?:on|against|from)\s+(?:all\s+|the\s+)?(\S+(?:\s+\S+)?)", clause[at:])
-    if t:
-        target = next((c for c, p in COUNTRIES.items() if re.match(p, t.group(1))), None)
+    for t in re.finditer(r"\b(?:on|against|from|for|to)\s+(?:all\s+|the\s+)?(\S+)", clause[at:]):
+        # "on Chinese goods", "destined for China"; not "on US-made software" (made where, not aimed at).
+        target = next((c for c, p in COUNTRIES.items() if re.match(p + r"(?![-\w])", t.group(1))), None)
+        if target:
+            break
     before = clause[:at]
+    for word in before.split()[-1:-3:-1]:  # "the US tariff", "Chinese new export controls"
+        own = next((c for c, p in COUNTRIES.items() if re.fullmatch(p, word)), None)
+        if own and own != target:
+            return own, target
     acting = [(m.start(), c) for c, p in COUNTRIES.items() for m in re.finditer(p, before)]
     acting += [(pos - lo, c) for pos, c in country_of.items() if lo <= pos < lo + at]
     imposer = min(acting)[1] if acting else None

@@ -134,7 +134,7 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
     # Load inputs.
     aliases = {a: p["person_id"] for p in registry for a in p.get("aliases", [])}
     ambiguous = {a: p["person_id"] for p in registry for a in p.get("ambiguous_aliases", [])}
-    people = {p["person_id"]: Person(p["person_id"], p.get("name", p["person_id"])) for p in registry}
+    people = {p["person_id"]: Person(p["person_id"], p.get("name", p["person_id"]), country=p.get("country")) for p in registry}
     inside = Spans(skip).__contains__
     lowercase = set(re.findall(r"\b[a-z][\w’'-]*", text))
 
