@@ -22,7 +22,7 @@ from tradetalks.build.sources import read_article_text
 from tradetalks.build.suggest.attribution import attribute, find_turns, is_title_of_work, sentence_bounds
 from tradetalks.build.suggest.anchors import pin_reference
 from tradetalks.build.suggest.claims import Context, clause_of, clauses, draft_events, draft_measures
-from tradetalks.build.suggest.page import find_reference, find_segments
+from tradetalks.build.suggest.page import find_published, find_reference, find_segments
 from tradetalks.build.suggest.people import find_people
 from tradetalks.build.suggest.render import Row, Spans, commented, every_copy, locator, q, section
 from tradetalks.build.yamldoc import read_yaml
@@ -77,7 +77,7 @@ def suggest(text: str, *, article_id: str, people: list[dict], reference_date: d
         *_title(text, title),
         "outlet: null  # TODO: the outlet, only if the text or its source supports it",
         f"authors: [{', '.join(authors)}]" + ("  # GUESS: the byline's names; each needs an entry in dataset/people.yml" if authors else "  # TODO: slugs of the byline's authors, if any"),
-        "published_date: null  # TODO: only a date the text supports; add published_date_precision and _evidence",
+        *_published(text, find_published(text, segments, year_hint)),
         *_reference(reference, reference_date),
         "language: en  # GUESS: English",
         *section("segments", [_segment_row(text, s) for s in segments], "GUESS: each from a rule; check the reason"),
@@ -145,6 +145,19 @@ def _title(text: str, title) -> list[str]:
     if "occurrence" in loc:
         lines.append(f"  occurrence: {loc['occurrence']}")
     return lines
+
+
+def _published(text: str, found) -> list[str]:
+    if found is None:
+        return ["published_date: null  # TODO: only a date the text supports; add published_date_precision and _evidence"]
+    day, start, end = found
+    loc = locator(text, start, end)
+    return [f'published_date: "{day.isoformat()}"  # GUESS: the date the page prints; check it is the article\'s',
+            "published_date_precision: day",
+            "published_date_evidence:",
+            f"  evidence: {q(loc['evidence'])}",
+            *([f"  occurrence: {loc['occurrence']}"] if "occurrence" in loc else []),
+            'published_date_note: "TODO: what the date denotes (publication, update, crawl), if the text says; else null"']
 
 
 def _reference(reference, given: date | None) -> list[str]:

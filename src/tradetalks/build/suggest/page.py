@@ -200,6 +200,25 @@ def _is_date_line(t: str) -> bool:
     return not rest
 
 
+# Dates of the page.
+
+def find_published(text: str, segments: list[Segment], year_hint: int | None) -> tuple[date, int, int] | None:
+    """The date the page prints for the article (a "Published:" line, a byline or header date): (date, start, end)."""
+    for line in lines_of(text)[:40]:
+        p = PUBLISHED.match(line.text)
+        if p and _is_date_line(line.text[p.end() :]):
+            d = _full_date(line.text[p.end() :], text, year_hint)
+            if d:
+                return d[0], line.start, line.end
+    for seg in segments:
+        if seg.kind in ("byline", "header") and ("date" in seg.reason or seg.kind == "byline"):
+            for found in find_date_expressions(text[seg.start : seg.end]):
+                d = _full_date(found.expression, text, year_hint) if re.search(r"\d{4}", found.expression) else None
+                if d:
+                    return d[0], seg.start + found.start, seg.start + found.end
+    return None
+
+
 # Reference date.
 
 def find_reference(text: str, segments: list[Segment], year_hint: int | None, dates: list | None = None) -> Reference:
