@@ -227,7 +227,7 @@ def test_site_boilerplate_is_drafted_as_segments_with_reasons():
     assert ("boilerplate", "Follow us on WhatsApp and X for real-time updates") in kinds
     listing = next(s for s in doc["segments"] if s["start"] == "Advertisement")
     # The labels, the link list and the "Earlier story:" link are one run of boilerplate.
-    assert listing["end"] == "Envoys hold video call"
+    assert listing["end"] == "Earlier story: Envoys hold video call"
     assert all(s["reason"] for s in doc["segments"])
     assert [q["evidence"] for q in doc["quotes"]] == []  # 'success' is in a link list
 
@@ -408,3 +408,26 @@ def test_measure_parties_and_the_only_registered_truce():
     assert (entry["imposer"], entry["target"], entry["status"]) == ("USA", "CHN", "reported")
     assert rows["The truce between th"]["measure"] == "us-china-truce"
     assert rows["The truce between th"]["claims"] == {"expiry_date": "2025-11-01"}
+
+
+def test_more_site_furniture():
+    text = (
+        "Breaking: Envoys agree to new talks\n"
+        "Envoys agree to meet again in Malaysia\n"
+        "Officials said on Friday that envoys would meet again.\n"
+        "Guess You Like\n"
+        "Markets rally on hopes of a deal\n"
+        "2025-10-21\n"
+        "\n"
+        "Officials added that the talks would be in person.\n"
+        "Read More: Tariff truce set to expire\n"
+        "Share this article on Facebook and LinkedIn\n"
+    )
+    _, doc = draft(text)
+    starts = {s["start"]: s for s in doc["segments"]}
+    assert starts["Breaking: Envoys agree to new talks"]["kind"] == "boilerplate"
+    assert starts["Guess You Like"]["end"] == "2025-10-21"
+    assert starts["Read More: Tariff truce set to expire"]["kind"] == "boilerplate"
+    assert starts["Read More: Tariff truce set to expire"]["end"].endswith("Facebook and LinkedIn")
+    assert doc["title"] == {"evidence": "Envoys agree to meet again in Malaysia"}
+    assert all("Officials" not in s["start"] for s in doc["segments"])

@@ -24,7 +24,7 @@ from tradetalks.build.suggest.anchors import pin_reference
 from tradetalks.build.suggest.claims import Context, clause_of, clauses, draft_events, draft_measures
 from tradetalks.build.suggest.page import find_published, find_reference, find_segments
 from tradetalks.build.suggest.people import find_people
-from tradetalks.build.suggest.render import Row, Spans, commented, every_copy, locator, q, section
+from tradetalks.build.suggest.render import Row, Spans, commented, every_copy, find_spans, locator, q, section
 from tradetalks.build.yamldoc import read_yaml
 from tradetalks.schemas.files import ARTICLE_ID
 
@@ -180,19 +180,25 @@ def _segment_row(text: str, seg) -> Row:
         words = list(re.finditer(r"\S+", text[seg.start : start_end]))[:12]
         loc = locator(text, seg.start, seg.start + words[-1].end())
     fields = {"kind": seg.kind, "start": loc["evidence"]}
+    lead: list[str] = []
     if "occurrence" in loc:
         fields["occurrence"] = loc["occurrence"]
     if len(lines) > 1:
-        last_words = list(re.finditer(r"\S+", text[seg.start : seg.end]))[-12:]
-        for n in range(min(4, len(last_words)), len(last_words) + 1):  # the fewest last words (4+) ending it there
-            end_text = " ".join(w.group() for w in last_words[-n:])
-            pos = text.find(end_text, start_end - len(end_text) if start_end - len(end_text) > seg.start else seg.start)
-            if pos + len(end_text) == seg.end or n == len(last_words):
+        # The end text: the segment's last line, else its fewest last words, that the build's rule
+        # (the first match ending after the start) finds exactly where the segment ends.
+        start_span_end = find_spans(text, loc["evidence"])[loc.get("occurrence", 1) - 1].end
+        last_line = " ".join(lines[-1].group().split())
+        words = list(re.finditer(r"\S+", text[seg.start : seg.end]))
+        candidates = [last_line] + [" ".join(w.group() for w in words[-n:]) for n in range(min(4, len(words)), len(words) + 1)]
+        for end_text in candidates:
+            ends = [sp for sp in find_spans(text, end_text) if sp.end >= start_span_end]
+            if ends and ends[0].end == seg.end:
                 fields["end"] = end_text
-                if pos + len(end_text) == seg.end:
-                    break
+                break
+        else:
+            lead.append("TODO: no end text locates this segment's end; give `end` by hand")
     fields["reason"] = seg.reason[0].upper() + seg.reason[1:] + "."
-    return Row(fields, {"kind": "GUESS"}, start=seg.start)
+    return Row(fields, {"kind": "GUESS"}, lead, start=seg.start)
 
 
 def _quotes(text: str, quotations, attributions) -> tuple[list[Row], list[Row]]:
