@@ -431,3 +431,12 @@ def test_more_site_furniture():
     assert starts["Read More: Tariff truce set to expire"]["end"].endswith("Facebook and LinkedIn")
     assert doc["title"] == {"evidence": "Envoys agree to meet again in Malaysia"}
     assert all("Officials" not in s["start"] for s in doc["segments"])
+
+
+def test_a_first_body_sentence_is_not_taken_for_the_title_and_honorifics_are_not_names():
+    _, doc = draft("China and the US agreed on Saturday to meet again, officials said. The talks resume.\nMore text.\n")
+    assert doc["title"] is None
+    _, doc = draft("“We will meet again,” Bessent said after the call.”\nMore text.\n")
+    assert doc["title"] is None
+    out, doc = draft("Trade talks resume in Kuala Lumpur\nCommerce ministry spokesperson Mr. Wang Wentao said talks would resume.\n")
+    assert [p["name"] for p in proposals(out, "people")] == ["Wang Wentao"]

@@ -10,8 +10,8 @@ Rules, line by line (a line is a paragraph of the raw text):
   a picture credit ("| Image: Bloomberg", "Photo: AFP");
 - duplicate: a line of four or more words that repeats text already seen (a repeated headline, or
   a whole body printed twice), merged with the repeated lines next to it.
-The headline is the first line of 4-25 words near the top that is none of the above, does not end
-with a full stop and is not wrapped into the next line. The reference date comes from a
+The headline is the first line of 4-20 words near the top that is none of the above, is not a
+sentence (no full stop at its end or inside it) and is not wrapped into the next line. The reference date comes from a
 dateline ("WASHINGTON, Oct 18 (Reuters)"), a "Published:" line, a byline date or a date line, else
 from the latest date the body states in the past tense; the year, when no date of the text has
 one, from `year_hint` (the registry's events), said so.
@@ -132,7 +132,8 @@ def find_segments(text: str) -> tuple[list[Segment], Line | None]:
         nxt = next((n.text for n in lines[i + 1 :] if n.text), "")
         if line.words < 4 and not line.text.endswith("."):
             continue  # a section label ("Technology")
-        if 4 <= line.words <= 25 and not line.text.endswith((".", ",", ";", ":", "-")) and not nxt[:1].islower():
+        sentence = line.text.endswith((".", ",", ";", ":", "-", ".”", '."', ".’", ",”")) or re.search(r"[a-z]\. [A-Z]", line.text)
+        if 4 <= line.words <= 20 and not sentence and not nxt[:1].islower():
             title = line
             kinds[i] = ("header", "headline")
             # Date lines and one- or two-word section labels above the headline belong to the header.

@@ -70,6 +70,7 @@ DEMONYMS = {
     "pakistani": "PAK", "chinese-american": "USA", "us-born": "USA", "american-born": "USA",
 }
 PRONOUNS = {"he", "she"}
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "madam"}
 WORD = r"[A-Z][\w’'.-]*[\w.]|[A-Z]"
 RUN = re.compile(rf"(?:{WORD})(?:[ \t]+(?:(?:of|the|de|van|von|bin|al)[ \t]+)?(?:{WORD}))*")
 VERBS = r"(?:said|says|told|tells|wrote|writes|added|adds|noted|stated|warned|insisted|argued|explained|posted|asked|replied|responded|declared|announced|confirmed|described|characteri[sz]ed|called)"
@@ -165,6 +166,8 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
         tokens = [(t.group(), m.start() + t.start()) for t in re.finditer(r"\S+", m.group())]
         title_at = max((i for i, (w, _) in enumerate(tokens) if bare(w) in TITLE_WORDS), default=-1)
         name_tokens = tokens[title_at + 1 :]
+        while name_tokens and name_tokens[0][0].lower().rstrip(".") in HONORIFICS:
+            name_tokens = name_tokens[1:]  # "Mr. Li": the name is "Li"
         while name_tokens and name_tokens[-1][0].lower() in NOT_NAMES:
             name_tokens = name_tokens[:-1]
         if not name_tokens:
@@ -193,7 +196,7 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
         appositive = re.match(r",\s+(?:the|a|an)\s+[\w’'. -]{0,40}?\b(" + "|".join(sorted(TITLE_WORDS)) + r")\b", after, re.IGNORECASE)
         if not plain or not 1 <= len(words) <= 4:
             continue
-        lower_title = re.search(r"\b([a-z][\w-]*)\s+$", text[max(0, n_start - 25) : n_start]) if title_at < 0 else None
+        lower_title = re.search(r"\b([a-z][\w-]*)\s+$", text[max(0, m.start() - 25) : m.start()]) if title_at < 0 else None
         lower_title = lower_title if lower_title and lower_title.group(1) in TITLE_WORDS else None
         if (title_at >= 0 or lower_title) and len(words) >= 2 or (len(words) >= 2 and (said_after or said_before or appositive)):
             pid = add_new(surface, n_start)
@@ -204,7 +207,7 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
             if title_at >= 0:
                 roles.append(_role(text, tokens, title_at, pid, m.start(), n_end))
             elif lower_title:
-                lo = n_start - (len(text[max(0, n_start - 25) : n_start]) - lower_title.start(1))
+                lo = m.start() - (len(text[max(0, m.start() - 25) : m.start()]) - lower_title.start(1))
                 org = re.search(r"((?:[A-Z][\w.’'-]*\s+){1,4})$", text[max(0, lo - 60) : lo])
                 org_text = org.group(1).strip() if org else None
                 country = DEMONYMS.get((org_text or "").lower())
