@@ -230,6 +230,7 @@ def _score(article_id: str, text: str, gold: dict, registry: dict, kept: dict) -
         "measures": measures,
         "false": false,
         "reference_date": int(reference_ok),
+        "reference": "ok" if reference_ok else ("none" if draft.get("reference_date") is None else "wrong"),
         "seconds": statistics.median(times),
         "misses": misses,
     }
@@ -332,7 +333,7 @@ def table(results: dict) -> str:
     lines = [head, "|---|" + "---:|" * (len(COLUMNS) + 3)]
     for r in [*results["articles"], {"article": "**total**", **results["total"]}]:
         cells = [f"{r[c][0]}/{r[c][1]} ({r[c][0] / r[c][1]:.2f})" if r[c][1] else "–" for c in COLUMNS]
-        ref = f"{r['reference_date']}/{len(results['articles'])}" if r["article"] == "**total**" else ("ok" if r["reference_date"] else "wrong")
+        ref = f"{r['reference_date']}/{len(results['articles'])}" if r["article"] == "**total**" else r.get("reference", "ok" if r["reference_date"] else "wrong")
         secs = f"{r['seconds']:.3f}" + (f" (max {r['max_seconds']:.3f})" if "max_seconds" in r else "")
         lines.append(f"| {r['article']} | {' | '.join(cells)} | {r['false']} | {ref} | {secs} |")
     return "\n".join(lines)
