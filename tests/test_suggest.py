@@ -160,13 +160,18 @@ def test_titles_of_programmes_in_quotation_marks_are_not_quotes():
 
 
 def test_transcript_turns_are_quotations_without_marks():
-    text = "Interview transcript\nQ: Will there be a deal this week?\nBESSENT: We have a framework and we will keep talking.\nTRUMP: I think we will make a great deal.\n"
-    _, doc = draft(text)
+    text = ("Interview transcript\nQ: Will there be a deal this week?\nBESSENT: We have a framework and we will keep talking.\n"
+            "TRUMP: I think we will make a great deal.\nKRISTEN WELKER: Is the tariff off the table?\n"
+            "MR. BESSENT: It is not on the table right now.\n")
+    out, doc = draft(text)
     assert speakers(doc) == [
         ("Will there be a deal this week?", None),
         ("We have a framework and we will keep talking.", "scott-bessent"),
         ("I think we will make a great deal.", "donald-trump"),
+        ("Is the tariff off the table?", "kristen-welker"),  # a name in capitals: a new person
+        ("It is not on the table right now.", "scott-bessent"),
     ]
+    assert [p["name"] for p in proposals(out, "people")] == ["Kristen Welker"]
 
 
 # People.

@@ -289,7 +289,7 @@ def find_turns(text: str, cast: Cast, skip: list[tuple[int, int]]) -> list[Turn]
         label, speech = m.group("label"), m.group("speech")
         if any(a <= m.start() < b for a, b in skip) or len(speech.split()) < 3 or speech[0] in "“\"‘'":
             continue
-        key = label.casefold().removeprefix("mr. ").removeprefix("ms. ").removeprefix("mrs. ").removeprefix("dr. ")
+        key = re.sub(r"^(?:mr|ms|mrs|dr)\.?\s+", "", label.casefold())
         if key in forms:
             turns.append(Turn(m.start("speech"), m.end("speech"), forms[key], None, f"transcript turn of {label!r}"))
         elif key.rstrip(".") in QUESTION:

@@ -70,6 +70,7 @@ DEMONYMS = {
     "pakistani": "PAK", "chinese-american": "USA", "us-born": "USA", "american-born": "USA",
 }
 PRONOUNS = {"he", "she"}
+LABEL_WORDS = {"also", "read", "more", "breaking", "news", "update", "editor", "note", "related", "earlier", "story", "watch", "live", "photo", "video"}
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "madam"}
 WORD = r"[A-Z][\w’'.-]*[\w.]|[A-Z]"
 RUN = re.compile(rf"(?:{WORD})(?:[ \t]+(?:(?:of|the|de|van|von|bin|al)[ \t]+)?(?:{WORD}))*")
@@ -231,6 +232,20 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
                 if pid:
                     names.append(Named(start, start + len(part), part, pid))
                     covered.update(range(start, start + len(part)))
+
+    # Transcript labels in capitals ("KRISTEN WELKER: …"): a speaker's name.
+    for m in re.finditer(r"^[ \t]*((?:MR\.?\s+|MS\.?\s+|DR\.?\s+)?[A-Z][A-Z’'-]+(?:[ \t]+[A-Z][A-Z’'-]+){1,2})[ \t]*:[ \t]+\S", text, re.MULTILINE):
+        label = re.sub(r"^(?:MR|MS|DR)\.?\s+", "", m.group(1))
+        if inside(m.start()) or any(p in covered for p in range(m.start(1), m.end(1))) or LABEL_WORDS & set(label.lower().split()):
+            continue
+        name = " ".join(w.capitalize() for w in label.split())
+        if _variant(name, aliases) or name in aliases:
+            continue
+        pid = add_new(name, m.start(1))
+        if pid:
+            start = m.start(1) + m.group(1).index(label)
+            names.append(Named(start, start + len(label), label, pid))
+            covered.update(range(start, start + len(label)))
 
     # Other surface forms of new people: a word of the name printed alone ("Ibrahim").
     for pid, person in new.items():
