@@ -84,6 +84,8 @@ def test_dateline_without_a_year_takes_it_from_the_registry_and_says_so():
 def test_published_line_and_long_date_line():
     _, doc = draft("Talks resume in Malaysia as envoys meet\nPublished: 11:16am, 25 Oct 2025\nEnvoys met on Friday.\n")
     assert doc["reference_date"] == "2025-10-25"
+    out, doc = draft("Trump says he will meet Xi\nPublished Sun, Oct 26 2025 8:05 AM EDT\nTrump spoke on Sunday.\n")
+    assert doc["reference_date"] == "2025-10-26" and doc["published_date"] == "2025-10-26"
     _, doc = draft("Thursday, October 30, 2025\nWorld\n\nLeaders meet in Busan for trade talks\n\nThe leaders met today.\n")
     assert doc["reference_date"] == "2025-10-30"
     assert doc["title"] == {"evidence": "Leaders meet in Busan for trade talks"}
@@ -157,6 +159,9 @@ def test_titles_of_programmes_in_quotation_marks_are_not_quotes():
     _, doc = draft(text)
     assert [q["evidence"] for q in doc["quotes"]] == ["very close"]
     assert doc["not_quotes"][0]["evidence"] == "Meet the Press" and "title" in doc["not_quotes"][0]["reason"]
+    _, doc = draft("Bessent, speaking on CBS' \"Face the Nation,\" said the tariff was \"off the table.\"\n")
+    assert [q["evidence"] for q in doc["not_quotes"]] == ["Face the Nation,"]
+    assert [q["evidence"] for q in doc["quotes"]] == ["off the table."]
 
 
 def test_transcript_turns_are_quotations_without_marks():

@@ -69,6 +69,8 @@ class Attribution:
 def is_title_of_work(text: str, q: Quotation) -> str | None:
     """A reason when the quotation is the title of a programme or work, else None."""
     inner = text[q.inner_start : q.inner_end].strip()
+    if inner.endswith(","):
+        inner = inner[:-1]  # American style: "Face the Nation," with the comma inside the marks
     words = inner.split()
     if not 1 <= len(words) <= 8 or inner[-1:] in ".,?!;:":
         return None
@@ -77,7 +79,7 @@ def is_title_of_work(text: str, q: Quotation) -> str | None:
     after = text[q.end : q.end + 30]
     if capitalised and WORK.match(after):
         return f"title of a {WORK.match(after).group().strip()} in quotation marks, not a quotation"  # type: ignore[union-attr]
-    if capitalised and len(words) >= 2 and re.search(r"(?:’s|'s)\s+$", before) and re.match(r"\s*(?:on|,|\.|program|show)", after):
+    if capitalised and len(words) >= 2 and re.search(r"(?:’s|'s|s’|s'|[A-Z]’|[A-Z]')\s+$", before):
         return "title of a programme in quotation marks (an outlet’s possessive before it), not a quotation"
     return None
 

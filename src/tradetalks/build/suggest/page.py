@@ -193,6 +193,7 @@ def _is_date_line(t: str) -> bool:
     if len(t.split()) > 12 or not re.search(r"\d{4}", t):
         return False
     t = re.sub(r"\b\d{1,2}[:.]\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)?(?:\s*(?:GMT|UTC|ET|EDT|EST|HKT|IST|BST)[+-]?\d*)?", " ", t, flags=re.IGNORECASE)
+    t = re.sub(r"\b(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\b\.?,?", " ", t)  # "Sun, Oct 26 2025"
     t = t.strip(" ,|-–")
     found = find_date_expressions(t)
     if len(found) != 1 or not re.search(r"\d{4}", found[0].expression):
