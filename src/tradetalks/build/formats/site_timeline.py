@@ -1,7 +1,7 @@
 """The timeline of events and measures: a Vega-Lite chart (altair), rendered offline by vl-convert.
 
 One row per event or measure; a vague date (a week, a month, a range) is drawn as a bar over the
-days it can mean, an exact day as a point; a disputed date gets a dashed red outline and a cross;
+days it can mean, an exact day as a point; a disputed date gets a dashed red outline, a cross and a red ring;
 every mark links (SVG anchor) to the evidence span it rests on. Shape and outline, not colour
 alone, tell the kinds apart.
 """
@@ -56,8 +56,11 @@ def chart(items: list[dict]) -> alt.Chart | alt.LayerChart:
     points = base.mark_point(filled=True, size=40).encode(
         x="start:T", color=colour,
         shape=alt.Shape("date:N", title="date", scale=alt.Scale(domain=["exact", "vague", "disputed"], range=["circle", "triangle-right", "cross"])))
+    # A disputed date is ringed in red as well: shape, outline and colour all say it.
+    rings = base.transform_filter("datum.date == 'disputed'").mark_point(shape="circle", size=260, filled=False, strokeWidth=2).encode(
+        x="start:T", color=alt.value("#c00"))
     height = max(60, ROW_PX * len(order))
-    return alt.layer(bars, points).properties(width=720, height=height, title="Events and measures over time").configure_axis(grid=True)
+    return alt.layer(bars, points, rings).properties(width=720, height=height, title="Events and measures over time").configure_axis(grid=True)
 
 
 def render(items: list[dict]) -> tuple[str, bytes, dict]:
