@@ -271,7 +271,9 @@ def timeline_items(rel: Release) -> list[dict]:
 
 
 def _item(rel, table, row_id, what, span, precision, disputed, evidence) -> dict:
+    row = rel.rows.get(table, {}).get(row_id, {})
     return {"table": table, "id": row_id, "name": rel.name(table, row_id), "what": what,
+            "group": str(row.get("event_type") or row.get("instrument") or ""),
             "start": span[0].isoformat(), "end": (span[1] + dt.timedelta(days=1)).isoformat(),
             "last": span[1].isoformat(), "precision": precision or "day", "vague": span[0] != span[1],
             "disputed": disputed, "evidence": evidence}

@@ -46,7 +46,8 @@ class Cells:
                 label = escape(str(x) if target == "articles" else self.rel.name(target, str(x)), quote=False)
                 parts.append(f'<a href="{href}">{label}</a>' if href else label)
             return ", ".join(parts)
-        return escape(_text(v), quote=False)
+        t = _text(v)
+        return escape(t, quote=False) if ("<" in t or "&" in t or ">" in t) else t
 
     def span_link(self, row: dict, row_id: str, text: str) -> str:
         """A link to the characters of a row in its article."""

@@ -18,6 +18,8 @@ from tradetalks.build.formats.site_data import noun, safe_name
 
 ROW_PX = 16
 MAX_LABEL = 60
+MAX_ROWS = 80  # beyond this many rows, rows share lanes (see chart)
+LANE_SLOTS = 12
 # vl-convert resolves relative links against this base; they are made relative again afterwards.
 _BASE = "https://vega.github.io/vega-datasets/"
 
@@ -38,12 +40,23 @@ def chart(items: list[dict]) -> alt.Chart | alt.LayerChart:
             "row": f"{label} [{it['id']}]", "label": label, "what": it["what"], "start": it["start"], "end": it["end"],
             "last": it["last"], "precision": it["precision"], "kind": noun(it["table"]),
             "date": "disputed" if it["disputed"] else ("vague" if it["vague"] else "exact"),
-            "href": evidence_href(it), "id": it["id"],
+            "href": evidence_href(it), "id": it["id"], "group": it.get("group", ""),
         })
-    order = sorted({v["row"] for v in values}, key=lambda r: min((v["start"], r) for v in values if v["row"] == r))
+    first: dict[str, tuple] = {}
+    for v in values:
+        first[v["row"]] = min(first.get(v["row"], (v["start"], v["row"])), (v["start"], v["row"]))
+    order = sorted(first, key=first.get)
     data = alt.Data(values=values)
-    y = alt.Y("row:N", sort=order, title=None,
-              axis=alt.Axis(labelExpr="split(datum.label, ' [')[0]", labelLimit=360, labelFontSize=10))
+    lanes = None
+    if len(order) <= MAX_ROWS:
+        y = alt.Y("row:N", sort=order, title=None,
+                  axis=alt.Axis(labelExpr="split(datum.label, ' [')[0]", labelLimit=360, labelFontSize=10))
+        height = max(60, ROW_PX * len(order))
+    else:
+        # Too many rows to label one by one (and labels are what costs time to draw): one lane per
+        # kind and type, rows spread over a few slots inside it; the table beside the chart names them.
+        lanes, height = _lanes(values, order)
+        y = alt.Y("pos:Q", axis=None, scale=alt.Scale(domain=[-1, height / (ROW_PX / 2)], reverse=True), title=None)
     tooltip = [alt.Tooltip("label:N", title="row"), alt.Tooltip("what:N", title="date"), alt.Tooltip("start:T", title="from"),
                alt.Tooltip("last:T", title="to"), alt.Tooltip("precision:N"), alt.Tooltip("date:N", title="status")]
     colour = alt.Color("kind:N", title="kind", scale=alt.Scale(range=["#1f5fa8", "#b5651d", "#5b8c2a"]))
@@ -59,8 +72,28 @@ def chart(items: list[dict]) -> alt.Chart | alt.LayerChart:
     # A disputed date is ringed in red as well: shape, outline and colour all say it.
     rings = base.transform_filter("datum.date == 'disputed'").mark_point(shape="circle", size=260, filled=False, strokeWidth=2).encode(
         x="start:T", color=alt.value("#c00"))
-    height = max(60, ROW_PX * len(order))
-    return alt.layer(bars, points, rings).properties(width=720, height=height, title="Events and measures over time").configure_axis(grid=True)
+    layers = [bars, points, rings]
+    if lanes:
+        layers.append(alt.Chart(alt.Data(values=lanes)).mark_text(align="left", dx=4, fontSize=11, fontWeight="bold").encode(
+            x=alt.value(0), y=alt.Y("pos:Q"), text="lane:N"))
+    return alt.layer(*layers).properties(width=720, height=height, title="Events and measures over time").configure_axis(grid=True)
+
+
+def _lanes(values: list[dict], order: list[str]) -> tuple[list[dict], int]:
+    """Give each value a y position `pos` in its lane; return the lanes' labels and the chart height."""
+    rank = {r: i for i, r in enumerate(order)}
+    lanes: dict[str, list[dict]] = {}
+    for v in sorted(values, key=lambda v: (v["kind"], v["group"], rank[v["row"]])):
+        lanes.setdefault(f"{v['kind']}: {v['group']}" if v["group"] else v["kind"], []).append(v)
+    labels, pos = [], 0
+    for lane, vs in lanes.items():
+        slots: dict[str, int] = {}
+        for v in vs:
+            slots.setdefault(v["row"], len(slots) % LANE_SLOTS)
+            v["pos"] = pos + 1 + slots[v["row"]]
+        labels.append({"lane": f"{lane} ({len(slots)})", "pos": pos})
+        pos += LANE_SLOTS + 2
+    return labels, max(60, pos * ROW_PX // 2)
 
 
 def render(items: list[dict]) -> tuple[str, bytes, dict]:
