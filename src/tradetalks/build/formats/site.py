@@ -31,6 +31,7 @@ from tradetalks.build.formats.site_timeline import render as render_timeline
 HERE = Path(__file__).parent
 MARKER = ".tradetalks-site"
 PAGE_ROWS = 200  # rows per listing page; longer lists continue on numbered pages
+SECTION_ROWS = 100  # rows per table on an entity page (a person may have thousands of mentions)
 N_SPEAKER_COLOURS = 8
 LEGEND = {
     "segment": "not body (boilerplate, duplicated copy, header, caption, byline): greyed",
@@ -177,11 +178,11 @@ def _section(w: _Writer, base: str, name: str, rows: list[dict], skip: set[str],
     """A table of related rows: the first page inline, the rest on `<base>--<name>-<n>.html`."""
     columns = [c for c in (rows[0].keys() if rows else []) if c not in skip]
     table = name if name in w.rel.tables else ("evidence" if name in ("mentions", "claims", "evidence") else "")
-    pages = max(1, -(-len(rows) // PAGE_ROWS))
+    pages = max(1, -(-len(rows) // SECTION_ROWS))
     stem = f"{base}--{sd.safe_name(name)}"
     first = None
     for p in range(pages):
-        chunk = rows[p * PAGE_ROWS:(p + 1) * PAGE_ROWS]
+        chunk = rows[p * SECTION_ROWS:(p + 1) * SECTION_ROWS]
         caption = f"{name} ({len(rows)} row{'' if len(rows) == 1 else 's'})" + (f", page {p + 1} of {pages}" if pages > 1 else "")
         html = site_html.table(caption, columns, w.cells.table_rows(table, chunk, columns, disputed))
         pager = _pager(stem, p, pages, first=f"{base}.html")
