@@ -31,13 +31,15 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 def build_site(release: Path, out: Path) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "tradetalks.cli", "site", str(release), "--out", str(out)], check=True, capture_output=True)
+    res = subprocess.run([sys.executable, "-m", "tradetalks.cli", "site", str(release), "--out", str(out)],
+                         check=True, capture_output=True, text=True)
     wall = time.perf_counter() - t
+    stages = res.stdout.strip().splitlines()[-1].strip()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     files = [p for p in out.rglob("*") if p.is_file()]
     return {"wall_s": round(wall, 2), "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2),
             "pages": sum(p.suffix == ".html" for p in files), "mb": round(sum(p.stat().st_size for p in files) / 1e6),
-            "largest_page_kb": round(max(p.stat().st_size for p in files if p.suffix == ".html") / 1e3)}
+            "largest_page_kb": round(max(p.stat().st_size for p in files if p.suffix == ".html") / 1e3), "stages": stages}
 
 
 def open_times(site: Path, repeat: int = 5) -> dict:

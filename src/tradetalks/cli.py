@@ -155,6 +155,7 @@ def site_cmd(
         _fail(exc)
     out.print(f"site of {release_dir}: {result.pages} pages ({result.articles} articles) written to {result.out_dir} "
               f"in {time.perf_counter() - t:.2f} s; open {result.out_dir / 'index.html'}", highlight=False, soft_wrap=True)
+    out.print("  " + ", ".join(f"{stage} {s:.2f} s" for stage, s in result.seconds.items()), highlight=False, soft_wrap=True)
 
 
 def _version_key(name: str) -> tuple:

@@ -13,7 +13,8 @@ import json
 import multiprocessing as mp
 import os
 import shutil
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -49,6 +50,7 @@ class SiteResult:
     out_dir: Path
     pages: int
     articles: int
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
 
 
 class SiteError(Exception):
@@ -60,10 +62,18 @@ def render_site(release_dir: Path, out_dir: Path, diff: dict | None = None, jobs
 
     Article and entity pages are written by `jobs` processes (default: up to 2, the CPUs there are)."""
     # Load inputs.
+    clock, seconds = time.perf_counter(), {}
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        seconds[stage] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
     rel = sd.load_release(Path(release_dir))
     items = sd.timeline_items(rel)
     glance = sd.coverage(rel, items)
     jobs = jobs or min(2, os.cpu_count() or 1)
+    lap("load")
 
     # Process and save.
     out = _fresh_dir(Path(out_dir))
@@ -76,12 +86,14 @@ def render_site(release_dir: Path, out_dir: Path, diff: dict | None = None, jobs
                  articles={a["article_id"]: a for a in arts.to_dicts()} if arts is not None else {})
     n_articles = _articles(w, rel, jobs)
     w.ctx.clear()
+    lap("articles")
     dates: dict[tuple[str, str], list[dict]] = {}
     for it in items:
         dates.setdefault((it["table"], it["id"]), []).append(it)
     w.ctx.update(related=sd.related(rel), disputed=sd.disputed_fields(rel), dates=dates)
     _entities(w, rel, jobs)
     w.ctx.clear()
+    lap("entities")
     svg, png, spec = render_timeline(items) if items else ("", b"", {})
     if items:
         (out / "timeline.svg").write_text(svg, encoding="utf-8")
@@ -92,7 +104,8 @@ def render_site(release_dir: Path, out_dir: Path, diff: dict | None = None, jobs
            hrefs=[evidence_href(i) for i in items])
     w.page("index.html", "index.html", title=f"tradetalks {rel.version}", glance=glance, diff=diff,
            entity_tables=[(t, sd.noun(t), len(rel.rows[t])) for t in sd.entity_tables(rel)])
-    return SiteResult(out, w.n, n_articles)
+    lap("timeline and index")
+    return SiteResult(out, w.n, n_articles, seconds)
 
 
 # Pages -------------------------------------------------------------------------------------------
@@ -115,7 +128,7 @@ def _articles(w: _Writer, rel: sd.Release, jobs: int) -> int:
     return len(listing)
 
 
-def _article_pages(w: _Writer, ids: list[str]) -> int:
+def _article_pages(w: _Writer, ids: list[str]) -> None:
     rel, cells, by_article, speakers = w.rel, w.cells, w.ctx["by_article"], w.ctx["speakers"]
     arts = w.ctx["articles"]
     for aid in ids:
@@ -134,7 +147,6 @@ def _article_pages(w: _Writer, ids: list[str]) -> int:
                meta=cells.fields(art, {"text", "segments", "notes", *PROVENANCE}), marked=marked, kinds=kinds,
                speakers=[(g, label, speakers[g]) for g, label in legend_speakers],
                n_rows=len(rows), rows_html=Markup("".join(blocks)), segments=art.get("segments") or [])
-    return len(ids)
 
 
 def _entities(w: _Writer, rel: sd.Release, jobs: int) -> None:
@@ -147,7 +159,7 @@ def _entities(w: _Writer, rel: sd.Release, jobs: int) -> None:
                  ["id", "name", "n_articles", "disputed"])
 
 
-def _entity_pages(w: _Writer, keys: list[tuple[str, str]]) -> int:
+def _entity_pages(w: _Writer, keys: list[tuple[str, str]]) -> None:
     rel, cells, related, disputed, dates = w.rel, w.cells, w.ctx["related"], w.ctx["disputed"], w.ctx["dates"]
     for table, row_id in keys:
         row = rel.rows[table][row_id]
@@ -162,7 +174,6 @@ def _entity_pages(w: _Writer, keys: list[tuple[str, str]]) -> int:
         w.page(f"{base}.html", "entity.html", title=rel.name(table, row_id), table=table, noun=sd.noun(table), row_id=row_id,
                fields=cells.fields(row, {c for c, _ in sections} | set(PROVENANCE)), provenance=cells.provenance(row),
                sections=views, dates=dates.get((table, row_id), []), disputed=sorted(hot))
-    return len(keys)
 
 
 def _listing(w: _Writer, folder: str, title: str, rows: list[dict], columns: list[str]) -> None:
@@ -196,8 +207,8 @@ def _section(w: _Writer, base: str, name: str, rows: list[dict], skip: set[str],
 
 def _parallel(w: _Writer, fn, items: list, jobs: int) -> None:
     """Run fn(w, chunk) over items, in `jobs` forked processes when there are enough items."""
-    if jobs <= 1 or len(items) < 500 or "fork" not in mp.get_all_start_methods():
-        w.n += fn(w, items)
+    if jobs <= 1 or len(items) < 50 or "fork" not in mp.get_all_start_methods():
+        fn(w, items)
         return
     global _FORKED
     _FORKED = (w, fn)
@@ -212,7 +223,7 @@ _FORKED = None
 
 def _run_forked(chunk: list) -> int:
     w, fn = _FORKED
-    w.n = 0
+    w.n = 0  # pages written by this worker; the parent adds them up
     fn(w, chunk)
     return w.n
 

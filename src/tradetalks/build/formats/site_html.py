@@ -66,12 +66,14 @@ class Cells:
 
     def row_block(self, table: str, row: dict, kind: str, label: str) -> str:
         """One row of an article page: what it says, then where it comes from."""
-        rid = str(row[self.rel.keys[table]])
-        fields = [c for c in row if c not in PROVENANCE and row[c] is not None and row[c] != []]
+        key = self.rel.keys[table]
+        rid = str(row[key])
+        # The id is in the heading, and the article is the page's own: not repeated below.
+        fields = [c for c in row if c not in PROVENANCE and c != key and row[c] is not None and row[c] != []]
         return (f'<section class="row k-{kind}" id="r-{escape(rid)}" data-row="{escape(rid)}" data-table="{escape(table)}">'
                 f'<h3><span class="tag">{kind}</span> {escape(label, quote=False)}</h3>'
                 f'<p><a class="show" href="#s-{quote(rid, safe="")}">show in the text</a> · <code>{escape(table)}</code> row <code>{escape(rid)}</code></p>'
-                f'{self.dl(row, fields)}<h4>Provenance</h4>{self.dl(row, [c for c in PROVENANCE if c in row], "fields provenance")}</section>')
+                f'{self.dl(row, fields)}<h4>Provenance</h4>{self.dl(row, [c for c in PROVENANCE[1:] if c in row], "fields provenance")}</section>')
 
     def table_rows(self, table: str, rows: list[dict], columns: list[str], disputed: set[str]) -> list[str]:
         """<tr> per row; the evidence cell links to the span in its article."""
