@@ -46,7 +46,7 @@ def open_times(site: Path, repeat: int = 5) -> dict:
     from playwright.sync_api import sync_playwright
 
     people = sorted((site / "people").glob("*.html"), key=lambda p: p.stat().st_size)
-    pages = {"index": site / "index.html", "article": sorted((site / "articles").glob("*.html"))[-1],
+    pages = {"index": site / "index.html", "article": max((site / "articles").glob("synthetic-article-*.html")),
              "busiest person": [p for p in people if "--" not in p.name and p.name != "index.html"][-1],
              "timeline": site / "timeline.html"}
     out = {}
