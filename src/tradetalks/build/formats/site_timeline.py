@@ -76,7 +76,9 @@ def chart(items: list[dict]) -> alt.Chart | alt.LayerChart:
     if lanes:
         layers.append(alt.Chart(alt.Data(values=lanes)).mark_text(align="left", dx=4, fontSize=11, fontWeight="bold").encode(
             x=alt.value(0), y=alt.Y("pos:Q"), text="lane:N"))
-    return alt.layer(*layers).properties(width=720, height=height, title="Events and measures over time").configure_axis(grid=True)
+    return alt.layer(*layers).properties(width=720, height=height, title=alt.TitleParams(
+        "Events and measures over time",
+        subtitle="circle: an exact day · triangle and bar: a vague or ranged date, over the days it can mean · cross in a red ring: a disputed date")).configure_axis(grid=True)
 
 
 def _lanes(values: list[dict], order: list[str]) -> tuple[list[dict], int]:
