@@ -216,3 +216,16 @@ def test_cli_writes_the_site_with_a_diff_and_refuses_a_foreign_directory(tmp_pat
     assert result.exit_code == 1 and "not empty" in result.output and (other / "notes.txt").exists()
     with pytest.raises(SiteError):
         render_site(RELEASE, other)
+
+
+def test_a_damaged_release_is_a_sentence_not_a_traceback(tmp_path):
+    from tradetalks.cli import app
+
+    rel = copy_release(tmp_path / "rel")
+    (rel / "events.parquet").write_bytes(b"not parquet")
+    result = CliRunner().invoke(app, ["site", str(rel), "--out", str(tmp_path / "site")])
+    assert result.exit_code == 1 and "events.parquet: expected a Parquet table" in result.output
+    (rel / "manifest.json").write_text("{", encoding="utf-8")
+    result = CliRunner().invoke(app, ["site", str(rel), "--out", str(tmp_path / "site")])
+    assert result.exit_code == 1 and "manifest.json: expected a release manifest" in result.output
+    assert "Traceback" not in result.output

@@ -123,7 +123,7 @@ def diff_cmd(
 @app.command("site")
 def site_cmd(
     release_dir: Path = typer.Argument(None, help="A release directory (default: the highest version in release/)."),
-    out_dir: Path = typer.Option(Path("build/site"), "--out", help="Where the site goes (replaced if it holds an earlier site)."),
+    out_dir: Path = typer.Option(None, "--out", help="Where the site goes (default: <root>/build/site; an earlier site there is replaced)."),
     diff_against: Path = typer.Option(None, "--diff-against", help="An older release directory: show what changed since it."),
     root: Path = typer.Option(Path("."), help="Repository root (holds release/)."),
 ) -> None:
@@ -135,12 +135,14 @@ def site_cmd(
 
     t = time.perf_counter()
     if release_dir is None:
-        versions = sorted((p for p in (root / "release").glob("*/manifest.json")), key=lambda p: _version_key(p.parent.name))
+        versions = sorted((p for p in (root / "release").glob("*/manifest.json") if p.parent.name[:1].isdigit()),
+                          key=lambda p: _version_key(p.parent.name))
         if not versions:
             _fail(ValueError(f"{root / 'release'}: no release directory with a manifest.json; run `tradetalks build` or pass RELEASE_DIR"))
         release_dir = versions[-1].parent
     if not (release_dir / "manifest.json").is_file():
         _fail(ValueError(f"{release_dir}: expected a release directory with manifest.json, found none; pass e.g. release/1.0.0"))
+    out_dir = out_dir if out_dir is not None else root / "build" / "site"
     diff = None
     if diff_against is not None:
         from tradetalks.build.diff import diff_releases

@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from tradetalks.build.formats import site_data as sd
 from tradetalks.build.formats import site_html
+from tradetalks.build.formats.site_data import SiteError
 from tradetalks.build.formats.site_html import PROVENANCE
 from tradetalks.build.formats.site_text import highlight
 from tradetalks.build.formats.site_timeline import evidence_href
@@ -51,10 +52,6 @@ class SiteResult:
     pages: int
     articles: int
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
-
-
-class SiteError(Exception):
-    """The site cannot be written where asked."""
 
 
 def render_site(release_dir: Path, out_dir: Path, diff: dict | None = None, jobs: int | None = None) -> SiteResult:

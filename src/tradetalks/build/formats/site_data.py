@@ -43,6 +43,10 @@ DATE_FIELDS = {
 TEXT_COLUMNS = {"text"}  # long columns kept off the row panels (the article page shows the text)
 
 
+class SiteError(Exception):
+    """The release cannot be read, or the site cannot be written where asked."""
+
+
 @dataclass
 class Span:
     """One highlighted stretch of an article: a row's evidence, or a segment that is not body."""
@@ -73,13 +77,22 @@ class Release:
 def load_release(root: Path) -> Release:
     """Read manifest.json and every table it lists (Parquet) from a release directory."""
     root = Path(root)
-    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+        entries = sorted(manifest["tables"].items())
+    except (OSError, ValueError, KeyError, AttributeError) as exc:
+        raise SiteError(f"{root / 'manifest.json'}: expected a release manifest with a 'tables' object, could not read it ({exc}); "
+                        "pass a directory written by `tradetalks build`") from None
     tables, keys = {}, {}
-    for name, entry in sorted(manifest.get("tables", {}).items()):
-        path = root / entry["path"]
-        if path.suffix == ".parquet" and path.is_file():
+    for name, entry in entries:
+        path = root / str(entry.get("path", ""))
+        if path.suffix != ".parquet" or not path.is_file():
+            continue  # a table this release does not ship as Parquet is not drawn
+        try:
             tables[name] = pl.read_parquet(path)
-            keys[name] = entry.get("primary_key") or tables[name].columns[0]
+        except Exception as exc:  # polars raises several kinds for a damaged file
+            raise SiteError(f"{path}: expected a Parquet table, could not read it ({type(exc).__name__}); rebuild the release") from None
+        keys[name] = entry.get("primary_key") or tables[name].columns[0]
     rel = Release(root, manifest, str(manifest.get("version", "")), tables, keys)
     for table in entity_tables(rel):
         key = rel.keys[table]
