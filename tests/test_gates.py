@@ -92,7 +92,7 @@ def test_marker_output_is_bounded_per_file():
 
 
 def test_a_suggest_draft_is_refused_until_every_marker_is_resolved(tmp_path):
-    from tradetalks.build import suggest as suggest_module
+    from tradetalks.build.suggest import draft as suggest_module
     from tradetalks.build.suggest import suggest
 
     assert (suggest_module.GUESS, suggest_module.DECIDE, suggest_module.TODO) == DRAFT_MARKERS

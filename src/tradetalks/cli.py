@@ -335,6 +335,50 @@ def fetch_cmd(
     out.print(str(root), highlight=False, markup=False, soft_wrap=True)
 
 
+@app.command("site")
+def site_cmd(
+    release_dir: Path = typer.Argument(None, help="A release directory (default: the highest version in release/)."),
+    out_dir: Path = typer.Option(None, "--out", help="Where the site goes (default: <root>/build/site; an earlier site there is replaced)."),
+    diff_against: Path = typer.Option(None, "--diff-against", help="An older release directory: show what changed since it."),
+    root: Path = typer.Option(Path("."), help="Repository root (holds release/)."),
+) -> None:
+    """Write a static site of a release: articles with every row highlighted, entity pages, a timeline."""
+    import time
+
+    from tradetalks.build.errors import TradetalksError
+    from tradetalks.build.formats.site import SiteError, render_site
+
+    t = time.perf_counter()
+    if release_dir is None:
+        versions = sorted((p for p in (root / "release").glob("*/manifest.json") if p.parent.name[:1].isdigit()),
+                          key=lambda p: _version_key(p.parent.name))
+        if not versions:
+            _fail(ValueError(f"{root / 'release'}: no release directory with a manifest.json; run `tradetalks build` or pass RELEASE_DIR"))
+        release_dir = versions[-1].parent
+    if not (release_dir / "manifest.json").is_file():
+        _fail(ValueError(f"{release_dir}: expected a release directory with manifest.json, found none; pass e.g. release/1.0.0"))
+    out_dir = out_dir if out_dir is not None else root / "build" / "site"
+    diff = None
+    if diff_against is not None:
+        from tradetalks.build.diff import diff_releases
+
+        try:
+            diff = diff_releases(diff_against, release_dir).to_json()
+        except TradetalksError as exc:
+            _fail(exc)
+    try:
+        result = render_site(release_dir, out_dir, diff=diff)
+    except SiteError as exc:
+        _fail(exc)
+    out.print(f"site of {release_dir}: {result.pages} pages ({result.articles} articles) written to {result.out_dir} "
+              f"in {time.perf_counter() - t:.2f} s; open {result.out_dir / 'index.html'}", highlight=False, soft_wrap=True)
+    out.print("  " + ", ".join(f"{stage} {s:.2f} s" for stage, s in result.seconds.items()), highlight=False, soft_wrap=True)
+
+
+def _version_key(name: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else -1 for p in name.split("."))
+
+
 def main() -> None:
     try:
         app(prog_name="tradetalks")

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from tradetalks.schemas import files
+from tradetalks.schemas.files import PATTERN_WORDS
 
 # The common formats, by the pattern that defines them: (what it is, an example). Article ids
 # share the slug pattern.
@@ -92,6 +93,8 @@ def _shown(example: Any) -> str:
 
 def _form(schema: dict[str, Any], kinds: list[str]) -> tuple[str, Any]:
     examples = schema.get("examples") or []
+    if schema.get("pattern") in PATTERN_WORDS:
+        return PATTERN_WORDS[schema["pattern"]], examples[0] if examples else "2025-10-18"
     if schema.get("format") == "date" or schema.get("pattern") == r"^\d{4}-\d{2}-\d{2}$":
         return "a date", examples[0] if examples else "2025-10-18"
     if "pattern" in schema and schema["pattern"] in _PATTERNS:

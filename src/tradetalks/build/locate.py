@@ -315,11 +315,8 @@ _SUBJECT = {"roles": "person", "mentions": "person", "events": "event", "measure
 
 
 def _check_repeated(annotations: list[Located], doc, problems) -> list[Located]:
-    """The same annotation twice (same kind, span, subject and claim) is reported at both lines.
-
-    The repeat is left out of what the later stages see, so that it is reported once, here, and
-    not again as a table's uniqueness failure without a file or line.
-    """
+    """The same annotation twice (same kind, span, subject and claim) is reported at both lines;
+    the repeats are left out, so the later stages do not report the same row twice again."""
     seen: dict[tuple, Located] = {}
     kept: list[Located] = []
     for ann in annotations:

@@ -112,7 +112,7 @@ CLAIM_VALUE = {"type": ["string", "number", "integer", "boolean", "null"]}
 # articles, so its type and range are checked as strictly as the registry's own fields.
 CLAIM_DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
 # What a pattern means, for error messages ("expected <words>, found ...").
-PATTERN_WORDS = {CLAIM_DATE_PATTERN: "a real calendar date YYYY-MM-DD between 1900-01-01 and 2100-12-31"}
+PATTERN_WORDS = {CLAIM_DATE_PATTERN: "a date between 1900-01-01 and 2100-12-31"}
 
 
 def _claim_date(what: str, *examples: Any) -> dict[str, Any]:
