@@ -8,9 +8,9 @@ Each command imports only what it uses: `diff`, `cite` and `fetch` work with a p
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import typer
 from rich.console import Console
@@ -215,10 +215,8 @@ def diff_cmd(
     limit: int = typer.Option(10, help="Ids listed per kind of change and table."),
 ) -> None:
     """Rows added / removed / changed per table, schema changes, and the version bump they require."""
-    from tradetalks.build.diff import check_version, diff_releases, dumps
+    from tradetalks.build.diff import check_version, diff_releases, dumps, latest_published
     from tradetalks.build.errors import TradetalksError
-
-    from tradetalks.build.diff import latest_published
 
     try:
         old = old if old is not None else latest_published(Path("release"))
@@ -313,7 +311,7 @@ def cite_cmd(
                                "upgrade tradetalks for newer ones (pip install -U tradetalks)")
     except ReleaseError as exc:
         err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     sys.stdout.write(render(fmt, version, date).rstrip("\n") + "\n")
 
 
@@ -331,7 +329,7 @@ def fetch_cmd(
             root = fetch(version, manifest_sha256, whole=whole, progress=update)
     except ReleaseError as exc:
         err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     out.print(str(root), highlight=False, markup=False, soft_wrap=True)
 
 

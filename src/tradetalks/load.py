@@ -40,17 +40,18 @@ import os
 from tradetalks.__about__ import __version__
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing alone costs ~10 ms to import
+if not TYPE_CHECKING:
+
+    def overload(func):  # what typing.overload does at run time (the last definition wins)
+        return func
+
+else:  # typing alone costs ~10 ms to import
     from pathlib import Path
     from typing import Any, Literal, overload
 
     import pandas
     import polars
     import pyarrow
-else:
-
-    def overload(func):  # what typing.overload does at run time (the last definition wins)
-        return func
 
 # Standard-library modules too (json, pathlib, hashlib...) are imported where used:
 # `import tradetalks` should cost a few milliseconds, not tens.
@@ -761,7 +762,6 @@ def http_client_errors() -> type:
 
 
 def _download(version: str, into: Path, expected_manifest: str, progress: Progress | None = None) -> None:
-    import json
     import time
 
     url = base_url(version)

@@ -244,7 +244,7 @@ def check_depth(text: str, shown: str) -> None:
         loader.dispose()
 
 
-def check_characters(doc: "YamlDoc", text: str) -> None:
+def check_characters(doc: YamlDoc, text: str) -> None:
     """Refuse control and invisible (Unicode Cf) characters in what contributors type.
 
     Bidirectional controls can make a name read differently from what it is; zero-width

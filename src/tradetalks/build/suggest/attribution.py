@@ -40,7 +40,7 @@ FUNCTION = {"the", "a", "an", "but", "and", "in", "on", "at", "as", "after", "be
             "then", "since", "though", "although", "during", "over", "with", "without", "for", "from", "to", "by", "of",
             "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "hours", "days", "just",
             "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-            "november", "december", "last", "next", "this", "one", "two", "three", "both", "there", "here", "what"}
+            "november", "december", "last", "next", "one", "two", "three", "both", "there", "here", "what"}
 ROLE = re.compile(r"\b[Tt]he\s+(?:[\w.’'-]+\s+){0,3}?(?:" + "|".join(sorted(TITLE_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 WORK = re.compile(r"^\s*(?:program(?:me)?|show|series|podcast|book|film|movie|documentary|column|newsletter|album|song|segment|broadcast)\b", re.IGNORECASE)

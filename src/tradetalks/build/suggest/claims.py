@@ -131,7 +131,7 @@ def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict],
             claims["status"] = status
         in_clause = dates[bisect_left(date_starts, lo) : bisect_left(date_starts, hi)]
         # A date after the word behind "take effect"/"expire" dates the measure; otherwise the nearest date.
-        starts_or_ends = lambda d: d.start > end and bool(EFFECTIVE.search(text[end : d.start]) or EXPIRY.search(text[end : d.start]))  # noqa: E731
+        starts_or_ends = lambda d, end=end: d.start > end and bool(EFFECTIVE.search(text[end : d.start]) or EXPIRY.search(text[end : d.start]))  # noqa: E731
         dated = sorted((d for d in in_clause if not _inside(ctx.quoted, d.start)), key=lambda d: (not starts_or_ends(d), abs(d.start - start)))
         if not dated and re.match(r"\s*(?:when|after)\b", text[lo:hi]):
             # "Tensions flared after October 9, when Beijing announced …": the date ends the clause before.

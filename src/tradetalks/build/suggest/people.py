@@ -47,7 +47,7 @@ ORG_WORDS = {
     "cooperation", "economic", "economies", "summit", "talks", "trade", "war", "state", "states", "republic", "kingdom",
     "nations", "east", "west", "north", "south", "asia", "europe", "africa", "america", "pacific", "sea", "city",
     "capital", "foundation", "centre", "center", "reserve", "board", "club", "league", "airlines", "motors",
-    "technologies", "group", "holdings", "channel", "television", "radio", "broadcaster", "agency", "press",
+    "technologies", "holdings", "channel", "television", "radio", "broadcaster", "press",
 }
 NOT_NAMES = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
@@ -75,7 +75,7 @@ HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "madam"}
 WORD = r"[A-Z][\w’'.-]*[\w.]|[A-Z]"
 RUN = re.compile(rf"(?:{WORD})(?:[ \t]+(?:(?:of|the|de|van|von|bin|al)[ \t]+)?(?:{WORD}))*")
 VERBS = r"(?:said|says|told|tells|wrote|writes|added|adds|noted|stated|warned|insisted|argued|explained|posted|asked|replied|responded|declared|announced|confirmed|described|characteri[sz]ed|called)"
-BY = re.compile(rf"\b(?:[Rr]eported|[Ww]ritten|[Rr]eporting|[Ee]dited|[Ee]diting|^By|\bBy)\s+by\s+|\bBy\s+|^By\s+", re.MULTILINE)
+BY = re.compile(r"\b(?:[Rr]eported|[Ww]ritten|[Rr]eporting|[Ee]dited|[Ee]diting|^By|\bBy)\s+by\s+|\bBy\s+|^By\s+", re.MULTILINE)
 
 
 @dataclass
