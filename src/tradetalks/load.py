@@ -517,8 +517,10 @@ def expected_manifest_sha256(version: str, manifest_sha256: str | None = None) -
             f"tradetalks {version}: the manifest sha256 you gave ({given}) is not the one this package pins ({pinned}); "
             "drop manifest_sha256 / TRADETALKS_MANIFEST_SHA256 for versions the package knows"
         )
-    if pinned or given:
-        return pinned or given
+    if pinned:
+        return pinned
+    if given:
+        return given
     known = ", ".join(sorted(known_releases())) or "none"
     raise ReleaseError(
         f"tradetalks {__version__} does not know version {version} (it knows: {known}), so it cannot check that "
@@ -755,7 +757,7 @@ class _Download:
         return actual
 
 
-def http_client_errors() -> type:
+def http_client_errors() -> type[Exception]:
     import http.client
 
     return http.client.HTTPException

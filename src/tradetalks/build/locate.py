@@ -219,7 +219,7 @@ class Located:
     index: int
     item: dict
     span: Span
-    doc: object = field(default=None, compare=False, repr=False)
+    doc: YamlDoc | None = field(default=None, compare=False, repr=False)
 
     @property
     def line(self) -> int | None:

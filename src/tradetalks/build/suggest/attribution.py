@@ -139,7 +139,7 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
     ends = sentence_bounds(text, quotations)
     quoted = Spans((q.inner_start, q.inner_end) for q in quotations if not q.nested).__contains__
     starts = [a.start for a in actors]
-    role_of = {}  # person -> words of their drafted roles
+    role_of: dict[str, set[str]] = {}  # person -> words of their drafted roles
     for r in cast.roles:
         role_of.setdefault(r.person_id, set()).update(w.lower() for w in re.findall(r"\w+", r.role))
 

@@ -300,7 +300,9 @@ def _variant(surface: str, aliases: dict[str, str]) -> str | None:
     if multi:
         best = process.extractOne(surface, list(choices), scorer=fuzz.ratio, score_cutoff=85)
     else:
-        best = len(surface) >= 6 and process.extractOne(surface, list(choices), scorer=Levenshtein.distance, score_cutoff=1)
+        # The stubs type Levenshtein.distance as an overloaded function no extractOne overload accepts as a scorer;
+        # it is a documented rapidfuzz scorer (a distance: score_cutoff is the largest distance kept).
+        best = process.extractOne(surface, list(choices), scorer=Levenshtein.distance, score_cutoff=1) if len(surface) >= 6 else None  # type: ignore[call-overload]
     return choices[best[0]] if best else None
 
 
