@@ -28,10 +28,10 @@ TOPICS = ["rare earth exports", "soybean purchases", "chip export controls", "po
 
 
 def registries(rng: random.Random, n_people: int = 120, n_events: int = 300, n_measures: int = 150):
-    names = [(f, l) for f in FIRST for l in LAST]
+    names = [(first, last) for first in FIRST for last in LAST]
     rng.shuffle(names)
     people = []
-    for i, (first, last) in enumerate(names[:n_people]):
+    for first, last in names[:n_people]:
         pid = f"{first}-{last}".lower()
         people.append({"person_id": pid, "name": f"{first} {last}", "aliases": [f"{first} {last}"], "country": rng.choice(ROLES)[1]})
     events = [{

@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
+from conftest import EVENTS, REPO, TEXT, article_meta, make_dataset, write_yaml
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.fill import dataset_files, fill_file, slug
 from tradetalks.build.pipeline import check
@@ -21,8 +22,6 @@ from tradetalks.build.suggest import suggest
 from tradetalks.schemas.files import FILE_SCHEMAS, KINDS, schema_file
 from tradetalks.schemas.modeline import kind_of, modeline, parse, resolve
 from tradetalks.schemas.publish import REFERENCE, outputs, stale
-
-from conftest import EVENTS, REPO, TEXT, article_meta, make_dataset, write_yaml
 
 ARTICLES = sorted((REPO / "dataset" / "articles").glob("*.yml"))
 SAMPLE = REPO / "dataset" / "articles" / "bessent-he-talks-set-for-next-week.yml"
@@ -40,7 +39,7 @@ def _nested(field: dict, path: str):
         yield from _fields(field, path + ".")
     if isinstance(field.get("items"), dict):
         yield from _nested(field["items"], path + "[]")
-    for i, alternative in enumerate(field.get("anyOf", [])):
+    for alternative in field.get("anyOf", []):
         yield from _nested(alternative, path)
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradetalks.build.detect.dates import WEEKDAYS, Resolved, find_date_expressions, resolve
 from conftest import REPO
+from tradetalks.build.detect.dates import WEEKDAYS, Resolved, find_date_expressions, resolve
 
 SAT = date(2025, 10, 18)  # a Saturday: the day after the Bessent-He call
 D = date.fromisoformat
@@ -137,4 +138,4 @@ def test_resolve_at_the_edges_of_the_calendar_returns_none_rather_than_raising(e
 def test_found_expressions_slice_back_and_do_not_overlap(text):
     found = find_date_expressions(text)
     assert all(text[d.start : d.end] == d.expression for d in found)
-    assert all(a.end <= b.start for a, b in zip(found, found[1:]))
+    assert all(a.end <= b.start for a, b in pairwise(found))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradetalks.build.detect.mentions import Mention, find_mentions
 from conftest import REPO
+from tradetalks.build.detect.mentions import Mention, find_mentions
 
 ALIASES = {"Scott Bessent": "scott-bessent", "Bessent": "scott-bessent", "He Lifeng": "he-lifeng"}
 AMBIGUOUS = {"He": "he-lifeng"}
@@ -63,5 +65,5 @@ def test_mentions_slice_back_and_never_overlap(parts):
     found, undecided = find_mentions(text, {**ALIASES, "Xi": "xi-jinping"}, AMBIGUOUS)
     spans = sorted(found + undecided)
     assert all(text[m.start : m.end] == m.surface for m in spans)
-    assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))
+    assert all(a.end <= b.start for a, b in pairwise(spans))
     assert all(m.surface not in AMBIGUOUS for m in found) and all(m.surface in AMBIGUOUS for m in undecided)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradetalks.build.detect.quotations import find_quotations
 from conftest import REPO
+from tradetalks.build.detect.quotations import find_quotations
 
 ARTICLES = REPO / "dataset" / "articles"
 

@@ -175,7 +175,7 @@ def test_two_processes_fetching_at_once_end_with_one_good_copy(served, old_relea
     env = os.environ.copy()
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
     results = [p.communicate(timeout=120) for p in procs]
-    for p, (out, err) in zip(procs, results):
+    for p, (out, err) in zip(procs, results, strict=True):
         assert p.returncode == 0, err
         assert out.strip() == "2"
     manifest = json.loads((old_release / "manifest.json").read_text())

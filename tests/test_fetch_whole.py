@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
+import test_fetch
 import tradetalks
-from test_fetch import OLD, Server, old_release  # noqa: F401  (fixture)
+from test_fetch import OLD, Server
 from test_load import fresh_loader_state, loader  # noqa: F401  (autouse fixture)
+
+old_release = test_fetch.old_release  # module fixture; an assignment, so the parameters that use it are not redefinitions
 
 
 def as_assets(release: Path, into: Path) -> Path:

@@ -20,10 +20,13 @@ import polars as pl
 import pytest
 import yaml
 
+import test_load
 from conftest import make_dataset
-from test_load import built_release, fresh_loader_state, loader  # noqa: F401  (fixtures)
+from test_load import fresh_loader_state, loader  # noqa: F401  (fixtures)
 from test_workflows import vendored_schema
 from tradetalks.__about__ import __version__
+
+built_release = test_load.built_release  # fixture; an assignment, so the parameters that use it are not redefinitions
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD_ONLY = "pandera,jsonschema,fastjsonschema,yaml,rapidfuzz,duckdb,pandas"

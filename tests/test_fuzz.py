@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import copy
 
-import yaml
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pytest
-
+import test_fetch
 from conftest import TEXT, article_meta, make_dataset, write_yaml
-from test_fetch import OLD, old_release  # noqa: F401  (module fixture: a release to serve)
+from test_fetch import OLD
 from test_load import loader
 from tradetalks.build.errors import TradetalksError
 from tradetalks.build.locate import locate
 from tradetalks.build.pipeline import check
+
+old_release = test_fetch.old_release  # module fixture; an assignment, so the parameters that use it are not redefinitions
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20),
                     st.sampled_from(["2025-02-30", "2025-10-18", "../x", "He", "full", "quotes", "evidence"]))

@@ -17,10 +17,10 @@ import pytest
 import yaml
 
 from conftest import EVENTS, MEASURES, PEOPLE, REPO, TEXT, article_meta, make_dataset, write_yaml
+from tradetalks.build.articles import check_articles
 from tradetalks.build.errors import DatasetError, Problem
 from tradetalks.build.hints import expected
 from tradetalks.build.markers import DRAFT_MARKERS, MAX_MARKERS_SHOWN, draft_markers
-from tradetalks.build.articles import check_articles
 from tradetalks.build.pipeline import build, check
 from tradetalks.schemas import files
 

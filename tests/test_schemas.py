@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import make_dataset
+from tradetalks.build.errors import DatasetError
 from tradetalks.build.pipeline import check
 from tradetalks.build.validate import validate_tables
-from tradetalks.build.errors import DatasetError
 from tradetalks.schemas.tables import MODELS, polars_schema
-
-from conftest import make_dataset
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from site_helpers import RELEASE, Page, copy_release, put_table
 from typer.testing import CliRunner
 
+from site_helpers import RELEASE, Page, copy_release, put_table
 from tradetalks.build.formats.site import SiteError, render_site
 from tradetalks.build.formats.site_data import KIND_ORDER, Span
 from tradetalks.build.formats.site_text import highlight

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from site_helpers import RELEASE, REPO
 
+from site_helpers import RELEASE, REPO
 from tradetalks.build.formats.site import render_site
 
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium") if p and Path(p).is_file()), None)

@@ -16,11 +16,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import EVENTS, MEASURES, PEOPLE, REPO, TEXT, make_dataset
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.locate import locate
 from tradetalks.build.suggest import suggest, suggest_file
 from tradetalks.schemas.files import ARTICLE
-from conftest import EVENTS, MEASURES, PEOPLE, REPO, TEXT, make_dataset
 
 ARTICLES = REPO / "dataset" / "articles"
 REGISTRY = PEOPLE + [

@@ -6,7 +6,6 @@ Each test fails if the protection it names is removed (the input then passes, ha
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import os
 import subprocess

@@ -18,9 +18,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import test_fetch
 import tradetalks
-from test_fetch import OLD, old_release  # noqa: F401  (module fixture)
+from test_fetch import OLD
 from test_load import fresh_loader_state, loader  # noqa: F401  (autouse fixture)
+
+old_release = test_fetch.old_release  # module fixture; an assignment, so the parameters that use it are not redefinitions
 
 
 def sha256(data: bytes) -> str:

@@ -8,9 +8,9 @@ Each command imports only what it uses: `diff`, `cite` and `fetch` work with a p
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import typer
 from rich.console import Console
@@ -42,10 +42,10 @@ def _fail(exc: Exception) -> None:
     """Print a data error as the contributor needs it: every problem, one per line, no traceback."""
     from tradetalks.build.errors import DatasetError, report_lines
 
-    problems = exc.problems if isinstance(exc, DatasetError) else [exc]
-    err.print(f"error: {len(problems):,} problem(s) found", style="bold red", highlight=False, markup=False, soft_wrap=True)
+    count = len(exc.problems) if isinstance(exc, DatasetError) else 1
+    err.print(f"error: {count:,} problem(s) found", style="bold red", highlight=False, markup=False, soft_wrap=True)
     # At most SHOW_PROBLEMS lines, then a count per kind: the output stays readable and bounded.
-    lines = report_lines(problems) if isinstance(exc, DatasetError) else [str(exc)]
+    lines = report_lines(exc.problems) if isinstance(exc, DatasetError) else [str(exc)]
     for line in lines:
         err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(1)
@@ -124,6 +124,8 @@ def build(
     out.print(f"{kind} to {result.release_dir} in {time.perf_counter() - t:.2f} s", highlight=False, soft_wrap=True)
     if as_version:
         return
+    if result.release_dir is None:
+        raise RuntimeError("build returned no release directory; a build that is not a check always writes one")
     previous = latest_published(Path(root) / "release")
     d = diff_releases(previous, result.release_dir)
     base = previous.name if previous is not None else None
@@ -215,10 +217,8 @@ def diff_cmd(
     limit: int = typer.Option(10, help="Ids listed per kind of change and table."),
 ) -> None:
     """Rows added / removed / changed per table, schema changes, and the version bump they require."""
-    from tradetalks.build.diff import check_version, diff_releases, dumps
+    from tradetalks.build.diff import check_version, diff_releases, dumps, latest_published
     from tradetalks.build.errors import TradetalksError
-
-    from tradetalks.build.diff import latest_published
 
     try:
         old = old if old is not None else latest_published(Path("release"))
@@ -240,15 +240,17 @@ def fill(
     check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 when a file is not filled."),
 ) -> None:
     """Write what is never typed by hand: the schema modeline, article_id, text_sha256, new person_ids."""
-    from tradetalks.build.errors import DatasetError, TradetalksError
+    from tradetalks.build.errors import DatasetError, Problem, TradetalksError
     from tradetalks.build.fill import dataset_files, fill_file
 
-    problems, unfilled = [], 0
+    problems: list[Problem] = []
+    unfilled = 0
     for path in files or dataset_files(root):
         try:
             done = fill_file(path, root, write=not check)
         except TradetalksError as exc:
-            problems += exc.problems if isinstance(exc, DatasetError) else [exc]
+            # Any other error becomes a Problem of this file: DatasetError holds Problems only (its summary reads .message).
+            problems += exc.problems if isinstance(exc, DatasetError) else [Problem(str(path), None, None, str(exc))]
             continue
         for change in done.changes:
             out.print(f"{done.path}: {change}" if not check else f"{done.path}: needs fill ({change})", highlight=False, markup=False, soft_wrap=True)
@@ -313,7 +315,7 @@ def cite_cmd(
                                "upgrade tradetalks for newer ones (pip install -U tradetalks)")
     except ReleaseError as exc:
         err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     sys.stdout.write(render(fmt, version, date).rstrip("\n") + "\n")
 
 
@@ -331,7 +333,7 @@ def fetch_cmd(
             root = fetch(version, manifest_sha256, whole=whole, progress=update)
     except ReleaseError as exc:
         err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     out.print(str(root), highlight=False, markup=False, soft_wrap=True)
 
 

@@ -40,17 +40,18 @@ import os
 from tradetalks.__about__ import __version__
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing alone costs ~10 ms to import
+if not TYPE_CHECKING:
+
+    def overload(func):  # what typing.overload does at run time (the last definition wins)
+        return func
+
+else:  # typing alone costs ~10 ms to import
     from pathlib import Path
     from typing import Any, Literal, overload
 
     import pandas
     import polars
     import pyarrow
-else:
-
-    def overload(func):  # what typing.overload does at run time (the last definition wins)
-        return func
 
 # Standard-library modules too (json, pathlib, hashlib...) are imported where used:
 # `import tradetalks` should cost a few milliseconds, not tens.
@@ -516,8 +517,10 @@ def expected_manifest_sha256(version: str, manifest_sha256: str | None = None) -
             f"tradetalks {version}: the manifest sha256 you gave ({given}) is not the one this package pins ({pinned}); "
             "drop manifest_sha256 / TRADETALKS_MANIFEST_SHA256 for versions the package knows"
         )
-    if pinned or given:
-        return pinned or given
+    if pinned:
+        return pinned
+    if given:
+        return given
     known = ", ".join(sorted(known_releases())) or "none"
     raise ReleaseError(
         f"tradetalks {__version__} does not know version {version} (it knows: {known}), so it cannot check that "
@@ -754,14 +757,13 @@ class _Download:
         return actual
 
 
-def http_client_errors() -> type:
+def http_client_errors() -> type[Exception]:
     import http.client
 
     return http.client.HTTPException
 
 
 def _download(version: str, into: Path, expected_manifest: str, progress: Progress | None = None) -> None:
-    import json
     import time
 
     url = base_url(version)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from tradetalks.build.coverage import check_coverage
@@ -45,7 +46,7 @@ def article_stages(root: Path, reg: Registries, items: list, sources: Sources | 
     return rows, problems, unsure, seconds
 
 
-def check_articles(root: Path, paths: list[Path | str]) -> list[str]:
+def check_articles(root: Path, paths: Sequence[Path | str]) -> list[str]:
     """Check only the articles at `paths` (their .yml or .txt) and the registry entries they use.
 
     What `tradetalks validate PATH...` runs while an article is being written: the registries are
@@ -95,8 +96,8 @@ def _used_entries(sources: Sources, articles: Sources, reg: Registries) -> dict[
             for name, found in referenced(meta).items():
                 ids[name] |= found
         if text is not None:
-            found, undecided = find_mentions(text, reg.aliases, reg.ambiguous)
-            ids["people"] |= {m.person_id for m in found + undecided}
+            mentions, undecided = find_mentions(text, reg.aliases, reg.ambiguous)
+            ids["people"] |= {m.person_id for m in mentions + undecided}
     used: dict[str, set[int]] = {}
     for name, key in REGISTRY_KEYS.items():
         doc = getattr(sources, name)

@@ -11,7 +11,6 @@ layout of everything else stay exactly as they were.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import unicodedata

@@ -25,7 +25,7 @@ _PATTERNS = {
     r"^https?://\S+$": ("a web address", "https://example.com/2025/10/18/story.html"),
     r"^\d{4}-\d{2}-\d{2}$": ("a date", "2025-10-18"),
 }
-_TYPES = {
+_TYPES: dict[str, tuple[str, Any]] = {  # words for the type, and an example value of it
     "string": ("text", "said in a statement"),
     "integer": ("a whole number", 2),
     "number": ("a number", 25),

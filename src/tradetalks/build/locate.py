@@ -16,6 +16,7 @@ from tradetalks.build.errors import LocateError, dotted
 
 if TYPE_CHECKING:
     from tradetalks.build.sources import Sources
+    from tradetalks.build.yamldoc import YamlDoc
 
 
 @dataclass(frozen=True, order=True)
@@ -218,7 +219,7 @@ class Located:
     index: int
     item: dict
     span: Span
-    doc: object = field(default=None, compare=False, repr=False)
+    doc: YamlDoc | None = field(default=None, compare=False, repr=False)
 
     @property
     def line(self) -> int | None:
@@ -255,7 +256,7 @@ class ArticleSpans:
         return any(s.kind == "boilerplate" and s.span.start < span.end and span.start < s.span.end for s in self.segments)
 
 
-def locate_annotations(sources: "Sources") -> tuple[dict[str, ArticleSpans], list]:
+def locate_annotations(sources: Sources) -> tuple[dict[str, ArticleSpans], list]:
     """Locate every evidence string of every article: the spans found, and a problem per failure.
 
     An annotation that does not locate is left out; the article's other annotations go on.
@@ -273,7 +274,8 @@ def locate_annotations(sources: "Sources") -> tuple[dict[str, ArticleSpans], lis
 
         hints = [HINTS_PER_ARTICLE]
 
-        def one(item: dict, where: list) -> list[Span]:
+        # This article's text, document and hint budget are bound as defaults: the closure belongs to this iteration.
+        def one(item: dict, where: list, text: str = text, doc: YamlDoc = doc, hints: list[int] = hints) -> list[Span]:
             try:
                 return locate(text, item["evidence"], occurrence=item.get("occurrence"), every_copy=item.get("every_copy", False),
                               hint=hints[0] > 0)

@@ -233,7 +233,7 @@ def check_depth(text: str, shown: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise DatasetError.one(
-                        shown, event.start_mark.line + 1, None,
+                        shown, event.start_mark.line + 1 if event.start_mark is not None else None, None,
                         f"lists or mappings nested more than {MAX_DEPTH} levels deep; dataset files need a handful",
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
@@ -244,7 +244,7 @@ def check_depth(text: str, shown: str) -> None:
         loader.dispose()
 
 
-def check_characters(doc: "YamlDoc", text: str) -> None:
+def check_characters(doc: YamlDoc, text: str) -> None:
     """Refuse control and invisible (Unicode Cf) characters in what contributors type.
 
     Bidirectional controls can make a name read differently from what it is; zero-width
@@ -275,7 +275,10 @@ def check_characters(doc: "YamlDoc", text: str) -> None:
 
         out = []
         for where, value in problems:
-            ch = (_NEVER.search(value) or UNSEEN.search(value)).group()
+            match = _NEVER.search(value) or UNSEEN.search(value)
+            if match is None:
+                raise RuntimeError(f"{dotted(where)}: recorded as holding an unseen character, but none is found in it")
+            ch = match.group()
             out.append(Problem(str(doc.path), doc.line_of(where), dotted(where) or None,
                                f"contains the invisible or control character U+{ord(ch):04X}"
                                f"{' (' + _name(ch) + ')' if _name(ch) else ''}; retype the value without it"))
@@ -301,7 +304,7 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line: int | None = raw[: exc.start].count(b"\n") + 1
         raise DatasetError.one(shown, line, None, f"not valid UTF-8 (byte {raw[exc.start]:#04x} at offset {exc.start}); save the file as UTF-8") from None
     if text.startswith("\ufeff"):
         raise DatasetError.one(shown, 1, None, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")

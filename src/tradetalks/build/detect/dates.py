@@ -41,6 +41,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -77,10 +78,11 @@ class DateMention:
 
 Handler = Callable[[dict, date, bool], "Resolved | None"]
 RULES: list[tuple[str, Handler]] = []
+_H = TypeVar("_H", bound=Handler)  # a rule keeps its own signature (a handler that always resolves stays so)
 
 
-def _rule(pattern: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
+def _rule(pattern: str) -> Callable[[_H], _H]:
+    def register(fn: _H) -> _H:
         RULES.append((pattern, fn))
         return fn
     return register
@@ -224,8 +226,8 @@ def _range(g: dict, ref: date, future: bool) -> Resolved | None:
     if year is not None:
         # The year written after the range belongs to its end; the start may lie in the year before.
         end = _dated(_month_no(m2), _day_no(d2), year, ref, future)
-        start = end and _dated(_month_no(m1), _day_no(d1), str(end.year), ref, future)
-        if start and start > end:
+        start = _dated(_month_no(m1), _day_no(d1), str(end.year), ref, future) if end else None
+        if start and end and start > end:
             start = _dated(_month_no(m1), _day_no(d1), str(end.year - 1), ref, future)
     else:
         # Otherwise the start lies nearest the reference, and the end follows it.

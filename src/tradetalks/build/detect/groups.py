@@ -86,7 +86,7 @@ def group_texts(texts: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> d
     words_of = [" ".join(w for w in (w.strip(_ENDS) for w in t.split()) if w) for t in nodes]
     for kind in _KEY_KINDS:
         blocks: dict[str, list[str]] = defaultdict(list)
-        for t, words in zip(nodes, words_of):
+        for t, words in zip(nodes, words_of, strict=True):
             key = _block_key(t, words.split(" "), kind, stretch)
             if key is not None:
                 blocks[key].append(t)
@@ -100,7 +100,7 @@ def group_texts(texts: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> d
                 continue
             for start in range(0, len(members), 512):
                 scores = process.cdist(members[start : start + 512], members, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
-                for i, j in zip(*scores.nonzero()):
+                for i, j in zip(*scores.nonzero(), strict=True):
                     link(members[start + i], members[j])
         del blocks
     return {text: _group_id(root(t)) for text, t in norm.items()}

@@ -11,9 +11,9 @@ to decide. If a surface form is both a plain and an ambiguous alias, it is treat
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True, order=True)

@@ -60,7 +60,13 @@ def croissant_type(arrow_type: str) -> str:
 def struct_members(arrow_type: str) -> list[tuple[str, str]]:
     """'list<element: struct<a: string, b: int64>>' -> [('a', 'string'), ('b', 'int64')] (flat structs only)."""
     inner = arrow_type[arrow_type.index("struct<") + len("struct<"):arrow_type.rindex(">>")]
-    return [tuple(part.strip().split(": ", 1)) for part in inner.split(",")]
+    members = []
+    for part in inner.split(","):
+        name, sep, kind = part.strip().partition(": ")
+        if not sep:
+            raise ValueError(f"struct member {part.strip()!r} of {arrow_type!r} is not 'name: type'")
+        members.append((name, kind))
+    return members
 
 
 def croissant(manifest: dict, date_published: str | None = None) -> dict:

@@ -12,6 +12,7 @@ from pathlib import Path
 from tradetalks.build.formats.metadata import DESCRIPTION, FOREIGN_KEYS, HOMEPAGE, LICENSE_NOTE, PARQUET_MEDIATYPE, TITLE
 from tradetalks.load import sha256_file
 
+
 def table_schema_type(arrow_type: str, fmt: str = "csv") -> str:
     if arrow_type.startswith("list<"):
         # frictionless reads Parquet lists as numpy arrays, which its "array" type rejects.

@@ -68,7 +68,7 @@ def write_zip(root: Path, version: str) -> Path:
             info.external_attr = (0o100644 & 0xFFFF) << 16
             info.create_system = 3
             info.file_size = (root / rel).stat().st_size
-            info._compresslevel = 9  # what writestr(compresslevel=9) sets; public as compress_level from Python 3.13
+            info._compresslevel = 9  # type: ignore[attr-defined]  # private before 3.13, so not in the stubs; what writestr(compresslevel=9) sets; public as compress_level from Python 3.13
             # Streamed: a large table is never read into memory whole.
             with (root / rel).open("rb") as src, zf.open(info, "w") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)

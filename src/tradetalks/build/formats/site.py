@@ -14,6 +14,7 @@ import multiprocessing as mp
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -215,10 +216,12 @@ def _parallel(w: _Writer, fn, items: list, jobs: int) -> None:
     _FORKED = None
 
 
-_FORKED = None
+_FORKED: tuple[_Writer, Callable[[_Writer, list], object]] | None = None  # set by _parallel before it forks
 
 
 def _run_forked(chunk: list) -> int:
+    if _FORKED is None:
+        raise RuntimeError("_run_forked runs only in a worker forked by _parallel, which sets _FORKED first")
     w, fn = _FORKED
     w.n = 0  # pages written by this worker; the parent adds them up
     fn(w, chunk)

@@ -34,7 +34,7 @@ FK_COLUMNS = {
 PROVENANCE_ONLY = {"articles", "people", "events", "tariff_measures"}
 # Span kinds, outermost first when two spans start at the same character.
 KIND_ORDER = ["segment", "quote", "event", "measure", "claim", "mention", "row"]
-DATE_FIELDS = {
+DATE_FIELDS: dict[str, list[tuple[str, str | None, str]]] = {  # (start column, end column or None, precision column)
     "events": [("date_start", "date_end", "date_precision")],
     "tariff_measures": [("announced_date", None, "announced_date_precision"),
                         ("effective_date", None, "effective_date_precision"),
@@ -298,7 +298,7 @@ def primary_evidence(rel: Release) -> dict[tuple[str, str], tuple[str, str]]:
     ev = rel.tables.get("evidence")
     if ev is None:
         return out
-    by_span = {}
+    by_span: dict[tuple, tuple[str, str | None]] = {}  # span -> (evidence_id, claim_field)
     for r in ev.select("evidence_id", "subject_table", "subject_id", "claim_field", *SPAN_COLUMNS).sort("evidence_id").to_dicts():
         k = (r["subject_table"], r["subject_id"], r["article_id"], r["char_start"], r["char_end"])
         if k not in by_span or (by_span[k][1] and not r["claim_field"]):

@@ -45,7 +45,7 @@ def chart(items: list[dict]) -> alt.Chart | alt.LayerChart:
     first: dict[str, tuple] = {}
     for v in values:
         first[v["row"]] = min(first.get(v["row"], (v["start"], v["row"])), (v["start"], v["row"]))
-    order = sorted(first, key=first.get)
+    order = sorted(first, key=first.__getitem__)
     data = alt.Data(values=values)
     lanes = None
     if len(order) <= MAX_ROWS:

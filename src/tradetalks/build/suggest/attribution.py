@@ -40,7 +40,7 @@ FUNCTION = {"the", "a", "an", "but", "and", "in", "on", "at", "as", "after", "be
             "then", "since", "though", "although", "during", "over", "with", "without", "for", "from", "to", "by", "of",
             "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "hours", "days", "just",
             "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-            "november", "december", "last", "next", "this", "one", "two", "three", "both", "there", "here", "what"}
+            "november", "december", "last", "next", "one", "two", "three", "both", "there", "here", "what"}
 ROLE = re.compile(r"\b[Tt]he\s+(?:[\w.’'-]+\s+){0,3}?(?:" + "|".join(sorted(TITLE_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 WORK = re.compile(r"^\s*(?:program(?:me)?|show|series|podcast|book|film|movie|documentary|column|newsletter|album|song|segment|broadcast)\b", re.IGNORECASE)
@@ -139,7 +139,7 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
     ends = sentence_bounds(text, quotations)
     quoted = Spans((q.inner_start, q.inner_end) for q in quotations if not q.nested).__contains__
     starts = [a.start for a in actors]
-    role_of = {}  # person -> words of their drafted roles
+    role_of: dict[str, set[str]] = {}  # person -> words of their drafted roles
     for r in cast.roles:
         role_of.setdefault(r.person_id, set()).update(w.lower() for w in re.findall(r"\w+", r.role))
 

@@ -102,7 +102,10 @@ def clause_of(ctx: Context, pos: int) -> tuple[int, int]:
 def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict], country_of: dict[int, str]) -> tuple[list[Row], list[Row], set[int], dict[int, str]]:
     """(measure rows, new registry entries, dates they claim as start/end, dates in their clauses)."""
     text = ctx.text
-    rows, new, used_dates, clause_dates = [], {}, set(), {}
+    rows: list[Row] = []
+    new: dict[tuple, Row] = {}  # (instrument, rate, imposer, target) -> drafted registry entry
+    used_dates: set[int] = set()
+    clause_dates: dict[int, str] = {}
     date_starts = [d.start for d in dates]
     last: dict[str, str] = {}
     seen: set[tuple[int, str]] = set()
@@ -131,22 +134,22 @@ def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict],
             claims["status"] = status
         in_clause = dates[bisect_left(date_starts, lo) : bisect_left(date_starts, hi)]
         # A date after the word behind "take effect"/"expire" dates the measure; otherwise the nearest date.
-        starts_or_ends = lambda d: d.start > end and bool(EFFECTIVE.search(text[end : d.start]) or EXPIRY.search(text[end : d.start]))  # noqa: E731
+        starts_or_ends = lambda d, end=end: d.start > end and bool(EFFECTIVE.search(text[end : d.start]) or EXPIRY.search(text[end : d.start]))  # noqa: E731
         dated = sorted((d for d in in_clause if not _inside(ctx.quoted, d.start)), key=lambda d: (not starts_or_ends(d), abs(d.start - start)))
         if not dated and re.match(r"\s*(?:when|after)\b", text[lo:hi]):
             # "Tensions flared after October 9, when Beijing announced …": the date ends the clause before.
             plo, _ = clause_of(ctx, lo - 1)
             dated = [d for d in dates if plo <= d.start and d.end >= lo - 3 - len(text[plo:lo]) + len(text[plo:lo].rstrip(" ,")) and d.end <= lo]
         date_note = ""
-        key, value, date_note = _measure_date(ctx, dated[0], lo) if dated else ("", None, "")
-        if rate_pct is None and status in (None, "agreed") and key not in ("effective_date", "expiry_date"):
+        date_field, value, date_note = _measure_date(ctx, dated[0], lo) if dated else ("", None, "")
+        if rate_pct is None and status in (None, "agreed") and date_field not in ("effective_date", "expiry_date"):
             continue  # a generic mention ("tariff tensions", "tit-for-tat tariffs"): nothing specific to claim
         clause_dates.update((d.start, clause) for d in dated)
         if dated:
             d = dated[0]
             if value:
-                claims[key] = value
-            used_dates.add(d.start) if key in ("effective_date", "expiry_date") else None
+                claims[date_field] = value
+            used_dates.add(d.start) if date_field in ("effective_date", "expiry_date") else None
         imposer, target = _parties(clause, start - lo, country_of, lo)
         definite = re.search(r"\b(?:this|these|that|those|such)\s+(?:\w+\s+){0,2}$", text[max(lo, start - 30) : start], re.IGNORECASE)
         measure_id, how = _match(registry, instrument, rate_pct, imposer, target, status)
@@ -174,7 +177,8 @@ def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict],
 
 def draft_events(ctx: Context, dates: list[DateMention], registry: list[dict], skip_dates: set[int], measure_clause_dates: dict[int, str]) -> tuple[list[Row], list[Row]]:
     text = ctx.text
-    rows, new = [], {}
+    rows: list[Row] = []
+    new: dict[tuple, Row] = {}  # (kind, start date) -> drafted registry entry
     for d in dates:
         if _inside(ctx.skip, d.start) or d.start in skip_dates or _inside(ctx.quoted, d.start):
             continue  # dates inside quotations are listed as comments: relative to the day they were said

@@ -15,20 +15,20 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from tradetalks.build.markers import DRAFT_MARKERS
-from tradetalks.schemas.modeline import modeline
 from tradetalks.build.detect.dates import find_date_expressions, resolve
 from tradetalks.build.detect.quotations import find_quotations
 from tradetalks.build.errors import DatasetError
+from tradetalks.build.markers import DRAFT_MARKERS
 from tradetalks.build.sources import read_article_text
-from tradetalks.build.suggest.attribution import attribute, find_turns, is_title_of_work, sentence_bounds
 from tradetalks.build.suggest.anchors import pin_reference
+from tradetalks.build.suggest.attribution import attribute, find_turns, is_title_of_work, sentence_bounds
 from tradetalks.build.suggest.claims import Context, clause_of, clauses, draft_events, draft_measures
 from tradetalks.build.suggest.page import find_published, find_reference, find_segments
 from tradetalks.build.suggest.people import find_people
 from tradetalks.build.suggest.render import Row, Spans, commented, every_copy, find_spans, locator, q, section
 from tradetalks.build.yamldoc import read_yaml
 from tradetalks.schemas.files import ARTICLE_ID
+from tradetalks.schemas.modeline import modeline
 
 MAX_CHARS = 100_000  # bound work on untrusted input (five long articles); longer texts are drafted from their start
 MAX_ROWS = 400  # quotations and date expressions drafted at most; a news article has far fewer

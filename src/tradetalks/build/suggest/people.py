@@ -47,7 +47,7 @@ ORG_WORDS = {
     "cooperation", "economic", "economies", "summit", "talks", "trade", "war", "state", "states", "republic", "kingdom",
     "nations", "east", "west", "north", "south", "asia", "europe", "africa", "america", "pacific", "sea", "city",
     "capital", "foundation", "centre", "center", "reserve", "board", "club", "league", "airlines", "motors",
-    "technologies", "group", "holdings", "channel", "television", "radio", "broadcaster", "agency", "press",
+    "technologies", "holdings", "channel", "television", "radio", "broadcaster", "press",
 }
 NOT_NAMES = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
@@ -75,7 +75,7 @@ HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "madam"}
 WORD = r"[A-Z][\w’'.-]*[\w.]|[A-Z]"
 RUN = re.compile(rf"(?:{WORD})(?:[ \t]+(?:(?:of|the|de|van|von|bin|al)[ \t]+)?(?:{WORD}))*")
 VERBS = r"(?:said|says|told|tells|wrote|writes|added|adds|noted|stated|warned|insisted|argued|explained|posted|asked|replied|responded|declared|announced|confirmed|described|characteri[sz]ed|called)"
-BY = re.compile(rf"\b(?:[Rr]eported|[Ww]ritten|[Rr]eporting|[Ee]dited|[Ee]diting|^By|\bBy)\s+by\s+|\bBy\s+|^By\s+", re.MULTILINE)
+BY = re.compile(r"\b(?:[Rr]eported|[Ww]ritten|[Rr]eporting|[Ee]dited|[Ee]diting|^By|\bBy)\s+by\s+|\bBy\s+|^By\s+", re.MULTILINE)
 
 
 @dataclass
@@ -300,7 +300,9 @@ def _variant(surface: str, aliases: dict[str, str]) -> str | None:
     if multi:
         best = process.extractOne(surface, list(choices), scorer=fuzz.ratio, score_cutoff=85)
     else:
-        best = len(surface) >= 6 and process.extractOne(surface, list(choices), scorer=Levenshtein.distance, score_cutoff=1)
+        # The stubs type Levenshtein.distance as an overloaded function no extractOne overload accepts as a scorer;
+        # it is a documented rapidfuzz scorer (a distance: score_cutoff is the largest distance kept).
+        best = process.extractOne(surface, list(choices), scorer=Levenshtein.distance, score_cutoff=1) if len(surface) >= 6 else None  # type: ignore[call-overload]
     return choices[best[0]] if best else None
 
 
