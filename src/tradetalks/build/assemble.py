@@ -14,21 +14,20 @@ from typing import Any
 
 import polars as pl
 
+from tradetalks.build.claims import DATE_FAMILIES, NUMBER_CLAIMS, PLACE_CLAIMS, PlaceRegistry, claim_intervals, claim_text
 from tradetalks.build.detect.groups import group_texts
 from tradetalks.build.detect.mentions import find_mentions
 from tradetalks.build.errors import Collector, Problem
 from tradetalks.build.ids import stable_id
 from tradetalks.build.locate import ArticleSpans, Located, Span
 from tradetalks.build.sources import Sources
+from tradetalks.build.subjects import SUBJECT_TABLES, Context, Outlets, claim_rows, links, subject_rows, table
 from tradetalks.schemas.tables import polars_schema
 
-# Claims that record how an article states a value without disagreeing (Washington vs Beijing day).
-NON_DISPUTE_CLAIMS = {"local_date"}
 QUOTE_GROUP_COLUMNS = ("quote_group_id", "n_articles", "n_outlets")
 ROLE_SCHEMA = {"person": pl.String, "article_id": pl.String, "char_start": pl.Int64, "index": pl.Int64,
                "role": pl.String, "organisation": pl.String, "country": pl.String}
 SEGMENT_SCHEMA = {"article_id": pl.String, "kind": pl.String, "char_start": pl.Int64, "char_end": pl.Int64, "reason": pl.String}
-SUBJECT_TABLES = {"events": ("events", "event", "event_id"), "measures": ("tariff_measures", "measure", "measure_id")}
 
 
 @dataclass
@@ -38,6 +37,7 @@ class Registries:
     people: dict[str, dict]
     events: dict[str, dict]
     measures: dict[str, dict]
+    places: PlaceRegistry
     aliases: dict[str, str]
     ambiguous: dict[str, str]
 
@@ -58,6 +58,7 @@ def registries(sources: Sources, problems: Collector | None = None) -> Registrie
         people={p["person_id"]: p for p in sources.registry("people")},
         events={e["event_id"]: e for e in sources.registry("events")},
         measures={m["measure_id"]: m for m in sources.registry("measures")},
+        places=PlaceRegistry.of(sources.registry("places")),
         aliases=aliases,
         ambiguous=ambiguous,
     )
@@ -118,18 +119,41 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[
     outlets = articles.select(
         "article_id", pl.coalesce("wire_service", "outlet", pl.lit("article:") + pl.col("article_id")).alias("outlet_key")
     )
+    ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence), problems)
 
     # Process.
+    events, event_disputes, _ = subject_rows("events", reg.events, evidence, ctx)
+    measures, measure_disputes, steps = subject_rows("measures", reg.measures, evidence, ctx)
     tables = {
         "articles": articles,
         "people": _people(reg.people, evidence, part["roles"], outlets, sources, problems),
         "quotes": _quotes(part["quotes"], outlets),
-        "events": _subjects("events", reg.events, evidence, outlets, sources, problems),
-        "tariff_measures": _subjects("measures", reg.measures, evidence, outlets, sources, problems),
+        "events": events,
+        "tariff_measures": measures,
         "evidence": evidence,
+        "disputes": table("disputes", event_disputes + measure_disputes, "dispute_id"),
+        "measure_steps": table("measure_steps", steps, "step_id"),
+        "measure_events": table("measure_events", links(reg.measures, evidence, ctx), "link_id"),
+        "places": _places(sources, reg.places, problems),
     }
     problems.raise_if_any()
     return tables
+
+
+def _places(sources: Sources, places: PlaceRegistry, problems: Collector) -> pl.DataFrame:
+    doc = sources.places
+    rows = []
+    for i, (pid, p) in enumerate(places.places.items()):
+        if p.get("within") is not None and p["within"] not in places.places:
+            problems.add(doc.path, doc.line_of(["places", i, "within"]), f"places[{i}].within",
+                         f"unknown place {p['within']!r}; add it to dataset/places.yml")
+        chain = places.ancestors(pid)
+        if places.places[chain[-1]].get("within") in chain:
+            problems.add(doc.path, doc.line_of(["places", i, "within"]), f"places[{i}].within", f"{pid!r} lies within itself")
+        iso3 = next((places.places[a].get("iso3") for a in chain if places.places[a].get("iso3")), None)
+        rows.append({"place_id": pid, "name": p["name"], "kind": p["kind"], "within": p.get("within"),
+                     "country_iso3": iso3, "aliases": list(p.get("aliases", []))})
+    return table("places", rows, "place_id")
 
 
 def _sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -157,7 +181,7 @@ def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFra
 
 
 def _check_registry_ids(sources: Sources, problems: Collector) -> None:
-    for name, key in (("people", "person_id"), ("events", "event_id"), ("measures", "measure_id")):
+    for name, key in (("people", "person_id"), ("events", "event_id"), ("measures", "measure_id"), ("places", "place_id")):
         doc = getattr(sources, name)
         seen: dict[str, int] = {}
         for i, item in enumerate(sources.registry(name)):
@@ -259,7 +283,7 @@ def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
 
 
 def _evidence_row(subject_table: str, subject_id: str, ann: Located, spans: ArticleSpans, text: str, method: str,
-                  claim_field: str | None, claim_value: str | None, date_text: str | None, note: str | None) -> dict:
+                  claim_field: str | None, claim_value: str | None, date_text: str | None, note: str | None, **typed: Any) -> dict:
     row = _span_row(ann, spans, text)
     row.update({
         "evidence_id": stable_id("ev", subject_table, subject_id, ann.article_id, ann.span.start, ann.span.end, claim_field or ""),
@@ -267,6 +291,11 @@ def _evidence_row(subject_table: str, subject_id: str, ann: Located, spans: Arti
         "subject_id": subject_id,
         "claim_field": claim_field,
         "claim_value": claim_value,
+        "claim_date_start": typed.get("claim_date_start"),
+        "claim_date_end": typed.get("claim_date_end"),
+        "claim_date_precision": typed.get("claim_date_precision"),
+        "claim_number": typed.get("claim_number"),
+        "claim_place_id": typed.get("claim_place_id"),
         "date_text": date_text,
         "note": note,
         "method": method,
@@ -274,17 +303,42 @@ def _evidence_row(subject_table: str, subject_id: str, ann: Located, spans: Arti
     return row
 
 
-def claim_text(value: Any) -> str | None:
-    """A claimed value as text, comparable across articles: ISO dates, '100' for 100.0, sorted lists."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return format(float(value), "g")
-    if isinstance(value, list):
-        return ",".join(sorted(str(v) for v in value))
-    return str(value)
+def _claim_rows(table: str, subject: str, ann: Located, spans: ArticleSpans, art, reg: Registries, problems: Collector) -> list[dict]:
+    """One evidence row per claim of a subject annotation, its value typed by its field.
+
+    A date family (a start and its end) is one claim, an interval; a location names a place of
+    dataset/places.yml; a rate is a number.
+    """
+    item, where = ann.item, f"{ann.kind}[{ann.index}]"
+    claims = item.get("claims") or {}
+    note, date_text = item.get("note"), item.get("date_text")
+    if not claims:
+        return [_evidence_row(table, subject, ann, spans, art.text, "curated", None, None, date_text, note)]
+    intervals, bad = claim_intervals(item, table, dt.date.fromisoformat(art.meta["reference_date"]))
+    for claim, message in bad:
+        problems.add(art.yaml.path, ann.line, f"{where}.claims.{claim}", message)
+    family_claims = {c for pair in DATE_FAMILIES.get(table, {}).values() for c in pair}
+    rows = []
+    for family, span in sorted(intervals.items()):
+        rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", family, span.text(), date_text, note,
+                                  claim_date_start=span.start, claim_date_end=span.end, claim_date_precision=span.precision))
+    for claim_field, value in sorted(claims.items()):
+        if claim_field in family_claims:
+            continue
+        typed: dict[str, Any] = {}
+        if claim_field == "local_date":
+            day = _date(str(value))
+            typed = {"claim_date_start": day, "claim_date_end": day, "claim_date_precision": "day"}
+        elif claim_field in NUMBER_CLAIMS and isinstance(value, (int, float)) and not isinstance(value, bool):
+            typed = {"claim_number": float(value)}
+        elif claim_field in PLACE_CLAIMS:
+            typed = {"claim_place_id": reg.places.find(str(value))}
+            if typed["claim_place_id"] is None:
+                problems.add(art.yaml.path, ann.line, f"{where}.claims.{claim_field}",
+                             f"{value!r} is not a name or alias of a place in dataset/places.yml; add the place (with the place it lies within) or an alias")
+        stated_date = date_text if claim_field == "local_date" else None
+        rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", claim_field, claim_text(value), stated_date, note, **typed))
+    return rows
 
 
 def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
@@ -305,12 +359,7 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
                 if subject not in registries[ann.kind]:
                     problems.add(art.yaml.path, ann.line, f"{where}.{field}", f"unknown {field} {subject!r}; add it to dataset/{ann.kind}.yml")
                     continue
-                claims = ann.item.get("claims") or {}
-                if not claims:
-                    rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", None, None, ann.item.get("date_text"), ann.item.get("note")))
-                for claim_field, value in sorted(claims.items()):
-                    rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", claim_field, claim_text(value),
-                                              ann.item.get("date_text"), ann.item.get("note")))
+                rows += _claim_rows(table, subject, ann, spans, art, reg, problems)
             elif ann.kind == "quotes":
                 speaker = ann.item.get("speaker")
                 if speaker is not None and speaker not in people:
@@ -429,61 +478,6 @@ def _people(people: dict, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: 
             **{k: p[k] for k in ("article_id", "char_start", "char_end", "evidence", "method")},
         })
     return pl.DataFrame(rows, schema=polars_schema("people")).sort("person_id")
-
-
-def _subjects(kind: str, registry: dict, evidence: pl.DataFrame, outlets: pl.DataFrame, sources: Sources, problems: Collector) -> pl.DataFrame:
-    table, _, key = SUBJECT_TABLES[kind]
-    doc = getattr(sources, kind)
-    primary = _primary(evidence, table)
-    counts = _corroboration(evidence, table, outlets)
-    claims = (
-        evidence.lazy().filter((pl.col("subject_table") == table) & pl.col("claim_field").is_not_null()
-                               & ~pl.col("claim_field").is_in(list(NON_DISPUTE_CLAIMS)))
-        .group_by("subject_id", "claim_field").agg(pl.col("claim_value").unique().sort()).collect()
-    )
-    claimed: dict[str, dict[str, list]] = defaultdict(dict)
-    for subject, claim_field, values in claims.iter_rows():
-        claimed[subject][claim_field] = values
-    schema = polars_schema(table)
-    rows = []
-    for i, (sid, item) in enumerate(registry.items()):
-        if sid not in primary:
-            problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}]",
-                         f"{sid!r} has no evidence in any article; annotate where an article supports it, or remove it")
-            continue
-        for start, end in (("date_start", "date_end"), ("announced_date", "expiry_date"), ("effective_date", "expiry_date")):
-            if item.get(start) and item.get(end) and item[end] < item[start]:
-                problems.add(doc.path, doc.line_of([kind, i, end]), f"{kind}[{i}].{end}",
-                             f"{end} {item[end]} is before {start} {item[start]}")
-        disputed = any(len(v) > 1 for v in claimed[sid].values())
-        if disputed and not item.get("dispute_note"):
-            fields = {f: v for f, v in claimed[sid].items() if len(v) > 1}
-            problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}].dispute_note",
-                         f"articles disagree on {fields}; add dispute_note saying which value {sid!r} uses and why")
-        for claim_field, values in claimed[sid].items():
-            if claim_field in item and claim_text(item[claim_field]) not in values:
-                problems.add(doc.path, doc.line_of([kind, i, claim_field]), f"{kind}[{i}].{claim_field}",
-                             f"{sid!r} has {claim_field} = {item[claim_field]!r}, but the articles claim only {values}")
-        row = {c: item.get(c) for c in schema if c in item}
-        for c, dtype in schema.items():
-            if dtype == pl.Date and c in row:
-                row[c] = _date(row[c])
-        if "rate_pct" in row and row["rate_pct"] is not None:
-            row["rate_pct"] = float(row["rate_pct"])
-        if kind == "events":
-            row["participants"] = list(item.get("participants", []))
-            if row.get("date_end") is None and item.get("date_precision") == "day":
-                row["date_end"] = row.get("date_start")
-        p = primary[sid]
-        row.update({
-            key: sid,
-            "n_articles": counts[sid][0],
-            "n_outlets": counts[sid][1],
-            "disputed": disputed,
-            **{k: p[k] for k in ("article_id", "char_start", "char_end", "evidence", "method")},
-        })
-        rows.append(row)
-    return pl.DataFrame(rows, schema=schema).sort(key)
 
 
 def _date(value: str | None) -> dt.date | None:

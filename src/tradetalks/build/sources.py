@@ -22,6 +22,7 @@ from tradetalks.schemas.files import ARTICLE_ID, FILE_SCHEMAS
 
 # A news article is a few kilobytes; a 5 MB "article" is a mistake.
 MAX_ARTICLE_BYTES = 5_000_000
+OPTIONAL_REGISTRIES = ("places",)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Sources:
     people: YamlDoc | None = None
     events: YamlDoc | None = None
     measures: YamlDoc | None = None
+    places: YamlDoc | None = None  # optional: a dataset without location claims needs none
 
     def registry(self, name: str) -> list[dict[str, Any]]:
         doc = getattr(self, name)
@@ -172,10 +174,12 @@ def load_index(root: Path) -> tuple[Sources, list[tuple[str, Path, Path]], Colle
         raise DatasetError.one(str(dataset), None, None, "no dataset/ directory here")
 
     # Process: registries.
-    for name in ("people", "events", "measures"):
+    for name in ("people", "events", "measures", *OPTIONAL_REGISTRIES):
         path = dataset / f"{name}.yml"
         shown = f"dataset/{name}.yml"
         if not path.exists():
+            if name in OPTIONAL_REGISTRIES:
+                continue
             problems.add(shown, None, None, "registry file is missing")
             continue
         try:

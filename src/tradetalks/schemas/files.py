@@ -31,8 +31,10 @@ INSTRUMENTS = [
 ]
 STATUSES = [
     "threatened", "proposed", "announced", "in_effect", "paused", "expired", "reported",
-    "under_investigation", "withdrawn", "agreed",
+    "under_investigation", "withdrawn", "agreed", "averted",
 ]
+PLACE_KINDS = ["country", "region", "city", "venue"]
+LINK_RELATIONS = ["announcement", "threat", "statement", "report", "agreement", "talks", "pause"]
 
 # Where a row's evidence is in the article: verbatim text (whitespace-tolerant), never offsets.
 LOCATOR: dict[str, Any] = {
@@ -135,6 +137,7 @@ ARTICLE: dict[str, Any] = _object(
                     "claims": {"type": "object", "additionalProperties": CLAIM_VALUE,
                                "propertyNames": {"enum": ["date_start", "date_end", "local_date", "location", "participants", "description"]}},
                     "date_text": NULLABLE_TEXT,
+                    "date_precision": {**PRECISION, "description": "precision of this annotation's date claims; default: that of date_text as resolved, else day"},
                     "date_anchor": {**DATE, "description": "resolve date_text against this date instead of the article's reference_date (e.g. the day a quoted remark was made)"},
                     "date_tense": {"enum": ["past", "future"], "description": "whether a bare weekday in date_text points back (default) or forward ('will meet on Thursday')"},
                     "date_override_reason": NULLABLE_TEXT,
@@ -149,8 +152,10 @@ ARTICLE: dict[str, Any] = _object(
                 {
                     "measure": SLUG_ID,
                     "claims": {"type": "object", "additionalProperties": CLAIM_VALUE,
-                               "propertyNames": {"enum": ["rate_pct", "rate_basis", "status", "announced_date", "effective_date", "expiry_date", "scope", "target", "imposer"]}},
+                               "propertyNames": {"enum": ["rate_pct", "rate_basis", "status", "announced_date", "announced_date_end", "effective_date", "effective_date_end",
+                                                         "expiry_date", "expiry_date_end", "scope", "target", "imposer"]}},
                     "date_text": NULLABLE_TEXT,
+                    "date_precision": {**PRECISION, "description": "precision of this annotation's date claims; default: that of date_text as resolved, else day"},
                     "date_anchor": DATE,
                     "date_tense": {"enum": ["past", "future"], "description": "whether a bare weekday in date_text points back (default) or forward ('will meet on Thursday')"},
                     "date_override_reason": NULLABLE_TEXT,
@@ -180,22 +185,40 @@ PERSON = _object(
     ["person_id", "name", "aliases"],
 )
 
+# A curator's resolution of a disagreement between articles. `values` lists the distinct values the
+# articles claim (as the disputes table shows them): a new conflicting claim no longer matches, so the
+# build asks for the note to be reviewed instead of letting it hide the new claim.
+DISPUTES = {
+    "type": "array",
+    "items": _object(
+        {
+            "field": TEXT,
+            "values": {"type": "array", "items": TEXT, "minItems": 2, "uniqueItems": True},
+            "use": {**TEXT, "description": "the value the row uses, where no registry field holds it (a measure's status)"},
+            "note": {**TEXT, "description": "which value the row uses, and why"},
+        },
+        ["field", "values", "note"],
+    ),
+}
+
 EVENT = _object(
     {
         "event_id": SLUG_ID,
         "event_type": {"enum": EVENT_TYPES},
         "description": TEXT,
         "date_start": NULLABLE_DATE,
-        "date_end": NULLABLE_DATE,
+        "date_end": {**NULLABLE_DATE, "description": "required for precision range; derived from date_start for day, week, month, year"},
         "date_precision": NULLABLE_PRECISION,
         "date_note": NULLABLE_TEXT,
-        "location": NULLABLE_TEXT,
+        "place": {"anyOf": [SLUG_ID, {"type": "null"}], "description": "where, as a place_id of dataset/places.yml"},
         "participants": {"type": "array", "items": SLUG_ID, "uniqueItems": True},
-        "dispute_note": NULLABLE_TEXT,
+        "disputes": DISPUTES,
         "note": NULLABLE_TEXT,
     },
     ["event_id", "event_type", "description", "date_start", "date_precision"],
 )
+
+_END = {**NULLABLE_DATE, "description": "last possible day; required for precision range, derived otherwise"}
 
 MEASURE = _object(
     {
@@ -207,17 +230,38 @@ MEASURE = _object(
         "rate_pct": {"type": ["number", "null"], "minimum": 0, "maximum": 1000},
         "rate_basis": {"enum": ["additional", "total", None]},
         "scope": NULLABLE_TEXT,
-        "status": {"enum": STATUSES},
         "announced_date": NULLABLE_DATE,
+        "announced_date_end": _END,
         "announced_date_precision": NULLABLE_PRECISION,
         "effective_date": NULLABLE_DATE,
+        "effective_date_end": _END,
         "effective_date_precision": NULLABLE_PRECISION,
         "expiry_date": NULLABLE_DATE,
+        "expiry_date_end": _END,
         "expiry_date_precision": NULLABLE_PRECISION,
-        "dispute_note": NULLABLE_TEXT,
+        "events": {
+            "type": "array",
+            "description": "events tied to the measure: its announcement, the talks that paused it, statements about it",
+            "items": _object({"event": SLUG_ID, "relation": {"enum": LINK_RELATIONS}, "note": NULLABLE_TEXT}, ["event", "relation"]),
+        },
+        "disputes": DISPUTES,
         "note": NULLABLE_TEXT,
     },
-    ["measure_id", "imposer", "target", "instrument", "description", "status"],
+    ["measure_id", "imposer", "target", "instrument", "description"],
+)
+
+PLACE = _object(
+    {
+        "place_id": SLUG_ID,
+        "name": TEXT,
+        "kind": {"enum": PLACE_KINDS},
+        "within": {"anyOf": [SLUG_ID, {"type": "null"}], "description": "the place_id this place lies in (a city's country)"},
+        "iso3": {"type": ["string", "null"], "pattern": ISO3},
+        "aliases": {"type": "array", "items": TEXT, "uniqueItems": True,
+                    "description": "other names a location claim may use ('the Malaysian capital' is not a name)"},
+        "note": NULLABLE_TEXT,
+    },
+    ["place_id", "name", "kind"],
 )
 
 
@@ -228,10 +272,12 @@ def _registry(key: str, item: dict[str, Any]) -> dict[str, Any]:
 PEOPLE_FILE = _registry("people", PERSON)
 EVENTS_FILE = _registry("events", EVENT)
 MEASURES_FILE = _registry("measures", MEASURE)
+PLACES_FILE = _registry("places", PLACE)
 
 FILE_SCHEMAS: dict[str, dict[str, Any]] = {
     "article": ARTICLE,
     "people": PEOPLE_FILE,
     "events": EVENTS_FILE,
     "measures": MEASURES_FILE,
+    "places": PLACES_FILE,
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 import pandera.polars as pa
 
-from tradetalks.schemas.files import EVENT_TYPES, INSTRUMENTS, STATUSES
+from tradetalks.schemas.files import EVENT_TYPES, INSTRUMENTS, LINK_RELATIONS, PLACE_KINDS, STATUSES
 
 ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 HASH_ID = r"^{prefix}_[0-9a-f]{{16}}$"
@@ -110,8 +110,7 @@ class Quotes(Provenance):
 class _Subject(Provenance):
     n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles with evidence for the row (derived from evidence).")
     n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets with evidence for the row, a wire story counted once.")
-    disputed: pl.Boolean = pa.Field(description="True when articles claim different values for a field (see evidence.claim_value).")
-    dispute_note: pl.String = pa.Field(nullable=True, description="Which claimed value the row uses, and why.")
+    disputed: pl.Boolean = pa.Field(description="True when articles make claims about a field that cannot all be true (the disputes table lists them).")
     note: pl.String = pa.Field(nullable=True, description="Curator's note.")
 
 
@@ -121,11 +120,11 @@ class Events(_Subject):
     event_id: pl.String = pa.Field(unique=True, str_matches=ID, description="Stable slug id of the event.")
     event_type: pl.String = pa.Field(isin=EVENT_TYPES, description="Kind of event.")
     description: pl.String = pa.Field(description="What happened, in one sentence.")
-    date_start: pl.Date = pa.Field(nullable=True, description="First day of the event (or of the period it falls in, for week/month precision).")
-    date_end: pl.Date = pa.Field(nullable=True, description="Last day of the event or period.")
+    date_start: pl.Date = pa.Field(nullable=True, description="First day the event may fall on (the first day of the week, month or year for a vague date); sort by it.")
+    date_end: pl.Date = pa.Field(nullable=True, description="Last day the event may fall on; date_start..date_end is the interval a vague date stands for.")
     date_precision: pl.String = pa.Field(isin=PRECISIONS, description="'day', 'week', 'month', 'year', or 'range' (the event spans date_start..date_end).")
     date_note: pl.String = pa.Field(nullable=True, description="How the date was resolved (time zones, relative expressions).")
-    location: pl.String = pa.Field(nullable=True, description="Where, when stated.")
+    place_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="Where, when stated (FK places.place_id).")
     participants: STRINGS = pa.Field(description="person_ids of participants (FK people.person_id).")
 
     @pa.dataframe_check(description="date_end is not before date_start")
@@ -146,13 +145,23 @@ class TariffMeasures(_Subject):
     rate_pct: pl.Float64 = pa.Field(nullable=True, ge=0, le=1000, description="Tariff rate in percent, when stated.")
     rate_basis: pl.String = pa.Field(nullable=True, isin=["additional", "total"], description="Whether rate_pct adds to existing duties or is the total.")
     scope: pl.String = pa.Field(nullable=True, description="Goods or entities covered, as stated.")
-    status: pl.String = pa.Field(isin=STATUSES, description="Status as of the coverage: threatened, announced, in_effect, paused, expired, reported...")
-    announced_date: pl.Date = pa.Field(nullable=True, description="When it was announced or threatened.")
+    status: pl.String = pa.Field(nullable=True, isin=STATUSES, description="Current status, derived from measure_steps (the step with is_current); null when no article states a status.")
+    announced_date: pl.Date = pa.Field(nullable=True, description="First day it may have been announced or threatened; sort by it.")
+    announced_date_end: pl.Date = pa.Field(nullable=True, description="Last day it may have been announced or threatened.")
     announced_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of announced_date.")
-    effective_date: pl.Date = pa.Field(nullable=True, description="When it takes or took effect.")
+    effective_date: pl.Date = pa.Field(nullable=True, description="First day it takes or took effect (as stated; a planned date for a threat).")
+    effective_date_end: pl.Date = pa.Field(nullable=True, description="Last day it may take or have taken effect.")
     effective_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of effective_date.")
-    expiry_date: pl.Date = pa.Field(nullable=True, description="When it expires or expired.")
+    expiry_date: pl.Date = pa.Field(nullable=True, description="First day it may expire or have expired.")
+    expiry_date_end: pl.Date = pa.Field(nullable=True, description="Last day it may expire or have expired.")
     expiry_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of expiry_date.")
+
+    @pa.dataframe_check(description="every *_end is not before its start")
+    def dates_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        ok = pl.lit(True)
+        for start in ("announced_date", "effective_date", "expiry_date"):
+            ok = ok & (pl.col(start).is_null() | pl.col(f"{start}_end").is_null() | (pl.col(f"{start}_end") >= pl.col(start)))
+        return data.lazyframe.select(ok)
 
 
 class Evidence(Provenance):
@@ -161,11 +170,91 @@ class Evidence(Provenance):
     evidence_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="ev"), description="Stable id from (subject_table, subject_id, article_id, char_start, char_end, claim_field).")
     subject_table: pl.String = pa.Field(isin=["people", "events", "tariff_measures"], description="Table of the supported row.")
     subject_id: pl.String = pa.Field(str_matches=ID, description="Id of the supported row in subject_table.")
-    claim_field: pl.String = pa.Field(nullable=True, description="The subject's field this span makes a claim about (e.g. 'announced_date'); null for plain support or a mention.")
-    claim_value: pl.String = pa.Field(nullable=True, description="The value this article claims for claim_field, as text (dates ISO); compare across articles to see disagreements.")
-    date_text: pl.String = pa.Field(nullable=True, description="The date words as stated ('Saturday morning', 'a week from tomorrow') when the claim was resolved from them.")
+    claim_field: pl.String = pa.Field(nullable=True, description="The subject's field this span makes a claim about ('date' for an event's dates, 'announced_date', 'location', 'status'...); null for plain support or a mention.")
+    claim_value: pl.String = pa.Field(nullable=True, description="The value this article claims for claim_field, as text (a date as ISO 8601: a day, or start/end for a vague one); the typed columns below hold it by kind.")
+    claim_date_start: pl.Date = pa.Field(nullable=True, description="For a date claim: the first day of the interval it stands for.")
+    claim_date_end: pl.Date = pa.Field(nullable=True, description="For a date claim: the last day of the interval it stands for.")
+    claim_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="For a date claim: day, week, month, year or range.")
+    claim_number: pl.Float64 = pa.Field(nullable=True, description="For a numeric claim (rate_pct): the number.")
+    claim_place_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="For a location claim: the place it names (FK places.place_id).")
+    date_text: pl.String = pa.Field(nullable=True, description="The date words as stated ('Saturday morning', 'a week from tomorrow') on a date claim resolved from them, or on plain support.")
     in_duplicate: pl.Boolean = pa.Field(description="True when the span lies in duplicated copy of the article.")
     note: pl.String = pa.Field(nullable=True, description="Curator's note.")
+
+
+class Disputes(Provenance):
+    """One row per value of a disputed field: articles make claims about a row's field that cannot all be true.
+
+    Recomputed at every build from the evidence: dates conflict only when their intervals are
+    disjoint, places only when neither lies within the other, statuses only when two of them are
+    claimed for the same moment. Provenance is the first span stating this value.
+    """
+
+    dispute_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="dp"), description="Stable id from (subject_table, subject_id, field, value).")
+    subject_table: pl.String = pa.Field(isin=["events", "tariff_measures"], description="Table of the disputed row.")
+    subject_id: pl.String = pa.Field(str_matches=ID, description="Id of the disputed row in subject_table.")
+    field: pl.String = pa.Field(description="The disputed field: 'date' (an event's date_start..date_end), 'announced_date', 'effective_date', 'expiry_date', 'location', 'status', or another claim field.")
+    value: pl.String = pa.Field(description="One value the articles claim, as text (a date as ISO 8601 day or start/end; a place as its place_id).")
+    value_date_start: pl.Date = pa.Field(nullable=True, description="For a date: the first day of the claimed interval.")
+    value_date_end: pl.Date = pa.Field(nullable=True, description="For a date: the last day of the claimed interval.")
+    articles: STRINGS = pa.Field(description="The articles that state this value (FK articles.article_id), sorted.")
+    outlets: STRINGS = pa.Field(description="The known outlets (or wire services) of those articles, sorted; articles with no known outlet are left out.")
+    evidence_ids: STRINGS = pa.Field(description="The evidence rows that state this value (FK evidence.evidence_id), sorted.")
+    n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles stating this value.")
+    n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets stating this value, a wire story counted once and an article of unknown outlet counted as its own.")
+    row_value: pl.String = pa.Field(nullable=True, description="The value the subject row uses for the field, as text.")
+    used: pl.Boolean = pa.Field(description="True when this value agrees with the row's value.")
+    resolution: pl.String = pa.Field(description="The curator's note: which value the row uses, and why.")
+
+
+class MeasureSteps(Provenance):
+    """One row per status a measure has passed through, as the articles state it: its lifecycle.
+
+    A status claim is a step, not a disagreement; two statuses claimed for the same moment
+    are a dispute (see disputes). Provenance is the first span stating the step.
+    """
+
+    step_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="st"), description="Stable id from (measure_id, status).")
+    measure_id: pl.String = pa.Field(str_matches=ID, description="The measure (FK tariff_measures.measure_id).")
+    status: pl.String = pa.Field(isin=STATUSES, description="The status of this step: threatened, proposed, announced, agreed, in_effect, paused, averted, withdrawn, expired...")
+    date_start: pl.Date = pa.Field(nullable=True, description="First day the step may have begun; null when no text dates it.")
+    date_end: pl.Date = pa.Field(nullable=True, description="Last day the step may have begun.")
+    date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of the step's date.")
+    date_source: pl.String = pa.Field(nullable=True, description="Where the date comes from: the measure's field that dates this status (announced_date, effective_date, expiry_date).")
+    seq: pl.Int64 = pa.Field(ge=1, description="Order of the step in the measure's lifecycle (by date, then by the usual order of statuses).")
+    accepted: pl.Boolean = pa.Field(description="False when the step's status lost a dispute (another status was claimed for the same moment and the curator chose it).")
+    is_current: pl.Boolean = pa.Field(description="True for the measure's current status: its last accepted step.")
+    articles: STRINGS = pa.Field(description="The articles that state the status (FK articles.article_id), sorted.")
+    n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles stating the status.")
+    n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets stating the status, a wire story counted once.")
+
+
+class MeasureEvents(Provenance):
+    """One row per link between a measure and an event: its announcement, the talks that paused it, a statement about it.
+
+    Provenance is the event's first evidence in an article that also has evidence for the measure.
+    """
+
+    link_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="ml"), description="Stable id from (measure_id, event_id, relation).")
+    measure_id: pl.String = pa.Field(str_matches=ID, description="The measure (FK tariff_measures.measure_id).")
+    event_id: pl.String = pa.Field(str_matches=ID, description="The event (FK events.event_id).")
+    relation: pl.String = pa.Field(isin=LINK_RELATIONS, description="What the event is to the measure: announcement, threat, statement, report, agreement, talks, pause.")
+    note: pl.String = pa.Field(nullable=True, description="Curator's note.")
+
+
+class Places(pa.DataFrameModel):
+    """One row per place of dataset/places.yml: reference geography, so that location claims compare by meaning."""
+
+    place_id: pl.String = pa.Field(unique=True, str_matches=ID, description="Stable slug id of the place.")
+    name: pl.String = pa.Field(description="The place's name.")
+    kind: pl.String = pa.Field(isin=PLACE_KINDS, description="country, region, city or venue.")
+    within: pl.String = pa.Field(nullable=True, str_matches=ID, description="The place it lies within (FK places.place_id); null for a country.")
+    country_iso3: pl.String = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 of the country the place lies in.")
+    aliases: STRINGS = pa.Field(description="Other names location claims use for it.")
+
+    class Config:
+        strict = True
+        coerce = False
 
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
@@ -175,6 +264,10 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "events": Events,
     "tariff_measures": TariffMeasures,
     "evidence": Evidence,
+    "disputes": Disputes,
+    "measure_steps": MeasureSteps,
+    "measure_events": MeasureEvents,
+    "places": Places,
 }
 KEYS = {
     "articles": "article_id",
@@ -183,6 +276,10 @@ KEYS = {
     "events": "event_id",
     "tariff_measures": "measure_id",
     "evidence": "evidence_id",
+    "disputes": "dispute_id",
+    "measure_steps": "step_id",
+    "measure_events": "link_id",
+    "places": "place_id",
 }
 
 
@@ -194,7 +291,7 @@ def column_order(table: str) -> list[str]:
     prov = [c for c in ("article_id", "char_start", "char_end", "evidence", "method") if c != key]
     own = [c for c in model.__annotations__ if c in names]
     rest = [c for c in names if c not in own]
-    return [key] + [c for c in own + rest if c != key and c not in prov] + prov
+    return [key] + [c for c in own + rest if c != key and c not in prov] + [c for c in prov if c in names]
 
 
 def polars_schema(table: str) -> dict[str, pl.DataType]:
