@@ -29,7 +29,7 @@ EVENTS = [
 ]
 MEASURES = [
     {"measure_id": "us-100pct-tariff", "imposer": "USA", "target": "CHN", "instrument": "tariff",
-     "description": "Threatened additional 100% tariff.", "rate_pct": 100, "rate_basis": "additional", "status": "threatened"},
+     "description": "Threatened additional 100% tariff.", "rate_pct": 100, "rate_basis": "additional"},
 ]
 
 
@@ -55,7 +55,7 @@ def article_meta(text: str, article_id: str = "talks-next-week", **extra: Any) -
         "not_mentions": [{"evidence": "He", "occurrence": 2, "reason": "pronoun (Bessent)"}],
         "roles": [{"person": "scott-bessent", "role": "Treasury Secretary", "country": "USA", "evidence": "Treasury Secretary Scott Bessent"}],
         "events": [{"event": "bessent-he-call", "evidence": "on Friday", "date_text": "on Friday", "claims": {"date_start": "2025-10-17"}}],
-        "measures": [{"measure": "us-100pct-tariff", "evidence": "the 100% tariff", "claims": {"rate_pct": 100}}],
+        "measures": [{"measure": "us-100pct-tariff", "evidence": "the 100% tariff", "claims": {"rate_pct": 100, "status": "threatened"}}],
     }
     meta.update(extra)
     return meta

@@ -1,4 +1,4 @@
-"""End to end: the real dataset builds, reproducibly, and the committed release matches its sources."""
+"""End to end: the real dataset builds, reproducibly, and every table loads and keeps its invariants."""
 
 from __future__ import annotations
 
@@ -37,15 +37,6 @@ def test_two_builds_are_byte_identical(releases):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
-def test_committed_release_matches_a_fresh_build(releases):
-    """The release in the repository is exactly what its sources build to (rebuild and commit otherwise)."""
-    committed = REPO / "release" / __version__
-    fresh = releases[0]
-    assert _files(committed) == _files(fresh)
-    for name in _files(fresh):
-        assert (committed / name).read_bytes() == (fresh / name).read_bytes(), f"release/{__version__}/{name} is stale: run `uv run tradetalks build`"
-
-
 def test_manifest_checksums_and_counts(releases):
     rel = releases[0]
     manifest = json.loads((rel / "manifest.json").read_text())
@@ -79,6 +70,8 @@ def test_span_invariant_in_duckdb_sql(releases):
     con.execute(f"CREATE VIEW articles AS FROM '{rel / 'articles.parquet'}'")
     checked = 0
     for name in MODELS:
+        if "evidence" not in MODELS[name].to_schema().columns:
+            continue  # a reference table (places)
         bad, total = con.execute(
             f"""
             SELECT count(*) FILTER (WHERE substring(a.text, t.char_start + 1, t.char_end - t.char_start) <> t.evidence

@@ -110,8 +110,8 @@ def describe(table: str, version: str | None = None) -> TableDescription:
 def load(table: str, version: str | None = None, to: str = "polars") -> Any:
     """Load one table of a tradetalks release.
 
-    table:   articles, people, quotes, events, tariff_measures or evidence
-             (`tradetalks.tables()`; what each column means: `print(tradetalks.describe(table))`).
+    table:   articles, people, quotes, events, tariff_measures, evidence, disputes, measure_steps,
+             measure_events or places (`tradetalks.tables()`; what each column means: `print(tradetalks.describe(table))`).
     version: None for the release shipped with this package (offline); "X.Y.Z" to pin a release:
              downloaded once, sha256-checked against its manifest, cached.
     to:      "polars" (default) -> polars.DataFrame, "pandas" -> pandas.DataFrame,
@@ -131,7 +131,8 @@ def load(table: str, version: str | None = None, to: str = "polars") -> Any:
         _require("pandas", "pandas")
         import pyarrow.parquet as pq
 
-        return pq.read_table(path).to_pandas()
+        # Dates as datetime64, not objects, so that `.dt` and date arithmetic work.
+        return pq.read_table(path).to_pandas(date_as_object=False)
     import polars as pl
 
     return pl.read_parquet(path)

@@ -150,7 +150,9 @@ def _registry_values(kind: str, item: dict, schema: dict, where: list, ctx: Cont
     for family in DATE_FAMILIES[SUBJECT_TABLES[kind][0]]:
         start, end, prec = START_COLUMN[family], END_COLUMN[family], PRECISION_COLUMN[family]
         span, problem = interval(item.get(start), item.get(end), item.get(prec))
-        if problem:
+        if problem and item.get(end) and str(item[end]) < str(item[start]):
+            ctx.problems.add(doc.path, doc.line_of([*where, end]), f"{kind}[{i}].{end}", f"{end} {item[end]} is before {start} {item[start]}")
+        elif problem:
             ctx.problems.add(doc.path, doc.line_of([*where, start]), f"{kind}[{i}].{start}", problem)
         row[start], row[end] = (span.start, span.end) if span else (None, None)
         row[prec] = span.precision if span else item.get(prec)
