@@ -183,12 +183,10 @@ class Evidence(Provenance):
 
 
 class Disputes(Provenance):
-    """One row per value of a disputed field: articles make claims about a row's field that cannot all be true.
+    """One row per value of a disputed field (claims that cannot all be true), recomputed at every build; provenance is the first span stating the value."""
 
-    Recomputed at every build from the evidence: dates conflict only when their intervals are
-    disjoint, places only when neither lies within the other, statuses only when two of them are
-    claimed for the same moment. Provenance is the first span stating this value.
-    """
+    # Dates conflict only when their intervals are disjoint, places only when neither lies within
+    # the other, statuses only when two of them are claimed for the same moment.
 
     dispute_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="dp"), description="Stable id from (subject_table, subject_id, field, value).")
     subject_table: pl.String = pa.Field(isin=["events", "tariff_measures"], description="Table of the disputed row.")
@@ -208,11 +206,9 @@ class Disputes(Provenance):
 
 
 class MeasureSteps(Provenance):
-    """One row per status a measure has passed through, as the articles state it: its lifecycle.
+    """One row per status a measure has passed through, as the articles state it (its lifecycle); provenance is the first span stating the step."""
 
-    A status claim is a step, not a disagreement; two statuses claimed for the same moment
-    are a dispute (see disputes). Provenance is the first span stating the step.
-    """
+    # A status claim is a step, not a disagreement; two statuses claimed for the same moment are a dispute.
 
     step_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="st"), description="Stable id from (measure_id, status).")
     measure_id: pl.String = pa.Field(str_matches=ID, description="The measure (FK tariff_measures.measure_id).")
@@ -230,10 +226,7 @@ class MeasureSteps(Provenance):
 
 
 class MeasureEvents(Provenance):
-    """One row per link between a measure and an event: its announcement, the talks that paused it, a statement about it.
-
-    Provenance is the event's first evidence in an article that also has evidence for the measure.
-    """
+    """One row per link between a measure and an event (its announcement, a statement about it); provenance is the event's first span in an article that names both."""
 
     link_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="ml"), description="Stable id from (measure_id, event_id, relation).")
     measure_id: pl.String = pa.Field(str_matches=ID, description="The measure (FK tariff_measures.measure_id).")
