@@ -15,7 +15,7 @@ import polars as pl
 
 from tradetalks.build.claims import (
     DATE_FAMILIES, END_COLUMN, NOT_COMPARED, PLACE_CLAIMS, PRECISION_COLUMN, START_COLUMN, Interval, PlaceRegistry,
-    compatible, conflicting, interval, value_text,
+    claim_text, compatible, conflicting, interval, value_text,
 )
 from tradetalks.build.errors import Collector
 from tradetalks.build.ids import stable_id
@@ -96,7 +96,7 @@ def subject_rows(kind: str, registry: dict, evidence: pl.DataFrame, ctx: Context
     # Load inputs.
     table, _, key = SUBJECT_TABLES[kind]
     doc = getattr(ctx.sources, kind)
-    primary = _primary(evidence, table)
+    primary = primary_rows(evidence, table)
     counts = corroboration(evidence, table, ctx.outlets)
     fields_of: dict[str, list[str]] = defaultdict(list)
     for (t, sid, field) in ctx.claims:
@@ -171,8 +171,6 @@ def _row_value(field: str, row: dict, item: dict) -> Any:
         return Interval(start, row[END_COLUMN[field]], row[PRECISION_COLUMN[field]]) if start else None
     if field in PLACE_CLAIMS:
         return row.get("place_id")
-    from tradetalks.build.assemble import claim_text
-
     return claim_text(item.get(field))
 
 
@@ -314,7 +312,7 @@ def corroboration(evidence: pl.DataFrame, subject_table: str, outlets: Outlets) 
     return {sid: (len(a), outlets.count(a)) for sid, a in arts.items()}
 
 
-def _primary(evidence: pl.DataFrame, subject_table: str) -> dict[str, dict]:
+def primary_rows(evidence: pl.DataFrame, subject_table: str) -> dict[str, dict]:
     """Primary provenance: the first span by (article_id, char_start), copies of duplicated text last."""
     keys = ["subject_id", "in_duplicate", "article_id", "char_start", "char_end"]
     # Rank the key columns only, then fetch the winning rows (a corpus' evidence is large).
