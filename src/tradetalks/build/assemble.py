@@ -8,12 +8,14 @@ the one mechanical rule that adds rows on its own is the exact alias mention (`r
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 from dataclasses import dataclass
 
 import polars as pl
 
 from tradetalks.build.claims import PlaceRegistry
-from tradetalks.build.detect.groups import group_texts
+from tradetalks.build.detect.groups import normalise, stable_groups
 from tradetalks.build.errors import Collector, Problem
 from tradetalks.build.ids import stable_id
 from tradetalks.build.locate import ArticleSpans
@@ -22,7 +24,8 @@ from tradetalks.build.sources import Sources
 from tradetalks.build.subjects import Context, Outlets, claim_rows, primary_rows as _primary, links, subject_rows, table
 from tradetalks.schemas.tables import polars_schema
 
-QUOTE_GROUP_COLUMNS = ("quote_group_id", "n_articles", "n_outlets")
+QUOTE_GROUP_COLUMNS = ("quote_group_id", "merged_group_ids", "n_articles", "n_outlets")
+RELEASE_DIR = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 ROLE_SCHEMA = {"person": pl.String, "article_id": pl.String, "char_start": pl.Int64, "index": pl.Int64,
                "role": pl.String, "organisation": pl.String, "country": pl.String}
 SEGMENT_SCHEMA = {"article_id": pl.String, "kind": pl.String, "char_start": pl.Int64, "char_end": pl.Int64, "reason": pl.String}
@@ -125,7 +128,7 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[
     tables = {
         "articles": articles,
         "people": _people(reg.people, evidence, part["roles"], outlets, sources, problems),
-        "quotes": _quotes(part["quotes"], outlets),
+        "quotes": _quotes(part["quotes"], outlets, published_groups(Path(sources.root) / "release")),
         "events": events,
         "tariff_measures": measures,
         "evidence": evidence,
@@ -267,10 +270,28 @@ def _role_rows(located: dict[str, ArticleSpans]) -> list[dict]:
     ]
 
 
-def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:
-    """Quote rows with their group and its corroboration (articles, and outlets counting a wire story once)."""
-    groups = group_texts(quotes["text"].unique().to_list())
-    quotes = quotes.with_columns(pl.col("text").replace_strict(groups, return_dtype=pl.String).alias("quote_group_id"))
+def published_groups(release_root: Path) -> dict[str, str]:
+    """Normalised quote text -> quote_group_id in the latest release under `release_root` (highest version)."""
+    versions = [(tuple(map(int, m.groups())), p) for p in (release_root.iterdir() if release_root.is_dir() else [])
+                if (m := RELEASE_DIR.match(p.name)) and (p / "quotes.parquet").is_file()]
+    if not versions:
+        return {}
+    latest = max(versions)[1] / "quotes.parquet"
+    published = pl.read_parquet(latest, columns=["text", "quote_group_id"]).unique().sort("quote_group_id")
+    out: dict[str, str] = {}
+    for text, gid in published.iter_rows():
+        out.setdefault(normalise(text), gid)
+    return out
+
+
+def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str]) -> pl.DataFrame:
+    """Quote rows with their group (a published group keeps its id) and its corroboration."""
+    groups, merges = stable_groups(quotes["text"].unique().to_list(), published)
+    quotes = quotes.with_columns(
+        pl.col("text").replace_strict(groups, return_dtype=pl.String).alias("quote_group_id"),
+    ).with_columns(
+        pl.col("quote_group_id").replace_strict(merges, default=[], return_dtype=pl.List(pl.String)).alias("merged_group_ids"),
+    )
     del groups
     # Window expressions add the counts as columns: no join, so the quote rows are never copied.
     outlet_of = dict(outlets.iter_rows())
