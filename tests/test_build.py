@@ -86,7 +86,7 @@ def test_release_is_reproducible_and_atomic(dataset, tmp_path):
     assert _snapshot(second) == snapshot
     manifest = json.loads((second / "manifest.json").read_text())
     assert manifest["version"] and set(manifest["tables"]) == {"articles", "people", "quotes", "events", "tariff_measures", "evidence",
-                                                                "disputes", "measure_steps", "measure_events", "places"}
+                                                                "disputes", "measure_steps", "measure_events", "places", "outlets"}
 
     # A failing build leaves the previous release byte-identical and no temporary directory behind.
     (dataset / "dataset/people.yml").write_text("people: [", encoding="utf-8")

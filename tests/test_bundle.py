@@ -20,7 +20,7 @@ from tradetalks.build.release import sha256_file
 from tradetalks.cli import app
 from tradetalks.schemas.tables import descriptions, table_description
 
-TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence", "disputes", "measure_steps", "measure_events", "places"]
+TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence", "disputes", "measure_steps", "measure_events", "places", "outlets"]
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from tradetalks.__about__ import __version__
 
 REPO = Path(__file__).resolve().parents[1]
 loader = importlib.import_module("tradetalks.load")  # the module; `tradetalks.load` is the function
-TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence", "disputes", "measure_steps", "measure_events", "places"]
+TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence", "disputes", "measure_steps", "measure_events", "places", "outlets"]
 
 
 def build_release(root: Path, version: str = __version__) -> Path:

@@ -39,6 +39,7 @@ class Registries:
     events: dict[str, dict]
     measures: dict[str, dict]
     places: PlaceRegistry
+    outlets: dict[str, str]  # casefolded name or alias -> outlet_id
     aliases: dict[str, str]
     ambiguous: dict[str, str]
 
@@ -60,6 +61,7 @@ def registries(sources: Sources, problems: Collector | None = None) -> Registrie
         events={e["event_id"]: e for e in sources.registry("events")},
         measures={m["measure_id"]: m for m in sources.registry("measures")},
         places=PlaceRegistry.of(sources.registry("places")),
+        outlets={n.casefold(): o["outlet_id"] for o in sources.registry("outlets") for n in [o["name"], *o.get("aliases", [])]},
         aliases=aliases,
         ambiguous=ambiguous,
     )
@@ -93,7 +95,7 @@ def article_columns(sources: Sources, located: dict[str, ArticleSpans], reg: Reg
     evidence = mention_evidence(sources, located, reg, problems)
     evidence += curated_evidence(sources, located, reg, problems)
     rows = {
-        "articles": _articles(sources, located, reg.people, problems),
+        "articles": _articles(sources, located, reg, problems),
         "evidence": evidence,
         "quotes": _quote_rows(sources, located, reg.people, problems),
         "roles": _role_rows(located),
@@ -118,7 +120,7 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[
     articles = _sorted(_with_segments(part.pop("articles"), part.pop("segments")), "article_id")
     evidence = _sorted(part.pop("evidence"), "evidence_id")
     outlets = articles.select(
-        "article_id", pl.coalesce("wire_service", "outlet", pl.lit("article:") + pl.col("article_id")).alias("outlet_key")
+        "article_id", pl.coalesce("wire_service_id", "outlet_id", pl.lit("article:") + pl.col("article_id")).alias("outlet_key")
     )
     ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence), problems)
 
@@ -136,6 +138,10 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[
         "measure_steps": table("measure_steps", steps, "step_id"),
         "measure_events": table("measure_events", links(reg.measures, evidence, ctx), "link_id"),
         "places": _places(sources, reg.places, problems),
+        "outlets": table("outlets", [
+            {"outlet_id": o["outlet_id"], "name": o["name"], "domain": o.get("domain"), "owner": o.get("owner"), "country_iso3": o.get("country"),
+             "is_wire_service": o["wire_service"], "aliases": list(o.get("aliases", []))} for o in sources.registry("outlets")
+        ], "outlet_id"),
     }
     problems.raise_if_any()
     return tables
@@ -182,7 +188,7 @@ def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFra
 
 
 def _check_registry_ids(sources: Sources, problems: Collector) -> None:
-    for name, key in (("people", "person_id"), ("events", "event_id"), ("measures", "measure_id"), ("places", "place_id")):
+    for name, key in (("people", "person_id"), ("events", "event_id"), ("measures", "measure_id"), ("places", "place_id"), ("outlets", "outlet_id")):
         doc = getattr(sources, name)
         seen: dict[str, int] = {}
         for i, item in enumerate(sources.registry(name)):
@@ -192,8 +198,19 @@ def _check_registry_ids(sources: Sources, problems: Collector) -> None:
             seen.setdefault(item[key], i)
 
 
-def _articles(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> list[dict]:
+def _outlet_id(art, field: str, outlets: dict[str, str], problems: Collector) -> str | None:
+    name = art.meta.get(field)
+    if name is None:
+        return None
+    if name.casefold() not in outlets:
+        problems.add(art.yaml.path, art.yaml.line_of([field]), field,
+                     f"{name!r} is not a name or alias of an outlet in dataset/outlets.yml; add the outlet (name, domain, owner, country, wire_service)")
+    return outlets.get(name.casefold())
+
+
+def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
     rows = []
+    people = reg.people
     for aid, art in sources.articles.items():
         meta, spans = art.meta, located[aid]
         for i, author in enumerate(meta.get("authors", [])):
@@ -204,10 +221,12 @@ def _articles(sources: Sources, located: dict[str, ArticleSpans], people: dict, 
             "seed_file": meta.get("seed_file"),
             "title": art.text[spans.title.start : spans.title.end] if spans.title else None,
             "outlet": meta.get("outlet"),
+            "outlet_id": _outlet_id(art, "outlet", reg.outlets, problems),
             "outlet_note": meta.get("outlet_note"),
             "url": meta.get("url"),
             "authors": list(meta.get("authors", [])),
             "wire_service": meta.get("wire_service"),
+            "wire_service_id": _outlet_id(art, "wire_service", reg.outlets, problems),
             "published_date": _date(meta.get("published_date")),
             "published_date_precision": meta.get("published_date_precision"),
             "published_date_note": meta.get("published_date_note"),

@@ -22,7 +22,7 @@ from tradetalks.schemas.files import ARTICLE_ID, FILE_SCHEMAS
 
 # A news article is a few kilobytes; a 5 MB "article" is a mistake.
 MAX_ARTICLE_BYTES = 5_000_000
-OPTIONAL_REGISTRIES = ("places",)
+OPTIONAL_REGISTRIES = ("places", "outlets")
 
 
 @dataclass
@@ -50,6 +50,7 @@ class Sources:
     events: YamlDoc | None = None
     measures: YamlDoc | None = None
     places: YamlDoc | None = None  # optional: a dataset without location claims needs none
+    outlets: YamlDoc | None = None  # optional: a dataset naming no outlet needs none
 
     def registry(self, name: str) -> list[dict[str, Any]]:
         doc = getattr(self, name)

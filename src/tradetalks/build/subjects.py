@@ -44,11 +44,11 @@ class Outlets:
 
     @classmethod
     def of(cls, articles: pl.DataFrame) -> Outlets:
-        rows = articles.select("article_id", "wire_service", "outlet").iter_rows()
+        rows = articles.select("article_id", "wire_service", "outlet", "wire_service_id", "outlet_id").iter_rows()
         key, name = {}, {}
-        for aid, wire, outlet in rows:
+        for aid, wire, outlet, wire_id, outlet_id in rows:
             name[aid] = wire or outlet
-            key[aid] = name[aid] or f"article:{aid}"
+            key[aid] = wire_id or outlet_id or f"article:{aid}"
         return cls(key, name)
 
     def count(self, articles: set[str]) -> int:

@@ -68,6 +68,8 @@ def check_relations(tables: dict[str, pl.DataFrame], problems: Collector) -> Non
         ("disputes", "articles", "articles", True),
         ("disputes", "evidence_ids", "evidence", True),
         ("measure_steps", "articles", "articles", True),
+        ("articles", "outlet_id", "outlets", False),
+        ("articles", "wire_service_id", "outlets", False),
     ]
     for child, column, parent, explode in fks:
         bad = _missing(tables[child], column, tables[parent], KEYS[parent], explode)
@@ -88,7 +90,7 @@ def check_relations(tables: dict[str, pl.DataFrame], problems: Collector) -> Non
     texts = articles.select("article_id", pl.col("text").alias("_text"))
     for name, df in tables.items():
         if "evidence" not in df.columns:
-            continue  # a reference table (places): no text supports its rows
+            continue  # a reference table (places, outlets): no text supports its rows
         cols = list(dict.fromkeys([_key_column(df), "article_id", "char_start", "char_end", "evidence"]))
         joined = df.select(cols).join(texts, on="article_id", how="left", maintain_order="left")
         bad = joined.filter(

@@ -265,6 +265,21 @@ PLACE = _object(
 )
 
 
+OUTLET = _object(
+    {
+        "outlet_id": SLUG_ID,
+        "name": TEXT,
+        "domain": {"type": ["string", "null"], "pattern": r"^[a-z0-9.-]+\.[a-z]{2,}$"},
+        "owner": NULLABLE_TEXT,
+        "country": {"type": ["string", "null"], "pattern": ISO3},
+        "wire_service": {"type": "boolean", "description": "a wire service (its stories are republished by other outlets)"},
+        "aliases": {"type": "array", "items": TEXT, "uniqueItems": True, "description": "other names an article's outlet or wire_service may use"},
+        "note": NULLABLE_TEXT,
+    },
+    ["outlet_id", "name", "wire_service"],
+)
+
+
 def _registry(key: str, item: dict[str, Any]) -> dict[str, Any]:
     return _object({key: {"type": "array", "items": item}}, [key])
 
@@ -273,6 +288,7 @@ PEOPLE_FILE = _registry("people", PERSON)
 EVENTS_FILE = _registry("events", EVENT)
 MEASURES_FILE = _registry("measures", MEASURE)
 PLACES_FILE = _registry("places", PLACE)
+OUTLETS_FILE = _registry("outlets", OUTLET)
 
 FILE_SCHEMAS: dict[str, dict[str, Any]] = {
     "article": ARTICLE,
@@ -280,4 +296,5 @@ FILE_SCHEMAS: dict[str, dict[str, Any]] = {
     "events": EVENTS_FILE,
     "measures": MEASURES_FILE,
     "places": PLACES_FILE,
+    "outlets": OUTLETS_FILE,
 }

@@ -50,10 +50,12 @@ class Articles(Provenance):
     seed_file: pl.String = pa.Field(nullable=True, description="The file name the raw text was received under.")
     title: pl.String = pa.Field(nullable=True, description="Headline as it appears in the text; null when the text carries none.")
     outlet: pl.String = pa.Field(nullable=True, description="Publishing outlet, only when the text supports it; null otherwise (see outlet_note).")
+    outlet_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="The publishing outlet (FK outlets.outlet_id), only when the text supports it.")
     outlet_note: pl.String = pa.Field(nullable=True, description="Why the outlet is what it is, or why it is unknown.")
     url: pl.String = pa.Field(nullable=True, description="Source URL when known.")
     authors: STRINGS = pa.Field(description="person_ids of the byline, in byline order (FK people.person_id).")
     wire_service: pl.String = pa.Field(nullable=True, description="Wire service or syndication credited in the text (Reuters, Bloomberg...), used so corroboration does not count one wire story twice.")
+    wire_service_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="The credited wire service (FK outlets.outlet_id).")
     published_date: pl.Date = pa.Field(nullable=True, description="Publication date as stated in the text (e.g. a page header); null when not stated.")
     published_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of published_date.")
     published_date_note: pl.String = pa.Field(nullable=True, description="Where published_date comes from, and any conflict with the content.")
@@ -236,6 +238,22 @@ class MeasureEvents(Provenance):
     note: pl.String = pa.Field(nullable=True, description="Curator's note.")
 
 
+class Outlets(pa.DataFrameModel):
+    """One row per outlet of dataset/outlets.yml (publisher or wire service), so corroboration counts outlets, not files."""
+
+    outlet_id: pl.String = pa.Field(unique=True, str_matches=ID, description="Stable slug id of the outlet.")
+    name: pl.String = pa.Field(description="The outlet's name.")
+    domain: pl.String = pa.Field(nullable=True, description="Its web domain, when known.")
+    owner: pl.String = pa.Field(nullable=True, description="Who owns it, when known.")
+    country_iso3: pl.String = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 of the country it is based in.")
+    is_wire_service: pl.Boolean = pa.Field(description="True for a wire service, whose stories other outlets republish.")
+    aliases: STRINGS = pa.Field(description="Other names articles use for it.")
+
+    class Config:
+        strict = True
+        coerce = False
+
+
 class Places(pa.DataFrameModel):
     """One row per place of dataset/places.yml: reference geography, so that location claims compare by meaning."""
 
@@ -262,6 +280,7 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "measure_steps": MeasureSteps,
     "measure_events": MeasureEvents,
     "places": Places,
+    "outlets": Outlets,
 }
 KEYS = {
     "articles": "article_id",
@@ -274,6 +293,7 @@ KEYS = {
     "measure_steps": "step_id",
     "measure_events": "link_id",
     "places": "place_id",
+    "outlets": "outlet_id",
 }
 
 
