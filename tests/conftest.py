@@ -49,7 +49,7 @@ def article_meta(text: str, article_id: str = "talks-next-week", **extra: Any) -
         "segments": [{"kind": "boilerplate", "start": "ALSO READ:", "end": "\u201d", "occurrence": 1, "reason": "related link"}],
         "quotes": [
             {"evidence": "We will meet in person next week,", "speaker": "scott-bessent", "kind": "full", "cue": "wrote"},
-            {"evidence": "not sustainable", "speaker": None, "speaker_label": "unknown: paraphrase of an unnamed source", "kind": "partial"},
+            {"evidence": "not sustainable", "speaker": None, "speaker_note": "unknown: paraphrase of an unnamed source", "kind": "partial"},
         ],
         "mentions": [],
         "not_mentions": [{"evidence": "He", "occurrence": 2, "reason": "pronoun (Bessent)"}],

@@ -260,17 +260,18 @@ def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict
                 continue
             item = ann.item
             speaker = item.get("speaker")
-            label = item.get("speaker_label") or (people[speaker]["name"] if speaker in people else None)
-            if label is None:
-                problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].speaker_label",
-                             "speaker is null, so speaker_label must say who is quoted (an organisation) or why it is unknown")
+            if speaker is None and not (item.get("speaker_organisation") or item.get("speaker_note")):
+                problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].speaker_note",
+                             "speaker is null, so say who is quoted: speaker_organisation (an organisation), or speaker_note (why it is unknown)")
                 continue
             row = span_row(ann, spans, art.text)
             row.update({
                 "quote_id": stable_id("q", aid, ann.span.start, ann.span.end),
                 "text": " ".join(row["evidence"].split()),
                 "speaker_id": speaker,
-                "speaker_label": label,
+                "speaker_name": people[speaker]["name"] if speaker in people else None,
+                "speaker_organisation": item.get("speaker_organisation"),
+                "speaker_note": item.get("speaker_note"),
                 "kind": item["kind"],
                 "cue": item.get("cue"),
                 "channel": item.get("channel"),

@@ -182,7 +182,7 @@ def _quotes(text: str, quotations: list[Quotation], mentions: list[Mention]) -> 
         if occurrence:
             lines.append(f"    occurrence: {occurrence}")
         if speaker is None:
-            lines.append("    speaker: null  # GUESS: no registered name in the sentence; find the speaker (a pronoun? an earlier sentence?) or give speaker_label")
+            lines.append("    speaker: null  # GUESS: no registered name in the sentence; find the speaker (a pronoun? an earlier sentence?) or give speaker_organisation / speaker_note")
         else:
             lines.append(f"    speaker: {speaker.person_id}  # GUESS: speaker from nearest name {_q(speaker.surface)}; check")
         lines.append(f"    kind: {'full' if full else 'partial'}  # GUESS: {'starts with a capital' if full else 'starts mid-sentence'}")

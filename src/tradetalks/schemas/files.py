@@ -93,7 +93,8 @@ ARTICLE: dict[str, Any] = _object(
             "items": _located(
                 {
                     "speaker": {"anyOf": [SLUG_ID, {"type": "null"}]},
-                    "speaker_label": NULLABLE_TEXT,
+                    "speaker_organisation": {**NULLABLE_TEXT, "description": "the organisation speaking, or the speaker's, as the text names it ('Xinhua', 'Chinese Commerce Ministry')"},
+                    "speaker_note": {**NULLABLE_TEXT, "description": "why the speaker is who it is, or unknown ('an unnamed spokesperson')"},
                     "kind": {"enum": ["full", "partial"]},
                     "cue": NULLABLE_TEXT,
                     "channel": {"enum": ["interview", "social_media", "statement", "press_conference", "remarks", "readout", "report", None]},

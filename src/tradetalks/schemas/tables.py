@@ -98,7 +98,13 @@ class Quotes(Provenance):
     quote_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="q"), description="Stable id from (article_id, char_start, char_end).")
     text: pl.String = pa.Field(description="The quotation with whitespace runs folded to single spaces (evidence keeps the raw characters).")
     speaker_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="The speaker (FK people.person_id); null when the speaker is an organisation or unknown.")
-    speaker_label: pl.String = pa.Field(description="Who is quoted, as a label: the person's name, an organisation ('Xinhua'), or why it is unknown.")
+    speaker_name: pl.String = pa.Field(nullable=True, description="The speaking person's name (people.name), when the speaker is a registered person.")
+    speaker_organisation: pl.String = pa.Field(nullable=True, description="The speaking organisation as the text names it ('Xinhua', 'Chinese Commerce Ministry'), when an organisation speaks or the unnamed speaker's organisation is stated.")
+    speaker_note: pl.String = pa.Field(nullable=True, description="Why the speaker is who it is, or why unknown ('an unnamed spokesperson of the ministry').")
+
+    @pa.dataframe_check(description="every quote names a speaker, an organisation or why it is unknown")
+    def speaker_is_said(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.any_horizontal(pl.col("speaker_id", "speaker_organisation", "speaker_note").is_not_null()))
     kind: pl.String = pa.Field(isin=["full", "partial"], description="'full' sentence(s) or a 'partial' fragment inside the reporter's sentence.")
     cue: pl.String = pa.Field(nullable=True, description="The reporting verb or cue ('said', 'wrote', 'told reporters'), when present.")
     channel: pl.String = pa.Field(nullable=True, isin=["interview", "social_media", "statement", "press_conference", "remarks", "readout", "report"], description="Where the words were said, when the text states it.")
