@@ -43,7 +43,7 @@ def registries(rng: random.Random, n_people: int = 120, n_events: int = 300, n_m
     for e in events:
         e["date_end"] = e["date_start"]
     measures = [{
-        "measure_id": f"measure-{i:04d}", "imposer": rng.choice(["USA", "CHN"]), "target": rng.choice(["USA", "CHN"]),
+        "measure_id": f"measure-{i:04d}", "imposer": [rng.choice(["USA", "CHN"])], "target": [rng.choice(["USA", "CHN"])],
         "instrument": rng.choice(["tariff", "export_control", "sanction"]), "description": f"Synthetic measure {i}.",
         "rate_pct": rng.choice([10, 25, 50, 100]), "rate_basis": "additional", "status": rng.choice(["threatened", "announced", "in_effect"]),
     } for i in range(n_measures)]

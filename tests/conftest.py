@@ -28,7 +28,7 @@ EVENTS = [
      "date_start": "2025-10-17", "date_end": "2025-10-17", "date_precision": "day", "participants": ["scott-bessent", "he-lifeng"]},
 ]
 MEASURES = [
-    {"measure_id": "us-100pct-tariff", "imposer": "USA", "target": "CHN", "instrument": "tariff",
+    {"measure_id": "us-100pct-tariff", "imposer": ["USA"], "target": ["CHN"], "instrument": "tariff",
      "description": "Threatened additional 100% tariff.", "rate_pct": 100, "rate_basis": "additional"},
 ]
 

@@ -224,8 +224,12 @@ _END = {**NULLABLE_DATE, "description": "last possible day; required for precisi
 MEASURE = _object(
     {
         "measure_id": SLUG_ID,
-        "imposer": TEXT,
-        "target": TEXT,
+        "imposer": {"type": "array", "items": {"type": "string", "pattern": ISO3}, "uniqueItems": True,
+                    "description": "ISO 3166-1 alpha-3 codes of who imposes it; empty when the text names no country (say who in imposer_note)"},
+        "imposer_note": NULLABLE_TEXT,
+        "target": {"type": "array", "items": {"type": "string", "pattern": ISO3}, "uniqueItems": True,
+                   "description": "ISO 3166-1 alpha-3 codes of whom it targets; empty when the text names no country (say who in target_note)"},
+        "target_note": NULLABLE_TEXT,
         "instrument": {"enum": INSTRUMENTS},
         "description": TEXT,
         "rate_pct": {"type": ["number", "null"], "minimum": 0, "maximum": 1000},

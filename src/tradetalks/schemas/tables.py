@@ -147,8 +147,10 @@ class TariffMeasures(_Subject):
     """One row per tariff or trade measure, threatened ones included; provenance is the primary evidence span."""
 
     measure_id: pl.String = pa.Field(unique=True, str_matches=ID, description="Stable slug id of the measure.")
-    imposer: pl.String = pa.Field(description="Who imposes it: ISO 3166-1 alpha-3 or a named entity.")
-    target: pl.String = pa.Field(description="Who it targets: ISO 3166-1 alpha-3 or a named entity.")
+    imposer: STRINGS = pa.Field(description="Who imposes it: ISO 3166-1 alpha-3 codes (two for a bilateral truce); empty when the text names no country.")
+    imposer_note: pl.String = pa.Field(nullable=True, description="Who imposes it in words, when the codes cannot say it.")
+    target: STRINGS = pa.Field(description="Whom it targets: ISO 3166-1 alpha-3 codes; empty when the text names no country.")
+    target_note: pl.String = pa.Field(nullable=True, description="Whom it targets in words ('five American subsidiaries of a South Korean shipping company'), when the codes cannot say it.")
     instrument: pl.String = pa.Field(isin=INSTRUMENTS, description="Kind of measure.")
     description: pl.String = pa.Field(description="What the measure is, in one sentence.")
     rate_pct: pl.Float64 = pa.Field(nullable=True, ge=0, le=1000, description="Tariff rate in percent, when stated.")
@@ -164,6 +166,13 @@ class TariffMeasures(_Subject):
     expiry_date: pl.Date = pa.Field(nullable=True, description="First day it may expire or have expired.")
     expiry_date_end: pl.Date = pa.Field(nullable=True, description="Last day it may expire or have expired.")
     expiry_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of expiry_date.")
+
+    @pa.dataframe_check(description="an imposer or target without a country code says who it is in its note")
+    def parties_are_said(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            ((pl.col("imposer").list.len() > 0) | pl.col("imposer_note").is_not_null())
+            & ((pl.col("target").list.len() > 0) | pl.col("target_note").is_not_null())
+        )
 
     @pa.dataframe_check(description="every *_end is not before its start")
     def dates_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
