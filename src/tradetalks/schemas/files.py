@@ -79,7 +79,8 @@ ARTICLE: dict[str, Any] = _object(
             "description": "spans that are not the article's own body: site boilerplate, duplicated copy, page headers",
             "items": _object(
                 {
-                    "kind": {"enum": ["boilerplate", "duplicate", "header", "caption", "byline"]},
+                    "kind": {"enum": ["boilerplate", "duplicate", "header", "caption", "byline", "transcript"],
+                             "description": "transcript: speech without quotation marks, recorded as quotes of kind turn"},
                     "start": TEXT,
                     "end": TEXT,
                     "occurrence": {"type": "integer", "minimum": 1},
@@ -95,7 +96,8 @@ ARTICLE: dict[str, Any] = _object(
                     "speaker": {"anyOf": [SLUG_ID, {"type": "null"}]},
                     "speaker_organisation": {**NULLABLE_TEXT, "description": "the organisation speaking, or the speaker's, as the text names it ('Xinhua', 'Chinese Commerce Ministry')"},
                     "speaker_note": {**NULLABLE_TEXT, "description": "why the speaker is who it is, or unknown ('an unnamed spokesperson')"},
-                    "kind": {"enum": ["full", "partial"]},
+                    "kind": {"enum": ["full", "partial", "turn"],
+                             "description": "turn: a speaker's turn inside a transcript segment (speech without quotation marks)"},
                     "cue": NULLABLE_TEXT,
                     "channel": {"enum": ["interview", "social_media", "statement", "press_conference", "remarks", "readout", "report", None]},
                     "note": NULLABLE_TEXT,

@@ -65,7 +65,7 @@ class Articles(Provenance):
     text: pl.String = pa.Field(description="The raw article text exactly as received (never edited).")
     text_sha256: pl.String = pa.Field(str_matches=r"^[0-9a-f]{64}$", description="sha256 of the raw text's UTF-8 bytes.")
     n_chars: pl.Int64 = pa.Field(ge=1, description="Length of text in Unicode code points.")
-    segments: SEGMENT = pa.Field(description="Spans that are not the article's own body: site boilerplate, duplicated copy, page headers, captions, bylines; kind, char_start, char_end, reason.")
+    segments: SEGMENT = pa.Field(description="Spans that are not the article's own body (site boilerplate, duplicated copy, page headers, captions, bylines), and transcripts (speech without quotation marks, recorded as quotes of kind turn); kind, char_start, char_end, reason.")
     notes: STRINGS = pa.Field(description="Curators' notes and judgement calls about this article.")
 
     @pa.dataframe_check(description="n_chars equals the length of text, and the provenance span is the whole text")
@@ -93,7 +93,7 @@ class People(Provenance):
 
 
 class Quotes(Provenance):
-    """One row per quotation occurrence in an article; the span is exactly the characters between the marks."""
+    """One row per quotation occurrence in an article (the characters between the marks), or per speaker's turn in a transcript."""
 
     quote_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="q"), description="Stable id from (article_id, char_start, char_end).")
     text: pl.String = pa.Field(description="The quotation with whitespace runs folded to single spaces (evidence keeps the raw characters).")
@@ -105,7 +105,7 @@ class Quotes(Provenance):
     @pa.dataframe_check(description="every quote names a speaker, an organisation or why it is unknown")
     def speaker_is_said(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.any_horizontal(pl.col("speaker_id", "speaker_organisation", "speaker_note").is_not_null()))
-    kind: pl.String = pa.Field(isin=["full", "partial"], description="'full' sentence(s) or a 'partial' fragment inside the reporter's sentence.")
+    kind: pl.String = pa.Field(isin=["full", "partial", "turn"], description="'full' sentence(s), a 'partial' fragment inside the reporter's sentence, or a 'turn' of a transcript (speech without quotation marks).")
     cue: pl.String = pa.Field(nullable=True, description="The reporting verb or cue ('said', 'wrote', 'told reporters'), when present.")
     channel: pl.String = pa.Field(nullable=True, isin=["interview", "social_media", "statement", "press_conference", "remarks", "readout", "report"], description="Where the words were said, when the text states it.")
     in_duplicate: pl.Boolean = pa.Field(description="True when the occurrence lies in duplicated copy of the article (drop these to count each quotation once).")
