@@ -41,7 +41,7 @@ def test_all_problems_reported_at_once(tmp_path):
     msgs = "\n".join(problems_of(tmp_path))
     assert "[reference_date]: expected a real calendar date YYYY-MM-DD, found '2025-02-30'" in msgs
     assert "[language]" in msgs
-    assert "[quotes[0].kind]: expected one of ['full', 'partial'], found 'whole'" in msgs
+    assert "[quotes[0].kind]: expected one of ['full', 'partial', 'turn'], found 'whole'" in msgs
 
 
 def test_edited_raw_text_is_caught_by_its_sha256(tmp_path):
