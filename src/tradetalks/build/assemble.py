@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tradetalks.build.claims import PlaceRegistry
+from tradetalks.build.claims import PlaceRegistry, period_end
 from tradetalks.build.detect.groups import normalise, stable_groups
 from tradetalks.build.errors import Collector, Problem
 from tradetalks.build.ids import stable_id
@@ -228,6 +228,7 @@ def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registrie
             "wire_service": meta.get("wire_service"),
             "wire_service_id": _outlet_id(art, "wire_service", reg.outlets, problems),
             "published_date": _date(meta.get("published_date")),
+            "published_date_end": _published_end(meta),
             "published_date_precision": meta.get("published_date_precision"),
             "published_date_note": meta.get("published_date_note"),
             "reference_date": _date(meta["reference_date"]),
@@ -369,6 +370,11 @@ def _people(people: dict, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: 
             **{k: p[k] for k in ("article_id", "char_start", "char_end", "evidence", "method")},
         })
     return pl.DataFrame(rows, schema=polars_schema("people")).sort("person_id")
+
+
+def _published_end(meta: dict) -> dt.date | None:
+    start = _date(meta.get("published_date"))
+    return period_end(start, meta.get("published_date_precision") or "day") if start else None
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -57,6 +57,7 @@ class Articles(Provenance):
     wire_service: pl.String = pa.Field(nullable=True, description="Wire service or syndication credited in the text (Reuters, Bloomberg...), used so corroboration does not count one wire story twice.")
     wire_service_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="The credited wire service (FK outlets.outlet_id).")
     published_date: pl.Date = pa.Field(nullable=True, description="Publication date as stated in the text (e.g. a page header); null when not stated.")
+    published_date_end: pl.Date = pa.Field(nullable=True, description="Last day the article may have been published (the end of the week or month of a vague published_date); sort by published_date.")
     published_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of published_date.")
     published_date_note: pl.String = pa.Field(nullable=True, description="Where published_date comes from, and any conflict with the content.")
     reference_date: pl.Date = pa.Field(description="The date relative expressions in the text ('on Friday', 'next week') are resolved against.")
