@@ -134,3 +134,16 @@ def test_two_statuses_for_the_same_moment_are_a_dispute(tmp_path):
     t = check(tmp_path).tables
     assert t["tariff_measures"]["status"][0] == "threatened"
     assert dict(zip(t["measure_steps"]["status"], t["measure_steps"]["accepted"])) == {"threatened": True, "announced": False}
+
+
+def test_validation_catches_a_status_or_dispute_flag_out_of_step(dataset):
+    import polars as pl
+
+    from tradetalks.build.validate import validate_tables
+
+    tables = check(dataset).tables
+    bad = dict(tables, tariff_measures=tables["tariff_measures"].with_columns(pl.lit("in_effect").alias("status"), pl.lit(True).alias("disputed")))
+    with pytest.raises(DatasetError) as info:
+        validate_tables(bad)
+    msgs = "\n".join(map(str, info.value.problems))
+    assert "its current step in measure_steps is 'threatened'" in msgs and "but the disputes table does not list it" in msgs

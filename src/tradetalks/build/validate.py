@@ -116,3 +116,20 @@ def check_relations(tables: dict[str, pl.DataFrame], problems: Collector) -> Non
     joined = quotes.select("quote_id", "quote_group_id", "n_articles").join(derived, on="quote_group_id", how="left", maintain_order="left")
     for row in joined.filter(pl.col("_n") != pl.col("n_articles")).head(SHOW_FAILURES).iter_rows(named=True):
         problems.add("table quotes", None, "n_articles", f"quote_id={row['quote_id']!r} has n_articles={row['n_articles']} but its group spans {row['_n']} article(s)")
+    _check_derived_subjects(tables, problems)
+
+
+def _check_derived_subjects(tables: dict[str, pl.DataFrame], problems: Collector) -> None:
+    """A row is disputed exactly when the disputes table has rows for it; a measure's status is its current step."""
+    disputes = tables["disputes"]
+    for subject in ("events", "tariff_measures"):
+        key = KEYS[subject]
+        rows = tables[subject].select(key, "disputed")
+        listed = set(disputes.filter(pl.col("subject_table") == subject)["subject_id"])
+        for sid, disputed in rows.iter_rows():
+            if disputed != (sid in listed):
+                problems.add(f"table {subject}", None, "disputed", f"{key}={sid!r} has disputed={disputed}, but the disputes table {'lists' if sid in listed else 'does not list'} it")
+    current = dict(tables["measure_steps"].filter(pl.col("is_current")).select("measure_id", "status").iter_rows())
+    for mid, status in tables["tariff_measures"].select("measure_id", "status").iter_rows():
+        if current.get(mid) != status:
+            problems.add("table tariff_measures", None, "status", f"measure_id={mid!r} has status {status!r}, but its current step in measure_steps is {current.get(mid)!r}")
