@@ -284,7 +284,8 @@ def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
     first_in: dict[tuple[str, str], dict] = {}
     for r in support.iter_rows(named=True):
         articles_of[(r["subject_table"], r["subject_id"])].add(r["article_id"])
-        first_in.setdefault((r["subject_id"], r["article_id"]), r) if r["subject_table"] == "events" else None
+        if r["subject_table"] == "events":
+            first_in.setdefault((r["subject_id"], r["article_id"]), r)
     rows = []
     for i, (mid, item) in enumerate(registry.items()):
         for j, link in enumerate(item.get("events", [])):
