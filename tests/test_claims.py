@@ -147,3 +147,28 @@ def test_validation_catches_a_status_or_dispute_flag_out_of_step(dataset):
         validate_tables(bad)
     msgs = "\n".join(map(str, info.value.problems))
     assert "its current step in measure_steps is 'threatened'" in msgs and "but the disputes table does not list it" in msgs
+
+
+def test_an_unknown_status_claim_is_named(tmp_path):
+    meta = article_meta(TEXT)
+    meta["measures"][0]["claims"]["status"] = "rumoured"
+    make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
+    with pytest.raises(DatasetError, match=r"\[measures\[0\]\.claims\.status\]: expected one of \[.*\], found 'rumoured'"):
+        check(tmp_path)
+
+
+def test_a_date_claim_that_is_not_a_date_is_named(tmp_path):
+    meta = article_meta(TEXT)
+    meta["events"][0]["claims"]["date_start"] = "soon"
+    meta["events"][0].pop("date_text")
+    make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
+    with pytest.raises(DatasetError, match=r"\[events\[0\]\.claims\.date_start\]: expected a date YYYY-MM-DD, found 'soon'"):
+        check(tmp_path)
+
+
+def test_a_dated_claim_with_date_words_that_is_not_a_date_is_named(tmp_path):
+    meta = article_meta(TEXT)
+    meta["events"][0]["claims"] = {"local_date": "Friday"}
+    make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
+    with pytest.raises(DatasetError, match=r"\[events\[0\]\.claims\.local_date\]: expected a date YYYY-MM-DD, found 'Friday'"):
+        check(tmp_path)

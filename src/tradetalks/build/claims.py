@@ -72,8 +72,11 @@ def interval(start: Any, end: Any, precision: str | None) -> tuple[Interval | No
     """The interval of a stated start (+ end) and precision, or None and what is wrong with it."""
     if start is None:
         return None, None
-    start = start if isinstance(start, dt.date) else dt.date.fromisoformat(str(start))
-    end = end if end is None or isinstance(end, dt.date) else dt.date.fromisoformat(str(end))
+    try:
+        start = start if isinstance(start, dt.date) else dt.date.fromisoformat(str(start))
+        end = end if end is None or isinstance(end, dt.date) else dt.date.fromisoformat(str(end))
+    except ValueError:
+        return None, f"expected a date YYYY-MM-DD, found {start!r}" + (f" to {end!r}" if end is not None else "")
     precision = precision or ("range" if end is not None and end != start else "day")
     derived = period_end(start, precision)
     if derived is None and end is None:
@@ -108,8 +111,7 @@ def claim_intervals(item: dict, table: str, reference: dt.date) -> tuple[dict[st
             continue
         precision = item.get("date_precision")
         if precision is None and resolved is not None and text_claim == start_claim:
-            day = dt.date.fromisoformat(str(start))
-            if resolved.date_start == day and end is None:
+            if resolved.date_start.isoformat() == str(start) and end is None:
                 precision, end = resolved.precision, (resolved.date_end if resolved.precision == "range" else None)
         span, problem = interval(start, end, precision)
         if problem:

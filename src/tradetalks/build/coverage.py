@@ -92,7 +92,11 @@ def _date_agreement(art, spans: ArticleSpans, problems: Collector) -> None:
         resolved = resolve(text, anchor, future=item.get("date_tense") == "future")
         if resolved is None:
             continue
-        value = dt.date.fromisoformat(str(claim[1]))
+        try:
+            value = dt.date.fromisoformat(str(claim[1]))
+        except ValueError:
+            problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].claims.{claim[0]}", f"expected a date YYYY-MM-DD, found {claim[1]!r}")
+            continue
         if not resolved.date_start <= value <= resolved.date_end:
             span = f"{resolved.date_start}" if resolved.date_start == resolved.date_end else f"{resolved.date_start}..{resolved.date_end}"
             problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].claims.{claim[0]}",

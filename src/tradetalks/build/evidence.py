@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from tradetalks.build.claims import DATE_FAMILIES, NUMBER_CLAIMS, PLACE_CLAIMS, claim_intervals, claim_text
+from tradetalks.build.claims import DATE_FAMILIES, NUMBER_CLAIMS, PLACE_CLAIMS, claim_intervals, claim_text, interval
 from tradetalks.build.detect.mentions import find_mentions
 from tradetalks.build.errors import Collector
 from tradetalks.build.ids import stable_id
 from tradetalks.build.locate import ArticleSpans, Located, Span
 from tradetalks.build.sources import Sources
 from tradetalks.build.subjects import SUBJECT_TABLES
+from tradetalks.schemas.files import STATUSES
 
 if TYPE_CHECKING:
     from tradetalks.build.assemble import Registries
@@ -118,10 +119,16 @@ def _claim_rows(table: str, subject: str, ann: Located, spans: ArticleSpans, art
             continue
         typed: dict[str, Any] = {}
         if claim_field == "local_date":
-            day = dt.date.fromisoformat(str(value))
-            typed = {"claim_date_start": day, "claim_date_end": day, "claim_date_precision": "day"}
+            span, problem = interval(value, None, "day")
+            if problem:
+                problems.add(art.yaml.path, ann.line, f"{where}.claims.local_date", problem)
+                continue
+            typed = {"claim_date_start": span.start, "claim_date_end": span.end, "claim_date_precision": "day"}
         elif claim_field in NUMBER_CLAIMS and isinstance(value, (int, float)) and not isinstance(value, bool):
             typed = {"claim_number": float(value)}
+        elif claim_field == "status" and value not in STATUSES:
+            problems.add(art.yaml.path, ann.line, f"{where}.claims.status", f"expected one of {STATUSES}, found {value!r}")
+            continue
         elif claim_field in PLACE_CLAIMS:
             typed = {"claim_place_id": reg.places.find(str(value))}
             if typed["claim_place_id"] is None:
