@@ -1,4 +1,4 @@
-"""Ship the current release inside the wheel: release/<version>/ -> tradetalks/data/.
+"""Ship the latest published release inside the wheel: release/<version>/ -> tradetalks/data/.
 
 `tradetalks.load("quotes")` then works offline from an installed wheel. The version comes from
 src/tradetalks/__about__.py (the one place it is written), so this cannot be a static
@@ -27,8 +27,8 @@ class ReleaseDataHook(BuildHookInterface):
         manifest_path = release / "manifest.json"
         if not manifest_path.is_file():
             raise RuntimeError(
-                f"{manifest_path} not found: build the release first (`uv run tradetalks build`); "
-                "a wheel without its data would fail on tradetalks.load()"
+                f"{manifest_path} not found: the package version must be a published release "
+                "(`tradetalks release X.Y.Z` publishes one); a wheel without its data would fail on tradetalks.load()"
             )
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if manifest.get("version") != self.metadata.version:

@@ -61,8 +61,15 @@ def article_meta(text: str, article_id: str = "talks-next-week", **extra: Any) -
     return meta
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Writes a list shared by two entries (an `imposer: [USA]`) twice, never as an anchor and alias."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write_yaml(path: Path, data: Any) -> None:
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(data, Dumper=_NoAliases, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def make_dataset(root: Path, articles: dict[str, tuple[str, dict]] | None = None, people=None, events=None, measures=None) -> Path:

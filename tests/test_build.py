@@ -52,7 +52,7 @@ def test_unknown_references_are_named(tmp_path):
         check(tmp_path)
     msgs = "\n".join(map(str, info.value.problems))
     assert "[quotes[0].speaker]: unknown person 'nobody'" in msgs
-    assert "[events[0].event]: unknown event 'no-such-event'; add it to dataset/events.yml" in msgs
+    assert "[events[0].event]: unknown event 'no-such-event'; fix the id's spelling, or register it: paste into dataset/events.yml" in msgs
 
 
 def test_disagreement_needs_a_dispute_note(tmp_path):
@@ -79,7 +79,7 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_release_is_reproducible_and_atomic(dataset, tmp_path):
-    out = tmp_path / "out"
+    out = tmp_path / "builds" / "working"
     first = build(dataset, out).release_dir
     snapshot = _snapshot(first)
     second = build(dataset, out).release_dir
@@ -93,7 +93,7 @@ def test_release_is_reproducible_and_atomic(dataset, tmp_path):
     with pytest.raises(DatasetError):
         build(dataset, out)
     assert _snapshot(second) == snapshot
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".lock")) == [second.name]
+    assert sorted(p.name for p in out.parent.iterdir() if not p.name.startswith(".lock")) == [second.name]
 
 
 def test_rows_are_sorted_by_id(dataset, tmp_path):
@@ -138,7 +138,8 @@ def test_cli_validate_ok_and_error_without_traceback(dataset):
 def test_cli_build_prints_summary(dataset, tmp_path):
     res = run_cli("build", "--out", str(tmp_path / "rel"), cwd=dataset)
     assert res.returncode == 0, res.stderr
-    assert "quotes" in res.stdout and "release written to" in res.stdout
+    assert "quotes" in res.stdout and "working build written to" in res.stdout
+    assert "no published release yet" in res.stdout
 
 
 def test_ambiguous_alias_curated_by_a_phrase_around_it(tmp_path):

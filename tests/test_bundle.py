@@ -13,11 +13,13 @@ import pytest
 from typer.testing import CliRunner
 
 from test_load import build_release
-from tradetalks.build.bundle import CROISSANT_CONTEXT, make_release, update_changelog, write_bundle
 from tradetalks.build.diff import diff_releases
 from tradetalks.build.errors import DatasetError
-from tradetalks.build.release import sha256_file
+from tradetalks.build.formats.croissant import CROISSANT_CONTEXT, croissant
+from tradetalks.build.formats.metadata import release_date
 from tradetalks.cli import app
+from tradetalks.load import sha256_file
+from tradetalks.publish import publish, update_changelog
 from tradetalks.schemas.tables import descriptions, table_description
 
 TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence", "disputes", "measure_steps", "measure_events", "places", "outlets"]
@@ -25,8 +27,7 @@ TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence
 
 @pytest.fixture(scope="module")
 def bundled(tmp_path_factory) -> Path:
-    release = build_release(tmp_path_factory.mktemp("bundle"))
-    return write_bundle(release)
+    return build_release(tmp_path_factory.mktemp("bundle"))
 
 
 def manifest_of(release: Path) -> dict:
@@ -179,66 +180,77 @@ def test_zip_is_deterministic_in_form(bundled):
 
 
 def test_two_releases_are_byte_identical(tmp_path):
-    a = write_bundle(build_release(tmp_path / "a"))
-    b = write_bundle(build_release(tmp_path / "b"))
+    a = build_release(tmp_path / "a")
+    b = build_release(tmp_path / "b")
     files = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
     assert "dist/tradetalks-data-1.0.0.zip" in files and "croissant.json" in files
     for rel in files:
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
-    # Bundling again in place changes nothing either.
-    before = {rel: (a / rel).read_bytes() for rel in files}
-    write_bundle(a)
-    assert {rel: (a / rel).read_bytes() for rel in files} == before
 
 
-def test_make_release_first_then_refuses_a_too_small_version(tmp_path):
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_publish_first_then_refuses_a_too_small_or_existing_version(tmp_path):
+    import yaml
+
     root = tmp_path / "repo"
-    build_release(root)  # also writes root/CHANGELOG.md with a "## 1.0.0" entry
-    shutil.rmtree(root / "release")
-    d = make_release(root)
+    build_release(root)  # the fixture dataset, and root/CHANGELOG.md with a "## 1.0.0" entry
+    (root / "CITATION.cff").write_text('cff-version: 1.2.0\nversion: "0.0.0"\ntype: dataset\n')
+    d = publish(root, "1.0.0", date="2026-01-02")
     release = root / "release" / "1.0.0"
     assert (release / "croissant.json").exists() and (release / "dist" / "tradetalks-data-1.0.0.zip").exists()
     changelog = (root / "CHANGELOG.md").read_text()
-    assert "Fixture release." in changelog and "First release" in changelog
+    assert "## 1.0.0 - 2026-01-02" in changelog and "Fixture release." in changelog and "First release" in changelog
     assert "| `evidence` | 7 | 7 | 0 | 0 |" in changelog  # the status claim is its own row
     assert (release / "CHANGELOG.md").read_text() == changelog
+    assert json.loads((release / "manifest.json").read_text())["provenance"].keys() == {"sources_sha256", "code_sha256"}
+    assert 'version: "1.0.0"' in (root / "CITATION.cff").read_text() and 'date-released: "2026-01-02"' in (root / "CITATION.cff").read_text()
     assert d.bump == "minor"
+    first = _tree(release)
+
+    # Publishing a version again, or a lower one, is refused and writes nothing.
+    with pytest.raises(DatasetError, match="already published"):
+        publish(root, "1.0.0")
+    with pytest.raises(DatasetError, match="version must look like"):
+        publish(root, "../1.0.1")
 
     # Correct a value (the event description): a PATCH, so 1.0.1 is accepted.
-    import yaml
-
     events = yaml.safe_load((root / "dataset/events.yml").read_text())
     events["events"][0]["description"] = "Bessent and He speak by video call."
     (root / "dataset/events.yml").write_text(yaml.safe_dump(events, sort_keys=False))
-    (root / "CITATION.cff").write_text('cff-version: 1.2.0\nversion: "1.0.0"\ntype: dataset\n')
-    d = make_release(root, version="1.0.1")
+    d = publish(root, "1.0.1", date="2026-01-03")
     assert d.old_version == "1.0.0" and d.bump == "patch"
     assert 'version: "1.0.1"' in (root / "CITATION.cff").read_text()
     assert list(d.tables["events"].changed.values()) == [["description"]]
     changelog = (root / "CHANGELOG.md").read_text()
-    assert changelog.index("## 1.0.1") < changelog.index("## 1.0.0")
+    assert changelog.index("## 1.0.1 - 2026-01-03") < changelog.index("## 1.0.0")
     assert "| `events` | 1 | 0 | 1 | 0 |" in changelog
+    with pytest.raises(DatasetError, match="not higher than the latest published release 1.0.1"):
+        publish(root, "0.9.0")
 
     # Drop the measure (registry and annotation): ids removed -> MAJOR; 1.1.0 is refused and nothing is written.
     meta = yaml.safe_load((root / "dataset/articles/talks-next-week.yml").read_text())
     meta["measures"] = []
     (root / "dataset/articles/talks-next-week.yml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
     (root / "dataset/measures.yml").write_text(yaml.safe_dump({"measures": []}))
-    before = (root / "CHANGELOG.md").read_text()
+    before = (root / "CHANGELOG.md").read_text(), (root / "CITATION.cff").read_text()
     with pytest.raises(DatasetError, match="the changes need a major bump: tariff_measures: major .*1 ids removed"):
-        make_release(root, version="1.1.0")
+        publish(root, "1.1.0")
     assert not (root / "release" / "1.1.0").exists()
-    assert (root / "CHANGELOG.md").read_text() == before
-    d = make_release(root, version="2.0.0")
+    assert ((root / "CHANGELOG.md").read_text(), (root / "CITATION.cff").read_text()) == before
+    d = publish(root, "2.0.0")
     assert d.old_version == "1.0.1" and d.tables["tariff_measures"].removed == ["us-100pct-tariff"]
+    assert _tree(release) == first  # nothing ever rewrote 1.0.0
 
 
 def test_update_changelog_is_idempotent(built_release_for_changelog):
     path, d = built_release_for_changelog
-    update_changelog(path, d)
+    update_changelog(path, d, "2026-01-02")
     once = path.read_text()
-    update_changelog(path, d)
+    update_changelog(path, d, "2026-01-02")
     assert path.read_text() == once and once.count("<!-- release counts") == 1
 
 
@@ -248,31 +260,27 @@ def built_release_for_changelog(tmp_path):
     return tmp_path / "CHANGELOG.md", diff_releases(None, release)
 
 
-def test_cli_release_refuses_too_small_a_version(tmp_path, monkeypatch):
+def test_cli_build_never_writes_release_and_release_refuses_existing(tmp_path):
     root = tmp_path / "repo"
     build_release(root)
     runner = CliRunner()
-    ok = runner.invoke(app, ["release", "--root", str(root), "--no-build"])
+    ok = runner.invoke(app, ["release", "1.0.0", "--root", str(root), "--date", "2026-01-02"])
     assert ok.exit_code == 0, ok.output
-    assert (root / "release/1.0.0/datapackage.json").exists()
-    # A copy with one evidence row fewer, released as a patch: refused.
-    from test_diff import rewrite
+    published = _tree(root / "release" / "1.0.0")
+    assert "release/1.0.0/datapackage.json" in {f"release/1.0.0/{k}" for k in published}
 
-    new = root / "release" / "1.0.1"
-    shutil.copytree(root / "release/1.0.0", new)
-    m = json.loads((new / "manifest.json").read_text())
-    m["version"] = "1.0.1"
-    (new / "manifest.json").write_text(json.dumps(m))
-    ev = pl.read_parquet(new / "evidence.parquet")
-    rewrite(new, "evidence", ev.head(ev.height - 1))
-    refused = runner.invoke(app, ["release", "--root", str(root), "--no-build", "--version", "1.0.1"])
-    assert refused.exit_code == 1
-    assert "need a major bump" in refused.output
+    built = runner.invoke(app, ["build", "--root", str(root)])
+    assert built.exit_code == 0, built.output
+    assert "no changes against the latest published release 1.0.0" in built.output
+    assert (root / "build" / "working" / "manifest.json").exists()
+    into_release = runner.invoke(app, ["build", "--root", str(root), "--out", str(root / "release" / "1.0.0")])
+    assert into_release.exit_code == 1 and "never rewritten" in into_release.output
+    again = runner.invoke(app, ["release", "1.0.0", "--root", str(root)])
+    assert again.exit_code == 1 and "already published" in again.output
+    assert _tree(root / "release" / "1.0.0") == published
 
 
 def test_date_published_comes_from_the_changelog_heading():
-    from tradetalks.build.bundle import croissant, release_date
-
     assert release_date("# C\n\n## 1.2.0 - 2025-11-02\n", "1.2.0") == "2025-11-02"
     assert release_date("## [1.2.0] (2025-11-02)\n", "1.2.0") == "2025-11-02"
     assert release_date("## 1.2.0\n\n## 1.1.0 - 2025-10-01\n", "1.2.0") is None

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from test_load import built_release  # noqa: F401  (session fixture)
 from tradetalks.build.diff import check_version, diff_releases, required_bump
-from tradetalks.build.release import plain_arrow, sha256_file
+from tradetalks.build.release import plain_arrow
+from tradetalks.load import sha256_file
 from tradetalks.cli import app
 
 

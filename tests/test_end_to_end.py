@@ -1,4 +1,5 @@
-"""End to end: the real dataset builds, reproducibly, and every table loads and keeps its invariants."""
+"""End to end: the real dataset builds, reproducibly, and every table loads and keeps its invariants;
+published releases are intact and rebuilt byte-identical."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from tradetalks.__about__ import __version__
 from tradetalks.build.pipeline import build
-from tradetalks.build.release import sha256_file
+from tradetalks.load import sha256_file
 from tradetalks.build.validate import validate_tables
 from tradetalks.schemas.tables import MODELS
 
@@ -37,10 +38,40 @@ def test_two_builds_are_byte_identical(releases):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
+def test_published_releases_are_intact_and_pinned():
+    """Every release/X.Y.Z/ matches its own manifest, and the manifest is the one the package pins."""
+    known = json.loads((REPO / "src/tradetalks/known_releases.json").read_text())
+    published = sorted(p.name for p in (REPO / "release").iterdir() if p.is_dir() and (p / "manifest.json").exists())
+    assert published == sorted(known), "every published release is pinned in known_releases.json, and only those"
+    assert __version__ == max(published, key=lambda v: tuple(map(int, v.split(".")))), "the package ships the latest published release"
+    for version in published:
+        rel = REPO / "release" / version
+        assert sha256_file(rel / "manifest.json") == known[version]["manifest_sha256"], f"release/{version}/manifest.json was altered"
+        manifest = json.loads((rel / "manifest.json").read_text())
+        for entry in [*manifest["tables"].values(), *manifest["files"].values()]:
+            assert sha256_file(rel / entry["path"]) == entry["sha256"], f"release/{version}/{entry['path']} was altered"
+
+
+def _history_has(commit_of_release: str) -> bool:
+    import subprocess
+
+    return subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%H", "--", commit_of_release],
+                          capture_output=True, text=True).stdout.strip() != ""
+
+
+@pytest.mark.skipif(not _history_has("release/1.0.0"), reason="no git history here to rebuild release 1.0.0 from")
+def test_release_1_0_0_is_rebuilt_byte_identical_from_its_commit():
+    from tradetalks.publish import reproduce
+
+    result = reproduce(REPO, "1.0.0")
+    assert result.ok, result.problems
+    assert result.files == len(_files(REPO / "release" / "1.0.0"))
+
+
 def test_manifest_checksums_and_counts(releases):
     rel = releases[0]
     manifest = json.loads((rel / "manifest.json").read_text())
-    assert manifest["version"] == __version__
+    assert manifest["version"] == "dev"  # a working build, not a published version
     for name, entry in manifest["tables"].items():
         path = rel / entry["path"]
         assert entry["sha256"] == sha256_file(path)

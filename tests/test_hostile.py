@@ -177,7 +177,7 @@ def test_unknown_enum_value(released):
 def test_ids_with_path_separators_or_dots(released, bad_id):
     root, out, before = released
     make_dataset(root, people=[dict(PEOPLE[0], person_id=bad_id), PEOPLE[1]])
-    rejected(root, out, before, "[people[0].person_id]", "expected text matching")
+    rejected(root, out, before, "[people[0].person_id]", "expected a slug id (lower-case words joined by -) like ", f"found the text {bad_id!r}")
 
 
 def test_article_id_differing_only_in_case(released):

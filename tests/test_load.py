@@ -28,12 +28,13 @@ TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence
 
 
 def build_release(root: Path, version: str = __version__) -> Path:
-    """The conftest fixture dataset built (detect, assemble, validate, release) into root/release/<version>/."""
+    """The conftest fixture dataset built (detect, assemble, validate, release) into root/out/<version>/,
+    in the form a release of that version is published in."""
     from tradetalks.build.pipeline import build
 
     make_dataset(root)
     (root / "CHANGELOG.md").write_text(f"# Changelog\n\n## {version}\n\nFixture release.\n", encoding="utf-8")
-    return build(root, version=version).release_dir
+    return build(root, root / "out" / version, version=version).release_dir
 
 
 @pytest.fixture(scope="session")

@@ -39,9 +39,9 @@ def test_all_problems_reported_at_once(tmp_path):
     meta["quotes"][0]["kind"] = "whole"
     make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
     msgs = "\n".join(problems_of(tmp_path))
-    assert "[reference_date]: expected a real calendar date YYYY-MM-DD, found '2025-02-30'" in msgs
-    assert "[language]" in msgs
-    assert "[quotes[0].kind]: expected one of ['full', 'partial', 'turn'], found 'whole'" in msgs
+    assert "[reference_date]: expected a real calendar date like 2025-10-18 (YYYY-MM-DD), found the text '2025-02-30'" in msgs
+    assert "[language]: expected a two-letter ISO 639-1 language code like en, found the text 'english'" in msgs
+    assert "[quotes[0].kind]: expected one of full, partial, turn, found the text 'whole'" in msgs
 
 
 def test_edited_raw_text_is_caught_by_its_sha256(tmp_path):

@@ -36,7 +36,8 @@ def extra_articles(draw) -> dict[str, tuple[str, dict]]:
     out = {}
     for name in names:
         quote = _variant(draw, draw(st.sampled_from(BASE_QUOTES)))
-        text = f"Officials met again.\n\u201c{quote}\u201d Bessent said.\n"
+        # Each article its own text: the same raw text twice is refused (one article counted twice).
+        text = f"Officials met again ({name}).\n\u201c{quote}\u201d Bessent said.\n"
         aid = f"extra-{name}"
         out[aid] = (text, article_meta(text, article_id=aid, title=None, segments=[], not_mentions=[], roles=[], events=[], measures=[],
                                        quotes=[{"evidence": quote, "speaker": "scott-bessent", "kind": "full", "cue": "said"}]))

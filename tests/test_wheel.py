@@ -16,9 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from test_load import build_release
 from tradetalks.__about__ import __version__
-from tradetalks.build.bundle import write_bundle
 
 REPO = Path(__file__).resolve().parents[1]
 UV = shutil.which("uv")
@@ -27,7 +25,7 @@ pytestmark = pytest.mark.skipif(UV is None, reason="uv is not on PATH")
 
 def copy_project(dest: Path) -> Path:
     dest.mkdir(parents=True)
-    for name in ("pyproject.toml", "README.md", "hatch_build.py"):
+    for name in ("pyproject.toml", "README.md", "hatch_build.py", "LICENSE", "LICENSE-DATA"):
         shutil.copy2(REPO / name, dest / name)
     shutil.copytree(REPO / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "data"))
     return dest
@@ -44,11 +42,25 @@ def uv(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([UV, *args], cwd=cwd, env=clean_env(), capture_output=True, text=True, timeout=300)
 
 
+# The fixture release's date: not the real one, so that `tradetalks cite` is seen to read the shipped CHANGELOG.
+RELEASED = "2027-03-04"
+
+
+def dated_release(project: Path) -> Path:
+    """The conftest fixture dataset released as this package's version on RELEASED."""
+    from conftest import make_dataset
+    from tradetalks.build.pipeline import build
+
+    make_dataset(project)
+    (project / "CHANGELOG.md").write_text(f"# Changelog\n\n## {__version__} - {RELEASED}\n\nFixture release.\n", encoding="utf-8")
+    return build(project, project / "out" / __version__, version=__version__).release_dir
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     project = copy_project(tmp / "project")
-    write_bundle(build_release(project))
+    shutil.copytree(dated_release(project), project / "release" / __version__)
     out = uv("build", "--wheel", "--out-dir", str(tmp / "dist"), str(project), cwd=tmp)
     assert out.returncode == 0, out.stderr
     (path,) = (tmp / "dist").glob("tradetalks-*.whl")
@@ -105,3 +117,48 @@ def test_a_wheel_without_its_release_is_refused(tmp_path):
     out = uv("build", "--wheel", "--out-dir", str(tmp_path / "dist"), str(project), cwd=tmp_path)
     assert out.returncode != 0
     assert f"release/{__version__}/manifest.json not found" in out.stderr
+
+
+def test_installed_wheel_first_contact(wheel, tmp_path):
+    """A fresh venv with the plain wheel (no extras), outside the repo: the first commands a user runs."""
+    venv = tmp_path / "venv"
+    assert uv("venv", "--python", sys.executable, str(venv), cwd=tmp_path).returncode == 0
+    python, command = venv / "bin" / "python", venv / "bin" / "tradetalks"
+    out = uv("pip", "install", "--python", str(python), str(wheel), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    env = clean_env(TRADETALKS_BASE_URL="http://127.0.0.1:9/{version}/", TRADETALKS_CACHE=str(tmp_path / "cache"))
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+    out = run(str(command), "--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"tradetalks {__version__}", out.stderr
+    out = run(str(python), "-m", "tradetalks", "--help")
+    assert out.returncode == 0 and "Usage: tradetalks" in out.stdout, out.stderr
+    out = run(str(command), "cite")
+    assert out.returncode == 0, out.stderr
+    assert f"year         = {{{RELEASED[:4]}}}" in out.stdout and f"version      = {{{__version__}}}" in out.stdout
+    out = run(str(command), "cite", "--format", "cff")
+    assert out.returncode == 0 and f'date-released: "{RELEASED}"' in out.stdout, out.stderr
+    out = run(str(python), "-c", "import tradetalks; print(tradetalks.load('quotes').height, tradetalks.load('quotes', to='arrow').num_rows)")
+    assert out.returncode == 0, out.stderr
+    a, b = out.stdout.split()
+    assert a == b and int(a) > 0
+    # diff reads Parquet only: it works without the build extra (pandera is not installed here).
+    shipped = run(str(python), "-c", "import tradetalks; print(tradetalks.release_dir())").stdout.strip()
+    assert run(str(python), "-c", "import pandera").returncode != 0
+    out = run(str(command), "diff", shipped, shipped)
+    assert out.returncode == 0, out.stderr
+    assert "rows" in out.stdout
+    # A command that needs the extra says so, literally.
+    out = run(str(command), "validate")
+    assert out.returncode == 1 and "pip install 'tradetalks[build]'" in out.stderr and "Traceback" not in out.stderr
+    # Both licences travel with the package.
+    out = run(str(python), "-c", "import importlib.metadata as m; d = m.distribution('tradetalks'); "
+              "print(d.metadata['License-Expression']); print(sorted(p.name for p in d.files if 'licenses' in str(p)))")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["MIT AND CC-BY-4.0", "['LICENSE', 'LICENSE-DATA']"]
+    # The README's first install option names exactly this file among the release's assets.
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"/releases/download/v{__version__}/{wheel.name}" in readme
+    print(f"wheel venv: {wheel.name} installed without extras; --version, -m --help, cite, load, diff ok")

@@ -52,10 +52,10 @@ def test_check_jsonschema_cli_agrees():
 
 def test_ci_runs_what_the_brief_promises():
     ci = (REPO / ".github/workflows/ci.yml").read_text()
-    for step in ("pip install", "uv sync --locked", "uv run tradetalks validate", "uv run pytest", "diff -r", "tradetalks diff"):
+    for step in ("pip install", "uv sync --locked", "uv run tradetalks validate", "uv run pytest", "diff -r", "tradetalks diff", "never rewritten"):
         assert step in ci, step
     release = (REPO / ".github/workflows/release.yml").read_text()
-    for step in ("tags:", "uv run tradetalks release", "gh release upload", "uv build"):
+    for step in ("tags:", "uv run tradetalks reproduce", "gh release upload", "uv build"):
         assert step in release, step
 
 

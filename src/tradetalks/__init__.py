@@ -4,12 +4,13 @@
     quotes = tradetalks.load("quotes")        # polars DataFrame
     con = tradetalks.connect()                # DuckDB, one view per table
     print(tradetalks.describe("quotes"))      # what every column means
+    tradetalks.fetch("1.0.0", whole=True)     # a pinned version's every file (card, CSVs...), checked
 
 Light on purpose: importing this package imports the standard library only (no polars, pandas,
 duckdb, pandera, jsonschema or build code); each is imported when a function needs it.
 """
 
 from tradetalks.__about__ import __version__
-from tradetalks.load import IntegrityError, ReleaseError, connect, describe, load, release_dir, tables
+from tradetalks.load import IntegrityError, ReleaseError, connect, describe, fetch, load, release_dir, tables
 
-__all__ = ["__version__", "load", "connect", "tables", "describe", "release_dir", "ReleaseError", "IntegrityError"]
+__all__ = ["__version__", "load", "connect", "tables", "describe", "release_dir", "fetch", "ReleaseError", "IntegrityError"]

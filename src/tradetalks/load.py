@@ -18,6 +18,19 @@ Where a release comes from:
   in `TRADETALKS_CACHE` (default: the user cache directory) under `<version>/`. Offline after
   the first fetch.
 Every Parquet file's sha256 is checked against the manifest the first time a process reads it.
+
+The server is not trusted:
+- a version's manifest must have the sha256 this package pins for it (`known_releases.json`),
+  or, for a version newer than the package, the sha256 the user passes (`manifest_sha256=` or
+  `TRADETALKS_MANIFEST_SHA256`, from the release notes' SHA256SUMS); the manifest then pins
+  every file;
+- redirects may not leave the host (GitHub's own asset hosts excepted for github.com);
+- every download is bounded in bytes (the manifest's sizes; 1 MB for the manifest), in time per
+  read and in total (a deadline), and killed downloads' leftovers are removed on a later fetch;
+- table names reaching SQL are the package's own, quoted; manifest entries are type-checked;
+- before a Parquet file is read, its footer's row count and uncompressed size are checked
+  against the manifest and a cap, so a small file cannot decompress into billions of rows.
+Every failure is a ReleaseError (IntegrityError when bytes do not match), saying what to do.
 """
 
 from __future__ import annotations
@@ -29,13 +42,45 @@ from tradetalks.__about__ import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing alone costs ~10 ms to import
     from pathlib import Path
-    from typing import Any
+    from typing import Any, Literal, overload
+
+    import pandas
+    import polars
+    import pyarrow
+else:
+
+    def overload(func):  # what typing.overload does at run time (the last definition wins)
+        return func
 
 # Standard-library modules too (json, pathlib, hashlib...) are imported where used:
 # `import tradetalks` should cost a few milliseconds, not tens.
 
 DEFAULT_BASE_URL = "https://github.com/tradetalks/tradetalks/releases/download/v{version}/"
 OUTPUTS = ("polars", "pandas", "arrow")
+
+# The tables this package knows; a manifest naming any other table is refused (names reach SQL).
+KNOWN_TABLES = ("articles", "people", "quotes", "events", "tariff_measures", "evidence", "disputes", "measure_steps",
+                "measure_events", "places", "outlets")
+# X.Y.Z, no leading zeros, nothing else: a version becomes a directory name and a URL segment.
+VERSION_PATTERN = r"(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})"
+
+# Bounds on what a server can make the loader do.
+MAX_MANIFEST_BYTES = 1_000_000
+MAX_FILE_BYTES = 2_000_000_000  # a table file, whatever its manifest says
+MAX_ROWS = 50_000_000  # rows of one table (Parquet footer and manifest)
+MAX_UNCOMPRESSED_BYTES = 8_000_000_000  # one table decompressed (Parquet footer)
+READ_TIMEOUT_S = 30.0  # no byte for this long: give up
+DEADLINE_S = 600.0  # a whole fetch (manifest and every file)
+STALE_TMP_S = 2 * DEADLINE_S  # a temporary download directory this old belongs to a dead fetch
+MAX_REDIRECTS = 5
+# Where github.com sends release assets; any other host change is refused.
+GITHUB_ASSET_HOSTS = ("objects.githubusercontent.com", "release-assets.githubusercontent.com")
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Progress = Callable[[str, int, int], None]  # (file name, files done, files in all)
 
 
 class ReleaseError(Exception):
@@ -58,6 +103,45 @@ class Column:
         return f"Column({self.name!r}, {self.type!r}, nullable={self.nullable})"
 
 
+def check_version(version: object, what: str = "version") -> str:
+    """`version` if it is a plain SemVer X.Y.Z (no path segments, no prefix); ReleaseError otherwise."""
+    import re
+
+    if not isinstance(version, str) or not re.fullmatch(VERSION_PATTERN, version):
+        shown = repr(version)[:60]
+        raise ReleaseError(f"{what} must look like 1.0.0 (SemVer X.Y.Z, digits only); got {shown}")
+    return version
+
+
+def known_releases() -> dict[str, dict[str, str]]:
+    """The published versions this package knows: {version: {"manifest_sha256": ...}}.
+
+    Read from `known_releases.json` next to this module; the release command adds one entry per
+    published version, so a newer package can verify every older version offline.
+    """
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "known_releases.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ReleaseError(f"{path}: unreadable ({exc}); reinstall tradetalks") from None
+    ok = isinstance(data, dict) and all(
+        isinstance(v, dict) and isinstance(v.get("manifest_sha256"), str) and _is_sha256(v["manifest_sha256"])
+        for v in data.values()
+    )
+    if not ok:
+        raise ReleaseError(f"{path}: not a {{version: {{manifest_sha256: ...}}}} mapping; reinstall tradetalks")
+    return data
+
+
+def _is_sha256(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
 class TableDescription:
     """What `describe()` returns; `print()` it for a readable summary."""
 
@@ -66,7 +150,7 @@ class TableDescription:
         self.primary_key, self.rows, self.columns = primary_key, rows, columns
 
     def __str__(self) -> str:
-        width = max(len(c.name) for c in self.columns)
+        width = max((len(c.name) for c in self.columns), default=0)
         lines = [
             f"{self.table} (tradetalks {self.version}): {self.rows} rows, key {self.primary_key}",
             self.description,
@@ -85,17 +169,17 @@ class TableDescription:
 # Public API
 
 
-def tables(version: str | None = None) -> list[str]:
+def tables(version: str | None = None, manifest_sha256: str | None = None) -> list[str]:
     """The tables of a release, in release order."""
-    return list(_release(version).manifest["tables"])
+    return list(_release(version, manifest_sha256).manifest["tables"])
 
 
-def describe(table: str, version: str | None = None) -> TableDescription:
+def describe(table: str, version: str | None = None, manifest_sha256: str | None = None) -> TableDescription:
     """A table's meaning and every column's type and meaning, from the release's manifest.
 
     `print(tradetalks.describe("quotes"))` shows it; the returned object also has `.columns`.
     """
-    release = _release(version)
+    release = _release(version, manifest_sha256)
     entry = release.table(table)
     return TableDescription(
         table=table,
@@ -107,7 +191,21 @@ def describe(table: str, version: str | None = None) -> TableDescription:
     )
 
 
-def load(table: str, version: str | None = None, to: str = "polars") -> Any:
+@overload
+def load(table: str, version: str | None = None, to: Literal["polars"] = "polars", manifest_sha256: str | None = None) -> polars.DataFrame: ...
+@overload
+def load(table: str, version: str | None, to: Literal["pandas"], manifest_sha256: str | None = None) -> pandas.DataFrame: ...
+@overload
+def load(table: str, version: str | None = None, *, to: Literal["pandas"], manifest_sha256: str | None = None) -> pandas.DataFrame: ...
+@overload
+def load(table: str, version: str | None, to: Literal["arrow"], manifest_sha256: str | None = None) -> pyarrow.Table: ...
+@overload
+def load(table: str, version: str | None = None, *, to: Literal["arrow"], manifest_sha256: str | None = None) -> pyarrow.Table: ...
+@overload
+def load(table: str, version: str | None = None, to: str = "polars", manifest_sha256: str | None = None) -> Any: ...
+
+
+def load(table: str, version: str | None = None, to: str = "polars", manifest_sha256: str | None = None) -> Any:
     """Load one table of a tradetalks release.
 
     table:   articles, people, quotes, events, tariff_measures, evidence, disputes, measure_steps,
@@ -116,44 +214,69 @@ def load(table: str, version: str | None = None, to: str = "polars") -> Any:
              downloaded once, sha256-checked against its manifest, cached.
     to:      "polars" (default) -> polars.DataFrame, "pandas" -> pandas.DataFrame,
              "arrow" -> pyarrow.Table.
+    manifest_sha256: only for a version newer than this package: the sha256 of that version's
+             manifest.json, from its release notes (SHA256SUMS); also `TRADETALKS_MANIFEST_SHA256`.
+             Versions this package knows are pinned already.
 
     Every row's `article_id`, `char_start`, `char_end` point at the exact characters of
     `articles.text` that support it: `text[char_start:char_end] == evidence`.
     """
     if to not in OUTPUTS:
         raise ValueError(f"to must be one of {', '.join(OUTPUTS)}; got {to!r}")
-    path = _release(version).verified_path(table)
-    if to == "arrow":
-        import pyarrow.parquet as pq
+    release = _release(version, manifest_sha256)
+    path = release.verified_path(table)
+    release.check_footer(table, path)
+    try:
+        if to == "arrow":
+            import pyarrow.parquet as pq
 
-        return pq.read_table(path)
-    if to == "pandas":
-        _require("pandas", "pandas")
-        import pyarrow.parquet as pq
+            return pq.read_table(path)
+        if to == "pandas":
+            _require("pandas", "pandas")
+            import pyarrow.parquet as pq
 
-        # Dates as datetime64, not objects, so that `.dt` and date arithmetic work.
-        return pq.read_table(path).to_pandas(date_as_object=False)
-    import polars as pl
+            # Dates as datetime64, not objects, so that `.dt` and date arithmetic work.
+            return pq.read_table(path).to_pandas(date_as_object=False)
+        import polars as pl
 
-    return pl.read_parquet(path)
+        return pl.read_parquet(path)
+    except ImportError:
+        raise
+    except Exception as exc:  # OSError, or the reader's own error types for a malformed file
+        raise ReleaseError(f"{path}: could not be read ({str(exc)[:200]}); delete {release.root} and load again") from None
 
 
-def connect(version: str | None = None, database: str = ":memory:") -> Any:
+def connect(version: str | None = None, database: str = ":memory:", manifest_sha256: str | None = None) -> Any:
     """A DuckDB connection with one view per table of the release (`FROM quotes`, `FROM people`...)."""
     _require("duckdb", "duckdb")
     import duckdb
 
-    release = _release(version)
-    con = duckdb.connect(database)
+    release = _release(version, manifest_sha256)
+    paths = {}
     for name in release.manifest["tables"]:
-        path = str(release.verified_path(name)).replace("'", "''")
-        con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet(\'{path}\')')
+        # Only the package's own table names reach SQL (the manifest was checked against them),
+        # and identifiers and literals are quoted all the same.
+        if name not in KNOWN_TABLES:
+            raise IntegrityError(f"manifest of tradetalks {release.version} names an unknown table {name!r}")
+        paths[name] = release.verified_path(name)
+        release.check_footer(name, paths[name])
+    con = duckdb.connect(database)
+    for name, path in paths.items():
+        con.execute(f"CREATE OR REPLACE VIEW {_sql_identifier(name)} AS SELECT * FROM read_parquet({_sql_literal(str(path))})")
     return con
 
 
-def release_dir(version: str | None = None) -> Path:
+def _sql_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def release_dir(version: str | None = None, manifest_sha256: str | None = None) -> Path:
     """The local directory holding a release (fetching it first if it is not cached)."""
-    return _release(version).root
+    return _release(version, manifest_sha256).root
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,16 +284,17 @@ def release_dir(version: str | None = None) -> Path:
 
 
 class Release:
-    """A release directory and its manifest; file checksums are checked on first read."""
+    """A release directory and its (checked) manifest; file checksums are checked on first read."""
 
     def __init__(self, root: Path, manifest: dict):
         self.root = root
         self.manifest = manifest
         self.version = manifest.get("version", "?")
+        self._footers: set[str] = set()
 
     def table(self, name: str) -> dict:
         tables = self.manifest.get("tables", {})
-        if name not in tables:
+        if not isinstance(name, str) or name not in tables:
             raise ReleaseError(f"no table {name!r} in tradetalks {self.version}; tables: {', '.join(tables)}")
         return tables[name]
 
@@ -180,23 +304,51 @@ class Release:
         _check_file(path, entry["sha256"], entry.get("bytes"))
         return path
 
+    def check_footer(self, name: str, path: Path) -> None:
+        """Row count and uncompressed size from the Parquet footer, before anything decompresses."""
+        if name in self._footers:
+            return
+        entry = self.table(name)
+        try:
+            import pyarrow.parquet as pq
+
+            meta = pq.read_metadata(path)
+            rows = meta.num_rows
+            row_groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
+            uncompressed = sum(
+                max(rg.total_byte_size, sum(rg.column(j).total_uncompressed_size for j in range(rg.num_columns)))
+                for rg in row_groups
+            )
+            group_rows = sum(rg.num_rows for rg in row_groups)
+        except Exception as exc:  # pyarrow raises its own error types for a malformed footer
+            raise IntegrityError(f"{path}: not a readable Parquet file ({str(exc)[:200]}); delete {self.root} and load again") from None
+        if rows != entry["rows"] or group_rows != rows:
+            raise IntegrityError(
+                f"{path}: its Parquet footer holds {rows:,} rows ({group_rows:,} in its row groups), the manifest records "
+                f"{entry['rows']:,}; the file was not produced by that release. Delete {self.root} and load again"
+            )
+        if rows > MAX_ROWS or uncompressed > MAX_UNCOMPRESSED_BYTES:
+            raise IntegrityError(
+                f"{path}: {rows:,} rows, {uncompressed:,} bytes uncompressed; more than this loader reads "
+                f"({MAX_ROWS:,} rows, {MAX_UNCOMPRESSED_BYTES:,} bytes); refused"
+            )
+        self._footers.add(name)
+
 
 _RELEASES: dict[str, Release] = {}
 _VERIFIED: dict[tuple[str, int, int], str] = {}
 
 
-def _release(version: str | None) -> Release:
+def _release(version: str | None, manifest_sha256: str | None = None) -> Release:
+    if version is not None:
+        check_version(version)
     key = version or ""
     if key not in _RELEASES:
-        _RELEASES[key] = _open_release(version)
+        _RELEASES[key] = _open_release(version, manifest_sha256)
     return _RELEASES[key]
 
 
-def _open_release(version: str | None) -> Release:
-    import re
-
-    if version is not None and not re.fullmatch(r"\d+\.\d+\.\d+", version):
-        raise ReleaseError(f"version must look like 1.0.0; got {version!r}")
+def _open_release(version: str | None, manifest_sha256: str | None = None) -> Release:
     shipped = bundled_dir()
     if shipped is not None:
         manifest = _read_manifest(shipped)
@@ -208,7 +360,7 @@ def _open_release(version: str | None) -> Release:
             f"build one with `uv run tradetalks build` (writes release/{__version__}/), "
             "or pin a published version: tradetalks.load(table, version='X.Y.Z')"
         )
-    root = fetch(version)
+    root = fetch(version, manifest_sha256)
     return Release(root, _read_manifest(root))
 
 
@@ -228,14 +380,56 @@ def _read_manifest(root: Path) -> dict:
 
     path = root / "manifest.json"
     try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise IntegrityError(f"{path}: larger than {MAX_MANIFEST_BYTES:,} bytes; not a tradetalks manifest")
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ReleaseError(f"{path}: no manifest.json; not a tradetalks release directory") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IntegrityError(f"{path}: unreadable manifest ({exc}); delete {root} and fetch again") from None
-    if not isinstance(manifest, dict) or manifest.get("dataset") != "tradetalks" or not isinstance(manifest.get("tables"), dict):
-        raise IntegrityError(f"{path}: not a tradetalks manifest")
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise IntegrityError(f"{path}: unreadable manifest ({str(exc)[:200]}); delete {root} and fetch again") from None
+    check_manifest(manifest, str(path))
     return manifest
+
+
+def check_manifest(manifest: object, where: str) -> None:
+    """IntegrityError unless `manifest` has the shape the loader relies on (types, names, safe paths)."""
+
+    def bad(what: str) -> IntegrityError:
+        return IntegrityError(f"{where}: not a valid tradetalks manifest: {what}")
+
+    if not isinstance(manifest, dict) or manifest.get("dataset") != "tradetalks":
+        raise bad("no \"dataset\": \"tradetalks\"")
+    try:
+        check_version(manifest.get("version"), "its version")
+    except ReleaseError as exc:
+        raise bad(str(exc)) from None
+    tables = manifest.get("tables")
+    if not isinstance(tables, dict) or not tables:
+        raise bad("\"tables\" is not a non-empty mapping")
+    for name, entry in tables.items():
+        if name not in KNOWN_TABLES:
+            raise bad(f"unknown table {str(name)[:60]!r} (this package knows {', '.join(KNOWN_TABLES)}); a newer package may be needed")
+        if not isinstance(entry, dict):
+            raise bad(f"tables.{name} is not a mapping")
+        for key, types in (("path", str), ("sha256", str), ("bytes", int), ("rows", int), ("primary_key", str), ("columns", list)):
+            value = entry.get(key)
+            if not isinstance(value, types) or isinstance(value, bool):
+                raise bad(f"tables.{name}.{key} is missing or not a {types.__name__}")
+        if not _is_sha256(entry["sha256"]):
+            raise bad(f"tables.{name}.sha256 is not 64 lower-case hex digits")
+        if not 0 <= entry["bytes"] <= MAX_FILE_BYTES or not 0 <= entry["rows"] <= MAX_ROWS:
+            raise bad(f"tables.{name}: bytes or rows out of range")
+        if not _safe_name(entry["path"]):
+            raise bad(f"tables.{name}.path {entry['path'][:60]!r} is not a plain file name")
+        if not isinstance(entry.get("description", ""), str):
+            raise bad(f"tables.{name}.description is not text")
+        for column in entry["columns"]:
+            if not (isinstance(column, dict) and isinstance(column.get("name"), str) and isinstance(column.get("type"), str)
+                    and isinstance(column.get("nullable"), bool) and isinstance(column.get("description", ""), str)):
+                raise bad(f"tables.{name}.columns: each column needs a name, type, nullable and description")
+    paths = [entry["path"] for entry in tables.values()]
+    if len(set(paths)) != len(paths):
+        raise bad("two tables share one file")
 
 
 def sha256_file(path: Path) -> str:
@@ -250,16 +444,25 @@ def sha256_file(path: Path) -> str:
 
 def _check_file(path: Path, sha256: str, size: int | None) -> None:
     """Raise IntegrityError unless `path` has the recorded sha256; each file is hashed once per process."""
+    import stat
+
     try:
-        st = path.stat()
+        st = path.lstat()
     except FileNotFoundError:
-        raise ReleaseError(f"{path}: missing from its release directory") from None
+        raise ReleaseError(f"{path}: missing from its release directory; delete {path.parent} and load again") from None
+    except OSError as exc:
+        raise ReleaseError(f"{path}: cannot be read ({exc})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise IntegrityError(f"{path}: not a regular file; delete {path.parent} and load again")
     if size is not None and st.st_size != size:
         raise IntegrityError(f"{path}: {st.st_size} bytes, the manifest records {size}; the file is truncated or altered")
     key = (str(path), st.st_size, st.st_mtime_ns)
     if _VERIFIED.get(key) == sha256:
         return
-    actual = sha256_file(path)
+    try:
+        actual = sha256_file(path)
+    except OSError as exc:
+        raise ReleaseError(f"{path}: cannot be read ({exc})") from None
     if actual != sha256:
         raise IntegrityError(f"{path}: sha256 {actual} does not match the manifest's {sha256}; the file is corrupt or altered")
     _VERIFIED[key] = sha256
@@ -293,16 +496,54 @@ def base_url(version: str) -> str:
 
     Without a `{version}` placeholder, `<base>/<version>/` is used.
     """
+    check_version(version)
     base = os.environ.get("TRADETALKS_BASE_URL") or DEFAULT_BASE_URL
     if "{version}" in base:
-        url = base.format(version=version)
+        url = base.replace("{version}", version)
     else:
         url = base.rstrip("/") + f"/{version}/"
     return url if url.endswith("/") else url + "/"
 
 
-def fetch(version: str) -> Path:
+def expected_manifest_sha256(version: str, manifest_sha256: str | None = None) -> str:
+    """The sha256 the manifest of `version` must have: pinned by this package, or given by the user."""
+    given = manifest_sha256 or os.environ.get("TRADETALKS_MANIFEST_SHA256") or None
+    if given is not None:
+        given = given.strip().lower()
+        if not _is_sha256(given):
+            raise ReleaseError(f"manifest_sha256 must be 64 hex digits; got {given[:80]!r}")
+    pinned = known_releases().get(version, {}).get("manifest_sha256")
+    if pinned and given and pinned != given:
+        raise ReleaseError(
+            f"tradetalks {version}: the manifest sha256 you gave ({given}) is not the one this package pins ({pinned}); "
+            "drop manifest_sha256 / TRADETALKS_MANIFEST_SHA256 for versions the package knows"
+        )
+    if pinned or given:
+        return pinned or given
+    known = ", ".join(sorted(known_releases())) or "none"
+    raise ReleaseError(
+        f"tradetalks {__version__} does not know version {version} (it knows: {known}), so it cannot check that "
+        "server's files. Upgrade tradetalks (pip install -U tradetalks), or pass the sha256 of that version's "
+        "manifest.json from its release notes (SHA256SUMS): load(table, version=..., manifest_sha256=...) "
+        "or TRADETALKS_MANIFEST_SHA256"
+    )
+
+
+def fetch(version: str, manifest_sha256: str | None = None, whole: bool = False, progress: Progress | None = None) -> Path:
     """The local copy of a published version: cached and checked, or downloaded, checked, then cached.
+
+    By default the manifest and the tables (what `load()` needs). `whole=True` brings everything
+    the manifest's `files` lists too (dataset card, CHANGELOG, datapackage.json, croissant.json,
+    CSV copies), each checked against its sha256. `progress(name, done, total)` is called per file.
+    """
+    target = _fetch_tables(version, manifest_sha256, progress)
+    if whole:
+        _fetch_files(target, version, progress)
+    return target
+
+
+def _fetch_tables(version: str, manifest_sha256: str | None = None, progress: Progress | None = None) -> Path:
+    """The manifest and tables of a version, cached (see `fetch`).
 
     The download goes to a temporary directory inside the cache and is renamed into place only
     when every file matches the manifest, so the cache holds a complete, verified version or
@@ -312,16 +553,29 @@ def fetch(version: str) -> Path:
     import tempfile
     from pathlib import Path
 
+    check_version(version)
+    expected = expected_manifest_sha256(version, manifest_sha256)
     root = cache_root()
     target = root / version
-    if (target / "manifest.json").is_file():
-        _verify_cached(target, version)
-        return target
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=root))
     try:
-        _download(version, tmp)
+        cached = (target / "manifest.json").is_file()
+    except OSError:
+        cached = False
+    if cached:
+        _verify_cached(target, version, expected)
+        return target
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        _clean_stale(root)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=root))
+    except OSError as exc:
+        raise ReleaseError(
+            f"cannot write to the tradetalks cache {root} ({exc}); set TRADETALKS_CACHE to a writable directory"
+        ) from None
+    try:
+        _download(version, tmp, expected, progress)
         _write_stamp(tmp)
+        apply_umask(tmp)  # mkdtemp made it 0700: readable as the user's umask allows, like any cache
         try:
             os.rename(tmp, target)
         except OSError:
@@ -329,46 +583,280 @@ def fetch(version: str) -> Path:
                 raise
             # Another process finished first; its copy is as good as ours.
             shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ReleaseError(
+            f"tradetalks {version}: could not store the download in {root} ({exc}); "
+            f"check that the cache directory is writable, and delete {target} if it is left over from an interrupted fetch"
+        ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _verify_cached(target, version)
+    _verify_cached(target, version, expected)
     return target
 
 
-def _download(version: str, into: Path) -> None:
-    from pathlib import Path
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux tells (/proc), else set and restored."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
-    import pooch
 
-    pooch.get_logger().setLevel("WARNING")
-    url = base_url(version)
+def apply_umask(root: Path, mask: int | None = None) -> None:
+    """Give a tree made under `tempfile.mkdtemp` (0700) the modes the user's umask allows.
 
-    def get(name: str, known_hash: str | None) -> Path:
+    mkdtemp makes its directory private, whatever the umask; a release moved into place from
+    it would stay unreadable to other users and to a web server. Directories get 0777 & ~umask,
+    files 0666 & ~umask, as if they had been made in place.
+    """
+    mask = current_umask() if mask is None else mask
+    for p in [root, *root.rglob("*")]:
+        if p.is_symlink():
+            continue
+        os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
+
+
+def _clean_stale(root: Path) -> None:
+    """Remove temporary download directories of fetches that died (older than STALE_TMP_S)."""
+    import shutil
+    import time
+
+    now = time.time()
+    for entry in root.glob(".tmp-*"):
         try:
-            return Path(pooch.retrieve(url + name, known_hash=known_hash, fname=name, path=into, progressbar=False))
-        except ValueError as exc:  # pooch: hash mismatch; it has deleted the bad download
-            raise IntegrityError(
-                f"tradetalks {version}: {url + name} does not match the sha256 its manifest records "
-                f"(corrupt, truncated or tampered download); nothing was cached. ({exc})"
-            ) from None
-        except Exception as exc:
-            raise ReleaseError(f"tradetalks {version}: could not download {url + name}: {exc}") from None
+            newest = max([entry.lstat().st_mtime, *(p.lstat().st_mtime for p in entry.iterdir())]) if entry.is_dir() else entry.lstat().st_mtime
+        except OSError:
+            continue
+        if now - newest > STALE_TMP_S:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                try:
+                    entry.unlink()
+                except OSError:
+                    pass
 
-    manifest = _read_manifest(get("manifest.json", None).parent)
+
+class _Download:
+    """Bounded HTTP(S) GETs: per-read timeout, one deadline for the whole fetch, size caps, same-host redirects."""
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+        self.sockets: list = []
+
+    def opener(self):
+        import http.client
+        import urllib.request
+
+        sockets = self.sockets
+
+        def tracked(base):
+            class Connection(base):
+                def connect(self):
+                    super().connect()
+                    sockets.append(self.sock)
+
+            return Connection
+
+        class HTTP(urllib.request.HTTPHandler):
+            def http_open(self, req):
+                return self.do_open(tracked(http.client.HTTPConnection), req)
+
+        class HTTPS(urllib.request.HTTPSHandler):
+            def https_open(self, req):
+                return self.do_open(tracked(http.client.HTTPSConnection), req, context=self._context)
+
+        class Redirects(urllib.request.HTTPRedirectHandler):
+            max_redirections = MAX_REDIRECTS
+
+            def redirect_request(self, req, fp, code, msg, headers, newurl):
+                import urllib.parse
+
+                old, new = urllib.parse.urlsplit(req.full_url), urllib.parse.urlsplit(newurl)
+                same = (old.scheme, old.hostname, old.port) == (new.scheme, new.hostname, new.port)
+                github = old.hostname == "github.com" and new.scheme == "https" and new.hostname in GITHUB_ASSET_HOSTS
+                if not (same or github):
+                    raise ReleaseError(
+                        f"{req.full_url} redirects to another host ({newurl[:200]}); refused. "
+                        "Point TRADETALKS_BASE_URL at the host that serves the files"
+                    )
+                return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+        return urllib.request.build_opener(HTTP, HTTPS, Redirects)
+
+    def _kill(self) -> None:
+        import socket
+
+        for sock in self.sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def get(self, url: str, into: Path, limit: int, sha256: str | None) -> str:
+        """Download `url` to `into` (at most `limit` bytes); its sha256, checked if given."""
+        import hashlib
+        import threading
+        import time
+        import urllib.error
+
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise ReleaseError(f"gave up on {url}: the download took longer than {DEADLINE_S:.0f} s")
+        watchdog = threading.Timer(remaining, self._kill)
+        watchdog.daemon = True
+        watchdog.start()
+        h = hashlib.sha256()
+        size = 0
+        try:
+            with self.opener().open(url, timeout=READ_TIMEOUT_S) as resp:
+                length = resp.headers.get("Content-Length")
+                if length is not None and length.strip().isdigit() and int(length) > limit:
+                    raise IntegrityError(f"{url} is {int(length):,} bytes; at most {limit:,} expected; refused")
+                with open(into, "xb") as out:
+                    while True:
+                        if time.monotonic() > self.deadline:
+                            raise TimeoutError("deadline")
+                        block = resp.read(1 << 16)
+                        if not block:
+                            break
+                        size += len(block)
+                        if size > limit:
+                            raise IntegrityError(f"{url} sent more than the {limit:,} bytes expected; refused, nothing was cached")
+                        h.update(block)
+                        out.write(block)
+        except ReleaseError:
+            raise
+        except (TimeoutError, OSError, urllib.error.URLError, ValueError, http_client_errors()) as exc:
+            if time.monotonic() >= self.deadline:
+                raise ReleaseError(
+                    f"gave up on {url}: the fetch took longer than {DEADLINE_S:.0f} s (slow or stalled server); try again later"
+                ) from None
+            if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+                raise ReleaseError(f"gave up on {url}: no data for {READ_TIMEOUT_S:.0f} s; try again later") from None
+            raise ReleaseError(f"could not download {url}: {str(exc)[:200]}") from None
+        finally:
+            watchdog.cancel()
+            self._kill()
+            self.sockets.clear()
+        actual = h.hexdigest()
+        if sha256 is not None and actual != sha256:
+            raise IntegrityError(
+                f"{url} does not match the sha256 its manifest records (corrupt, truncated or tampered download); "
+                f"nothing was cached. (expected {sha256}, got {actual})"
+            )
+        return actual
+
+
+def http_client_errors() -> type:
+    import http.client
+
+    return http.client.HTTPException
+
+
+def _download(version: str, into: Path, expected_manifest: str, progress: Progress | None = None) -> None:
+    import json
+    import time
+
+    url = base_url(version)
+    session = _Download(time.monotonic() + DEADLINE_S)
+    got = session.get(url + "manifest.json", into / "manifest.json", MAX_MANIFEST_BYTES, None)
+    if got != expected_manifest:
+        raise IntegrityError(
+            f"{url}manifest.json has sha256 {got}, but tradetalks {version}'s manifest has {expected_manifest}: "
+            "the server's copy is not the published release; nothing was cached"
+        )
+    manifest = _read_manifest(into)
     if manifest.get("version") != version:
         raise IntegrityError(f"{url}manifest.json is for version {manifest.get('version')!r}, not {version}")
-    for entry in manifest["tables"].values():
-        _safe_name(entry["path"])
-        get(entry["path"], "sha256:" + entry["sha256"])
-    # pooch checks the hash; the size is checked too, so a truncated file is named as such.
+    for i, entry in enumerate(manifest["tables"].values()):
+        if progress is not None:
+            progress(entry["path"], i, len(manifest["tables"]))
+        session.get(url + entry["path"], into / entry["path"], entry["bytes"], entry["sha256"])
+    # The size is checked too, so a truncated file is named as such.
     for entry in manifest["tables"].values():
         _check_file(into / entry["path"], entry["sha256"], entry.get("bytes"))
 
 
-def _safe_name(name: str) -> None:
-    if "/" in name or "\\" in name or name.startswith("."):
-        raise IntegrityError(f"manifest names an unsafe file path {name!r}")
+def release_files(manifest: dict, where: str) -> list[tuple[str, str, int]]:
+    """The manifest's `files` (card, CHANGELOG, metadata, CSVs) as (path, sha256, bytes), checked for shape.
+
+    A path is a plain file name, or one in `csv/`; anything else is refused (it becomes a local path).
+    """
+    files = manifest.get("files", {})
+    if not isinstance(files, dict):
+        raise IntegrityError(f"{where}: not a valid tradetalks manifest: \"files\" is not a mapping")
+    out = []
+    for rel, entry in files.items():
+        parts = rel.split("/") if isinstance(rel, str) else []
+        ok_path = (len(parts) == 1 and _safe_name(parts[0])) or (len(parts) == 2 and parts[0] == "csv" and _safe_name(parts[1]))
+        if not (ok_path and isinstance(entry, dict) and entry.get("path") == rel and _is_sha256(entry.get("sha256"))
+                and isinstance(entry.get("bytes"), int) and not isinstance(entry.get("bytes"), bool)
+                and 0 <= entry["bytes"] <= MAX_FILE_BYTES):
+            raise IntegrityError(f"{where}: not a valid tradetalks manifest: files entry {str(rel)[:60]!r} needs a plain path, sha256 and bytes")
+        out.append((rel, entry["sha256"], entry["bytes"]))
+    return sorted(out)
+
+
+def asset_name(rel: str) -> str:
+    """A release file's name among the GitHub release assets: `csv/quotes.csv` is uploaded as `csv-quotes.csv`."""
+    return rel.replace("/", "-")
+
+
+def _fetch_files(target: Path, version: str, progress: Progress | None = None) -> None:
+    """Add the manifest's `files` to a cached version: the missing ones downloaded and checked, the present ones checked."""
+    import shutil
+    import tempfile
+    import time
+    from pathlib import Path
+
+    files = release_files(_read_manifest(target), str(target / "manifest.json"))
+    missing = []
+    for rel, sha256, size in files:
+        if (target / rel).exists():
+            try:
+                _check_file(target / rel, sha256, size)
+            except ReleaseError as exc:
+                raise IntegrityError(f"{exc}; delete {target} to fetch tradetalks {version} again") from None
+        else:
+            missing.append((rel, sha256, size))
+    if not missing:
+        return
+    url = base_url(version)
+    session = _Download(time.monotonic() + DEADLINE_S)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-files-", dir=target.parent))
+    except OSError as exc:
+        raise ReleaseError(f"cannot write to the tradetalks cache {target.parent} ({exc}); set TRADETALKS_CACHE to a writable directory") from None
+    try:
+        for i, (rel, sha256, size) in enumerate(missing):
+            if progress is not None:
+                progress(rel, i, len(missing))
+            session.get(url + asset_name(rel), tmp / asset_name(rel), size, sha256)
+        apply_umask(tmp)
+        # Only verified files move into the cached version, each in one rename.
+        for rel, _, _ in missing:
+            (target / rel).parent.mkdir(exist_ok=True)
+            os.replace(tmp / asset_name(rel), target / rel)
+    except OSError as exc:
+        raise ReleaseError(f"tradetalks {version}: could not store the download in {target} ({exc}); check the cache directory") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _safe_name(name: str) -> bool:
+    """A plain file name: no directories, no leading dot, no drive or device tricks."""
+    import re
+
+    return isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", name) is not None and ".." not in name
 
 
 STAMP = ".manifest.sha256"
@@ -378,13 +866,22 @@ def _write_stamp(root: Path) -> None:
     (root / STAMP).write_text(sha256_file(root / "manifest.json") + "\n", encoding="ascii")
 
 
-def _verify_cached(root: Path, version: str) -> None:
-    """The cached manifest is the one fetched (stamp), and every table file still matches it."""
+def _verify_cached(root: Path, version: str, expected: str | None = None) -> None:
+    """The cached manifest is the one fetched (stamp) and pinned, and every table file still matches it."""
     stamp = root / STAMP
-    recorded = stamp.read_text(encoding="ascii").strip() if stamp.is_file() else None
-    if recorded != sha256_file(root / "manifest.json"):
+    try:
+        recorded = stamp.read_text(encoding="ascii").strip() if stamp.is_file() else None
+        actual = sha256_file(root / "manifest.json")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IntegrityError(f"{root}: the cached copy is unreadable ({exc}); delete {root} to fetch tradetalks {version} again") from None
+    if recorded != actual:
         raise IntegrityError(
             f"{root}/manifest.json has changed since it was fetched; delete {root} to fetch tradetalks {version} again"
+        )
+    if expected is not None and actual != expected:
+        raise IntegrityError(
+            f"{root}/manifest.json (sha256 {actual}) is not tradetalks {version}'s published manifest ({expected}); "
+            f"delete {root} to fetch it again"
         )
     manifest = _read_manifest(root)
     if manifest.get("version") != version:

@@ -1,25 +1,25 @@
 """Stage 4, assemble: polars frames for every table from sources + located annotations.
 
-Ids come from natural keys; rows are sorted by id; every row carries its provenance span.
-Judgement rows (quotes, roles, events, measures, ambiguous mentions) come from curation only;
-the one mechanical rule that adds rows on its own is the exact alias mention (`rule:alias`).
+Ids come from natural keys; rows are sorted by id; every row carries its provenance span. The rows
+of each article come from `rows` (plain Python, per chunk of articles); here they become frames,
+and the cross-article work follows (quote groups, corroboration, people and subject rows).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
-from dataclasses import dataclass
 
 import polars as pl
 
-from tradetalks.build.claims import PlaceRegistry, period_end
+from tradetalks.build.claims import PlaceRegistry
 from tradetalks.build.detect.groups import normalise, stable_groups
-from tradetalks.build.errors import Collector, Problem
-from tradetalks.build.ids import stable_id
+from tradetalks.build.errors import Collector, DatasetError, Problem
 from tradetalks.build.locate import ArticleSpans
-from tradetalks.build.evidence import curated_evidence, mention_evidence, span_row
+from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's per-article half)
+    REFERENCES, REGISTRY_KEYS, SUBJECT_TABLES, Registries, article_rows, claim_text, referenced, registries,
+    registry_problems, unsettled, _date,
+)
 from tradetalks.build.sources import Sources
 from tradetalks.build.subjects import Context, Outlets, claim_rows, primary_rows as _primary, links, subject_rows, table
 from tradetalks.schemas.tables import polars_schema
@@ -31,46 +31,13 @@ ROLE_SCHEMA = {"person": pl.String, "article_id": pl.String, "char_start": pl.In
 SEGMENT_SCHEMA = {"article_id": pl.String, "kind": pl.String, "char_start": pl.Int64, "char_end": pl.Int64, "reason": pl.String}
 
 
-@dataclass
-class Registries:
-    """The registry rows by id, and the alias maps the mention rule uses."""
-
-    people: dict[str, dict]
-    events: dict[str, dict]
-    measures: dict[str, dict]
-    places: PlaceRegistry
-    outlets: dict[str, str]  # casefolded name or alias -> outlet_id
-    aliases: dict[str, str]
-    ambiguous: dict[str, str]
-
-
-def registries(sources: Sources, problems: Collector | None = None) -> Registries:
-    """Registry rows by id; clashing aliases are reported to `problems` when given."""
-    aliases: dict[str, str] = {}
-    ambiguous: dict[str, str] = {}
-    doc = sources.people
-    for i, person in enumerate(sources.registry("people")):
-        for alias in person["aliases"]:
-            if aliases.setdefault(alias, person["person_id"]) != person["person_id"] and problems is not None:
-                problems.add(doc.path, doc.line_of(["people", i, "aliases"]), f"people[{i}].aliases",
-                             f"alias {alias!r} is already used by {aliases[alias]!r}; an alias must name one person (list it under ambiguous_aliases and curate each mention)")
-        for alias in person.get("ambiguous_aliases", []):
-            ambiguous[alias] = person["person_id"]
-    return Registries(
-        people={p["person_id"]: p for p in sources.registry("people")},
-        events={e["event_id"]: e for e in sources.registry("events")},
-        measures={m["measure_id"]: m for m in sources.registry("measures")},
-        places=PlaceRegistry.of(sources.registry("places")),
-        outlets={n.casefold(): o["outlet_id"] for o in sources.registry("outlets") for n in [o["name"], *o.get("aliases", [])]},
-        aliases=aliases,
-        ambiguous=ambiguous,
-    )
-
-
 def assemble_tables(sources: Sources, located: dict[str, ArticleSpans]) -> dict[str, pl.DataFrame]:
     """Every table of the release, validated later by the schemas."""
-    columns, problems = article_columns(sources, located, registries(sources))
-    return combine(sources, [part_frames(columns)], problems)
+    rows, problems = article_rows(sources, located, registries(sources))
+    tables, found = combine(sources, [part_frames(article_columns(rows))])
+    if problems or found:
+        raise DatasetError(problems + found)
+    return tables
 
 
 # Articles come without their nested `segments` and their `evidence` (the whole text): `combine`
@@ -84,52 +51,47 @@ PART_SCHEMAS = {
 }
 
 
-def article_columns(sources: Sources, located: dict[str, ArticleSpans], reg: Registries) -> tuple[dict[str, dict[str, list]], list[Problem]]:
-    """The rows that depend on one article only, for the articles in `sources` (a chunk or all).
+def article_columns(rows: dict[str, list[dict]]) -> dict[str, dict[str, list]]:
+    """The per-article rows (`rows.article_rows`) as plain Python columns, ready for `part_frames`.
 
-    Plain Python columns (articles, evidence, quotes without their group columns, roles), so a
-    worker process computes them without Polars; `part_frames` turns them into frames and
-    `combine` joins the parts of every chunk into the release's tables.
+    Computed in the worker process without building frames: `part_frames` turns them into frames
+    where they arrive and `combine` joins the parts of every chunk into the release's tables.
     """
-    problems = Collector()
-    evidence = mention_evidence(sources, located, reg, problems)
-    evidence += curated_evidence(sources, located, reg, problems)
-    rows = {
-        "articles": _articles(sources, located, reg, problems),
-        "evidence": evidence,
-        "quotes": _quote_rows(sources, located, reg.people, problems),
-        "roles": _role_rows(located),
-        "segments": _segment_rows(located),
-    }
-    columns = {name: {c: [r[c] for r in rows[name]] for c in PART_SCHEMAS[name]()} for name in rows}
-    return columns, problems.problems
+    return {name: {c: [r[c] for r in rows[name]] for c in PART_SCHEMAS[name]()} for name in rows}
 
 
 def part_frames(columns: dict[str, dict[str, list]]) -> dict[str, pl.DataFrame]:
     return {name: pl.DataFrame(cols, schema=PART_SCHEMAS[name]()) for name, cols in columns.items()}
 
 
-def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[Problem]) -> dict[str, pl.DataFrame]:
-    """The release's tables from the parts of every chunk and the registries; raise every problem at once."""
+def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[str] | frozenset = frozenset()
+            ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+    """The release's tables from the parts of every chunk and the registries, and the problems of the registries.
+
+    `unsure`: ids whose support may be in articles or annotations left out by earlier problems;
+    the checks that need every article's evidence skip them (see `unsettled`).
+    """
     # Load inputs.
     problems = Collector()
-    _check_registry_ids(sources, problems)
-    reg = registries(sources, problems)
-    problems.problems.extend(found)
+    reg = registries(sources)
+    problems.problems += registry_problems(sources)
+    if not parts:  # every article was left out
+        parts = [part_frames({name: {c: [] for c in schema()} for name, schema in PART_SCHEMAS.items()})]
     part = {name: pl.concat([p.pop(name) for p in parts], how="vertical") for name in list(parts[0])}
     articles = _sorted(_with_segments(part.pop("articles"), part.pop("segments")), "article_id")
     evidence = _sorted(part.pop("evidence"), "evidence_id")
     outlets = articles.select(
         "article_id", pl.coalesce("wire_service_id", "outlet_id", pl.lit("article:") + pl.col("article_id")).alias("outlet_key")
     )
-    ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence), problems)
+    ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence), problems, reg.index, unsure)
+    _check_same_text(articles, problems)
 
     # Process.
     events, event_disputes, _ = subject_rows("events", reg.events, evidence, ctx)
     measures, measure_disputes, steps = subject_rows("measures", reg.measures, evidence, ctx)
     tables = {
         "articles": articles,
-        "people": _people(reg.people, evidence, part["roles"], outlets, sources, problems),
+        "people": _people(reg, evidence, part["roles"], outlets, sources, problems, unsure),
         "quotes": _quotes(part["quotes"], outlets, published_groups(Path(sources.root) / "release")),
         "events": events,
         "tariff_measures": measures,
@@ -143,8 +105,20 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], found: list[
              "is_wire_service": o["wire_service"], "aliases": list(o.get("aliases", []))} for o in sources.registry("outlets")
         ], "outlet_id"),
     }
-    problems.raise_if_any()
-    return tables
+    return tables, problems.problems
+
+
+def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
+    """The same raw text under two ids would count one article twice as corroboration."""
+    twins = (
+        articles.group_by("text_sha256").agg(pl.col("article_id").sort())
+        .filter(pl.col("article_id").list.len() > 1).sort("text_sha256")
+    )
+    for sha, ids in twins.iter_rows():
+        for other in ids[1:]:
+            problems.add(f"dataset/articles/{other}.txt", None, None,
+                         f"the same raw text (sha256 {sha[:12]}…) as dataset/articles/{ids[0]}.txt; "
+                         "an article is added once: delete one of the two (and its .yml)")
 
 
 def _places(sources: Sources, places: PlaceRegistry, problems: Collector) -> pl.DataFrame:
@@ -185,110 +159,6 @@ def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFra
         .with_columns(pl.col("segments").fill_null([]), pl.col("text").alias("evidence"))
         .select(pl.col(c).cast(t) for c, t in schema.items())
     )
-
-
-def _check_registry_ids(sources: Sources, problems: Collector) -> None:
-    for name, key in (("people", "person_id"), ("events", "event_id"), ("measures", "measure_id"), ("places", "place_id"), ("outlets", "outlet_id")):
-        doc = getattr(sources, name)
-        seen: dict[str, int] = {}
-        for i, item in enumerate(sources.registry(name)):
-            if item[key] in seen:
-                problems.add(doc.path, doc.line_of([name, i, key]), f"{name}[{i}].{key}",
-                             f"duplicate id {item[key]!r}; first defined at item {seen[item[key]]}")
-            seen.setdefault(item[key], i)
-
-
-def _outlet_id(art, field: str, outlets: dict[str, str], problems: Collector) -> str | None:
-    name = art.meta.get(field)
-    if name is None:
-        return None
-    if name.casefold() not in outlets:
-        problems.add(art.yaml.path, art.yaml.line_of([field]), field,
-                     f"{name!r} is not a name or alias of an outlet in dataset/outlets.yml; add the outlet (name, domain, owner, country, wire_service)")
-    return outlets.get(name.casefold())
-
-
-def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
-    rows = []
-    people = reg.people
-    for aid, art in sources.articles.items():
-        meta, spans = art.meta, located[aid]
-        for i, author in enumerate(meta.get("authors", [])):
-            if author not in people:
-                problems.add(art.yaml.path, art.yaml.line_of(["authors", i]), f"authors[{i}]", f"unknown person {author!r}; add it to dataset/people.yml")
-        rows.append({
-            "article_id": aid,
-            "seed_file": meta.get("seed_file"),
-            "title": art.text[spans.title.start : spans.title.end] if spans.title else None,
-            "outlet": meta.get("outlet"),
-            "outlet_id": _outlet_id(art, "outlet", reg.outlets, problems),
-            "outlet_note": meta.get("outlet_note"),
-            "url": meta.get("url"),
-            "authors": list(meta.get("authors", [])),
-            "wire_service": meta.get("wire_service"),
-            "wire_service_id": _outlet_id(art, "wire_service", reg.outlets, problems),
-            "published_date": _date(meta.get("published_date")),
-            "published_date_end": _published_end(meta),
-            "published_date_precision": meta.get("published_date_precision"),
-            "published_date_note": meta.get("published_date_note"),
-            "reference_date": _date(meta["reference_date"]),
-            "reference_date_note": meta["reference_date_note"],
-            "language": meta["language"],
-            "text": art.text,
-            "text_sha256": art.sha256,
-            "n_chars": len(art.text),
-            "notes": list(meta.get("notes", [])),
-            "char_start": 0,
-            "char_end": len(art.text),
-            "method": "curated",
-        })
-    return rows
-
-
-def _segment_rows(located: dict[str, ArticleSpans]) -> list[dict]:
-    return [
-        {"article_id": aid, "kind": s.kind, "char_start": s.span.start, "char_end": s.span.end, "reason": s.reason}
-        for aid, spans in located.items() for s in spans.segments
-    ]
-
-
-def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> list[dict]:
-    rows = []
-    for aid, art in sources.articles.items():
-        spans = located[aid]
-        for ann in spans.annotations:
-            if ann.kind != "quotes":
-                continue
-            item = ann.item
-            speaker = item.get("speaker")
-            if speaker is None and not (item.get("speaker_organisation") or item.get("speaker_note")):
-                problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].speaker_note",
-                             "speaker is null, so say who is quoted: speaker_organisation (an organisation), or speaker_note (why it is unknown)")
-                continue
-            row = span_row(ann, spans, art.text)
-            row.update({
-                "quote_id": stable_id("q", aid, ann.span.start, ann.span.end),
-                "text": " ".join(row["evidence"].split()),
-                "speaker_id": speaker,
-                "speaker_name": people[speaker]["name"] if speaker in people else None,
-                "speaker_organisation": item.get("speaker_organisation"),
-                "speaker_note": item.get("speaker_note"),
-                "kind": item["kind"],
-                "cue": item.get("cue"),
-                "channel": item.get("channel"),
-                "note": item.get("note"),
-                "method": "curated",
-            })
-            rows.append(row)
-    return rows
-
-
-def _role_rows(located: dict[str, ArticleSpans]) -> list[dict]:
-    return [
-        {"person": a.item["person"], "article_id": a.article_id, "char_start": a.span.start, "index": a.index,
-         "role": a.item["role"], "organisation": a.item.get("organisation"), "country": a.item.get("country")}
-        for spans in located.values() for a in spans.annotations if a.kind == "roles"
-    ]
 
 
 def published_groups(release_root: Path) -> dict[str, str]:
@@ -334,9 +204,9 @@ def _corroboration(evidence: pl.DataFrame, subject_table: str, outlets: pl.DataF
     return {sid: (n_art, n_out) for sid, n_art, n_out in counts.iter_rows()}
 
 
-def _people(people: dict, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: pl.DataFrame, sources: Sources,
-            problems: Collector) -> pl.DataFrame:
-    doc = sources.people
+def _people(reg: Registries, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: pl.DataFrame, sources: Sources,
+            problems: Collector, unsure: set[str] | frozenset) -> pl.DataFrame:
+    doc, people = sources.people, reg.people
     primary = _primary(evidence, "people")
     mentions = evidence.lazy().filter((pl.col("subject_table") == "people") & pl.col("claim_field").is_null() & ~pl.col("in_duplicate"))
     n_mentions = dict(mentions.group_by("subject_id").len().collect().iter_rows())
@@ -350,10 +220,13 @@ def _people(people: dict, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: 
     )
     role_rows = {person: list(entries) for person, entries in per_person.iter_rows()}
     rows = []
-    for i, (pid, person) in enumerate(people.items()):
+    for pid, person in people.items():
         if pid not in primary:
-            problems.add(doc.path, doc.line_of(["people", i]), f"people[{i}]",
-                         f"{pid!r} is never mentioned in any article body or byline; check its aliases or remove it")
+            if pid not in unsure and "*" not in unsure:
+                i = reg.index["people"][pid]
+                problems.add(doc.path, doc.line_of(["people", i]), f"people[{i}]",
+                             f"{pid!r} is never mentioned in any article body or byline; add the form the articles use to its aliases,"
+                             " record it on an article's mentions, or remove the entry")
             continue
         p = primary[pid]
         aliases = list(person["aliases"]) + [a for a in person.get("ambiguous_aliases", []) if a not in person["aliases"]]
@@ -372,10 +245,3 @@ def _people(people: dict, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: 
     return pl.DataFrame(rows, schema=polars_schema("people")).sort("person_id")
 
 
-def _published_end(meta: dict) -> dt.date | None:
-    start = _date(meta.get("published_date"))
-    return period_end(start, meta.get("published_date_precision") or "day") if start else None
-
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from tradetalks.build.release import read_manifest
+from tradetalks.build.errors import check_version as valid_version
+from tradetalks.build.formats.files import read_manifest
 
 BUMPS = ["none", "patch", "minor", "major"]
 # Columns whose values are ids: `<entity>_id`, `<entity>_ids`, and the lists of person ids.
@@ -122,6 +123,10 @@ def diff_releases(old_dir: Path | None, new_dir: Path) -> ReleaseDiff:
     # Load inputs.
     new = read_manifest(Path(new_dir))
     old = read_manifest(Path(old_dir)) if old_dir is not None else {"version": None, "tables": {}}
+    for manifest, where in ((new, new_dir), (old, old_dir)):
+        # A working build is labelled "dev"; anything else must be a published version's X.Y.Z.
+        if where is not None and manifest.get("version") != "dev":
+            valid_version(manifest.get("version"), Path(where) / "manifest.json")
 
     # Process.
     tables = {}
@@ -180,10 +185,34 @@ def _differs(column: str) -> pl.Expr:
     return pl.col(column).ne_missing(pl.col(f"{column}__new"))
 
 
+def is_release_version(version: object) -> bool:
+    """A published version's form: MAJOR.MINOR.PATCH, digits only, no leading zeros."""
+    return isinstance(version, str) and re.fullmatch(r"(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})", version) is not None
+
+
+def version_key(version: str) -> tuple[int, int, int]:
+    major, minor, patch = (int(x) for x in version.split("."))
+    return major, minor, patch
+
+
+def next_version(old_version: str | None, bump: str) -> str | None:
+    """The smallest version after `old_version` that a change of kind `bump` needs (None: no change)."""
+    if old_version is None:
+        return "1.0.0"
+    major, minor, patch = version_key(old_version)
+    return {
+        "major": f"{major + 1}.0.0",
+        "minor": f"{major}.{minor + 1}.0",
+        "patch": f"{major}.{minor}.{patch + 1}",
+    }.get(bump)
+
+
 def required_bump(old_version: str, new_version: str) -> str:
     """The bump new_version makes over old_version: none, patch, minor or major; raises if it goes down."""
-    o = tuple(int(x) for x in old_version.split("."))
-    n = tuple(int(x) for x in new_version.split("."))
+    valid_version(old_version, "old version")
+    valid_version(new_version, "new version")
+    o = version_key(old_version)
+    n = version_key(new_version)
     if n < o:
         raise ValueError(f"{new_version} is lower than {old_version}")
     if n[0] > o[0]:
@@ -197,8 +226,8 @@ def required_bump(old_version: str, new_version: str) -> str:
 
 def check_version(d: ReleaseDiff) -> str | None:
     """None when d.new_version is a big enough step from d.old_version for the changes; else why not."""
-    if d.old_version is None:
-        return None
+    if d.old_version is None or not is_release_version(d.new_version):
+        return None  # a first release, or a working build (not a version yet)
     try:
         made = required_bump(d.old_version, d.new_version)
     except ValueError as exc:
@@ -227,3 +256,20 @@ def _why(t: TableDiff) -> str:
 
 def dumps(d: ReleaseDiff) -> str:
     return json.dumps(d.to_json(), indent=2, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Published releases
+
+
+def published_versions(release_root: Path) -> list[str]:
+    """The versions published under release/, lowest first (a directory X.Y.Z holding a manifest)."""
+    root = Path(release_root)
+    found = [d.name for d in root.iterdir() if d.is_dir() and is_release_version(d.name) and (d / "manifest.json").is_file()] if root.is_dir() else []
+    return sorted(found, key=version_key)
+
+
+def latest_published(release_root: Path, below: str | None = None) -> Path | None:
+    """The highest published release directory (lower than `below`, when given), or None."""
+    versions = [v for v in published_versions(release_root) if below is None or version_key(v) < version_key(below)]
+    return Path(release_root) / versions[-1] if versions else None

@@ -26,90 +26,174 @@ class Span:
     end: int
 
 
-def find_spans(text: str, evidence: str) -> list[Span]:
+# Bounds on the work one evidence string can cause (untrusted input: a 5 MB article, evidence of
+# thousands of words, an evidence that occurs on every character).
+MAX_SPANS = 1000  # occurrences collected; every_copy holds for at most this many copies
+SHOWN_OFFSETS = 10  # offsets listed in an "appears N times" message
+HINT_PROBE = 200  # characters of the evidence the closest-match hint compares
+HINT_WINDOWS = 16  # places of the text the hint compares them with (near the evidence's rarest words)
+HINT_HEAD = 20_000  # characters at the start of the text always compared too
+
+
+class _Flat:
+    """A text with every whitespace run folded to one space, and the map back to raw offsets.
+
+    Whitespace-tolerant matching is then an exact substring search (linear time in CPython),
+    instead of a token-by-token walk from every occurrence of the first word.
+    """
+
+    __slots__ = ("flat", "run_flat", "run_raw", "removed")
+
+    def __init__(self, text: str):
+        import re
+
+        self.flat = re.sub(r"\s+", " ", text)
+        self.run_flat: list[int] = []  # flat position of each folded run's single space
+        self.run_raw: list[int] = []  # raw offset where the run starts
+        self.removed: list[int] = []  # characters removed up to and including that run
+        removed = 0
+        for m in re.finditer(r"\s{2,}|[^\S ]", text):
+            self.run_flat.append(m.start() - removed)
+            self.run_raw.append(m.start())
+            removed += m.end() - m.start() - 1
+            self.removed.append(removed)
+
+    def raw(self, pos: int) -> int:
+        """The raw offset of flat position `pos` (a folded space maps to its run's first character)."""
+        import bisect
+
+        j = bisect.bisect_right(self.run_flat, pos) - 1
+        if j < 0:
+            return pos
+        if pos == self.run_flat[j]:
+            return self.run_raw[j]
+        return pos + self.removed[j]
+
+
+_FLAT: dict[int, tuple[str, _Flat]] = {}
+
+
+def _flat(text: str) -> _Flat:
+    """The folded form of `text`, kept for the text in use (an article's evidence is located in turn)."""
+    hit = _FLAT.get(id(text))
+    if hit is not None and hit[0] is text:
+        return hit[1]
+    if len(_FLAT) > 8:
+        _FLAT.clear()
+    flat = _Flat(text)
+    _FLAT[id(text)] = (text, flat)
+    return flat
+
+
+def find_spans(text: str, evidence: str, limit: int = MAX_SPANS) -> list[Span]:
     """Every span of `text` that equals `evidence` up to whitespace runs, in text order.
 
-    Overlapping occurrences are counted too, so ambiguity is never hidden.
+    Overlapping occurrences are counted too, so ambiguity is never hidden. At most `limit` + 1
+    spans are returned: more than `limit` is all a caller needs to know.
     """
     tokens = evidence.split()
     if not tokens:
         return []
-    first, rest = tokens[0], tokens[1:]
     spans: list[Span] = []
-    pos = text.find(first)
-    while pos != -1:
-        end = pos + len(first)
-        for token in rest:
-            # At least one whitespace character, then the next token verbatim.
-            gap = end
-            while gap < len(text) and text[gap].isspace():
-                gap += 1
-            if gap == end or not text.startswith(token, gap):
-                break
-            end = gap + len(token)
-        else:
-            spans.append(Span(pos, end))
-        pos = text.find(first, pos + 1)
+    if len(tokens) == 1:
+        token = tokens[0]
+        pos = text.find(token)
+        while pos != -1 and len(spans) <= limit:
+            spans.append(Span(pos, pos + len(token)))
+            pos = text.find(token, pos + 1)
+        return spans
+    wanted = " ".join(tokens)
+    flat = _flat(text)
+    pos = flat.flat.find(wanted)
+    while pos != -1 and len(spans) <= limit:
+        spans.append(Span(flat.raw(pos), flat.raw(pos + len(wanted) - 1) + 1))
+        pos = flat.flat.find(wanted, pos + 1)
     return spans
 
 
-def locate(text: str, evidence: str, *, occurrence: int | None = None, every_copy: bool = False) -> list[Span]:
+def locate(text: str, evidence: str, *, occurrence: int | None = None, every_copy: bool = False, hint: bool = True) -> list[Span]:
     """The span(s) the evidence denotes; LocateError when absent or ambiguous.
 
     One span unless `every_copy` (the article repeats the passage and the annotation holds for
     each copy). `occurrence` (1-based) picks one when the evidence appears more than once.
+    `hint=False` leaves the closest-match hint out of the "not found" message.
     """
     if not evidence.split():
-        raise LocateError("evidence is empty or only whitespace")
+        raise LocateError("evidence is empty or only whitespace; copy the article's own words from the .txt")
     if occurrence is not None and occurrence < 1:
-        raise LocateError(f"occurrence counts from 1; found {occurrence}")
+        raise LocateError(f"occurrence counts from 1; found {occurrence}: write occurrence: 1 for the first")
     if occurrence is not None and every_copy:
-        raise LocateError("give either occurrence or every_copy, not both")
+        raise LocateError("give either occurrence or every_copy, not both; delete one of the two")
     spans = find_spans(text, evidence)
     if not spans:
-        raise LocateError(f"evidence not found in the article text; {closest_match(text, evidence)}")
+        detail = closest_match(text, evidence) if hint else "(no closest-match hint: too many evidence strings of this article are missing)"
+        raise LocateError(f"evidence not found in the article text; {detail}; copy the words again from the .txt")
+    many = len(spans) > MAX_SPANS
+    count = f"more than {MAX_SPANS:,}" if many else str(len(spans))
+    where = ", ".join(str(s.start) for s in spans[:SHOWN_OFFSETS]) + (", ..." if len(spans) > SHOWN_OFFSETS else "")
     if every_copy:
+        if many:
+            raise LocateError(f"evidence appears {count} times; every_copy is for an article that repeats a passage a few times: quote a longer, distinctive passage")
         return spans
     if occurrence is not None:
-        if occurrence > len(spans):
-            raise LocateError(f"occurrence {occurrence} asked for, but the evidence appears {len(spans)} time(s)")
+        if occurrence > len(spans) or (many and occurrence > MAX_SPANS):
+            raise LocateError(f"occurrence {occurrence} asked for, but the evidence appears {count} time(s); write a smaller number, or lengthen the evidence")
         return [spans[occurrence - 1]]
     if len(spans) > 1:
-        where = ", ".join(str(s.start) for s in spans)
         raise LocateError(
-            f"evidence appears {len(spans)} times (at offsets {where}); add `occurrence: N` to pick one,"
+            f"evidence appears {count} times (at offsets {where}); add `occurrence: N` to pick one,"
             " or `every_copy: true` if it holds for every copy"
         )
     return spans
 
 
 def closest_match(text: str, evidence: str) -> str:
-    """A sentence describing where the text comes closest to the evidence and how it differs."""
+    """A sentence describing where the text comes closest to the evidence and how it differs.
+
+    Bounded work, whatever the sizes: the first HINT_PROBE characters of the evidence are aligned
+    with the start of the text and with a few windows around occurrences of the evidence's
+    longest words, never with the whole of a large text.
+    """
     from rapidfuzz import fuzz
 
-    wanted = " ".join(evidence.split())
-    flat, index = _flatten(text)
-    if not flat:
+    wanted = " ".join(evidence.split())[:HINT_PROBE]
+    flat = _flat(text)
+    if not flat.flat:
         return "the article text is empty"
-    align = fuzz.partial_ratio_alignment(wanted, flat)
-    if align is None or align.score == 0:
-        return "nothing in the text comes close"
+    width = 3 * len(wanted)
+    windows = [(0, min(len(flat.flat), max(HINT_HEAD, width)))]
+    for word in sorted(set(wanted.split()), key=len, reverse=True)[:4]:
+        pos = flat.flat.find(word)
+        n = 0
+        while pos != -1 and n < HINT_WINDOWS // 4:
+            windows.append((max(0, pos - width), min(len(flat.flat), pos + width)))
+            pos = flat.flat.find(word, pos + len(word))
+            n += 1
+    best = None
+    for lo, hi in windows:
+        align = fuzz.partial_ratio_alignment(wanted, flat.flat[lo:hi])
+        if align is not None and align.score > 0 and (best is None or align.score > best[0].score):
+            best = (align, lo)
+    if best is None:
+        scope = "the article text" if len(flat.flat) <= HINT_HEAD else f"the first {HINT_HEAD:,} characters or near the evidence's words"
+        return f"no close match within {scope}"
+    align, base = best
     # Widen the window a little: partial alignment may trim differing ends.
-    lo = max(0, align.dest_start - 2)
-    hi = min(len(flat), align.dest_end + 2)
-    found = flat[lo:hi]
+    lo = max(0, base + align.dest_start - 2)
+    hi = min(len(flat.flat), base + align.dest_end + 2)
+    found = flat.flat[lo:hi]
     matcher = difflib.SequenceMatcher(None, wanted, found, autojunk=False)
     blocks = [b for b in matcher.get_matching_blocks() if b.size]
     if blocks:
         # Trim the window to what aligns with the evidence.
         lo, hi = lo + blocks[0].b - blocks[0].a if blocks[0].b >= blocks[0].a else lo, lo + blocks[-1].b + blocks[-1].size
         lo = max(lo, 0)
-        found = flat[lo:hi]
+        found = flat.flat[lo:hi]
         matcher = difflib.SequenceMatcher(None, wanted, found, autojunk=False)
-    offset = index[lo] if lo < len(index) else len(text)
+    offset = flat.raw(lo) if lo < len(flat.flat) else len(text)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
-            at = index[min(lo + j1, len(index) - 1)]
+            at = flat.raw(min(lo + j1, len(flat.flat) - 1))
             return (
                 f"closest match at {offset} ({align.score:.0f}% similar) differs at {at} in"
                 f" {found[j1:j2]!r} (text) vs {wanted[i1:i2]!r} (evidence); text has {found!r}"
@@ -117,25 +201,10 @@ def closest_match(text: str, evidence: str) -> str:
     return f"closest match at {offset}: text has {found!r}"
 
 
-def _flatten(text: str) -> tuple[str, list[int]]:
-    """Text with whitespace runs folded to one space, and each kept character's raw offset."""
-    chars: list[str] = []
-    index: list[int] = []
-    in_space = False
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            if not in_space:
-                chars.append(" ")
-                index.append(i)
-            in_space = True
-        else:
-            chars.append(ch)
-            index.append(i)
-            in_space = False
-    return "".join(chars), index
-
-
 # The stage's entry: every annotation of every article, located.
+
+# Closest-match hints computed per article; further missing evidence is reported without one.
+HINTS_PER_ARTICLE = 20
 
 ANNOTATION_KINDS = ("quotes", "not_quotes", "mentions", "not_mentions", "roles", "events", "measures")
 
@@ -171,6 +240,8 @@ class ArticleSpans:
     title: Span | None = None
     segments: list[Segment] = field(default_factory=list)
     annotations: list[Located] = field(default_factory=list)
+    # (kind, index) of the annotations whose evidence did not locate: left out of the rows.
+    failed: set[tuple[str, int]] = field(default_factory=set)
 
     def segment_kind(self, span: Span) -> str | None:
         """The kind of the non-body segment that contains `span` (boilerplate wins), else None."""
@@ -184,8 +255,11 @@ class ArticleSpans:
         return any(s.kind == "boilerplate" and s.span.start < span.end and span.start < s.span.end for s in self.segments)
 
 
-def locate_annotations(sources: "Sources") -> dict[str, ArticleSpans]:
-    """Locate every evidence string of every article; raise DatasetError with all failures."""
+def locate_annotations(sources: "Sources") -> tuple[dict[str, ArticleSpans], list]:
+    """Locate every evidence string of every article: the spans found, and a problem per failure.
+
+    An annotation that does not locate is left out; the article's other annotations go on.
+    """
     from tradetalks.build.errors import Collector
 
     # Load inputs.
@@ -197,10 +271,15 @@ def locate_annotations(sources: "Sources") -> dict[str, ArticleSpans]:
         doc, text, meta = art.yaml, art.text, art.meta
         out = ArticleSpans()
 
+        hints = [HINTS_PER_ARTICLE]
+
         def one(item: dict, where: list) -> list[Span]:
             try:
-                return locate(text, item["evidence"], occurrence=item.get("occurrence"), every_copy=item.get("every_copy", False))
+                return locate(text, item["evidence"], occurrence=item.get("occurrence"), every_copy=item.get("every_copy", False),
+                              hint=hints[0] > 0)
             except LocateError as exc:
+                if "not found" in str(exc):
+                    hints[0] -= 1
                 problems.add(doc.path, doc.line_of([*where, "evidence"]), dotted([*where, "evidence"]), str(exc))
                 return []
 
@@ -216,15 +295,47 @@ def locate_annotations(sources: "Sources") -> dict[str, ArticleSpans]:
                 out.segments.append(Segment(seg["kind"], span, seg["reason"]))
         for kind in ANNOTATION_KINDS:
             for i, item in enumerate(meta.get(kind, [])):
-                for span in one(item, [kind, i]):
+                spans = one(item, [kind, i])
+                if not spans:
+                    out.failed.add((kind, i))
+                for span in spans:
                     out.annotations.append(Located(article_id, kind, i, item, span, doc))
+        out.annotations = _check_repeated(out.annotations, doc, problems)
         for ann in out.annotations:
             if out.overlaps_boilerplate(ann.span):
                 problems.add(doc.path, ann.line, f"{ann.kind}[{ann.index}].evidence",
-                             f"evidence at {ann.span.start}-{ann.span.end} lies in site boilerplate; boilerplate is not part of the article")
+                             f"evidence at {ann.span.start}-{ann.span.end} lies in site boilerplate, which is not part of the article;"
+                             " annotate the article's own words instead, or correct the boilerplate segment")
         located[article_id] = out
-    problems.raise_if_any()
-    return located
+    return located, problems.problems
+
+
+# What makes an annotation's row: two annotations with the same key would be the same row twice.
+_SUBJECT = {"roles": "person", "mentions": "person", "events": "event", "measures": "measure"}
+
+
+def _check_repeated(annotations: list[Located], doc, problems) -> list[Located]:
+    """The same annotation twice (same kind, span, subject and claim) is reported at both lines;
+    the repeats are left out, so the later stages do not report the same row twice again."""
+    seen: dict[tuple, Located] = {}
+    kept: list[Located] = []
+    for ann in annotations:
+        repeated = False
+        subject = ann.item.get(_SUBJECT.get(ann.kind, ""), "")
+        claims = ann.item.get("claims") if ann.kind in ("events", "measures") else None
+        for claim in sorted(claims) if isinstance(claims, dict) and claims else [""]:
+            key = (ann.kind, ann.span, str(subject), claim)
+            first = seen.setdefault(key, ann)
+            if first is not ann and first.index != ann.index:
+                what = f" with the claim {claim!r}" if claim else ""
+                problems.add(doc.path, ann.line, f"{ann.kind}[{ann.index}]",
+                             f"repeats {ann.kind}[{first.index}] (line {first.line}): the same evidence{what} at {ann.span.start}-{ann.span.end}"
+                             f"{' for ' + repr(subject) if subject else ''}; keep one entry (merge their fields)")
+                repeated = True
+                break
+        if not repeated:
+            kept.append(ann)
+    return kept
 
 
 def _segment_span(text: str, seg: dict, doc, where: list, problems) -> Span | None:
@@ -235,9 +346,12 @@ def _segment_span(text: str, seg: dict, doc, where: list, problems) -> Span | No
         return None
     if "end" not in seg:
         return first
-    ends = [s for s in find_spans(text, seg["end"]) if s.end >= first.end]
+    # Searched from the start on: only the first end after it matters, however often the end text occurs.
+    ends = [Span(first.start + s.start, first.start + s.end) for s in find_spans(text[first.start:], seg["end"], limit=SHOWN_OFFSETS)
+            if first.start + s.end >= first.end]
     if not ends:
         problems.add(doc.path, doc.line_of([*where, "end"]), dotted([*where, "end"]),
-                     f"segment end text not found after its start (offset {first.start}); {closest_match(text[first.start:], seg['end'])} (relative to the start)")
+                     f"segment end text not found after its start (offset {first.start}); {closest_match(text[first.start:], seg['end'])} (relative to the start);"
+                     " copy `end` again from the text, after the start")
         return None
     return Span(first.start, ends[0].end)

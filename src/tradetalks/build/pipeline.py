@@ -5,8 +5,11 @@ the coverage checks, its rows) runs per chunk of articles, spread over the cores
 corpora; only compact Polars frames leave a chunk. The registries and the cross-article work
 (quote groups, corroboration counts, people and subject rows) follow in `combine`.
 
-A stage's problems are reported together for every article, and a later stage runs only when
-the earlier ones found none, as if each stage ran over the whole corpus at once.
+One run reports every problem that can be found: each stage goes on with whatever the earlier
+ones accepted (an article whose files fail their checks is left out; an annotation whose evidence
+does not locate makes no row, but what it names is still checked; the valid entries of a registry
+are used when others are not). Problems are sorted by file, then line, and no table is returned
+(nor written) while any exists.
 """
 
 from __future__ import annotations
@@ -16,20 +19,20 @@ import contextlib
 import gc
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from tradetalks.__about__ import __version__
+from tradetalks.build.articles import article_stages
 from tradetalks.build.assemble import Registries, article_columns, combine, part_frames, registries
-from tradetalks.build.coverage import check_coverage
-from tradetalks.build.errors import DatasetError, Problem
-from tradetalks.build.locate import locate_annotations
+from tradetalks.build.diff import is_release_version
+from tradetalks.build.errors import DatasetError, Problem, check_version, sort_problems
+from tradetalks.build.fingerprint import provenance
 from tradetalks.build.release import write_release
-from tradetalks.build.sources import Sources, load_index, read_articles
-from tradetalks.build.validate import validate_tables
+from tradetalks.build.sources import load_index
+from tradetalks.build.validate import table_problems
 
 STAGES = ("sources", "locate", "detect", "assemble")
 # Articles per chunk, and the corpus size from which chunks go to worker processes.
@@ -53,68 +56,103 @@ class BuildResult:
 
 @dataclass
 class _Chunk:
-    """What one chunk of articles yields: its parts, or the stage that failed and its problems."""
+    """What one chunk of articles yields: the parts of the articles it accepted, and every problem."""
 
-    failed: str | None
     problems: list[Problem]
-    parts: dict | None  # plain columns from `article_columns`, frames once received
+    parts: dict  # plain columns from `article_columns`, frames once received
     seconds: dict[str, float]
+    unsure: set[str]  # ids whose support may be in what the chunk left out (see assemble.unsettled)
 
 
-def check(root: Path) -> BuildResult:
+# progress(step, done, total): called as the build advances ("articles" per chunk, then
+# "combine", "validate", "release"); the command line draws it, nothing else depends on it.
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(step: str, done: int, total: int) -> None:
+    pass
+
+
+def check(root: Path, progress: Progress | None = None) -> BuildResult:
     """Every stage but the release: what `tradetalks validate` runs."""
+    progress = progress or _quiet
     # Load inputs.
     t = time.perf_counter()
     sources, todo, index_problems = load_index(root)
+    progress("articles", 0, len(todo))
     seconds = {"index": time.perf_counter() - t}
 
-    # Process: per chunk of articles. With broken registries only the sources stage is worth running.
+    # Process: per chunk of articles, with the registry entries that are valid.
     t = time.perf_counter()
-    reg = None if index_problems.problems else registries(sources)
-    failed: dict[str, list[Problem]] = {stage: [] for stage in STAGES}
-    failed["sources"] += index_problems.problems
+    reg = registries(sources)
+    problems: list[Problem] = list(index_problems.problems)
+    unsure: set[str] = set()
     for stage in STAGES:
         seconds[stage] = 0.0
     merged: list[dict[str, pl.DataFrame]] = []
     pending: list[dict[str, pl.DataFrame]] = []
+    done = 0
     for chunk in _run_chunks(Path(root), reg, [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]):
-        failed[chunk.failed or "assemble"] += chunk.problems
+        problems += chunk.problems
+        unsure |= chunk.unsure
         for stage, spent in chunk.seconds.items():
             seconds[stage] += spent
-        if chunk.parts is not None:
-            pending.append(part_frames(chunk.parts))
+        pending.append(part_frames(chunk.parts))
         if len(pending) == MERGE_EVERY:
             merged.append(_concat(pending))
             pending = []
+        done = min(len(todo), done + CHUNK)
+        progress("articles", done, len(todo))
     if pending:
         merged.append(_concat(pending))
     seconds["articles"] = time.perf_counter() - t
-    for stage in STAGES[:-1]:
-        if failed[stage]:
-            raise DatasetError(failed[stage])
 
     # Process: across articles.
     t = time.perf_counter()
+    progress("combine", 0, 1)
     with _gc_paused():
-        tables = combine(sources, merged, failed["assemble"])
+        tables, found = combine(sources, merged, unsure)
+    problems += found
     seconds["combine"] = time.perf_counter() - t
     t = time.perf_counter()
-    validate_tables(tables)
+    progress("validate", 0, 1)
+    # With problems upstream, rows may name ids those problems are about: the foreign keys are
+    # reported there, with file and line, not again here.
+    problems += table_problems(tables, foreign_keys=not problems)
     seconds["validate"] = time.perf_counter() - t
+    if problems:
+        raise DatasetError(sort_problems(problems))
     return BuildResult(tables, None, seconds)
 
 
-def build(root: Path, out_root: Path | None = None, version: str = __version__) -> BuildResult:
-    """Build and write release/<version>/ under `out_root` (default: <root>/release)."""
+# The version label of a working build: not a published version (see `tradetalks release`).
+WORKING = "dev"
+
+
+def build(root: Path, target: Path | None = None, version: str = WORKING, progress: Progress | None = None) -> BuildResult:
+    """Build the working tree into `target` (default: <root>/build/working/), never into release/.
+
+    With a release version (X.Y.Z) the build has the exact form `tradetalks release` freezes,
+    fingerprint included: what `tradetalks reproduce` compares with a published release.
+    """
+    if version != WORKING:
+        check_version(version, "the version to build")  # it becomes a directory name and a URL
     root = Path(root)
-    result = check(root)
+    target = Path(target) if target is not None else root / "build" / "working"
+    published = (root / "release").resolve()
+    if target.resolve() == published or published in target.resolve().parents:
+        raise DatasetError.one(str(target), None, None,
+                               "release/ holds published releases, which are never rewritten; build elsewhere (default: build/working/)")
+    result = check(root, progress)
     t = time.perf_counter()
-    result.release_dir = write_release(result.tables, out_root or root / "release", version, root / "CHANGELOG.md")
+    (progress or _quiet)("release", 0, 1)
+    fingerprint = provenance(root) if is_release_version(version) else None
+    result.release_dir = write_release(result.tables, target, version, root / "CHANGELOG.md", fingerprint)
     result.seconds["release"] = time.perf_counter() - t
     return result
 
 
-def _run_chunks(root: Path, reg: Registries | None, chunks: list[list]) -> Iterator[_Chunk]:
+def _run_chunks(root: Path, reg: Registries, chunks: list[list]) -> Iterator[_Chunk]:
     import multiprocessing
 
     workers = os.cpu_count() or 1
@@ -144,10 +182,10 @@ def _concat(parts: list[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
     return {name: pl.concat([p[name] for p in parts], rechunk=True) for name in parts[0]}
 
 
-_WORKER: tuple[Path, Registries | None] | None = None
+_WORKER: tuple[Path, Registries] | None = None
 
 
-def _init_worker(root: Path, reg: Registries | None) -> None:
+def _init_worker(root: Path, reg: Registries) -> None:
     global _WORKER
     _WORKER = (root, reg)
 
@@ -173,33 +211,15 @@ def _gc_paused():
             gc.enable()
 
 
-def _check_chunk(root: Path, reg: Registries | None, items: list) -> _Chunk:
-    """Sources, locate, detect and the per-article rows of one chunk; stops at the first failing stage."""
+def _check_chunk(root: Path, reg: Registries, items: list) -> _Chunk:
+    """Sources, locate, detect and the per-article rows of one chunk, each stage on what the earlier accepted."""
     with _gc_paused():
         return _chunk_stages(root, reg, items)
 
 
-def _chunk_stages(root: Path, reg: Registries | None, items: list) -> _Chunk:
-    seconds: dict[str, float] = {}
+def _chunk_stages(root: Path, reg: Registries, items: list) -> _Chunk:
+    rows, problems, unsure, seconds = article_stages(root, reg, items)
     t = time.perf_counter()
-    sources = Sources(root=root)
-    problems = read_articles(sources, items)
-    seconds["sources"] = time.perf_counter() - t
-    if problems:
-        return _Chunk("sources", problems, None, seconds)
-    if reg is None:
-        return _Chunk(None, [], None, seconds)
-    stage = "locate"
-    try:
-        t = time.perf_counter()
-        located = locate_annotations(sources)
-        seconds["locate"] = time.perf_counter() - t
-        stage, t = "detect", time.perf_counter()
-        check_coverage(sources, located)
-        seconds["detect"] = time.perf_counter() - t
-    except DatasetError as exc:
-        return _Chunk(stage, exc.problems, None, seconds)
-    t = time.perf_counter()
-    columns, problems = article_columns(sources, located, reg)
-    seconds["assemble"] = time.perf_counter() - t
-    return _Chunk(None, problems, columns, seconds)
+    columns = article_columns(rows)
+    seconds["assemble"] += time.perf_counter() - t
+    return _Chunk(problems, columns, seconds, unsure)

@@ -1,8 +1,10 @@
-"""Stage 6, release: write release/<version>/ atomically and reproducibly.
+"""Stage 6, release: write a build's directory atomically and reproducibly, with its bundle.
 
-Everything is written into a temporary directory next to the target, then moved into place;
-a failed build never touches the previous release. No timestamps, random ids or dict-order
-effects: two builds of the same sources give byte-identical files.
+Everything is written into a temporary directory next to the target, then moved into place; a
+failed build never touches what was there. A working build (build/working/) is replaced
+atomically; a published release (release/X.Y.Z/) is written once, with `replace=False`, and never
+again. No timestamps, random ids or dict-order effects: two builds of the same sources give
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -22,42 +24,84 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tradetalks.build.errors import DatasetError
-from tradetalks.load import sha256_file  # noqa: F401 - one implementation, shared with the loader
+from tradetalks.build.formats.card import card
+from tradetalks.build.formats.croissant import croissant
+from tradetalks.build.formats.datapackage import datapackage
+from tradetalks.build.formats.files import file_entry, read_manifest, write_csvs, write_json, write_zip
+from tradetalks.build.formats.metadata import release_date
+from tradetalks.load import apply_umask
 from tradetalks.schemas.tables import KEYS, MODELS, descriptions, table_description
+
+__all__ = ["write_release", "read_manifest", "add_bundle", "replace_dir", "build_lock"]
 
 PARQUET_OPTIONS = dict(compression="zstd", compression_level=9, use_dictionary=True, write_statistics=True)
 
 
-def write_release(tables: dict[str, pl.DataFrame], out_root: Path, version: str, changelog: Path | None) -> Path:
-    """Write every table, the manifest and the CHANGELOG to out_root/<version>/; return that path."""
-    # Load inputs.
-    out_root = Path(out_root)
-    out_root.mkdir(parents=True, exist_ok=True)
-    target = out_root / version
+def write_release(
+    tables: dict[str, pl.DataFrame],
+    target: Path,
+    version: str,
+    changelog: Path | None,
+    provenance: dict | None = None,
+    replace: bool = True,
+) -> Path:
+    """Write every table, the manifest, the CHANGELOG and the bundle to `target`; return it.
 
-    # Process: write everything into a temporary sibling directory.
-    with build_lock(out_root):
-        remove_leftovers(out_root)
-        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=out_root))
+    `replace=False` (a published release): refuse when `target` exists, and never replace it.
+    """
+    # Load inputs.
+    target = Path(target)
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+
+    # Process: write everything into a temporary sibling directory, then move it into place.
+    with build_lock(parent):
+        remove_leftovers(parent)
+        if not replace and target.exists():
+            raise DatasetError.one(target, None, None, "already exists: a published release is never rewritten; publish a new version")
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}-", dir=parent))
         try:
-            manifest = {"dataset": "tradetalks", "version": version, "tables": {}, "files": {}}
+            manifest: dict = {"dataset": "tradetalks", "version": version, "tables": {}, "files": {}}
             for name in MODELS:
                 path = tmp / f"{name}.parquet"
                 write_parquet(tables[name], path, name, version)
                 manifest["tables"][name] = table_entry(name, tables[name], path)
             if changelog is not None and changelog.exists():
                 shutil.copyfile(changelog, tmp / "CHANGELOG.md")
-                manifest["files"]["CHANGELOG.md"] = file_entry(tmp / "CHANGELOG.md")
-            # The bundle (CSV, datapackage.json, croissant.json, card, zip) is part of the same atomic write.
-            from tradetalks.build.bundle import add_bundle
-
+            if provenance is not None:
+                manifest["provenance"] = provenance
             add_bundle(tmp, manifest, tables)
+            apply_umask(tmp)
             _fsync_tree(tmp)
-            replace_dir(tmp, target)
+            if replace:
+                replace_dir(tmp, target)
+            else:
+                _rename_noreplace(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return target
+
+
+def add_bundle(directory: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None) -> None:
+    """Write CSVs, datapackage.json, croissant.json, the card, the zip and the final manifest into `directory`.
+
+    `tables`, when given, are the frames just written as Parquet (saves reading them back).
+    """
+    version = manifest["version"]
+    csv_entries = write_csvs(directory, manifest, tables)
+    write_json(directory / "datapackage.json", datapackage(manifest, directory, csv_entries))
+    changes = (directory / "CHANGELOG.md").read_text(encoding="utf-8") if (directory / "CHANGELOG.md").exists() else ""
+    date = release_date(changes, version)
+    write_json(directory / "croissant.json", croissant(manifest, date))
+    (directory / "README.md").write_text(card(manifest, directory, date), encoding="utf-8")
+    files = {}
+    for rel in ["CHANGELOG.md", "README.md", "datapackage.json", "croissant.json", *sorted(csv_entries.values())]:
+        if (directory / rel).exists():
+            files[rel] = {**file_entry(directory / rel), "path": rel}
+    manifest["files"] = files
+    write_json(directory / "manifest.json", manifest)
+    write_zip(directory, version)
 
 
 def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None:
@@ -91,9 +135,6 @@ def plain_arrow(table: pa.Table) -> pa.Table:
     return table.cast(pa.schema([pa.field(f.name, plain(f.type), f.nullable) for f in table.schema]))
 
 
-def file_entry(path: Path) -> dict:
-    return {"path": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
-
 
 def schema_fingerprint(columns: list[dict]) -> str:
     canon = json.dumps([[c["name"], c["type"]] for c in columns], separators=(",", ":"))
@@ -117,9 +158,6 @@ def table_entry(name: str, df: pl.DataFrame, path: Path) -> dict:
         "schema_fingerprint": schema_fingerprint(columns),
     }
 
-
-def write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
 
 
 def _fsync_tree(root: Path) -> None:
@@ -154,6 +192,10 @@ def replace_dir(new: Path, target: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where unsupported."""
+    return _renameat2(a, b, 2)
+
+
+def _renameat2(a: Path, b: Path, flags: int) -> bool:
     try:
         import ctypes
 
@@ -161,9 +203,21 @@ def _exchange(a: Path, b: Path) -> bool:
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
         return False
-    at_fdcwd, rename_exchange = -100, 2
-    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return rc == 0
+    at_fdcwd = -100
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), flags) == 0
+
+
+def _rename_noreplace(new: Path, target: Path) -> None:
+    """Move `new` to `target` only if nothing is there (RENAME_NOREPLACE where the kernel has it).
+
+    The caller holds the build lock and has checked that `target` does not exist; renameat2 makes
+    the refusal atomic against writers that do not take the lock.
+    """
+    if _renameat2(new, target, 1):
+        return
+    if target.exists():
+        raise DatasetError.one(target, None, None, "already exists: a published release is never rewritten; publish a new version")
+    os.rename(new, target)
 
 
 def remove_leftovers(out_root: Path) -> None:
@@ -184,8 +238,3 @@ def build_lock(out_root: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def read_manifest(release_dir: Path) -> dict:
-    path = Path(release_dir) / "manifest.json"
-    if not path.exists():
-        raise DatasetError.one(str(path), None, None, "no manifest.json: not a release directory")
-    return json.loads(path.read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field, replace
 from typing import Any
 
 import polars as pl
@@ -89,6 +89,14 @@ class Context:
     outlets: Outlets
     claims: dict[tuple[str, str, str], list[dict]]
     problems: Collector
+    # Each registry id's index in its file (entries that fail the schema are left out of the registries).
+    index: dict[str, dict[str, int]] = dc_field(default_factory=dict)
+    # Ids whose support may sit in articles or annotations left out by earlier problems: the checks
+    # that need every article's evidence are not made for them (see rows.unsettled).
+    unsure: set[str] | frozenset = frozenset()
+
+    def position(self, kind: str, ident: str, fallback: int) -> int:
+        return self.index.get(kind, {}).get(ident, fallback)
 
 
 def subject_rows(kind: str, registry: dict, evidence: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, list[dict], list[dict]]:
@@ -106,21 +114,28 @@ def subject_rows(kind: str, registry: dict, evidence: pl.DataFrame, ctx: Context
 
     # Process.
     rows, disputes, steps = [], [], []
-    for i, (sid, item) in enumerate(registry.items()):
+    checked = ctx
+    for n, (sid, item) in enumerate(registry.items()):
+        i = checked.position(kind, sid, n)
         where = [kind, i]
+        # An article that may claim otherwise was left out: the row is judged once it is back.
+        ctx = replace(checked, problems=Collector()) if sid in checked.unsure else checked
         if sid not in primary:
-            ctx.problems.add(doc.path, doc.line_of(where), f"{kind}[{i}]",
-                             f"{sid!r} has no evidence in any article; annotate where an article supports it, or remove it")
+            if sid not in checked.unsure:
+                field_name = SUBJECT_TABLES[kind][1]
+                ctx.problems.add(doc.path, doc.line_of(where), f"{kind}[{i}]",
+                                 f"{sid!r} has no evidence in any article; add `- {{{field_name}: {sid}, evidence: <the article's words>}}`"
+                                 f" under `{kind}:` of an article that supports it, or remove the entry")
             continue
         row = _registry_values(kind, item, schema, where, ctx)
         resolutions = {d["field"]: d for d in item.get("disputes", [])}
         disputed_fields: set[str] = set()
-        for field in sorted(fields_of[sid]):
-            if field in NOT_COMPARED:
+        for claimed in sorted(fields_of[sid]):
+            if claimed in NOT_COMPARED:
                 continue
-            found = _compare(table, sid, field, _row_value(field, row, item), resolutions.get(field), where, ctx)
+            found = _compare(table, sid, claimed, _row_value(claimed, row, item), resolutions.get(claimed), where, ctx)
             if found:
-                disputed_fields.add(field)
+                disputed_fields.add(claimed)
                 disputes += found
         if kind == "measures":
             found_steps, found_disputes = _lifecycle(sid, row, resolutions.get("status"), where, ctx)
@@ -130,13 +145,14 @@ def subject_rows(kind: str, registry: dict, evidence: pl.DataFrame, ctx: Context
                 disputed_fields.add("status")
             current = [s for s in found_steps if s["is_current"]]
             row["status"] = current[0]["status"] if current else None
-        for field in sorted(set(resolutions) - disputed_fields):
+        for resolved in sorted(set(resolutions) - disputed_fields):
             ctx.problems.add(doc.path, doc.line_of(where), f"{kind}[{i}].disputes",
-                             f"{field!r} is no longer disputed (the articles' claims agree); remove its entry from disputes")
+                             f"{resolved!r} is no longer disputed (the articles' claims agree); remove its entry from disputes")
         p = primary[sid]
         row.update({key: sid, "n_articles": counts[sid][0], "n_outlets": counts[sid][1], "disputed": bool(disputed_fields),
                     **{k: p[k] for k in PROVENANCE}})
         rows.append(row)
+    ctx = checked
     return pl.DataFrame(rows, schema=schema).sort(key), disputes, steps
 
 
@@ -151,7 +167,7 @@ def _registry_values(kind: str, item: dict, schema: dict, where: list, ctx: Cont
         start, end, prec = START_COLUMN[family], END_COLUMN[family], PRECISION_COLUMN[family]
         span, problem = interval(item.get(start), item.get(end), item.get(prec))
         if problem and item.get(end) and str(item[end]) < str(item[start]):
-            ctx.problems.add(doc.path, doc.line_of([*where, end]), f"{kind}[{i}].{end}", f"{end} {item[end]} is before {start} {item[start]}")
+            pass  # reported with the registry's own problems (rows.registry_problems)
         elif problem:
             ctx.problems.add(doc.path, doc.line_of([*where, start]), f"{kind}[{i}].{start}", problem)
         row[start], row[end] = (span.start, span.end) if span else (None, None)
@@ -287,7 +303,8 @@ def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
         if r["subject_table"] == "events":
             first_in.setdefault((r["subject_id"], r["article_id"]), r)
     rows = []
-    for i, (mid, item) in enumerate(registry.items()):
+    for n, (mid, item) in enumerate(registry.items()):
+        i = ctx.position("measures", mid, n)
         for j, link in enumerate(item.get("events", [])):
             where = ["measures", i, "events", j]
             shared = sorted(articles_of[("events", link["event"])] & articles_of[("tariff_measures", mid)])

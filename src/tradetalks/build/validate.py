@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pandera.polars as pa
 
-from tradetalks.build.errors import Collector
+from tradetalks.build.errors import Collector, DatasetError, Problem
 from tradetalks.schemas.tables import KEYS, MODELS
 
 # How many failing rows of one check to print before summarising the rest.
@@ -14,11 +14,18 @@ SHOW_FAILURES = 5
 
 def validate_tables(tables: dict[str, pl.DataFrame]) -> None:
     """Raise DatasetError listing every schema and cross-table failure."""
+    problems = table_problems(tables)
+    if problems:
+        raise DatasetError(problems)
+
+
+def table_problems(tables: dict[str, pl.DataFrame], foreign_keys: bool = True) -> list[Problem]:
+    """Every schema and cross-table failure; `foreign_keys=False` skips the foreign keys."""
     problems = Collector()
-    for name, model in MODELS.items():
+    for name in MODELS:
         check_table(name, tables[name], problems)
-    check_relations(tables, problems)
-    problems.raise_if_any()
+    check_relations(tables, problems, foreign_keys)
+    return problems.problems
 
 
 def check_table(name: str, df: pl.DataFrame, problems: Collector) -> None:
@@ -35,7 +42,8 @@ def check_table(name: str, df: pl.DataFrame, problems: Collector) -> None:
                 ident = df[key][idx] if idx is not None and key in df.columns and idx < df.height else None
                 shown.append(f"{key}={ident!r}: {str(row['failure_case'])[:80]!r}" if ident is not None else str(row["failure_case"])[:120])
             more = f" (+{group.height - SHOW_FAILURES} more)" if group.height > SHOW_FAILURES else ""
-            problems.add(f"table {name}", None, column, f"fails {check}: {'; '.join(shown)}{more}")
+            problems.add(f"table {name}", None, column, f"fails {check}: {'; '.join(shown)}{more}; fix the value in the annotation"
+                         " or registry entry that makes each of these rows (CONTRIBUTING.md, 'Fix a row')")
 
 
 def _missing(child: pl.DataFrame, column: str, parent: pl.DataFrame, parent_key: str, explode: bool = False) -> pl.DataFrame:
@@ -45,15 +53,19 @@ def _missing(child: pl.DataFrame, column: str, parent: pl.DataFrame, parent_key:
     return values.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(parent[parent_key].implode()))
 
 
+# The registry file a parent table's ids are registered in.
+_REGISTRY_FILE = {"tariff_measures": "measures"}
+
+
 def _key_column(df: pl.DataFrame) -> str:
     """The first column is always the table's key."""
     return df.columns[0]
 
 
-def check_relations(tables: dict[str, pl.DataFrame], problems: Collector) -> None:
+def check_relations(tables: dict[str, pl.DataFrame], problems: Collector, foreign_keys: bool = True) -> None:
     """Foreign keys, the span invariant, and derived counts."""
     articles, people, evidence = tables["articles"], tables["people"], tables["evidence"]
-    fks = [
+    fks = [] if not foreign_keys else [
         (name, "article_id", "articles", False) for name in MODELS if name != "articles" and "article_id" in tables[name].columns
     ] + [
         ("quotes", "speaker_id", "people", False),
@@ -74,17 +86,18 @@ def check_relations(tables: dict[str, pl.DataFrame], problems: Collector) -> Non
     for child, column, parent, explode in fks:
         bad = _missing(tables[child], column, tables[parent], KEYS[parent], explode)
         for row in bad.head(SHOW_FAILURES).iter_rows():
-            problems.add(f"table {child}", None, column, f"{_key_column(tables[child])}={row[0]!r} points to {row[1]!r}, which is not in {parent}")
-    for subject in ("events", "tariff_measures"):
+            problems.add(f"table {child}", None, column, f"{_key_column(tables[child])}={row[0]!r} points to {row[1]!r}, which is not in {parent};"
+                         f" register {row[1]!r} (dataset/{_REGISTRY_FILE.get(parent, parent)}.yml) or correct the id")
+    for subject in ("events", "tariff_measures") if foreign_keys else ():
         ids = tables[subject][KEYS[subject]]
         bad = tables["disputes"].filter((pl.col("subject_table") == subject) & ~pl.col("subject_id").is_in(ids.implode()))
         for row in bad.head(SHOW_FAILURES).iter_rows(named=True):
             problems.add("table disputes", None, "subject_id", f"dispute_id={row['dispute_id']!r} points to {subject} {row['subject_id']!r}, which does not exist")
-    for subject in ("people", "events", "tariff_measures"):
+    for subject in ("people", "events", "tariff_measures") if foreign_keys else ():
         ids = tables[subject][KEYS[subject]]
         bad = evidence.filter((pl.col("subject_table") == subject) & ~pl.col("subject_id").is_in(ids.implode()))
         for row in bad.head(SHOW_FAILURES).iter_rows(named=True):
-            problems.add("table evidence", None, "subject_id", f"evidence_id={row['evidence_id']!r} points to {subject} {row['subject_id']!r}, which does not exist")
+            problems.add("table evidence", None, "subject_id", f"evidence_id={row['evidence_id']!r} points to {subject} {row['subject_id']!r}, which does not exist; register it or correct the id")
 
     # The provenance invariant: articles.text[char_start:char_end] == evidence, for every row of every table.
     texts = articles.select("article_id", pl.col("text").alias("_text"))
@@ -99,7 +112,8 @@ def check_relations(tables: dict[str, pl.DataFrame], problems: Collector) -> Non
         )
         for row in bad.head(SHOW_FAILURES).iter_rows(named=True):
             problems.add(f"table {name}", None, "evidence",
-                         f"{_key_column(df)}={row[_key_column(df)]!r}: text[{row['char_start']}:{row['char_end']}] of {row['article_id']!r} is not the recorded evidence")
+                         f"{_key_column(df)}={row[_key_column(df)]!r}: text[{row['char_start']}:{row['char_end']}] of {row['article_id']!r} is not the recorded evidence;"
+                         " the build made a wrong span: please report this as a bug, with the article")
 
     # n_articles is derived from evidence, never typed.
     for subject in ("people", "events", "tariff_measures"):
@@ -110,12 +124,12 @@ def check_relations(tables: dict[str, pl.DataFrame], problems: Collector) -> Non
         key = KEYS[subject]
         joined = tables[subject].select(key, "n_articles").join(derived, left_on=key, right_on="subject_id", how="left", maintain_order="left")
         for row in joined.filter(pl.col("_n").is_null() | (pl.col("_n") != pl.col("n_articles"))).head(SHOW_FAILURES).iter_rows(named=True):
-            problems.add(f"table {subject}", None, "n_articles", f"{key}={row[key]!r} has n_articles={row['n_articles']} but evidence names {row['_n']} article(s)")
+            problems.add(f"table {subject}", None, "n_articles", f"{key}={row[key]!r} has n_articles={row['n_articles']} but evidence names {row['_n']} article(s); counts are derived: please report this as a bug")
     quotes = tables["quotes"]
     derived = quotes.group_by("quote_group_id").agg(pl.col("article_id").n_unique().alias("_n"))
     joined = quotes.select("quote_id", "quote_group_id", "n_articles").join(derived, on="quote_group_id", how="left", maintain_order="left")
     for row in joined.filter(pl.col("_n") != pl.col("n_articles")).head(SHOW_FAILURES).iter_rows(named=True):
-        problems.add("table quotes", None, "n_articles", f"quote_id={row['quote_id']!r} has n_articles={row['n_articles']} but its group spans {row['_n']} article(s)")
+        problems.add("table quotes", None, "n_articles", f"quote_id={row['quote_id']!r} has n_articles={row['n_articles']} but its group spans {row['_n']} article(s); counts are derived: please report this as a bug")
     _check_derived_subjects(tables, problems)
 
 

@@ -199,6 +199,7 @@ class Evidence(Provenance):
     date_text: pl.String = pa.Field(nullable=True, description="The date words as stated ('Saturday morning', 'a week from tomorrow') on a date claim resolved from them, or on plain support.")
     in_duplicate: pl.Boolean = pa.Field(description="True when the span lies in duplicated copy of the article.")
     note: pl.String = pa.Field(nullable=True, description="Curator's note.")
+    variant: pl.Boolean = pa.Field(description="True when the span is a surface form of the person used in this article only (a misspelling, a transliteration, a surname without title), recorded on the article's mention as printed; it is not one of the person's aliases and matches nothing in other articles. False for every other row.")
 
 
 class Disputes(Provenance):

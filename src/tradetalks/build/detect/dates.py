@@ -10,8 +10,11 @@ another event, not on the article's date). It never raises. The rules, for a ref
   "last Friday" / "this past Friday": 1-7 days back; "this coming Friday": 1-7 days ahead;
   "this Friday" / "next Friday": that day of R's Monday-Sunday week / of the week after.
 - "today", "tonight", "this morning", "tomorrow", "yesterday": day precision.
+- weekday ranges "on Saturday and Sunday", "from Sunday to Tuesday": from the first day (read as a
+  bare weekday, past or future) to the next such second day; in the past reading the span ends by R.
 - weeks are Monday-Sunday: "this week", "next week", "last week" (precision week);
-  "earlier this week" / "later this week" (range up to / from R); "this weekend" is Saturday-Sunday
+  "earlier this week" / "later this week" (range up to / from R); written on a Sunday, "this week"
+  and "later this week" are the week starting the next day; "this weekend" is Saturday-Sunday
   of R's week, "next weekend" / "last weekend" a week later / earlier (range).
 - "in two weeks", "a week ago": the Monday-Sunday week holding R +/- 7N days (precision week:
   the expression is approximate, the week it lands in is not); "in 3 days", "3 days ago": day;
@@ -24,7 +27,7 @@ another event, not on the article's date). It never raises. The rules, for a ref
   "late July", "mid-September", "October 2025" (precision month: where "late" begins is not
   mechanical); "in 2025" (year). Without a year, the year putting the date nearest to R is
   chosen; a tie goes to the past, or to the future with `future=True`.
-- relative to something other than R ("days later", "a week earlier", "the following week",
+- relative to something other than R ("days later", "hours after", "a week earlier", "the following week",
   "in recent weeks", "a few weeks ago"): found by `find_date_expressions`, resolved to None.
 
 `find_date_expressions(text)` finds these expressions in running text (longest match wins where
@@ -127,6 +130,19 @@ def _weekday(g: dict, ref: date, future: bool) -> Resolved:
     return _day(ref - timedelta(days=(ref.weekday() - wd) % 7))
 
 
+@_rule(rf"(?:on\s+|from\s+|between\s+)?(?P<a>{_WD})(?:\s+(?:and|to|through|until|or)\s+|\s*[-–]\s*)(?P<b>{_WD})")
+def _weekday_range(g: dict, ref: date, future: bool) -> Resolved | None:
+    if " or " in _words(g["0"]):
+        return None  # one of two days: not a span
+    start = _weekday({"0": g["a"]}, ref, future)
+    end = start.date_start + timedelta(days=(WEEKDAYS.index(g["b"].lower()) - start.date_start.weekday()) % 7)
+    if not future and end > ref:
+        # Past reading: the span ends on or before the reference date.
+        start = _day(start.date_start - timedelta(days=7))
+        end -= timedelta(days=7)
+    return Resolved(start.date_start, end, "range")
+
+
 @_rule(r"(?:today|tonight|tomorrow|yesterday)" + _PART + r"|this\s+(?:morning|afternoon|evening)")
 def _deictic(g: dict, ref: date, future: bool) -> Resolved:
     word = _words(g["0"]).split()[0]
@@ -139,6 +155,9 @@ def _deictic(g: dict, ref: date, future: bool) -> Resolved:
 def _week(g: dict, ref: date, future: bool) -> Resolved:
     words = _words(g["0"])
     week = _week_of(ref)
+    if ref.weekday() == 6 and words in ("this week", "later this week"):
+        # Written on a Sunday, "this week" is the week that starts tomorrow.
+        return Resolved(ref + timedelta(days=1), ref + timedelta(days=7), "range" if words.startswith("later") else "week")
     if words.startswith("earlier"):
         return Resolved(week.date_start, ref, "range")
     if words.startswith("later"):
@@ -245,7 +264,7 @@ def _iso(g: dict, ref: date, future: bool) -> Resolved:
 
 # Relative to another event, not to the reference date: found, never resolved.
 
-@_rule(r"(?:(?:a\s+few|several|some|" + _NUM + r")\s+)?(?:days?|weeks?|months?)\s+(?:later|earlier)"
+@_rule(r"(?:(?:a\s+few|several|some|" + _NUM + r")\s+)?(?:hours?|days?|weeks?|months?)\s+(?:later|earlier|after|before)"
        r"|the\s+(?:next|following|previous)\s+(?:day|week|month)|the\s+day\s+(?:before|after)"
        r"|(?:in\s+)?the\s+(?:coming|past)\s+(?:days|weeks?|months)|in\s+recent\s+(?:days|weeks|months)"
        r"|(?:a\s+few|several)\s+(?:days|weeks|months)\s+ago")

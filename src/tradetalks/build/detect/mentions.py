@@ -42,13 +42,13 @@ def find_mentions(
             candidates.append((Mention(m.start(1), m.end(1), alias, person_id), is_ambiguous))
     # Longest first, then leftmost: a taken character is never matched again.
     candidates.sort(key=lambda c: (-(c[0].end - c[0].start), c[0].start, c[0].surface))
-    taken: list[Mention] = []
+    taken: set[int] = set()  # characters already matched (a set: linear in the text, not quadratic)
     found: list[Mention] = []
     undecided: list[Mention] = []
     for mention, is_ambiguous in candidates:
-        if any(mention.start < t.end and t.start < mention.end for t in taken):
+        if any(p in taken for p in range(mention.start, mention.end)):
             continue
-        taken.append(mention)
+        taken.update(range(mention.start, mention.end))
         (undecided if is_ambiguous else found).append(mention)
     return sorted(found), sorted(undecided)
 

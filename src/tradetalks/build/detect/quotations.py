@@ -6,7 +6,9 @@ The rule, mark by mark:
 - A single mark (‘ ’ ') between two letters or digits is an apostrophe ("world’s", "It’s"), never a
   quote mark. A single mark opens at a word start (followed by a non-space) and closes after a
   non-space when followed by a non-letter. A closing single mark with no open single quotation
-  is a trailing possessive ("traders’ views") and is ignored.
+  is a trailing possessive ("traders’ views") and is ignored. Inside an open single quotation, a
+  plural possessive (s’ or s' followed by a word: "‘the leaders’ meeting’") is an apostrophe when
+  another mark later on the line can close the quotation; otherwise it closes it ("‘the talks’ went").
 - Single quotations nest inside double ones (`nested=True`) and vice versa. Top-level single
   quotations never cross a line break: an unmatched opening single mark is far more often a
   stray apostrophe ("’90s") than a quotation wrapped over lines.
@@ -66,6 +68,8 @@ def find_quotations(text: str) -> list[Quotation]:
             k = next((k for k in range(len(stack) - 1, -1, -1) if stack[k].double == double), None)
             if k is None:
                 continue
+            if not double and _plural_possessive(text, i) and _later_close(text, i):
+                continue  # "the leaders’ meeting’": the first mark is an apostrophe
             opened = stack[k]
             del stack[k:]
             found.append(Quotation(opened.pos, i + 1, opened.pos + 1, i, opened.mark, ch, bool(stack)))
@@ -108,6 +112,26 @@ def _role(text: str, i: int) -> str | None:
         return "open"
     # ’ or ' after a word, before punctuation: closing (a leading ’ as in "’90s" is neither).
     return "close" if not before.isspace() and not after.isalpha() else None
+
+
+def _plural_possessive(text: str, i: int) -> bool:
+    """s’ or s' followed by a space and a word ("leaders’ meeting"): possibly an apostrophe."""
+    return text[i - 1 : i] in ("s", "S") and text[i + 1 : i + 2] == " " and text[i + 2 : i + 3].isalpha()
+
+
+def _later_close(text: str, i: int) -> bool:
+    """Whether a single mark later on the same line can close the quotation instead."""
+    end = text.find("\n", i)
+    end = len(text) if end == -1 else end
+    for j in range(i + 1, end):
+        if text[j] not in "‘’'":
+            continue
+        role = _role(text, j)
+        if role == "open":
+            return False  # a later mark opens another quotation: this one closes here
+        if role == "close" and not _plural_possessive(text, j):
+            return True
+    return False
 
 
 def _unclosed(text: str, opened: _Open, nested: bool, limit: int) -> Quotation:

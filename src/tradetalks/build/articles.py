@@ -1,0 +1,105 @@
+"""The stages of one article, and `tradetalks validate <article>...`: sources, locate, coverage, rows.
+
+Everything here depends on one article at a time and the registries, and imports no Polars:
+the build runs it per chunk of articles (in worker processes for large corpora), and validating
+the articles being written runs it for those alone, in a second or two however large the corpus.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from pathlib import Path
+
+from tradetalks.build.coverage import check_coverage
+from tradetalks.build.errors import DatasetError, Problem, sort_problems
+from tradetalks.build.locate import locate_annotations
+from tradetalks.build.rows import REGISTRY_KEYS, Registries, article_rows, referenced, registries, registry_problems, unsettled
+from tradetalks.build.sources import Sources, load_index, read_articles
+
+
+def article_stages(root: Path, reg: Registries, items: list, sources: Sources | None = None
+                   ) -> tuple[dict[str, list[dict]], list[Problem], set[str], dict[str, float]]:
+    """Sources, locate, coverage and rows of the article pairs `items`, each stage on what the earlier accepted.
+
+    Returns the rows, every problem, the ids whose support may be in what was left out (see
+    `rows.unsettled`) and the seconds per stage. `sources` receives the articles read.
+    """
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    sources = Sources(root=root) if sources is None else sources
+    problems = read_articles(sources, items)
+    seconds["sources"] = time.perf_counter() - t
+    t = time.perf_counter()
+    located, found = locate_annotations(sources)
+    problems += found
+    seconds["locate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    problems += check_coverage(sources, located)
+    seconds["detect"] = time.perf_counter() - t
+    t = time.perf_counter()
+    rows, found = article_rows(sources, located, reg)
+    problems += found
+    unsure = unsettled(sources, located, reg) if problems else set()
+    seconds["assemble"] = time.perf_counter() - t
+    return rows, problems, unsure, seconds
+
+
+def check_articles(root: Path, paths: list[Path | str]) -> list[str]:
+    """Check only the articles at `paths` (their .yml or .txt) and the registry entries they use.
+
+    What `tradetalks validate PATH...` runs while an article is being written: the registries are
+    read once, the rest of the corpus is not read. The problems reported for these articles are
+    the ones a full `check` reports for them (the cross-article checks, such as quote groups or
+    registry entries no article supports, wait for the full run). Returns the ids checked; raises
+    DatasetError with every problem.
+    """
+    # Load inputs.
+    root = Path(root)
+    stems, problems = [], []
+    for path in map(Path, paths):
+        if path.suffix not in (".yml", ".txt"):
+            problems.append(Problem(str(path), None, None, "not an article file; give dataset/articles/<article_id>.yml or .txt"))
+        elif path.stem not in stems:
+            stems.append(path.stem)
+    sources, todo, index_problems = load_index(root, only=stems)
+    reg = registries(sources)
+
+    # Process: the articles as in a full run, then what their registry entries say.
+    articles = Sources(root=root)
+    gc.disable()  # as in the build's chunks: parsed YAML is acyclic
+    try:
+        problems += article_stages(root, reg, todo, articles)[1]
+    finally:
+        gc.enable()
+    used = _used_entries(sources, articles, reg)
+    for problem in index_problems.problems + registry_problems(sources):
+        name = problem.path.removeprefix("dataset/").removesuffix(".yml")
+        doc = getattr(sources, name, None) if name in REGISTRY_KEYS else None
+        item = doc.item_at(name, problem.line) if doc is not None and problem.line is not None else None
+        if item is None or item in used.get(name, ()):
+            problems.append(problem)
+    if problems:
+        raise DatasetError(sort_problems(problems))
+    return stems
+
+
+def _used_entries(sources: Sources, articles: Sources, reg: Registries) -> dict[str, set[int]]:
+    """Indexes of the registry entries that the articles name or whose aliases they contain."""
+    from tradetalks.build.detect.mentions import find_mentions
+
+    ids: dict[str, set[str]] = {name: set() for name in REGISTRY_KEYS}
+    readable = [(a.meta, a.text) for a in articles.articles.values()] + [(left.data, left.text) for left in articles.left_out]
+    for meta, text in readable:
+        if isinstance(meta, dict):
+            for name, found in referenced(meta).items():
+                ids[name] |= found
+        if text is not None:
+            found, undecided = find_mentions(text, reg.aliases, reg.ambiguous)
+            ids["people"] |= {m.person_id for m in found + undecided}
+    used: dict[str, set[int]] = {}
+    for name, key in REGISTRY_KEYS.items():
+        doc = getattr(sources, name)
+        entries = doc.data[name] if doc is not None else []
+        used[name] = {i for i, item in enumerate(entries) if isinstance(item, dict) and item.get(key) in ids[name]}
+    return used

@@ -1,0 +1,269 @@
+"""The dataset card (a release's README.md): a Hugging Face style YAML header, then what is in the
+release (articles, outlets, coverage window, tables and columns), how it was made, what it does and
+does not claim, its known limitations, and how to cite it.
+
+Generated from the manifest and the release's own articles.parquet (nothing of the pipeline).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tradetalks.build.formats import citation
+from tradetalks.build.formats.metadata import DESCRIPTION, FOREIGN_KEYS, HOMEPAGE, LICENSE_NOTE, OTHER_REFERENCES, TITLE
+
+# Hugging Face size_categories, by the rows of the largest table.
+SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                   (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M")]
+TAGS = ["news", "trade", "tariffs", "us-china", "provenance", "quotations", "events"]
+
+
+def card(manifest: dict, directory: Path | None = None, date: str | None = None) -> str:
+    """The dataset card of the release in `directory` (its articles.parquet lists articles and outlets).
+
+    `date` is the release date (from its CHANGELOG entry); None for an undated working build.
+    """
+    version = manifest["version"]
+    t = manifest["tables"]
+    articles = _articles(manifest, directory)
+    lines = [
+        *header(manifest, articles),
+        f"# tradetalks {version}",
+        "",
+        DESCRIPTION,
+        "",
+        *contents(articles),
+        *making(articles),
+        *claims(),
+        *limitations(articles),
+        "## Tables",
+        "",
+        "| table | rows | key | one row per |",
+        "|---|---:|---|---|",
+    ]
+    for name, entry in t.items():
+        lines.append(f"| `{name}` | {entry['rows']} | `{entry['primary_key']}` | {_md(entry['description'])} |")
+    lines += [
+        "",
+        "## Provenance",
+        "",
+        "Every table carries the provenance columns `article_id`, `char_start`, `char_end`, `evidence` and `method`.",
+        "Offsets are 0-based, end-exclusive, in Unicode code points of `articles.text` (Python `str` indexing).",
+        "The span invariant holds for every row of every table and is checked by every build:",
+        "",
+        "```python",
+        "articles.text[char_start:char_end] == evidence",
+        "```",
+        "",
+        "`method` is `curated` (a human annotation, reviewed in a pull request) or `rule:<name>` (an exact, mechanical rule,",
+        "such as `rule:alias` for a registered person's alias). Where articles disagree (a date, a figure), each claim is an",
+        "`evidence` row with `claim_field`/`claim_value`, and the subject row is `disputed`; `n_articles` and `disputed`",
+        "are derived from `evidence`, never typed.",
+        "",
+        "References between tables:",
+        "",
+    ]
+    for name, fks in FOREIGN_KEYS.items():
+        for col, ref, ref_col in fks:
+            lines.append(f"- `{name}.{col}` -> `{ref}.{ref_col}`")
+    lines += [f"- `{r.split(' ')[0]}` {' '.join(r.split(' ')[1:])}" for r in OTHER_REFERENCES]
+    lines += ["", "## Columns", ""]
+    for name, entry in t.items():
+        lines += [f"### `{name}`", "", _md(entry["description"]), "", "| column | type | null | meaning |", "|---|---|---|---|"]
+        for c in entry["columns"]:
+            lines.append(f"| `{c['name']}` | `{_md(c['type'])}` | {'yes' if c['nullable'] else 'no'} | {_md(c['description'])} |")
+        lines.append("")
+    lines += [
+        "## Loading",
+        "",
+        "```python",
+        "import tradetalks",
+        f'quotes = tradetalks.load("quotes", version="{version}")   # polars; sha256-checked, cached',
+        f'df = tradetalks.load("quotes", version="{version}", to="pandas")',
+        f'con = tradetalks.connect(version="{version}")             # DuckDB, one view per table',
+        'print(tradetalks.describe("quotes"))                      # this table of columns',
+        "```",
+        "",
+        'Plain files work too: `pl.read_parquet("quotes.parquet")`, `duckdb.sql("FROM \'quotes.parquet\'")`, or the',
+        "CSV copies in `csv/` (nested columns as JSON strings).",
+        "",
+        "## Files and checksums",
+        "",
+        "`manifest.json` records the sha256 and size of every file, the rows, columns and types of every table, and a",
+        "schema fingerprint. `datapackage.json` (Frictionless Data Package v2) and `croissant.json` (Croissant 1.0)",
+        "describe the same tables for catalogues and tools. `CHANGELOG.md` lists rows added, changed and removed per",
+        "table since the previous release.",
+        "",
+        "## Citing",
+        "",
+        "Cite the version you used" + (f" (released {date})" if date else "") + ":",
+        "",
+        "> " + citation.apa(version, date),
+        "",
+        "```bibtex",
+        citation.bibtex(version, date),
+        "```",
+        "",
+        *([f"`tradetalks cite --version {version}` prints this (`--format bibtex|apa|cff`); `CITATION.cff` in the repository",
+           "says the same. Each GitHub release is archived with a DOI of its own (Zenodo); cite that DOI where you can."]
+          if date else ["This working build is not a published version: cite the published release you used (`tradetalks cite`)."]),
+        "",
+        "## Licence",
+        "",
+        LICENSE_NOTE,
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _articles(manifest: dict, directory: Path | None) -> list[dict]:
+    """The release's articles (no text), sorted by id; [] when the directory has no articles table."""
+    entry = manifest["tables"].get("articles")
+    if directory is None or entry is None or not (Path(directory) / entry["path"]).is_file():
+        return []
+    import pyarrow.parquet as pq
+
+    columns = ["article_id", "seed_file", "title", "outlet", "wire_service", "published_date", "reference_date", "language", "url"]
+    have = set(pq.read_schema(Path(directory) / entry["path"]).names)
+    table = pq.read_table(Path(directory) / entry["path"], columns=[c for c in columns if c in have])
+    rows = table.to_pylist()
+    for row in rows:
+        for c in columns:
+            row.setdefault(c, None)
+        for c in ("published_date", "reference_date"):
+            row[c] = row[c].isoformat() if row[c] is not None else None
+    return sorted(rows, key=lambda r: r["article_id"])
+
+
+def size_category(manifest: dict) -> str:
+    largest = max((entry["rows"] for entry in manifest["tables"].values()), default=0)
+    return next((name for bound, name in SIZE_CATEGORIES if largest < bound), "n>100M")
+
+
+def header(manifest: dict, articles: list[dict]) -> list[str]:
+    """The YAML front matter Hugging Face reads (license, language, pretty_name, tags, size, configs)."""
+    languages = sorted({a["language"] for a in articles if a["language"]}) or ["en"]
+    lines = [
+        "---",
+        "license: cc-by-4.0",
+        "language:",
+        *(f"- {_y(lang)}" for lang in languages),
+        f"pretty_name: {_y(TITLE)}",
+        "tags:",
+        *(f"- {tag}" for tag in TAGS),
+        "size_categories:",
+        f"- {_y(size_category(manifest))}",
+        "configs:",
+    ]
+    for i, (name, entry) in enumerate(manifest["tables"].items()):
+        lines += [f"- config_name: {name}", "  data_files:", "  - split: train", f"    path: {_y(entry['path'])}"]
+        if i == 0:
+            lines.append("  default: true")
+    return lines + ["---", ""]
+
+
+def contents(articles: list[dict]) -> list[str]:
+    """Which articles and outlets are in, and the coverage window."""
+    if not articles:
+        return []
+    dated = [a["published_date"] or a["reference_date"] for a in articles]
+    dated = sorted(d for d in dated if d)
+    outlets = sorted({a["outlet"] for a in articles if a["outlet"]})
+    wires = sorted({a["wire_service"] for a in articles if a["wire_service"]})
+    unknown = sum(1 for a in articles if not a["outlet"])
+    window = f"{dated[0]} to {dated[-1]}" if dated else "unknown (no article is dated)"
+    lines = [
+        "## What is in this release",
+        "",
+        f"- **{len(articles)} articles**; coverage window (publication date, else the date the content supports): **{window}**"
+        + (f" ({len(articles) - len(dated)} undated)." if len(dated) < len(articles) else "."),
+        f"- **Outlets**: {', '.join(outlets) if outlets else 'none known'}"
+        + (f"; unknown for {unknown} of {len(articles)} articles (the text does not name one, and none is guessed)." if unknown else "."),
+        f"- **Wire services credited**: {', '.join(wires) if wires else 'none'}.",
+        f"- **Languages**: {', '.join(sorted({a['language'] or 'unknown' for a in articles}))}.",
+        "",
+        "| article | title | outlet | date |",
+        "|---|---|---|---|",
+    ]
+    for a in articles:
+        date = a["published_date"] or (f"{a['reference_date']} (content)" if a["reference_date"] else "unknown")
+        lines.append(f"| `{a['article_id']}` | {_md(a['title'] or '(no title in the text)')} | {_md(a['outlet'] or 'unknown')} | {date} |")
+    return lines + [""]
+
+
+def making(articles: list[dict]) -> list[str]:
+    seeds = sum(1 for a in articles if a["seed_file"])
+    seeded = (
+        f"  All {seeds} articles are the seed set the project started from (`seed_file` names the file each was received as)."
+        if seeds and seeds == len(articles) else
+        f"  {seeds} of the {len(articles)} articles are the seed set the project started from (`seed_file` names the file each"
+        " was received as); the others were added by contributors through pull requests."
+        if seeds else "  They are added by contributors through pull requests."
+    )
+    return [
+        "## How articles are selected and annotated",
+        "",
+        "- Articles are news reports on the October 2025 US-China trade talks (rare-earth export controls, the threatened",
+        "  100% US tariff, the Bessent-He Lifeng talks, the Trump-Xi meeting).",
+        seeded,
+        "  There is no systematic sampling: the set is what was brought, not a sample of all coverage.",
+        "- Each raw text is stored byte for byte as received and never edited; its sha256 is recorded.",
+        "- Annotations are written by people (`method` = `curated`, reviewed in a pull request) or by exact, mechanical",
+        "  rules (`method` = `rule:<name>`, e.g. `rule:alias` for a registered alias). Detectors only draft annotations for",
+        "  a curator to review; no statistical model decides any row.",
+        f"- The whole process, the sources and the rules are in the repository: {HOMEPAGE}",
+        "",
+    ]
+
+
+def claims() -> list[str]:
+    return [
+        "## What the annotations claim, and what they do not",
+        "",
+        "- A row says **what an article states**, at the characters cited (`evidence`): that a person was quoted, that an",
+        "  event or measure was reported, with the date, rate or status the article gives.",
+        "- It does **not** say the statement is true. Where articles disagree, every claim is kept (`evidence` rows with",
+        "  `claim_field`/`claim_value`) and the subject row is `disputed`; no side is picked.",
+        "- `n_articles` / `n_outlets` count articles and outlets that report a thing; they measure coverage, not",
+        "  confirmation, and a wire story carried by several sites counts once.",
+        "- Dates resolved from relative expressions (\"on Friday\") rest on each article's `reference_date`, stated with a note.",
+        "- An outlet, author or date is recorded only when the text supports it; otherwise it is null with a note.",
+        "",
+    ]
+
+
+def limitations(articles: list[dict]) -> list[str]:
+    n = len(articles)
+    unknown = sum(1 for a in articles if not a["outlet"])
+    languages = sorted({a["language"] for a in articles if a["language"]})
+    lines = [
+        "## Known limitations and biases",
+        "",
+    ]
+    if articles:
+        lines.append(f"- **Small**: {n} article{'s' if n != 1 else ''}; counts and corroboration figures rest on very few sources.")
+        if languages == ["en"]:
+            lines.append("- **English only**: no Chinese-language coverage, so the Chinese side is seen through English-language reporting.")
+        if unknown:
+            lines.append(f"- **Outlets unknown** for {unknown} of {n} articles: outlet-level analysis is not possible for them.")
+    lines += [
+        "- **Selection**: articles are those that were chosen to be added, not a sample of the coverage; the outlets,",
+        "  angles and days covered reflect that choice.",
+        "- **Few curators**: the annotations were made and reviewed by few people; judgement calls (speakers of",
+        "  ambiguous pronouns, boilerplate spans, reference dates) are recorded with notes but not double-annotated.",
+        "- **Text as received**: captions, boilerplate and duplicated copy are marked as segments, not removed; quotations",
+        "  and names follow the publishers' spelling and typography.",
+        "",
+    ]
+    return lines
+
+
+def _y(text: str) -> str:
+    """A YAML double-quoted scalar (JSON's string syntax is a subset of it)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+

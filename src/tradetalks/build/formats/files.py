@@ -1,0 +1,77 @@
+"""A release's plain files: the manifest's file entries, JSON, CSV copies and the zip of everything."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import polars as pl
+
+from tradetalks.build.errors import DatasetError
+from tradetalks.load import sha256_file
+
+
+def file_entry(path: Path) -> dict:
+    return {"path": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def read_manifest(release_dir: Path) -> dict:
+    path = Path(release_dir) / "manifest.json"
+    if not path.is_file():
+        raise DatasetError.one(str(path), None, None, "no manifest.json: not a release directory")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DatasetError.one(str(path), None, None, f"unreadable manifest ({exc})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("tables"), dict):
+        raise DatasetError.one(str(path), None, None, "not a tradetalks manifest (no tables)")
+    return manifest
+
+
+def write_csvs(root: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None) -> dict[str, str]:
+    """csv/<table>.csv for every table: same rows and order as the Parquet, nested values as JSON."""
+    (root / "csv").mkdir(exist_ok=True)
+    out = {}
+    for name, entry in manifest["tables"].items():
+        df = tables[name].sort(entry["primary_key"]) if tables is not None else pl.read_parquet(root / entry["path"])
+        nested = [c for c, t in df.schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
+        for c in nested:
+            values = [None if v is None else json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in df[c].to_list()]
+            df = df.with_columns(pl.Series(c, values, dtype=pl.String))
+        rel = f"csv/{name}.csv"
+        # Polars writes "" for an empty string and nothing for null; CSV readers see both as empty.
+        df.write_csv(root / rel, line_terminator="\n", null_value="", float_precision=None)
+        out[name] = rel
+    return out
+
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def write_zip(root: Path, version: str) -> Path:
+    """dist/tradetalks-data-<version>.zip: every file but dist/, sorted, fixed timestamps and permissions."""
+    dist = root / "dist"
+    dist.mkdir(exist_ok=True)
+    name = f"tradetalks-data-{version}"
+    path = dist / f"{name}.zip"
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "dist")
+    with zipfile.ZipFile(path, "w") as zf:
+        for rel in files:
+            info = zipfile.ZipInfo(f"{name}/{rel}", date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o100644 & 0xFFFF) << 16
+            info.create_system = 3
+            info.file_size = (root / rel).stat().st_size
+            info._compresslevel = 9  # what writestr(compresslevel=9) sets; public as compress_level from Python 3.13
+            # Streamed: a large table is never read into memory whole.
+            with (root / rel).open("rb") as src, zf.open(info, "w") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+    (dist / "SHA256SUMS").write_text(f"{sha256_file(path)}  {path.name}\n", encoding="ascii")
+    return path
+

@@ -1,0 +1,551 @@
+"""Stage 4, assemble, per article: the rows that depend on one article only, as plain Python.
+
+Ids come from natural keys; every row carries its provenance span. Judgement rows (quotes,
+roles, events, measures, ambiguous mentions, variants) come from curation only; the one
+mechanical rule that adds rows on its own is the exact alias mention (`rule:alias`). No Polars
+here: a worker process (and `tradetalks validate <article>`) computes these without it;
+`assemble` turns them into frames and joins every article's rows into the release's tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from tradetalks.build.claims import DATE_FAMILIES, NUMBER_CLAIMS, PLACE_CLAIMS, PlaceRegistry, claim_intervals, claim_text, interval, period_end
+from tradetalks.build.coverage import anchor_event_date, anchored_date_problems, derived_date_claims
+from tradetalks.build.detect.mentions import find_mentions
+from tradetalks.build.errors import Collector, Problem
+from tradetalks.build.hints import did_you_mean, scalar, unknown
+from tradetalks.build.ids import stable_id
+from tradetalks.build.locate import ArticleSpans, Located, Span
+from tradetalks.build.sources import Sources
+from tradetalks.schemas.files import STATUSES
+
+SUBJECT_TABLES = {"events": ("events", "event", "event_id"), "measures": ("tariff_measures", "measure", "measure_id")}
+
+
+@dataclass
+class Registries:
+    """The valid registry rows by id, and the alias maps the mention rule uses."""
+
+    people: dict[str, dict]
+    events: dict[str, dict]
+    measures: dict[str, dict]
+    places: PlaceRegistry
+    outlets: dict[str, str]  # casefolded name or alias -> outlet_id
+    aliases: dict[str, str]
+    ambiguous: dict[str, str]
+    # Per registry: each id's index in its file, and the ids of entries left out as invalid
+    # (a reference to one is no unknown id: the entry's own problems say what to fix).
+    index: dict[str, dict[str, int]] = field(default_factory=dict)
+    invalid: dict[str, set[str]] = field(default_factory=dict)
+
+    def unknown(self, kind: str, ident: str) -> bool:
+        return ident not in getattr(self, kind) and ident not in self.invalid.get(kind, set())
+
+
+REGISTRY_KEYS = {"people": "person_id", "events": "event_id", "measures": "measure_id"}
+
+
+# Aliases are matched mechanically, so an alias that is also an ordinary English word would count
+# every "He", "Will" or "May" in every article as the person. Refused in `aliases` (they belong in
+# `ambiguous_aliases`, whose every occurrence is curated):
+# - the words of NLTK's English stop-word list (the de-facto standard list, as shipped in
+#   nltk_data/corpora/stopwords/english), without its contraction fragments ("ll", "didn"...),
+#   which never stand alone in a text;
+# - titles and forms of address that stand for different people in different articles;
+# - any alias written wholly in lower case: names are capitalised, ordinary words are not.
+STOP_WORDS = frozenset("""
+i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself
+it its itself they them their theirs themselves what which who whom this that these those am is are was were be
+been being have has had having do does did doing a an the and but if or because as until while of at by for with
+about against between into through during before after above below to from up down in out on off over under again
+further then once here there when where why how all any both each few more most other some such no nor not only own
+same so than too very can will just should now
+""".split())
+TITLE_WORDS = frozenset("""
+mr mrs ms miss dr sir madam president vice premier minister secretary chairman chairwoman chair spokesman
+spokeswoman spokesperson ambassador envoy representative governor senator king queen prince general
+""".split())
+
+
+def common_word(alias: str) -> str | None:
+    """Why `alias` is an ordinary word that cannot be matched mechanically, or None."""
+    word = alias.strip().lower()
+    if word in STOP_WORDS:
+        return "a common English word"
+    if word.rstrip(".") in TITLE_WORDS:
+        return "a title that names different people in different articles"
+    if alias == alias.lower() and any(c.isalpha() for c in alias):
+        return "written in lower case, so it matches ordinary words (names are capitalised)"
+    return None
+
+
+def registries(sources: Sources, problems: Collector | None = None) -> Registries:
+    """Registry rows by id; clashing aliases are reported to `problems` when given."""
+    aliases: dict[str, str] = {}
+    ambiguous: dict[str, str] = {}
+    doc = sources.people
+    for i, person in sources.entries("people"):
+        for alias in person["aliases"]:
+            why = common_word(alias)
+            if why is not None and problems is not None:
+                problems.add(doc.path, doc.line_of(["people", i, "aliases"]), f"people[{i}].aliases",
+                             f"alias {alias!r} is {why}; move it to ambiguous_aliases and curate each occurrence"
+                             " under mentions / not_mentions")
+            if aliases.setdefault(alias, person["person_id"]) != person["person_id"] and problems is not None:
+                problems.add(doc.path, doc.line_of(["people", i, "aliases"]), f"people[{i}].aliases",
+                             f"alias {alias!r} is already used by {aliases[alias]!r}; an alias must name one person:"
+                             f" remove it from one of the two, or list it under ambiguous_aliases and curate each mention")
+        for alias in person.get("ambiguous_aliases", []):
+            ambiguous[alias] = person["person_id"]
+    index: dict[str, dict[str, int]] = {}
+    rows: dict[str, dict[str, dict]] = {}
+    for name, key in REGISTRY_KEYS.items():
+        index[name], rows[name] = {}, {}
+        for i, item in sources.entries(name):
+            index[name].setdefault(item[key], i)
+            rows[name][item[key]] = item
+    return Registries(
+        people=rows["people"],
+        events=rows["events"],
+        measures=rows["measures"],
+        places=PlaceRegistry.of(sources.registry("places")),
+        outlets={n.casefold(): o["outlet_id"] for o in sources.registry("outlets") for n in [o["name"], *o.get("aliases", [])]},
+        aliases=aliases,
+        ambiguous=ambiguous,
+        index=index,
+        invalid={name: set(ids) for name, ids in sources.invalid_ids.items()},
+    )
+
+
+def referenced(meta: dict) -> dict[str, set[str]]:
+    """The registry ids an article's annotation file names, per registry."""
+    authors = meta.get("authors")
+    refs: dict[str, set[str]] = {"people": {a for a in authors if isinstance(a, str)} if isinstance(authors, list) else set(),
+                                 "events": set(), "measures": set()}
+    for kind, (key, registry) in REFERENCES.items():
+        items = meta.get(kind)
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict) and isinstance(item.get(key), str):
+                refs[registry].add(item[key])
+            if isinstance(item, dict) and isinstance(item.get("date_anchor_event"), str):
+                refs["events"].add(item["date_anchor_event"])
+    return refs
+
+
+def unsettled(sources: Sources, located: dict[str, ArticleSpans], reg: Registries) -> set[str]:
+    """Registry ids whose support may sit in what earlier stages left out (an article, an annotation).
+
+    The checks that a registry entry is supported, consistent with its claims and not disputed
+    without a note wait for these ids; "*" stands for every person (an unreadable text).
+    """
+    out: set[str] = set()
+    for left in sources.left_out:
+        out |= _strings(left.data)
+        if left.text is None:
+            out.add("*")
+        else:
+            found, undecided = find_mentions(left.text, reg.aliases, reg.ambiguous)
+            out |= {m.person_id for m in found + undecided}
+    for aid, spans in located.items():
+        meta = sources.articles[aid].meta
+        for kind, i in spans.failed:
+            out |= _strings(meta[kind][i])
+    return out
+
+
+def _strings(data: Any) -> set[str]:
+    if isinstance(data, str):
+        return {data}
+    if isinstance(data, dict):
+        return set().union(*map(_strings, data.values())) if data else set()
+    if isinstance(data, list):
+        return set().union(*map(_strings, data)) if data else set()
+    return set()
+
+
+def article_rows(sources: Sources, located: dict[str, ArticleSpans], reg: Registries) -> tuple[dict[str, list[dict]], list[Problem]]:
+    """The rows that depend on one article only, for the articles in `sources` (a chunk or all), and their problems."""
+    problems = Collector()
+    evidence = _mention_evidence(sources, located, reg, problems)
+    evidence += _curated_evidence(sources, located, reg, problems)
+    rows = {
+        "articles": _articles(sources, located, reg, problems),
+        "evidence": evidence,
+        "quotes": _quote_rows(sources, located, reg.people, problems),
+        "roles": _role_rows(located),
+        "segments": _segment_rows(located),
+    }
+    return rows, problems.problems
+
+
+def registry_problems(sources: Sources) -> list[Problem]:
+    """What is wrong with the registries' valid entries on their own, without the articles."""
+    problems = Collector()
+    _check_registry_ids(sources, problems)
+    reg = registries(sources, problems)
+    for kind in ("events", "measures"):
+        doc = getattr(sources, kind)
+        for sid, item in getattr(reg, kind).items():
+            i = reg.index[kind][sid]
+            for start, end in (("date_start", "date_end"), ("announced_date", "announced_date_end"), ("effective_date", "effective_date_end"),
+                               ("expiry_date", "expiry_date_end"), ("announced_date", "expiry_date"), ("effective_date", "expiry_date")):
+                if item.get(start) and item.get(end) and item[end] < item[start]:
+                    problems.add(doc.path, doc.line_of([kind, i, end]), f"{kind}[{i}].{end}",
+                                 f"{end} {item[end]} is before {start} {item[start]}; correct one of the two (a one-day event has {end} = {start})")
+            for j, person in enumerate(item.get("participants", [])):
+                if reg.unknown("people", person):
+                    problems.add(doc.path, doc.line_of([kind, i, "participants", j]), f"{kind}[{i}].participants[{j}]",
+                                 _unknown(reg, "people", person))
+    return problems.problems
+
+
+def _check_registry_ids(sources: Sources, problems: Collector) -> None:
+    for name, key in (("people", "person_id"), ("events", "event_id"), ("measures", "measure_id"), ("places", "place_id"), ("outlets", "outlet_id")):
+        doc = getattr(sources, name)
+        seen: dict[str, int] = {}
+        for i, item in sources.entries(name):
+            if item[key] in seen:
+                problems.add(doc.path, doc.line_of([name, i, key]), f"{name}[{i}].{key}",
+                             f"duplicate id {item[key]!r}; first defined at item {seen[item[key]]} (line {doc.line_of([name, seen[item[key]]])}):"
+                             " merge the two entries, or give this one a new id")
+            seen.setdefault(item[key], i)
+
+
+def _span_row(ann: Located, spans: ArticleSpans, text: str) -> dict[str, Any]:
+    return {
+        "article_id": ann.article_id,
+        "char_start": ann.span.start,
+        "char_end": ann.span.end,
+        "evidence": text[ann.span.start : ann.span.end],
+        "in_duplicate": spans.segment_kind(ann.span) == "duplicate",
+    }
+
+
+def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
+    rows = []
+    for aid, art in sources.articles.items():
+        meta, spans = art.meta, located[aid]
+        for i, author in enumerate(meta.get("authors", [])):
+            if reg.unknown("people", author):
+                problems.add(art.yaml.path, art.yaml.line_of(["authors", i]), f"authors[{i}]", _unknown(reg, "people", author))
+        rows.append({
+            "article_id": aid,
+            "seed_file": meta.get("seed_file"),
+            "title": art.text[spans.title.start : spans.title.end] if spans.title else None,
+            "outlet": meta.get("outlet"),
+            "outlet_id": _outlet_id(art, "outlet", reg.outlets, problems),
+            "outlet_note": meta.get("outlet_note"),
+            "url": meta.get("url"),
+            "authors": list(meta.get("authors", [])),
+            "wire_service": meta.get("wire_service"),
+            "wire_service_id": _outlet_id(art, "wire_service", reg.outlets, problems),
+            "published_date": _date(meta.get("published_date")),
+            "published_date_end": _published_end(meta),
+            "published_date_precision": meta.get("published_date_precision"),
+            "published_date_note": meta.get("published_date_note"),
+            "reference_date": _date(meta["reference_date"]),
+            "reference_date_note": meta["reference_date_note"],
+            "language": meta["language"],
+            "text": art.text,
+            "text_sha256": art.sha256,
+            "n_chars": len(art.text),
+            "notes": list(meta.get("notes", [])),
+            "char_start": 0,
+            "char_end": len(art.text),
+            "method": "curated",
+        })
+    return rows
+
+
+def _outlet_id(art, field: str, outlets: dict[str, str], problems: Collector) -> str | None:
+    name = art.meta.get(field)
+    if name is None:
+        return None
+    if name.casefold() not in outlets:
+        problems.add(art.yaml.path, art.yaml.line_of([field]), field,
+                     f"{name!r} is not a name or alias of an outlet in dataset/outlets.yml; add the outlet (name, domain, owner, country, wire_service)")
+    return outlets.get(name.casefold())
+
+
+def _published_end(meta: dict) -> dt.date | None:
+    start = _date(meta.get("published_date"))
+    return period_end(start, meta.get("published_date_precision") or "day") if start else None
+
+
+def _segment_rows(located: dict[str, ArticleSpans]) -> list[dict]:
+    return [
+        {"article_id": aid, "kind": s.kind, "char_start": s.span.start, "char_end": s.span.end, "reason": s.reason}
+        for aid, spans in located.items() for s in spans.segments
+    ]
+
+
+def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
+    """rule:alias rows for exact alias matches; curated rows for ambiguous aliases ('He') and variants."""
+    aliases, ambiguous = reg.aliases, reg.ambiguous
+    rows: list[dict] = []
+    for aid, art in sources.articles.items():
+        spans = located[aid]
+        found, undecided = find_mentions(art.text, aliases, ambiguous)
+        variants = [a for a in spans.annotations if a.kind == "mentions" and a.item.get("variant")]
+        rows += _variant_evidence(art, spans, variants, found, reg, problems)
+        for m in found:
+            ann = Located(aid, "alias", -1, {}, Span(m.start, m.end))
+            if spans.segment_kind(ann.span) == "boilerplate":
+                continue
+            rows.append(_evidence_row("people", m.person_id, ann, spans, art.text, "rule:alias", None, None, None, None))
+        # A curated (not_)mention's evidence may be the bare alias or a phrase around it ("described He’s").
+        curated = [a for a in spans.annotations if a.kind in ("mentions", "not_mentions") and not a.item.get("variant")]
+        used: set[int] = set()
+        for m in undecided:
+            span = Span(m.start, m.end)
+            if spans.segment_kind(span) == "boilerplate":
+                continue
+            if any(v.span.start <= m.start and m.end <= v.span.end for v in variants):
+                continue  # part of a variant ("He Lifang"): the variant records the mention
+            covering = [i for i, a in enumerate(curated) if a.span.start <= m.start and m.end <= a.span.end]
+            if not covering:
+                context = " ".join(art.text[max(0, m.start - 30):m.end + 30].split())
+                problems.add(art.yaml.path, None, "mentions",
+                             f"ambiguous alias {m.surface!r} at offset {m.start} (…{context}…) is neither under `mentions` nor under `not_mentions`;"
+                             f" add `- {{evidence: {scalar(m.surface)}, occurrence: N, person: {m.person_id}}}` under mentions if it names"
+                             f" {m.person_id}, else `- {{evidence: ..., reason: ...}}` under not_mentions (a phrase around it as evidence needs no occurrence)")
+                continue
+            i = min(covering, key=lambda i: curated[i].span.end - curated[i].span.start)
+            ann = curated[i]
+            used.add(i)
+            if ann.kind == "mentions":
+                person = ann.item["person"]
+                if ambiguous.get(m.surface) != person:
+                    problems.add(art.yaml.path, ann.line, f"mentions[{ann.index}].person",
+                                 f"{m.surface!r} is an ambiguous alias of {ambiguous.get(m.surface)!r}, not of {person!r}; write"
+                                 f" `person: {ambiguous.get(m.surface)}`, or, if it names {person!r} under another spelling, add `variant: true`")
+                at_alias = Located(aid, ann.kind, ann.index, ann.item, span, ann.doc)
+                rows.append(_evidence_row("people", person, at_alias, spans, art.text, "curated", None, None, None, ann.item.get("note")))
+        for i, ann in enumerate(curated):
+            if i not in used:
+                extra = " (or, for a misspelt or other one-article form of a name, add `variant: true`)" if ann.kind == "mentions" else ""
+                problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].evidence",
+                             f"evidence {ann.item['evidence']!r} contains no undecided occurrence of an ambiguous alias (such as a bare \"He\");"
+                             f" registered aliases are found by the alias rule: delete this entry{extra}")
+    return rows
+
+
+def _variant_evidence(art, spans: ArticleSpans, variants: list[Located], found: list, reg: Registries, problems: Collector) -> list[dict]:
+    """Curated rows for surface forms of one article (a misspelling, a transliteration, a bare surname)."""
+    rows = []
+    for ann in variants:
+        person, where = ann.item["person"], f"mentions[{ann.index}]"
+        surface = art.text[ann.span.start : ann.span.end]
+        if person not in reg.people:
+            if reg.unknown("people", person):
+                problems.add(art.yaml.path, ann.line, f"{where}.person", _unknown(reg, "people", person))
+            continue
+        entry = reg.people[person]
+        folded = " ".join(surface.split())
+        if folded in entry["aliases"] or folded in entry.get("ambiguous_aliases", []):
+            kind = "an alias" if folded in entry["aliases"] else "an ambiguous alias"
+            rule = "the alias rule finds it" if kind == "an alias" else "this entry records it without the flag"
+            problems.add(art.yaml.path, ann.line, f"{where}.variant",
+                         f"{folded!r} is already {kind} of {person!r} in dataset/people.yml; remove `variant: true` ({rule})")
+            continue
+        other = reg.aliases.get(folded) or reg.ambiguous.get(folded)
+        if other is not None:
+            problems.add(art.yaml.path, ann.line, f"{where}.variant",
+                         f"{folded!r} is a registered alias of {other!r}, so it cannot be a variant of {person!r};"
+                         f" move it to {other!r}'s ambiguous_aliases and curate each mention, or correct `person`")
+            continue
+        inside = [m for m in found if m.start < ann.span.end and ann.span.start < m.end]
+        if inside:
+            m = inside[0]
+            same = m.person_id == person
+            problems.add(art.yaml.path, ann.line, f"{where}.evidence",
+                         f"the alias rule already finds {m.surface!r} ({m.person_id}) at offset {m.start}, inside this variant;"
+                         + (" the mention is counted: delete this entry" if same else
+                            f" a span names one person: shorten the evidence to the form that names {person!r}, or correct `person`"))
+            continue
+        rows.append(_evidence_row("people", person, ann, spans, art.text, "curated", None, None, None, ann.item.get("note"), variant=True))
+    return rows
+
+
+def _unknown(reg: Registries, kind: str, ident: str, claims: dict | None = None) -> str:
+    close = did_you_mean(ident, getattr(reg, kind))
+    message = unknown(kind, ident, claims)
+    return message.replace("; fix the id's spelling,", f"{close}; fix the id's spelling,", 1) if close else message
+
+
+def _evidence_row(subject_table: str, subject_id: str, ann: Located, spans: ArticleSpans, text: str, method: str,
+                  claim_field: str | None, claim_value: str | None, date_text: str | None, note: str | None,
+                  variant: bool = False, **typed: Any) -> dict:
+    row = _span_row(ann, spans, text)
+    row.update({
+        "evidence_id": stable_id("ev", subject_table, subject_id, ann.article_id, ann.span.start, ann.span.end, claim_field or ""),
+        "subject_table": subject_table,
+        "subject_id": subject_id,
+        "claim_field": claim_field,
+        "claim_value": claim_value,
+        "claim_date_start": typed.get("claim_date_start"),
+        "claim_date_end": typed.get("claim_date_end"),
+        "claim_date_precision": typed.get("claim_date_precision"),
+        "claim_number": typed.get("claim_number"),
+        "claim_place_id": typed.get("claim_place_id"),
+        "date_text": date_text,
+        "note": note,
+        "variant": variant,
+        "method": method,
+    })
+    return row
+
+
+def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
+    people, registries = reg.people, {"events": reg.events, "measures": reg.measures}
+    rows: list[dict] = []
+    for aid, art in sources.articles.items():
+        spans = located[aid]
+        anchored: set[tuple[str, int]] = set()  # every_copy annotations are located once per copy
+        for ann in spans.annotations:
+            where = f"{ann.kind}[{ann.index}]"
+            if ann.kind == "roles":
+                if ann.item["person"] not in people:
+                    if reg.unknown("people", ann.item["person"]):
+                        problems.add(art.yaml.path, ann.line, f"{where}.person", _unknown(reg, "people", ann.item["person"]))
+                    continue
+                rows.append(_evidence_row("people", ann.item["person"], ann, spans, art.text, "curated", "role", ann.item["role"], None, None))
+            elif ann.kind in SUBJECT_TABLES:
+                table, field, _ = SUBJECT_TABLES[ann.kind]
+                subject = ann.item[field]
+                if subject not in registries[ann.kind]:
+                    if reg.unknown(ann.kind, subject):
+                        problems.add(art.yaml.path, ann.line, f"{where}.{field}", _unknown(reg, ann.kind, subject, ann.item.get("claims")))
+                    continue
+                first = (ann.kind, ann.index) not in anchored
+                anchored.add((ann.kind, ann.index))
+                if ann.item.get("date_anchor_event") and first:
+                    for name, message in anchored_date_problems(ann.item, reg.events):
+                        problems.add(art.yaml.path, ann.line, f"{where}.{name}", message)
+                claims = ann.item.get("claims") or {}
+                if ann.item.get("date_claim"):
+                    derived, why = derived_date_claims(ann.item, dt.date.fromisoformat(art.meta["reference_date"]), reg.events)
+                    if why and first:
+                        problems.add(art.yaml.path, ann.line, f"{where}.date_claim", why)
+                    claims = {**claims, **derived}
+                rows += _claim_rows(table, subject, ann, claims, spans, art, reg, problems if first else Collector())
+            elif ann.kind == "quotes":
+                speaker = ann.item.get("speaker")
+                if speaker is not None and reg.unknown("people", speaker):
+                    problems.add(art.yaml.path, ann.line, f"{where}.speaker", _unknown(reg, "people", speaker))
+        # Annotations whose evidence did not locate make no row, but what they name is checked all the same.
+        for kind, i in sorted(spans.failed):
+            if kind not in REFERENCES:
+                continue
+            key, registry = REFERENCES[kind]
+            ident = art.meta[kind][i].get(key)
+            if isinstance(ident, str) and reg.unknown(registry, ident):
+                problems.add(art.yaml.path, art.yaml.line_of([kind, i]), f"{kind}[{i}].{key}",
+                             _unknown(reg, registry, ident, art.meta[kind][i].get("claims")))
+    return rows
+
+
+def _claim_rows(table: str, subject: str, ann: Located, claims: dict, spans: ArticleSpans, art, reg: Registries,
+                problems: Collector) -> list[dict]:
+    """One evidence row per claim of a subject annotation (typed or derived by date_claim), its value typed by its field.
+
+    A date family (a start and its end) is one claim, an interval; a location names a place of
+    dataset/places.yml; a rate is a number.
+    """
+    item, where = ann.item, f"{ann.kind}[{ann.index}]"
+    note, date_text = item.get("note"), item.get("date_text")
+    if not claims:
+        return [_evidence_row(table, subject, ann, spans, art.text, "curated", None, None, date_text, note)]
+    # The intervals are read from the claims as stated or derived, against the anchor date_text was resolved with.
+    stated = {**item, "claims": claims}
+    if item.get("date_anchor_event"):
+        anchor, _ = anchor_event_date(item, reg.events)
+        stated.pop("date_anchor_event")
+        if anchor is not None:
+            stated["date_anchor"] = anchor.isoformat()
+    intervals, bad = claim_intervals(stated, table, dt.date.fromisoformat(art.meta["reference_date"]))
+    for claim, message in bad:
+        problems.add(art.yaml.path, ann.line, f"{where}.claims.{claim}", message)
+    family_claims = {c for pair in DATE_FAMILIES.get(table, {}).values() for c in pair}
+    rows = []
+    for family, span in sorted(intervals.items()):
+        rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", family, span.text(), date_text, note,
+                                  claim_date_start=span.start, claim_date_end=span.end, claim_date_precision=span.precision))
+    for claim_field, value in sorted(claims.items()):
+        if claim_field in family_claims:
+            continue
+        typed: dict[str, Any] = {}
+        if claim_field == "local_date":
+            span, problem = interval(value, None, "day")
+            if problem:
+                problems.add(art.yaml.path, ann.line, f"{where}.claims.local_date", problem)
+                continue
+            typed = {"claim_date_start": span.start, "claim_date_end": span.end, "claim_date_precision": "day"}
+        elif claim_field in NUMBER_CLAIMS and isinstance(value, (int, float)) and not isinstance(value, bool):
+            typed = {"claim_number": float(value)}
+        elif claim_field == "status" and value not in STATUSES:
+            problems.add(art.yaml.path, ann.line, f"{where}.claims.status", f"expected one of {', '.join(STATUSES)}, found {value!r}")
+            continue
+        elif claim_field in PLACE_CLAIMS:
+            typed = {"claim_place_id": reg.places.find(str(value))}
+            if typed["claim_place_id"] is None:
+                problems.add(art.yaml.path, ann.line, f"{where}.claims.{claim_field}",
+                             f"{value!r} is not a name or alias of a place in dataset/places.yml; add the place (with the place it lies within) or an alias")
+        stated_date = date_text if claim_field == "local_date" else None
+        rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", claim_field, claim_text(value), stated_date, note, **typed))
+    return rows
+
+
+# The registry id each kind of annotation names: (field, registry).
+REFERENCES = {"quotes": ("speaker", "people"), "roles": ("person", "people"), "mentions": ("person", "people"),
+              "events": ("event", "events"), "measures": ("measure", "measures")}
+
+
+def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> list[dict]:
+    rows = []
+    for aid, art in sources.articles.items():
+        spans = located[aid]
+        for ann in spans.annotations:
+            if ann.kind != "quotes":
+                continue
+            item = ann.item
+            speaker = item.get("speaker")
+            if speaker is not None and speaker not in people:
+                continue  # an unknown speaker: reported with the evidence
+            if speaker is None and not (item.get("speaker_organisation") or item.get("speaker_note")):
+                problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].speaker_note",
+                             "speaker is null, so say who is quoted: speaker_organisation (an organisation), or speaker_note (why it is unknown);"
+                             " write e.g. `speaker_organisation: Xinhua` or `speaker_note: an unnamed official`, or give the speaker's id")
+                continue
+            row = _span_row(ann, spans, art.text)
+            row.update({
+                "quote_id": stable_id("q", aid, ann.span.start, ann.span.end),
+                "text": " ".join(row["evidence"].split()),
+                "speaker_id": speaker,
+                "speaker_name": people[speaker]["name"] if speaker in people else None,
+                "speaker_organisation": item.get("speaker_organisation"),
+                "speaker_note": item.get("speaker_note"),
+                "kind": item["kind"],
+                "cue": item.get("cue"),
+                "channel": item.get("channel"),
+                "note": item.get("note"),
+                "method": "curated",
+            })
+            rows.append(row)
+    return rows
+
+
+def _role_rows(located: dict[str, ArticleSpans]) -> list[dict]:
+    return [
+        {"person": a.item["person"], "article_id": a.article_id, "char_start": a.span.start, "index": a.index,
+         "role": a.item["role"], "organisation": a.item.get("organisation"), "country": a.item.get("country")}
+        for spans in located.values() for a in spans.annotations if a.kind == "roles"
+    ]
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
