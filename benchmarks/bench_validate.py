@@ -38,12 +38,15 @@ def make_tables(n_quotes: int, seed: int = 0) -> tuple[pl.DataFrame, pl.DataFram
         rows["quote_id"].append(stable_id("q", aids[a], start, end, q))
         rows["text"].append(" ".join(ev.split()))
         rows["speaker_id"].append(f"person-{rng.randrange(200)}")
-        rows["speaker_label"].append("Someone")
+        rows["speaker_name"].append("Someone")
+        rows["speaker_organisation"].append(None)
+        rows["speaker_note"].append(None)
         rows["kind"].append(rng.choice(["full", "partial"]))
         rows["cue"].append("said")
         rows["channel"].append(None)
         rows["in_duplicate"].append(False)
         rows["quote_group_id"].append("qg_" + stable_id("x", q)[2:14])
+        rows["merged_group_ids"].append([])
         rows["n_articles"].append(1)
         rows["n_outlets"].append(1)
         rows["note"].append(None)
@@ -81,7 +84,7 @@ def by_hand(quotes: pl.DataFrame, articles: pl.DataFrame, people: pl.DataFrame) 
         (~pl.col("method").str.contains(r"^(curated|rule:[a-z_]+)$")).any().alias("method"),
         ((pl.col("char_start") < 0) | (pl.col("char_end") < 1) | (pl.col("n_articles") < 1) | (pl.col("n_outlets") < 1)).any().alias("ranges"),
         (pl.col("evidence").str.len_chars() < 1).any().alias("evlen"),
-        pl.any_horizontal([pl.col(c).is_null() for c in ("quote_id", "text", "speaker_label", "kind", "in_duplicate", "quote_group_id",
+        pl.any_horizontal([pl.col(c).is_null() for c in ("quote_id", "text", "kind", "in_duplicate", "quote_group_id",
                                                           "n_articles", "n_outlets", "article_id", "char_start", "char_end", "evidence", "method")]).any().alias("nulls"),
         (~((pl.col("char_end") > pl.col("char_start")) & ((pl.col("char_end") - pl.col("char_start")) == pl.col("evidence").str.len_chars()))).any().alias("shape"),
     ).row(0)

@@ -43,7 +43,7 @@ def registries(rng: random.Random, n_people: int = 120, n_events: int = 300, n_m
     for e in events:
         e["date_end"] = e["date_start"]
     measures = [{
-        "measure_id": f"measure-{i:04d}", "imposer": rng.choice(["USA", "CHN"]), "target": rng.choice(["USA", "CHN"]),
+        "measure_id": f"measure-{i:04d}", "imposer": [rng.choice(["USA", "CHN"])], "target": [rng.choice(["USA", "CHN"])],
         "instrument": rng.choice(["tariff", "export_control", "sanction"]), "description": f"Synthetic measure {i}.",
         "rate_pct": rng.choice([10, 25, 50, 100]), "rate_basis": "additional", "status": rng.choice(["threatened", "announced", "in_effect"]),
     } for i in range(n_measures)]
@@ -76,7 +76,7 @@ def article(rng: random.Random, i: int, people, events, measures) -> tuple[str, 
     for k, measure in enumerate(rng.sample(measures, 2)):
         sentence = f"Measure {measure['measure_id']} sets a {measure['rate_pct']} per cent rate (note {i}-{k})."
         lines.append(sentence)
-        ms.append({"measure": measure["measure_id"], "evidence": sentence[:-1], "claims": {"rate_pct": measure["rate_pct"]}})
+        ms.append({"measure": measure["measure_id"], "evidence": sentence[:-1], "claims": {"rate_pct": measure["rate_pct"], "status": measure["status"]}})
     lines.append(f"Related stories: “Other headline {i}” and more")
     text = "\n".join(lines) + "\n"
     meta = {
@@ -121,7 +121,8 @@ def generate(out: Path, n: int, seed: int = 0) -> Path:
     # Registries hold only what the articles support (an unsupported row is a build error).
     people = [p for p in people if p["person_id"] in used_people]
     events = [dict(e, participants=[x for x in e["participants"] if x in used_people]) for e in events if e["event_id"] in used_events]
-    measures = [m for m in measures if m["measure_id"] in used_measures]
+    # A measure's status is what the articles claim (a lifecycle step), not a registry field.
+    measures = [{k: v for k, v in m.items() if k != "status"} for m in measures if m["measure_id"] in used_measures]
     for name, rows in (("people", people), ("events", events), ("measures", measures)):
         (Path(out) / "dataset" / f"{name}.yml").write_text(dump({name: rows}), encoding="utf-8")
     return Path(out)

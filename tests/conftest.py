@@ -28,8 +28,8 @@ EVENTS = [
      "date_start": "2025-10-17", "date_end": "2025-10-17", "date_precision": "day", "participants": ["scott-bessent", "he-lifeng"]},
 ]
 MEASURES = [
-    {"measure_id": "us-100pct-tariff", "imposer": "USA", "target": "CHN", "instrument": "tariff",
-     "description": "Threatened additional 100% tariff.", "rate_pct": 100, "rate_basis": "additional", "status": "threatened"},
+    {"measure_id": "us-100pct-tariff", "imposer": ["USA"], "target": ["CHN"], "instrument": "tariff",
+     "description": "Threatened additional 100% tariff.", "rate_pct": 100, "rate_basis": "additional"},
 ]
 
 
@@ -49,20 +49,27 @@ def article_meta(text: str, article_id: str = "talks-next-week", **extra: Any) -
         "segments": [{"kind": "boilerplate", "start": "ALSO READ:", "end": "\u201d", "occurrence": 1, "reason": "related link"}],
         "quotes": [
             {"evidence": "We will meet in person next week,", "speaker": "scott-bessent", "kind": "full", "cue": "wrote"},
-            {"evidence": "not sustainable", "speaker": None, "speaker_label": "unknown: paraphrase of an unnamed source", "kind": "partial"},
+            {"evidence": "not sustainable", "speaker": None, "speaker_note": "unknown: paraphrase of an unnamed source", "kind": "partial"},
         ],
         "mentions": [],
         "not_mentions": [{"evidence": "He", "occurrence": 2, "reason": "pronoun (Bessent)"}],
         "roles": [{"person": "scott-bessent", "role": "Treasury Secretary", "country": "USA", "evidence": "Treasury Secretary Scott Bessent"}],
         "events": [{"event": "bessent-he-call", "evidence": "on Friday", "date_text": "on Friday", "claims": {"date_start": "2025-10-17"}}],
-        "measures": [{"measure": "us-100pct-tariff", "evidence": "the 100% tariff", "claims": {"rate_pct": 100}}],
+        "measures": [{"measure": "us-100pct-tariff", "evidence": "the 100% tariff", "claims": {"rate_pct": 100, "status": "threatened"}}],
     }
     meta.update(extra)
     return meta
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Writes a list shared by two entries (an `imposer: [USA]`) twice, never as an anchor and alias."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write_yaml(path: Path, data: Any) -> None:
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(data, Dumper=_NoAliases, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def make_dataset(root: Path, articles: dict[str, tuple[str, dict]] | None = None, people=None, events=None, measures=None) -> Path:

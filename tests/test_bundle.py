@@ -22,7 +22,7 @@ from tradetalks.load import sha256_file
 from tradetalks.publish import publish, update_changelog
 from tradetalks.schemas.tables import descriptions, table_description
 
-TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence"]
+TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence", "disputes", "measure_steps", "measure_events", "places", "outlets"]
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +204,7 @@ def test_publish_first_then_refuses_a_too_small_or_existing_version(tmp_path):
     assert (release / "croissant.json").exists() and (release / "dist" / "tradetalks-data-1.0.0.zip").exists()
     changelog = (root / "CHANGELOG.md").read_text()
     assert "## 1.0.0 - 2026-01-02" in changelog and "Fixture release." in changelog and "First release" in changelog
-    assert "| `evidence` | 6 | 6 | 0 | 0 |" in changelog
+    assert "| `evidence` | 7 | 7 | 0 | 0 |" in changelog  # the status claim is its own row
     assert (release / "CHANGELOG.md").read_text() == changelog
     assert json.loads((release / "manifest.json").read_text())["provenance"].keys() == {"sources_sha256", "code_sha256"}
     assert 'version: "1.0.0"' in (root / "CITATION.cff").read_text() and 'date-released: "2026-01-02"' in (root / "CITATION.cff").read_text()

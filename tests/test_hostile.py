@@ -169,8 +169,8 @@ def test_negative_or_absurd_rate(released, rate):
 
 def test_unknown_enum_value(released):
     root, out, before = released
-    make_dataset(root, measures=[dict(MEASURES[0], status="rumoured")])
-    rejected(root, out, before, "[measures[0].status]", "expected one of", "'rumoured'")
+    make_dataset(root, measures=[dict(MEASURES[0], instrument="rumoured")])
+    rejected(root, out, before, "[measures[0].instrument]", "expected one of", "'rumoured'")
 
 
 @pytest.mark.parametrize("bad_id", ["../escape", "a/b", "Scott-Bessent", ".."])

@@ -24,7 +24,7 @@ from tradetalks.__about__ import __version__
 
 REPO = Path(__file__).resolve().parents[1]
 loader = importlib.import_module("tradetalks.load")  # the module; `tradetalks.load` is the function
-TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence"]
+TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence", "disputes", "measure_steps", "measure_events", "places", "outlets"]
 
 
 def build_release(root: Path, version: str = __version__) -> Path:
@@ -78,6 +78,9 @@ def test_load_every_table_in_polars_pandas_and_arrow(shipped):
         assert isinstance(df, pl.DataFrame) and df.height == entry["rows"] and df.columns == names
         pdf = tradetalks.load(name, to="pandas")
         assert isinstance(pdf, pd.DataFrame) and len(pdf) == entry["rows"] and list(pdf.columns) == names
+        for column, dtype in df.schema.items():
+            if dtype == pl.Date:  # datetime64, so `.dt` works
+                assert pd.api.types.is_datetime64_any_dtype(pdf[column]), (name, column, pdf[column].dtype)
         tbl = tradetalks.load(name, to="arrow")
         assert isinstance(tbl, pa.Table) and tbl.num_rows == entry["rows"] and tbl.column_names == names
         assert df.equals(pl.read_parquet(shipped / entry["path"]))

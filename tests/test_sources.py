@@ -41,7 +41,7 @@ def test_all_problems_reported_at_once(tmp_path):
     msgs = "\n".join(problems_of(tmp_path))
     assert "[reference_date]: expected a real calendar date like 2025-10-18 (YYYY-MM-DD), found the text '2025-02-30'" in msgs
     assert "[language]: expected a two-letter ISO 639-1 language code like en, found the text 'english'" in msgs
-    assert "[quotes[0].kind]: expected one of full, partial, found the text 'whole'" in msgs
+    assert "[quotes[0].kind]: expected one of full, partial, turn, found the text 'whole'" in msgs
 
 
 def test_edited_raw_text_is_caught_by_its_sha256(tmp_path):

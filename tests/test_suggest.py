@@ -145,7 +145,7 @@ def test_speakers_from_the_structure_of_attribution():
         ("It went well,", "scott-bessent"),  # the role, as drafted for Bessent
     ]
     cctv = doc["quotes"][5]
-    assert cctv["speaker_label"] == "CCTV" and cctv["cue"] == "according to"
+    assert cctv["speaker_organisation"] == "CCTV" and cctv["cue"] == "according to"
 
 
 def test_names_inside_a_quotation_and_after_a_preposition_are_not_the_speaker():
@@ -265,7 +265,7 @@ def test_an_unregistered_measure_is_drafted_as_a_new_entry():
     out, doc = draft("Monday, October 13, 2025\nBeijing announced on October 9 new export controls on rare earths.\n")
     (row,) = doc["measures"]
     (entry,) = proposals(out, "measures")
-    assert row["measure"] == entry["measure_id"] and entry["instrument"] == "export_control" and entry["imposer"] == "CHN"
+    assert row["measure"] == entry["measure_id"] and entry["instrument"] == "export_control" and entry["imposer"] == ["CHN"]
     assert row["claims"]["announced_date"] == "2025-10-09" and row["date_text"] == "on October 9"
     assert doc["events"][0]["claims"] == {"date_start": "2025-10-09"}  # the announcement is an event too
 
@@ -377,8 +377,8 @@ def test_sentences_and_reporting_verbs_of_other_shapes():
     _, doc = draft(text)
     assert speakers(doc) == [("constructive", "scott-bessent"), ("not sustainable", "donald-trump"),
                              ("framework", None), ("candid", None)]
-    assert "speaker_label" not in doc["quotes"][2]  # a passive with no agent names nobody
-    assert doc["quotes"][3]["speaker_label"] == "Chinese state media"
+    assert "speaker_organisation" not in doc["quotes"][2]  # a passive with no agent names nobody
+    assert doc["quotes"][3]["speaker_organisation"] == "Chinese state media"
 
 
 def test_a_wire_story_with_a_photo_caption_a_byline_with_places_and_a_footer():
@@ -396,17 +396,17 @@ def test_a_wire_story_with_a_photo_caption_a_byline_with_places_and_a_footer():
     assert kinds["Chinese Vice-Premier He Lifeng arrives in Kuala Lumpur on Friday. Photo: Reuters"] == "caption"
     assert kinds["Reporting by Jane Roe; Editing by John Doe"] == "byline"
     quote = doc["quotes"][0]
-    assert (quote["speaker"], quote["speaker_label"], quote["cue"]) == (None, "the Chinese commerce ministry", "According to")
+    assert (quote["speaker"], quote["speaker_organisation"], quote["cue"]) == (None, "the Chinese commerce ministry", "According to")
     (measure,) = doc["measures"]
     assert measure["claims"]["effective_date"] == "2025-11-01" and measure["date_text"] == "on November 1"
     assert [e["date_text"] for e in doc["events"]] == ["on Saturday", "on Thursday"]
 
 
 def test_measure_parties_and_the_only_registered_truce():
-    truce = {"measure_id": "us-china-truce", "imposer": "USA and CHN", "target": "USA and CHN", "instrument": "truce",
-             "description": "Truce.", "rate_pct": None, "status": "agreed"}
-    controls = {"measure_id": "china-export-controls", "imposer": "CHN", "target": "unspecified", "instrument": "export_control",
-                "description": "Export controls.", "rate_pct": None, "status": "announced"}
+    truce = {"measure_id": "us-china-truce", "imposer": ["USA", "CHN"], "target": ["USA", "CHN"], "instrument": "truce",
+             "description": "Truce.", "rate_pct": None}
+    controls = {"measure_id": "china-export-controls", "imposer": ["CHN"], "target": [], "target_note": "unspecified",
+                "instrument": "export_control", "description": "Export controls.", "rate_pct": None}
     text = ("Monday, October 13, 2025\nThe Commerce Ministry criticised the US tariff threat.\n"
             "Washington might impose new export curbs on US-made software destined for China.\n"
             "The truce between the two countries is set to expire in November.\n")
@@ -415,7 +415,8 @@ def test_measure_parties_and_the_only_registered_truce():
     assert rows["The Commerce Ministr"]["measure"] == "us-100pct-tariff"  # "US tariff": the US imposes it
     assert rows["Washington might imp"]["measure"] != "china-export-controls"  # another imposer: a new entry
     (entry,) = proposals(out, "measures")
-    assert (entry["imposer"], entry["target"], entry["status"]) == ("USA", "CHN", "reported")
+    assert (entry["imposer"], entry["target"]) == (["USA"], ["CHN"]) and "status" not in entry  # a status is claimed in the article
+    assert rows["Washington might imp"]["claims"]["status"] == "reported"
     assert rows["The truce between th"]["measure"] == "us-china-truce"
     assert rows["The truce between th"]["claims"] == {"expiry_date": "2025-11-01"}
 

@@ -60,7 +60,8 @@ DEFAULT_BASE_URL = "https://github.com/tradetalks/tradetalks/releases/download/v
 OUTPUTS = ("polars", "pandas", "arrow")
 
 # The tables this package knows; a manifest naming any other table is refused (names reach SQL).
-KNOWN_TABLES = ("articles", "people", "quotes", "events", "tariff_measures", "evidence")
+KNOWN_TABLES = ("articles", "people", "quotes", "events", "tariff_measures", "evidence", "disputes", "measure_steps",
+                "measure_events", "places", "outlets")
 # X.Y.Z, no leading zeros, nothing else: a version becomes a directory name and a URL segment.
 VERSION_PATTERN = r"(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})"
 
@@ -208,8 +209,8 @@ def load(table: str, version: str | None = None, to: str = "polars", manifest_sh
 def load(table: str, version: str | None = None, to: str = "polars", manifest_sha256: str | None = None) -> Any:
     """Load one table of a tradetalks release.
 
-    table:   articles, people, quotes, events, tariff_measures or evidence
-             (`tradetalks.tables()`; what each column means: `print(tradetalks.describe(table))`).
+    table:   articles, people, quotes, events, tariff_measures, evidence, disputes, measure_steps,
+             measure_events or places (`tradetalks.tables()`; what each column means: `print(tradetalks.describe(table))`).
     version: None for the release shipped with this package (offline); "X.Y.Z" to pin a release:
              downloaded once, sha256-checked against its manifest, cached.
     to:      "polars" (default) -> polars.DataFrame, "pandas" -> pandas.DataFrame,
@@ -235,7 +236,8 @@ def load(table: str, version: str | None = None, to: str = "polars", manifest_sh
             _require("pandas", "pandas")
             import pyarrow.parquet as pq
 
-            return pq.read_table(path).to_pandas()
+            # Dates as datetime64, not objects, so that `.dt` and date arithmetic work.
+            return pq.read_table(path).to_pandas(date_as_object=False)
         import polars as pl
 
         return pl.read_parquet(path)

@@ -7,11 +7,13 @@ and the cross-article work follows (quote groups, corroboration, people and subj
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from pathlib import Path
 
 import polars as pl
 
-from tradetalks.build.detect.groups import group_texts
+from tradetalks.build.claims import PlaceRegistry
+from tradetalks.build.detect.groups import normalise, stable_groups
 from tradetalks.build.errors import Collector, DatasetError, Problem
 from tradetalks.build.locate import ArticleSpans
 from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's per-article half)
@@ -19,11 +21,11 @@ from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's 
     registry_problems, unsettled, _date,
 )
 from tradetalks.build.sources import Sources
+from tradetalks.build.subjects import Context, Outlets, claim_rows, primary_rows as _primary, links, subject_rows, table
 from tradetalks.schemas.tables import polars_schema
 
-# Claims that record how an article states a value without disagreeing (Washington vs Beijing day).
-NON_DISPUTE_CLAIMS = {"local_date"}
-QUOTE_GROUP_COLUMNS = ("quote_group_id", "n_articles", "n_outlets")
+QUOTE_GROUP_COLUMNS = ("quote_group_id", "merged_group_ids", "n_articles", "n_outlets")
+RELEASE_DIR = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 ROLE_SCHEMA = {"person": pl.String, "article_id": pl.String, "char_start": pl.Int64, "index": pl.Int64,
                "role": pl.String, "organisation": pl.String, "country": pl.String}
 SEGMENT_SCHEMA = {"article_id": pl.String, "kind": pl.String, "char_start": pl.Int64, "char_end": pl.Int64, "reason": pl.String}
@@ -79,18 +81,29 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[
     articles = _sorted(_with_segments(part.pop("articles"), part.pop("segments")), "article_id")
     evidence = _sorted(part.pop("evidence"), "evidence_id")
     outlets = articles.select(
-        "article_id", pl.coalesce("wire_service", "outlet", pl.lit("article:") + pl.col("article_id")).alias("outlet_key")
+        "article_id", pl.coalesce("wire_service_id", "outlet_id", pl.lit("article:") + pl.col("article_id")).alias("outlet_key")
     )
+    ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence), problems, reg.index, unsure)
     _check_same_text(articles, problems)
 
     # Process.
+    events, event_disputes, _ = subject_rows("events", reg.events, evidence, ctx)
+    measures, measure_disputes, steps = subject_rows("measures", reg.measures, evidence, ctx)
     tables = {
         "articles": articles,
         "people": _people(reg, evidence, part["roles"], outlets, sources, problems, unsure),
-        "quotes": _quotes(part["quotes"], outlets),
-        "events": _subjects("events", reg, evidence, outlets, sources, problems, unsure),
-        "tariff_measures": _subjects("measures", reg, evidence, outlets, sources, problems, unsure),
+        "quotes": _quotes(part["quotes"], outlets, published_groups(Path(sources.root) / "release")),
+        "events": events,
+        "tariff_measures": measures,
         "evidence": evidence,
+        "disputes": table("disputes", event_disputes + measure_disputes, "dispute_id"),
+        "measure_steps": table("measure_steps", steps, "step_id"),
+        "measure_events": table("measure_events", links(reg.measures, evidence, ctx), "link_id"),
+        "places": _places(sources, reg.places, problems),
+        "outlets": table("outlets", [
+            {"outlet_id": o["outlet_id"], "name": o["name"], "domain": o.get("domain"), "owner": o.get("owner"), "country_iso3": o.get("country"),
+             "is_wire_service": o["wire_service"], "aliases": list(o.get("aliases", []))} for o in sources.registry("outlets")
+        ], "outlet_id"),
     }
     return tables, problems.problems
 
@@ -106,6 +119,22 @@ def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
             problems.add(f"dataset/articles/{other}.txt", None, None,
                          f"the same raw text (sha256 {sha[:12]}…) as dataset/articles/{ids[0]}.txt; "
                          "an article is added once: delete one of the two (and its .yml)")
+
+
+def _places(sources: Sources, places: PlaceRegistry, problems: Collector) -> pl.DataFrame:
+    doc = sources.places
+    rows = []
+    for i, (pid, p) in enumerate(places.places.items()):
+        if p.get("within") is not None and p["within"] not in places.places:
+            problems.add(doc.path, doc.line_of(["places", i, "within"]), f"places[{i}].within",
+                         f"unknown place {p['within']!r}; add it to dataset/places.yml")
+        chain = places.ancestors(pid)
+        if places.places[chain[-1]].get("within") in chain:
+            problems.add(doc.path, doc.line_of(["places", i, "within"]), f"places[{i}].within", f"{pid!r} lies within itself")
+        iso3 = next((places.places[a].get("iso3") for a in chain if places.places[a].get("iso3")), None)
+        rows.append({"place_id": pid, "name": p["name"], "kind": p["kind"], "within": p.get("within"),
+                     "country_iso3": iso3, "aliases": list(p.get("aliases", []))})
+    return table("places", rows, "place_id")
 
 
 def _sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -132,10 +161,28 @@ def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFra
     )
 
 
-def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame) -> pl.DataFrame:
-    """Quote rows with their group and its corroboration (articles, and outlets counting a wire story once)."""
-    groups = group_texts(quotes["text"].unique().to_list())
-    quotes = quotes.with_columns(pl.col("text").replace_strict(groups, return_dtype=pl.String).alias("quote_group_id"))
+def published_groups(release_root: Path) -> dict[str, str]:
+    """Normalised quote text -> quote_group_id in the latest release under `release_root` (highest version)."""
+    versions = [(tuple(map(int, m.groups())), p) for p in (release_root.iterdir() if release_root.is_dir() else [])
+                if (m := RELEASE_DIR.match(p.name)) and (p / "quotes.parquet").is_file()]
+    if not versions:
+        return {}
+    latest = max(versions)[1] / "quotes.parquet"
+    published = pl.read_parquet(latest, columns=["text", "quote_group_id"]).unique().sort("quote_group_id")
+    out: dict[str, str] = {}
+    for text, gid in published.iter_rows():
+        out.setdefault(normalise(text), gid)
+    return out
+
+
+def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str]) -> pl.DataFrame:
+    """Quote rows with their group (a published group keeps its id) and its corroboration."""
+    groups, merges = stable_groups(quotes["text"].unique().to_list(), published)
+    quotes = quotes.with_columns(
+        pl.col("text").replace_strict(groups, return_dtype=pl.String).alias("quote_group_id"),
+    ).with_columns(
+        pl.col("quote_group_id").replace_strict(merges, default=[], return_dtype=pl.List(pl.String)).alias("merged_group_ids"),
+    )
     del groups
     # Window expressions add the counts as columns: no join, so the quote rows are never copied.
     outlet_of = dict(outlets.iter_rows())
@@ -155,18 +202,6 @@ def _corroboration(evidence: pl.DataFrame, subject_table: str, outlets: pl.DataF
         .group_by("subject_id").agg(pl.col("article_id").n_unique(), pl.col("outlet_key").n_unique()).collect()
     )
     return {sid: (n_art, n_out) for sid, n_art, n_out in counts.iter_rows()}
-
-
-def _primary(evidence: pl.DataFrame, subject_table: str) -> dict[str, dict]:
-    """Primary provenance: the first span by (article_id, char_start), copies of duplicated text last."""
-    keys = ["subject_id", "in_duplicate", "article_id", "char_start", "char_end"]
-    # Rank the key columns only, then fetch the winning rows (a corpus' evidence is large).
-    rows = (
-        evidence.lazy().with_row_index("_row").filter(pl.col("subject_table") == subject_table).select("_row", *keys)
-        .sort(keys).unique("subject_id", keep="first", maintain_order=True).collect()
-    )
-    first = evidence.select(pl.all().gather(rows["_row"]))
-    return {r["subject_id"]: r for r in first.iter_rows(named=True)}
 
 
 def _people(reg: Registries, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: pl.DataFrame, sources: Sources,
@@ -210,61 +245,3 @@ def _people(reg: Registries, evidence: pl.DataFrame, roles: pl.DataFrame, outlet
     return pl.DataFrame(rows, schema=polars_schema("people")).sort("person_id")
 
 
-def _subjects(kind: str, reg: Registries, evidence: pl.DataFrame, outlets: pl.DataFrame, sources: Sources, problems: Collector,
-              unsure: set[str] | frozenset) -> pl.DataFrame:
-    table, field, key = SUBJECT_TABLES[kind]
-    registry = getattr(reg, kind)
-    doc = getattr(sources, kind)
-    primary = _primary(evidence, table)
-    counts = _corroboration(evidence, table, outlets)
-    claims = (
-        evidence.lazy().filter((pl.col("subject_table") == table) & pl.col("claim_field").is_not_null()
-                               & ~pl.col("claim_field").is_in(list(NON_DISPUTE_CLAIMS)))
-        .group_by("subject_id", "claim_field").agg(pl.col("claim_value").unique().sort()).collect()
-    )
-    claimed: dict[str, dict[str, list]] = defaultdict(dict)
-    for subject, claim_field, values in claims.iter_rows():
-        claimed[subject][claim_field] = values
-    schema = polars_schema(table)
-    rows = []
-    for sid, item in registry.items():
-        i = reg.index[kind][sid]
-        if sid not in primary:
-            if sid not in unsure:
-                problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}]",
-                             f"{sid!r} has no evidence in any article; add `- {{{field}: {sid}, evidence: <the article's words>}}`"
-                             f" under `{kind}:` of an article that supports it, or remove the entry")
-            continue
-        disputed = any(len(v) > 1 for v in claimed[sid].values())
-        if sid in unsure:
-            pass  # an article that may claim otherwise was left out: judged once it is back
-        elif disputed and not item.get("dispute_note"):
-            fields = {f: v for f, v in claimed[sid].items() if len(v) > 1}
-            problems.add(doc.path, doc.line_of([kind, i]), f"{kind}[{i}].dispute_note",
-                         f"articles disagree on {fields}; add `dispute_note:` saying which value {sid!r} uses and why")
-        else:
-            for claim_field, values in claimed[sid].items():
-                if claim_field in item and claim_text(item[claim_field]) not in values:
-                    problems.add(doc.path, doc.line_of([kind, i, claim_field]), f"{kind}[{i}].{claim_field}",
-                                 f"{sid!r} has {claim_field} = {item[claim_field]!r}, but the articles claim only {values};"
-                                 f" write the claimed value, or correct the articles' claims")
-        row = {c: item.get(c) for c in schema if c in item}
-        for c, dtype in schema.items():
-            if dtype == pl.Date and c in row:
-                row[c] = _date(row[c])
-        if "rate_pct" in row and row["rate_pct"] is not None:
-            row["rate_pct"] = float(row["rate_pct"])
-        if kind == "events":
-            row["participants"] = list(item.get("participants", []))
-            if row.get("date_end") is None and item.get("date_precision") == "day":
-                row["date_end"] = row.get("date_start")
-        p = primary[sid]
-        row.update({
-            key: sid,
-            "n_articles": counts[sid][0],
-            "n_outlets": counts[sid][1],
-            "disputed": disputed,
-            **{k: p[k] for k in ("article_id", "char_start", "char_end", "evidence", "method")},
-        })
-        rows.append(row)
-    return pl.DataFrame(rows, schema=schema).sort(key)

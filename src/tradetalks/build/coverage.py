@@ -2,6 +2,8 @@
 
 - Every quotation-mark span in an article's body (not boilerplate) is a quote row, or is listed
   under `not_quotes` with a reason. A curated quote must be exactly the characters between marks.
+- A transcript segment (speech without quotation marks) is covered by speaker turns (quotes of
+  kind `turn`): between turns only a speaker's label may stand; a turn lies inside a transcript.
 - Every curated relative date (`date_text`) agrees with the mechanical resolver, or carries
   `date_override_reason`. It is resolved against the article's reference date, or against
   `date_anchor` (a date), or against `date_anchor_event` (a registered event's one-day date, so
@@ -18,6 +20,8 @@ from tradetalks.build.errors import Collector
 from tradetalks.build.locate import ArticleSpans, Span
 from tradetalks.build.sources import Sources
 
+# What may stand between two turns of a transcript: a speaker's label ("MARIA BARTIROMO:").
+MAX_LABEL_CHARS = 60
 # The claim a date_text resolves, in order of preference.
 DATE_CLAIMS = ("local_date", "date_start", "announced_date", "effective_date", "expiry_date")
 
@@ -28,13 +32,15 @@ def check_coverage(sources: Sources, located: dict[str, ArticleSpans]) -> list:
     for aid, art in sources.articles.items():
         spans = located[aid]
         _quotation_coverage(art, spans, problems)
+        _transcript_coverage(art, spans, problems)
         _date_agreement(art, problems)
     return problems.problems
 
 
 def _quotation_coverage(art, spans: ArticleSpans, problems: Collector) -> None:
     accounted = {
-        (a.span.start, a.span.end): a for a in spans.annotations if a.kind in ("quotes", "not_quotes")
+        (a.span.start, a.span.end): a for a in spans.annotations
+        if a.kind in ("quotes", "not_quotes") and a.item.get("kind") != "turn"
     }
     # A quote whose evidence did not locate may be the one meant for an unaccounted quotation.
     unlocated = sorted(i for kind, i in spans.failed if kind in ("quotes", "not_quotes"))
@@ -58,6 +64,23 @@ def _quotation_coverage(art, spans: ArticleSpans, problems: Collector) -> None:
                 "; no quotation marks are there: move it to `roles`/`mentions`, or delete it"
             problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].evidence",
                          f"a quote must be exactly the characters between quotation marks; {start}-{end} is not{hint}")
+
+
+def _transcript_coverage(art, spans: ArticleSpans, problems: Collector) -> None:
+    turns = sorted((a for a in spans.annotations if a.kind == "quotes" and a.item.get("kind") == "turn"), key=lambda a: a.span.start)
+    transcripts = [s for s in spans.segments if s.kind == "transcript"]
+    for t in turns:
+        if not any(s.span.start <= t.span.start and t.span.end <= s.span.end for s in transcripts):
+            problems.add(art.yaml.path, t.line, f"quotes[{t.index}].kind",
+                         "a turn is speech inside a transcript segment; mark the transcript under `segments` (kind: transcript), or give the quotation as full or partial")
+    for seg in transcripts:
+        inside = [t.span for t in turns if seg.span.start <= t.span.start and t.span.end <= seg.span.end]
+        edges = [seg.span.start] + [x for s in inside for x in (s.start, s.end)] + [seg.span.end]
+        for start, end in zip(edges[::2], edges[1::2]):
+            gap = art.text[start:end].strip()
+            if len(gap) > MAX_LABEL_CHARS:
+                problems.add(art.yaml.path, None, "quotes",
+                             f"transcript at {seg.span.start}-{seg.span.end}: {gap[:90]!r} at {start} has no turn; add it under `quotes` with kind: turn and its speaker")
 
 
 def anchor_event_date(item: dict, events: dict[str, dict]) -> tuple[dt.date | None, str | None]:

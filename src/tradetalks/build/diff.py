@@ -1,8 +1,9 @@
 """Compare two releases: rows added / removed / changed per table, schema changes, and the SemVer bump they need.
 
 SemVer for data (README): MAJOR = a column removed, renamed or retyped, a table removed, or ids
-removed or changed (a changed id is a removal plus an addition); MINOR = rows, columns or tables
-added; PATCH = values corrected, ids kept.
+removed or changed (a changed id is a removal plus an addition), and a changed value in a column
+that holds ids (a foreign key such as quote_group_id or speaker_id: rows that pointed together no
+longer do); MINOR = rows, columns or tables added; PATCH = other values corrected, ids kept.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from tradetalks.build.errors import check_version as valid_version
 from tradetalks.build.formats.files import read_manifest
 
 BUMPS = ["none", "patch", "minor", "major"]
+# Columns whose values are ids: `<entity>_id`, `<entity>_ids`, and the lists of person ids.
+ID_COLUMN = re.compile(r"(_id|_ids)$")
+ID_LISTS = {"authors", "participants", "within"}
+
+
+def holds_ids(column: str) -> bool:
+    return bool(ID_COLUMN.search(column)) or column in ID_LISTS
 
 
 @dataclass
@@ -36,13 +44,18 @@ class TableDiff:
 
     @property
     def bump(self) -> str:
-        if self.table_removed or self.columns_removed or self.columns_retyped or self.removed:
+        if self.table_removed or self.columns_removed or self.columns_retyped or self.removed or self.ids_changed:
             return "major"
         if self.table_added or self.columns_added or self.added:
             return "minor"
         if self.changed:
             return "patch"
         return "none"
+
+    @property
+    def ids_changed(self) -> dict[str, int]:
+        """Changed values in id columns, per column."""
+        return {c: n for c, n in self.changed_columns().items() if holds_ids(c)}
 
     @property
     def schema_changes(self) -> list[str]:
@@ -234,6 +247,8 @@ def _why(t: TableDiff) -> str:
         parts = parts + [f"{len(t.removed)} ids removed or changed"]
     if t.added:
         parts = parts + [f"{len(t.added)} rows added"]
+    if t.ids_changed:
+        parts = parts + [f"ids changed in {', '.join(f'{c} ({n} rows)' for c, n in t.ids_changed.items())}"]
     if t.changed:
         parts = parts + [f"{len(t.changed)} rows changed"]
     return ", ".join(parts)

@@ -23,7 +23,7 @@ from tradetalks.build.errors import DatasetError
 from tradetalks.build.sources import read_article_text
 from tradetalks.build.yamldoc import read_yaml
 from tradetalks.schemas.files import ARTICLE_ID
-from tradetalks.schemas.modeline import kind_of, modeline, parse
+from tradetalks.schemas.modeline import REGISTRIES, kind_of, modeline, parse
 
 
 @dataclass
@@ -54,7 +54,7 @@ def _scalar(value: str) -> str:
 def dataset_files(root: Path) -> list[Path]:
     """Every dataset YAML file under `root`, registries first."""
     dataset = Path(root) / "dataset"
-    registries = [dataset / f"{name}.yml" for name in ("people", "events", "measures") if (dataset / f"{name}.yml").exists()]
+    registries = [dataset / f"{name}.yml" for name in REGISTRIES if (dataset / f"{name}.yml").exists()]
     return registries + sorted((dataset / "articles").glob("*.yml"))
 
 

@@ -13,13 +13,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from tradetalks.build.coverage import anchored_date_problems, derived_date_claims
+from tradetalks.build.claims import DATE_FAMILIES, NUMBER_CLAIMS, PLACE_CLAIMS, PlaceRegistry, claim_intervals, claim_text, interval, period_end
+from tradetalks.build.coverage import anchor_event_date, anchored_date_problems, derived_date_claims
 from tradetalks.build.detect.mentions import find_mentions
 from tradetalks.build.errors import Collector, Problem
 from tradetalks.build.hints import did_you_mean, scalar, unknown
 from tradetalks.build.ids import stable_id
 from tradetalks.build.locate import ArticleSpans, Located, Span
 from tradetalks.build.sources import Sources
+from tradetalks.schemas.files import STATUSES
+
 SUBJECT_TABLES = {"events": ("events", "event", "event_id"), "measures": ("tariff_measures", "measure", "measure_id")}
 
 
@@ -30,6 +33,8 @@ class Registries:
     people: dict[str, dict]
     events: dict[str, dict]
     measures: dict[str, dict]
+    places: PlaceRegistry
+    outlets: dict[str, str]  # casefolded name or alias -> outlet_id
     aliases: dict[str, str]
     ambiguous: dict[str, str]
     # Per registry: each id's index in its file, and the ids of entries left out as invalid
@@ -107,6 +112,8 @@ def registries(sources: Sources, problems: Collector | None = None) -> Registrie
         people=rows["people"],
         events=rows["events"],
         measures=rows["measures"],
+        places=PlaceRegistry.of(sources.registry("places")),
+        outlets={n.casefold(): o["outlet_id"] for o in sources.registry("outlets") for n in [o["name"], *o.get("aliases", [])]},
         aliases=aliases,
         ambiguous=ambiguous,
         index=index,
@@ -184,7 +191,8 @@ def registry_problems(sources: Sources) -> list[Problem]:
         doc = getattr(sources, kind)
         for sid, item in getattr(reg, kind).items():
             i = reg.index[kind][sid]
-            for start, end in (("date_start", "date_end"), ("announced_date", "expiry_date"), ("effective_date", "expiry_date")):
+            for start, end in (("date_start", "date_end"), ("announced_date", "announced_date_end"), ("effective_date", "effective_date_end"),
+                               ("expiry_date", "expiry_date_end"), ("announced_date", "expiry_date"), ("effective_date", "expiry_date")):
                 if item.get(start) and item.get(end) and item[end] < item[start]:
                     problems.add(doc.path, doc.line_of([kind, i, end]), f"{kind}[{i}].{end}",
                                  f"{end} {item[end]} is before {start} {item[start]}; correct one of the two (a one-day event has {end} = {start})")
@@ -196,7 +204,7 @@ def registry_problems(sources: Sources) -> list[Problem]:
 
 
 def _check_registry_ids(sources: Sources, problems: Collector) -> None:
-    for name, key in (("people", "person_id"), ("events", "event_id"), ("measures", "measure_id")):
+    for name, key in (("people", "person_id"), ("events", "event_id"), ("measures", "measure_id"), ("places", "place_id"), ("outlets", "outlet_id")):
         doc = getattr(sources, name)
         seen: dict[str, int] = {}
         for i, item in sources.entries(name):
@@ -229,11 +237,14 @@ def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registrie
             "seed_file": meta.get("seed_file"),
             "title": art.text[spans.title.start : spans.title.end] if spans.title else None,
             "outlet": meta.get("outlet"),
+            "outlet_id": _outlet_id(art, "outlet", reg.outlets, problems),
             "outlet_note": meta.get("outlet_note"),
             "url": meta.get("url"),
             "authors": list(meta.get("authors", [])),
             "wire_service": meta.get("wire_service"),
+            "wire_service_id": _outlet_id(art, "wire_service", reg.outlets, problems),
             "published_date": _date(meta.get("published_date")),
+            "published_date_end": _published_end(meta),
             "published_date_precision": meta.get("published_date_precision"),
             "published_date_note": meta.get("published_date_note"),
             "reference_date": _date(meta["reference_date"]),
@@ -248,6 +259,21 @@ def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registrie
             "method": "curated",
         })
     return rows
+
+
+def _outlet_id(art, field: str, outlets: dict[str, str], problems: Collector) -> str | None:
+    name = art.meta.get(field)
+    if name is None:
+        return None
+    if name.casefold() not in outlets:
+        problems.add(art.yaml.path, art.yaml.line_of([field]), field,
+                     f"{name!r} is not a name or alias of an outlet in dataset/outlets.yml; add the outlet (name, domain, owner, country, wire_service)")
+    return outlets.get(name.casefold())
+
+
+def _published_end(meta: dict) -> dt.date | None:
+    start = _date(meta.get("published_date"))
+    return period_end(start, meta.get("published_date_precision") or "day") if start else None
 
 
 def _segment_rows(located: dict[str, ArticleSpans]) -> list[dict]:
@@ -353,7 +379,7 @@ def _unknown(reg: Registries, kind: str, ident: str, claims: dict | None = None)
 
 def _evidence_row(subject_table: str, subject_id: str, ann: Located, spans: ArticleSpans, text: str, method: str,
                   claim_field: str | None, claim_value: str | None, date_text: str | None, note: str | None,
-                  variant: bool = False) -> dict:
+                  variant: bool = False, **typed: Any) -> dict:
     row = _span_row(ann, spans, text)
     row.update({
         "evidence_id": stable_id("ev", subject_table, subject_id, ann.article_id, ann.span.start, ann.span.end, claim_field or ""),
@@ -361,25 +387,17 @@ def _evidence_row(subject_table: str, subject_id: str, ann: Located, spans: Arti
         "subject_id": subject_id,
         "claim_field": claim_field,
         "claim_value": claim_value,
+        "claim_date_start": typed.get("claim_date_start"),
+        "claim_date_end": typed.get("claim_date_end"),
+        "claim_date_precision": typed.get("claim_date_precision"),
+        "claim_number": typed.get("claim_number"),
+        "claim_place_id": typed.get("claim_place_id"),
         "date_text": date_text,
         "note": note,
         "variant": variant,
         "method": method,
     })
     return row
-
-
-def claim_text(value: Any) -> str | None:
-    """A claimed value as text, comparable across articles: ISO dates, '100' for 100.0, sorted lists."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return format(float(value), "g")
-    if isinstance(value, list):
-        return ",".join(sorted(str(v) for v in value))
-    return str(value)
 
 
 def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
@@ -414,11 +432,7 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
                     if why and first:
                         problems.add(art.yaml.path, ann.line, f"{where}.date_claim", why)
                     claims = {**claims, **derived}
-                if not claims:
-                    rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", None, None, ann.item.get("date_text"), ann.item.get("note")))
-                for claim_field, value in sorted(claims.items()):
-                    rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", claim_field, claim_text(value),
-                                              ann.item.get("date_text"), ann.item.get("note")))
+                rows += _claim_rows(table, subject, ann, claims, spans, art, reg, problems if first else Collector())
             elif ann.kind == "quotes":
                 speaker = ann.item.get("speaker")
                 if speaker is not None and reg.unknown("people", speaker):
@@ -432,6 +446,57 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
             if isinstance(ident, str) and reg.unknown(registry, ident):
                 problems.add(art.yaml.path, art.yaml.line_of([kind, i]), f"{kind}[{i}].{key}",
                              _unknown(reg, registry, ident, art.meta[kind][i].get("claims")))
+    return rows
+
+
+def _claim_rows(table: str, subject: str, ann: Located, claims: dict, spans: ArticleSpans, art, reg: Registries,
+                problems: Collector) -> list[dict]:
+    """One evidence row per claim of a subject annotation (typed or derived by date_claim), its value typed by its field.
+
+    A date family (a start and its end) is one claim, an interval; a location names a place of
+    dataset/places.yml; a rate is a number.
+    """
+    item, where = ann.item, f"{ann.kind}[{ann.index}]"
+    note, date_text = item.get("note"), item.get("date_text")
+    if not claims:
+        return [_evidence_row(table, subject, ann, spans, art.text, "curated", None, None, date_text, note)]
+    # The intervals are read from the claims as stated or derived, against the anchor date_text was resolved with.
+    stated = {**item, "claims": claims}
+    if item.get("date_anchor_event"):
+        anchor, _ = anchor_event_date(item, reg.events)
+        stated.pop("date_anchor_event")
+        if anchor is not None:
+            stated["date_anchor"] = anchor.isoformat()
+    intervals, bad = claim_intervals(stated, table, dt.date.fromisoformat(art.meta["reference_date"]))
+    for claim, message in bad:
+        problems.add(art.yaml.path, ann.line, f"{where}.claims.{claim}", message)
+    family_claims = {c for pair in DATE_FAMILIES.get(table, {}).values() for c in pair}
+    rows = []
+    for family, span in sorted(intervals.items()):
+        rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", family, span.text(), date_text, note,
+                                  claim_date_start=span.start, claim_date_end=span.end, claim_date_precision=span.precision))
+    for claim_field, value in sorted(claims.items()):
+        if claim_field in family_claims:
+            continue
+        typed: dict[str, Any] = {}
+        if claim_field == "local_date":
+            span, problem = interval(value, None, "day")
+            if problem:
+                problems.add(art.yaml.path, ann.line, f"{where}.claims.local_date", problem)
+                continue
+            typed = {"claim_date_start": span.start, "claim_date_end": span.end, "claim_date_precision": "day"}
+        elif claim_field in NUMBER_CLAIMS and isinstance(value, (int, float)) and not isinstance(value, bool):
+            typed = {"claim_number": float(value)}
+        elif claim_field == "status" and value not in STATUSES:
+            problems.add(art.yaml.path, ann.line, f"{where}.claims.status", f"expected one of {', '.join(STATUSES)}, found {value!r}")
+            continue
+        elif claim_field in PLACE_CLAIMS:
+            typed = {"claim_place_id": reg.places.find(str(value))}
+            if typed["claim_place_id"] is None:
+                problems.add(art.yaml.path, ann.line, f"{where}.claims.{claim_field}",
+                             f"{value!r} is not a name or alias of a place in dataset/places.yml; add the place (with the place it lies within) or an alias")
+        stated_date = date_text if claim_field == "local_date" else None
+        rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", claim_field, claim_text(value), stated_date, note, **typed))
     return rows
 
 
@@ -449,20 +514,21 @@ def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict
                 continue
             item = ann.item
             speaker = item.get("speaker")
-            label = item.get("speaker_label") or (people[speaker]["name"] if speaker in people else None)
-            if label is None and speaker is not None:
+            if speaker is not None and speaker not in people:
                 continue  # an unknown speaker: reported with the evidence
-            if label is None:
-                problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].speaker_label",
-                             "speaker is null, so speaker_label must say who is quoted or why it is unknown;"
-                             " write e.g. `speaker_label: Xinhua` or `speaker_label: \"unknown: unnamed official\"`, or give the speaker's id")
+            if speaker is None and not (item.get("speaker_organisation") or item.get("speaker_note")):
+                problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].speaker_note",
+                             "speaker is null, so say who is quoted: speaker_organisation (an organisation), or speaker_note (why it is unknown);"
+                             " write e.g. `speaker_organisation: Xinhua` or `speaker_note: an unnamed official`, or give the speaker's id")
                 continue
             row = _span_row(ann, spans, art.text)
             row.update({
                 "quote_id": stable_id("q", aid, ann.span.start, ann.span.end),
                 "text": " ".join(row["evidence"].split()),
                 "speaker_id": speaker,
-                "speaker_label": label,
+                "speaker_name": people[speaker]["name"] if speaker in people else None,
+                "speaker_organisation": item.get("speaker_organisation"),
+                "speaker_note": item.get("speaker_note"),
                 "kind": item["kind"],
                 "cue": item.get("cue"),
                 "channel": item.get("channel"),

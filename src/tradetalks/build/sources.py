@@ -32,8 +32,11 @@ if TYPE_CHECKING:
 # A news article is a few kilobytes; a 5 MB "article" is a mistake.
 MAX_ARTICLE_BYTES = 5_000_000
 
-# Everything dataset/ may hold; anything else is refused, never ignored.
-REGISTRIES = ("people", "events", "measures")
+# Everything dataset/ may hold; anything else is refused, never ignored. The optional registries
+# may be absent: a dataset without location claims needs no places, one naming no outlet no outlets.
+REQUIRED_REGISTRIES = ("people", "events", "measures")
+OPTIONAL_REGISTRIES = ("places", "outlets")
+REGISTRIES = (*REQUIRED_REGISTRIES, *OPTIONAL_REGISTRIES)
 DATASET_ENTRIES = frozenset({*(f"{name}.yml" for name in REGISTRIES), "articles"})
 # Article ids become file names on every contributor's machine: Windows cannot create these.
 RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
@@ -80,6 +83,8 @@ class Sources:
     people: YamlDoc | None = None
     events: YamlDoc | None = None
     measures: YamlDoc | None = None
+    places: YamlDoc | None = None  # optional: a dataset without location claims needs none
+    outlets: YamlDoc | None = None  # optional: a dataset naming no outlet needs none
     # Per registry, the indexes of entries that fail the schema (left out), and the ids they carry.
     invalid: dict[str, set[int]] = field(default_factory=dict)
     invalid_ids: dict[str, set[str]] = field(default_factory=dict)
@@ -267,13 +272,15 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
     for entry in sorted(os.listdir(dataset)):
         if entry not in DATASET_ENTRIES:
             problems.add(f"dataset/{entry}", None, None,
-                         "unexpected file; dataset/ holds people.yml, events.yml, measures.yml and articles/ only: move or remove it")
+                         "unexpected file; dataset/ holds people.yml, events.yml, measures.yml, places.yml, outlets.yml and articles/ only: move or remove it")
 
     # Process: registries.
     for name in REGISTRIES:
         path = dataset / f"{name}.yml"
         shown = f"dataset/{name}.yml"
         if not os.path.lexists(path):
+            if name in OPTIONAL_REGISTRIES:
+                continue
             problems.add(shown, None, None, f"registry file is missing; create it with the line `{name}: []` and add entries")
             continue
         try:
@@ -291,7 +298,7 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
         bad = {loc[1] for loc in where}
         setattr(sources, name, doc)
         sources.invalid[name] = bad
-        key = {"people": "person_id", "events": "event_id", "measures": "measure_id"}[name]
+        key = {"people": "person_id", "events": "event_id", "measures": "measure_id", "places": "place_id", "outlets": "outlet_id"}[name]
         sources.invalid_ids[name] = {
             item[key] for i, item in enumerate(doc.data[name]) if i in bad and isinstance(item, dict) and isinstance(item.get(key), str)
         }

@@ -53,6 +53,10 @@ def _missing(child: pl.DataFrame, column: str, parent: pl.DataFrame, parent_key:
     return values.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(parent[parent_key].implode()))
 
 
+# The registry file a parent table's ids are registered in.
+_REGISTRY_FILE = {"tariff_measures": "measures"}
+
+
 def _key_column(df: pl.DataFrame) -> str:
     """The first column is always the table's key."""
     return df.columns[0]
@@ -62,17 +66,33 @@ def check_relations(tables: dict[str, pl.DataFrame], problems: Collector, foreig
     """Foreign keys, the span invariant, and derived counts."""
     articles, people, evidence = tables["articles"], tables["people"], tables["evidence"]
     fks = [] if not foreign_keys else [
-        (name, "article_id", "articles", False) for name in MODELS if name != "articles"
+        (name, "article_id", "articles", False) for name in MODELS if name != "articles" and "article_id" in tables[name].columns
     ] + [
         ("quotes", "speaker_id", "people", False),
         ("articles", "authors", "people", True),
         ("events", "participants", "people", True),
+        ("events", "place_id", "places", False),
+        ("places", "within", "places", False),
+        ("evidence", "claim_place_id", "places", False),
+        ("measure_steps", "measure_id", "tariff_measures", False),
+        ("measure_events", "measure_id", "tariff_measures", False),
+        ("measure_events", "event_id", "events", False),
+        ("disputes", "articles", "articles", True),
+        ("disputes", "evidence_ids", "evidence", True),
+        ("measure_steps", "articles", "articles", True),
+        ("articles", "outlet_id", "outlets", False),
+        ("articles", "wire_service_id", "outlets", False),
     ]
     for child, column, parent, explode in fks:
         bad = _missing(tables[child], column, tables[parent], KEYS[parent], explode)
         for row in bad.head(SHOW_FAILURES).iter_rows():
             problems.add(f"table {child}", None, column, f"{_key_column(tables[child])}={row[0]!r} points to {row[1]!r}, which is not in {parent};"
-                         f" register {row[1]!r} (dataset/{'people' if parent == 'people' else parent}.yml) or correct the id")
+                         f" register {row[1]!r} (dataset/{_REGISTRY_FILE.get(parent, parent)}.yml) or correct the id")
+    for subject in ("events", "tariff_measures") if foreign_keys else ():
+        ids = tables[subject][KEYS[subject]]
+        bad = tables["disputes"].filter((pl.col("subject_table") == subject) & ~pl.col("subject_id").is_in(ids.implode()))
+        for row in bad.head(SHOW_FAILURES).iter_rows(named=True):
+            problems.add("table disputes", None, "subject_id", f"dispute_id={row['dispute_id']!r} points to {subject} {row['subject_id']!r}, which does not exist")
     for subject in ("people", "events", "tariff_measures") if foreign_keys else ():
         ids = tables[subject][KEYS[subject]]
         bad = evidence.filter((pl.col("subject_table") == subject) & ~pl.col("subject_id").is_in(ids.implode()))
@@ -82,6 +102,8 @@ def check_relations(tables: dict[str, pl.DataFrame], problems: Collector, foreig
     # The provenance invariant: articles.text[char_start:char_end] == evidence, for every row of every table.
     texts = articles.select("article_id", pl.col("text").alias("_text"))
     for name, df in tables.items():
+        if "evidence" not in df.columns:
+            continue  # a reference table (places, outlets): no text supports its rows
         cols = list(dict.fromkeys([_key_column(df), "article_id", "char_start", "char_end", "evidence"]))
         joined = df.select(cols).join(texts, on="article_id", how="left", maintain_order="left")
         bad = joined.filter(
@@ -108,3 +130,20 @@ def check_relations(tables: dict[str, pl.DataFrame], problems: Collector, foreig
     joined = quotes.select("quote_id", "quote_group_id", "n_articles").join(derived, on="quote_group_id", how="left", maintain_order="left")
     for row in joined.filter(pl.col("_n") != pl.col("n_articles")).head(SHOW_FAILURES).iter_rows(named=True):
         problems.add("table quotes", None, "n_articles", f"quote_id={row['quote_id']!r} has n_articles={row['n_articles']} but its group spans {row['_n']} article(s); counts are derived: please report this as a bug")
+    _check_derived_subjects(tables, problems)
+
+
+def _check_derived_subjects(tables: dict[str, pl.DataFrame], problems: Collector) -> None:
+    """A row is disputed exactly when the disputes table has rows for it; a measure's status is its current step."""
+    disputes = tables["disputes"]
+    for subject in ("events", "tariff_measures"):
+        key = KEYS[subject]
+        rows = tables[subject].select(key, "disputed")
+        listed = set(disputes.filter(pl.col("subject_table") == subject)["subject_id"])
+        for sid, disputed in rows.iter_rows():
+            if disputed != (sid in listed):
+                problems.add(f"table {subject}", None, "disputed", f"{key}={sid!r} has disputed={disputed}, but the disputes table {'lists' if sid in listed else 'does not list'} it")
+    current = dict(tables["measure_steps"].filter(pl.col("is_current")).select("measure_id", "status").iter_rows())
+    for mid, status in tables["tariff_measures"].select("measure_id", "status").iter_rows():
+        if current.get(mid) != status:
+            problems.add("table tariff_measures", None, "status", f"measure_id={mid!r} has status {status!r}, but its current step in measure_steps is {current.get(mid)!r}")

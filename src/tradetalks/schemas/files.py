@@ -45,11 +45,14 @@ INSTRUMENTS = [
 ]
 STATUSES = [
     "threatened", "proposed", "announced", "in_effect", "paused", "expired", "reported",
-    "under_investigation", "withdrawn", "agreed",
+    "under_investigation", "withdrawn", "agreed", "averted",
 ]
+PLACE_KINDS = ["country", "region", "city", "venue"]
+LINK_RELATIONS = ["announcement", "threat", "statement", "report", "agreement", "talks", "pause"]
 EVENT_CLAIMS = ["date_start", "date_end", "local_date", "location", "participants", "description"]
-MEASURE_CLAIMS = ["rate_pct", "rate_basis", "status", "announced_date", "effective_date", "expiry_date", "scope", "target", "imposer"]
-SEGMENT_KINDS = ["boilerplate", "duplicate", "header", "caption", "byline"]
+MEASURE_CLAIMS = ["rate_pct", "rate_basis", "status", "announced_date", "announced_date_end", "effective_date", "effective_date_end",
+                  "expiry_date", "expiry_date_end", "scope", "target", "imposer"]
+SEGMENT_KINDS = ["boilerplate", "duplicate", "header", "caption", "byline", "transcript"]
 QUOTE_CHANNELS = ["interview", "social_media", "statement", "press_conference", "remarks", "readout", "report", None]
 
 
@@ -260,7 +263,8 @@ ARTICLE: dict[str, Any] = _object(
                             "What the span is: `boilerplate` (site furniture: related-story links, subscription"
                             " prompts; names and quotation marks in it are ignored), `duplicate` (a repeated copy"
                             " of the body), `header` (masthead, page header, copyright line), `caption` (an image"
-                            " caption or photo credit), `byline` (the author line).",
+                            " caption or photo credit), `byline` (the author line), `transcript` (speech without quotation"
+                            " marks, recorded as quotes of kind `turn`).",
                             "boilerplate", "caption",
                         ),
                         "start": _doc(TEXT, "Verbatim text where the span begins (its first characters).",
@@ -290,20 +294,25 @@ ARTICLE: dict[str, Any] = _object(
                         "speaker": _doc(
                             {"anyOf": [SLUG_ID, {"type": "null"}]},
                             "person_id of who is quoted (registered in people.yml); null when the speaker is an"
-                            " organisation or unknown, and then speaker_label says who.",
+                            " organisation or unknown, and then speaker_organisation or speaker_note says who.",
                             "wang-wentao", None,
                         ),
-                        "speaker_label": _doc(
+                        "speaker_organisation": _doc(
                             NULLABLE_TEXT,
-                            "Who is quoted, when speaker is null: an organisation ('the Commerce Ministry'), or why"
-                            " the speaker is unknown. Defaults to the person's name.",
-                            "China's Commerce Ministry", "unknown: an unnamed official",
+                            "The organisation speaking, or the speaker's, as the text names it.",
+                            "Xinhua", "Chinese Commerce Ministry", None,
+                        ),
+                        "speaker_note": _doc(
+                            NULLABLE_TEXT,
+                            "Why the speaker is who it is, or unknown.",
+                            "an unnamed spokesperson", None,
                         ),
                         "kind": _doc(
-                            {"enum": ["full", "partial"]},
+                            {"enum": ["full", "partial", "turn"]},
                             "`full` for a quoted sentence or more; `partial` for a few quoted words inside the"
-                            " reporter's sentence ('called the talks \"constructive\"').",
-                            "full", "partial",
+                            " reporter's sentence ('called the talks \"constructive\"'); `turn` for a speaker's turn"
+                            " inside a transcript segment (speech without quotation marks).",
+                            "full", "partial", "turn",
                         ),
                         "cue": _doc(NULLABLE_TEXT, "The reporting verb or phrase as printed, when there is one.",
                                     "said", "told reporters", None),
@@ -416,6 +425,8 @@ ARTICLE: dict[str, Any] = _object(
                         ),
                         "date_text": DATE_TEXT,
                         "date_claim": _date_claim(["date_start", "date_end", "local_date"]),
+                        "date_precision": _doc(PRECISION, "Precision of this annotation's date claims; default: that of"
+                                               " date_text as resolved, else day. " + PRECISION_WORDS, "month", "week"),
                         "date_anchor": DATE_ANCHOR,
                         "date_anchor_event": DATE_ANCHOR_EVENT,
                         "date_tense": DATE_TENSE,
@@ -444,8 +455,11 @@ ARTICLE: dict[str, Any] = _object(
                                                    "Whether the stated rate adds to existing duties or is the total.", "additional"),
                                 "status": _doc({"enum": STATUSES}, "The status of the measure this article states.", "in_effect"),
                                 "announced_date": _claim_date("day the measure was announced", "2025-10-10"),
+                                "announced_date_end": _claim_date("last possible day of the announcement (a range)", "2025-10-12"),
                                 "effective_date": _claim_date("day the measure takes or took effect", "2025-12-01"),
+                                "effective_date_end": _claim_date("last possible day it takes or took effect (a range)", "2025-12-31"),
                                 "expiry_date": _claim_date("day the measure ends or ended", "2026-11-10"),
+                                "expiry_date_end": _claim_date("last possible day it ends or ended (a range)", "2026-11-30"),
                                 "scope": _claim_text("goods or sectors the measure covers", "all imports from China"),
                                 "target": _claim_text("country or entity the measure targets", "CHN"),
                                 "imposer": _claim_text("country or body imposing the measure", "USA"),
@@ -459,6 +473,8 @@ ARTICLE: dict[str, Any] = _object(
                         ),
                         "date_text": DATE_TEXT,
                         "date_claim": _date_claim(["announced_date", "effective_date", "expiry_date"]),
+                        "date_precision": _doc(PRECISION, "Precision of this annotation's date claims; default: that of"
+                                               " date_text as resolved, else day. " + PRECISION_WORDS, "month", "week"),
                         "date_anchor": DATE_ANCHOR,
                         "date_anchor_event": DATE_ANCHOR_EVENT,
                         "date_tense": DATE_TENSE,
@@ -510,6 +526,30 @@ PERSON = _object(
 )
 PERSON["description"] = "A person named in an article body or byline."
 
+# A curator's resolution of a disagreement between articles. `values` lists the distinct values the
+# articles claim (as the disputes table shows them): a new conflicting claim no longer matches, so the
+# build asks for the note to be reviewed instead of letting it hide the new claim.
+DISPUTES = _doc(
+    {
+        "type": "array",
+        "items": _object(
+            {
+                "field": _doc(TEXT, "The field the articles disagree on.", "date_start", "status"),
+                "values": _doc({"type": "array", "items": TEXT, "minItems": 2, "uniqueItems": True},
+                               "The distinct values the articles claim, as the disputes table shows them.",
+                               ["2025-11-10", "2025-11-11"]),
+                "use": _doc(TEXT, "The value the row uses, where no registry field holds it (a measure's status).",
+                            "threatened"),
+                "note": _doc(TEXT, "Which value the row uses, and why.",
+                             "One article says 10 November, two say 11; 11 is used (two texts)."),
+            },
+            ["field", "values", "note"],
+        ),
+    },
+    DISPUTE_WORDS,
+    [{"field": "date_start", "values": ["2025-11-10", "2025-11-11"], "note": "Two texts say 11 November; 11 is used."}],
+)
+
 EVENT = _object(
     {
         "event_id": _doc(SLUG_ID, "The event's id: a slug of what, who and when, stable forever.",
@@ -520,30 +560,39 @@ EVENT = _object(
         "date_start": _doc(NULLABLE_DATE, "The first day of the event as the articles support it, YYYY-MM-DD"
                            " (a week's Monday or a month's 1st at week/month precision); null when no text dates it.",
                            "2025-11-22", None),
-        "date_end": _doc(NULLABLE_DATE, "The last day (inclusive); for a one-day event it may be omitted.",
-                         "2025-11-23", None),
+        "date_end": _doc(NULLABLE_DATE, "The last day (inclusive); required for precision range, derived from"
+                         " date_start for day, week, month, year.", "2025-11-23", None),
         "date_precision": _doc(NULLABLE_PRECISION, PRECISION_WORDS, "day", "range"),
         "date_note": _doc(NULLABLE_TEXT, "Which articles' words give the dates, and how they were combined.",
                           "'later this month' (2 Nov) and 'on Saturday' (21 Nov) give 22 November.", None),
-        "location": _doc(NULLABLE_TEXT, "Where it took place, as the articles name it; null for a call or when"
-                         " unstated.", "Johannesburg", None),
+        "place": _doc({"anyOf": [SLUG_ID, {"type": "null"}]}, "Where it took place, as a place_id of"
+                      " dataset/places.yml; null for a call or when unstated.", "johannesburg", None),
         "participants": _doc({"type": "array", "items": SLUG_ID, "uniqueItems": True},
                              "person_ids of the people the articles say took part.", ["wang-wentao"]),
-        "dispute_note": _doc(NULLABLE_TEXT, DISPUTE_WORDS,
-                             "date_start: one article says 10 November, two say 11; 11 is used (two texts).", None),
+        "disputes": DISPUTES,
         "note": _doc(NULLABLE_TEXT, NOTE_WORDS, "Held by video link, so no location.", None),
     },
     ["event_id", "event_type", "description", "date_start", "date_precision"],
 )
 EVENT["description"] = "A real-world event reported by the articles: a call, a meeting, a summit, an announcement."
 
+def _end(what: str, example: str) -> dict[str, Any]:
+    return _doc(NULLABLE_DATE, f"The last possible day {what}; required for precision range, derived otherwise.", example, None)
+
+
+ISO3_LIST = {"type": "array", "items": {"type": "string", "pattern": ISO3}, "uniqueItems": True}
+
 MEASURE = _object(
     {
         "measure_id": _doc(SLUG_ID, "The measure's id: a slug of who, what and when, stable forever.",
                            "eu-ev-countervailing-duties-2024"),
-        "imposer": _doc(TEXT, "Who imposes it: an ISO 3166-1 alpha-3 code, or a named body ('EU').", "USA", "EU"),
-        "target": _doc(TEXT, "Who it targets: an ISO 3166-1 alpha-3 code, or a named entity.", "CHN",
-                       "five subsidiaries of a shipping company"),
+        "imposer": _doc(ISO3_LIST, "ISO 3166-1 alpha-3 codes of who imposes it; empty when the text names no"
+                        " country (say who in imposer_note).", ["USA"], []),
+        "imposer_note": _doc(NULLABLE_TEXT, "Who imposes it, when no country code says it.", "the European Commission", None),
+        "target": _doc(ISO3_LIST, "ISO 3166-1 alpha-3 codes of whom it targets; empty when the text names no"
+                       " country (say who in target_note).", ["CHN"], []),
+        "target_note": _doc(NULLABLE_TEXT, "Whom it targets, when no country code says it.",
+                            "five subsidiaries of a shipping company", None),
         "instrument": _doc({"enum": INSTRUMENTS}, "What kind of measure it is.", "tariff", "export_control"),
         "description": _doc(TEXT, "One sentence saying what the measure does.",
                              "Countervailing duties of up to 35.3% on electric cars made in China."),
@@ -554,27 +603,69 @@ MEASURE = _object(
                            " whole duty; null when the texts do not say.", "additional", None),
         "scope": _doc(NULLABLE_TEXT, "What goods, firms or activities it covers, as the texts say.",
                       "battery-electric cars made in China", None),
-        "status": _doc(
-            {"enum": STATUSES},
-            "Where the measure stands as the articles report it: `threatened`, `proposed`, `announced`,"
-            " `in_effect`, `paused`, `expired`, `reported` (only reported to be planned), `under_investigation`,"
-            " `withdrawn`, `agreed`.",
-            "threatened", "in_effect",
-        ),
         "announced_date": _doc(NULLABLE_DATE, "When it was announced, YYYY-MM-DD, as the texts support it.",
                                "2025-10-09", None),
+        "announced_date_end": _end("of the announcement", "2025-10-12"),
         "announced_date_precision": _doc(NULLABLE_PRECISION, PRECISION_WORDS, "day", None),
         "effective_date": _doc(NULLABLE_DATE, "When it takes or took effect.", "2025-11-01", None),
+        "effective_date_end": _end("it takes or took effect", "2025-11-30"),
         "effective_date_precision": _doc(NULLABLE_PRECISION, PRECISION_WORDS, "day", None),
         "expiry_date": _doc(NULLABLE_DATE, "When it ends or ended.", "2026-11-10", None),
+        "expiry_date_end": _end("it ends or ended", "2026-11-30"),
         "expiry_date_precision": _doc(NULLABLE_PRECISION, PRECISION_WORDS, "month", None),
-        "dispute_note": _doc(NULLABLE_TEXT, DISPUTE_WORDS,
-                             "status: two articles say threatened, one says announced; threatened is used.", None),
+        "events": _doc(
+            {
+                "type": "array",
+                "items": _object({
+                    "event": _doc(SLUG_ID, "event_id of the event (registered in events.yml).", "trump-100pct-tariff-threat-2025-10"),
+                    "relation": _doc({"enum": LINK_RELATIONS}, "How the event bears on the measure.", "announcement", "pause"),
+                    "note": _doc(NULLABLE_TEXT, NOTE_WORDS, "The truce paused the tariff for a year.", None),
+                }, ["event", "relation"]),
+            },
+            "Events tied to the measure: its announcement, the talks that paused it, statements about it.",
+            [{"event": "trump-100pct-tariff-threat-2025-10", "relation": "threat"}],
+        ),
+        "disputes": DISPUTES,
         "note": _doc(NULLABLE_TEXT, NOTE_WORDS, "No text gives an effective date.", None),
     },
-    ["measure_id", "imposer", "target", "instrument", "description", "status"],
+    ["measure_id", "imposer", "target", "instrument", "description"],
 )
 MEASURE["description"] = "A tariff or other trade measure the articles mention, threatened ones included."
+
+PLACE = _object(
+    {
+        "place_id": _doc(SLUG_ID, "The place's id: its name as a slug, stable forever.", "kuala-lumpur"),
+        "name": _doc(TEXT, "The place's name as most texts print it.", "Kuala Lumpur"),
+        "kind": _doc({"enum": PLACE_KINDS}, "What kind of place it is.", "city", "country"),
+        "within": _doc({"anyOf": [SLUG_ID, {"type": "null"}]}, "The place_id this place lies in (a city's country).",
+                       "malaysia", None),
+        "iso3": _doc({"type": ["string", "null"], "pattern": ISO3}, "The ISO 3166-1 alpha-3 code of a country.", "MYS", None),
+        "aliases": _doc({"type": "array", "items": TEXT, "uniqueItems": True},
+                        "Other names a location claim may use ('the Malaysian capital' is not a name).", ["KL"]),
+        "note": _doc(NULLABLE_TEXT, NOTE_WORDS, "The talks were held at the Merdeka 118 tower.", None),
+    },
+    ["place_id", "name", "kind"],
+)
+PLACE["description"] = "A place an event's location or a location claim names: a country, region, city or venue."
+
+OUTLET = _object(
+    {
+        "outlet_id": _doc(SLUG_ID, "The outlet's id: its name as a slug, stable forever.", "reuters"),
+        "name": _doc(TEXT, "The outlet's name as it prints it.", "Reuters"),
+        "domain": _doc({"type": ["string", "null"], "pattern": r"^[a-z0-9.-]+\.[a-z]{2,}$"},
+                       "The web domain the outlet publishes on.", "reuters.com", None),
+        "owner": _doc(NULLABLE_TEXT, "Who owns the outlet.", "Thomson Reuters", None),
+        "country": _doc({"type": ["string", "null"], "pattern": ISO3}, "The outlet's home country (ISO 3166-1 alpha-3).",
+                        "GBR", None),
+        "wire_service": _doc({"type": "boolean"}, "true for a wire service (its stories are republished by other outlets).",
+                             True, False),
+        "aliases": _doc({"type": "array", "items": TEXT, "uniqueItems": True},
+                        "Other names an article's outlet or wire_service may use.", ["Thomson Reuters"]),
+        "note": _doc(NULLABLE_TEXT, NOTE_WORDS, "Named in the copyright line only.", None),
+    },
+    ["outlet_id", "name", "wire_service"],
+)
+OUTLET["description"] = "A news outlet or wire service an article names."
 
 
 # Every file kind: (registry key or None for an article, title, description).
@@ -588,17 +679,24 @@ KINDS: dict[str, tuple[str | None, str, str]] = {
                "dataset/events.yml: every real-world event the articles report, with the dates the texts support."),
     "measures": ("measures", "tradetalks measures registry",
                  "dataset/measures.yml: every tariff and trade measure the articles report, threatened ones included."),
+    "places": ("places", "tradetalks places registry",
+               "dataset/places.yml: every place an event or a location claim names, with the place it lies in."),
+    "outlets": ("outlets", "tradetalks outlets registry",
+                "dataset/outlets.yml: every news outlet and wire service the articles name."),
 }
-ITEMS = {"people": PERSON, "events": EVENT, "measures": MEASURE}
+ITEMS = {"people": PERSON, "events": EVENT, "measures": MEASURE, "places": PLACE, "outlets": OUTLET}
 # A whole registry entry, as a contributor would paste it.
 ENTRY_EXAMPLES: dict[str, dict[str, Any]] = {
     "people": {"person_id": "wang-wentao", "name": "Wang Wentao", "aliases": ["Wang Wentao"], "country": "CHN"},
     "events": {"event_id": "g20-leaders-summit-2025-11", "event_type": "summit",
                "description": "Summit of G20 leaders in Johannesburg.", "date_start": "2025-11-22",
-               "date_end": "2025-11-23", "date_precision": "range", "location": "Johannesburg"},
-    "measures": {"measure_id": "eu-ev-countervailing-duties-2024", "imposer": "EU", "target": "CHN",
-                 "instrument": "tariff", "description": "Countervailing duties of up to 35.3% on electric cars made in China.",
-                 "rate_pct": 35.3, "rate_basis": "additional", "status": "in_effect"},
+               "date_end": "2025-11-23", "date_precision": "range", "place": "johannesburg"},
+    "measures": {"measure_id": "eu-ev-countervailing-duties-2024", "imposer": [], "imposer_note": "the European Union",
+                 "target": ["CHN"], "instrument": "tariff",
+                 "description": "Countervailing duties of up to 35.3% on electric cars made in China.",
+                 "rate_pct": 35.3, "rate_basis": "additional"},
+    "places": {"place_id": "kuala-lumpur", "name": "Kuala Lumpur", "kind": "city", "within": "malaysia"},
+    "outlets": {"outlet_id": "reuters", "name": "Reuters", "domain": "reuters.com", "wire_service": True},
 }
 
 
@@ -620,3 +718,5 @@ FILE_SCHEMAS: dict[str, dict[str, Any]] = {kind: _file_schema(kind) for kind in 
 PEOPLE_FILE = FILE_SCHEMAS["people"]
 EVENTS_FILE = FILE_SCHEMAS["events"]
 MEASURES_FILE = FILE_SCHEMAS["measures"]
+PLACES_FILE = FILE_SCHEMAS["places"]
+OUTLETS_FILE = FILE_SCHEMAS["outlets"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 import pandera.polars as pa
 
-from tradetalks.schemas.files import EVENT_TYPES, INSTRUMENTS, STATUSES
+from tradetalks.schemas.files import EVENT_TYPES, INSTRUMENTS, LINK_RELATIONS, PLACE_KINDS, STATUSES
 
 ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 HASH_ID = r"^{prefix}_[0-9a-f]{{16}}$"
@@ -50,11 +50,14 @@ class Articles(Provenance):
     seed_file: pl.String = pa.Field(nullable=True, description="The file name the raw text was received under.")
     title: pl.String = pa.Field(nullable=True, description="Headline as it appears in the text; null when the text carries none.")
     outlet: pl.String = pa.Field(nullable=True, description="Publishing outlet, only when the text supports it; null otherwise (see outlet_note).")
+    outlet_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="The publishing outlet (FK outlets.outlet_id), only when the text supports it.")
     outlet_note: pl.String = pa.Field(nullable=True, description="Why the outlet is what it is, or why it is unknown.")
     url: pl.String = pa.Field(nullable=True, description="Source URL when known.")
     authors: STRINGS = pa.Field(description="person_ids of the byline, in byline order (FK people.person_id).")
     wire_service: pl.String = pa.Field(nullable=True, description="Wire service or syndication credited in the text (Reuters, Bloomberg...), used so corroboration does not count one wire story twice.")
+    wire_service_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="The credited wire service (FK outlets.outlet_id).")
     published_date: pl.Date = pa.Field(nullable=True, description="Publication date as stated in the text (e.g. a page header); null when not stated.")
+    published_date_end: pl.Date = pa.Field(nullable=True, description="Last day the article may have been published (the end of the week or month of a vague published_date); sort by published_date.")
     published_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of published_date.")
     published_date_note: pl.String = pa.Field(nullable=True, description="Where published_date comes from, and any conflict with the content.")
     reference_date: pl.Date = pa.Field(description="The date relative expressions in the text ('on Friday', 'next week') are resolved against.")
@@ -63,7 +66,7 @@ class Articles(Provenance):
     text: pl.String = pa.Field(description="The raw article text exactly as received (never edited).")
     text_sha256: pl.String = pa.Field(str_matches=r"^[0-9a-f]{64}$", description="sha256 of the raw text's UTF-8 bytes.")
     n_chars: pl.Int64 = pa.Field(ge=1, description="Length of text in Unicode code points.")
-    segments: SEGMENT = pa.Field(description="Spans that are not the article's own body: site boilerplate, duplicated copy, page headers, captions, bylines; kind, char_start, char_end, reason.")
+    segments: SEGMENT = pa.Field(description="Spans that are not the article's own body (site boilerplate, duplicated copy, page headers, captions, bylines), and transcripts (speech without quotation marks, recorded as quotes of kind turn); kind, char_start, char_end, reason.")
     notes: STRINGS = pa.Field(description="Curators' notes and judgement calls about this article.")
 
     @pa.dataframe_check(description="n_chars equals the length of text, and the provenance span is the whole text")
@@ -91,17 +94,24 @@ class People(Provenance):
 
 
 class Quotes(Provenance):
-    """One row per quotation occurrence in an article; the span is exactly the characters between the marks."""
+    """One row per quotation occurrence in an article (the characters between the marks), or per speaker's turn in a transcript."""
 
     quote_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="q"), description="Stable id from (article_id, char_start, char_end).")
     text: pl.String = pa.Field(description="The quotation with whitespace runs folded to single spaces (evidence keeps the raw characters).")
     speaker_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="The speaker (FK people.person_id); null when the speaker is an organisation or unknown.")
-    speaker_label: pl.String = pa.Field(description="Who is quoted, as a label: the person's name, an organisation ('Xinhua'), or why it is unknown.")
-    kind: pl.String = pa.Field(isin=["full", "partial"], description="'full' sentence(s) or a 'partial' fragment inside the reporter's sentence.")
+    speaker_name: pl.String = pa.Field(nullable=True, description="The speaking person's name (people.name), when the speaker is a registered person.")
+    speaker_organisation: pl.String = pa.Field(nullable=True, description="The speaking organisation as the text names it ('Xinhua', 'Chinese Commerce Ministry'), when an organisation speaks or the unnamed speaker's organisation is stated.")
+    speaker_note: pl.String = pa.Field(nullable=True, description="Why the speaker is who it is, or why unknown ('an unnamed spokesperson of the ministry').")
+
+    @pa.dataframe_check(description="every quote names a speaker, an organisation or why it is unknown")
+    def speaker_is_said(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.any_horizontal(pl.col("speaker_id", "speaker_organisation", "speaker_note").is_not_null()))
+    kind: pl.String = pa.Field(isin=["full", "partial", "turn"], description="'full' sentence(s), a 'partial' fragment inside the reporter's sentence, or a 'turn' of a transcript (speech without quotation marks).")
     cue: pl.String = pa.Field(nullable=True, description="The reporting verb or cue ('said', 'wrote', 'told reporters'), when present.")
     channel: pl.String = pa.Field(nullable=True, isin=["interview", "social_media", "statement", "press_conference", "remarks", "readout", "report"], description="Where the words were said, when the text states it.")
     in_duplicate: pl.Boolean = pa.Field(description="True when the occurrence lies in duplicated copy of the article (drop these to count each quotation once).")
-    quote_group_id: pl.String = pa.Field(str_matches=r"^qg_[0-9a-f]{12}$", description="Same words reported by several articles share a group (after normalising quotes, dashes, case; near matches above the documented threshold).")
+    quote_group_id: pl.String = pa.Field(str_matches=r"^qg_[0-9a-f]{12}$", description="Same words reported by several articles share a group (after normalising quotes, dashes, case; near matches above the documented threshold). A published group keeps its id in every later release.")
+    merged_group_ids: STRINGS = pa.Field(description="Published quote_group_ids merged into this group since the previous release (new quotes joined them); empty otherwise.")
     n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles carrying this quote group.")
     n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets carrying this quote group, a wire story counted once.")
     note: pl.String = pa.Field(nullable=True, description="Curator's note.")
@@ -110,8 +120,7 @@ class Quotes(Provenance):
 class _Subject(Provenance):
     n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles with evidence for the row (derived from evidence).")
     n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets with evidence for the row, a wire story counted once.")
-    disputed: pl.Boolean = pa.Field(description="True when articles claim different values for a field (see evidence.claim_value).")
-    dispute_note: pl.String = pa.Field(nullable=True, description="Which claimed value the row uses, and why.")
+    disputed: pl.Boolean = pa.Field(description="True when articles make claims about a field that cannot all be true (the disputes table lists them).")
     note: pl.String = pa.Field(nullable=True, description="Curator's note.")
 
 
@@ -121,11 +130,11 @@ class Events(_Subject):
     event_id: pl.String = pa.Field(unique=True, str_matches=ID, description="Stable slug id of the event.")
     event_type: pl.String = pa.Field(isin=EVENT_TYPES, description="Kind of event.")
     description: pl.String = pa.Field(description="What happened, in one sentence.")
-    date_start: pl.Date = pa.Field(nullable=True, description="First day of the event (or of the period it falls in, for week/month precision).")
-    date_end: pl.Date = pa.Field(nullable=True, description="Last day of the event or period.")
+    date_start: pl.Date = pa.Field(nullable=True, description="First day the event may fall on (the first day of the week, month or year for a vague date); sort by it.")
+    date_end: pl.Date = pa.Field(nullable=True, description="Last day the event may fall on; date_start..date_end is the interval a vague date stands for.")
     date_precision: pl.String = pa.Field(isin=PRECISIONS, description="'day', 'week', 'month', 'year', or 'range' (the event spans date_start..date_end).")
     date_note: pl.String = pa.Field(nullable=True, description="How the date was resolved (time zones, relative expressions).")
-    location: pl.String = pa.Field(nullable=True, description="Where, when stated.")
+    place_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="Where, when stated (FK places.place_id).")
     participants: STRINGS = pa.Field(description="person_ids of participants (FK people.person_id).")
 
     @pa.dataframe_check(description="date_end is not before date_start")
@@ -139,20 +148,39 @@ class TariffMeasures(_Subject):
     """One row per tariff or trade measure, threatened ones included; provenance is the primary evidence span."""
 
     measure_id: pl.String = pa.Field(unique=True, str_matches=ID, description="Stable slug id of the measure.")
-    imposer: pl.String = pa.Field(description="Who imposes it: ISO 3166-1 alpha-3 or a named entity.")
-    target: pl.String = pa.Field(description="Who it targets: ISO 3166-1 alpha-3 or a named entity.")
+    imposer: STRINGS = pa.Field(description="Who imposes it: ISO 3166-1 alpha-3 codes (two for a bilateral truce); empty when the text names no country.")
+    imposer_note: pl.String = pa.Field(nullable=True, description="Who imposes it in words, when the codes cannot say it.")
+    target: STRINGS = pa.Field(description="Whom it targets: ISO 3166-1 alpha-3 codes; empty when the text names no country.")
+    target_note: pl.String = pa.Field(nullable=True, description="Whom it targets in words ('five American subsidiaries of a South Korean shipping company'), when the codes cannot say it.")
     instrument: pl.String = pa.Field(isin=INSTRUMENTS, description="Kind of measure.")
     description: pl.String = pa.Field(description="What the measure is, in one sentence.")
     rate_pct: pl.Float64 = pa.Field(nullable=True, ge=0, le=1000, description="Tariff rate in percent, when stated.")
     rate_basis: pl.String = pa.Field(nullable=True, isin=["additional", "total"], description="Whether rate_pct adds to existing duties or is the total.")
     scope: pl.String = pa.Field(nullable=True, description="Goods or entities covered, as stated.")
-    status: pl.String = pa.Field(isin=STATUSES, description="Status as of the coverage: threatened, announced, in_effect, paused, expired, reported...")
-    announced_date: pl.Date = pa.Field(nullable=True, description="When it was announced or threatened.")
+    status: pl.String = pa.Field(nullable=True, isin=STATUSES, description="Current status, derived from measure_steps (the step with is_current); null when no article states a status.")
+    announced_date: pl.Date = pa.Field(nullable=True, description="First day it may have been announced or threatened; sort by it.")
+    announced_date_end: pl.Date = pa.Field(nullable=True, description="Last day it may have been announced or threatened.")
     announced_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of announced_date.")
-    effective_date: pl.Date = pa.Field(nullable=True, description="When it takes or took effect.")
+    effective_date: pl.Date = pa.Field(nullable=True, description="First day it takes or took effect (as stated; a planned date for a threat).")
+    effective_date_end: pl.Date = pa.Field(nullable=True, description="Last day it may take or have taken effect.")
     effective_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of effective_date.")
-    expiry_date: pl.Date = pa.Field(nullable=True, description="When it expires or expired.")
+    expiry_date: pl.Date = pa.Field(nullable=True, description="First day it may expire or have expired.")
+    expiry_date_end: pl.Date = pa.Field(nullable=True, description="Last day it may expire or have expired.")
     expiry_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of expiry_date.")
+
+    @pa.dataframe_check(description="an imposer or target without a country code says who it is in its note")
+    def parties_are_said(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            ((pl.col("imposer").list.len() > 0) | pl.col("imposer_note").is_not_null())
+            & ((pl.col("target").list.len() > 0) | pl.col("target_note").is_not_null())
+        )
+
+    @pa.dataframe_check(description="every *_end is not before its start")
+    def dates_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        ok = pl.lit(True)
+        for start in ("announced_date", "effective_date", "expiry_date"):
+            ok = ok & (pl.col(start).is_null() | pl.col(f"{start}_end").is_null() | (pl.col(f"{start}_end") >= pl.col(start)))
+        return data.lazyframe.select(ok)
 
 
 class Evidence(Provenance):
@@ -161,12 +189,101 @@ class Evidence(Provenance):
     evidence_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="ev"), description="Stable id from (subject_table, subject_id, article_id, char_start, char_end, claim_field).")
     subject_table: pl.String = pa.Field(isin=["people", "events", "tariff_measures"], description="Table of the supported row.")
     subject_id: pl.String = pa.Field(str_matches=ID, description="Id of the supported row in subject_table.")
-    claim_field: pl.String = pa.Field(nullable=True, description="The subject's field this span makes a claim about (e.g. 'announced_date'); null for plain support or a mention.")
-    claim_value: pl.String = pa.Field(nullable=True, description="The value this article claims for claim_field, as text (dates ISO); compare across articles to see disagreements.")
-    date_text: pl.String = pa.Field(nullable=True, description="The date words as stated ('Saturday morning', 'a week from tomorrow') when the claim was resolved from them.")
+    claim_field: pl.String = pa.Field(nullable=True, description="The subject's field this span makes a claim about ('date' for an event's dates, 'announced_date', 'location', 'status'...); null for plain support or a mention.")
+    claim_value: pl.String = pa.Field(nullable=True, description="The value this article claims for claim_field, as text (a date as ISO 8601: a day, or start/end for a vague one); the typed columns below hold it by kind.")
+    claim_date_start: pl.Date = pa.Field(nullable=True, description="For a date claim: the first day of the interval it stands for.")
+    claim_date_end: pl.Date = pa.Field(nullable=True, description="For a date claim: the last day of the interval it stands for.")
+    claim_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="For a date claim: day, week, month, year or range.")
+    claim_number: pl.Float64 = pa.Field(nullable=True, description="For a numeric claim (rate_pct): the number.")
+    claim_place_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="For a location claim: the place it names (FK places.place_id).")
+    date_text: pl.String = pa.Field(nullable=True, description="The date words as stated ('Saturday morning', 'a week from tomorrow') on a date claim resolved from them, or on plain support.")
     in_duplicate: pl.Boolean = pa.Field(description="True when the span lies in duplicated copy of the article.")
     note: pl.String = pa.Field(nullable=True, description="Curator's note.")
     variant: pl.Boolean = pa.Field(description="True when the span is a surface form of the person used in this article only (a misspelling, a transliteration, a surname without title), recorded on the article's mention as printed; it is not one of the person's aliases and matches nothing in other articles. False for every other row.")
+
+
+class Disputes(Provenance):
+    """One row per value of a disputed field (claims that cannot all be true), recomputed at every build; provenance is the first span stating the value."""
+
+    # Dates conflict only when their intervals are disjoint, places only when neither lies within
+    # the other, statuses only when two of them are claimed for the same moment.
+
+    dispute_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="dp"), description="Stable id from (subject_table, subject_id, field, value).")
+    subject_table: pl.String = pa.Field(isin=["events", "tariff_measures"], description="Table of the disputed row.")
+    subject_id: pl.String = pa.Field(str_matches=ID, description="Id of the disputed row in subject_table.")
+    field: pl.String = pa.Field(description="The disputed field: 'date' (an event's date_start..date_end), 'announced_date', 'effective_date', 'expiry_date', 'location', 'status', or another claim field.")
+    value: pl.String = pa.Field(description="One value the articles claim, as text (a date as ISO 8601 day or start/end; a place as its place_id).")
+    value_date_start: pl.Date = pa.Field(nullable=True, description="For a date: the first day of the claimed interval.")
+    value_date_end: pl.Date = pa.Field(nullable=True, description="For a date: the last day of the claimed interval.")
+    articles: STRINGS = pa.Field(description="The articles that state this value (FK articles.article_id), sorted.")
+    outlets: STRINGS = pa.Field(description="The known outlets (or wire services) of those articles, sorted; articles with no known outlet are left out.")
+    evidence_ids: STRINGS = pa.Field(description="The evidence rows that state this value (FK evidence.evidence_id), sorted.")
+    n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles stating this value.")
+    n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets stating this value, a wire story counted once and an article of unknown outlet counted as its own.")
+    row_value: pl.String = pa.Field(nullable=True, description="The value the subject row uses for the field, as text.")
+    used: pl.Boolean = pa.Field(description="True when this value agrees with the row's value.")
+    resolution: pl.String = pa.Field(description="The curator's note: which value the row uses, and why.")
+
+
+class MeasureSteps(Provenance):
+    """One row per status a measure has passed through, as the articles state it (its lifecycle); provenance is the first span stating the step."""
+
+    # A status claim is a step, not a disagreement; two statuses claimed for the same moment are a dispute.
+
+    step_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="st"), description="Stable id from (measure_id, status).")
+    measure_id: pl.String = pa.Field(str_matches=ID, description="The measure (FK tariff_measures.measure_id).")
+    status: pl.String = pa.Field(isin=STATUSES, description="The status of this step: threatened, proposed, announced, agreed, in_effect, paused, averted, withdrawn, expired...")
+    date_start: pl.Date = pa.Field(nullable=True, description="First day the step may have begun; null when no text dates it.")
+    date_end: pl.Date = pa.Field(nullable=True, description="Last day the step may have begun.")
+    date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of the step's date.")
+    date_source: pl.String = pa.Field(nullable=True, description="Where the date comes from: the measure's field that dates this status (announced_date, effective_date, expiry_date).")
+    seq: pl.Int64 = pa.Field(ge=1, description="Order of the step in the measure's lifecycle (by date, then by the usual order of statuses).")
+    accepted: pl.Boolean = pa.Field(description="False when the step's status lost a dispute (another status was claimed for the same moment and the curator chose it).")
+    is_current: pl.Boolean = pa.Field(description="True for the measure's current status: its last accepted step.")
+    articles: STRINGS = pa.Field(description="The articles that state the status (FK articles.article_id), sorted.")
+    n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles stating the status.")
+    n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets stating the status, a wire story counted once.")
+
+
+class MeasureEvents(Provenance):
+    """One row per link between a measure and an event (its announcement, a statement about it); provenance is the event's first span in an article that names both."""
+
+    link_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="ml"), description="Stable id from (measure_id, event_id, relation).")
+    measure_id: pl.String = pa.Field(str_matches=ID, description="The measure (FK tariff_measures.measure_id).")
+    event_id: pl.String = pa.Field(str_matches=ID, description="The event (FK events.event_id).")
+    relation: pl.String = pa.Field(isin=LINK_RELATIONS, description="What the event is to the measure: announcement, threat, statement, report, agreement, talks, pause.")
+    note: pl.String = pa.Field(nullable=True, description="Curator's note.")
+
+
+class Outlets(pa.DataFrameModel):
+    """One row per outlet of dataset/outlets.yml (publisher or wire service), so corroboration counts outlets, not files."""
+
+    outlet_id: pl.String = pa.Field(unique=True, str_matches=ID, description="Stable slug id of the outlet.")
+    name: pl.String = pa.Field(description="The outlet's name.")
+    domain: pl.String = pa.Field(nullable=True, description="Its web domain, when known.")
+    owner: pl.String = pa.Field(nullable=True, description="Who owns it, when known.")
+    country_iso3: pl.String = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 of the country it is based in.")
+    is_wire_service: pl.Boolean = pa.Field(description="True for a wire service, whose stories other outlets republish.")
+    aliases: STRINGS = pa.Field(description="Other names articles use for it.")
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class Places(pa.DataFrameModel):
+    """One row per place of dataset/places.yml: reference geography, so that location claims compare by meaning."""
+
+    place_id: pl.String = pa.Field(unique=True, str_matches=ID, description="Stable slug id of the place.")
+    name: pl.String = pa.Field(description="The place's name.")
+    kind: pl.String = pa.Field(isin=PLACE_KINDS, description="country, region, city or venue.")
+    within: pl.String = pa.Field(nullable=True, str_matches=ID, description="The place it lies within (FK places.place_id); null for a country.")
+    country_iso3: pl.String = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 of the country the place lies in.")
+    aliases: STRINGS = pa.Field(description="Other names location claims use for it.")
+
+    class Config:
+        strict = True
+        coerce = False
 
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
@@ -176,6 +293,11 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "events": Events,
     "tariff_measures": TariffMeasures,
     "evidence": Evidence,
+    "disputes": Disputes,
+    "measure_steps": MeasureSteps,
+    "measure_events": MeasureEvents,
+    "places": Places,
+    "outlets": Outlets,
 }
 KEYS = {
     "articles": "article_id",
@@ -184,6 +306,11 @@ KEYS = {
     "events": "event_id",
     "tariff_measures": "measure_id",
     "evidence": "evidence_id",
+    "disputes": "dispute_id",
+    "measure_steps": "step_id",
+    "measure_events": "link_id",
+    "places": "place_id",
+    "outlets": "outlet_id",
 }
 
 
@@ -195,7 +322,7 @@ def column_order(table: str) -> list[str]:
     prov = [c for c in ("article_id", "char_start", "char_end", "evidence", "method") if c != key]
     own = [c for c in model.__annotations__ if c in names]
     rest = [c for c in names if c not in own]
-    return [key] + [c for c in own + rest if c != key and c not in prov] + prov
+    return [key] + [c for c in own + rest if c != key and c not in prov] + [c for c in prov if c in names]
 
 
 def polars_schema(table: str) -> dict[str, pl.DataType]:

@@ -23,7 +23,11 @@ Only whole texts are compared: a quote that is a fragment of another article's l
 ("frank and detailed" inside "… engaged in frank and detailed discussions …") gets its own group,
 because a fragment may be the reporter's paraphrase rather than the same quotation.
 
-Group ids come from the natural key: "qg_" + sha256 of the smallest normalised text in the group.
+Group ids never move once published: a group that holds a text of the previous release keeps
+that release's id for it (`previous`: normalised text -> id). When new quotes join two published
+groups, the merged group keeps the smaller id and the other is recorded as merged into it; when a
+published group splits, the part holding its smallest published text keeps the id. A group new
+since the previous release takes "qg_" + sha256 of its smallest normalised text.
 """
 
 from __future__ import annotations
@@ -58,7 +62,13 @@ def group_quotes(quotes: list[tuple[str, str, str]], threshold: float = DEFAULT_
 
 
 def group_texts(texts: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> dict[str, str]:
-    """quote text -> quote_group_id for every distinct text."""
+    """quote text -> quote_group_id for every distinct text (no previous release)."""
+    return stable_groups(texts, {}, threshold)[0]
+
+
+def stable_groups(texts: Iterable[str], previous: dict[str, str], threshold: float = DEFAULT_THRESHOLD) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """quote text -> quote_group_id, keeping the ids of `previous` (normalised text -> id), and
+    quote_group_id -> the published ids merged into it."""
     # Load inputs: one node per distinct normalised text.
     norm = {text: normalise(text) for text in texts}
     nodes = sorted(set(norm.values()))
@@ -103,7 +113,25 @@ def group_texts(texts: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> d
                 for i, j in zip(*scores.nonzero(), strict=True):
                     link(members[start + i], members[j])
         del blocks
-    return {text: _group_id(root(t)) for text, t in norm.items()}
+
+    # Ids: a published id stays with its group; smallest texts first, so a split is decided the same way every time.
+    members: dict[str, list[str]] = defaultdict(list)
+    for t in nodes:
+        members[root(t)].append(t)
+    taken: set[str] = set()
+    published_ids = set(previous.values())
+    ids: dict[str, str] = {}
+    merges: dict[str, list[str]] = {}
+    for r in sorted(members):
+        published = sorted({previous[t] for t in members[r] if t in previous} - taken)
+        gid = published[0] if published else _group_id(r)
+        if gid in taken or (not published and gid in published_ids):
+            gid = _group_id("\n".join(members[r]))  # a new part of a split group whose own key was published
+        taken.update(published or [gid])
+        ids[r] = gid
+        if len(published) > 1:
+            merges[gid] = published[1:]
+    return {text: ids[root(t)] for text, t in norm.items()}, merges
 
 
 _KEY_KINDS = ("first", "middle", "last", "first2", "first2+", "last2", "last2+")

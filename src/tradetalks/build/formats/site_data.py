@@ -142,7 +142,7 @@ def span_kind(table: str, row: dict) -> str:
 
 def span_label(rel: Release, table: str, row: dict, kind: str) -> str:
     if kind == "quote":
-        return f"quote — {row.get('speaker_label') or rel.name('people', row.get('speaker_id'))}"
+        return f"quote — {row.get('speaker_name') or row.get('speaker_organisation') or row.get('speaker_label') or rel.name('people', row.get('speaker_id'))}"
     if table == "evidence":
         subject = rel.name(row.get("subject_table") or "", row.get("subject_id"))
         if kind == "claim":
@@ -172,7 +172,7 @@ def spans_of(rel: Release, article: dict, rows: list[tuple[str, dict]]) -> list[
                           f"{seg['kind']} (not body) — {seg.get('reason') or ''}", seg["kind"]))
     for table, row in rows:
         kind = span_kind(table, row)
-        group = (row.get("speaker_id") or row.get("speaker_label") or "") if kind == "quote" else ""
+        group = (row.get("speaker_id") or row.get("speaker_organisation") or row.get("speaker_label") or "") if kind == "quote" else ""
         spans.append(Span(str(row[rel.keys[table]]), table, kind, row["char_start"], row["char_end"],
                           span_label(rel, table, row, kind), group))
     n = len(article.get("text") or "")

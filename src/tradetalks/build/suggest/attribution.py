@@ -12,7 +12,7 @@ In order, for a quotation in its sentence:
 Actors are people (by name), pronouns ("he", "she": the person subject of the latest sentence
 before), roles ("the US treasury secretary": the person whose drafted role shares its words, else
 the latest person subject) and organisations (capitalised names that are not people: speaker null,
-with a `speaker_label`). Names inside quotations never count. Titles of works in quotation marks
+with a `speaker_organisation`). Names inside quotations never count. Titles of works in quotation marks
 (`NBC’s “Meet the Press” program`) are drafted as not_quotes.
 """
 

@@ -308,9 +308,8 @@ def _new_measure(ctx, instrument, rate, claims, imposer, target, clause) -> Row:
     parts = [imposer or "", f"{rate}pct" if rate is not None else "", instrument.replace("_", "-"), (target or "").lower(), when]
     measure_id = "-".join(p.lower() for p in parts if p).replace(".", "-")
     fields = {
-        "measure_id": measure_id, "imposer": imposer or "TODO", "target": target or "TODO", "instrument": instrument,
+        "measure_id": measure_id, "imposer": [imposer] if imposer else [], "target": [target] if target else [], "instrument": instrument,
         "description": " ".join(clause.split())[:200].strip(" ,;:") or "TODO", "rate_pct": rate, "rate_basis": claims.get("rate_basis"),
-        "status": claims.get("status") or "announced",
     }
     for k in ("announced_date", "effective_date", "expiry_date"):
         if k in claims:
@@ -319,9 +318,9 @@ def _new_measure(ctx, instrument, rate, claims, imposer, target, clause) -> Row:
     notes = {"measure_id": "GUESS: imposer-rate-instrument-target-month; rename if you like",
              "description": "GUESS: the clause it was found in; rewrite as one sentence"}
     if not imposer:
-        notes["imposer"] = "TODO: ISO code of the country imposing it"
+        notes["imposer"] = "TODO: ISO codes of the countries imposing it, or [] and say who in imposer_note"
     if not target:
-        notes["target"] = "TODO: the target, as stated"
+        notes["target"] = "TODO: ISO codes of the countries targeted, or [] and say whom in target_note"
     return Row(fields, notes)
 
 

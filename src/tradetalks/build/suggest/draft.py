@@ -229,8 +229,8 @@ def _quotes(text: str, quotations, attributions) -> tuple[list[Row], list[Row]]:
         row.fields["speaker"] = att.speaker if att else None
         row.notes["speaker"] = f"GUESS: {att.why}" if att else "GUESS: no attribution found"
         if att and att.speaker is None and att.label:
-            row.fields["speaker_label"] = att.label
-            row.notes["speaker_label"] = "GUESS: an organisation, not a registered person"
+            row.fields["speaker_organisation"] = att.label
+            row.notes["speaker_organisation"] = "GUESS: an organisation, not a registered person"
         row.fields["kind"] = "full" if full else "partial"
         row.notes["kind"] = "GUESS: " + ("starts with a capital" if full else "starts mid-sentence")
         row.fields["cue"] = att.cue if att else None
@@ -245,9 +245,9 @@ def _turns(text: str, turns) -> list[Row]:
     for t in turns:
         row = Row({**locator(text, t.start, t.end), "speaker": t.speaker}, {"speaker": f"GUESS: {t.why}"}, start=t.start)
         if t.speaker is None and t.label:
-            row.fields["speaker_label"] = t.label
-        row.fields.update({"kind": "full", "cue": None, "note": "Transcript turn: the words follow the speaker's label, with no quotation marks."})
-        row.notes["kind"] = "GUESS: a whole turn"
+            row.fields["speaker_note"] = f"labelled {t.label!r} in the transcript"
+        row.fields.update({"kind": "turn", "cue": None, "note": "Transcript turn: the words follow the speaker's label, with no quotation marks."})
+        row.notes["kind"] = "GUESS: a whole turn; mark the transcript under segments (kind: transcript)"
         rows.append(row)
     return rows
 

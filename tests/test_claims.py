@@ -1,0 +1,174 @@
+"""Claims compared by meaning: intervals, places within places, statuses as lifecycle steps; disputes never hidden."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from conftest import EVENTS, MEASURES, TEXT, article_meta, make_dataset, write_yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tradetalks.build.claims import Interval, PlaceRegistry, claim_intervals, conflicting, interval
+from tradetalks.build.errors import DatasetError
+from tradetalks.build.pipeline import check
+
+D = dt.date
+
+
+def test_a_vague_date_is_the_interval_of_its_period():
+    assert interval("2025-10-06", None, "week")[0] == Interval(D(2025, 10, 6), D(2025, 10, 12), "week")
+    assert interval("2024-02-01", None, "month")[0].end == D(2024, 2, 29)
+    assert interval("2025-01-01", None, "year")[0].end == D(2025, 12, 31)
+    assert interval("2025-10-25", "2025-10-26", None)[0].precision == "range"
+    assert interval("2025-10-25", None, "range")[1] == "precision range needs an end date"
+    assert "use precision range" in interval("2025-10-06", "2025-10-20", "week")[1]
+
+
+@given(st.dates(D(2000, 1, 1), D(2100, 1, 1)), st.sampled_from(["day", "week", "month", "year"]), st.integers(0, 400))
+def test_a_date_inside_a_period_never_conflicts_with_it(start, precision, offset):
+    period = interval(start, None, precision)[0]
+    day = start + dt.timedelta(days=offset)
+    inside = Interval(day, day, "day")
+    assert conflicting("date", [period, inside], PlaceRegistry.of([])) == (day > period.end)
+
+
+def test_claim_precision_comes_from_the_date_words_unless_stated():
+    week, _ = claim_intervals({"claims": {"date_start": "2025-10-20"}, "date_text": "next week"}, "events", D(2025, 10, 17))
+    assert week["date"] == Interval(D(2025, 10, 20), D(2025, 10, 26), "week")
+    day, _ = claim_intervals({"claims": {"date_start": "2025-10-20"}}, "events", D(2025, 10, 17))
+    assert day["date"].precision == "day"
+    stated, _ = claim_intervals({"claims": {"expiry_date": "2025-11-01"}, "date_precision": "month"}, "tariff_measures", D(2025, 10, 17))
+    assert stated["expiry_date"].end == D(2025, 11, 30)
+
+
+PLACES = [
+    {"place_id": "south-korea", "name": "South Korea", "kind": "country", "within": None, "iso3": "KOR"},
+    {"place_id": "busan", "name": "Busan", "kind": "city", "within": "south-korea"},
+    {"place_id": "japan", "name": "Japan", "kind": "country", "within": None, "iso3": "JPN"},
+]
+
+
+def test_places_conflict_only_when_neither_lies_within_the_other():
+    reg = PlaceRegistry.of(PLACES)
+    assert not conflicting("location", ["busan", "south-korea"], reg)
+    assert conflicting("location", ["busan", "japan"], reg)
+
+
+def _two_articles(tmp_path, claims2: dict, claims1: dict | None = None, date_text2: str | None = None, **registry):
+    """The fixture article plus a second one making `claims2` about the fixture event."""
+    text2 = "Bessent and He spoke in Busan on Friday.\n"
+    event2 = {"event": "bessent-he-call", "evidence": "Bessent and He spoke in Busan", "claims": claims2}
+    if date_text2:
+        event2["date_text"] = date_text2
+    meta2 = article_meta(text2, article_id="second", title=None, segments=[], quotes=[], not_mentions=[], roles=[], measures=[],
+                         mentions=[{"evidence": "He", "person": "he-lifeng"}], events=[event2])
+    meta1 = article_meta(TEXT)
+    if claims1 is not None:
+        meta1["events"][0]["claims"] = claims1
+        meta1["events"][0].pop("date_text")
+    make_dataset(tmp_path, {"talks-next-week": (TEXT, meta1), "second": (text2, meta2)}, **registry)
+    write_yaml(tmp_path / "dataset" / "places.yml", {"places": PLACES})
+    return tmp_path
+
+
+def test_a_city_and_its_country_are_no_dispute(tmp_path):
+    root = _two_articles(tmp_path, {"location": "Busan"}, claims1={"date_start": "2025-10-17", "location": "South Korea"},
+                         events=[dict(EVENTS[0], place="busan")])
+    t = check(root).tables
+    assert t["disputes"].height == 0 and not t["events"]["disputed"][0]
+    assert t["events"]["place_id"][0] == "busan"
+
+
+def test_a_week_and_a_day_inside_it_are_no_dispute(tmp_path):
+    root = _two_articles(tmp_path, {"date_start": "2025-10-13"}, date_text2="this week")
+    t = check(root).tables
+    assert t["disputes"].height == 0
+    ev = t["evidence"]
+    week = ev.filter((ev["article_id"] == "second") & (ev["claim_field"] == "date")).row(0, named=True)
+    assert (week["claim_date_start"], week["claim_date_end"], week["claim_date_precision"]) == (D(2025, 10, 13), D(2025, 10, 19), "week")
+
+
+def test_disjoint_dates_need_a_resolution_and_a_new_claim_is_never_hidden_by_it(tmp_path):
+    root = _two_articles(tmp_path, {"date_start": "2025-10-16"})
+    with pytest.raises(DatasetError, match=r"articles disagree on date of 'bessent-he-call' \(2025-10-16: second; 2025-10-17: talks-next-week\)"):
+        check(root)
+    resolution = {"field": "date", "values": ["2025-10-16", "2025-10-17"], "note": "the second article misdates the call"}
+    _two_articles(tmp_path, {"date_start": "2025-10-16"}, events=[dict(EVENTS[0], disputes=[resolution])])
+    disputes = check(root).tables["disputes"].sort("value")
+    assert disputes["used"].to_list() == [False, True] and disputes["row_value"].to_list() == ["2025-10-17"] * 2
+    # A third value appears: the old note no longer covers the dispute, so the build asks for it to be reviewed.
+    _two_articles(tmp_path, {"date_start": "2025-10-16"}, claims1={"date_start": "2025-10-15"}, events=[dict(EVENTS[0], disputes=[resolution])])
+    with pytest.raises(DatasetError, match=r"was resolved for values \['2025-10-16', '2025-10-17'\], but the articles now claim"):
+        check(root)
+
+
+def test_a_resolution_for_claims_that_agree_must_go(tmp_path):
+    resolution = {"field": "date", "values": ["2025-10-16", "2025-10-17"], "note": "stale"}
+    root = _two_articles(tmp_path, {"date_start": "2025-10-17"}, events=[dict(EVENTS[0], disputes=[resolution])])
+    with pytest.raises(DatasetError, match=r"'date' is no longer disputed"):
+        check(root)
+
+
+def test_statuses_are_steps_of_a_lifecycle_not_a_dispute(tmp_path):
+    text2 = "The 100% tariff took effect in November.\n"
+    meta2 = article_meta(text2, article_id="second", title=None, segments=[], quotes=[], not_mentions=[], roles=[], events=[],
+                         measures=[{"measure": "us-100pct-tariff", "evidence": "The 100% tariff took effect", "claims": {"status": "in_effect"}}])
+    make_dataset(tmp_path, {"talks-next-week": (TEXT, article_meta(TEXT)), "second": (text2, meta2)})
+    t = check(tmp_path).tables
+    steps = t["measure_steps"].sort("seq")
+    assert steps["status"].to_list() == ["threatened", "in_effect"] and steps["is_current"].to_list() == [False, True]
+    assert t["tariff_measures"]["status"][0] == "in_effect" and t["disputes"].height == 0
+
+
+def test_two_statuses_for_the_same_moment_are_a_dispute(tmp_path):
+    text2 = "Trump announced the 100% tariff.\n"
+    meta2 = article_meta(text2, article_id="second", title=None, segments=[], quotes=[], not_mentions=[], roles=[], events=[],
+                         measures=[{"measure": "us-100pct-tariff", "evidence": "Trump announced the 100% tariff", "claims": {"status": "announced"}}])
+    arts = {"talks-next-week": (TEXT, article_meta(TEXT)), "second": (text2, meta2)}
+    make_dataset(tmp_path, arts)
+    with pytest.raises(DatasetError, match="articles disagree on status"):
+        check(tmp_path)
+    resolution = {"field": "status", "values": ["announced", "threatened"], "use": "threatened", "note": "a threat, not a decision"}
+    make_dataset(tmp_path, arts, measures=[dict(MEASURES[0], disputes=[resolution])])
+    t = check(tmp_path).tables
+    assert t["tariff_measures"]["status"][0] == "threatened"
+    assert dict(zip(t["measure_steps"]["status"], t["measure_steps"]["accepted"])) == {"threatened": True, "announced": False}
+
+
+def test_validation_catches_a_status_or_dispute_flag_out_of_step(dataset):
+    import polars as pl
+
+    from tradetalks.build.validate import validate_tables
+
+    tables = check(dataset).tables
+    bad = dict(tables, tariff_measures=tables["tariff_measures"].with_columns(pl.lit("in_effect").alias("status"), pl.lit(True).alias("disputed")))
+    with pytest.raises(DatasetError) as info:
+        validate_tables(bad)
+    msgs = "\n".join(map(str, info.value.problems))
+    assert "its current step in measure_steps is 'threatened'" in msgs and "but the disputes table does not list it" in msgs
+
+
+def test_an_unknown_status_claim_is_named(tmp_path):
+    meta = article_meta(TEXT)
+    meta["measures"][0]["claims"]["status"] = "rumoured"
+    make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
+    with pytest.raises(DatasetError, match=r"\[measures\[0\]\.claims\.status\]: expected one of threatened, .*, found the text 'rumoured'"):
+        check(tmp_path)
+
+
+def test_a_date_claim_that_is_not_a_date_is_named(tmp_path):
+    meta = article_meta(TEXT)
+    meta["events"][0]["claims"]["date_start"] = "soon"
+    meta["events"][0].pop("date_text")
+    make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
+    with pytest.raises(DatasetError, match=r"\[events\[0\]\.claims\.date_start\]: expected a real calendar date like .* \(YYYY-MM-DD\), found the text 'soon'"):
+        check(tmp_path)
+
+
+def test_a_dated_claim_with_date_words_that_is_not_a_date_is_named(tmp_path):
+    meta = article_meta(TEXT)
+    meta["events"][0]["claims"] = {"local_date": "Friday"}
+    make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
+    with pytest.raises(DatasetError, match=r"\[events\[0\]\.claims\.local_date\]: expected a real calendar date like .* \(YYYY-MM-DD\), found the text 'Friday'"):
+        check(tmp_path)
