@@ -44,14 +44,23 @@ def main() -> None:
             root = generate(Path(tmp) / "corpus", n, seed=0)
             walls = []
             for i in range(args.repeat):
-                res = subprocess.run([sys.executable, "-c", CHILD, str(root), str(Path(tmp) / f"out{i}")],
-                                     capture_output=True, text=True, check=True)
+                res = subprocess.run([sys.executable, "-c", CHILD, str(root), str(Path(tmp) / f"out{i}")], capture_output=True, text=True, check=True)
                 run = json.loads(res.stdout.strip().splitlines()[-1])
                 walls.append(run["wall_s"])
                 print(json.dumps({"articles": n, "run": i, "articles_per_s": round(n / run["wall_s"]), **run}), flush=True)
             walls.sort()
-            print(json.dumps({"articles": n, "median_wall_s": walls[len(walls) // 2], "min_s": walls[0], "max_s": walls[-1],
-                              "median_articles_per_s": round(n / walls[len(walls) // 2])}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "articles": n,
+                        "median_wall_s": walls[len(walls) // 2],
+                        "min_s": walls[0],
+                        "max_s": walls[-1],
+                        "median_articles_per_s": round(n / walls[len(walls) // 2]),
+                    }
+                ),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -93,8 +93,13 @@ def bench_quotations() -> None:
         root = make_dataset(Path(tmp), {"talks-next-week": (text, meta)})
         t = time.perf_counter()
         res = subprocess.run([sys.executable, "-m", "tradetalks.cli", "validate", "--root", str(root)], capture_output=True)
-        emit("quotations_300k", seconds=round(time.perf_counter() - t, 2), exit=res.returncode,
-             stderr_bytes=len(res.stderr), stderr_lines=res.stderr.count(b"\n"))
+        emit(
+            "quotations_300k",
+            seconds=round(time.perf_counter() - t, 2),
+            exit=res.returncode,
+            stderr_bytes=len(res.stderr),
+            stderr_lines=res.stderr.count(b"\n"),
+        )
 
 
 def bench_nesting() -> None:
@@ -113,8 +118,7 @@ def bench_nesting() -> None:
 
 
 def _baseline_reader(ref: str):
-    source = subprocess.run(["git", "-C", str(REPO), "show", f"{ref}:src/tradetalks/build/yamldoc.py"],
-                            capture_output=True, text=True, check=True).stdout
+    source = subprocess.run(["git", "-C", str(REPO), "show", f"{ref}:src/tradetalks/build/yamldoc.py"], capture_output=True, text=True, check=True).stdout
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
         fh.write(source)
     spec = importlib.util.spec_from_file_location("yamldoc_baseline", fh.name)
@@ -144,9 +148,13 @@ def bench_yaml(n: int, ref: str) -> None:
                 best[name] = min(best[name], time.perf_counter() - t)
         gc.enable()
         total = sum(f.stat().st_size for f in files)
-        emit(f"yaml_read_{n}_articles", files=len(files), mb=round(total / 1e6, 1),
-             seconds={k: round(v, 3) for k, v in best.items()},
-             ratio=round(best["this tree"] / best[ref], 3))
+        emit(
+            f"yaml_read_{n}_articles",
+            files=len(files),
+            mb=round(total / 1e6, 1),
+            seconds={k: round(v, 3) for k, v in best.items()},
+            ratio=round(best["this tree"] / best[ref], 3),
+        )
 
 
 def main() -> None:
@@ -155,8 +163,13 @@ def main() -> None:
     parser.add_argument("--baseline", default="main")
     parser.add_argument("--only", nargs="*")
     args = parser.parse_args()
-    cases = {"hint": bench_hint, "every_copy": bench_every_copy, "quotations": bench_quotations,
-             "nesting": bench_nesting, "yaml": lambda: bench_yaml(args.articles, args.baseline)}
+    cases = {
+        "hint": bench_hint,
+        "every_copy": bench_every_copy,
+        "quotations": bench_quotations,
+        "nesting": bench_nesting,
+        "yaml": lambda: bench_yaml(args.articles, args.baseline),
+    }
     for name, fn in cases.items():
         if not args.only or name in args.only:
             fn()

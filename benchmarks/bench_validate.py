@@ -63,8 +63,10 @@ def make_tables(n_quotes: int, seed: int = 0) -> tuple[pl.DataFrame, pl.DataFram
 def with_pandera(quotes: pl.DataFrame, articles: pl.DataFrame, people: pl.DataFrame) -> None:
     problems = Collector()
     check_table("quotes", quotes, problems)
-    bad_fk = quotes.filter(~pl.col("article_id").is_in(articles["article_id"].implode())
-                           | (pl.col("speaker_id").is_not_null() & ~pl.col("speaker_id").is_in(people["person_id"].implode())))
+    bad_fk = quotes.filter(
+        ~pl.col("article_id").is_in(articles["article_id"].implode())
+        | (pl.col("speaker_id").is_not_null() & ~pl.col("speaker_id").is_in(people["person_id"].implode()))
+    )
     joined = quotes.select("quote_id", "article_id", "char_start", "char_end", "evidence").join(articles, on="article_id", how="left")
     bad_span = joined.filter(pl.col("text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start")) != pl.col("evidence"))
     assert not problems.problems and bad_fk.height == 0 and bad_span.height == 0
@@ -80,16 +82,44 @@ def by_hand(quotes: pl.DataFrame, articles: pl.DataFrame, people: pl.DataFrame) 
         (~pl.col("article_id").str.contains(id_re)).any().alias("aid"),
         (pl.col("speaker_id").is_not_null() & ~pl.col("speaker_id").str.contains(id_re)).any().alias("sid"),
         (~pl.col("kind").is_in(["full", "partial"])).any().alias("kind"),
-        (pl.col("channel").is_not_null() & ~pl.col("channel").is_in(["interview", "social_media", "statement", "press_conference", "remarks", "readout", "report"])).any().alias("ch"),
+        (
+            pl.col("channel").is_not_null()
+            & ~pl.col("channel").is_in(["interview", "social_media", "statement", "press_conference", "remarks", "readout", "report"])
+        )
+        .any()
+        .alias("ch"),
         (~pl.col("method").str.contains(r"^(curated|rule:[a-z_]+)$")).any().alias("method"),
         ((pl.col("char_start") < 0) | (pl.col("char_end") < 1) | (pl.col("n_articles") < 1) | (pl.col("n_outlets") < 1)).any().alias("ranges"),
         (pl.col("evidence").str.len_chars() < 1).any().alias("evlen"),
-        pl.any_horizontal([pl.col(c).is_null() for c in ("quote_id", "text", "kind", "in_duplicate", "quote_group_id",
-                                                          "n_articles", "n_outlets", "article_id", "char_start", "char_end", "evidence", "method")]).any().alias("nulls"),
-        (~((pl.col("char_end") > pl.col("char_start")) & ((pl.col("char_end") - pl.col("char_start")) == pl.col("evidence").str.len_chars()))).any().alias("shape"),
+        pl.any_horizontal(
+            [
+                pl.col(c).is_null()
+                for c in (
+                    "quote_id",
+                    "text",
+                    "kind",
+                    "in_duplicate",
+                    "quote_group_id",
+                    "n_articles",
+                    "n_outlets",
+                    "article_id",
+                    "char_start",
+                    "char_end",
+                    "evidence",
+                    "method",
+                )
+            ]
+        )
+        .any()
+        .alias("nulls"),
+        (~((pl.col("char_end") > pl.col("char_start")) & ((pl.col("char_end") - pl.col("char_start")) == pl.col("evidence").str.len_chars())))
+        .any()
+        .alias("shape"),
     ).row(0)
-    bad_fk = quotes.filter(~pl.col("article_id").is_in(articles["article_id"].implode())
-                           | (pl.col("speaker_id").is_not_null() & ~pl.col("speaker_id").is_in(people["person_id"].implode())))
+    bad_fk = quotes.filter(
+        ~pl.col("article_id").is_in(articles["article_id"].implode())
+        | (pl.col("speaker_id").is_not_null() & ~pl.col("speaker_id").is_in(people["person_id"].implode()))
+    )
     joined = quotes.select("quote_id", "article_id", "char_start", "char_end", "evidence").join(articles, on="article_id", how="left")
     bad_span = joined.filter(pl.col("text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start")) != pl.col("evidence"))
     assert not any(checks) and bad_fk.height == 0 and bad_span.height == 0
@@ -118,7 +148,10 @@ def main() -> None:
             p += timed(with_pandera, *tables, repeat=1)
             h += timed(by_hand, *tables, repeat=1)
         mp, mh = statistics.median(p), statistics.median(h)
-        print(f"{n:>9} quotes  pandera {mp:.3f} s ({min(p):.3f}-{max(p):.3f})  hand-written polars {mh:.3f} s ({min(h):.3f}-{max(h):.3f})  ratio {mp / mh:.2f}x", flush=True)
+        print(
+            f"{n:>9} quotes  pandera {mp:.3f} s ({min(p):.3f}-{max(p):.3f})  hand-written polars {mh:.3f} s ({min(h):.3f}-{max(h):.3f})  ratio {mp / mh:.2f}x",
+            flush=True,
+        )
         if args.frictionless:
             import tempfile
             from pathlib import Path
@@ -131,8 +164,9 @@ def main() -> None:
                 t = time.perf_counter()
                 report = Resource(path=path.name, basepath=tmp).validate()  # frictionless refuses absolute paths
                 errors = report.flatten(["type"])
-                print(f"{n:>9} quotes  frictionless validate (CSV, inferred schema) {time.perf_counter() - t:.2f} s"
-                      f" valid={report.valid} {errors[:3]}", flush=True)
+                print(
+                    f"{n:>9} quotes  frictionless validate (CSV, inferred schema) {time.perf_counter() - t:.2f} s valid={report.valid} {errors[:3]}", flush=True
+                )
 
 
 if __name__ == "__main__":

@@ -55,8 +55,11 @@ def timed(args: list[str], repeat: int, expect: int) -> tuple[list[float], list[
 
 def show(label: str, times: tuple[list[float], list[float]]) -> None:
     walls, cpus = times
-    print(f"  {label:<40} wall {statistics.median(walls):6.2f} s ({min(walls):.2f}-{max(walls):.2f})"
-          f"   cpu {statistics.median(cpus):6.2f} s ({min(cpus):.2f}-{max(cpus):.2f})", flush=True)
+    print(
+        f"  {label:<40} wall {statistics.median(walls):6.2f} s ({min(walls):.2f}-{max(walls):.2f})"
+        f"   cpu {statistics.median(cpus):6.2f} s ({min(cpus):.2f}-{max(cpus):.2f})",
+        flush=True,
+    )
 
 
 def main() -> None:

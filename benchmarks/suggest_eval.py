@@ -79,8 +79,7 @@ def evaluate(root: Path) -> dict:
     """Per-article and total scores (see the module docstring)."""
     # Load inputs.
     articles = root / "dataset" / "articles"
-    registry = {kind: yaml.safe_load((root / "dataset" / f"{kind}.yml").read_text(encoding="utf-8"))[kind]
-                for kind in ("people", "events", "measures")}
+    registry = {kind: yaml.safe_load((root / "dataset" / f"{kind}.yml").read_text(encoding="utf-8"))[kind] for kind in ("people", "events", "measures")}
     docs = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(articles.glob("*.yml"))}
     texts = {a: (articles / f"{a}.txt").read_text(encoding="utf-8") for a in docs}
     for doc in docs.values():
@@ -93,8 +92,12 @@ def evaluate(root: Path) -> dict:
         kept = _leave_one_out(registry, others, {a: texts[a] for a in others})
         rows.append(_score(article_id, texts[article_id], docs[article_id], registry, kept))
     total = {c: [sum(r[c][0] for r in rows), sum(r[c][1] for r in rows)] for c in COLUMNS}
-    total |= {"false": sum(r["false"] for r in rows), "reference_date": sum(r["reference_date"] for r in rows),
-              "seconds": statistics.median(r["seconds"] for r in rows), "max_seconds": max(r["seconds"] for r in rows)}
+    total |= {
+        "false": sum(r["false"] for r in rows),
+        "reference_date": sum(r["reference_date"] for r in rows),
+        "seconds": statistics.median(r["seconds"] for r in rows),
+        "max_seconds": max(r["seconds"] for r in rows),
+    }
     return {"articles": rows, "total": total}
 
 
@@ -255,6 +258,7 @@ def _score(article_id: str, text: str, gold: dict, registry: dict, kept: dict) -
 
 # Reading the draft.
 
+
 def _proposals(draft_text: str) -> dict[str, list[dict]]:
     """Registry entries the draft proposes, in commented blocks `# --- New entries for dataset/X.yml`."""
     out: dict[str, list[dict]] = {}
@@ -286,6 +290,7 @@ def _named(draft_text: str) -> set[str]:
 
 # Gold.
 
+
 def _gold_people(text: str, gold: dict, registry: dict) -> set[str]:
     aliases = {a: p["person_id"] for p in registry["people"] for a in p.get("aliases", [])}
     people = {m.person_id for m in find_mentions(text, aliases, {})[0]}
@@ -300,6 +305,7 @@ def _same_person(proposal: dict, forms: set[str]) -> bool:
 
 
 # Spans.
+
 
 def _spans(text: str, row: dict) -> list[Span]:
     try:
@@ -345,12 +351,15 @@ def _same_date(text: str, gold_span: Span, gold: dict, span: Span, row: dict) ->
 
 # Output.
 
+
 def table(results: dict) -> str:
     head = f"| article | {' | '.join(COLUMNS)} | false | ref. date | s/article |"
     lines = [head, "|---|" + "---:|" * (len(COLUMNS) + 3)]
     for r in [*results["articles"], {"article": "**total**", **results["total"]}]:
         cells = [f"{r[c][0]}/{r[c][1]} ({r[c][0] / r[c][1]:.2f})" if r[c][1] else "–" for c in COLUMNS]
-        ref = f"{r['reference_date']}/{len(results['articles'])}" if r["article"] == "**total**" else r.get("reference", "ok" if r["reference_date"] else "wrong")
+        ref = (
+            f"{r['reference_date']}/{len(results['articles'])}" if r["article"] == "**total**" else r.get("reference", "ok" if r["reference_date"] else "wrong")
+        )
         secs = f"{r['seconds']:.3f}" + (f" (max {r['max_seconds']:.3f})" if "max_seconds" in r else "")
         lines.append(f"| {r['article']} | {' | '.join(cells)} | {r['false']} | {ref} | {secs} |")
     return "\n".join(lines)

@@ -18,12 +18,31 @@ from pathlib import Path
 import yaml
 
 FIRST = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fumiko", "Goran", "Hana", "Ivan", "Jia", "Kofi", "Lena", "Mateo", "Nadia", "Omar", "Priya"]
-LAST = ["Abbott", "Baptiste", "Castillo", "Dalton", "Eriksen", "Fontaine", "Gallagher", "Haddad", "Ibarra", "Jansen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov"]
+LAST = [
+    "Abbott",
+    "Baptiste",
+    "Castillo",
+    "Dalton",
+    "Eriksen",
+    "Fontaine",
+    "Gallagher",
+    "Haddad",
+    "Ibarra",
+    "Jansen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+]
 ROLES = [("Trade Minister", "CHN"), ("Commerce Secretary", "USA"), ("Finance Minister", "DEU"), ("Trade Representative", "USA"), ("Vice Premier", "CHN")]
 VERBS = ["said", "told reporters", "wrote", "added", "stated"]
-VOCAB = ("we will talk trade tariffs fair deal china united states markets export controls rare earths "
-         "minerals partners respect progress meeting delegation president secretary minister time next week "
-         "agreement framework truce sustainable pressure").split()
+VOCAB = (
+    "we will talk trade tariffs fair deal china united states markets export controls rare earths "
+    "minerals partners respect progress meeting delegation president secretary minister time next week "
+    "agreement framework truce sustainable pressure"
+).split()
 TOPICS = ["rare earth exports", "soybean purchases", "chip export controls", "port fees", "shipping sanctions", "tariff truce"]
 
 
@@ -34,19 +53,32 @@ def registries(rng: random.Random, n_people: int = 120, n_events: int = 300, n_m
     for first, last in names[:n_people]:
         pid = f"{first}-{last}".lower()
         people.append({"person_id": pid, "name": f"{first} {last}", "aliases": [f"{first} {last}"], "country": rng.choice(ROLES)[1]})
-    events = [{
-        "event_id": f"event-{i:04d}", "event_type": rng.choice(["call", "meeting", "talks", "announcement"]),
-        "description": f"Synthetic event {i} about {rng.choice(TOPICS)}.",
-        "date_start": f"2025-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}", "date_precision": "day",
-        "participants": [people[rng.randrange(n_people)]["person_id"]],
-    } for i in range(n_events)]
+    events = [
+        {
+            "event_id": f"event-{i:04d}",
+            "event_type": rng.choice(["call", "meeting", "talks", "announcement"]),
+            "description": f"Synthetic event {i} about {rng.choice(TOPICS)}.",
+            "date_start": f"2025-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}",
+            "date_precision": "day",
+            "participants": [people[rng.randrange(n_people)]["person_id"]],
+        }
+        for i in range(n_events)
+    ]
     for e in events:
         e["date_end"] = e["date_start"]
-    measures = [{
-        "measure_id": f"measure-{i:04d}", "imposer": [rng.choice(["USA", "CHN"])], "target": [rng.choice(["USA", "CHN"])],
-        "instrument": rng.choice(["tariff", "export_control", "sanction"]), "description": f"Synthetic measure {i}.",
-        "rate_pct": rng.choice([10, 25, 50, 100]), "rate_basis": "additional", "status": rng.choice(["threatened", "announced", "in_effect"]),
-    } for i in range(n_measures)]
+    measures = [
+        {
+            "measure_id": f"measure-{i:04d}",
+            "imposer": [rng.choice(["USA", "CHN"])],
+            "target": [rng.choice(["USA", "CHN"])],
+            "instrument": rng.choice(["tariff", "export_control", "sanction"]),
+            "description": f"Synthetic measure {i}.",
+            "rate_pct": rng.choice([10, 25, 50, 100]),
+            "rate_basis": "additional",
+            "status": rng.choice(["threatened", "announced", "in_effect"]),
+        }
+        for i in range(n_measures)
+    ]
     return people, events, measures
 
 
@@ -92,8 +124,10 @@ def article(rng: random.Random, i: int, people, events, measures) -> tuple[str, 
         "reference_date": "2025-10-20",
         "reference_date_note": "synthetic",
         "language": "en",
-        "segments": [{"kind": "byline", "start": lines[1], "reason": "byline"},
-                     {"kind": "boilerplate", "start": "Related stories:", "end": "and more", "reason": "related links"}],
+        "segments": [
+            {"kind": "byline", "start": lines[1], "reason": "byline"},
+            {"kind": "boilerplate", "start": "Related stories:", "end": "and more", "reason": "related links"},
+        ],
         "quotes": quotes,
         "roles": roles,
         "events": evs,

@@ -24,12 +24,26 @@ PEOPLE = [
     {"person_id": "he-lifeng", "name": "He Lifeng", "aliases": ["He Lifeng"], "ambiguous_aliases": ["He"], "country": "CHN"},
 ]
 EVENTS = [
-    {"event_id": "bessent-he-call", "event_type": "call", "description": "Bessent and He speak.",
-     "date_start": "2025-10-17", "date_end": "2025-10-17", "date_precision": "day", "participants": ["scott-bessent", "he-lifeng"]},
+    {
+        "event_id": "bessent-he-call",
+        "event_type": "call",
+        "description": "Bessent and He speak.",
+        "date_start": "2025-10-17",
+        "date_end": "2025-10-17",
+        "date_precision": "day",
+        "participants": ["scott-bessent", "he-lifeng"],
+    },
 ]
 MEASURES = [
-    {"measure_id": "us-100pct-tariff", "imposer": ["USA"], "target": ["CHN"], "instrument": "tariff",
-     "description": "Threatened additional 100% tariff.", "rate_pct": 100, "rate_basis": "additional"},
+    {
+        "measure_id": "us-100pct-tariff",
+        "imposer": ["USA"],
+        "target": ["CHN"],
+        "instrument": "tariff",
+        "description": "Threatened additional 100% tariff.",
+        "rate_pct": 100,
+        "rate_basis": "additional",
+    },
 ]
 
 

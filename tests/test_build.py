@@ -26,7 +26,7 @@ def test_fixture_tables(dataset):
     assert quotes["text"][0] == "We will meet in person next week,"
     people = t["people"].sort("person_id")
     # Bessent: "Scott Bessent" + "Bessent"; He Lifeng: only "He Lifeng" (the second "He" is a pronoun, curated).
-    assert dict(zip(people["person_id"], people["n_mentions"])) == {"he-lifeng": 1, "scott-bessent": 2}
+    assert dict(zip(people["person_id"], people["n_mentions"], strict=True)) == {"he-lifeng": 1, "scott-bessent": 2}
     ev = t["evidence"]
     assert set(ev["method"]) == {"rule:alias", "curated"}
     # Nothing inside the boilerplate line is in any table.
@@ -57,8 +57,17 @@ def test_unknown_references_are_named(tmp_path):
 
 def test_disagreement_needs_a_dispute_note(tmp_path):
     text2 = "Bessent said the 100% tariff would start on November 1.\n"
-    meta2 = article_meta(text2, article_id="second", title=None, segments=[], quotes=[], not_mentions=[], roles=[], events=[],
-                         measures=[{"measure": "us-100pct-tariff", "evidence": "the 100% tariff", "claims": {"rate_pct": 50}}])
+    meta2 = article_meta(
+        text2,
+        article_id="second",
+        title=None,
+        segments=[],
+        quotes=[],
+        not_mentions=[],
+        roles=[],
+        events=[],
+        measures=[{"measure": "us-100pct-tariff", "evidence": "the 100% tariff", "claims": {"rate_pct": 50}}],
+    )
     arts = {"talks-next-week": (TEXT, article_meta(TEXT)), "second": (text2, meta2)}
     make_dataset(tmp_path, arts)
     with pytest.raises(DatasetError, match=r"articles disagree on rate_pct of 'us-100pct-tariff' \(100: talks-next-week; 50: second\)"):
@@ -85,8 +94,19 @@ def test_release_is_reproducible_and_atomic(dataset, tmp_path):
     second = build(dataset, out).release_dir
     assert _snapshot(second) == snapshot
     manifest = json.loads((second / "manifest.json").read_text())
-    assert manifest["version"] and set(manifest["tables"]) == {"articles", "people", "quotes", "events", "tariff_measures", "evidence",
-                                                                "disputes", "measure_steps", "measure_events", "places", "outlets"}
+    assert manifest["version"] and set(manifest["tables"]) == {
+        "articles",
+        "people",
+        "quotes",
+        "events",
+        "tariff_measures",
+        "evidence",
+        "disputes",
+        "measure_steps",
+        "measure_events",
+        "places",
+        "outlets",
+    }
 
     # A failing build leaves the previous release byte-identical and no temporary directory behind.
     (dataset / "dataset/people.yml").write_text("people: [", encoding="utf-8")

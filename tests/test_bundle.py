@@ -91,7 +91,7 @@ def test_croissant_validates_and_reads_every_record(bundled, caplog):
     assert meta["@context"] == CROISSANT_CONTEXT
     assert meta["conformsTo"] == "http://mlcommons.org/croissant/1.0" and meta["citeAs"]
     manifest = manifest_of(bundled)
-    assert ds.metadata.record_sets and len(ds.metadata.record_sets) == len(TABLES)
+    assert ds.metadata.record_sets and len(ds.metadata.record_sets) == len(manifest["tables"]) == len(TABLES)
 
 
 def test_croissant_fields_read_every_record(bundled, tmp_path):

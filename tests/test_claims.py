@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import EVENTS, MEASURES, TEXT, article_meta, make_dataset, write_yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import EVENTS, MEASURES, TEXT, article_meta, make_dataset, write_yaml
 from tradetalks.build.claims import Interval, PlaceRegistry, claim_intervals, conflicting, interval
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.pipeline import check
@@ -61,8 +61,18 @@ def _two_articles(tmp_path, claims2: dict, claims1: dict | None = None, date_tex
     event2 = {"event": "bessent-he-call", "evidence": "Bessent and He spoke in Busan", "claims": claims2}
     if date_text2:
         event2["date_text"] = date_text2
-    meta2 = article_meta(text2, article_id="second", title=None, segments=[], quotes=[], not_mentions=[], roles=[], measures=[],
-                         mentions=[{"evidence": "He", "person": "he-lifeng"}], events=[event2])
+    meta2 = article_meta(
+        text2,
+        article_id="second",
+        title=None,
+        segments=[],
+        quotes=[],
+        not_mentions=[],
+        roles=[],
+        measures=[],
+        mentions=[{"evidence": "He", "person": "he-lifeng"}],
+        events=[event2],
+    )
     meta1 = article_meta(TEXT)
     if claims1 is not None:
         meta1["events"][0]["claims"] = claims1
@@ -73,8 +83,9 @@ def _two_articles(tmp_path, claims2: dict, claims1: dict | None = None, date_tex
 
 
 def test_a_city_and_its_country_are_no_dispute(tmp_path):
-    root = _two_articles(tmp_path, {"location": "Busan"}, claims1={"date_start": "2025-10-17", "location": "South Korea"},
-                         events=[dict(EVENTS[0], place="busan")])
+    root = _two_articles(
+        tmp_path, {"location": "Busan"}, claims1={"date_start": "2025-10-17", "location": "South Korea"}, events=[dict(EVENTS[0], place="busan")]
+    )
     t = check(root).tables
     assert t["disputes"].height == 0 and not t["events"]["disputed"][0]
     assert t["events"]["place_id"][0] == "busan"
@@ -112,8 +123,17 @@ def test_a_resolution_for_claims_that_agree_must_go(tmp_path):
 
 def test_statuses_are_steps_of_a_lifecycle_not_a_dispute(tmp_path):
     text2 = "The 100% tariff took effect in November.\n"
-    meta2 = article_meta(text2, article_id="second", title=None, segments=[], quotes=[], not_mentions=[], roles=[], events=[],
-                         measures=[{"measure": "us-100pct-tariff", "evidence": "The 100% tariff took effect", "claims": {"status": "in_effect"}}])
+    meta2 = article_meta(
+        text2,
+        article_id="second",
+        title=None,
+        segments=[],
+        quotes=[],
+        not_mentions=[],
+        roles=[],
+        events=[],
+        measures=[{"measure": "us-100pct-tariff", "evidence": "The 100% tariff took effect", "claims": {"status": "in_effect"}}],
+    )
     make_dataset(tmp_path, {"talks-next-week": (TEXT, article_meta(TEXT)), "second": (text2, meta2)})
     t = check(tmp_path).tables
     steps = t["measure_steps"].sort("seq")
@@ -123,8 +143,17 @@ def test_statuses_are_steps_of_a_lifecycle_not_a_dispute(tmp_path):
 
 def test_two_statuses_for_the_same_moment_are_a_dispute(tmp_path):
     text2 = "Trump announced the 100% tariff.\n"
-    meta2 = article_meta(text2, article_id="second", title=None, segments=[], quotes=[], not_mentions=[], roles=[], events=[],
-                         measures=[{"measure": "us-100pct-tariff", "evidence": "Trump announced the 100% tariff", "claims": {"status": "announced"}}])
+    meta2 = article_meta(
+        text2,
+        article_id="second",
+        title=None,
+        segments=[],
+        quotes=[],
+        not_mentions=[],
+        roles=[],
+        events=[],
+        measures=[{"measure": "us-100pct-tariff", "evidence": "Trump announced the 100% tariff", "claims": {"status": "announced"}}],
+    )
     arts = {"talks-next-week": (TEXT, article_meta(TEXT)), "second": (text2, meta2)}
     make_dataset(tmp_path, arts)
     with pytest.raises(DatasetError, match="articles disagree on status"):
@@ -133,7 +162,7 @@ def test_two_statuses_for_the_same_moment_are_a_dispute(tmp_path):
     make_dataset(tmp_path, arts, measures=[dict(MEASURES[0], disputes=[resolution])])
     t = check(tmp_path).tables
     assert t["tariff_measures"]["status"][0] == "threatened"
-    assert dict(zip(t["measure_steps"]["status"], t["measure_steps"]["accepted"])) == {"threatened": True, "announced": False}
+    assert dict(zip(t["measure_steps"]["status"], t["measure_steps"]["accepted"], strict=True)) == {"threatened": True, "announced": False}
 
 
 def test_validation_catches_a_status_or_dispute_flag_out_of_step(dataset):
@@ -170,5 +199,7 @@ def test_a_dated_claim_with_date_words_that_is_not_a_date_is_named(tmp_path):
     meta = article_meta(TEXT)
     meta["events"][0]["claims"] = {"local_date": "Friday"}
     make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
-    with pytest.raises(DatasetError, match=r"\[events\[0\]\.claims\.local_date\]: expected a real calendar date like .* \(YYYY-MM-DD\), found the text 'Friday'"):
+    with pytest.raises(
+        DatasetError, match=r"\[events\[0\]\.claims\.local_date\]: expected a real calendar date like .* \(YYYY-MM-DD\), found the text 'Friday'"
+    ):
         check(tmp_path)

@@ -48,6 +48,7 @@ ALL_FIELDS = [(kind, path, field) for kind in KINDS for path, field in _fields(F
 
 # Published files.
 
+
 def test_committed_schemas_and_reference_are_what_the_generator_writes():
     assert stale(REPO) == [], "run `tradetalks schemas --write` and commit the result"
 
@@ -119,6 +120,7 @@ def test_contributing_links_the_reference_and_the_editor_setup():
 
 # Modelines and editor settings.
 
+
 @pytest.mark.parametrize("path", dataset_files(REPO), ids=lambda p: p.name)
 def test_every_dataset_file_starts_with_a_modeline_to_its_own_schema(path):
     rel = path.relative_to(REPO).as_posix()
@@ -166,10 +168,13 @@ def test_validate_refuses_a_modeline_to_the_wrong_schema_and_accepts_a_missing_o
 
 # A schema-aware YAML checker, through the published schemas.
 
+
 def _check_jsonschema(kind: str, *files: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "check_jsonschema", "--schemafile", str(REPO / schema_file(kind)), *map(str, files)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -213,12 +218,21 @@ def _lsp_diagnostics(server: str, doc: Path, timeout: float = 60) -> list[dict]:
     buf = b""
     deadline = time.monotonic() + timeout
     try:
-        send({"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": doc.parent.as_uri(),
-                                                          "capabilities": {"workspace": {"configuration": True}}}})
+        send(
+            {
+                "id": 1,
+                "method": "initialize",
+                "params": {"processId": None, "rootUri": doc.parent.as_uri(), "capabilities": {"workspace": {"configuration": True}}},
+            }
+        )
         send({"method": "initialized", "params": {}})
         send({"method": "workspace/didChangeConfiguration", "params": {"settings": {"yaml": settings}}})
-        send({"method": "textDocument/didOpen", "params": {"textDocument": {
-            "uri": doc.as_uri(), "languageId": "yaml", "version": 1, "text": doc.read_text(encoding="utf-8")}}})
+        send(
+            {
+                "method": "textDocument/didOpen",
+                "params": {"textDocument": {"uri": doc.as_uri(), "languageId": "yaml", "version": 1, "text": doc.read_text(encoding="utf-8")}},
+            }
+        )
         while time.monotonic() < deadline:
             if b"\r\n\r\n" in buf:
                 head, rest = buf.split(b"\r\n\r\n", 1)
@@ -242,8 +256,9 @@ def _lsp_diagnostics(server: str, doc: Path, timeout: float = 60) -> list[dict]:
     raise AssertionError("yaml-language-server sent no diagnostics")
 
 
-@pytest.mark.skipif(_yaml_language_server() is None, reason="yaml-language-server not installed (npm install yaml-language-server;"
-                    " or set YAML_LANGUAGE_SERVER to its path)")
+@pytest.mark.skipif(
+    _yaml_language_server() is None, reason="yaml-language-server not installed (npm install yaml-language-server; or set YAML_LANGUAGE_SERVER to its path)"
+)
 def test_yaml_language_server_flags_a_misspelt_field_through_the_modeline(tmp_path):
     shutil.copytree(REPO / "schemas", tmp_path / "schemas")
     articles = tmp_path / "dataset" / "articles"
@@ -258,6 +273,7 @@ def test_yaml_language_server_flags_a_misspelt_field_through_the_modeline(tmp_pa
 
 
 # fill.
+
 
 def _copy_article(tmp_path: Path, path: Path = SAMPLE) -> tuple[Path, Path]:
     root = tmp_path
@@ -292,7 +308,11 @@ def test_fill_corrects_wrong_values_and_keeps_comments_and_layout(tmp_path):
     edited = edited.replace(f"article_id: {yml.stem}", "article_id:")
     yml.write_text(edited, encoding="utf-8")
     done = fill_file(yml, tmp_path)
-    assert sorted(done.changes) == ["article_id set", "modeline corrected to '# yaml-language-server: $schema=../../schemas/article.schema.json'", "text_sha256 set"]
+    assert sorted(done.changes) == [
+        "article_id set",
+        "modeline corrected to '# yaml-language-server: $schema=../../schemas/article.schema.json'",
+        "text_sha256 set",
+    ]
     expected = original.replace(f"text_sha256: {sha}", f"text_sha256: {sha}  # from the .txt")
     assert yml.read_text(encoding="utf-8") == expected
 
@@ -355,14 +375,21 @@ def test_fill_cli_check_exit_codes(tmp_path):
 
 # A registry date is not typed again in an article.
 
+
 def _anchored(tmp_path, date_text: str, claim: str, anchor_event: str = "bessent-he-call"):
     # The registry dates the call 2025-10-17; the article says the two "would meet" the day after
     # the call, and the meeting's own date is the one the article claims.
-    meeting = {"event_id": "bessent-he-meeting", "event_type": "meeting", "description": "Bessent and He meet.",
-               "date_start": "2025-10-18", "date_precision": "day"}
+    meeting = {
+        "event_id": "bessent-he-meeting",
+        "event_type": "meeting",
+        "description": "Bessent and He meet.",
+        "date_start": "2025-10-18",
+        "date_precision": "day",
+    }
     meta = article_meta(TEXT)
-    meta["events"].append({"event": "bessent-he-meeting", "evidence": "would meet", "date_text": date_text,
-                           "date_anchor_event": anchor_event, "claims": {"date_start": claim}})
+    meta["events"].append(
+        {"event": "bessent-he-meeting", "evidence": "would meet", "date_text": date_text, "date_anchor_event": anchor_event, "claims": {"date_start": claim}}
+    )
     return make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)}, events=[*EVENTS, meeting])
 
 
@@ -404,19 +431,23 @@ def test_date_claim_makes_the_same_rows_as_the_typed_date(tmp_path):
 def test_date_claim_of_a_range_claims_its_first_and_last_day(tmp_path):
     events = [{**EVENTS[0], "date_start": "2025-10-06", "date_end": "2025-10-12", "date_precision": "range"}]
     meta = article_meta(TEXT)
-    meta["events"] = [{"event": "bessent-he-call", "evidence": "Trade talks set for next week", "date_text": "last week",
-                       "date_claim": ["date_start", "date_end"]}]
+    meta["events"] = [
+        {"event": "bessent-he-call", "evidence": "Trade talks set for next week", "date_text": "last week", "date_claim": ["date_start", "date_end"]}
+    ]
     tables = check(make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)}, events=events)).tables
     rows = tables["evidence"].filter(tables["evidence"]["subject_table"] == "events").sort("claim_field")
     # The first and last day derived make one claim, the interval between them.
     assert rows.select("claim_field", "claim_value", "claim_date_precision").rows() == [("date", "2025-10-06/2025-10-12", "range")]
 
 
-@pytest.mark.parametrize(("item", "expected"), [
-    ({"date_text": "days later", "date_claim": "date_start"}, "is not a date expression the rules resolve"),
-    ({"date_claim": "date_start"}, "which is missing"),
-    ({"date_text": "on Friday", "date_claim": "date_start", "claims": {"date_start": "2025-10-17"}}, "both typed under claims and derived"),
-])
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ({"date_text": "days later", "date_claim": "date_start"}, "is not a date expression the rules resolve"),
+        ({"date_claim": "date_start"}, "which is missing"),
+        ({"date_text": "on Friday", "date_claim": "date_start", "claims": {"date_start": "2025-10-17"}}, "both typed under claims and derived"),
+    ],
+)
 def test_date_claim_problems_say_what_to_write(tmp_path, item, expected):
     with pytest.raises(DatasetError) as exc:
         check(_with_event(tmp_path, **item))
@@ -429,11 +460,14 @@ def test_a_date_claim_for_another_kind_is_refused_by_the_schema(tmp_path):
         check(_with_event(tmp_path, date_text="on Friday", date_claim="effective_date"))
 
 
-@pytest.mark.parametrize(("before", "after"), [
-    ("language: en\r\n", "{m}\r\narticle_id: a\r\ntext_sha256: {sha}\r\nlanguage: en\r\n"),
-    ("# note\narticle_id: 123\nseed_file: null", "{m}\n# note\narticle_id: a\nseed_file: null\ntext_sha256: {sha}\n"),
-    ("", "{m}\narticle_id: a\ntext_sha256: {sha}\n"),
-])
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("language: en\r\n", "{m}\r\narticle_id: a\r\ntext_sha256: {sha}\r\nlanguage: en\r\n"),
+        ("# note\narticle_id: 123\nseed_file: null", "{m}\n# note\narticle_id: a\nseed_file: null\ntext_sha256: {sha}\n"),
+        ("", "{m}\narticle_id: a\ntext_sha256: {sha}\n"),
+    ],
+)
 def test_fill_keeps_line_endings_and_handles_sparse_files(tmp_path, before, after):
     articles = tmp_path / "dataset" / "articles"
     articles.mkdir(parents=True)

@@ -61,8 +61,10 @@ def test_resolve(expression, start, end, precision):
     assert resolve(expression, SAT) == Resolved(D(start), D(end), precision)
 
 
-@pytest.mark.parametrize("expression", ["days later", "Days later", "a week earlier", "the following week", "in recent weeks",
-                                        "Friday, October 30, 2025", "February 30", "soon", "", "Oct."])
+@pytest.mark.parametrize(
+    "expression",
+    ["days later", "Days later", "a week earlier", "the following week", "in recent weeks", "Friday, October 30, 2025", "February 30", "soon", "", "Oct."],
+)
 def test_not_mechanical_or_not_a_date(expression):
     assert resolve(expression, SAT) is None
 
@@ -83,8 +85,19 @@ def test_find_date_expressions_in_a_real_article():
     found = find_date_expressions(text)
     assert all(text[d.start : d.end] == d.expression for d in found)
     assert [d.expression for d in found] == [
-        "next week", "next week", "on Friday evening", "next week", "a week from tomorrow", "this month",
-        "Just a week ago", "Nov. 1", "on Friday", "Earlier this year", "in November", "next week", "Friday",
+        "next week",
+        "next week",
+        "on Friday evening",
+        "next week",
+        "a week from tomorrow",
+        "this month",
+        "Just a week ago",
+        "Nov. 1",
+        "on Friday",
+        "Earlier this year",
+        "in November",
+        "next week",
+        "Friday",
     ]
 
 
@@ -128,8 +141,10 @@ def test_resolve_never_raises(expression, reference):
     assert r is None or r.date_start <= r.date_end
 
 
-@given(st.sampled_from(["next week", "a week from tomorrow", "in 12 months", "Friday", "December 31 to January 2", "next year"]),
-       st.sampled_from([date.min, date.max, date(9999, 12, 25), date(1, 1, 3)]))
+@given(
+    st.sampled_from(["next week", "a week from tomorrow", "in 12 months", "Friday", "December 31 to January 2", "next year"]),
+    st.sampled_from([date.min, date.max, date(9999, 12, 25), date(1, 1, 3)]),
+)
 def test_resolve_at_the_edges_of_the_calendar_returns_none_rather_than_raising(expression, reference):
     resolve(expression, reference)
 

@@ -17,14 +17,16 @@ def test_normalise_folds_quotes_dashes_case_and_end_punctuation():
 
 
 def test_near_matches_join_and_fragments_do_not():
-    groups = group_quotes([
-        ("q1", "a", "candid, in-depth and constructive"),
-        ("q2", "b", "candid, in-depth, and constructive"),
-        ("q3", "c", "in person"),
-        ("q4", "d", "in-person"),
-        ("q5", "e", "frank and detailed"),
-        ("q6", "f", "This evening, Vice-Premier He Lifeng and I engaged in frank and detailed discussions"),
-    ])
+    groups = group_quotes(
+        [
+            ("q1", "a", "candid, in-depth and constructive"),
+            ("q2", "b", "candid, in-depth, and constructive"),
+            ("q3", "c", "in person"),
+            ("q4", "d", "in-person"),
+            ("q5", "e", "frank and detailed"),
+            ("q6", "f", "This evening, Vice-Premier He Lifeng and I engaged in frank and detailed discussions"),
+        ]
+    )
     assert groups["q1"] == groups["q2"]
     assert groups["q3"] == groups["q4"]
     assert len({groups["q1"], groups["q3"], groups["q5"], groups["q6"]}) == 4

@@ -141,8 +141,10 @@ def test_every_mark_of_a_mixed_text_is_a_quote_mark_or_an_apostrophe():
     ]
     used = {i for q in find_quotations(MIXED) for i in (q.start, q.end - 1)}
     apostrophes = {i for i, ch in enumerate(MIXED) if ch in "’'" and i not in used}
-    expected = {MIXED.index(word) + next(k for k, ch in enumerate(word) if ch in "’'")
-                for word in ("sides’", "We’re", "presidents’", "Analysts’", "’90s", "It's", "traders'")}
+    expected = {
+        MIXED.index(word) + next(k for k, ch in enumerate(word) if ch in "’'")
+        for word in ("sides’", "We’re", "presidents’", "Analysts’", "’90s", "It's", "traders'")
+    }
     assert apostrophes == expected
 
 

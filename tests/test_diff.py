@@ -11,12 +11,14 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from test_load import built_release  # noqa: F401  (session fixture)
+import test_load
 from tradetalks.build.diff import check_version, diff_releases, required_bump
 from tradetalks.build.release import plain_arrow
-from tradetalks.load import sha256_file
 from tradetalks.cli import app
+from tradetalks.load import sha256_file
 
+
+built_release = test_load.built_release  # session fixture; an assignment, so the parameters that use it are not redefinitions
 
 @pytest.fixture
 def pair(built_release, tmp_path) -> tuple[Path, Path]:
@@ -41,7 +43,12 @@ def rewrite(release: Path, name: str, df: pl.DataFrame) -> None:
     entry = m["tables"][name]
     old = {c["name"]: c for c in entry["columns"]}
     entry["columns"] = [
-        {"name": f.name, "type": str(f.type), "nullable": old.get(f.name, {}).get("nullable", True), "description": old.get(f.name, {}).get("description", "new")}
+        {
+            "name": f.name,
+            "type": str(f.type),
+            "nullable": old.get(f.name, {}).get("nullable", True),
+            "description": old.get(f.name, {}).get("description", "new"),
+        }
         for f in pq.read_schema(path)
     ]
     entry.update(rows=df.height, sha256=sha256_file(path), bytes=path.stat().st_size)

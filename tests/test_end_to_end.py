@@ -13,8 +13,8 @@ import pytest
 
 from tradetalks.__about__ import __version__
 from tradetalks.build.pipeline import build
-from tradetalks.load import sha256_file
 from tradetalks.build.validate import validate_tables
+from tradetalks.load import sha256_file
 from tradetalks.schemas.tables import MODELS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,8 +55,7 @@ def test_published_releases_are_intact_and_pinned():
 def _history_has(commit_of_release: str) -> bool:
     import subprocess
 
-    return subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%H", "--", commit_of_release],
-                          capture_output=True, text=True).stdout.strip() != ""
+    return subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%H", "--", commit_of_release], capture_output=True, text=True).stdout.strip() != ""
 
 
 @pytest.mark.skipif(not _history_has("release/1.0.0"), reason="no git history here to rebuild release 1.0.0 from")
@@ -72,7 +71,7 @@ def test_manifest_checksums_and_counts(releases):
     rel = releases[0]
     manifest = json.loads((rel / "manifest.json").read_text())
     assert manifest["version"] == "dev"  # a working build, not a published version
-    for name, entry in manifest["tables"].items():
+    for entry in manifest["tables"].values():
         path = rel / entry["path"]
         assert entry["sha256"] == sha256_file(path)
         assert entry["bytes"] == path.stat().st_size

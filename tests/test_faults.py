@@ -70,8 +70,7 @@ def test_killed_build_leaves_previous_release_intact(corpora, tmp_path):
 def test_two_builds_at_once_give_one_whole_release(corpora, tmp_path):
     a, b = corpora
     out = tmp_path / "out"
-    procs = [subprocess.Popen([*BUILD, "--root", str(r), "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-             for r in (a, b)]
+    procs = [subprocess.Popen([*BUILD, "--root", str(r), "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for r in (a, b)]
     for p in procs:
         p.wait()
         assert p.returncode == 0, p.stderr.read()
@@ -86,6 +85,7 @@ def read_release(release: Path) -> dict[str, str]:
     """A careful reader: pin the directory once (a file descriptor), then read manifest and files from it."""
     fd = os.open(release, os.O_RDONLY | os.O_DIRECTORY)
     try:
+
         def read(name: str) -> bytes:
             with open(name, "rb", opener=lambda p, flags: os.open(p, flags, dir_fd=fd)) as fh:
                 return fh.read()

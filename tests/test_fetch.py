@@ -167,11 +167,7 @@ def test_a_cached_manifest_edited_later_is_refused(served, tmp_path):
 
 def test_two_processes_fetching_at_once_end_with_one_good_copy(served, old_release, tmp_path):
     served.delay = 0.15  # both processes are mid-download at the same time
-    code = (
-        "import sys, tradetalks\n"
-        f"df = tradetalks.load('quotes', version={OLD!r})\n"
-        "print(df.height)\n"
-    )
+    code = f"import sys, tradetalks\ndf = tradetalks.load('quotes', version={OLD!r})\nprint(df.height)\n"
     env = os.environ.copy()
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
     results = [p.communicate(timeout=120) for p in procs]

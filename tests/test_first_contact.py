@@ -47,8 +47,9 @@ main()
 
 
 def tradetalks(*args: str, cwd: Path = REPO, blocked: str = "", env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", BLOCKER, blocked, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or {})}, **kw)
+    return subprocess.run(
+        [sys.executable, "-c", BLOCKER, blocked, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})}, **kw
+    )
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +106,12 @@ def test_progress_shows_on_a_terminal(tmp_path):
     make_dataset(tmp_path)
     leader, follower = pty.openpty()
     try:
-        proc = subprocess.Popen([sys.executable, "-c", BLOCKER, "", "build", "--root", str(tmp_path)], stdout=subprocess.DEVNULL,
-                                stderr=follower, env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
+        proc = subprocess.Popen(
+            [sys.executable, "-c", BLOCKER, "", "build", "--root", str(tmp_path)],
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
+        )
         os.close(follower)
         seen = b""
         while True:
@@ -196,7 +201,7 @@ def test_licences_agree():
     data = (REPO / "LICENSE-DATA").read_text(encoding="utf-8")
     assert "CC BY 4.0" in data and "publishers" in data and "NOT covered" in data
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    licence = readme[readme.index("## Licence"):]
+    licence = readme[readme.index("## Licence") :]
     assert "MIT" in licence and "CC BY 4.0" in licence and "publishers" in licence
     assert "(LICENSE)" in licence and "(LICENSE-DATA)" in licence
 
@@ -298,8 +303,13 @@ def test_card_lists_articles_outlets_window_and_limits(dated_release):
     assert f"{articles.height} article" in card
     unknown = articles["outlet"].null_count()
     assert f"unknown for {unknown} of {articles.height}" in card
-    for section in ("## What is in this release", "## How articles are selected", "## What the annotations claim",
-                    "## Known limitations and biases", "## Citing"):
+    for section in (
+        "## What is in this release",
+        "## How articles are selected",
+        "## What the annotations claim",
+        "## Known limitations and biases",
+        "## Citing",
+    ):
         assert section in card, section
     assert "English only" in card
 

@@ -18,13 +18,27 @@ from tradetalks.build.pipeline import check
 
 old_release = test_fetch.old_release  # module fixture; an assignment, so the parameters that use it are not redefinitions
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20),
-                    st.sampled_from(["2025-02-30", "2025-10-18", "../x", "He", "full", "quotes", "evidence"]))
-documents = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4),
-    st.dictionaries(st.sampled_from(["article_id", "quotes", "evidence", "speaker", "kind", "people", "events",
-                                     "measures", "claims", "person_id", "aliases", "x"]) | st.text(max_size=8), inner, max_size=5)),
-    max_leaves=20)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.sampled_from(["2025-02-30", "2025-10-18", "../x", "He", "full", "quotes", "evidence"]),
+)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(["article_id", "quotes", "evidence", "speaker", "kind", "people", "events", "measures", "claims", "person_id", "aliases", "x"])
+            | st.text(max_size=8),
+            inner,
+            max_size=5,
+        ),
+    ),
+    max_leaves=20,
+)
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -90,9 +104,29 @@ def test_occurrence_must_be_positive():
 
 # --- the YAML reader: duplicate keys, nesting, key types, tags -------------------------------------
 
-KEYS = st.sampled_from(["a", "b", "evidence", "1", "~", "on", "2.5", "[x]", "{y: 1}", "<<", "!foo k", "!!str 1", "? z", "\"q\""])
-VALUES = st.sampled_from(["x", "1", ".inf", ".nan", "~", "!foo x", "!!binary aGk=", "!!set {a}", "&a 1", "*a", "\"\\u202e\"",
-                          "'\u200b'", "2025-10-18", "1" * 4400, "[1, 2]", "{k: v}", "|\n  text", "!!python/name:os.system"])
+KEYS = st.sampled_from(["a", "b", "evidence", "1", "~", "on", "2.5", "[x]", "{y: 1}", "<<", "!foo k", "!!str 1", "? z", '"q"'])
+VALUES = st.sampled_from(
+    [
+        "x",
+        "1",
+        ".inf",
+        ".nan",
+        "~",
+        "!foo x",
+        "!!binary aGk=",
+        "!!set {a}",
+        "&a 1",
+        "*a",
+        '"\\u202e"',
+        "'\u200b'",
+        "2025-10-18",
+        "1" * 4400,
+        "[1, 2]",
+        "{k: v}",
+        "|\n  text",
+        "!!python/name:os.system",
+    ]
+)
 
 
 @st.composite
@@ -175,8 +209,11 @@ def test_find_spans_matches_the_reference(text, evidence):
 # --- the loader against random manifests and misbehaving servers ----------------------------------
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False)
-    | st.sampled_from(["../x", "/etc/passwd", "quotes\" AS SELECT 1; --", "", "quotes.parquet", "0" * 64, "1.0.0", "a\x00b"])
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | st.sampled_from(["../x", "/etc/passwd", 'quotes" AS SELECT 1; --', "", "quotes.parquet", "0" * 64, "1.0.0", "a\x00b"])
     | st.text(max_size=10),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=6,
@@ -219,7 +256,7 @@ def fuzz_server(old_release, tmp_path_factory):
                 self.send_response(200)
                 self.send_header("Content-Length", "100000")
                 self.end_headers()
-                self.wfile.write(b"{\"dataset\": ")
+                self.wfile.write(b'{"dataset": ')
             elif mode == "garbage":
                 self.send_response(200)
                 self.end_headers()
@@ -259,7 +296,7 @@ def test_loader_raises_only_its_errors_and_writes_only_its_cache(fuzz_server, ol
         if action == "delete" and isinstance(parent, dict):
             del parent[path[-1]]
         elif action == "rename" and isinstance(parent, dict):
-            parent[data.draw(st.sampled_from(["people\"; DROP", "../x", "evidence", "new_table"]))] = parent.pop(path[-1])
+            parent[data.draw(st.sampled_from(['people"; DROP', "../x", "evidence", "new_table"]))] = parent.pop(path[-1])
         else:
             parent[path[-1]] = data.draw(JSON_VALUES)
     raw = json.dumps(manifest).encode()
@@ -275,8 +312,12 @@ def test_loader_raises_only_its_errors_and_writes_only_its_cache(fuzz_server, ol
     monkeypatch.setattr(loader, "DEADLINE_S", 10.0)
     loader._RELEASES.clear()
     loader._VERIFIED.clear()
-    for call in (lambda: tradetalks.tables(OLD), lambda: tradetalks.describe("quotes", OLD),
-                 lambda: tradetalks.load("quotes", OLD), lambda: tradetalks.connect(OLD)):
+    for call in (
+        lambda: tradetalks.tables(OLD),
+        lambda: tradetalks.describe("quotes", OLD),
+        lambda: tradetalks.load("quotes", OLD),
+        lambda: tradetalks.connect(OLD),
+    ):
         try:
             call()
         except tradetalks.ReleaseError:

@@ -51,6 +51,7 @@ def released(tmp_path):
 
 # Draft markers.
 
+
 def test_a_leftover_guess_stops_the_build_naming_file_and_line(released):
     root, out, before = released
     path = root / ART
@@ -71,8 +72,7 @@ def test_markers_in_values_and_registries_are_refused(dataset, marker):
     people = [dict(PEOPLE[0], country_note=f"{marker}: check the country")] + PEOPLE[1:]
     make_dataset(dataset, {"talks-next-week": (TEXT, article_meta(TEXT, reference_date_note=f"{marker}: say why"))}, people=people)
     found = problems(dataset)
-    assert [(p.path, p.message.split(" left")[0]) for p in found] == [
-        (ART, f"draft marker {marker}"), ("dataset/people.yml", f"draft marker {marker}")]
+    assert [(p.path, p.message.split(" left")[0]) for p in found] == [(ART, f"draft marker {marker}"), ("dataset/people.yml", f"draft marker {marker}")]
     for p in found:
         assert marker in (dataset / p.path).read_text(encoding="utf-8").splitlines()[p.line - 1]
 
@@ -81,7 +81,10 @@ def test_an_uppercase_word_in_a_value_is_no_marker_but_in_a_comment_it_is():
     text = 'reason: "GUESS WHO is a film title"\nnote: it is the # TODO list\nnote2: "a # in quotes, TODO: later"\n# DECIDE later\n'
     found = draft_markers(text, "f.yml")
     assert [(p.line, p.message.split(" (")[0]) for p in found] == [
-        (2, "draft marker TODO left in a comment"), (3, "draft marker TODO left in a value"), (4, "draft marker DECIDE left in a comment")]
+        (2, "draft marker TODO left in a comment"),
+        (3, "draft marker TODO left in a value"),
+        (4, "draft marker DECIDE left in a comment"),
+    ]
 
 
 def test_marker_output_is_bounded_per_file():
@@ -110,10 +113,10 @@ def test_a_suggest_draft_is_refused_until_every_marker_is_resolved(tmp_path):
 
 # Every problem in one run.
 
+
 def _second_article(root: Path, **changes) -> None:
     text = "Bessent said the tariff talks went well.\n"
-    meta = article_meta(text, article_id="second", title=None, segments=[], quotes=[], not_mentions=[], roles=[],
-                        events=[], measures=[])
+    meta = article_meta(text, article_id="second", title=None, segments=[], quotes=[], not_mentions=[], roles=[], events=[], measures=[])
     meta.update(changes)
     (root / "dataset/articles/second.txt").write_bytes(text.encode())
     write_yaml(root / "dataset/articles/second.yml", meta)
@@ -122,21 +125,23 @@ def _second_article(root: Path, **changes) -> None:
 def test_schema_locate_reference_and_registry_problems_in_one_run(released):
     root, out, before = released
     meta = article_meta(TEXT)
-    meta["quotes"][0]["evidence"] = "We will meet in persn next week,"    # locate
-    meta["events"][0]["evidence"] = "on Fridya"                           # locate, and ...
-    meta["events"][0]["event"] = "no-such-event"                          # ... an unknown event all the same
+    meta["quotes"][0]["evidence"] = "We will meet in persn next week,"  # locate
+    meta["events"][0]["evidence"] = "on Fridya"  # locate, and ...
+    meta["events"][0]["event"] = "no-such-event"  # ... an unknown event all the same
     meta["measures"][0]["claims"] = {"effective_date": "2025-10-01"}
-    meta["measures"][0]["date_text"] = "on Friday"                        # coverage: Friday is 17 October
-    make_dataset(root, {"talks-next-week": (TEXT, meta)},
-                 measures=[MEASURES[0], {**MEASURES[0], "measure_id": "broken", "status": "rumoured"}])
-    _second_article(root, language="english")                            # schema: left out, nothing else judged
+    meta["measures"][0]["date_text"] = "on Friday"  # coverage: Friday is 17 October
+    make_dataset(root, {"talks-next-week": (TEXT, meta)}, measures=[MEASURES[0], {**MEASURES[0], "measure_id": "broken", "status": "rumoured"}])
+    _second_article(root, language="english")  # schema: left out, nothing else judged
     with pytest.raises(DatasetError) as info:
         build(root, out)
     found = info.value.problems
     fields = {(p.path, p.field) for p in found}
     assert {
-        (ART, "quotes[0].evidence"), (ART, "events[0].evidence"), (ART, "events[0].event"),
-        (ART, "measures[0].claims.effective_date"), ("dataset/articles/second.yml", "language"),
+        (ART, "quotes[0].evidence"),
+        (ART, "events[0].evidence"),
+        (ART, "events[0].event"),
+        (ART, "measures[0].claims.effective_date"),
+        ("dataset/articles/second.yml", "language"),
         ("dataset/measures.yml", "measures[1].status"),
     } <= fields
     # The quotation whose evidence did not locate is reported with a pointer to that evidence.
@@ -165,13 +170,13 @@ def test_what_only_a_left_out_article_supports_is_not_judged(dataset):
 
 
 def test_every_article_left_out_still_reports_registry_problems(dataset):
-    make_dataset(dataset, {"talks-next-week": (TEXT, article_meta(TEXT, language=None))},
-                 measures=[dict(MEASURES[0], rate_pct=-5)])
+    make_dataset(dataset, {"talks-next-week": (TEXT, article_meta(TEXT, language=None))}, measures=[dict(MEASURES[0], rate_pct=-5)])
     fields = [p.field for p in problems(dataset)]
     assert fields == ["language", "measures[0].rate_pct"]
 
 
 # Messages that say what to write.
+
 
 def test_null_date_says_a_date_is_wanted_with_an_example(dataset):
     make_dataset(dataset, {"talks-next-week": (TEXT, article_meta(TEXT, reference_date=None))})
@@ -204,11 +209,14 @@ def real_copy(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.mark.parametrize("kind,field,registry,value", [
-    ("events", "event", "events", "bessent-he-meeting"),
-    ("measures", "measure", "measures", "us-chip-export-controls"),
-    ("roles", "person", "people", "jamieson-greer-typo"),
-])
+@pytest.mark.parametrize(
+    "kind,field,registry,value",
+    [
+        ("events", "event", "events", "bessent-he-meeting"),
+        ("measures", "measure", "measures", "us-chip-export-controls"),
+        ("roles", "person", "people", "jamieson-greer-typo"),
+    ],
+)
 def test_unknown_id_shows_an_entry_to_paste_that_is_refused_until_filled(real_copy, tmp_path, kind, field, registry, value):
     root = tmp_path / "repo"
     shutil.copytree(real_copy, root)
@@ -253,12 +261,15 @@ VARIANT_TEXT = "Treasury Secretary Scott Bessant met He Lifeng. Bessent said lit
 
 
 def _variant_dataset(root: Path, mention: dict, other_text: str | None = None) -> Path:
-    meta = article_meta(VARIANT_TEXT, article_id="variant", title=None, segments=[], quotes=[], not_mentions=[],
-                        events=[], measures=[], roles=[], mentions=[mention])
+    meta = article_meta(
+        VARIANT_TEXT, article_id="variant", title=None, segments=[], quotes=[], not_mentions=[], events=[], measures=[], roles=[], mentions=[mention]
+    )
     articles = {"variant": (VARIANT_TEXT, meta), "talks-next-week": (TEXT, article_meta(TEXT))}
     if other_text is not None:
-        articles["other"] = (other_text, article_meta(other_text, article_id="other", title=None, segments=[], quotes=[],
-                                                      not_mentions=[], events=[], measures=[], roles=[]))
+        articles["other"] = (
+            other_text,
+            article_meta(other_text, article_id="other", title=None, segments=[], quotes=[], not_mentions=[], events=[], measures=[], roles=[]),
+        )
     return make_dataset(root, articles)
 
 
@@ -303,6 +314,7 @@ def test_variant_must_be_true_or_false(tmp_path):
 
 
 # Validating one article.
+
 
 def _broken_corpus(tmp_path: Path) -> Path:
     sys.path.insert(0, str(REPO))
@@ -359,9 +371,11 @@ def test_one_article_reads_no_other_article(tmp_path):
     (root / "dataset/articles/broken.yml").write_text("quotes: [\n", encoding="utf-8")
     (root / "dataset/articles/broken.txt").write_bytes(b"\xff")
     assert check_articles(root, [root / ART]) == ["talks-next-week"]
-    res = subprocess.run([sys.executable, "-m", "tradetalks.cli", "validate", "--root", str(root), "dataset/articles/talks-next-week.txt"],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "tradetalks.cli", "validate", "--root", str(root), "dataset/articles/talks-next-week.txt"], capture_output=True, text=True
+    )
     assert res.returncode == 0 and "valid: talks-next-week" in res.stdout
-    res = subprocess.run([sys.executable, "-m", "tradetalks.cli", "validate", "--root", str(root), "dataset/articles/broken.yml"],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "tradetalks.cli", "validate", "--root", str(root), "dataset/articles/broken.yml"], capture_output=True, text=True
+    )
     assert res.returncode == 1 and "Traceback" not in res.stderr and "broken.yml:" in res.stderr and "broken.txt" in res.stderr

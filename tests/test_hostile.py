@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EVENTS, MEASURES, PEOPLE, TEXT, article_meta, make_dataset, write_yaml
+from conftest import EVENTS, MEASURES, PEOPLE, TEXT, article_meta, make_dataset
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.pipeline import build
 
@@ -57,7 +57,9 @@ def test_malformed_yaml(released):
 
 def test_alias_bomb_is_refused_fast(released):
     root, out, before = released
-    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"] + [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]" for i in range(1, 12)]
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"] + [
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)
+    ]
     (root / "dataset/events.yml").write_text("\n".join(lines) + "\nevents: *a11\n", encoding="utf-8")
     t = time.perf_counter()
     rejected(root, out, before, "dataset/events.yml:", "anchors and aliases")
@@ -128,11 +130,14 @@ def test_duplicate_ids_in_registry(released):
     rejected(root, out, before, "dataset/people.yml:", "[people[2].person_id]", "duplicate id 'scott-bessent'")
 
 
-@pytest.mark.parametrize("kind,field,value,message", [
-    ("quotes", "speaker", "nobody", "unknown person 'nobody'"),
-    ("events", "event", "no-such-event", "unknown event 'no-such-event'"),
-    ("measures", "measure", "no-such-measure", "unknown measure 'no-such-measure'"),
-])
+@pytest.mark.parametrize(
+    "kind,field,value,message",
+    [
+        ("quotes", "speaker", "nobody", "unknown person 'nobody'"),
+        ("events", "event", "no-such-event", "unknown event 'no-such-event'"),
+        ("measures", "measure", "no-such-measure", "unknown measure 'no-such-measure'"),
+    ],
+)
 def test_unknown_reference(released, kind, field, value, message):
     root, out, before = released
     meta = article_meta(TEXT)
@@ -197,8 +202,7 @@ def test_cli_error_is_plain_text_without_traceback(released):
     meta = article_meta(TEXT, language="english")
     meta["quotes"][0]["kind"] = "whole"
     make_dataset(root, {"talks-next-week": (TEXT, meta)})
-    res = subprocess.run([sys.executable, "-m", "tradetalks.cli", "build", "--root", str(root), "--out", str(out)],
-                         capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-m", "tradetalks.cli", "build", "--root", str(root), "--out", str(out)], capture_output=True, text=True)
     assert res.returncode == 1
     assert "Traceback" not in res.stderr + res.stdout
     assert "2 problem(s) found" in res.stderr

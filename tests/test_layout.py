@@ -8,9 +8,18 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PIPELINE = {
-    "tradetalks.build.sources", "tradetalks.build.locate", "tradetalks.build.detect", "tradetalks.build.coverage",
-    "tradetalks.build.assemble", "tradetalks.build.validate", "tradetalks.build.release", "tradetalks.build.pipeline",
-    "tradetalks.build.diff", "tradetalks.build.suggest", "tradetalks.publish", "tradetalks.cli",
+    "tradetalks.build.sources",
+    "tradetalks.build.locate",
+    "tradetalks.build.detect",
+    "tradetalks.build.coverage",
+    "tradetalks.build.assemble",
+    "tradetalks.build.validate",
+    "tradetalks.build.release",
+    "tradetalks.build.pipeline",
+    "tradetalks.build.diff",
+    "tradetalks.build.suggest",
+    "tradetalks.publish",
+    "tradetalks.cli",
 }
 
 

@@ -90,7 +90,7 @@ def test_span_invariant_holds_on_loaded_tables(shipped):
     text = dict(tradetalks.load("articles").select("article_id", "text").iter_rows())
     for name in TABLES:
         for row in tradetalks.load(name).iter_rows(named=True):
-            assert text[row["article_id"]][row["char_start"]:row["char_end"]] == row["evidence"]
+            assert text[row["article_id"]][row["char_start"] : row["char_end"]] == row["evidence"]
 
 
 def test_connect_has_one_view_per_table(shipped):
@@ -167,17 +167,13 @@ HEAVY = ["polars", "pandas", "pyarrow", "numpy", "duckdb", "pandera", "jsonschem
 
 
 def test_import_is_light():
-    code = (
-        "import sys, tradetalks\n"
-        f"heavy = {HEAVY!r}\n"
-        "print(sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy)))\n"
-    )
+    code = f"import sys, tradetalks\nheavy = {HEAVY!r}\nprint(sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy)))\n"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 
 def test_the_light_import_check_can_fail():
-    code = f"import sys, tradetalks, tradetalks.build.pipeline\nprint('pandera' in sys.modules)"
+    code = "import sys, tradetalks, tradetalks.build.pipeline\nprint('pandera' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "True"
 

@@ -44,7 +44,7 @@ def test_overlapping_occurrences_are_counted():
     assert [s.start for s in find_spans("aaa", "aa")] == [0, 1]
 
 
-alphabet = st.sampled_from(list("ab cd\n\t’“”.é🕒\ufe0e") )
+alphabet = st.sampled_from(list("ab cd\n\t’“”.é🕒\ufe0e"))
 
 
 @settings(max_examples=300, deadline=None)

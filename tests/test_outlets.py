@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from conftest import TEXT, article_meta, make_dataset, write_yaml
 
+from conftest import TEXT, article_meta, make_dataset, write_yaml
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.pipeline import check
 
-OUTLETS = [{"outlet_id": "reuters", "name": "Reuters", "domain": "reuters.com", "owner": "Thomson Reuters", "country": "GBR", "wire_service": True},
-           {"outlet_id": "daily-paper", "name": "The Daily Paper", "wire_service": False, "aliases": ["Daily Paper"]}]
+OUTLETS = [
+    {"outlet_id": "reuters", "name": "Reuters", "domain": "reuters.com", "owner": "Thomson Reuters", "country": "GBR", "wire_service": True},
+    {"outlet_id": "daily-paper", "name": "The Daily Paper", "wire_service": False, "aliases": ["Daily Paper"]},
+]
 
 
 def _corpus(root, first: dict, second: dict):

@@ -73,9 +73,7 @@ def test_mutated_row_is_rejected(tables, case, data):
         value = bad
     if isinstance(dtype, pl.List) and value is not None:
         value = [value]
-    mutated = df.with_columns(
-        pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value, dtype=dtype)).otherwise(pl.col(column)).alias(column)
-    )
+    mutated = df.with_columns(pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value, dtype=dtype)).otherwise(pl.col(column)).alias(column))
     with pytest.raises(pa.errors.SchemaErrors):
         MODELS[table].validate(mutated, lazy=True)
 

@@ -44,13 +44,21 @@ def test_sweep_gives_back_every_span_and_the_text(text, raw):
     page = Page(f"<div>{html}</div>")
     for s in spans:
         frags = sorted(page.fragments[s.row_id])
-        assert page.text_of(s.row_id) == text[s.start:s.end]
+        assert page.text_of(s.row_id) == text[s.start : s.end]
         assert frags[0][0] == s.start and frags[-1][1] == s.end
         for start, end, t in frags:  # data-start/data-end give back each fragment's characters
             assert text[start:end] == t
     # Stripping the marks leaves the text, character for character (CR included).
-    assert re.sub(r"<[^>]+>", "", html).replace("&#13;", "\r").replace("&lt;", "<").replace("&gt;", ">") \
-        .replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&") == text
+    assert (
+        re.sub(r"<[^>]+>", "", html)
+        .replace("&#13;", "\r")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#34;", '"')
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        == text
+    )
     assert html.count("<mark") == html.count("</mark>")
 
 
@@ -76,10 +84,15 @@ def spec_values(spec) -> list[dict]:
 
 # The site of the published release ---------------------------------------------------------------
 
+
 def test_every_row_is_highlighted_with_its_exact_evidence(site):
     arts = pl.read_parquet(RELEASE / "articles.parquet")
-    rows = pl.concat([pl.read_parquet(RELEASE / "quotes.parquet").select(pl.col("quote_id").alias("id"), "article_id", "evidence"),
-                      pl.read_parquet(RELEASE / "evidence.parquet").select(pl.col("evidence_id").alias("id"), "article_id", "evidence")])
+    rows = pl.concat(
+        [
+            pl.read_parquet(RELEASE / "quotes.parquet").select(pl.col("quote_id").alias("id"), "article_id", "evidence"),
+            pl.read_parquet(RELEASE / "evidence.parquet").select(pl.col("evidence_id").alias("id"), "article_id", "evidence"),
+        ]
+    )
     assert rows.height > 300
     for aid in arts["article_id"]:
         page = Page((site / "articles" / f"{aid}.html").read_text(encoding="utf-8"))
@@ -133,6 +146,7 @@ def test_the_index_counts_rows_and_outlets(site):
 
 # Hostile text -------------------------------------------------------------------------------------
 
+
 def test_script_in_the_text_or_an_annotation_stays_text(tmp_path):
     rel = copy_release(tmp_path / "rel")
     evil = '<script>alert(1)</script><img src=x onerror="alert(2)">"\'><svg onload=alert(3)>'
@@ -166,20 +180,36 @@ def test_script_in_the_text_or_an_annotation_stays_text(tmp_path):
 
 # New tables of the data model ---------------------------------------------------------------------
 
+
 def test_new_tables_and_interval_columns_are_drawn_when_present(tmp_path):
     rel = copy_release(tmp_path / "rel")
     measures = pl.read_parquet(rel / "tariff_measures.parquet")
     mid = measures["measure_id"][0]
-    measures = measures.with_columns(pl.lit(dt.date(2025, 3, 1)).alias("date_start"), pl.lit(dt.date(2025, 3, 31)).alias("date_end"),
-                                     pl.lit("month").alias("date_precision"))
+    measures = measures.with_columns(
+        pl.lit(dt.date(2025, 3, 1)).alias("date_start"), pl.lit(dt.date(2025, 3, 31)).alias("date_end"), pl.lit("month").alias("date_precision")
+    )
     put_table(rel, "tariff_measures", measures, "measure_id")
     ev = pl.read_parquet(rel / "evidence.parquet").filter(pl.col("subject_id") == mid).row(0, named=True)
-    steps = pl.DataFrame([{"step_id": "st_1", "measure_id": mid, "step": "suspended", "date_start": dt.date(2025, 11, 10),
-                           "date_end": None, "date_precision": "day", "disputed": True, "article_id": ev["article_id"],
-                           "char_start": ev["char_start"], "char_end": ev["char_end"], "evidence": ev["evidence"], "method": "curated"}])
+    steps = pl.DataFrame(
+        [
+            {
+                "step_id": "st_1",
+                "measure_id": mid,
+                "step": "suspended",
+                "date_start": dt.date(2025, 11, 10),
+                "date_end": None,
+                "date_precision": "day",
+                "disputed": True,
+                "article_id": ev["article_id"],
+                "char_start": ev["char_start"],
+                "char_end": ev["char_end"],
+                "evidence": ev["evidence"],
+                "method": "curated",
+            }
+        ]
+    )
     put_table(rel, "measure_steps", steps, "step_id")
-    disputes = pl.DataFrame([{"dispute_id": "d_1", "subject_table": "tariff_measures", "subject_id": mid, "field": "status",
-                              "note": "articles differ"}])
+    disputes = pl.DataFrame([{"dispute_id": "d_1", "subject_table": "tariff_measures", "subject_id": mid, "field": "status", "note": "articles differ"}])
     put_table(rel, "disputes", disputes, "dispute_id")
     out = render_site(rel, tmp_path / "site", jobs=1).out_dir
 
@@ -195,6 +225,7 @@ def test_new_tables_and_interval_columns_are_drawn_when_present(tmp_path):
 
 
 # The command --------------------------------------------------------------------------------------
+
 
 def test_cli_writes_the_site_with_a_diff_and_refuses_a_foreign_directory(tmp_path):
     from tradetalks.cli import app

@@ -18,8 +18,7 @@ if CHROMIUM is None:
     pytest.skip("no system Chromium (apt-get install chromium): browser tests skipped", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: browser tests skipped")
 
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = REPO / "build" / "test-screenshots"
 
 FRAGMENTS_JS = """() => {
@@ -43,8 +42,9 @@ def site(tmp_path_factory) -> Path:
 def browser(tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_api.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS,
-                                                       viewport={"width": 1280, "height": 900})
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS, viewport={"width": 1280, "height": 900}
+        )
         yield context
         context.close()
 
@@ -61,8 +61,12 @@ def url(site: Path, rel: str) -> str:
 
 
 def test_every_highlighted_span_reads_back_as_its_rows_evidence(site, page):
-    rows = pl.concat([pl.read_parquet(RELEASE / "quotes.parquet").select(pl.col("quote_id").alias("id"), "article_id", "evidence"),
-                      pl.read_parquet(RELEASE / "evidence.parquet").select(pl.col("evidence_id").alias("id"), "article_id", "evidence")])
+    rows = pl.concat(
+        [
+            pl.read_parquet(RELEASE / "quotes.parquet").select(pl.col("quote_id").alias("id"), "article_id", "evidence"),
+            pl.read_parquet(RELEASE / "evidence.parquet").select(pl.col("evidence_id").alias("id"), "article_id", "evidence"),
+        ]
+    )
     checked = 0
     for aid in pl.read_parquet(RELEASE / "articles.parquet")["article_id"]:
         page.goto(url(site, f"articles/{aid}.html"))

@@ -6,10 +6,10 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
-from conftest import TEXT, article_meta, make_dataset
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import TEXT, article_meta, make_dataset
 from tradetalks.build.detect.groups import normalise, stable_groups
 from tradetalks.build.pipeline import check
 
@@ -39,8 +39,20 @@ def extra_articles(draw) -> dict[str, tuple[str, dict]]:
         # Each article its own text: the same raw text twice is refused (one article counted twice).
         text = f"Officials met again ({name}).\n\u201c{quote}\u201d Bessent said.\n"
         aid = f"extra-{name}"
-        out[aid] = (text, article_meta(text, article_id=aid, title=None, segments=[], not_mentions=[], roles=[], events=[], measures=[],
-                                       quotes=[{"evidence": quote, "speaker": "scott-bessent", "kind": "full", "cue": "said"}]))
+        out[aid] = (
+            text,
+            article_meta(
+                text,
+                article_id=aid,
+                title=None,
+                segments=[],
+                not_mentions=[],
+                roles=[],
+                events=[],
+                measures=[],
+                quotes=[{"evidence": quote, "speaker": "scott-bessent", "kind": "full", "cue": "said"}],
+            ),
+        )
     return out
 
 

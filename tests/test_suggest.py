@@ -63,9 +63,9 @@ def speakers(doc: dict) -> list[tuple[str, str | None]]:
 
 # Reference date.
 
+
 def test_reuters_dateline_gives_the_reference_date_and_relative_dates_resolve():
-    text = ("WASHINGTON, Oct 18, 2025 (Reuters) - U.S. Treasury Secretary Scott Bessent said on Friday he would "
-            "meet Chinese Vice Premier He Lifeng next week.\n")
+    text = "WASHINGTON, Oct 18, 2025 (Reuters) - U.S. Treasury Secretary Scott Bessent said on Friday he would meet Chinese Vice Premier He Lifeng next week.\n"
     out, doc = draft(text)
     assert doc["reference_date"] == "2025-10-18"
     assert "dateline" in doc["reference_date_note"] and "GUESS" in out.split("reference_date:")[1].splitlines()[0]
@@ -123,6 +123,7 @@ def test_ranges_of_days_are_intervals():
 
 # Speakers.
 
+
 def test_speakers_from_the_structure_of_attribution():
     text = (
         "Monday, October 20, 2025\n"
@@ -159,15 +160,17 @@ def test_titles_of_programmes_in_quotation_marks_are_not_quotes():
     _, doc = draft(text)
     assert [q["evidence"] for q in doc["quotes"]] == ["very close"]
     assert doc["not_quotes"][0]["evidence"] == "Meet the Press" and "title" in doc["not_quotes"][0]["reason"]
-    _, doc = draft("Bessent, speaking on CBS' \"Face the Nation,\" said the tariff was \"off the table.\"\n")
+    _, doc = draft('Bessent, speaking on CBS\' "Face the Nation," said the tariff was "off the table."\n')
     assert [q["evidence"] for q in doc["not_quotes"]] == ["Face the Nation,"]
     assert [q["evidence"] for q in doc["quotes"]] == ["off the table."]
 
 
 def test_transcript_turns_are_quotations_without_marks():
-    text = ("Interview transcript\nQ: Will there be a deal this week?\nBESSENT: We have a framework and we will keep talking.\n"
-            "TRUMP: I think we will make a great deal.\nKRISTEN WELKER: Is the tariff off the table?\n"
-            "MR. BESSENT: It is not on the table right now.\n")
+    text = (
+        "Interview transcript\nQ: Will there be a deal this week?\nBESSENT: We have a framework and we will keep talking.\n"
+        "TRUMP: I think we will make a great deal.\nKRISTEN WELKER: Is the tariff off the table?\n"
+        "MR. BESSENT: It is not on the table right now.\n"
+    )
     out, doc = draft(text)
     assert speakers(doc) == [
         ("Will there be a deal this week?", None),
@@ -181,10 +184,13 @@ def test_transcript_turns_are_quotations_without_marks():
 
 # People.
 
+
 def test_new_people_are_drafted_as_registry_entries_with_roles():
-    text = ("Malaysian Prime Minister Anwar Ibrahim said the talks would go ahead. "
-            "IMF chief Kristalina Georgieva also warned of risks, and Georgieva said more.\n"
-            "Mark Rutte, the NATO secretary general, met Trump.\n")
+    text = (
+        "Malaysian Prime Minister Anwar Ibrahim said the talks would go ahead. "
+        "IMF chief Kristalina Georgieva also warned of risks, and Georgieva said more.\n"
+        "Mark Rutte, the NATO secretary general, met Trump.\n"
+    )
     out, doc = draft(text)
     new = {p["person_id"]: p for p in proposals(out, "people")}
     assert set(new) == {"anwar-ibrahim", "kristalina-georgieva", "mark-rutte"}
@@ -195,7 +201,7 @@ def test_new_people_are_drafted_as_registry_entries_with_roles():
     assert roles["anwar-ibrahim"]["evidence"] == "Malaysian Prime Minister Anwar Ibrahim"
     assert roles["kristalina-georgieva"]["role"] == "chief" and roles["kristalina-georgieva"]["organisation"] == "IMF"
     assert "secretary general" in roles["mark-rutte"]["role"]
-    assert "#   donald-trump: \"Trump\" ×1" in out  # registered people found are listed
+    assert '#   donald-trump: "Trump" ×1' in out  # registered people found are listed
 
 
 def test_a_misspelt_name_is_drafted_as_a_variant_of_this_article_only():
@@ -218,6 +224,7 @@ def test_bylines_name_authors():
 
 
 # Segments.
+
 
 def test_site_boilerplate_is_drafted_as_segments_with_reasons():
     text = (
@@ -254,6 +261,7 @@ def test_a_repeated_body_is_a_duplicate_segment_and_rows_cover_every_copy():
 
 # Events and measures.
 
+
 def test_a_stated_tariff_matches_the_registered_measure_by_its_rate():
     _, doc = draft("Monday, October 13, 2025\nTrump threatened an additional 100% tariff on Chinese goods.\n")
     (row,) = doc["measures"]
@@ -281,6 +289,7 @@ def test_a_registered_event_is_matched_by_type_and_date():
 
 
 # The draft as a whole.
+
 
 def test_guesses_are_marked_and_ambiguous_aliases_need_a_decision():
     out, doc = draft(TEXT, reference=date(2025, 10, 18))
@@ -333,7 +342,7 @@ def test_suggest_file_prints_writes_and_never_overwrites(tmp_path):
     path = root / "dataset" / "articles" / "talks-next-week.txt"
     path.write_text(TEXT, encoding="utf-8")
     out = suggest_file(path, root)
-    assert "speaker: \"scott-bessent\"" in out  # people.yml was read
+    assert 'speaker: "scott-bessent"' in out  # people.yml was read
     assert not path.with_suffix(".yml").exists()
     assert suggest_file(path, root, write=True) == out
     assert path.with_suffix(".yml").read_text(encoding="utf-8") == out
@@ -375,8 +384,7 @@ def test_sentences_and_reporting_verbs_of_other_shapes():
         "Chinese state media reported that the talks were “candid”.\n"
     )
     _, doc = draft(text)
-    assert speakers(doc) == [("constructive", "scott-bessent"), ("not sustainable", "donald-trump"),
-                             ("framework", None), ("candid", None)]
+    assert speakers(doc) == [("constructive", "scott-bessent"), ("not sustainable", "donald-trump"), ("framework", None), ("candid", None)]
     assert "speaker_organisation" not in doc["quotes"][2]  # a passive with no agent names nobody
     assert doc["quotes"][3]["speaker_organisation"] == "Chinese state media"
 
@@ -403,13 +411,28 @@ def test_a_wire_story_with_a_photo_caption_a_byline_with_places_and_a_footer():
 
 
 def test_measure_parties_and_the_only_registered_truce():
-    truce = {"measure_id": "us-china-truce", "imposer": ["USA", "CHN"], "target": ["USA", "CHN"], "instrument": "truce",
-             "description": "Truce.", "rate_pct": None}
-    controls = {"measure_id": "china-export-controls", "imposer": ["CHN"], "target": [], "target_note": "unspecified",
-                "instrument": "export_control", "description": "Export controls.", "rate_pct": None}
-    text = ("Monday, October 13, 2025\nThe Commerce Ministry criticised the US tariff threat.\n"
-            "Washington might impose new export curbs on US-made software destined for China.\n"
-            "The truce between the two countries is set to expire in November.\n")
+    truce = {
+        "measure_id": "us-china-truce",
+        "imposer": ["USA", "CHN"],
+        "target": ["USA", "CHN"],
+        "instrument": "truce",
+        "description": "Truce.",
+        "rate_pct": None,
+    }
+    controls = {
+        "measure_id": "china-export-controls",
+        "imposer": ["CHN"],
+        "target": [],
+        "target_note": "unspecified",
+        "instrument": "export_control",
+        "description": "Export controls.",
+        "rate_pct": None,
+    }
+    text = (
+        "Monday, October 13, 2025\nThe Commerce Ministry criticised the US tariff threat.\n"
+        "Washington might impose new export curbs on US-made software destined for China.\n"
+        "The truce between the two countries is set to expire in November.\n"
+    )
     out, doc = draft(text, measures=MEASURES + [truce, controls])
     rows = {r["evidence"][:20]: r for r in doc["measures"]}
     assert rows["The Commerce Ministr"]["measure"] == "us-100pct-tariff"  # "US tariff": the US imposes it

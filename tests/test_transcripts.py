@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PEOPLE, article_meta, make_dataset
 
+from conftest import PEOPLE, article_meta, make_dataset
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.pipeline import check
 
@@ -20,13 +20,21 @@ ANSWER = "We are going to do fine with China, and the talks will be in person."
 
 def _corpus(root, turns, segments=None):
     segments = segments if segments is not None else [{"kind": "transcript", "start": "BARTIROMO:", "end": "in person.", "reason": "interview transcript"}]
-    meta = article_meta(TEXT, title={"evidence": "Scott Bessent speaks to Fox Business"}, segments=segments, quotes=turns,
-                        not_mentions=[], roles=[], events=[], measures=[])
+    meta = article_meta(
+        TEXT, title={"evidence": "Scott Bessent speaks to Fox Business"}, segments=segments, quotes=turns, not_mentions=[], roles=[], events=[], measures=[]
+    )
     return make_dataset(root, {"talks-next-week": (TEXT, meta)}, people=[PEOPLE[0]], events=[], measures=[])
 
 
 TURNS = [
-    {"evidence": ASK, "speaker": None, "speaker_organisation": "Fox Business", "speaker_note": "the interviewer (\"BARTIROMO\")", "kind": "turn", "channel": "interview"},
+    {
+        "evidence": ASK,
+        "speaker": None,
+        "speaker_organisation": "Fox Business",
+        "speaker_note": 'the interviewer ("BARTIROMO")',
+        "kind": "turn",
+        "channel": "interview",
+    },
     {"evidence": ANSWER, "speaker": "scott-bessent", "kind": "turn", "channel": "interview"},
 ]
 

@@ -61,10 +61,17 @@ def test_keys_that_are_not_text_are_refused(tmp_path, key, kind):
     refused(root, f"{ART}:", "mapping keys must be text", f"({kind})")
 
 
-@pytest.mark.parametrize("value, shown", [
-    ("!foo x", "'!foo'"), ("!!binary aGVsbG8=", "binary"), ("!!set {a}", "set"), ("!!omap [a: 1]", "omap"),
-    ("!!python/object:os.system x", "python/object"), ("!!timestamp 2025-10-18", "timestamp"),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("!foo x", "'!foo'"),
+        ("!!binary aGVsbG8=", "binary"),
+        ("!!set {a}", "set"),
+        ("!!omap [a: 1]", "omap"),
+        ("!!python/object:os.system x", "python/object"),
+        ("!!timestamp 2025-10-18", "timestamp"),
+    ],
+)
 def test_tags_outside_json_types_are_refused(tmp_path, value, shown):
     root = dataset_with(tmp_path)
     append_yaml(root, ART, f"notes: {value}\n")
@@ -74,8 +81,8 @@ def test_tags_outside_json_types_are_refused(tmp_path, value, shown):
 def test_merge_keys_are_refused(tmp_path):
     root = make_dataset(tmp_path)
     (root / "dataset/events.yml").write_text(
-        "events:\n  - event_id: a\n    <<: {event_type: call}\n    description: x\n    date_start: null\n    date_precision: null\n",
-        encoding="utf-8")
+        "events:\n  - event_id: a\n    <<: {event_type: call}\n    description: x\n    date_start: null\n    date_precision: null\n", encoding="utf-8"
+    )
     refused(root, "dataset/events.yml:3: the merge key << is not allowed")
 
 
@@ -90,8 +97,7 @@ def test_numbers_must_be_finite_and_sane(tmp_path, value):
 def nesting_run(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
     root = make_dataset(tmp_path)
     (root / "dataset/events.yml").write_text(body, encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "tradetalks.cli", "validate", "--root", str(root)],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "tradetalks.cli", "validate", "--root", str(root)], capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize("shape", ["flow-lists", "flow-maps", "block-maps", "block-lists"])
@@ -141,15 +147,16 @@ def test_an_alias_with_a_zero_width_space_is_refused(tmp_path):
 
 def test_invisible_characters_of_the_raw_text_are_allowed_in_verbatim_evidence(tmp_path):
     # A soft hyphen, a zero-width space and an emoji ZWJ sequence with a variation selector, as web text has them.
-    title = "Trade talks\u00ad set for\u200b next week \U0001F468\u200d\U0001F4BC\u2764\ufe0f"
+    title = "Trade talks\u00ad set for\u200b next week \U0001f468\u200d\U0001f4bc\u2764\ufe0f"
     text = TEXT.replace("Trade talks set for next week", title)
     meta = article_meta(text, title={"evidence": title})
     make_dataset(tmp_path, {"talks-next-week": (text, meta)})
     assert check(tmp_path).tables["articles"]["title"][0] == title
 
 
-@pytest.mark.parametrize("char, what", [("\u202e", "RIGHT-TO-LEFT OVERRIDE"), ("\u2067", "RIGHT-TO-LEFT ISOLATE"),
-                                        ("\x1b", "control character"), ("\x0c", "control character")])
+@pytest.mark.parametrize(
+    "char, what", [("\u202e", "RIGHT-TO-LEFT OVERRIDE"), ("\u2067", "RIGHT-TO-LEFT ISOLATE"), ("\x1b", "control character"), ("\x0c", "control character")]
+)
 def test_bidi_overrides_and_controls_are_refused_in_raw_texts(tmp_path, char, what):
     root = dataset_with(tmp_path, TEXT.replace("Bessent wrote", f"Bessent {char}wrote"))
     refused(root, f"{TXT}:4:", what)
@@ -196,8 +203,7 @@ def test_a_fifo_is_refused_without_being_opened(tmp_path):
     os.mkfifo(root / "dataset/articles/pipe.txt")
     write_yaml(root / "dataset/articles/pipe.yml", article_meta(TEXT, article_id="pipe"))
     # In a subprocess with a timeout: opening the FIFO would block the build forever.
-    res = subprocess.run([sys.executable, "-m", "tradetalks.cli", "validate", "--root", str(root)],
-                         capture_output=True, text=True, timeout=60)
+    res = subprocess.run([sys.executable, "-m", "tradetalks.cli", "validate", "--root", str(root)], capture_output=True, text=True, timeout=60)
     assert res.returncode == 1
     assert "dataset/articles/pipe.txt: a FIFO (named pipe), not a regular file" in res.stderr
 
@@ -230,18 +236,22 @@ def test_reserved_windows_device_names_are_refused_as_ids(tmp_path, stem):
 
 
 def test_the_same_raw_text_under_two_ids_is_refused_naming_both(tmp_path):
-    root = make_dataset(tmp_path, {
-        "talks-next-week": (TEXT, article_meta(TEXT)),
-        "talks-copy": (TEXT, article_meta(TEXT, article_id="talks-copy")),
-    })
+    root = make_dataset(
+        tmp_path,
+        {
+            "talks-next-week": (TEXT, article_meta(TEXT)),
+            "talks-copy": (TEXT, article_meta(TEXT, article_id="talks-copy")),
+        },
+    )
     refused(root, "dataset/articles/talks-next-week.txt: the same raw text", "as dataset/articles/talks-copy.txt")
 
 
 # --- meaning changed silently: aliases, claims, repeated annotations ------------------------------
 
 
-@pytest.mark.parametrize("alias, why", [("He", "a common English word"), ("Will", "a common English word"),
-                                        ("President", "a title"), ("bessent", "written in lower case")])
+@pytest.mark.parametrize(
+    "alias, why", [("He", "a common English word"), ("Will", "a common English word"), ("President", "a title"), ("bessent", "written in lower case")]
+)
 def test_an_alias_that_is_an_ordinary_word_is_refused(tmp_path, alias, why):
     people = [
         {"person_id": "scott-bessent", "name": "Scott Bessent", "aliases": ["Scott Bessent", "Bessent", alias], "country": "USA"},
@@ -250,15 +260,18 @@ def test_an_alias_that_is_an_ordinary_word_is_refused(tmp_path, alias, why):
     refused(make_dataset(tmp_path, people=people), "dataset/people.yml:", "[people[0].aliases]", why, "move it to ambiguous_aliases")
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("date_start", "Oct 17", "expected a real calendar date like 2025-10-18 (YYYY-MM-DD), found the text 'Oct 17'"),
-    ("date_start", "10000-01-01", "found the text '10000-01-01'"),
-    ("date_start", "1066-10-14", "between 1900-01-01 and 2100-12-31"),
-    ("date_start", 20251017, "found the number 20251017"),
-    ("location", 5, "expected text like Geneva (or null), found the number 5"),
-    ("participants", ["Not A Slug"], "[events[0].claims.participants[0]]"),
-    ("weather", "sunny", "unknown field 'weather'"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("date_start", "Oct 17", "expected a real calendar date like 2025-10-18 (YYYY-MM-DD), found the text 'Oct 17'"),
+        ("date_start", "10000-01-01", "found the text '10000-01-01'"),
+        ("date_start", "1066-10-14", "between 1900-01-01 and 2100-12-31"),
+        ("date_start", 20251017, "found the number 20251017"),
+        ("location", 5, "expected text like Geneva (or null), found the number 5"),
+        ("participants", ["Not A Slug"], "[events[0].claims.participants[0]]"),
+        ("weather", "sunny", "unknown field 'weather'"),
+    ],
+)
 def test_event_claims_are_type_and_range_checked(tmp_path, field, value, message):
     meta = article_meta(TEXT)
     meta["events"][0]["claims"] = {field: value}
@@ -266,14 +279,17 @@ def test_event_claims_are_type_and_range_checked(tmp_path, field, value, message
     refused(root, f"{ART}:", message)
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("rate_pct", 1e6, "expected a number from 0 to 1000 like 35.3 (or null), found the number 1000000.0"),
-    ("rate_pct", -5, "expected a number from 0 to 1000 like 35.3 (or null), found the number -5"),
-    ("rate_pct", "100%", "expected a number from 0 to 1000 like 35.3 (or null), found the text '100%'"),
-    ("status", "rumoured", "expected one of"),
-    ("effective_date", "2025-02-30", "real calendar date"),
-    ("rate_basis", "total-ish", "expected one of"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("rate_pct", 1e6, "expected a number from 0 to 1000 like 35.3 (or null), found the number 1000000.0"),
+        ("rate_pct", -5, "expected a number from 0 to 1000 like 35.3 (or null), found the number -5"),
+        ("rate_pct", "100%", "expected a number from 0 to 1000 like 35.3 (or null), found the text '100%'"),
+        ("status", "rumoured", "expected one of"),
+        ("effective_date", "2025-02-30", "real calendar date"),
+        ("rate_basis", "total-ish", "expected one of"),
+    ],
+)
 def test_measure_claims_are_type_and_range_checked(tmp_path, field, value, message):
     meta = article_meta(TEXT)
     meta["measures"][0]["claims"] = {field: value}
@@ -318,8 +334,9 @@ def test_diff_refuses_a_manifest_whose_version_is_not_semver(tmp_path):
 
 
 def test_output_is_bounded_and_summarised_by_kind():
-    problems = [Problem("a.yml", i, f"quotes[{i}]", f"quotation span at {i}-{i + 9} is not accounted for; annotate it")
-                for i in range(100_000)] + [Problem("b.yml", 1, None, "unknown person 'x'; add it")]
+    problems = [Problem("a.yml", i, f"quotes[{i}]", f"quotation span at {i}-{i + 9} is not accounted for; annotate it") for i in range(100_000)] + [
+        Problem("b.yml", 1, None, "unknown person 'x'; add it")
+    ]
     lines = report_lines(problems, 200)
     assert len(lines) < 230
     assert lines[200] == "and 99,801 more:"
@@ -331,8 +348,7 @@ def test_the_cli_prints_at_most_200_problems(tmp_path):
     meta = article_meta(TEXT)
     meta["not_quotes"] = [{"evidence": f"missing passage number {i}", "reason": "x"} for i in range(1_000)]
     root = make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
-    res = subprocess.run([sys.executable, "-m", "tradetalks.cli", "validate", "--root", str(root)],
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run([sys.executable, "-m", "tradetalks.cli", "validate", "--root", str(root)], capture_output=True, text=True, timeout=300)
     assert res.returncode == 1
     assert "1,000 problem(s) found" in res.stderr
     assert res.stderr.count("evidence not found") <= 200 + 5

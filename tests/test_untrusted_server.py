@@ -196,6 +196,7 @@ def test_a_silent_server_is_given_up_on_after_the_read_timeout(hostile, tmp_path
 def test_a_redirect_to_another_host_or_port_is_refused(hostile, www):
     other = Hostile(www)
     try:
+
         def away(handler):
             handler.send_response(302)
             handler.send_header("Location", f"{other.base}/{OLD}/manifest.json")
@@ -339,7 +340,7 @@ def test_an_injected_table_name_never_reaches_duckdb(hostile, www, tmp_path, mon
 def test_identifiers_and_paths_are_quoted(tmp_path, monkeypatch, old_release):
     """A release directory whose path holds quotes still opens: the path is an escaped literal."""
     pytest.importorskip("duckdb")
-    odd = tmp_path / "it's \"odd\"" / OLD
+    odd = tmp_path / 'it\'s "odd"' / OLD
     shutil.copytree(old_release, odd)
     monkeypatch.setattr(loader, "bundled_dir", lambda: odd)
     con = tradetalks.connect(version=OLD)
@@ -360,24 +361,27 @@ def _set(manifest: dict, path: list, value) -> None:
         node[path[-1]] = value
 
 
-@pytest.mark.parametrize("path, value", [
-    (["tables", "quotes", "path"], "../../escaped.parquet"),
-    (["tables", "quotes", "path"], "/etc/passwd"),
-    (["tables", "quotes", "path"], "sub\\dir.parquet"),
-    (["tables", "quotes", "path"], 7),
-    (["tables", "quotes", "sha256"], None),
-    (["tables", "quotes", "sha256"], "ABC"),
-    (["tables", "quotes", "bytes"], "12"),
-    (["tables", "quotes", "bytes"], -1),
-    (["tables", "quotes", "rows"], True),
-    (["tables", "quotes", "columns"], KeyError),
-    (["tables", "quotes", "columns"], [{"name": 1}]),
-    (["tables", "quotes"], []),
-    (["tables"], ["quotes"]),
-    (["tables"], {}),
-    (["version"], "../0.9.0"),
-    (["dataset"], KeyError),
-])
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (["tables", "quotes", "path"], "../../escaped.parquet"),
+        (["tables", "quotes", "path"], "/etc/passwd"),
+        (["tables", "quotes", "path"], "sub\\dir.parquet"),
+        (["tables", "quotes", "path"], 7),
+        (["tables", "quotes", "sha256"], None),
+        (["tables", "quotes", "sha256"], "ABC"),
+        (["tables", "quotes", "bytes"], "12"),
+        (["tables", "quotes", "bytes"], -1),
+        (["tables", "quotes", "rows"], True),
+        (["tables", "quotes", "columns"], KeyError),
+        (["tables", "quotes", "columns"], [{"name": 1}]),
+        (["tables", "quotes"], []),
+        (["tables"], ["quotes"]),
+        (["tables"], {}),
+        (["version"], "../0.9.0"),
+        (["dataset"], KeyError),
+    ],
+)
 def test_malformed_manifest_entries_are_integrity_errors(hostile, www, tmp_path, monkeypatch, path, value):
     manifest = json.loads((www / OLD / "manifest.json").read_text())
     _set(manifest, path, value)

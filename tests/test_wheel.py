@@ -154,8 +154,12 @@ def test_installed_wheel_first_contact(wheel, tmp_path):
     out = run(str(command), "validate")
     assert out.returncode == 1 and "pip install 'tradetalks[build]'" in out.stderr and "Traceback" not in out.stderr
     # Both licences travel with the package.
-    out = run(str(python), "-c", "import importlib.metadata as m; d = m.distribution('tradetalks'); "
-              "print(d.metadata['License-Expression']); print(sorted(p.name for p in d.files if 'licenses' in str(p)))")
+    out = run(
+        str(python),
+        "-c",
+        "import importlib.metadata as m; d = m.distribution('tradetalks'); "
+        "print(d.metadata['License-Expression']); print(sorted(p.name for p in d.files if 'licenses' in str(p)))",
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["MIT AND CC-BY-4.0", "['LICENSE', 'LICENSE-DATA']"]
     # The README's first install option names exactly this file among the release's assets.

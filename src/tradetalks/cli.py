@@ -62,8 +62,9 @@ def _progress(what: str) -> Iterator:
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
+    ) as bar:
         task = bar.add_task(what, total=None)
 
         def update(step: str, done: int, total: int) -> None:
@@ -85,15 +86,22 @@ def validate(
             from tradetalks.build.articles import check_articles  # no Polars, no Pandera: a second or two
 
             checked = check_articles(root, articles)
-            out.print(f"valid: {', '.join(checked)} (and the registry entries used); run `tradetalks validate` for the cross-article checks",
-                      highlight=False, soft_wrap=True)
+            out.print(
+                f"valid: {', '.join(checked)} (and the registry entries used); run `tradetalks validate` for the cross-article checks",
+                highlight=False,
+                soft_wrap=True,
+            )
             return
         from tradetalks.build.pipeline import check
 
         result = check(root)
     except TradetalksError as exc:
         _fail(exc)
-    out.print(f"valid: {result.rows['articles']} articles, " + ", ".join(f"{n} {t}" for t, n in result.rows.items() if t != "articles"), highlight=False, soft_wrap=True)
+    out.print(
+        f"valid: {result.rows['articles']} articles, " + ", ".join(f"{n} {t}" for t, n in result.rows.items() if t != "articles"),
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -138,7 +146,9 @@ def build(
         out.print(
             f"against the latest published release {base}: {d.bump.upper()} changes; the next version would be {target} "
             f"(`tradetalks diff` lists them; maintainers publish with `tradetalks release {target}`)",
-            highlight=False, markup=False, soft_wrap=True,
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
         )
 
 
@@ -157,8 +167,12 @@ def suggest(
     except TradetalksError as exc:
         _fail(exc)
     if write:
-        out.print(f"draft written to dataset/articles/{article.stem}.yml; resolve every GUESS, DECIDE and TODO (validate refuses them),"
-                  f" checking with `tradetalks validate dataset/articles/{article.stem}.yml`", highlight=False, soft_wrap=True)
+        out.print(
+            f"draft written to dataset/articles/{article.stem}.yml; resolve every GUESS, DECIDE and TODO (validate refuses them),"
+            f" checking with `tradetalks validate dataset/articles/{article.stem}.yml`",
+            highlight=False,
+            soft_wrap=True,
+        )
     else:
         sys.stdout.write(draft)
 
@@ -181,7 +195,9 @@ def release_cmd(
     out.print(
         f"release written to {Path(root) / 'release' / version}; CHANGELOG.md, CITATION.cff, README.md, src/tradetalks/__about__.py and "
         f"src/tradetalks/known_releases.json updated. Commit them, then tag v{version}.",
-        highlight=False, markup=False, soft_wrap=True,
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
     )
 
 
@@ -200,8 +216,12 @@ def reproduce_cmd(
     except TradetalksError as exc:
         _fail(exc)
     if result.ok:
-        out.print(f"release {version}: rebuilt from {result.ref} ({result.commit[:12]}); all {result.files} files byte-identical",
-                  highlight=False, markup=False, soft_wrap=True)
+        out.print(
+            f"release {version}: rebuilt from {result.ref} ({result.commit[:12]}); all {result.files} files byte-identical",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
         return
     err.print(f"release {version} is NOT reproduced from {result.ref} ({result.commit[:12]}):", highlight=False, markup=False)
     for problem in result.problems:
@@ -311,8 +331,10 @@ def cite_cmd(
             date = release_date((root / "CHANGELOG.md").read_text(encoding="utf-8"), version) if (root / "CHANGELOG.md").is_file() else None
         if date is None and version != __version__ and version not in known_releases():
             known = ", ".join(sorted({*known_releases(), __version__}))
-            raise ReleaseError(f"tradetalks {version} is not a published version this package knows (it knows: {known}); "
-                               "upgrade tradetalks for newer ones (pip install -U tradetalks)")
+            raise ReleaseError(
+                f"tradetalks {version} is not a published version this package knows (it knows: {known}); "
+                "upgrade tradetalks for newer ones (pip install -U tradetalks)"
+            )
     except ReleaseError as exc:
         err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
@@ -323,7 +345,9 @@ def cite_cmd(
 def fetch_cmd(
     version: str = typer.Argument(..., help="A published version, X.Y.Z."),
     whole: bool = typer.Option(False, "--all", help="Every file of the release (card, CHANGELOG, CSVs, datapackage, croissant), not only the tables."),
-    manifest_sha256: str = typer.Option(None, "--manifest-sha256", help="Only for a version newer than this package: its manifest's sha256 (release notes, SHA256SUMS)."),
+    manifest_sha256: str = typer.Option(
+        None, "--manifest-sha256", help="Only for a version newer than this package: its manifest's sha256 (release notes, SHA256SUMS)."
+    ),
 ) -> None:
     """Download a pinned version into the cache (sha256-checked) and print where it is."""
     from tradetalks.load import ReleaseError, fetch
@@ -352,8 +376,7 @@ def site_cmd(
 
     t = time.perf_counter()
     if release_dir is None:
-        versions = sorted((p for p in (root / "release").glob("*/manifest.json") if p.parent.name[:1].isdigit()),
-                          key=lambda p: _version_key(p.parent.name))
+        versions = sorted((p for p in (root / "release").glob("*/manifest.json") if p.parent.name[:1].isdigit()), key=lambda p: _version_key(p.parent.name))
         if not versions:
             _fail(ValueError(f"{root / 'release'}: no release directory with a manifest.json; run `tradetalks build` or pass RELEASE_DIR"))
         release_dir = versions[-1].parent
@@ -372,8 +395,12 @@ def site_cmd(
         result = render_site(release_dir, out_dir, diff=diff)
     except SiteError as exc:
         _fail(exc)
-    out.print(f"site of {release_dir}: {result.pages} pages ({result.articles} articles) written to {result.out_dir} "
-              f"in {time.perf_counter() - t:.2f} s; open {result.out_dir / 'index.html'}", highlight=False, soft_wrap=True)
+    out.print(
+        f"site of {release_dir}: {result.pages} pages ({result.articles} articles) written to {result.out_dir} "
+        f"in {time.perf_counter() - t:.2f} s; open {result.out_dir / 'index.html'}",
+        highlight=False,
+        soft_wrap=True,
+    )
     out.print("  " + ", ".join(f"{stage} {s:.2f} s" for stage, s in result.seconds.items()), highlight=False, soft_wrap=True)
 
 
@@ -390,8 +417,7 @@ def main() -> None:
         top = (exc.name or "").split(".")[0]
         extra = EXTRAS.get(top, "build")
         what = f"one of the {extra} dependencies" if extra == "build" else "an optional dependency"
-        err.print(f"error: this command needs {top!r}, {what}: pip install 'tradetalks[{extra}]'",
-                  highlight=False, markup=False, soft_wrap=True)
+        err.print(f"error: this command needs {top!r}, {what}: pip install 'tradetalks[{extra}]'", highlight=False, markup=False, soft_wrap=True)
         raise SystemExit(1) from None
 
 

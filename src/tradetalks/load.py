@@ -60,8 +60,7 @@ DEFAULT_BASE_URL = "https://github.com/tradetalks/tradetalks/releases/download/v
 OUTPUTS = ("polars", "pandas", "arrow")
 
 # The tables this package knows; a manifest naming any other table is refused (names reach SQL).
-KNOWN_TABLES = ("articles", "people", "quotes", "events", "tariff_measures", "evidence", "disputes", "measure_steps",
-                "measure_events", "places", "outlets")
+KNOWN_TABLES = ("articles", "people", "quotes", "events", "tariff_measures", "evidence", "disputes", "measure_steps", "measure_events", "places", "outlets")
 # X.Y.Z, no leading zeros, nothing else: a version becomes a directory name and a URL segment.
 VERSION_PATTERN = r"(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})"
 
@@ -131,8 +130,7 @@ def known_releases() -> dict[str, dict[str, str]]:
     except (OSError, ValueError) as exc:
         raise ReleaseError(f"{path}: unreadable ({exc}); reinstall tradetalks") from None
     ok = isinstance(data, dict) and all(
-        isinstance(v, dict) and isinstance(v.get("manifest_sha256"), str) and _is_sha256(v["manifest_sha256"])
-        for v in data.values()
+        isinstance(v, dict) and isinstance(v.get("manifest_sha256"), str) and _is_sha256(v["manifest_sha256"]) for v in data.values()
     )
     if not ok:
         raise ReleaseError(f"{path}: not a {{version: {{manifest_sha256: ...}}}} mapping; reinstall tradetalks")
@@ -316,10 +314,7 @@ class Release:
             meta = pq.read_metadata(path)
             rows = meta.num_rows
             row_groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
-            uncompressed = sum(
-                max(rg.total_byte_size, sum(rg.column(j).total_uncompressed_size for j in range(rg.num_columns)))
-                for rg in row_groups
-            )
+            uncompressed = sum(max(rg.total_byte_size, sum(rg.column(j).total_uncompressed_size for j in range(rg.num_columns))) for rg in row_groups)
             group_rows = sum(rg.num_rows for rg in row_groups)
         except Exception as exc:  # pyarrow raises its own error types for a malformed footer
             raise IntegrityError(f"{path}: not a readable Parquet file ({str(exc)[:200]}); delete {self.root} and load again") from None
@@ -399,14 +394,14 @@ def check_manifest(manifest: object, where: str) -> None:
         return IntegrityError(f"{where}: not a valid tradetalks manifest: {what}")
 
     if not isinstance(manifest, dict) or manifest.get("dataset") != "tradetalks":
-        raise bad("no \"dataset\": \"tradetalks\"")
+        raise bad('no "dataset": "tradetalks"')
     try:
         check_version(manifest.get("version"), "its version")
     except ReleaseError as exc:
         raise bad(str(exc)) from None
     tables = manifest.get("tables")
     if not isinstance(tables, dict) or not tables:
-        raise bad("\"tables\" is not a non-empty mapping")
+        raise bad('"tables" is not a non-empty mapping')
     for name, entry in tables.items():
         if name not in KNOWN_TABLES:
             raise bad(f"unknown table {str(name)[:60]!r} (this package knows {', '.join(KNOWN_TABLES)}); a newer package may be needed")
@@ -425,8 +420,13 @@ def check_manifest(manifest: object, where: str) -> None:
         if not isinstance(entry.get("description", ""), str):
             raise bad(f"tables.{name}.description is not text")
         for column in entry["columns"]:
-            if not (isinstance(column, dict) and isinstance(column.get("name"), str) and isinstance(column.get("type"), str)
-                    and isinstance(column.get("nullable"), bool) and isinstance(column.get("description", ""), str)):
+            if not (
+                isinstance(column, dict)
+                and isinstance(column.get("name"), str)
+                and isinstance(column.get("type"), str)
+                and isinstance(column.get("nullable"), bool)
+                and isinstance(column.get("description", ""), str)
+            ):
                 raise bad(f"tables.{name}.columns: each column needs a name, type, nullable and description")
     paths = [entry["path"] for entry in tables.values()]
     if len(set(paths)) != len(paths):
@@ -572,9 +572,7 @@ def _fetch_tables(version: str, manifest_sha256: str | None = None, progress: Pr
         _clean_stale(root)
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=root))
     except OSError as exc:
-        raise ReleaseError(
-            f"cannot write to the tradetalks cache {root} ({exc}); set TRADETALKS_CACHE to a writable directory"
-        ) from None
+        raise ReleaseError(f"cannot write to the tradetalks cache {root} ({exc}); set TRADETALKS_CACHE to a writable directory") from None
     try:
         _download(version, tmp, expected, progress)
         _write_stamp(tmp)
@@ -688,8 +686,7 @@ class _Download:
                 github = old.hostname == "github.com" and new.scheme == "https" and new.hostname in GITHUB_ASSET_HOSTS
                 if not (same or github):
                     raise ReleaseError(
-                        f"{req.full_url} redirects to another host ({newurl[:200]}); refused. "
-                        "Point TRADETALKS_BASE_URL at the host that serves the files"
+                        f"{req.full_url} redirects to another host ({newurl[:200]}); refused. Point TRADETALKS_BASE_URL at the host that serves the files"
                     )
                 return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -740,9 +737,7 @@ class _Download:
             raise
         except (TimeoutError, OSError, urllib.error.URLError, ValueError, http_client_errors()) as exc:
             if time.monotonic() >= self.deadline:
-                raise ReleaseError(
-                    f"gave up on {url}: the fetch took longer than {DEADLINE_S:.0f} s (slow or stalled server); try again later"
-                ) from None
+                raise ReleaseError(f"gave up on {url}: the fetch took longer than {DEADLINE_S:.0f} s (slow or stalled server); try again later") from None
             if isinstance(exc, TimeoutError) or "timed out" in str(exc):
                 raise ReleaseError(f"gave up on {url}: no data for {READ_TIMEOUT_S:.0f} s; try again later") from None
             raise ReleaseError(f"could not download {url}: {str(exc)[:200]}") from None
@@ -795,14 +790,20 @@ def release_files(manifest: dict, where: str) -> list[tuple[str, str, int]]:
     """
     files = manifest.get("files", {})
     if not isinstance(files, dict):
-        raise IntegrityError(f"{where}: not a valid tradetalks manifest: \"files\" is not a mapping")
+        raise IntegrityError(f'{where}: not a valid tradetalks manifest: "files" is not a mapping')
     out = []
     for rel, entry in files.items():
         parts = rel.split("/") if isinstance(rel, str) else []
         ok_path = (len(parts) == 1 and _safe_name(parts[0])) or (len(parts) == 2 and parts[0] == "csv" and _safe_name(parts[1]))
-        if not (ok_path and isinstance(entry, dict) and entry.get("path") == rel and _is_sha256(entry.get("sha256"))
-                and isinstance(entry.get("bytes"), int) and not isinstance(entry.get("bytes"), bool)
-                and 0 <= entry["bytes"] <= MAX_FILE_BYTES):
+        if not (
+            ok_path
+            and isinstance(entry, dict)
+            and entry.get("path") == rel
+            and _is_sha256(entry.get("sha256"))
+            and isinstance(entry.get("bytes"), int)
+            and not isinstance(entry.get("bytes"), bool)
+            and 0 <= entry["bytes"] <= MAX_FILE_BYTES
+        ):
             raise IntegrityError(f"{where}: not a valid tradetalks manifest: files entry {str(rel)[:60]!r} needs a plain path, sha256 and bytes")
         out.append((rel, entry["sha256"], entry["bytes"]))
     return sorted(out)
@@ -877,13 +878,10 @@ def _verify_cached(root: Path, version: str, expected: str | None = None) -> Non
     except (OSError, UnicodeDecodeError) as exc:
         raise IntegrityError(f"{root}: the cached copy is unreadable ({exc}); delete {root} to fetch tradetalks {version} again") from None
     if recorded != actual:
-        raise IntegrityError(
-            f"{root}/manifest.json has changed since it was fetched; delete {root} to fetch tradetalks {version} again"
-        )
+        raise IntegrityError(f"{root}/manifest.json has changed since it was fetched; delete {root} to fetch tradetalks {version} again")
     if expected is not None and actual != expected:
         raise IntegrityError(
-            f"{root}/manifest.json (sha256 {actual}) is not tradetalks {version}'s published manifest ({expected}); "
-            f"delete {root} to fetch it again"
+            f"{root}/manifest.json (sha256 {actual}) is not tradetalks {version}'s published manifest ({expected}); delete {root} to fetch it again"
         )
     manifest = _read_manifest(root)
     if manifest.get("version") != version:

@@ -57,8 +57,7 @@ def publish(root: Path, version: str, date: str | None = None) -> ReleaseDiff:
     if previous is not None and version_key(version) <= version_key(previous.name):
         raise DatasetError.one(where, None, None, f"version {version} is not higher than the latest published release {previous.name}")
     date = date or dt.date.today().isoformat()
-    edited = {path: path.read_bytes() if path.exists() else None
-              for path in (root / "CHANGELOG.md", root / "CITATION.cff", root / ABOUT, root / "README.md")}
+    edited = {path: path.read_bytes() if path.exists() else None for path in (root / "CHANGELOG.md", root / "CITATION.cff", root / ABOUT, root / "README.md")}
 
     # Process: build and diff where nothing can see it, then edit the version files and freeze.
     tables = check(root).tables
@@ -87,7 +86,7 @@ def update_version(path: Path, version: str) -> None:
     """The package version, the one place it is written (src/tradetalks/__about__.py)."""
     if path.exists():
         text = path.read_text(encoding="utf-8")
-        path.write_text(re.sub(r'(?m)^__version__ = .*$', f'__version__ = "{version}"', text), encoding="utf-8")
+        path.write_text(re.sub(r"(?m)^__version__ = .*$", f'__version__ = "{version}"', text), encoding="utf-8")
 
 
 def update_install_examples(path: Path, version: str) -> None:
@@ -96,8 +95,7 @@ def update_install_examples(path: Path, version: str) -> None:
         return
     text = path.read_text(encoding="utf-8")
     v = r"\d+\.\d+\.\d+"
-    text = re.sub(rf"/releases/download/v{v}/tradetalks-{v}-py3-none-any\.whl",
-                  f"/releases/download/v{version}/tradetalks-{version}-py3-none-any.whl", text)
+    text = re.sub(rf"/releases/download/v{v}/tradetalks-{v}-py3-none-any\.whl", f"/releases/download/v{version}/tradetalks-{version}-py3-none-any.whl", text)
     text = re.sub(rf"(git\+https://github\.com/tradetalks/tradetalks)@v{v}\b", rf"\1@v{version}", text)
     path.write_text(text, encoding="utf-8")
 
@@ -107,11 +105,11 @@ def update_citation(path: Path, version: str, date: str) -> None:
     if not path.exists():
         return
     text = path.read_text(encoding="utf-8")
-    text = re.sub(r'(?m)^version: .*$', f'version: "{version}"', text)
-    if re.search(r'(?m)^date-released: ', text):
-        text = re.sub(r'(?m)^date-released: .*$', f'date-released: "{date}"', text)
+    text = re.sub(r"(?m)^version: .*$", f'version: "{version}"', text)
+    if re.search(r"(?m)^date-released: ", text):
+        text = re.sub(r"(?m)^date-released: .*$", f'date-released: "{date}"', text)
     else:
-        text = re.sub(r'(?m)^(version: .*)$', rf'\1\ndate-released: "{date}"', text, count=1)
+        text = re.sub(r"(?m)^(version: .*)$", rf'\1\ndate-released: "{date}"', text, count=1)
     path.write_text(text, encoding="utf-8")
 
 
@@ -155,11 +153,11 @@ def update_changelog(path: Path, d: ReleaseDiff, date: str) -> None:
     if m is None:
         first = re.search(r"^## ", text, re.M)
         entry = f"{title}\n\n{block}\n\n"
-        text = text[: first.start()] + entry + text[first.start():] if first else text.rstrip("\n") + "\n\n" + entry
+        text = text[: first.start()] + entry + text[first.start() :] if first else text.rstrip("\n") + "\n\n" + entry
     else:
-        nxt = re.search(r"^## ", text[m.end():], re.M)
+        nxt = re.search(r"^## ", text[m.end() :], re.M)
         end = m.end() + nxt.start() if nxt else len(text)
-        section = text[m.end():end]
+        section = text[m.end() : end]
         if COUNTS_START in section and COUNTS_END in section:
             a = section.index(COUNTS_START)
             b = section.index(COUNTS_END) + len(COUNTS_END)
@@ -225,6 +223,7 @@ _CLI = "import sys; from tradetalks.cli import main; sys.argv[0] = 'tradetalks';
 
 def compare_trees(published: Path, rebuilt: Path) -> list[str]:
     """Every difference between two directories: files missing on either side, or with other bytes."""
+
     def files(d: Path) -> set[str]:
         return {p.relative_to(d).as_posix() for p in d.rglob("*") if p.is_file()} if d.is_dir() else set()
 
@@ -276,4 +275,3 @@ def _run_code(tree: Path, code: str, timeout: float, *args: str) -> subprocess.C
         tail = (done.stderr or done.stdout).strip().splitlines()[-20:]
         raise DatasetError.one(str(tree), None, None, "the rebuild failed:\n" + "\n".join(tail))
     return done
-

@@ -17,17 +17,34 @@ from tradetalks.build.detect.groups import normalise, stable_groups
 from tradetalks.build.errors import Collector, DatasetError, Problem
 from tradetalks.build.locate import ArticleSpans
 from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's per-article half)
-    REFERENCES, REGISTRY_KEYS, SUBJECT_TABLES, Registries, article_rows, claim_text, referenced, registries,
-    registry_problems, unsettled, _date,
+    REFERENCES,
+    REGISTRY_KEYS,
+    SUBJECT_TABLES,
+    Registries,
+    _date,
+    article_rows,
+    claim_text,
+    referenced,
+    registries,
+    registry_problems,
+    unsettled,
 )
 from tradetalks.build.sources import Sources
-from tradetalks.build.subjects import Context, Outlets, claim_rows, primary_rows as _primary, links, subject_rows, table
+from tradetalks.build.subjects import Context, Outlets, claim_rows, links, subject_rows, table
+from tradetalks.build.subjects import primary_rows as _primary
 from tradetalks.schemas.tables import polars_schema
 
 QUOTE_GROUP_COLUMNS = ("quote_group_id", "merged_group_ids", "n_articles", "n_outlets")
 RELEASE_DIR = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
-ROLE_SCHEMA = {"person": pl.String, "article_id": pl.String, "char_start": pl.Int64, "index": pl.Int64,
-               "role": pl.String, "organisation": pl.String, "country": pl.String}
+ROLE_SCHEMA = {
+    "person": pl.String,
+    "article_id": pl.String,
+    "char_start": pl.Int64,
+    "index": pl.Int64,
+    "role": pl.String,
+    "organisation": pl.String,
+    "country": pl.String,
+}
 SEGMENT_SCHEMA = {"article_id": pl.String, "kind": pl.String, "char_start": pl.Int64, "char_end": pl.Int64, "reason": pl.String}
 
 
@@ -64,8 +81,9 @@ def part_frames(columns: dict[str, dict[str, list]]) -> dict[str, pl.DataFrame]:
     return {name: pl.DataFrame(cols, schema=PART_SCHEMAS[name]()) for name, cols in columns.items()}
 
 
-def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[str] | frozenset = frozenset()
-            ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+def combine(
+    sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[str] | frozenset = frozenset()
+) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     """The release's tables from the parts of every chunk and the registries, and the problems of the registries.
 
     `unsure`: ids whose support may be in articles or annotations left out by earlier problems;
@@ -80,9 +98,7 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[
     part = {name: pl.concat([p.pop(name) for p in parts], how="vertical") for name in list(parts[0])}
     articles = _sorted(_with_segments(part.pop("articles"), part.pop("segments")), "article_id")
     evidence = _sorted(part.pop("evidence"), "evidence_id")
-    outlets = articles.select(
-        "article_id", pl.coalesce("wire_service_id", "outlet_id", pl.lit("article:") + pl.col("article_id")).alias("outlet_key")
-    )
+    outlets = articles.select("article_id", pl.coalesce("wire_service_id", "outlet_id", pl.lit("article:") + pl.col("article_id")).alias("outlet_key"))
     ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence), problems, reg.index, unsure)
     _check_same_text(articles, problems)
 
@@ -100,25 +116,37 @@ def combine(sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[
         "measure_steps": table("measure_steps", steps, "step_id"),
         "measure_events": table("measure_events", links(reg.measures, evidence, ctx), "link_id"),
         "places": _places(sources, reg.places, problems),
-        "outlets": table("outlets", [
-            {"outlet_id": o["outlet_id"], "name": o["name"], "domain": o.get("domain"), "owner": o.get("owner"), "country_iso3": o.get("country"),
-             "is_wire_service": o["wire_service"], "aliases": list(o.get("aliases", []))} for o in sources.registry("outlets")
-        ], "outlet_id"),
+        "outlets": table(
+            "outlets",
+            [
+                {
+                    "outlet_id": o["outlet_id"],
+                    "name": o["name"],
+                    "domain": o.get("domain"),
+                    "owner": o.get("owner"),
+                    "country_iso3": o.get("country"),
+                    "is_wire_service": o["wire_service"],
+                    "aliases": list(o.get("aliases", [])),
+                }
+                for o in sources.registry("outlets")
+            ],
+            "outlet_id",
+        ),
     }
     return tables, problems.problems
 
 
 def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
     """The same raw text under two ids would count one article twice as corroboration."""
-    twins = (
-        articles.group_by("text_sha256").agg(pl.col("article_id").sort())
-        .filter(pl.col("article_id").list.len() > 1).sort("text_sha256")
-    )
+    twins = articles.group_by("text_sha256").agg(pl.col("article_id").sort()).filter(pl.col("article_id").list.len() > 1).sort("text_sha256")
     for sha, ids in twins.iter_rows():
         for other in ids[1:]:
-            problems.add(f"dataset/articles/{other}.txt", None, None,
-                         f"the same raw text (sha256 {sha[:12]}…) as dataset/articles/{ids[0]}.txt; "
-                         "an article is added once: delete one of the two (and its .yml)")
+            problems.add(
+                f"dataset/articles/{other}.txt",
+                None,
+                None,
+                f"the same raw text (sha256 {sha[:12]}…) as dataset/articles/{ids[0]}.txt; an article is added once: delete one of the two (and its .yml)",
+            )
 
 
 def _places(sources: Sources, places: PlaceRegistry, problems: Collector) -> pl.DataFrame:
@@ -126,14 +154,14 @@ def _places(sources: Sources, places: PlaceRegistry, problems: Collector) -> pl.
     rows = []
     for i, (pid, p) in enumerate(places.places.items()):
         if p.get("within") is not None and p["within"] not in places.places:
-            problems.add(doc.path, doc.line_of(["places", i, "within"]), f"places[{i}].within",
-                         f"unknown place {p['within']!r}; add it to dataset/places.yml")
+            problems.add(doc.path, doc.line_of(["places", i, "within"]), f"places[{i}].within", f"unknown place {p['within']!r}; add it to dataset/places.yml")
         chain = places.ancestors(pid)
         if places.places[chain[-1]].get("within") in chain:
             problems.add(doc.path, doc.line_of(["places", i, "within"]), f"places[{i}].within", f"{pid!r} lies within itself")
         iso3 = next((places.places[a].get("iso3") for a in chain if places.places[a].get("iso3")), None)
-        rows.append({"place_id": pid, "name": p["name"], "kind": p["kind"], "within": p.get("within"),
-                     "country_iso3": iso3, "aliases": list(p.get("aliases", []))})
+        rows.append(
+            {"place_id": pid, "name": p["name"], "kind": p["kind"], "within": p.get("within"), "country_iso3": iso3, "aliases": list(p.get("aliases", []))}
+        )
     return table("places", rows, "place_id")
 
 
@@ -149,10 +177,7 @@ def _sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:
 
 def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
     fields = ["kind", "char_start", "char_end", "reason"]
-    nested = (
-        segments.sort("article_id", "char_start", "char_end", "kind")
-        .group_by("article_id", maintain_order=True).agg(pl.struct(fields).alias("segments"))
-    )
+    nested = segments.sort("article_id", "char_start", "char_end", "kind").group_by("article_id", maintain_order=True).agg(pl.struct(fields).alias("segments"))
     schema = polars_schema("articles")
     return (
         articles.join(nested, on="article_id", how="left")
@@ -163,8 +188,11 @@ def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFra
 
 def published_groups(release_root: Path) -> dict[str, str]:
     """Normalised quote text -> quote_group_id in the latest release under `release_root` (highest version)."""
-    versions = [(tuple(map(int, m.groups())), p) for p in (release_root.iterdir() if release_root.is_dir() else [])
-                if (m := RELEASE_DIR.match(p.name)) and (p / "quotes.parquet").is_file()]
+    versions = [
+        (tuple(map(int, m.groups())), p)
+        for p in (release_root.iterdir() if release_root.is_dir() else [])
+        if (m := RELEASE_DIR.match(p.name)) and (p / "quotes.parquet").is_file()
+    ]
     if not versions:
         return {}
     latest = max(versions)[1] / "quotes.parquet"
@@ -197,15 +225,20 @@ def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, st
 
 def _corroboration(evidence: pl.DataFrame, subject_table: str, outlets: pl.DataFrame) -> dict[str, tuple[int, int]]:
     counts = (
-        evidence.lazy().filter(pl.col("subject_table") == subject_table).select("subject_id", "article_id")
+        evidence.lazy()
+        .filter(pl.col("subject_table") == subject_table)
+        .select("subject_id", "article_id")
         .join(outlets.lazy(), on="article_id", how="left")
-        .group_by("subject_id").agg(pl.col("article_id").n_unique(), pl.col("outlet_key").n_unique()).collect()
+        .group_by("subject_id")
+        .agg(pl.col("article_id").n_unique(), pl.col("outlet_key").n_unique())
+        .collect()
     )
     return {sid: (n_art, n_out) for sid, n_art, n_out in counts.iter_rows()}
 
 
-def _people(reg: Registries, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: pl.DataFrame, sources: Sources,
-            problems: Collector, unsure: set[str] | frozenset) -> pl.DataFrame:
+def _people(
+    reg: Registries, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: pl.DataFrame, sources: Sources, problems: Collector, unsure: set[str] | frozenset
+) -> pl.DataFrame:
     doc, people = sources.people, reg.people
     primary = _primary(evidence, "people")
     mentions = evidence.lazy().filter((pl.col("subject_table") == "people") & pl.col("claim_field").is_null() & ~pl.col("in_duplicate"))
@@ -216,7 +249,8 @@ def _people(reg: Registries, evidence: pl.DataFrame, roles: pl.DataFrame, outlet
     per_person = (
         roles.sort("article_id", "char_start", "index")
         .unique(["person", *entry], keep="first", maintain_order=True)
-        .group_by("person", maintain_order=True).agg(pl.struct(entry).alias("roles"))
+        .group_by("person", maintain_order=True)
+        .agg(pl.struct(entry).alias("roles"))
     )
     role_rows = {person: list(entries) for person, entries in per_person.iter_rows()}
     rows = []
@@ -224,24 +258,28 @@ def _people(reg: Registries, evidence: pl.DataFrame, roles: pl.DataFrame, outlet
         if pid not in primary:
             if pid not in unsure and "*" not in unsure:
                 i = reg.index["people"][pid]
-                problems.add(doc.path, doc.line_of(["people", i]), f"people[{i}]",
-                             f"{pid!r} is never mentioned in any article body or byline; add the form the articles use to its aliases,"
-                             " record it on an article's mentions, or remove the entry")
+                problems.add(
+                    doc.path,
+                    doc.line_of(["people", i]),
+                    f"people[{i}]",
+                    f"{pid!r} is never mentioned in any article body or byline; add the form the articles use to its aliases,"
+                    " record it on an article's mentions, or remove the entry",
+                )
             continue
         p = primary[pid]
         aliases = list(person["aliases"]) + [a for a in person.get("ambiguous_aliases", []) if a not in person["aliases"]]
-        rows.append({
-            "person_id": pid,
-            "name": person["name"],
-            "aliases": aliases,
-            "roles": role_rows.get(pid, []),
-            "country": person.get("country"),
-            "wikidata_id": person.get("wikidata_id"),
-            "n_articles": counts[pid][0],
-            "n_outlets": counts[pid][1],
-            "n_mentions": n_mentions.get(pid, 0),
-            **{k: p[k] for k in ("article_id", "char_start", "char_end", "evidence", "method")},
-        })
+        rows.append(
+            {
+                "person_id": pid,
+                "name": person["name"],
+                "aliases": aliases,
+                "roles": role_rows.get(pid, []),
+                "country": person.get("country"),
+                "wikidata_id": person.get("wikidata_id"),
+                "n_articles": counts[pid][0],
+                "n_outlets": counts[pid][1],
+                "n_mentions": n_mentions.get(pid, 0),
+                **{k: p[k] for k in ("article_id", "char_start", "char_end", "evidence", "method")},
+            }
+        )
     return pl.DataFrame(rows, schema=polars_schema("people")).sort("person_id")
-
-

@@ -25,12 +25,14 @@ DATE_FAMILIES = {
     },
 }
 # The registry column of each family's precision.
-PRECISION_COLUMN = {"date": "date_precision", "announced_date": "announced_date_precision",
-                    "effective_date": "effective_date_precision", "expiry_date": "expiry_date_precision"}
-END_COLUMN = {"date": "date_end", "announced_date": "announced_date_end",
-              "effective_date": "effective_date_end", "expiry_date": "expiry_date_end"}
-START_COLUMN = {"date": "date_start", "announced_date": "announced_date",
-                "effective_date": "effective_date", "expiry_date": "expiry_date"}
+PRECISION_COLUMN = {
+    "date": "date_precision",
+    "announced_date": "announced_date_precision",
+    "effective_date": "effective_date_precision",
+    "expiry_date": "expiry_date_precision",
+}
+END_COLUMN = {"date": "date_end", "announced_date": "announced_date_end", "effective_date": "effective_date_end", "expiry_date": "expiry_date_end"}
+START_COLUMN = {"date": "date_start", "announced_date": "announced_date", "effective_date": "effective_date", "expiry_date": "expiry_date"}
 # The claim a date_text states, in order of preference (as the coverage check reads it).
 DATE_TEXT_CLAIMS = ("local_date", "date_start", "announced_date", "effective_date", "expiry_date")
 NUMBER_CLAIMS = {"rate_pct"}

@@ -38,10 +38,7 @@ def check_coverage(sources: Sources, located: dict[str, ArticleSpans]) -> list:
 
 
 def _quotation_coverage(art, spans: ArticleSpans, problems: Collector) -> None:
-    accounted = {
-        (a.span.start, a.span.end): a for a in spans.annotations
-        if a.kind in ("quotes", "not_quotes") and a.item.get("kind") != "turn"
-    }
+    accounted = {(a.span.start, a.span.end): a for a in spans.annotations if a.kind in ("quotes", "not_quotes") and a.item.get("kind") != "turn"}
     # A quote whose evidence did not locate may be the one meant for an unaccounted quotation.
     unlocated = sorted(i for kind, i in spans.failed if kind in ("quotes", "not_quotes"))
     maybe = f" (or correct quotes[{unlocated[0]}].evidence, which did not locate)" if unlocated else ""
@@ -53,17 +50,28 @@ def _quotation_coverage(art, spans: ArticleSpans, problems: Collector) -> None:
         detected[(inner.start, inner.end)] = q
         if (inner.start, inner.end) not in accounted:
             words = " ".join(art.text[inner.start : inner.end].split())
-            problems.add(art.yaml.path, None, "quotes",
-                         f"quotation at {inner.start}-{inner.end} is not accounted for: {words[:90]!r}; add it under `quotes`"
-                         f" (evidence, speaker, kind) or under `not_quotes` (evidence, reason){maybe}")
+            problems.add(
+                art.yaml.path,
+                None,
+                "quotes",
+                f"quotation at {inner.start}-{inner.end} is not accounted for: {words[:90]!r}; add it under `quotes`"
+                f" (evidence, speaker, kind) or under `not_quotes` (evidence, reason){maybe}",
+            )
     for (start, end), ann in accounted.items():
         if (start, end) not in detected and ann.kind == "quotes":
             near = [q for q in detected.values() if q.inner_start <= start < q.inner_end or q.inner_start < end <= q.inner_end]
-            inside = " ".join(art.text[near[0].inner_start:near[0].inner_end].split()) if near else ""
-            hint = f"; the quotation marks there enclose {inside!r}: write that as the evidence" if near else \
-                "; no quotation marks are there: move it to `roles`/`mentions`, or delete it"
-            problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].evidence",
-                         f"a quote must be exactly the characters between quotation marks; {start}-{end} is not{hint}")
+            inside = " ".join(art.text[near[0].inner_start : near[0].inner_end].split()) if near else ""
+            hint = (
+                f"; the quotation marks there enclose {inside!r}: write that as the evidence"
+                if near
+                else "; no quotation marks are there: move it to `roles`/`mentions`, or delete it"
+            )
+            problems.add(
+                art.yaml.path,
+                ann.line,
+                f"quotes[{ann.index}].evidence",
+                f"a quote must be exactly the characters between quotation marks; {start}-{end} is not{hint}",
+            )
 
 
 def _transcript_coverage(art, spans: ArticleSpans, problems: Collector) -> None:
@@ -71,16 +79,24 @@ def _transcript_coverage(art, spans: ArticleSpans, problems: Collector) -> None:
     transcripts = [s for s in spans.segments if s.kind == "transcript"]
     for t in turns:
         if not any(s.span.start <= t.span.start and t.span.end <= s.span.end for s in transcripts):
-            problems.add(art.yaml.path, t.line, f"quotes[{t.index}].kind",
-                         "a turn is speech inside a transcript segment; mark the transcript under `segments` (kind: transcript), or give the quotation as full or partial")
+            problems.add(
+                art.yaml.path,
+                t.line,
+                f"quotes[{t.index}].kind",
+                "a turn is speech inside a transcript segment; mark the transcript under `segments` (kind: transcript), or give the quotation as full or partial",
+            )
     for seg in transcripts:
         inside = [t.span for t in turns if seg.span.start <= t.span.start and t.span.end <= seg.span.end]
         edges = [seg.span.start] + [x for s in inside for x in (s.start, s.end)] + [seg.span.end]
-        for start, end in zip(edges[::2], edges[1::2]):
+        for start, end in zip(edges[::2], edges[1::2], strict=True):
             gap = art.text[start:end].strip()
             if len(gap) > MAX_LABEL_CHARS:
-                problems.add(art.yaml.path, None, "quotes",
-                             f"transcript at {seg.span.start}-{seg.span.end}: {gap[:90]!r} at {start} has no turn; add it under `quotes` with kind: turn and its speaker")
+                problems.add(
+                    art.yaml.path,
+                    None,
+                    "quotes",
+                    f"transcript at {seg.span.start}-{seg.span.end}: {gap[:90]!r} at {start} has no turn; add it under `quotes` with kind: turn and its speaker",
+                )
 
 
 def anchor_event_date(item: dict, events: dict[str, dict]) -> tuple[dt.date | None, str | None]:
@@ -93,8 +109,10 @@ def anchor_event_date(item: dict, events: dict[str, dict]) -> tuple[dt.date | No
         return None, f"unknown event {event_id!r}; date_anchor_event names an event_id of dataset/events.yml"
     start, end = event.get("date_start"), event.get("date_end") or event.get("date_start")
     if not start or end != start:
-        return None, (f"event {event_id!r} has no single-day date in dataset/events.yml (date_start {start!r},"
-                      f" date_end {event.get('date_end')!r}); use date_anchor with the day instead")
+        return None, (
+            f"event {event_id!r} has no single-day date in dataset/events.yml (date_start {start!r},"
+            f" date_end {event.get('date_end')!r}); use date_anchor with the day instead"
+        )
     return dt.date.fromisoformat(start), None
 
 
@@ -114,9 +132,11 @@ def date_disagreement(item: dict, anchor: dt.date) -> tuple[str, str] | None:
         return claim[0], f"expected a date like {resolved.date_start}, found {claim[1]!r}; {text!r} resolved against {anchor} gives {span}"
     if resolved.date_start <= value <= resolved.date_end:
         return None
-    return claim[0], (f"{text!r} resolved against {anchor} gives {span} ({resolved.precision}), but the claim is {value};"
-                      f" fix the claim (e.g. `{claim[0]}: {resolved.date_start}`, or `date_claim: {claim[0]}` to derive it),"
-                      " set date_anchor to the day the words were written, or give date_override_reason")
+    return claim[0], (
+        f"{text!r} resolved against {anchor} gives {span} ({resolved.precision}), but the claim is {value};"
+        f" fix the claim (e.g. `{claim[0]}: {resolved.date_start}`, or `date_claim: {claim[0]}` to derive it),"
+        " set date_anchor to the day the words were written, or give date_override_reason"
+    )
 
 
 def anchored_date_problems(item: dict, events: dict[str, dict]) -> list[tuple[str, str]]:
@@ -157,8 +177,10 @@ def derived_date_claims(item: dict, reference: dt.date, events: dict[str, dict])
         return {}, f"{', '.join(typed)} is both typed under claims and derived by date_claim; keep one of the two"
     resolved = resolve(text, anchor, future=item.get("date_tense") == "future")
     if resolved is None:
-        return {}, (f"date_text {text!r} is not a date expression the rules resolve ('on Friday', 'next week', 'Oct. 9');"
-                    " leave date_claim out and type the date under claims, e.g. claims: {date_start: \"2025-10-17\"}")
+        return {}, (
+            f"date_text {text!r} is not a date expression the rules resolve ('on Friday', 'next week', 'Oct. 9');"
+            ' leave date_claim out and type the date under claims, e.g. claims: {date_start: "2025-10-17"}'
+        )
     return {f: (resolved.date_end if f == "date_end" else resolved.date_start).isoformat() for f in fields}, None
 
 

@@ -234,10 +234,7 @@ def check_version(d: ReleaseDiff) -> str | None:
         return str(exc)
     if BUMPS.index(made) < BUMPS.index(d.bump):
         reasons = [f"{name}: {t.bump} ({_why(t)})" for name, t in d.tables.items() if BUMPS.index(t.bump) > BUMPS.index(made)]
-        return (
-            f"version {d.new_version} is a {made} step from {d.old_version}, but the changes need a {d.bump} bump: "
-            + "; ".join(reasons)
-        )
+        return f"version {d.new_version} is a {made} step from {d.old_version}, but the changes need a {d.bump} bump: " + "; ".join(reasons)
     return None
 
 

@@ -41,7 +41,7 @@ class DatasetError(TradetalksError):
         return "\n".join(report_lines(self.problems))
 
     @classmethod
-    def one(cls, path: str | Path, line: int | None, field: str | None, message: str) -> "DatasetError":
+    def one(cls, path: str | Path, line: int | None, field: str | None, message: str) -> DatasetError:
         return cls(Problem(str(path), line, field, message))
 
 
@@ -82,8 +82,7 @@ def check_version(version: object, where: str | Path) -> str:
     from tradetalks.load import VERSION_PATTERN
 
     if not isinstance(version, str) or not re.fullmatch(VERSION_PATTERN, version):
-        raise DatasetError.one(where, None, "version",
-                               f"expected a SemVer version X.Y.Z such as 1.2.0 (digits only, no path), found {str(version)[:60]!r}")
+        raise DatasetError.one(where, None, "version", f"expected a SemVer version X.Y.Z such as 1.2.0 (digits only, no path), found {str(version)[:60]!r}")
     return version
 
 

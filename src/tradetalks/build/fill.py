@@ -70,8 +70,12 @@ def fill_file(path: Path, root: Path, *, write: bool = True) -> Filled:
         rel = path.as_posix()
     kind = kind_of(rel)
     if kind is None:
-        raise DatasetError.one(rel, None, None, "not a dataset YAML file; fill takes dataset/articles/<article_id>.yml,"
-                               " dataset/people.yml, dataset/events.yml or dataset/measures.yml")
+        raise DatasetError.one(
+            rel,
+            None,
+            None,
+            "not a dataset YAML file; fill takes dataset/articles/<article_id>.yml, dataset/people.yml, dataset/events.yml or dataset/measures.yml",
+        )
     if not path.is_file():
         raise DatasetError.one(rel, None, None, "no such file")
     doc = read_yaml(path, rel)
@@ -127,8 +131,9 @@ def _set_value(text: str, key_node: yaml.Node, value_node: yaml.Node, new: str) 
 def _article_edits(doc, text: str, path: Path, rel: str, newline: str, out: Filled) -> list[tuple[int, int, str]]:
     stem = path.stem
     if not re.fullmatch(ARTICLE_ID, stem) or len(stem) > 80:
-        raise DatasetError.one(rel, None, "article_id", f"file name {stem!r} is not a valid article id"
-                               " (lower-case letters, digits and single hyphens); rename the .txt and .yml")
+        raise DatasetError.one(
+            rel, None, "article_id", f"file name {stem!r} is not a valid article id (lower-case letters, digits and single hyphens); rename the .txt and .yml"
+        )
     txt = path.with_suffix(".txt")
     if not txt.is_file():
         raise DatasetError.one(rel, None, "text_sha256", f"no raw text {rel[:-4]}.txt next to this file; add it first")

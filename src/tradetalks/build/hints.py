@@ -20,7 +20,10 @@ _PATTERNS = {
     files.SLUG: ("a slug id (lower-case words joined by -)", "scott-bessent"),
     files.ISO3: ("an ISO 3166-1 alpha-3 country code", "USA"),
     files.WIKIDATA: ("a Wikidata id", "Q42"),
-    files.SHA256: ("the sha256 of the raw text, 64 hex digits (`sha256sum dataset/articles/<id>.txt`)", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+    files.SHA256: (
+        "the sha256 of the raw text, 64 hex digits (`sha256sum dataset/articles/<id>.txt`)",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    ),
     r"^[a-z]{2}$": ("a two-letter ISO 639-1 language code", "en"),
     r"^https?://\S+$": ("a web address", "https://example.com/2025/10/18/story.html"),
     r"^\d{4}-\d{2}-\d{2}$": ("a date", "2025-10-18"),
@@ -58,8 +61,14 @@ def found(value: Any) -> str:
 def scalar(value: Any) -> str:
     """A value as it is typed in YAML (flow style, one line)."""
     if isinstance(value, str):
-        plain = value and value.strip() == value and not any(c in value for c in ":#'\"[]{},&*!|>%@`") \
-            and value.lower() not in ("null", "true", "false", "yes", "no", "~") and not value[0].isdigit() and value[0] != "-"
+        plain = (
+            value
+            and value.strip() == value
+            and not any(c in value for c in ":#'\"[]{},&*!|>%@`")
+            and value.lower() not in ("null", "true", "false", "yes", "no", "~")
+            and not value[0].isdigit()
+            and value[0] != "-"
+        )
         return value if plain else json.dumps(value, ensure_ascii=False)
     return json.dumps(value, ensure_ascii=False)
 
@@ -143,6 +152,7 @@ def did_you_mean(word: Any, choices) -> str:
 # Registry entries to paste: the required fields, placeholders marked TODO so validate refuses
 # them until they are filled.
 
+
 def registry_entry(kind: str, ident: str, claims: dict[str, Any] | None = None) -> str:
     """A minimal entry of dataset/<kind>.yml for `ident`, indented to paste under its list."""
     claims = claims or {}
@@ -184,5 +194,7 @@ def registry_entry(kind: str, ident: str, claims: dict[str, Any] | None = None) 
 def unknown(kind: str, ident: str, claims: dict[str, Any] | None = None) -> str:
     """The message for a reference to an id missing from dataset/<kind>.yml."""
     noun = {"people": "person", "events": "event", "measures": "measure"}[kind]
-    return (f"unknown {noun} {ident!r}; fix the id's spelling, or register it: paste into dataset/{kind}.yml"
-            f" under `{kind}:` and fill every TODO:\n{registry_entry(kind, ident, claims)}")
+    return (
+        f"unknown {noun} {ident!r}; fix the id's spelling, or register it: paste into dataset/{kind}.yml"
+        f" under `{kind}:` and fill every TODO:\n{registry_entry(kind, ident, claims)}"
+    )

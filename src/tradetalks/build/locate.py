@@ -134,7 +134,9 @@ def locate(text: str, evidence: str, *, occurrence: int | None = None, every_cop
     where = ", ".join(str(s.start) for s in spans[:SHOWN_OFFSETS]) + (", ..." if len(spans) > SHOWN_OFFSETS else "")
     if every_copy:
         if many:
-            raise LocateError(f"evidence appears {count} times; every_copy is for an article that repeats a passage a few times: quote a longer, distinctive passage")
+            raise LocateError(
+                f"evidence appears {count} times; every_copy is for an article that repeats a passage a few times: quote a longer, distinctive passage"
+            )
         return spans
     if occurrence is not None:
         if occurrence > len(spans) or (many and occurrence > MAX_SPANS):
@@ -142,8 +144,7 @@ def locate(text: str, evidence: str, *, occurrence: int | None = None, every_cop
         return [spans[occurrence - 1]]
     if len(spans) > 1:
         raise LocateError(
-            f"evidence appears {count} times (at offsets {where}); add `occurrence: N` to pick one,"
-            " or `every_copy: true` if it holds for every copy"
+            f"evidence appears {count} times (at offsets {where}); add `occurrence: N` to pick one, or `every_copy: true` if it holds for every copy"
         )
     return spans
 
@@ -277,8 +278,7 @@ def locate_annotations(sources: Sources) -> tuple[dict[str, ArticleSpans], list]
         # This article's text, document and hint budget are bound as defaults: the closure belongs to this iteration.
         def one(item: dict, where: list, text: str = text, doc: YamlDoc = doc, hints: list[int] = hints) -> list[Span]:
             try:
-                return locate(text, item["evidence"], occurrence=item.get("occurrence"), every_copy=item.get("every_copy", False),
-                              hint=hints[0] > 0)
+                return locate(text, item["evidence"], occurrence=item.get("occurrence"), every_copy=item.get("every_copy", False), hint=hints[0] > 0)
             except LocateError as exc:
                 if "not found" in str(exc):
                     hints[0] -= 1
@@ -305,9 +305,13 @@ def locate_annotations(sources: Sources) -> tuple[dict[str, ArticleSpans], list]
         out.annotations = _check_repeated(out.annotations, doc, problems)
         for ann in out.annotations:
             if out.overlaps_boilerplate(ann.span):
-                problems.add(doc.path, ann.line, f"{ann.kind}[{ann.index}].evidence",
-                             f"evidence at {ann.span.start}-{ann.span.end} lies in site boilerplate, which is not part of the article;"
-                             " annotate the article's own words instead, or correct the boilerplate segment")
+                problems.add(
+                    doc.path,
+                    ann.line,
+                    f"{ann.kind}[{ann.index}].evidence",
+                    f"evidence at {ann.span.start}-{ann.span.end} lies in site boilerplate, which is not part of the article;"
+                    " annotate the article's own words instead, or correct the boilerplate segment",
+                )
         located[article_id] = out
     return located, problems.problems
 
@@ -330,9 +334,13 @@ def _check_repeated(annotations: list[Located], doc, problems) -> list[Located]:
             first = seen.setdefault(key, ann)
             if first is not ann and first.index != ann.index:
                 what = f" with the claim {claim!r}" if claim else ""
-                problems.add(doc.path, ann.line, f"{ann.kind}[{ann.index}]",
-                             f"repeats {ann.kind}[{first.index}] (line {first.line}): the same evidence{what} at {ann.span.start}-{ann.span.end}"
-                             f"{' for ' + repr(subject) if subject else ''}; keep one entry (merge their fields)")
+                problems.add(
+                    doc.path,
+                    ann.line,
+                    f"{ann.kind}[{ann.index}]",
+                    f"repeats {ann.kind}[{first.index}] (line {first.line}): the same evidence{what} at {ann.span.start}-{ann.span.end}"
+                    f"{' for ' + repr(subject) if subject else ''}; keep one entry (merge their fields)",
+                )
                 repeated = True
                 break
         if not repeated:
@@ -349,11 +357,18 @@ def _segment_span(text: str, seg: dict, doc, where: list, problems) -> Span | No
     if "end" not in seg:
         return first
     # Searched from the start on: only the first end after it matters, however often the end text occurs.
-    ends = [Span(first.start + s.start, first.start + s.end) for s in find_spans(text[first.start:], seg["end"], limit=SHOWN_OFFSETS)
-            if first.start + s.end >= first.end]
+    ends = [
+        Span(first.start + s.start, first.start + s.end)
+        for s in find_spans(text[first.start :], seg["end"], limit=SHOWN_OFFSETS)
+        if first.start + s.end >= first.end
+    ]
     if not ends:
-        problems.add(doc.path, doc.line_of([*where, "end"]), dotted([*where, "end"]),
-                     f"segment end text not found after its start (offset {first.start}); {closest_match(text[first.start:], seg['end'])} (relative to the start);"
-                     " copy `end` again from the text, after the start")
+        problems.add(
+            doc.path,
+            doc.line_of([*where, "end"]),
+            dotted([*where, "end"]),
+            f"segment end text not found after its start (offset {first.start}); {closest_match(text[first.start :], seg['end'])} (relative to the start);"
+            " copy `end` again from the text, after the start",
+        )
         return None
     return Span(first.start, ends[0].end)

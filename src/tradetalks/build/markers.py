@@ -47,14 +47,14 @@ def draft_markers(text: str, shown: str) -> list[Problem]:
                 first_hidden = first_hidden or number
                 continue
             where = "comment" if in_comment else "value"
-            snippet = " ".join(line[m.start():].split())
+            snippet = " ".join(line[m.start() :].split())
             snippet = snippet if len(snippet) <= 70 else snippet[:67] + "..."
-            problems.append(Problem(shown, number, None,
-                                    f"draft marker {m.group(1)} left in a {where} ({snippet!r}); {_WHAT[m.group(1)]}"))
+            problems.append(Problem(shown, number, None, f"draft marker {m.group(1)} left in a {where} ({snippet!r}); {_WHAT[m.group(1)]}"))
     if hidden:
         counts = ", ".join(f"{n} {word}" for word, n in sorted(hidden.items()))
-        problems.append(Problem(shown, first_hidden, None,
-                                f"and {sum(hidden.values())} more draft markers from this line on ({counts}); resolve each the same way"))
+        problems.append(
+            Problem(shown, first_hidden, None, f"and {sum(hidden.values())} more draft markers from this line on ({counts}); resolve each the same way")
+        )
     return problems
 
 

@@ -141,8 +141,9 @@ def build(root: Path, target: Path | None = None, version: str = WORKING, progre
     target = Path(target) if target is not None else root / "build" / "working"
     published = (root / "release").resolve()
     if target.resolve() == published or published in target.resolve().parents:
-        raise DatasetError.one(str(target), None, None,
-                               "release/ holds published releases, which are never rewritten; build elsewhere (default: build/working/)")
+        raise DatasetError.one(
+            str(target), None, None, "release/ holds published releases, which are never rewritten; build elsewhere (default: build/working/)"
+        )
     result = check(root, progress)
     t = time.perf_counter()
     (progress or _quiet)("release", 0, 1)
@@ -166,8 +167,7 @@ def _run_chunks(root: Path, reg: Registries, chunks: list[list]) -> Iterator[_Ch
     # thread pool does not survive a fork. The caller turns each chunk into frames as it arrives,
     # so the plain Python rows of the whole corpus never sit in memory at once.
     # At most a few chunks in flight: results wait in memory only as long as the caller needs.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_init_worker, initargs=(root, reg)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker, initargs=(root, reg)) as pool:
         window: collections.deque = collections.deque()
         for items in chunks:
             window.append(pool.submit(_worker_chunk, items))

@@ -15,9 +15,9 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import polars as pl
 import pyarrow as pa
@@ -111,12 +111,15 @@ def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None
     table = plain_arrow(df.to_arrow(compat_level=pl.CompatLevel.oldest()))
     docs = descriptions(name)
     fields = [f.with_metadata({"description": docs.get(f.name, "")}) for f in table.schema]
-    schema = pa.schema(fields, metadata={
-        "tradetalks.table": name,
-        "tradetalks.version": version,
-        "tradetalks.primary_key": key,
-        "description": table_description(name),
-    })
+    schema = pa.schema(
+        fields,
+        metadata={
+            "tradetalks.table": name,
+            "tradetalks.version": version,
+            "tradetalks.primary_key": key,
+            "description": table_description(name),
+        },
+    )
     pq.write_table(table.cast(schema), path, **PARQUET_OPTIONS)
 
 
@@ -135,7 +138,6 @@ def plain_arrow(table: pa.Table) -> pa.Table:
     return table.cast(pa.schema([pa.field(f.name, plain(f.type), f.nullable) for f in table.schema]))
 
 
-
 def schema_fingerprint(columns: list[dict]) -> str:
     canon = json.dumps([[c["name"], c["type"]] for c in columns], separators=(",", ":"))
     return hashlib.sha256(canon.encode()).hexdigest()
@@ -146,8 +148,7 @@ def table_entry(name: str, df: pl.DataFrame, path: Path) -> dict:
     arrow_schema = pq.read_schema(path)
     model_columns = MODELS[name].to_schema().columns
     columns = [
-        {"name": f.name, "type": str(f.type), "nullable": bool(model_columns[f.name].nullable), "description": docs.get(f.name, "")}
-        for f in arrow_schema
+        {"name": f.name, "type": str(f.type), "nullable": bool(model_columns[f.name].nullable), "description": docs.get(f.name, "")} for f in arrow_schema
     ]
     return {
         **file_entry(path),
@@ -157,7 +158,6 @@ def table_entry(name: str, df: pl.DataFrame, path: Path) -> dict:
         "columns": columns,
         "schema_fingerprint": schema_fingerprint(columns),
     }
-
 
 
 def _fsync_tree(root: Path) -> None:
@@ -236,5 +236,3 @@ def build_lock(out_root: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-

@@ -57,18 +57,22 @@ REGISTRY_KEYS = {"people": "person_id", "events": "event_id", "measures": "measu
 #   which never stand alone in a text;
 # - titles and forms of address that stand for different people in different articles;
 # - any alias written wholly in lower case: names are capitalised, ordinary words are not.
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself
 it its itself they them their theirs themselves what which who whom this that these those am is are was were be
 been being have has had having do does did doing a an the and but if or because as until while of at by for with
 about against between into through during before after above below to from up down in out on off over under again
 further then once here there when where why how all any both each few more most other some such no nor not only own
 same so than too very can will just should now
-""".split())
-TITLE_WORDS = frozenset("""
+""".split()
+)
+TITLE_WORDS = frozenset(
+    """
 mr mrs ms miss dr sir madam president vice premier minister secretary chairman chairwoman chair spokesman
 spokeswoman spokesperson ambassador envoy representative governor senator king queen prince general
-""".split())
+""".split()
+)
 
 
 def common_word(alias: str) -> str | None:
@@ -92,13 +96,20 @@ def registries(sources: Sources, problems: Collector | None = None) -> Registrie
         for alias in person["aliases"]:
             why = common_word(alias)
             if why is not None and problems is not None:
-                problems.add(doc.path, doc.line_of(["people", i, "aliases"]), f"people[{i}].aliases",
-                             f"alias {alias!r} is {why}; move it to ambiguous_aliases and curate each occurrence"
-                             " under mentions / not_mentions")
+                problems.add(
+                    doc.path,
+                    doc.line_of(["people", i, "aliases"]),
+                    f"people[{i}].aliases",
+                    f"alias {alias!r} is {why}; move it to ambiguous_aliases and curate each occurrence under mentions / not_mentions",
+                )
             if aliases.setdefault(alias, person["person_id"]) != person["person_id"] and problems is not None:
-                problems.add(doc.path, doc.line_of(["people", i, "aliases"]), f"people[{i}].aliases",
-                             f"alias {alias!r} is already used by {aliases[alias]!r}; an alias must name one person:"
-                             f" remove it from one of the two, or list it under ambiguous_aliases and curate each mention")
+                problems.add(
+                    doc.path,
+                    doc.line_of(["people", i, "aliases"]),
+                    f"people[{i}].aliases",
+                    f"alias {alias!r} is already used by {aliases[alias]!r}; an alias must name one person:"
+                    f" remove it from one of the two, or list it under ambiguous_aliases and curate each mention",
+                )
         for alias in person.get("ambiguous_aliases", []):
             ambiguous[alias] = person["person_id"]
     index: dict[str, dict[str, int]] = {}
@@ -124,8 +135,11 @@ def registries(sources: Sources, problems: Collector | None = None) -> Registrie
 def referenced(meta: dict) -> dict[str, set[str]]:
     """The registry ids an article's annotation file names, per registry."""
     authors = meta.get("authors")
-    refs: dict[str, set[str]] = {"people": {a for a in authors if isinstance(a, str)} if isinstance(authors, list) else set(),
-                                 "events": set(), "measures": set()}
+    refs: dict[str, set[str]] = {
+        "people": {a for a in authors if isinstance(a, str)} if isinstance(authors, list) else set(),
+        "events": set(),
+        "measures": set(),
+    }
     for kind, (key, registry) in REFERENCES.items():
         items = meta.get(kind)
         for item in items if isinstance(items, list) else ():
@@ -191,15 +205,24 @@ def registry_problems(sources: Sources) -> list[Problem]:
         doc = getattr(sources, kind)
         for sid, item in getattr(reg, kind).items():
             i = reg.index[kind][sid]
-            for start, end in (("date_start", "date_end"), ("announced_date", "announced_date_end"), ("effective_date", "effective_date_end"),
-                               ("expiry_date", "expiry_date_end"), ("announced_date", "expiry_date"), ("effective_date", "expiry_date")):
+            for start, end in (
+                ("date_start", "date_end"),
+                ("announced_date", "announced_date_end"),
+                ("effective_date", "effective_date_end"),
+                ("expiry_date", "expiry_date_end"),
+                ("announced_date", "expiry_date"),
+                ("effective_date", "expiry_date"),
+            ):
                 if item.get(start) and item.get(end) and item[end] < item[start]:
-                    problems.add(doc.path, doc.line_of([kind, i, end]), f"{kind}[{i}].{end}",
-                                 f"{end} {item[end]} is before {start} {item[start]}; correct one of the two (a one-day event has {end} = {start})")
+                    problems.add(
+                        doc.path,
+                        doc.line_of([kind, i, end]),
+                        f"{kind}[{i}].{end}",
+                        f"{end} {item[end]} is before {start} {item[start]}; correct one of the two (a one-day event has {end} = {start})",
+                    )
             for j, person in enumerate(item.get("participants", [])):
                 if reg.unknown("people", person):
-                    problems.add(doc.path, doc.line_of([kind, i, "participants", j]), f"{kind}[{i}].participants[{j}]",
-                                 _unknown(reg, "people", person))
+                    problems.add(doc.path, doc.line_of([kind, i, "participants", j]), f"{kind}[{i}].participants[{j}]", _unknown(reg, "people", person))
     return problems.problems
 
 
@@ -209,9 +232,13 @@ def _check_registry_ids(sources: Sources, problems: Collector) -> None:
         seen: dict[str, int] = {}
         for i, item in sources.entries(name):
             if item[key] in seen:
-                problems.add(doc.path, doc.line_of([name, i, key]), f"{name}[{i}].{key}",
-                             f"duplicate id {item[key]!r}; first defined at item {seen[item[key]]} (line {doc.line_of([name, seen[item[key]]])}):"
-                             " merge the two entries, or give this one a new id")
+                problems.add(
+                    doc.path,
+                    doc.line_of([name, i, key]),
+                    f"{name}[{i}].{key}",
+                    f"duplicate id {item[key]!r}; first defined at item {seen[item[key]]} (line {doc.line_of([name, seen[item[key]]])}):"
+                    " merge the two entries, or give this one a new id",
+                )
             seen.setdefault(item[key], i)
 
 
@@ -232,32 +259,34 @@ def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registrie
         for i, author in enumerate(meta.get("authors", [])):
             if reg.unknown("people", author):
                 problems.add(art.yaml.path, art.yaml.line_of(["authors", i]), f"authors[{i}]", _unknown(reg, "people", author))
-        rows.append({
-            "article_id": aid,
-            "seed_file": meta.get("seed_file"),
-            "title": art.text[spans.title.start : spans.title.end] if spans.title else None,
-            "outlet": meta.get("outlet"),
-            "outlet_id": _outlet_id(art, "outlet", reg.outlets, problems),
-            "outlet_note": meta.get("outlet_note"),
-            "url": meta.get("url"),
-            "authors": list(meta.get("authors", [])),
-            "wire_service": meta.get("wire_service"),
-            "wire_service_id": _outlet_id(art, "wire_service", reg.outlets, problems),
-            "published_date": _date(meta.get("published_date")),
-            "published_date_end": _published_end(meta),
-            "published_date_precision": meta.get("published_date_precision"),
-            "published_date_note": meta.get("published_date_note"),
-            "reference_date": _date(meta["reference_date"]),
-            "reference_date_note": meta["reference_date_note"],
-            "language": meta["language"],
-            "text": art.text,
-            "text_sha256": art.sha256,
-            "n_chars": len(art.text),
-            "notes": list(meta.get("notes", [])),
-            "char_start": 0,
-            "char_end": len(art.text),
-            "method": "curated",
-        })
+        rows.append(
+            {
+                "article_id": aid,
+                "seed_file": meta.get("seed_file"),
+                "title": art.text[spans.title.start : spans.title.end] if spans.title else None,
+                "outlet": meta.get("outlet"),
+                "outlet_id": _outlet_id(art, "outlet", reg.outlets, problems),
+                "outlet_note": meta.get("outlet_note"),
+                "url": meta.get("url"),
+                "authors": list(meta.get("authors", [])),
+                "wire_service": meta.get("wire_service"),
+                "wire_service_id": _outlet_id(art, "wire_service", reg.outlets, problems),
+                "published_date": _date(meta.get("published_date")),
+                "published_date_end": _published_end(meta),
+                "published_date_precision": meta.get("published_date_precision"),
+                "published_date_note": meta.get("published_date_note"),
+                "reference_date": _date(meta["reference_date"]),
+                "reference_date_note": meta["reference_date_note"],
+                "language": meta["language"],
+                "text": art.text,
+                "text_sha256": art.sha256,
+                "n_chars": len(art.text),
+                "notes": list(meta.get("notes", [])),
+                "char_start": 0,
+                "char_end": len(art.text),
+                "method": "curated",
+            }
+        )
     return rows
 
 
@@ -266,8 +295,12 @@ def _outlet_id(art, field: str, outlets: dict[str, str], problems: Collector) ->
     if name is None:
         return None
     if name.casefold() not in outlets:
-        problems.add(art.yaml.path, art.yaml.line_of([field]), field,
-                     f"{name!r} is not a name or alias of an outlet in dataset/outlets.yml; add the outlet (name, domain, owner, country, wire_service)")
+        problems.add(
+            art.yaml.path,
+            art.yaml.line_of([field]),
+            field,
+            f"{name!r} is not a name or alias of an outlet in dataset/outlets.yml; add the outlet (name, domain, owner, country, wire_service)",
+        )
     return outlets.get(name.casefold())
 
 
@@ -279,7 +312,8 @@ def _published_end(meta: dict) -> dt.date | None:
 def _segment_rows(located: dict[str, ArticleSpans]) -> list[dict]:
     return [
         {"article_id": aid, "kind": s.kind, "char_start": s.span.start, "char_end": s.span.end, "reason": s.reason}
-        for aid, spans in located.items() for s in spans.segments
+        for aid, spans in located.items()
+        for s in spans.segments
     ]
 
 
@@ -308,11 +342,15 @@ def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
                 continue  # part of a variant ("He Lifang"): the variant records the mention
             covering = [i for i, a in enumerate(curated) if a.span.start <= m.start and m.end <= a.span.end]
             if not covering:
-                context = " ".join(art.text[max(0, m.start - 30):m.end + 30].split())
-                problems.add(art.yaml.path, None, "mentions",
-                             f"ambiguous alias {m.surface!r} at offset {m.start} (…{context}…) is neither under `mentions` nor under `not_mentions`;"
-                             f" add `- {{evidence: {scalar(m.surface)}, occurrence: N, person: {m.person_id}}}` under mentions if it names"
-                             f" {m.person_id}, else `- {{evidence: ..., reason: ...}}` under not_mentions (a phrase around it as evidence needs no occurrence)")
+                context = " ".join(art.text[max(0, m.start - 30) : m.end + 30].split())
+                problems.add(
+                    art.yaml.path,
+                    None,
+                    "mentions",
+                    f"ambiguous alias {m.surface!r} at offset {m.start} (…{context}…) is neither under `mentions` nor under `not_mentions`;"
+                    f" add `- {{evidence: {scalar(m.surface)}, occurrence: N, person: {m.person_id}}}` under mentions if it names"
+                    f" {m.person_id}, else `- {{evidence: ..., reason: ...}}` under not_mentions (a phrase around it as evidence needs no occurrence)",
+                )
                 continue
             i = min(covering, key=lambda i: curated[i].span.end - curated[i].span.start)
             ann = curated[i]
@@ -320,17 +358,25 @@ def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
             if ann.kind == "mentions":
                 person = ann.item["person"]
                 if ambiguous.get(m.surface) != person:
-                    problems.add(art.yaml.path, ann.line, f"mentions[{ann.index}].person",
-                                 f"{m.surface!r} is an ambiguous alias of {ambiguous.get(m.surface)!r}, not of {person!r}; write"
-                                 f" `person: {ambiguous.get(m.surface)}`, or, if it names {person!r} under another spelling, add `variant: true`")
+                    problems.add(
+                        art.yaml.path,
+                        ann.line,
+                        f"mentions[{ann.index}].person",
+                        f"{m.surface!r} is an ambiguous alias of {ambiguous.get(m.surface)!r}, not of {person!r}; write"
+                        f" `person: {ambiguous.get(m.surface)}`, or, if it names {person!r} under another spelling, add `variant: true`",
+                    )
                 at_alias = Located(aid, ann.kind, ann.index, ann.item, span, ann.doc)
                 rows.append(_evidence_row("people", person, at_alias, spans, art.text, "curated", None, None, None, ann.item.get("note")))
         for i, ann in enumerate(curated):
             if i not in used:
                 extra = " (or, for a misspelt or other one-article form of a name, add `variant: true`)" if ann.kind == "mentions" else ""
-                problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].evidence",
-                             f"evidence {ann.item['evidence']!r} contains no undecided occurrence of an ambiguous alias (such as a bare \"He\");"
-                             f" registered aliases are found by the alias rule: delete this entry{extra}")
+                problems.add(
+                    art.yaml.path,
+                    ann.line,
+                    f"{ann.kind}[{ann.index}].evidence",
+                    f'evidence {ann.item["evidence"]!r} contains no undecided occurrence of an ambiguous alias (such as a bare "He");'
+                    f" registered aliases are found by the alias rule: delete this entry{extra}",
+                )
     return rows
 
 
@@ -349,23 +395,38 @@ def _variant_evidence(art, spans: ArticleSpans, variants: list[Located], found: 
         if folded in entry["aliases"] or folded in entry.get("ambiguous_aliases", []):
             kind = "an alias" if folded in entry["aliases"] else "an ambiguous alias"
             rule = "the alias rule finds it" if kind == "an alias" else "this entry records it without the flag"
-            problems.add(art.yaml.path, ann.line, f"{where}.variant",
-                         f"{folded!r} is already {kind} of {person!r} in dataset/people.yml; remove `variant: true` ({rule})")
+            problems.add(
+                art.yaml.path,
+                ann.line,
+                f"{where}.variant",
+                f"{folded!r} is already {kind} of {person!r} in dataset/people.yml; remove `variant: true` ({rule})",
+            )
             continue
         other = reg.aliases.get(folded) or reg.ambiguous.get(folded)
         if other is not None:
-            problems.add(art.yaml.path, ann.line, f"{where}.variant",
-                         f"{folded!r} is a registered alias of {other!r}, so it cannot be a variant of {person!r};"
-                         f" move it to {other!r}'s ambiguous_aliases and curate each mention, or correct `person`")
+            problems.add(
+                art.yaml.path,
+                ann.line,
+                f"{where}.variant",
+                f"{folded!r} is a registered alias of {other!r}, so it cannot be a variant of {person!r};"
+                f" move it to {other!r}'s ambiguous_aliases and curate each mention, or correct `person`",
+            )
             continue
         inside = [m for m in found if m.start < ann.span.end and ann.span.start < m.end]
         if inside:
             m = inside[0]
             same = m.person_id == person
-            problems.add(art.yaml.path, ann.line, f"{where}.evidence",
-                         f"the alias rule already finds {m.surface!r} ({m.person_id}) at offset {m.start}, inside this variant;"
-                         + (" the mention is counted: delete this entry" if same else
-                            f" a span names one person: shorten the evidence to the form that names {person!r}, or correct `person`"))
+            problems.add(
+                art.yaml.path,
+                ann.line,
+                f"{where}.evidence",
+                f"the alias rule already finds {m.surface!r} ({m.person_id}) at offset {m.start}, inside this variant;"
+                + (
+                    " the mention is counted: delete this entry"
+                    if same
+                    else f" a span names one person: shorten the evidence to the form that names {person!r}, or correct `person`"
+                ),
+            )
             continue
         rows.append(_evidence_row("people", person, ann, spans, art.text, "curated", None, None, None, ann.item.get("note"), variant=True))
     return rows
@@ -377,26 +438,39 @@ def _unknown(reg: Registries, kind: str, ident: str, claims: dict | None = None)
     return message.replace("; fix the id's spelling,", f"{close}; fix the id's spelling,", 1) if close else message
 
 
-def _evidence_row(subject_table: str, subject_id: str, ann: Located, spans: ArticleSpans, text: str, method: str,
-                  claim_field: str | None, claim_value: str | None, date_text: str | None, note: str | None,
-                  variant: bool = False, **typed: Any) -> dict:
+def _evidence_row(
+    subject_table: str,
+    subject_id: str,
+    ann: Located,
+    spans: ArticleSpans,
+    text: str,
+    method: str,
+    claim_field: str | None,
+    claim_value: str | None,
+    date_text: str | None,
+    note: str | None,
+    variant: bool = False,
+    **typed: Any,
+) -> dict:
     row = _span_row(ann, spans, text)
-    row.update({
-        "evidence_id": stable_id("ev", subject_table, subject_id, ann.article_id, ann.span.start, ann.span.end, claim_field or ""),
-        "subject_table": subject_table,
-        "subject_id": subject_id,
-        "claim_field": claim_field,
-        "claim_value": claim_value,
-        "claim_date_start": typed.get("claim_date_start"),
-        "claim_date_end": typed.get("claim_date_end"),
-        "claim_date_precision": typed.get("claim_date_precision"),
-        "claim_number": typed.get("claim_number"),
-        "claim_place_id": typed.get("claim_place_id"),
-        "date_text": date_text,
-        "note": note,
-        "variant": variant,
-        "method": method,
-    })
+    row.update(
+        {
+            "evidence_id": stable_id("ev", subject_table, subject_id, ann.article_id, ann.span.start, ann.span.end, claim_field or ""),
+            "subject_table": subject_table,
+            "subject_id": subject_id,
+            "claim_field": claim_field,
+            "claim_value": claim_value,
+            "claim_date_start": typed.get("claim_date_start"),
+            "claim_date_end": typed.get("claim_date_end"),
+            "claim_date_precision": typed.get("claim_date_precision"),
+            "claim_number": typed.get("claim_number"),
+            "claim_place_id": typed.get("claim_place_id"),
+            "date_text": date_text,
+            "note": note,
+            "variant": variant,
+            "method": method,
+        }
+    )
     return row
 
 
@@ -444,13 +518,11 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
             key, registry = REFERENCES[kind]
             ident = art.meta[kind][i].get(key)
             if isinstance(ident, str) and reg.unknown(registry, ident):
-                problems.add(art.yaml.path, art.yaml.line_of([kind, i]), f"{kind}[{i}].{key}",
-                             _unknown(reg, registry, ident, art.meta[kind][i].get("claims")))
+                problems.add(art.yaml.path, art.yaml.line_of([kind, i]), f"{kind}[{i}].{key}", _unknown(reg, registry, ident, art.meta[kind][i].get("claims")))
     return rows
 
 
-def _claim_rows(table: str, subject: str, ann: Located, claims: dict, spans: ArticleSpans, art, reg: Registries,
-                problems: Collector) -> list[dict]:
+def _claim_rows(table: str, subject: str, ann: Located, claims: dict, spans: ArticleSpans, art, reg: Registries, problems: Collector) -> list[dict]:
     """One evidence row per claim of a subject annotation (typed or derived by date_claim), its value typed by its field.
 
     A date family (a start and its end) is one claim, an interval; a location names a place of
@@ -473,8 +545,23 @@ def _claim_rows(table: str, subject: str, ann: Located, claims: dict, spans: Art
     family_claims = {c for pair in DATE_FAMILIES.get(table, {}).values() for c in pair}
     rows = []
     for family, span in sorted(intervals.items()):
-        rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", family, span.text(), date_text, note,
-                                  claim_date_start=span.start, claim_date_end=span.end, claim_date_precision=span.precision))
+        rows.append(
+            _evidence_row(
+                table,
+                subject,
+                ann,
+                spans,
+                art.text,
+                "curated",
+                family,
+                span.text(),
+                date_text,
+                note,
+                claim_date_start=span.start,
+                claim_date_end=span.end,
+                claim_date_precision=span.precision,
+            )
+        )
     for claim_field, value in sorted(claims.items()):
         if claim_field in family_claims:
             continue
@@ -493,16 +580,25 @@ def _claim_rows(table: str, subject: str, ann: Located, claims: dict, spans: Art
         elif claim_field in PLACE_CLAIMS:
             typed = {"claim_place_id": reg.places.find(str(value))}
             if typed["claim_place_id"] is None:
-                problems.add(art.yaml.path, ann.line, f"{where}.claims.{claim_field}",
-                             f"{value!r} is not a name or alias of a place in dataset/places.yml; add the place (with the place it lies within) or an alias")
+                problems.add(
+                    art.yaml.path,
+                    ann.line,
+                    f"{where}.claims.{claim_field}",
+                    f"{value!r} is not a name or alias of a place in dataset/places.yml; add the place (with the place it lies within) or an alias",
+                )
         stated_date = date_text if claim_field == "local_date" else None
         rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", claim_field, claim_text(value), stated_date, note, **typed))
     return rows
 
 
 # The registry id each kind of annotation names: (field, registry).
-REFERENCES = {"quotes": ("speaker", "people"), "roles": ("person", "people"), "mentions": ("person", "people"),
-              "events": ("event", "events"), "measures": ("measure", "measures")}
+REFERENCES = {
+    "quotes": ("speaker", "people"),
+    "roles": ("person", "people"),
+    "mentions": ("person", "people"),
+    "events": ("event", "events"),
+    "measures": ("measure", "measures"),
+}
 
 
 def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> list[dict]:
@@ -517,33 +613,48 @@ def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict
             if speaker is not None and speaker not in people:
                 continue  # an unknown speaker: reported with the evidence
             if speaker is None and not (item.get("speaker_organisation") or item.get("speaker_note")):
-                problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].speaker_note",
-                             "speaker is null, so say who is quoted: speaker_organisation (an organisation), or speaker_note (why it is unknown);"
-                             " write e.g. `speaker_organisation: Xinhua` or `speaker_note: an unnamed official`, or give the speaker's id")
+                problems.add(
+                    art.yaml.path,
+                    ann.line,
+                    f"quotes[{ann.index}].speaker_note",
+                    "speaker is null, so say who is quoted: speaker_organisation (an organisation), or speaker_note (why it is unknown);"
+                    " write e.g. `speaker_organisation: Xinhua` or `speaker_note: an unnamed official`, or give the speaker's id",
+                )
                 continue
             row = _span_row(ann, spans, art.text)
-            row.update({
-                "quote_id": stable_id("q", aid, ann.span.start, ann.span.end),
-                "text": " ".join(row["evidence"].split()),
-                "speaker_id": speaker,
-                "speaker_name": people[speaker]["name"] if speaker in people else None,
-                "speaker_organisation": item.get("speaker_organisation"),
-                "speaker_note": item.get("speaker_note"),
-                "kind": item["kind"],
-                "cue": item.get("cue"),
-                "channel": item.get("channel"),
-                "note": item.get("note"),
-                "method": "curated",
-            })
+            row.update(
+                {
+                    "quote_id": stable_id("q", aid, ann.span.start, ann.span.end),
+                    "text": " ".join(row["evidence"].split()),
+                    "speaker_id": speaker,
+                    "speaker_name": people[speaker]["name"] if speaker in people else None,
+                    "speaker_organisation": item.get("speaker_organisation"),
+                    "speaker_note": item.get("speaker_note"),
+                    "kind": item["kind"],
+                    "cue": item.get("cue"),
+                    "channel": item.get("channel"),
+                    "note": item.get("note"),
+                    "method": "curated",
+                }
+            )
             rows.append(row)
     return rows
 
 
 def _role_rows(located: dict[str, ArticleSpans]) -> list[dict]:
     return [
-        {"person": a.item["person"], "article_id": a.article_id, "char_start": a.span.start, "index": a.index,
-         "role": a.item["role"], "organisation": a.item.get("organisation"), "country": a.item.get("country")}
-        for spans in located.values() for a in spans.annotations if a.kind == "roles"
+        {
+            "person": a.item["person"],
+            "article_id": a.article_id,
+            "char_start": a.span.start,
+            "index": a.index,
+            "role": a.item["role"],
+            "organisation": a.item.get("organisation"),
+            "country": a.item.get("country"),
+        }
+        for spans in located.values()
+        for a in spans.annotations
+        if a.kind == "roles"
     ]
 
 

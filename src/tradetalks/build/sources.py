@@ -14,11 +14,9 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-
-from typing import TYPE_CHECKING
 
 from tradetalks.build.errors import Collector, DatasetError, Problem, dotted
 from tradetalks.build.hints import did_you_mean, expected, found
@@ -124,7 +122,7 @@ def _real_date(value: str) -> bool:
     return len(value) == 10
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _fast(kind: str):
     return fastjsonschema.compile(FILE_SCHEMAS[kind], formats={"date": _real_date})
 
@@ -153,8 +151,12 @@ def schema_errors(doc: YamlDoc, kind: str, problems: Collector) -> list[list[str
             allowed = sorted(err.schema.get("properties", {}))
             extra = sorted(set(err.instance) - set(allowed))
             for name in extra:
-                problems.add(doc.path, doc.line_of([*location, name]), dotted([*location, name]),
-                             f"unknown field {name!r}{did_you_mean(name, allowed)}; allowed here: {', '.join(allowed)}")
+                problems.add(
+                    doc.path,
+                    doc.line_of([*location, name]),
+                    dotted([*location, name]),
+                    f"unknown field {name!r}{did_you_mean(name, allowed)}; allowed here: {', '.join(allowed)}",
+                )
             if extra:
                 continue
         problems.add(doc.path, doc.line_of(location), dotted(location) or None, _explain(err))
@@ -205,7 +207,9 @@ def read_article_text(path: Path, shown: str) -> tuple[str, str]:
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise DatasetError.one(
-            shown, line, None,
+            shown,
+            line,
+            None,
             "contains NUL bytes: the file is UTF-16 or UTF-32 (or binary), not UTF-8; convert it to UTF-8 before adding it",
         )
     try:
@@ -213,7 +217,9 @@ def read_article_text(path: Path, shown: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DatasetError.one(
-            shown, line, None,
+            shown,
+            line,
+            None,
             f"not valid UTF-8 (byte {raw[exc.start]:#04x} at offset {exc.start}); convert the file to UTF-8 before adding it",
         ) from None
     if text.startswith("\ufeff"):
@@ -227,7 +233,9 @@ def read_article_text(path: Path, shown: str) -> tuple[str, str]:
 
         ch = bad.group()
         raise DatasetError.one(
-            shown, text.count("\n", 0, bad.start()) + 1, None,
+            shown,
+            text.count("\n", 0, bad.start()) + 1,
+            None,
             f"contains the character U+{ord(ch):04X} {unicodedata.name(ch, '(a control character)')} at offset {bad.start()};"
             " control characters and bidirectional overrides are not accepted in raw texts: fetch a clean copy of the article",
         )
@@ -267,12 +275,17 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
     problems = Collector()
     sources = Sources(root=root)
     if not _is(dataset, stat.S_ISDIR):
-        raise DatasetError.one(str(dataset), None, None,
-                               "no dataset/ directory here (a symbolic link is not followed); run from the repository root or give --root")
+        raise DatasetError.one(
+            str(dataset), None, None, "no dataset/ directory here (a symbolic link is not followed); run from the repository root or give --root"
+        )
     for entry in sorted(os.listdir(dataset)):
         if entry not in DATASET_ENTRIES:
-            problems.add(f"dataset/{entry}", None, None,
-                         "unexpected file; dataset/ holds people.yml, events.yml, measures.yml, places.yml, outlets.yml and articles/ only: move or remove it")
+            problems.add(
+                f"dataset/{entry}",
+                None,
+                None,
+                "unexpected file; dataset/ holds people.yml, events.yml, measures.yml, places.yml, outlets.yml and articles/ only: move or remove it",
+            )
 
     # Process: registries.
     for name in REGISTRIES:
@@ -320,8 +333,12 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
                 continue
             files.append(p)
         for stem in sorted(set(only) - present):
-            problems.add(f"dataset/articles/{stem}.yml", None, None,
-                         f"no such article: neither dataset/articles/{stem}.txt nor dataset/articles/{stem}.yml exists; check the path")
+            problems.add(
+                f"dataset/articles/{stem}.yml",
+                None,
+                None,
+                f"no such article: neither dataset/articles/{stem}.txt nor dataset/articles/{stem}.yml exists; check the path",
+            )
     else:
         with os.scandir(art_dir) if _is(art_dir, stat.S_ISDIR) else contextlib.nullcontext([]) as entries:
             for entry in entries:
@@ -339,28 +356,45 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
     stems_txt = {p.stem: p for p in files if p.suffix == ".txt"}
     stems_yml = {p.stem: p for p in files if p.suffix == ".yml"}
     if not stems_txt and not stems_yml and only is None:
-        problems.add("dataset/articles", None, None, "no articles found; add dataset/articles/<article_id>.txt and its .yml (CONTRIBUTING.md, 'Add an article')")
+        problems.add(
+            "dataset/articles", None, None, "no articles found; add dataset/articles/<article_id>.txt and its .yml (CONTRIBUTING.md, 'Add an article')"
+        )
 
     seen_lower: dict[str, str] = {}
     todo: list[tuple[str, Path, Path]] = []
     for stem in sorted(set(stems_txt) | set(stems_yml)):
         shown_txt, shown_yml = f"dataset/articles/{stem}.txt", f"dataset/articles/{stem}.yml"
         if not re.fullmatch(ARTICLE_ID, stem) or len(stem) > 80:
-            problems.add(shown_yml if stem in stems_yml else shown_txt, None, "article_id",
-                         f"file name {stem!r} is not a valid article id (lower-case letters, digits and single hyphens, at most 80);"
-                         f" rename the .txt and .yml, e.g. to {_slug(stem)!r}")
+            problems.add(
+                shown_yml if stem in stems_yml else shown_txt,
+                None,
+                "article_id",
+                f"file name {stem!r} is not a valid article id (lower-case letters, digits and single hyphens, at most 80);"
+                f" rename the .txt and .yml, e.g. to {_slug(stem)!r}",
+            )
             continue
         if stem in RESERVED_NAMES:
-            problems.add(shown_yml if stem in stems_yml else shown_txt, None, "article_id",
-                         f"article id {stem!r} is a reserved device name on Windows (con, prn, aux, nul, com1-9, lpt1-9);"
-                         " the file could not be checked out there: choose another id")
+            problems.add(
+                shown_yml if stem in stems_yml else shown_txt,
+                None,
+                "article_id",
+                f"article id {stem!r} is a reserved device name on Windows (con, prn, aux, nul, com1-9, lpt1-9);"
+                " the file could not be checked out there: choose another id",
+            )
             continue
         if stem.lower() in seen_lower:
-            problems.add(shown_yml, None, "article_id", f"article id {stem!r} differs only in case from {seen_lower[stem.lower()]!r}; rename one of the two articles")
+            problems.add(
+                shown_yml, None, "article_id", f"article id {stem!r} differs only in case from {seen_lower[stem.lower()]!r}; rename one of the two articles"
+            )
             continue
         seen_lower[stem.lower()] = stem
         if stem not in stems_txt:
-            problems.add(shown_yml, None, None, f"annotation file has no raw text {shown_txt} (renamed or deleted?); add the text, or delete this file if the article was removed")
+            problems.add(
+                shown_yml,
+                None,
+                None,
+                f"annotation file has no raw text {shown_txt} (renamed or deleted?); add the text, or delete this file if the article was removed",
+            )
             continue
         if stem not in stems_yml:
             problems.add(shown_txt, None, None, f"raw text has no annotation file {shown_yml}; draft one with `tradetalks suggest {shown_txt}`")
@@ -407,20 +441,29 @@ def load_article(stem: str, txt: Path, yml: Path) -> tuple[Article | None, list,
         return None, problems.problems, left
     meta = doc.data
     if meta["article_id"] != stem:
-        problems.add(shown_yml, doc.line_of(["article_id"]), "article_id",
-                     f"expected {stem!r} (the file name), found {meta['article_id']!r}; write `article_id: {stem}`")
+        problems.add(
+            shown_yml, doc.line_of(["article_id"]), "article_id", f"expected {stem!r} (the file name), found {meta['article_id']!r}; write `article_id: {stem}`"
+        )
         return None, problems.problems, left
     if text is None:
         return None, problems.problems, left
     if meta["text_sha256"] != sha:
-        problems.add(shown_yml, doc.line_of(["text_sha256"]), "text_sha256",
-                     f"the raw text's sha256 is {sha}, the annotation records {meta['text_sha256']}; raw articles are never edited:"
-                     f" restore {shown_txt} as received, or, if this is the text you meant to add, write `text_sha256: {sha}`")
+        problems.add(
+            shown_yml,
+            doc.line_of(["text_sha256"]),
+            "text_sha256",
+            f"the raw text's sha256 is {sha}, the annotation records {meta['text_sha256']}; raw articles are never edited:"
+            f" restore {shown_txt} as received, or, if this is the text you meant to add, write `text_sha256: {sha}`",
+        )
         return None, problems.problems, left
     if meta.get("published_date") and meta["reference_date"] > meta["published_date"]:
         # Content cannot be written after it was published: one of the two dates is wrong.
-        problems.add(shown_yml, doc.line_of(["reference_date"]), "reference_date",
-                     f"reference_date {meta['reference_date']} is later than published_date {meta['published_date']};"
-                     " relative dates cannot be resolved against a day after publication: correct one of the two dates")
+        problems.add(
+            shown_yml,
+            doc.line_of(["reference_date"]),
+            "reference_date",
+            f"reference_date {meta['reference_date']} is later than published_date {meta['published_date']};"
+            " relative dates cannot be resolved against a day after publication: correct one of the two dates",
+        )
         return None, problems.problems, left
     return Article(stem, shown_txt, doc, text, sha), problems.problems, None

@@ -8,14 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field as dc_field, replace
+from dataclasses import dataclass, replace
+from dataclasses import field as dc_field
 from typing import Any
 
 import polars as pl
 
 from tradetalks.build.claims import (
-    DATE_FAMILIES, END_COLUMN, NOT_COMPARED, PLACE_CLAIMS, PRECISION_COLUMN, START_COLUMN, Interval, PlaceRegistry,
-    claim_text, compatible, conflicting, interval, value_text,
+    DATE_FAMILIES,
+    END_COLUMN,
+    NOT_COMPARED,
+    PLACE_CLAIMS,
+    PRECISION_COLUMN,
+    START_COLUMN,
+    Interval,
+    PlaceRegistry,
+    claim_text,
+    compatible,
+    conflicting,
+    interval,
+    value_text,
 )
 from tradetalks.build.errors import Collector
 from tradetalks.build.ids import stable_id
@@ -25,9 +37,17 @@ from tradetalks.schemas.tables import polars_schema
 SUBJECT_TABLES = {"events": ("events", "event", "event_id"), "measures": ("tariff_measures", "measure", "measure_id")}
 # The measure field that dates each status; a status without one is undated (a pause, a withdrawal).
 STATUS_DATE = {
-    "threatened": "announced_date", "proposed": "announced_date", "reported": "announced_date",
-    "under_investigation": "announced_date", "announced": "announced_date", "agreed": "announced_date",
-    "in_effect": "effective_date", "paused": None, "averted": None, "withdrawn": None, "expired": "expiry_date",
+    "threatened": "announced_date",
+    "proposed": "announced_date",
+    "reported": "announced_date",
+    "under_investigation": "announced_date",
+    "announced": "announced_date",
+    "agreed": "announced_date",
+    "in_effect": "effective_date",
+    "paused": None,
+    "averted": None,
+    "withdrawn": None,
+    "expired": "expiry_date",
 }
 # The usual order of a measure's life: steps sort by it, then by date.
 STATUS_ORDER = list(STATUS_DATE)
@@ -60,12 +80,25 @@ class Outlets:
 
 def claim_rows(evidence: pl.DataFrame) -> dict[tuple[str, str, str], list[dict]]:
     """Compared claims by (subject_table, subject_id, field), each list in provenance order."""
-    cols = ["evidence_id", "subject_table", "subject_id", "claim_field", "claim_value", "claim_date_start", "claim_date_end",
-            "claim_date_precision", "claim_place_id", *PROVENANCE, "in_duplicate"]
+    cols = [
+        "evidence_id",
+        "subject_table",
+        "subject_id",
+        "claim_field",
+        "claim_value",
+        "claim_date_start",
+        "claim_date_end",
+        "claim_date_precision",
+        "claim_place_id",
+        *PROVENANCE,
+        "in_duplicate",
+    ]
     rows = (
-        evidence.lazy().filter(pl.col("subject_table").is_in(["events", "tariff_measures"]) & pl.col("claim_field").is_not_null()
-                               & (pl.col("claim_field") != "local_date"))
-        .select(cols).sort(list(FIRST)).collect()
+        evidence.lazy()
+        .filter(pl.col("subject_table").is_in(["events", "tariff_measures"]) & pl.col("claim_field").is_not_null() & (pl.col("claim_field") != "local_date"))
+        .select(cols)
+        .sort(list(FIRST))
+        .collect()
     )
     out: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for r in rows.iter_rows(named=True):
@@ -107,7 +140,7 @@ def subject_rows(kind: str, registry: dict, evidence: pl.DataFrame, ctx: Context
     primary = primary_rows(evidence, table)
     counts = corroboration(evidence, table, ctx.outlets)
     fields_of: dict[str, list[str]] = defaultdict(list)
-    for (t, sid, field) in ctx.claims:
+    for t, sid, field in ctx.claims:
         if t == table:
             fields_of[sid].append(field)
     schema = polars_schema(table)
@@ -123,9 +156,13 @@ def subject_rows(kind: str, registry: dict, evidence: pl.DataFrame, ctx: Context
         if sid not in primary:
             if sid not in checked.unsure:
                 field_name = SUBJECT_TABLES[kind][1]
-                ctx.problems.add(doc.path, doc.line_of(where), f"{kind}[{i}]",
-                                 f"{sid!r} has no evidence in any article; add `- {{{field_name}: {sid}, evidence: <the article's words>}}`"
-                                 f" under `{kind}:` of an article that supports it, or remove the entry")
+                ctx.problems.add(
+                    doc.path,
+                    doc.line_of(where),
+                    f"{kind}[{i}]",
+                    f"{sid!r} has no evidence in any article; add `- {{{field_name}: {sid}, evidence: <the article's words>}}`"
+                    f" under `{kind}:` of an article that supports it, or remove the entry",
+                )
             continue
         row = _registry_values(kind, item, schema, where, ctx)
         resolutions = {d["field"]: d for d in item.get("disputes", [])}
@@ -146,11 +183,14 @@ def subject_rows(kind: str, registry: dict, evidence: pl.DataFrame, ctx: Context
             current = [s for s in found_steps if s["is_current"]]
             row["status"] = current[0]["status"] if current else None
         for resolved in sorted(set(resolutions) - disputed_fields):
-            ctx.problems.add(doc.path, doc.line_of(where), f"{kind}[{i}].disputes",
-                             f"{resolved!r} is no longer disputed (the articles' claims agree); remove its entry from disputes")
+            ctx.problems.add(
+                doc.path,
+                doc.line_of(where),
+                f"{kind}[{i}].disputes",
+                f"{resolved!r} is no longer disputed (the articles' claims agree); remove its entry from disputes",
+            )
         p = primary[sid]
-        row.update({key: sid, "n_articles": counts[sid][0], "n_outlets": counts[sid][1], "disputed": bool(disputed_fields),
-                    **{k: p[k] for k in PROVENANCE}})
+        row.update({key: sid, "n_articles": counts[sid][0], "n_outlets": counts[sid][1], "disputed": bool(disputed_fields), **{k: p[k] for k in PROVENANCE}})
         rows.append(row)
     ctx = checked
     return pl.DataFrame(rows, schema=schema).sort(key), disputes, steps
@@ -176,8 +216,7 @@ def _registry_values(kind: str, item: dict, schema: dict, where: list, ctx: Cont
         row["participants"] = list(item.get("participants", []))
         row["place_id"] = item.get("place")
         if row["place_id"] is not None and row["place_id"] not in ctx.places.places:
-            ctx.problems.add(doc.path, doc.line_of([*where, "place"]), f"{kind}[{i}].place",
-                             f"unknown place {row['place_id']!r}; add it to dataset/places.yml")
+            ctx.problems.add(doc.path, doc.line_of([*where, "place"]), f"{kind}[{i}].place", f"unknown place {row['place_id']!r}; add it to dataset/places.yml")
     return row
 
 
@@ -200,51 +239,74 @@ def _compare(table: str, sid: str, field: str, row_value: Any, resolution: dict 
     doc = getattr(ctx.sources, where[0])
     label = f"{where[0]}[{where[1]}]"
     if row_value is not None and not any(compatible(field, row_value, v, ctx.places) for v in values):
-        ctx.problems.add(doc.path, doc.line_of(where), f"{label}.{field}",
-                         f"{sid!r} has {field} = {value_text(row_value)}, which no article supports; the articles claim {[value_text(v) for v in values]}")
+        ctx.problems.add(
+            doc.path,
+            doc.line_of(where),
+            f"{label}.{field}",
+            f"{sid!r} has {field} = {value_text(row_value)}, which no article supports; the articles claim {[value_text(v) for v in values]}",
+        )
     if not conflicting(field, values, ctx.places):
         return []
     return _dispute_rows(table, sid, field, by_value, row_value, resolution, where, ctx)
 
 
-def _dispute_rows(table: str, sid: str, field: str, by_value: dict[Any, list[dict]], row_value: Any, resolution: dict | None,
-                  where: list, ctx: Context) -> list[dict]:
+def _dispute_rows(
+    table: str, sid: str, field: str, by_value: dict[Any, list[dict]], row_value: Any, resolution: dict | None, where: list, ctx: Context
+) -> list[dict]:
     texts = sorted(value_text(v) for v in by_value)
     doc = getattr(ctx.sources, where[0])
     label = f"{where[0]}[{where[1]}]"
-    said = "; ".join(f"{value_text(v)}: {', '.join(sorted({c['article_id'] for c in cs}))}" for v, cs in sorted(by_value.items(), key=lambda kv: value_text(kv[0])))
+    said = "; ".join(
+        f"{value_text(v)}: {', '.join(sorted({c['article_id'] for c in cs}))}" for v, cs in sorted(by_value.items(), key=lambda kv: value_text(kv[0]))
+    )
     if resolution is None:
-        ctx.problems.add(doc.path, doc.line_of(where), f"{label}.disputes",
-                         f"articles disagree on {field} of {sid!r} ({said}); add to disputes: field: {field}, values: {texts}, "
-                         "and a note saying which value the row uses and why")
+        ctx.problems.add(
+            doc.path,
+            doc.line_of(where),
+            f"{label}.disputes",
+            f"articles disagree on {field} of {sid!r} ({said}); add to disputes: field: {field}, values: {texts}, "
+            "and a note saying which value the row uses and why",
+        )
         return []
     if sorted(resolution["values"]) != texts:
-        ctx.problems.add(doc.path, doc.line_of(where), f"{label}.disputes",
-                         f"the dispute on {field} of {sid!r} was resolved for values {sorted(resolution['values'])}, but the articles now claim {texts} ({said}); "
-                         "review the note and update its values")
+        ctx.problems.add(
+            doc.path,
+            doc.line_of(where),
+            f"{label}.disputes",
+            f"the dispute on {field} of {sid!r} was resolved for values {sorted(resolution['values'])}, but the articles now claim {texts} ({said}); "
+            "review the note and update its values",
+        )
         return []
     if field == "status" and resolution.get("use") not in texts:
-        ctx.problems.add(doc.path, doc.line_of(where), f"{label}.disputes",
-                         f"the dispute on status of {sid!r} must say which status the measure uses: use: one of {texts}")
+        ctx.problems.add(
+            doc.path, doc.line_of(where), f"{label}.disputes", f"the dispute on status of {sid!r} must say which status the measure uses: use: one of {texts}"
+        )
         return []
     rows = []
     for value, cs in by_value.items():
         arts = {c["article_id"] for c in cs}
         first = cs[0]
-        used = value_text(value) == resolution.get("use") if field == "status" else (
-            row_value is not None and compatible(field, row_value, value, ctx.places))
-        rows.append({
-            "dispute_id": stable_id("dp", table, sid, field, value_text(value)),
-            "subject_table": table, "subject_id": sid, "field": field, "value": value_text(value),
-            "value_date_start": value.start if isinstance(value, Interval) else None,
-            "value_date_end": value.end if isinstance(value, Interval) else None,
-            "articles": sorted(arts), "outlets": ctx.outlets.names(arts),
-            "evidence_ids": sorted(c["evidence_id"] for c in cs),
-            "n_articles": len(arts), "n_outlets": ctx.outlets.count(arts),
-            "row_value": resolution.get("use") if field == "status" else (value_text(row_value) if row_value is not None else None),
-            "used": used, "resolution": resolution["note"],
-            **{k: first[k] for k in PROVENANCE},
-        })
+        used = value_text(value) == resolution.get("use") if field == "status" else (row_value is not None and compatible(field, row_value, value, ctx.places))
+        rows.append(
+            {
+                "dispute_id": stable_id("dp", table, sid, field, value_text(value)),
+                "subject_table": table,
+                "subject_id": sid,
+                "field": field,
+                "value": value_text(value),
+                "value_date_start": value.start if isinstance(value, Interval) else None,
+                "value_date_end": value.end if isinstance(value, Interval) else None,
+                "articles": sorted(arts),
+                "outlets": ctx.outlets.names(arts),
+                "evidence_ids": sorted(c["evidence_id"] for c in cs),
+                "n_articles": len(arts),
+                "n_outlets": ctx.outlets.count(arts),
+                "row_value": resolution.get("use") if field == "status" else (value_text(row_value) if row_value is not None else None),
+                "used": used,
+                "resolution": resolution["note"],
+                **{k: first[k] for k in PROVENANCE},
+            }
+        )
     return rows
 
 
@@ -260,7 +322,7 @@ def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: C
             same_moment[STATUS_DATE[status]].append(status)
     rejected: set[str] = set()
     disputes: list[dict] = []
-    for family, statuses in sorted(same_moment.items()):
+    for _moment, statuses in sorted(same_moment.items()):
         if len(statuses) < 2:
             continue
         found = _dispute_rows("tariff_measures", sid, "status", {s: by_status[s] for s in statuses}, None, resolution, where, ctx)
@@ -271,15 +333,22 @@ def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: C
         family = STATUS_DATE.get(status)
         start = row.get(START_COLUMN[family]) if family else None
         arts = {c["article_id"] for c in cs}
-        steps.append({
-            "step_id": stable_id("st", sid, status), "measure_id": sid, "status": status,
-            "date_start": start, "date_end": row.get(END_COLUMN[family]) if start else None,
-            "date_precision": row.get(PRECISION_COLUMN[family]) if start else None,
-            "date_source": family if start else None,
-            "accepted": status not in rejected,
-            "articles": sorted(arts), "n_articles": len(arts), "n_outlets": ctx.outlets.count(arts),
-            **{k: cs[0][k] for k in PROVENANCE},
-        })
+        steps.append(
+            {
+                "step_id": stable_id("st", sid, status),
+                "measure_id": sid,
+                "status": status,
+                "date_start": start,
+                "date_end": row.get(END_COLUMN[family]) if start else None,
+                "date_precision": row.get(PRECISION_COLUMN[family]) if start else None,
+                "date_source": family if start else None,
+                "accepted": status not in rejected,
+                "articles": sorted(arts),
+                "n_articles": len(arts),
+                "n_outlets": ctx.outlets.count(arts),
+                **{k: cs[0][k] for k in PROVENANCE},
+            }
+        )
     steps.sort(key=lambda s: (STATUS_ORDER.index(s["status"]), s["date_start"] or dt.date.min))
     for n, s in enumerate(steps, 1):
         s["seq"] = n
@@ -293,8 +362,11 @@ def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
     """Measure ↔ event links of dataset/measures.yml; each must be read in an article that supports both."""
     doc = ctx.sources.measures
     support = (
-        evidence.lazy().filter(pl.col("subject_table").is_in(["events", "tariff_measures"]))
-        .select("subject_table", "subject_id", *FIRST, "evidence", "method").sort(list(FIRST)).collect()
+        evidence.lazy()
+        .filter(pl.col("subject_table").is_in(["events", "tariff_measures"]))
+        .select("subject_table", "subject_id", *FIRST, "evidence", "method")
+        .sort(list(FIRST))
+        .collect()
     )
     articles_of: dict[tuple[str, str], set[str]] = defaultdict(set)
     first_in: dict[tuple[str, str], dict] = {}
@@ -309,21 +381,29 @@ def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
             where = ["measures", i, "events", j]
             shared = sorted(articles_of[("events", link["event"])] & articles_of[("tariff_measures", mid)])
             if not shared:
-                ctx.problems.add(doc.path, doc.line_of(where), f"measures[{i}].events[{j}]",
-                                 f"no article has evidence for both {mid!r} and event {link['event']!r}; a link must be read in a text that names both")
+                ctx.problems.add(
+                    doc.path,
+                    doc.line_of(where),
+                    f"measures[{i}].events[{j}]",
+                    f"no article has evidence for both {mid!r} and event {link['event']!r}; a link must be read in a text that names both",
+                )
                 continue
             p = min((first_in[(link["event"], a)] for a in shared), key=lambda r: tuple(r[k] for k in FIRST))
-            rows.append({
-                "link_id": stable_id("ml", mid, link["event"], link["relation"]), "measure_id": mid, "event_id": link["event"],
-                "relation": link["relation"], "note": link.get("note"), **{k: p[k] for k in PROVENANCE},
-            })
+            rows.append(
+                {
+                    "link_id": stable_id("ml", mid, link["event"], link["relation"]),
+                    "measure_id": mid,
+                    "event_id": link["event"],
+                    "relation": link["relation"],
+                    "note": link.get("note"),
+                    **{k: p[k] for k in PROVENANCE},
+                }
+            )
     return rows
 
 
 def corroboration(evidence: pl.DataFrame, subject_table: str, outlets: Outlets) -> dict[str, tuple[int, int]]:
-    pairs = (
-        evidence.lazy().filter(pl.col("subject_table") == subject_table).select("subject_id", "article_id").unique().collect()
-    )
+    pairs = evidence.lazy().filter(pl.col("subject_table") == subject_table).select("subject_id", "article_id").unique().collect()
     arts: dict[str, set[str]] = defaultdict(set)
     for sid, aid in pairs.iter_rows():
         arts[sid].add(aid)
@@ -335,8 +415,13 @@ def primary_rows(evidence: pl.DataFrame, subject_table: str) -> dict[str, dict]:
     keys = ["subject_id", "in_duplicate", "article_id", "char_start", "char_end"]
     # Rank the key columns only, then fetch the winning rows (a corpus' evidence is large).
     rows = (
-        evidence.lazy().with_row_index("_row").filter(pl.col("subject_table") == subject_table).select("_row", *keys)
-        .sort(keys).unique("subject_id", keep="first", maintain_order=True).collect()
+        evidence.lazy()
+        .with_row_index("_row")
+        .filter(pl.col("subject_table") == subject_table)
+        .select("_row", *keys)
+        .sort(keys)
+        .unique("subject_id", keep="first", maintain_order=True)
+        .collect()
     )
     first = evidence.select(pl.all().gather(rows["_row"]))
     return {r["subject_id"]: r for r in first.iter_rows(named=True)}

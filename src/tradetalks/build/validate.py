@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 from tradetalks.build.errors import Collector, DatasetError, Problem
 from tradetalks.schemas.tables import KEYS, MODELS
@@ -42,8 +42,13 @@ def check_table(name: str, df: pl.DataFrame, problems: Collector) -> None:
                 ident = df[key][idx] if idx is not None and key in df.columns and idx < df.height else None
                 shown.append(f"{key}={ident!r}: {str(row['failure_case'])[:80]!r}" if ident is not None else str(row["failure_case"])[:120])
             more = f" (+{group.height - SHOW_FAILURES} more)" if group.height > SHOW_FAILURES else ""
-            problems.add(f"table {name}", None, column, f"fails {check}: {'; '.join(shown)}{more}; fix the value in the annotation"
-                         " or registry entry that makes each of these rows (CONTRIBUTING.md, 'Fix a row')")
+            problems.add(
+                f"table {name}",
+                None,
+                column,
+                f"fails {check}: {'; '.join(shown)}{more}; fix the value in the annotation"
+                " or registry entry that makes each of these rows (CONTRIBUTING.md, 'Fix a row')",
+            )
 
 
 def _missing(child: pl.DataFrame, column: str, parent: pl.DataFrame, parent_key: str, explode: bool = False) -> pl.DataFrame:
@@ -64,40 +69,55 @@ def _key_column(df: pl.DataFrame) -> str:
 
 def check_relations(tables: dict[str, pl.DataFrame], problems: Collector, foreign_keys: bool = True) -> None:
     """Foreign keys, the span invariant, and derived counts."""
-    articles, people, evidence = tables["articles"], tables["people"], tables["evidence"]
-    fks = [] if not foreign_keys else [
-        (name, "article_id", "articles", False) for name in MODELS if name != "articles" and "article_id" in tables[name].columns
-    ] + [
-        ("quotes", "speaker_id", "people", False),
-        ("articles", "authors", "people", True),
-        ("events", "participants", "people", True),
-        ("events", "place_id", "places", False),
-        ("places", "within", "places", False),
-        ("evidence", "claim_place_id", "places", False),
-        ("measure_steps", "measure_id", "tariff_measures", False),
-        ("measure_events", "measure_id", "tariff_measures", False),
-        ("measure_events", "event_id", "events", False),
-        ("disputes", "articles", "articles", True),
-        ("disputes", "evidence_ids", "evidence", True),
-        ("measure_steps", "articles", "articles", True),
-        ("articles", "outlet_id", "outlets", False),
-        ("articles", "wire_service_id", "outlets", False),
-    ]
+    articles, evidence = tables["articles"], tables["evidence"]
+    fks = (
+        []
+        if not foreign_keys
+        else [(name, "article_id", "articles", False) for name in MODELS if name != "articles" and "article_id" in tables[name].columns]
+        + [
+            ("quotes", "speaker_id", "people", False),
+            ("articles", "authors", "people", True),
+            ("events", "participants", "people", True),
+            ("events", "place_id", "places", False),
+            ("places", "within", "places", False),
+            ("evidence", "claim_place_id", "places", False),
+            ("measure_steps", "measure_id", "tariff_measures", False),
+            ("measure_events", "measure_id", "tariff_measures", False),
+            ("measure_events", "event_id", "events", False),
+            ("disputes", "articles", "articles", True),
+            ("disputes", "evidence_ids", "evidence", True),
+            ("measure_steps", "articles", "articles", True),
+            ("articles", "outlet_id", "outlets", False),
+            ("articles", "wire_service_id", "outlets", False),
+        ]
+    )
     for child, column, parent, explode in fks:
         bad = _missing(tables[child], column, tables[parent], KEYS[parent], explode)
         for row in bad.head(SHOW_FAILURES).iter_rows():
-            problems.add(f"table {child}", None, column, f"{_key_column(tables[child])}={row[0]!r} points to {row[1]!r}, which is not in {parent};"
-                         f" register {row[1]!r} (dataset/{_REGISTRY_FILE.get(parent, parent)}.yml) or correct the id")
+            problems.add(
+                f"table {child}",
+                None,
+                column,
+                f"{_key_column(tables[child])}={row[0]!r} points to {row[1]!r}, which is not in {parent};"
+                f" register {row[1]!r} (dataset/{_REGISTRY_FILE.get(parent, parent)}.yml) or correct the id",
+            )
     for subject in ("events", "tariff_measures") if foreign_keys else ():
         ids = tables[subject][KEYS[subject]]
         bad = tables["disputes"].filter((pl.col("subject_table") == subject) & ~pl.col("subject_id").is_in(ids.implode()))
         for row in bad.head(SHOW_FAILURES).iter_rows(named=True):
-            problems.add("table disputes", None, "subject_id", f"dispute_id={row['dispute_id']!r} points to {subject} {row['subject_id']!r}, which does not exist")
+            problems.add(
+                "table disputes", None, "subject_id", f"dispute_id={row['dispute_id']!r} points to {subject} {row['subject_id']!r}, which does not exist"
+            )
     for subject in ("people", "events", "tariff_measures") if foreign_keys else ():
         ids = tables[subject][KEYS[subject]]
         bad = evidence.filter((pl.col("subject_table") == subject) & ~pl.col("subject_id").is_in(ids.implode()))
         for row in bad.head(SHOW_FAILURES).iter_rows(named=True):
-            problems.add("table evidence", None, "subject_id", f"evidence_id={row['evidence_id']!r} points to {subject} {row['subject_id']!r}, which does not exist; register it or correct the id")
+            problems.add(
+                "table evidence",
+                None,
+                "subject_id",
+                f"evidence_id={row['evidence_id']!r} points to {subject} {row['subject_id']!r}, which does not exist; register it or correct the id",
+            )
 
     # The provenance invariant: articles.text[char_start:char_end] == evidence, for every row of every table.
     texts = articles.select("article_id", pl.col("text").alias("_text"))
@@ -107,29 +127,39 @@ def check_relations(tables: dict[str, pl.DataFrame], problems: Collector, foreig
         cols = list(dict.fromkeys([_key_column(df), "article_id", "char_start", "char_end", "evidence"]))
         joined = df.select(cols).join(texts, on="article_id", how="left", maintain_order="left")
         bad = joined.filter(
-            pl.col("_text").is_null()
-            | (pl.col("_text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start")) != pl.col("evidence"))
+            pl.col("_text").is_null() | (pl.col("_text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start")) != pl.col("evidence"))
         )
         for row in bad.head(SHOW_FAILURES).iter_rows(named=True):
-            problems.add(f"table {name}", None, "evidence",
-                         f"{_key_column(df)}={row[_key_column(df)]!r}: text[{row['char_start']}:{row['char_end']}] of {row['article_id']!r} is not the recorded evidence;"
-                         " the build made a wrong span: please report this as a bug, with the article")
+            problems.add(
+                f"table {name}",
+                None,
+                "evidence",
+                f"{_key_column(df)}={row[_key_column(df)]!r}: text[{row['char_start']}:{row['char_end']}] of {row['article_id']!r} is not the recorded evidence;"
+                " the build made a wrong span: please report this as a bug, with the article",
+            )
 
     # n_articles is derived from evidence, never typed.
     for subject in ("people", "events", "tariff_measures"):
-        derived = (
-            evidence.filter(pl.col("subject_table") == subject)
-            .group_by("subject_id").agg(pl.col("article_id").n_unique().alias("_n"))
-        )
+        derived = evidence.filter(pl.col("subject_table") == subject).group_by("subject_id").agg(pl.col("article_id").n_unique().alias("_n"))
         key = KEYS[subject]
         joined = tables[subject].select(key, "n_articles").join(derived, left_on=key, right_on="subject_id", how="left", maintain_order="left")
         for row in joined.filter(pl.col("_n").is_null() | (pl.col("_n") != pl.col("n_articles"))).head(SHOW_FAILURES).iter_rows(named=True):
-            problems.add(f"table {subject}", None, "n_articles", f"{key}={row[key]!r} has n_articles={row['n_articles']} but evidence names {row['_n']} article(s); counts are derived: please report this as a bug")
+            problems.add(
+                f"table {subject}",
+                None,
+                "n_articles",
+                f"{key}={row[key]!r} has n_articles={row['n_articles']} but evidence names {row['_n']} article(s); counts are derived: please report this as a bug",
+            )
     quotes = tables["quotes"]
     derived = quotes.group_by("quote_group_id").agg(pl.col("article_id").n_unique().alias("_n"))
     joined = quotes.select("quote_id", "quote_group_id", "n_articles").join(derived, on="quote_group_id", how="left", maintain_order="left")
     for row in joined.filter(pl.col("_n") != pl.col("n_articles")).head(SHOW_FAILURES).iter_rows(named=True):
-        problems.add("table quotes", None, "n_articles", f"quote_id={row['quote_id']!r} has n_articles={row['n_articles']} but its group spans {row['_n']} article(s); counts are derived: please report this as a bug")
+        problems.add(
+            "table quotes",
+            None,
+            "n_articles",
+            f"quote_id={row['quote_id']!r} has n_articles={row['n_articles']} but its group spans {row['_n']} article(s); counts are derived: please report this as a bug",
+        )
     _check_derived_subjects(tables, problems)
 
 
@@ -142,8 +172,18 @@ def _check_derived_subjects(tables: dict[str, pl.DataFrame], problems: Collector
         listed = set(disputes.filter(pl.col("subject_table") == subject)["subject_id"])
         for sid, disputed in rows.iter_rows():
             if disputed != (sid in listed):
-                problems.add(f"table {subject}", None, "disputed", f"{key}={sid!r} has disputed={disputed}, but the disputes table {'lists' if sid in listed else 'does not list'} it")
+                problems.add(
+                    f"table {subject}",
+                    None,
+                    "disputed",
+                    f"{key}={sid!r} has disputed={disputed}, but the disputes table {'lists' if sid in listed else 'does not list'} it",
+                )
     current = dict(tables["measure_steps"].filter(pl.col("is_current")).select("measure_id", "status").iter_rows())
     for mid, status in tables["tariff_measures"].select("measure_id", "status").iter_rows():
         if current.get(mid) != status:
-            problems.add("table tariff_measures", None, "status", f"measure_id={mid!r} has status {status!r}, but its current step in measure_steps is {current.get(mid)!r}")
+            problems.add(
+                "table tariff_measures",
+                None,
+                "status",
+                f"measure_id={mid!r} has status {status!r}, but its current step in measure_steps is {current.get(mid)!r}",
+            )

@@ -59,13 +59,17 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
         # document, and plain data never needs them.
         if node in self.constructed_objects or node in self.recursive_objects:
             raise DatasetError.one(
-                self.name, node.start_mark.line + 1, None,
+                self.name,
+                node.start_mark.line + 1,
+                None,
                 "YAML anchors and aliases (&name / *name) are not allowed in dataset files; write the value out",
             )
         if node.tag not in ALLOWED_TAGS:
             shown = "the merge key <<" if node.tag == _TAG + "merge" else f"the tag {node.tag[:60]!r}"
             raise DatasetError.one(
-                self.name, node.start_mark.line + 1, None,
+                self.name,
+                node.start_mark.line + 1,
+                None,
                 f"{shown} is not allowed in dataset files (only plain text, numbers, true/false, null, lists and mappings);"
                 " write the value out plainly, quoted if it must stay text",
             )
@@ -82,14 +86,17 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
             if key_node.tag != _STR or not isinstance(key_node, yaml.ScalarNode):
                 found = key_node.value if isinstance(key_node, yaml.ScalarNode) else type(key_node).__name__.replace("Node", "").lower()
                 raise DatasetError.one(
-                    self.name, line, None,
-                    f"mapping keys must be text, found {str(found)[:60]!r} ({key_node.tag.rsplit(':', 1)[-1]}); "
-                    "field names are words such as `evidence:`",
+                    self.name,
+                    line,
+                    None,
+                    f"mapping keys must be text, found {str(found)[:60]!r} ({key_node.tag.rsplit(':', 1)[-1]}); field names are words such as `evidence:`",
                 )
             key = key_node.value
             if key in lines:
                 raise DatasetError.one(
-                    self.name, line, key,
+                    self.name,
+                    line,
+                    key,
                     f"duplicate key {key[:60]!r}: also on line {lines[key]} of the same mapping; keep one (YAML would keep only the last)",
                 )
             lines[key] = line
@@ -106,8 +113,9 @@ def _number(kind: str):
         except ValueError:  # e.g. an integer of more than 4,300 digits
             value = None
         if value is None or (kind == "float" and not math.isfinite(value)):
-            raise DatasetError.one(loader.name, node.start_mark.line + 1, None,
-                                   f"the number {node.value[:40]!r} is not a finite number of sensible size; write a plain number")
+            raise DatasetError.one(
+                loader.name, node.start_mark.line + 1, None, f"the number {node.value[:40]!r} is not a finite number of sensible size; write a plain number"
+            )
         return value
 
     return construct
@@ -120,8 +128,7 @@ _Loader.add_constructor(_TAG + "int", _number("int"))
 
 # Dates stay strings: JSON Schema's "date" format checks them, and 2025-02-30 gets a clear message.
 _Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in _Base.yaml_implicit_resolvers.items()
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"] for key, resolvers in _Base.yaml_implicit_resolvers.items()
 }
 
 
@@ -203,8 +210,14 @@ def read_regular(path: Path, shown: str, limit: int) -> bytes:
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+    for test, name in (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
         if test(mode):
             return name
     return "a special file"
@@ -233,7 +246,9 @@ def check_depth(text: str, shown: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise DatasetError.one(
-                        shown, event.start_mark.line + 1 if event.start_mark is not None else None, None,
+                        shown,
+                        event.start_mark.line + 1 if event.start_mark is not None else None,
+                        None,
                         f"lists or mappings nested more than {MAX_DEPTH} levels deep; dataset files need a handful",
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
@@ -279,16 +294,22 @@ def check_characters(doc: YamlDoc, text: str) -> None:
             if match is None:
                 raise RuntimeError(f"{dotted(where)}: recorded as holding an unseen character, but none is found in it")
             ch = match.group()
-            out.append(Problem(str(doc.path), doc.line_of(where), dotted(where) or None,
-                               f"contains the invisible or control character U+{ord(ch):04X}"
-                               f"{' (' + _name(ch) + ')' if _name(ch) else ''}; retype the value without it"))
+            out.append(
+                Problem(
+                    str(doc.path),
+                    doc.line_of(where),
+                    dotted(where) or None,
+                    f"contains the invisible or control character U+{ord(ch):04X}{' (' + _name(ch) + ')' if _name(ch) else ''}; retype the value without it",
+                )
+            )
         raise DatasetError(out)
     # Outside any value (a comment): harmless to the data, unless it is a control or bidirectional
     # override that makes the file read differently from what it is.
     m = _NEVER.search(text)
     if m is not None:
-        raise DatasetError.one(str(doc.path), text.count("\n", 0, m.start()) + 1, None,
-                               f"contains the invisible or control character U+{ord(m.group()):04X}; remove it")
+        raise DatasetError.one(
+            str(doc.path), text.count("\n", 0, m.start()) + 1, None, f"contains the invisible or control character U+{ord(m.group()):04X}; remove it"
+        )
 
 
 def _name(ch: str) -> str:

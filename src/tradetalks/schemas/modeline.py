@@ -58,6 +58,8 @@ def problem(relpath: str, kind: str, first_line: str) -> str | None:
     if named is None:
         return None
     if resolve(relpath, named) != schema_file(kind):
-        return (f"the first line points editors at {named!r}, but this is a{'n' if kind[0] in 'aeiou' else ''} {kind} file;"
-                f" write {modeline(relpath, kind)!r} (or run `tradetalks fill {relpath}`)")
+        return (
+            f"the first line points editors at {named!r}, but this is a{'n' if kind[0] in 'aeiou' else ''} {kind} file;"
+            f" write {modeline(relpath, kind)!r} (or run `tradetalks fill {relpath}`)"
+        )
     return None

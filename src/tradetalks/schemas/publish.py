@@ -65,6 +65,7 @@ def stale(root: Path) -> list[str]:
 
 # The reference page.
 
+
 def allowed(schema: dict[str, Any]) -> str:
     """The values a field takes, in words."""
     if "enum" in schema:
@@ -161,8 +162,18 @@ def reference_page() -> str:
     for kind, (key, title, description) in KINDS.items():
         schema = FILE_SCHEMAS[kind]
         rel = "dataset/articles/<article_id>.yml" if key is None else f"dataset/{kind}.yml"
-        lines += [f"## {title}", "", _text(description), "", f"Schema: [`{schema_file(kind)}`](../{schema_file(kind)}). First line of the file:", "",
-                  "```yaml", modeline(rel, kind), "```", ""]
+        lines += [
+            f"## {title}",
+            "",
+            _text(description),
+            "",
+            f"Schema: [`{schema_file(kind)}`](../{schema_file(kind)}). First line of the file:",
+            "",
+            "```yaml",
+            modeline(rel, kind),
+            "```",
+            "",
+        ]
         nested: list[tuple[str, dict]] = []
         _table("", schema, lines, nested)
         while nested:

@@ -7,8 +7,8 @@ LazyFrame): pandera checks only the schema of a LazyFrame by default, and bad ro
 
 from __future__ import annotations
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 from tradetalks.schemas.files import EVENT_TYPES, INSTRUMENTS, LINK_RELATIONS, PLACE_KINDS, STATUSES
 
@@ -29,13 +29,14 @@ class Provenance(pa.DataFrameModel):
     char_start: pl.Int64 = pa.Field(ge=0, description="Start of the supporting span: 0-based code-point offset into articles.text.")
     char_end: pl.Int64 = pa.Field(ge=1, description="End of the supporting span (exclusive); text[char_start:char_end] == evidence.")
     evidence: pl.String = pa.Field(str_length={"min_value": 1}, description="The exact characters of the source article that support the row.")
-    method: pl.String = pa.Field(str_matches=METHODS_RE, description="How the row was made: 'curated' (human annotation) or 'rule:<name>' (a deterministic rule).")
+    method: pl.String = pa.Field(
+        str_matches=METHODS_RE, description="How the row was made: 'curated' (human annotation) or 'rule:<name>' (a deterministic rule)."
+    )
 
     @pa.dataframe_check(description="char_end > char_start, and the span's length equals the evidence's length")
     def span_is_well_formed(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
-            (pl.col("char_end") > pl.col("char_start"))
-            & ((pl.col("char_end") - pl.col("char_start")) == pl.col("evidence").str.len_chars())
+            (pl.col("char_end") > pl.col("char_start")) & ((pl.col("char_end") - pl.col("char_start")) == pl.col("evidence").str.len_chars())
         )
 
     class Config:
@@ -54,10 +55,16 @@ class Articles(Provenance):
     outlet_note: pl.String = pa.Field(nullable=True, description="Why the outlet is what it is, or why it is unknown.")
     url: pl.String = pa.Field(nullable=True, description="Source URL when known.")
     authors: STRINGS = pa.Field(description="person_ids of the byline, in byline order (FK people.person_id).")
-    wire_service: pl.String = pa.Field(nullable=True, description="Wire service or syndication credited in the text (Reuters, Bloomberg...), used so corroboration does not count one wire story twice.")
+    wire_service: pl.String = pa.Field(
+        nullable=True,
+        description="Wire service or syndication credited in the text (Reuters, Bloomberg...), used so corroboration does not count one wire story twice.",
+    )
     wire_service_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="The credited wire service (FK outlets.outlet_id).")
     published_date: pl.Date = pa.Field(nullable=True, description="Publication date as stated in the text (e.g. a page header); null when not stated.")
-    published_date_end: pl.Date = pa.Field(nullable=True, description="Last day the article may have been published (the end of the week or month of a vague published_date); sort by published_date.")
+    published_date_end: pl.Date = pa.Field(
+        nullable=True,
+        description="Last day the article may have been published (the end of the week or month of a vague published_date); sort by published_date.",
+    )
     published_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of published_date.")
     published_date_note: pl.String = pa.Field(nullable=True, description="Where published_date comes from, and any conflict with the content.")
     reference_date: pl.Date = pa.Field(description="The date relative expressions in the text ('on Friday', 'next week') are resolved against.")
@@ -66,7 +73,9 @@ class Articles(Provenance):
     text: pl.String = pa.Field(description="The raw article text exactly as received (never edited).")
     text_sha256: pl.String = pa.Field(str_matches=r"^[0-9a-f]{64}$", description="sha256 of the raw text's UTF-8 bytes.")
     n_chars: pl.Int64 = pa.Field(ge=1, description="Length of text in Unicode code points.")
-    segments: SEGMENT = pa.Field(description="Spans that are not the article's own body (site boilerplate, duplicated copy, page headers, captions, bylines), and transcripts (speech without quotation marks, recorded as quotes of kind turn); kind, char_start, char_end, reason.")
+    segments: SEGMENT = pa.Field(
+        description="Spans that are not the article's own body (site boilerplate, duplicated copy, page headers, captions, bylines), and transcripts (speech without quotation marks, recorded as quotes of kind turn); kind, char_start, char_end, reason."
+    )
     notes: STRINGS = pa.Field(description="Curators' notes and judgement calls about this article.")
 
     @pa.dataframe_check(description="n_chars equals the length of text, and the provenance span is the whole text")
@@ -86,7 +95,9 @@ class People(Provenance):
     name: pl.String = pa.Field(description="The person's name as the articles give it.")
     aliases: STRINGS = pa.Field(description="Every surface form matched as a mention (rule:alias), plus ambiguous forms resolved by curation.")
     roles: ROLE = pa.Field(description="Roles as stated, one per article that states one: article_id, role, organisation, country (ISO 3166-1 alpha-3).")
-    country: pl.String = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 country the person acts for, when the text supports it.")
+    country: pl.String = pa.Field(
+        nullable=True, str_matches=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 country the person acts for, when the text supports it."
+    )
     wikidata_id: pl.String = pa.Field(nullable=True, str_matches=r"^Q[1-9][0-9]*$", description="Wikidata id, only with a recorded source; null otherwise.")
     n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles that mention the person (derived from evidence).")
     n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets that mention the person, a wire story counted once (derived from evidence).")
@@ -98,20 +109,40 @@ class Quotes(Provenance):
 
     quote_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="q"), description="Stable id from (article_id, char_start, char_end).")
     text: pl.String = pa.Field(description="The quotation with whitespace runs folded to single spaces (evidence keeps the raw characters).")
-    speaker_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="The speaker (FK people.person_id); null when the speaker is an organisation or unknown.")
+    speaker_id: pl.String = pa.Field(
+        nullable=True, str_matches=ID, description="The speaker (FK people.person_id); null when the speaker is an organisation or unknown."
+    )
     speaker_name: pl.String = pa.Field(nullable=True, description="The speaking person's name (people.name), when the speaker is a registered person.")
-    speaker_organisation: pl.String = pa.Field(nullable=True, description="The speaking organisation as the text names it ('Xinhua', 'Chinese Commerce Ministry'), when an organisation speaks or the unnamed speaker's organisation is stated.")
+    speaker_organisation: pl.String = pa.Field(
+        nullable=True,
+        description="The speaking organisation as the text names it ('Xinhua', 'Chinese Commerce Ministry'), when an organisation speaks or the unnamed speaker's organisation is stated.",
+    )
     speaker_note: pl.String = pa.Field(nullable=True, description="Why the speaker is who it is, or why unknown ('an unnamed spokesperson of the ministry').")
 
     @pa.dataframe_check(description="every quote names a speaker, an organisation or why it is unknown")
     def speaker_is_said(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.any_horizontal(pl.col("speaker_id", "speaker_organisation", "speaker_note").is_not_null()))
-    kind: pl.String = pa.Field(isin=["full", "partial", "turn"], description="'full' sentence(s), a 'partial' fragment inside the reporter's sentence, or a 'turn' of a transcript (speech without quotation marks).")
+
+    kind: pl.String = pa.Field(
+        isin=["full", "partial", "turn"],
+        description="'full' sentence(s), a 'partial' fragment inside the reporter's sentence, or a 'turn' of a transcript (speech without quotation marks).",
+    )
     cue: pl.String = pa.Field(nullable=True, description="The reporting verb or cue ('said', 'wrote', 'told reporters'), when present.")
-    channel: pl.String = pa.Field(nullable=True, isin=["interview", "social_media", "statement", "press_conference", "remarks", "readout", "report"], description="Where the words were said, when the text states it.")
-    in_duplicate: pl.Boolean = pa.Field(description="True when the occurrence lies in duplicated copy of the article (drop these to count each quotation once).")
-    quote_group_id: pl.String = pa.Field(str_matches=r"^qg_[0-9a-f]{12}$", description="Same words reported by several articles share a group (after normalising quotes, dashes, case; near matches above the documented threshold). A published group keeps its id in every later release.")
-    merged_group_ids: STRINGS = pa.Field(description="Published quote_group_ids merged into this group since the previous release (new quotes joined them); empty otherwise.")
+    channel: pl.String = pa.Field(
+        nullable=True,
+        isin=["interview", "social_media", "statement", "press_conference", "remarks", "readout", "report"],
+        description="Where the words were said, when the text states it.",
+    )
+    in_duplicate: pl.Boolean = pa.Field(
+        description="True when the occurrence lies in duplicated copy of the article (drop these to count each quotation once)."
+    )
+    quote_group_id: pl.String = pa.Field(
+        str_matches=r"^qg_[0-9a-f]{12}$",
+        description="Same words reported by several articles share a group (after normalising quotes, dashes, case; near matches above the documented threshold). A published group keeps its id in every later release.",
+    )
+    merged_group_ids: STRINGS = pa.Field(
+        description="Published quote_group_ids merged into this group since the previous release (new quotes joined them); empty otherwise."
+    )
     n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles carrying this quote group.")
     n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets carrying this quote group, a wire story counted once.")
     note: pl.String = pa.Field(nullable=True, description="Curator's note.")
@@ -130,7 +161,9 @@ class Events(_Subject):
     event_id: pl.String = pa.Field(unique=True, str_matches=ID, description="Stable slug id of the event.")
     event_type: pl.String = pa.Field(isin=EVENT_TYPES, description="Kind of event.")
     description: pl.String = pa.Field(description="What happened, in one sentence.")
-    date_start: pl.Date = pa.Field(nullable=True, description="First day the event may fall on (the first day of the week, month or year for a vague date); sort by it.")
+    date_start: pl.Date = pa.Field(
+        nullable=True, description="First day the event may fall on (the first day of the week, month or year for a vague date); sort by it."
+    )
     date_end: pl.Date = pa.Field(nullable=True, description="Last day the event may fall on; date_start..date_end is the interval a vague date stands for.")
     date_precision: pl.String = pa.Field(isin=PRECISIONS, description="'day', 'week', 'month', 'year', or 'range' (the event spans date_start..date_end).")
     date_note: pl.String = pa.Field(nullable=True, description="How the date was resolved (time zones, relative expressions).")
@@ -139,9 +172,7 @@ class Events(_Subject):
 
     @pa.dataframe_check(description="date_end is not before date_start")
     def dates_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(
-            pl.col("date_start").is_null() | pl.col("date_end").is_null() | (pl.col("date_end") >= pl.col("date_start"))
-        )
+        return data.lazyframe.select(pl.col("date_start").is_null() | pl.col("date_end").is_null() | (pl.col("date_end") >= pl.col("date_start")))
 
 
 class TariffMeasures(_Subject):
@@ -151,13 +182,17 @@ class TariffMeasures(_Subject):
     imposer: STRINGS = pa.Field(description="Who imposes it: ISO 3166-1 alpha-3 codes (two for a bilateral truce); empty when the text names no country.")
     imposer_note: pl.String = pa.Field(nullable=True, description="Who imposes it in words, when the codes cannot say it.")
     target: STRINGS = pa.Field(description="Whom it targets: ISO 3166-1 alpha-3 codes; empty when the text names no country.")
-    target_note: pl.String = pa.Field(nullable=True, description="Whom it targets in words ('five American subsidiaries of a South Korean shipping company'), when the codes cannot say it.")
+    target_note: pl.String = pa.Field(
+        nullable=True, description="Whom it targets in words ('five American subsidiaries of a South Korean shipping company'), when the codes cannot say it."
+    )
     instrument: pl.String = pa.Field(isin=INSTRUMENTS, description="Kind of measure.")
     description: pl.String = pa.Field(description="What the measure is, in one sentence.")
     rate_pct: pl.Float64 = pa.Field(nullable=True, ge=0, le=1000, description="Tariff rate in percent, when stated.")
     rate_basis: pl.String = pa.Field(nullable=True, isin=["additional", "total"], description="Whether rate_pct adds to existing duties or is the total.")
     scope: pl.String = pa.Field(nullable=True, description="Goods or entities covered, as stated.")
-    status: pl.String = pa.Field(nullable=True, isin=STATUSES, description="Current status, derived from measure_steps (the step with is_current); null when no article states a status.")
+    status: pl.String = pa.Field(
+        nullable=True, isin=STATUSES, description="Current status, derived from measure_steps (the step with is_current); null when no article states a status."
+    )
     announced_date: pl.Date = pa.Field(nullable=True, description="First day it may have been announced or threatened; sort by it.")
     announced_date_end: pl.Date = pa.Field(nullable=True, description="Last day it may have been announced or threatened.")
     announced_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of announced_date.")
@@ -186,20 +221,35 @@ class TariffMeasures(_Subject):
 class Evidence(Provenance):
     """One row per supporting span (and claimed value) for a row of people, events or tariff_measures."""
 
-    evidence_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="ev"), description="Stable id from (subject_table, subject_id, article_id, char_start, char_end, claim_field).")
+    evidence_id: pl.String = pa.Field(
+        unique=True,
+        str_matches=HASH_ID.format(prefix="ev"),
+        description="Stable id from (subject_table, subject_id, article_id, char_start, char_end, claim_field).",
+    )
     subject_table: pl.String = pa.Field(isin=["people", "events", "tariff_measures"], description="Table of the supported row.")
     subject_id: pl.String = pa.Field(str_matches=ID, description="Id of the supported row in subject_table.")
-    claim_field: pl.String = pa.Field(nullable=True, description="The subject's field this span makes a claim about ('date' for an event's dates, 'announced_date', 'location', 'status'...); null for plain support or a mention.")
-    claim_value: pl.String = pa.Field(nullable=True, description="The value this article claims for claim_field, as text (a date as ISO 8601: a day, or start/end for a vague one); the typed columns below hold it by kind.")
+    claim_field: pl.String = pa.Field(
+        nullable=True,
+        description="The subject's field this span makes a claim about ('date' for an event's dates, 'announced_date', 'location', 'status'...); null for plain support or a mention.",
+    )
+    claim_value: pl.String = pa.Field(
+        nullable=True,
+        description="The value this article claims for claim_field, as text (a date as ISO 8601: a day, or start/end for a vague one); the typed columns below hold it by kind.",
+    )
     claim_date_start: pl.Date = pa.Field(nullable=True, description="For a date claim: the first day of the interval it stands for.")
     claim_date_end: pl.Date = pa.Field(nullable=True, description="For a date claim: the last day of the interval it stands for.")
     claim_date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="For a date claim: day, week, month, year or range.")
     claim_number: pl.Float64 = pa.Field(nullable=True, description="For a numeric claim (rate_pct): the number.")
     claim_place_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="For a location claim: the place it names (FK places.place_id).")
-    date_text: pl.String = pa.Field(nullable=True, description="The date words as stated ('Saturday morning', 'a week from tomorrow') on a date claim resolved from them, or on plain support.")
+    date_text: pl.String = pa.Field(
+        nullable=True,
+        description="The date words as stated ('Saturday morning', 'a week from tomorrow') on a date claim resolved from them, or on plain support.",
+    )
     in_duplicate: pl.Boolean = pa.Field(description="True when the span lies in duplicated copy of the article.")
     note: pl.String = pa.Field(nullable=True, description="Curator's note.")
-    variant: pl.Boolean = pa.Field(description="True when the span is a surface form of the person used in this article only (a misspelling, a transliteration, a surname without title), recorded on the article's mention as printed; it is not one of the person's aliases and matches nothing in other articles. False for every other row.")
+    variant: pl.Boolean = pa.Field(
+        description="True when the span is a surface form of the person used in this article only (a misspelling, a transliteration, a surname without title), recorded on the article's mention as printed; it is not one of the person's aliases and matches nothing in other articles. False for every other row."
+    )
 
 
 class Disputes(Provenance):
@@ -208,10 +258,14 @@ class Disputes(Provenance):
     # Dates conflict only when their intervals are disjoint, places only when neither lies within
     # the other, statuses only when two of them are claimed for the same moment.
 
-    dispute_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="dp"), description="Stable id from (subject_table, subject_id, field, value).")
+    dispute_id: pl.String = pa.Field(
+        unique=True, str_matches=HASH_ID.format(prefix="dp"), description="Stable id from (subject_table, subject_id, field, value)."
+    )
     subject_table: pl.String = pa.Field(isin=["events", "tariff_measures"], description="Table of the disputed row.")
     subject_id: pl.String = pa.Field(str_matches=ID, description="Id of the disputed row in subject_table.")
-    field: pl.String = pa.Field(description="The disputed field: 'date' (an event's date_start..date_end), 'announced_date', 'effective_date', 'expiry_date', 'location', 'status', or another claim field.")
+    field: pl.String = pa.Field(
+        description="The disputed field: 'date' (an event's date_start..date_end), 'announced_date', 'effective_date', 'expiry_date', 'location', 'status', or another claim field."
+    )
     value: pl.String = pa.Field(description="One value the articles claim, as text (a date as ISO 8601 day or start/end; a place as its place_id).")
     value_date_start: pl.Date = pa.Field(nullable=True, description="For a date: the first day of the claimed interval.")
     value_date_end: pl.Date = pa.Field(nullable=True, description="For a date: the last day of the claimed interval.")
@@ -219,7 +273,9 @@ class Disputes(Provenance):
     outlets: STRINGS = pa.Field(description="The known outlets (or wire services) of those articles, sorted; articles with no known outlet are left out.")
     evidence_ids: STRINGS = pa.Field(description="The evidence rows that state this value (FK evidence.evidence_id), sorted.")
     n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles stating this value.")
-    n_outlets: pl.Int64 = pa.Field(ge=1, description="Distinct outlets stating this value, a wire story counted once and an article of unknown outlet counted as its own.")
+    n_outlets: pl.Int64 = pa.Field(
+        ge=1, description="Distinct outlets stating this value, a wire story counted once and an article of unknown outlet counted as its own."
+    )
     row_value: pl.String = pa.Field(nullable=True, description="The value the subject row uses for the field, as text.")
     used: pl.Boolean = pa.Field(description="True when this value agrees with the row's value.")
     resolution: pl.String = pa.Field(description="The curator's note: which value the row uses, and why.")
@@ -232,13 +288,19 @@ class MeasureSteps(Provenance):
 
     step_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="st"), description="Stable id from (measure_id, status).")
     measure_id: pl.String = pa.Field(str_matches=ID, description="The measure (FK tariff_measures.measure_id).")
-    status: pl.String = pa.Field(isin=STATUSES, description="The status of this step: threatened, proposed, announced, agreed, in_effect, paused, averted, withdrawn, expired...")
+    status: pl.String = pa.Field(
+        isin=STATUSES, description="The status of this step: threatened, proposed, announced, agreed, in_effect, paused, averted, withdrawn, expired..."
+    )
     date_start: pl.Date = pa.Field(nullable=True, description="First day the step may have begun; null when no text dates it.")
     date_end: pl.Date = pa.Field(nullable=True, description="Last day the step may have begun.")
     date_precision: pl.String = pa.Field(nullable=True, isin=PRECISIONS, description="Precision of the step's date.")
-    date_source: pl.String = pa.Field(nullable=True, description="Where the date comes from: the measure's field that dates this status (announced_date, effective_date, expiry_date).")
+    date_source: pl.String = pa.Field(
+        nullable=True, description="Where the date comes from: the measure's field that dates this status (announced_date, effective_date, expiry_date)."
+    )
     seq: pl.Int64 = pa.Field(ge=1, description="Order of the step in the measure's lifecycle (by date, then by the usual order of statuses).")
-    accepted: pl.Boolean = pa.Field(description="False when the step's status lost a dispute (another status was claimed for the same moment and the curator chose it).")
+    accepted: pl.Boolean = pa.Field(
+        description="False when the step's status lost a dispute (another status was claimed for the same moment and the curator chose it)."
+    )
     is_current: pl.Boolean = pa.Field(description="True for the measure's current status: its last accepted step.")
     articles: STRINGS = pa.Field(description="The articles that state the status (FK articles.article_id), sorted.")
     n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles stating the status.")
@@ -251,7 +313,9 @@ class MeasureEvents(Provenance):
     link_id: pl.String = pa.Field(unique=True, str_matches=HASH_ID.format(prefix="ml"), description="Stable id from (measure_id, event_id, relation).")
     measure_id: pl.String = pa.Field(str_matches=ID, description="The measure (FK tariff_measures.measure_id).")
     event_id: pl.String = pa.Field(str_matches=ID, description="The event (FK events.event_id).")
-    relation: pl.String = pa.Field(isin=LINK_RELATIONS, description="What the event is to the measure: announcement, threat, statement, report, agreement, talks, pause.")
+    relation: pl.String = pa.Field(
+        isin=LINK_RELATIONS, description="What the event is to the measure: announcement, threat, statement, report, agreement, talks, pause."
+    )
     note: pl.String = pa.Field(nullable=True, description="Curator's note.")
 
 

@@ -50,7 +50,13 @@ NUMBERS = {w: i for i, w in enumerate("zero one two three four five six seven ei
 
 _WD = "(?:" + "|".join(WEEKDAYS) + ")"
 # Full names first, so "March" is not read as "Mar"; only an abbreviation takes a full stop.
-_MONTH = "(?:" + "|".join(n.lower() for n in calendar.month_name if n) + "|(?:" + "|".join(sorted(set(MONTHS) - {n.lower() for n in calendar.month_name}, key=len, reverse=True)) + r")\.?)"
+_MONTH = (
+    "(?:"
+    + "|".join(n.lower() for n in calendar.month_name if n)
+    + "|(?:"
+    + "|".join(sorted(set(MONTHS) - {n.lower() for n in calendar.month_name}, key=len, reverse=True))
+    + r")\.?)"
+)
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"\d{4}"
 _NUM = "(?:" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r"|\d{1,3})"
@@ -85,6 +91,7 @@ def _rule(pattern: str) -> Callable[[_H], _H]:
     def register(fn: _H) -> _H:
         RULES.append((pattern, fn))
         return fn
+
     return register
 
 
@@ -112,6 +119,7 @@ def _words(expression: str) -> str:
 
 
 # Weekdays.
+
 
 @_rule(rf"(?:(?:on|last|this|next|this\s+past|this\s+coming)\s+)?{_WD}{_PART}")
 def _weekday(g: dict, ref: date, future: bool) -> Resolved:
@@ -153,6 +161,7 @@ def _deictic(g: dict, ref: date, future: bool) -> Resolved:
 
 # Weeks.
 
+
 @_rule(r"(?:next|this|last)\s+week(?:end)?|this\s+past\s+weekend|(?:earlier|later)\s+this\s+week")
 def _week(g: dict, ref: date, future: bool) -> Resolved:
     words = _words(g["0"])
@@ -170,8 +179,10 @@ def _week(g: dict, ref: date, future: bool) -> Resolved:
     return Resolved(week.date_start + shift, week.date_end + shift, "week")
 
 
-@_rule(rf"a\s+week\s+from\s+(?:today|tomorrow)|in\s+(?P<n>{_NUM})\s+(?P<unit>days?|weeks?|months?)(?:'s?\s+time|’s?\s+time)?"
-       rf"|(?:just\s+)?(?P<n2>{_NUM})\s+(?P<unit2>days?|weeks?|months?|years?)\s+ago")
+@_rule(
+    rf"a\s+week\s+from\s+(?:today|tomorrow)|in\s+(?P<n>{_NUM})\s+(?P<unit>days?|weeks?|months?)(?:'s?\s+time|’s?\s+time)?"
+    rf"|(?:just\s+)?(?P<n2>{_NUM})\s+(?P<unit2>days?|weeks?|months?|years?)\s+ago"
+)
 def _offset(g: dict, ref: date, future: bool) -> Resolved:
     words = _words(g["0"])
     if words.startswith("a week from"):
@@ -188,6 +199,7 @@ def _offset(g: dict, ref: date, future: bool) -> Resolved:
 
 
 # Months and years.
+
 
 @_rule(r"(?:next|this|last)\s+(?:month|year)|(?:earlier|later)\s+this\s+(?:month|year)|earlier\s+in\s+the\s+(?:month|year)")
 def _period(g: dict, ref: date, future: bool) -> Resolved:
@@ -206,8 +218,11 @@ def _period(g: dict, ref: date, future: bool) -> Resolved:
 
 # Absolute dates.
 
-@_rule(rf"(?:on\s+)?(?:(?P<wd>{_WD}),?\s+)?(?P<m>{_MONTH})\s+(?P<d>{_DAY})(?:,?\s+(?P<y>{_YEAR}))?"
-       rf"|(?:on\s+)?(?P<d2>{_DAY})\s+(?P<m2>{_MONTH})(?:,?\s+(?P<y2>{_YEAR}))?")
+
+@_rule(
+    rf"(?:on\s+)?(?:(?P<wd>{_WD}),?\s+)?(?P<m>{_MONTH})\s+(?P<d>{_DAY})(?:,?\s+(?P<y>{_YEAR}))?"
+    rf"|(?:on\s+)?(?P<d2>{_DAY})\s+(?P<m2>{_MONTH})(?:,?\s+(?P<y2>{_YEAR}))?"
+)
 def _absolute(g: dict, ref: date, future: bool) -> Resolved | None:
     month, day, year = (g["m"], g["d"], g["y"]) if g["m"] else (g["m2"], g["d2"], g["y2"])
     d = _dated(_month_no(month), _day_no(day), year, ref, future)
@@ -216,8 +231,10 @@ def _absolute(g: dict, ref: date, future: bool) -> Resolved | None:
     return _day(d)
 
 
-@_rule(rf"(?:from\s+)?(?P<m>{_MONTH})\s+(?P<d>{_DAY}){_TO}(?:(?P<m2>{_MONTH})\s+)?(?P<d2>{_DAY})(?:,?\s+(?P<y>{_YEAR}))?"
-       rf"|(?:from\s+)?(?P<d3>{_DAY})(?:\s+(?P<m3>{_MONTH}))?{_TO}(?P<d4>{_DAY})\s+(?P<m4>{_MONTH})(?:,?\s+(?P<y2>{_YEAR}))?")
+@_rule(
+    rf"(?:from\s+)?(?P<m>{_MONTH})\s+(?P<d>{_DAY}){_TO}(?:(?P<m2>{_MONTH})\s+)?(?P<d2>{_DAY})(?:,?\s+(?P<y>{_YEAR}))?"
+    rf"|(?:from\s+)?(?P<d3>{_DAY})(?:\s+(?P<m3>{_MONTH}))?{_TO}(?P<d4>{_DAY})\s+(?P<m4>{_MONTH})(?:,?\s+(?P<y2>{_YEAR}))?"
+)
 def _range(g: dict, ref: date, future: bool) -> Resolved | None:
     if g["m"]:
         m1, d1, m2, d2, year = g["m"], g["d"], g["m2"] or g["m"], g["d2"], g["y"]
@@ -240,8 +257,10 @@ def _range(g: dict, ref: date, future: bool) -> Resolved | None:
     return Resolved(start, end, "range")
 
 
-@_rule(rf"(?:in\s+(?:(?:early|mid|late)[\s-]+)?|(?:early|mid|late)[\s-]+)(?P<m>{_MONTH})(?:,?\s+(?P<y>{_YEAR}))?"
-       rf"|(?P<m2>{_MONTH}),?\s+(?P<y2>{_YEAR})")
+@_rule(
+    rf"(?:in\s+(?:(?:early|mid|late)[\s-]+)?|(?:early|mid|late)[\s-]+)(?P<m>{_MONTH})(?:,?\s+(?P<y>{_YEAR}))?"
+    rf"|(?P<m2>{_MONTH}),?\s+(?P<y2>{_YEAR})"
+)
 def _month_name(g: dict, ref: date, future: bool) -> Resolved:
     month, year = (g["m"], g["y"]) if g["m"] else (g["m2"], g["y2"])
     month_no = _month_no(month)
@@ -266,10 +285,13 @@ def _iso(g: dict, ref: date, future: bool) -> Resolved:
 
 # Relative to another event, not to the reference date: found, never resolved.
 
-@_rule(r"(?:(?:a\s+few|several|some|" + _NUM + r")\s+)?(?:hours?|days?|weeks?|months?)\s+(?:later|earlier|after|before)"
-       r"|the\s+(?:next|following|previous)\s+(?:day|week|month)|the\s+day\s+(?:before|after)"
-       r"|(?:in\s+)?the\s+(?:coming|past)\s+(?:days|weeks?|months)|in\s+recent\s+(?:days|weeks|months)"
-       r"|(?:a\s+few|several)\s+(?:days|weeks|months)\s+ago")
+
+@_rule(
+    r"(?:(?:a\s+few|several|some|" + _NUM + r")\s+)?(?:hours?|days?|weeks?|months?)\s+(?:later|earlier|after|before)"
+    r"|the\s+(?:next|following|previous)\s+(?:day|week|month)|the\s+day\s+(?:before|after)"
+    r"|(?:in\s+)?the\s+(?:coming|past)\s+(?:days|weeks?|months)|in\s+recent\s+(?:days|weeks|months)"
+    r"|(?:a\s+few|several)\s+(?:days|weeks|months)\s+ago"
+)
 def _not_mechanical(g: dict, ref: date, future: bool) -> None:
     return None
 

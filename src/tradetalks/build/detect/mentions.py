@@ -26,9 +26,7 @@ class Mention:
     person_id: str
 
 
-def find_mentions(
-    text: str, aliases: Mapping[str, str], ambiguous: Mapping[str, str]
-) -> tuple[list[Mention], list[Mention]]:
+def find_mentions(text: str, aliases: Mapping[str, str], ambiguous: Mapping[str, str]) -> tuple[list[Mention], list[Mention]]:
     """(mentions of plain aliases, occurrences of ambiguous aliases needing a decision), each by start."""
     # Every start position with the longest alias that matches there (a shorter one at the same
     # start would lose to it anyway); one regex pass over the text, overlapping starts included.

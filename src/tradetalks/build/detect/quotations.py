@@ -62,7 +62,7 @@ def find_quotations(text: str) -> list[Quotation]:
         if ch not in MARKS:
             continue
         role = _role(text, i)
-        double = ch in "“”\""
+        double = ch in '“”"'
         if role == "close":
             # Close the innermost open quotation of the same kind; inner unclosed ones are dropped.
             k = next((k for k in range(len(stack) - 1, -1, -1) if stack[k].double == double), None)

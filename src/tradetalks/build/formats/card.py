@@ -14,8 +14,14 @@ from tradetalks.build.formats import citation
 from tradetalks.build.formats.metadata import DESCRIPTION, FOREIGN_KEYS, HOMEPAGE, LICENSE_NOTE, OTHER_REFERENCES, TITLE
 
 # Hugging Face size_categories, by the rows of the largest table.
-SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
-                   (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M")]
+SIZE_CATEGORIES = [
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+]
 TAGS = ["news", "trade", "tariffs", "us-china", "provenance", "quotations", "events"]
 
 
@@ -105,9 +111,14 @@ def card(manifest: dict, directory: Path | None = None, date: str | None = None)
         citation.bibtex(version, date),
         "```",
         "",
-        *([f"`tradetalks cite --version {version}` prints this (`--format bibtex|apa|cff`); `CITATION.cff` in the repository",
-           "says the same. Each GitHub release is archived with a DOI of its own (Zenodo); cite that DOI where you can."]
-          if date else ["This working build is not a published version: cite the published release you used (`tradetalks cite`)."]),
+        *(
+            [
+                f"`tradetalks cite --version {version}` prints this (`--format bibtex|apa|cff`); `CITATION.cff` in the repository",
+                "says the same. Each GitHub release is archived with a DOI of its own (Zenodo); cite that DOI where you can.",
+            ]
+            if date
+            else ["This working build is not a published version: cite the published release you used (`tradetalks cite`)."]
+        ),
         "",
         "## Licence",
         "",
@@ -196,10 +207,11 @@ def making(articles: list[dict]) -> list[str]:
     seeds = sum(1 for a in articles if a["seed_file"])
     seeded = (
         f"  All {seeds} articles are the seed set the project started from (`seed_file` names the file each was received as)."
-        if seeds and seeds == len(articles) else
-        f"  {seeds} of the {len(articles)} articles are the seed set the project started from (`seed_file` names the file each"
+        if seeds and seeds == len(articles)
+        else f"  {seeds} of the {len(articles)} articles are the seed set the project started from (`seed_file` names the file each"
         " was received as); the others were added by contributors through pull requests."
-        if seeds else "  They are added by contributors through pull requests."
+        if seeds
+        else "  They are added by contributors through pull requests."
     )
     return [
         "## How articles are selected and annotated",
@@ -227,7 +239,7 @@ def claims() -> list[str]:
         "  `claim_field`/`claim_value`) and the subject row is `disputed`; no side is picked.",
         "- `n_articles` / `n_outlets` count articles and outlets that report a thing; they measure coverage, not",
         "  confirmation, and a wire story carried by several sites counts once.",
-        "- Dates resolved from relative expressions (\"on Friday\") rest on each article's `reference_date`, stated with a note.",
+        '- Dates resolved from relative expressions ("on Friday") rest on each article\'s `reference_date`, stated with a note.',
         "- An outlet, author or date is recorded only when the text supports it; otherwise it is null with a note.",
         "",
     ]
@@ -266,4 +278,3 @@ def _y(text: str) -> str:
 
 def _md(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
-

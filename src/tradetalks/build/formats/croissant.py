@@ -47,7 +47,7 @@ CROISSANT_CONTEXT = {
 
 
 def croissant_type(arrow_type: str) -> str:
-    inner = arrow_type[len("list<element: "):-1] if arrow_type.startswith("list<") else arrow_type
+    inner = arrow_type[len("list<element: ") : -1] if arrow_type.startswith("list<") else arrow_type
     return {
         "string": "sc:Text",
         "int64": "sc:Integer",
@@ -59,7 +59,7 @@ def croissant_type(arrow_type: str) -> str:
 
 def struct_members(arrow_type: str) -> list[tuple[str, str]]:
     """'list<element: struct<a: string, b: int64>>' -> [('a', 'string'), ('b', 'int64')] (flat structs only)."""
-    inner = arrow_type[arrow_type.index("struct<") + len("struct<"):arrow_type.rindex(">>")]
+    inner = arrow_type[arrow_type.index("struct<") + len("struct<") : arrow_type.rindex(">>")]
     members = []
     for part in inner.split(","):
         name, sep, kind = part.strip().partition(": ")
@@ -121,14 +121,16 @@ def croissant(manifest: dict, date_published: str | None = None) -> dict:
                 ref, ref_col = refs[c["name"]]
                 field["references"] = {"field": {"@id": f"{ref}/{ref_col}"}}
             fields.append(field)
-        record_sets.append({
-            "@type": "cr:RecordSet",
-            "@id": name,
-            "name": name,
-            "description": entry["description"],
-            "key": {"@id": f"{name}/{entry['primary_key']}"},
-            "field": fields,
-        })
+        record_sets.append(
+            {
+                "@type": "cr:RecordSet",
+                "@id": name,
+                "name": name,
+                "description": entry["description"],
+                "key": {"@id": f"{name}/{entry['primary_key']}"},
+                "field": fields,
+            }
+        )
     return {
         "@context": CROISSANT_CONTEXT,
         "@type": "sc:Dataset",
@@ -146,4 +148,3 @@ def croissant(manifest: dict, date_published: str | None = None) -> dict:
         "distribution": distribution,
         "recordSet": record_sets,
     }
-

@@ -40,10 +40,7 @@ def datapackage(manifest: dict, root: Path, csv_paths: dict[str, str]) -> dict:
                 "fields": [field_descriptor(c, fmt) for c in entry["columns"]],
                 "primaryKey": [entry["primary_key"]],
             }
-            fks = [
-                {"fields": [col], "reference": {"resource": ref + suffix, "fields": [ref_col]}}
-                for col, ref, ref_col in FOREIGN_KEYS.get(name, [])
-            ]
+            fks = [{"fields": [col], "reference": {"resource": ref + suffix, "fields": [ref_col]}} for col, ref, ref_col in FOREIGN_KEYS.get(name, [])]
             if fks:
                 schema["foreignKeys"] = fks
             resource = {
@@ -100,4 +97,3 @@ def field_descriptor(column: dict, fmt: str) -> dict:
     if not column["nullable"]:
         field["constraints"] = {"required": True}
     return field
-

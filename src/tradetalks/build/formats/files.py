@@ -74,4 +74,3 @@ def write_zip(root: Path, version: str) -> Path:
                 shutil.copyfileobj(src, dst, 1 << 20)
     (dist / "SHA256SUMS").write_text(f"{sha256_file(path)}  {path.name}\n", encoding="ascii")
     return path
-

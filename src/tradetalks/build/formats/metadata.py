@@ -42,7 +42,6 @@ OTHER_REFERENCES = [
 ]
 
 
-
 def citation_year(date: str | None) -> str:
     """The year a version is cited with: its release date's year ('n.d.' for an undated working build)."""
     return date[:4] if date else "n.d."

@@ -80,8 +80,12 @@ def render_site(release_dir: Path, out_dir: Path, diff: dict | None = None, jobs
         shutil.copyfile(HERE / "site_static" / name, out / name)
     by_article = sd.article_rows(rel)
     arts = rel.tables.get("articles")
-    w.ctx.update(by_article=by_article, speakers=_speaker_classes(rel), n_rows={a: len(r) for a, r in by_article.items()},
-                 articles={a["article_id"]: a for a in arts.to_dicts()} if arts is not None else {})
+    w.ctx.update(
+        by_article=by_article,
+        speakers=_speaker_classes(rel),
+        n_rows={a: len(r) for a, r in by_article.items()},
+        articles={a["article_id"]: a for a in arts.to_dicts()} if arts is not None else {},
+    )
     n_articles = _articles(w, rel, jobs)
     w.ctx.clear()
     lap("articles")
@@ -98,15 +102,29 @@ def render_site(release_dir: Path, out_dir: Path, diff: dict | None = None, jobs
         (out / "timeline.png").write_bytes(png)
         (out / "timeline.vl.json").write_text(json.dumps(spec, indent=1, sort_keys=True, default=str), encoding="utf-8")
     # vl-convert writes every data string into the SVG as escaped XML text (a test checks it).
-    w.page("timeline.html", "timeline.html", title="Timeline", svg=Markup(svg), items=items, n_disputed=sum(i["disputed"] for i in items),
-           hrefs=[evidence_href(i) for i in items])
-    w.page("index.html", "index.html", title=f"tradetalks {rel.version}", glance=glance, diff=diff,
-           entity_tables=[(t, sd.noun(t), len(rel.rows[t])) for t in sd.entity_tables(rel)])
+    w.page(
+        "timeline.html",
+        "timeline.html",
+        title="Timeline",
+        svg=Markup(svg),
+        items=items,
+        n_disputed=sum(i["disputed"] for i in items),
+        hrefs=[evidence_href(i) for i in items],
+    )
+    w.page(
+        "index.html",
+        "index.html",
+        title=f"tradetalks {rel.version}",
+        glance=glance,
+        diff=diff,
+        entity_tables=[(t, sd.noun(t), len(rel.rows[t])) for t in sd.entity_tables(rel)],
+    )
     lap("timeline and index")
     return SiteResult(out, w.n, n_articles, seconds)
 
 
 # Pages -------------------------------------------------------------------------------------------
+
 
 def _articles(w: _Writer, rel: sd.Release, jobs: int) -> int:
     arts = rel.tables.get("articles")
@@ -114,11 +132,16 @@ def _articles(w: _Writer, rel: sd.Release, jobs: int) -> int:
         return 0
     ids = sorted(arts["article_id"].to_list())
     _parallel(w, _article_pages, ids, jobs)
-    listing = (arts.sort("article_id").select(
-        pl.col("article_id").alias("id"), pl.col("title") if "title" in arts.columns else pl.lit(None).alias("title"),
-        pl.coalesce(*[pl.col(c) for c in ("outlet", "wire_service") if c in arts.columns], pl.lit(None)).alias("outlet"),
-        pl.coalesce(*[pl.col(c) for c in ("published_date", "reference_date") if c in arts.columns], pl.lit(None)).alias("date"))
-        .to_dicts())
+    listing = (
+        arts.sort("article_id")
+        .select(
+            pl.col("article_id").alias("id"),
+            pl.col("title") if "title" in arts.columns else pl.lit(None).alias("title"),
+            pl.coalesce(*[pl.col(c) for c in ("outlet", "wire_service") if c in arts.columns], pl.lit(None)).alias("outlet"),
+            pl.coalesce(*[pl.col(c) for c in ("published_date", "reference_date") if c in arts.columns], pl.lit(None)).alias("date"),
+        )
+        .to_dicts()
+    )
     counts = w.ctx["n_rows"]
     for r in listing:
         r["n_rows"] = counts.get(r["id"], 0)
@@ -135,26 +158,35 @@ def _article_pages(w: _Writer, ids: list[str]) -> None:
         spans = sd.spans_of(rel, art, rows)
         marked = highlight(art.get("text") or "", spans, speakers)
         kinds = sorted({s.kind for s in spans}, key=sd.KIND_ORDER.index)
-        legend_speakers = sorted({(s.group, s.label.split(" — ", 1)[-1]) for s in spans if s.kind == "quote" and s.group in speakers},
-                                 key=lambda g: g[1])
+        legend_speakers = sorted({(s.group, s.label.split(" — ", 1)[-1]) for s in spans if s.kind == "quote" and s.group in speakers}, key=lambda g: g[1])
         blocks = []
         for table, row in rows:
             kind = sd.span_kind(table, row)
             blocks.append(cells.row_block(table, row, kind, sd.span_label(rel, table, row, kind)))
-        w.page(f"articles/{sd.safe_name(aid)}.html", "article.html", title=art.get("title") or aid, art=art,
-               meta=cells.fields(art, {"text", "segments", "notes", *PROVENANCE}), marked=marked, kinds=kinds,
-               speakers=[(g, label, speakers[g]) for g, label in legend_speakers],
-               n_rows=len(rows), rows_html=Markup("".join(blocks)), segments=art.get("segments") or [])
+        w.page(
+            f"articles/{sd.safe_name(aid)}.html",
+            "article.html",
+            title=art.get("title") or aid,
+            art=art,
+            meta=cells.fields(art, {"text", "segments", "notes", *PROVENANCE}),
+            marked=marked,
+            kinds=kinds,
+            speakers=[(g, label, speakers[g]) for g, label in legend_speakers],
+            n_rows=len(rows),
+            rows_html=Markup("".join(blocks)),
+            segments=art.get("segments") or [],
+        )
 
 
 def _entities(w: _Writer, rel: sd.Release, jobs: int) -> None:
     for table in sd.entity_tables(rel):
         ids = sorted(rel.rows[table])
         _parallel(w, _entity_pages, [(table, i) for i in ids], jobs)
-        listing = [{"id": i, "name": rel.name(table, i), "n_articles": rel.rows[table][i].get("n_articles"),
-                    "disputed": rel.rows[table][i].get("disputed")} for i in ids]
-        _listing(w, table, "People" if table == "people" else f"{sd.noun(table).capitalize()}s", listing,
-                 ["id", "name", "n_articles", "disputed"])
+        listing = [
+            {"id": i, "name": rel.name(table, i), "n_articles": rel.rows[table][i].get("n_articles"), "disputed": rel.rows[table][i].get("disputed")}
+            for i in ids
+        ]
+        _listing(w, table, "People" if table == "people" else f"{sd.noun(table).capitalize()}s", listing, ["id", "name", "n_articles", "disputed"])
 
 
 def _entity_pages(w: _Writer, keys: list[tuple[str, str]]) -> None:
@@ -169,18 +201,35 @@ def _entity_pages(w: _Writer, keys: list[tuple[str, str]]) -> None:
                 sections.append((col, value))
         sections += sorted(related.get((table, row_id), {}).items())
         views = [_section(w, base, name, rows, {rel.keys[table], "subject_table", "subject_id"}, hot) for name, rows in sections]
-        w.page(f"{base}.html", "entity.html", title=rel.name(table, row_id), table=table, noun=sd.noun(table), row_id=row_id,
-               fields=cells.fields(row, {c for c, _ in sections} | set(PROVENANCE)), provenance=cells.provenance(row),
-               sections=views, dates=dates.get((table, row_id), []), disputed=sorted(hot))
+        w.page(
+            f"{base}.html",
+            "entity.html",
+            title=rel.name(table, row_id),
+            table=table,
+            noun=sd.noun(table),
+            row_id=row_id,
+            fields=cells.fields(row, {c for c, _ in sections} | set(PROVENANCE)),
+            provenance=cells.provenance(row),
+            sections=views,
+            dates=dates.get((table, row_id), []),
+            disputed=sorted(hot),
+        )
 
 
 def _listing(w: _Writer, folder: str, title: str, rows: list[dict], columns: list[str]) -> None:
     pages = max(1, -(-len(rows) // PAGE_ROWS))
     for p in range(pages):
-        chunk = rows[p * PAGE_ROWS:(p + 1) * PAGE_ROWS]
-        w.page(f"{folder}/{_page_name('index', p)}", "listing.html", title=title, rows=chunk, columns=columns,
-               entries=[(r, f"{folder}/{quote(sd.safe_name(r['id']))}.html") for r in chunk],
-               pager=_pager(f"{folder}/index", p, pages), total=len(rows))
+        chunk = rows[p * PAGE_ROWS : (p + 1) * PAGE_ROWS]
+        w.page(
+            f"{folder}/{_page_name('index', p)}",
+            "listing.html",
+            title=title,
+            rows=chunk,
+            columns=columns,
+            entries=[(r, f"{folder}/{quote(sd.safe_name(r['id']))}.html") for r in chunk],
+            pager=_pager(f"{folder}/index", p, pages),
+            total=len(rows),
+        )
 
 
 def _section(w: _Writer, base: str, name: str, rows: list[dict], skip: set[str], disputed: set[str]) -> dict:
@@ -191,15 +240,14 @@ def _section(w: _Writer, base: str, name: str, rows: list[dict], skip: set[str],
     stem = f"{base}--{sd.safe_name(name)}"
     first = None
     for p in range(pages):
-        chunk = rows[p * SECTION_ROWS:(p + 1) * SECTION_ROWS]
+        chunk = rows[p * SECTION_ROWS : (p + 1) * SECTION_ROWS]
         caption = f"{name} ({len(rows)} row{'' if len(rows) == 1 else 's'})" + (f", page {p + 1} of {pages}" if pages > 1 else "")
         html = site_html.table(caption, columns, w.cells.table_rows(table, chunk, columns, disputed))
         pager = _pager(stem, p, pages, first=f"{base}.html")
         if p == 0:
             first = {"name": name, "html": html, "pager": pager}
         else:
-            w.page(f"{stem}-{p + 1}.html", "section.html", title=f"{name} of {base.rsplit('/', 1)[-1]}", html=html,
-                   back=f"{base}.html", pager=pager)
+            w.page(f"{stem}-{p + 1}.html", "section.html", title=f"{name} of {base.rsplit('/', 1)[-1]}", html=html, back=f"{base}.html", pager=pager)
     return first or {"name": name, "html": Markup(""), "pager": []}
 
 
@@ -252,6 +300,7 @@ def _pager(stem: str, p: int, pages: int, first: str | None = None) -> list[tupl
 
 # Writing -----------------------------------------------------------------------------------------
 
+
 class _Writer:
     """Renders templates into files; knows each page's depth to make relative links."""
 
@@ -275,13 +324,17 @@ class _Writer:
 
 
 def _env(rel: sd.Release) -> Environment:
-    env = Environment(loader=FileSystemLoader(HERE / "site_templates"), autoescape=select_autoescape(["html"], default=True),
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "site_templates"),
+        autoescape=select_autoescape(["html"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["q"] = lambda s: quote(str(s), safe="")
     env.filters["file"] = sd.safe_name
     ents = sd.entity_tables(rel)
-    env.globals.update(nav=[(t, "People" if t == "people" else f"{sd.noun(t).capitalize()}s") for t in ents],
-                       entity_names=set(ents), legend_text=LEGEND)
+    env.globals.update(nav=[(t, "People" if t == "people" else f"{sd.noun(t).capitalize()}s") for t in ents], entity_names=set(ents), legend_text=LEGEND)
     return env
 
 

@@ -27,8 +27,13 @@ SPAN_COLUMNS = ("article_id", "char_start", "char_end")
 ENTITY_NOUNS = {"people": "person", "events": "event", "tariff_measures": "measure"}
 # Columns that point at an entity or an article, for links.
 FK_COLUMNS = {
-    "article_id": "articles", "person_id": "people", "speaker_id": "people", "event_id": "events",
-    "measure_id": "tariff_measures", "authors": "people", "participants": "people",
+    "article_id": "articles",
+    "person_id": "people",
+    "speaker_id": "people",
+    "event_id": "events",
+    "measure_id": "tariff_measures",
+    "authors": "people",
+    "participants": "people",
 }
 # Tables whose own span duplicates their primary evidence row (drawn once, from evidence).
 PROVENANCE_ONLY = {"articles", "people", "events", "tariff_measures"}
@@ -36,9 +41,11 @@ PROVENANCE_ONLY = {"articles", "people", "events", "tariff_measures"}
 KIND_ORDER = ["segment", "quote", "event", "measure", "claim", "mention", "row"]
 DATE_FIELDS: dict[str, list[tuple[str, str | None, str]]] = {  # (start column, end column or None, precision column)
     "events": [("date_start", "date_end", "date_precision")],
-    "tariff_measures": [("announced_date", None, "announced_date_precision"),
-                        ("effective_date", None, "effective_date_precision"),
-                        ("expiry_date", None, "expiry_date_precision")],
+    "tariff_measures": [
+        ("announced_date", None, "announced_date_precision"),
+        ("effective_date", None, "effective_date_precision"),
+        ("expiry_date", None, "expiry_date_precision"),
+    ],
 }
 TEXT_COLUMNS = {"text"}  # long columns kept off the row panels (the article page shows the text)
 
@@ -81,8 +88,10 @@ def load_release(root: Path) -> Release:
         manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
         entries = sorted(manifest["tables"].items())
     except (OSError, ValueError, KeyError, AttributeError) as exc:
-        raise SiteError(f"{root / 'manifest.json'}: expected a release manifest with a 'tables' object, could not read it ({exc}); "
-                        "pass a directory written by `tradetalks build`") from None
+        raise SiteError(
+            f"{root / 'manifest.json'}: expected a release manifest with a 'tables' object, could not read it ({exc}); "
+            "pass a directory written by `tradetalks build`"
+        ) from None
     tables, keys = {}, {}
     for name, entry in entries:
         path = root / str(entry.get("path", ""))
@@ -124,10 +133,10 @@ def safe_name(row_id: str) -> str:
 
 # Spans -------------------------------------------------------------------------------------------
 
+
 def span_tables(rel: Release) -> list[str]:
     """Tables whose rows are drawn as spans in their article."""
-    return sorted(t for t, df in rel.tables.items()
-                  if t not in PROVENANCE_ONLY and all(c in df.columns for c in SPAN_COLUMNS))
+    return sorted(t for t, df in rel.tables.items() if t not in PROVENANCE_ONLY and all(c in df.columns for c in SPAN_COLUMNS))
 
 
 def span_kind(table: str, row: dict) -> str:
@@ -168,13 +177,13 @@ def spans_of(rel: Release, article: dict, rows: list[tuple[str, dict]]) -> list[
     """The spans of one article: its segments (greyed) and one span per row."""
     spans = []
     for i, seg in enumerate(article.get("segments") or []):
-        spans.append(Span(f"seg-{i}", "articles", "segment", seg["char_start"], seg["char_end"],
-                          f"{seg['kind']} (not body) — {seg.get('reason') or ''}", seg["kind"]))
+        spans.append(
+            Span(f"seg-{i}", "articles", "segment", seg["char_start"], seg["char_end"], f"{seg['kind']} (not body) — {seg.get('reason') or ''}", seg["kind"])
+        )
     for table, row in rows:
         kind = span_kind(table, row)
         group = (row.get("speaker_id") or row.get("speaker_organisation") or row.get("speaker_label") or "") if kind == "quote" else ""
-        spans.append(Span(str(row[rel.keys[table]]), table, kind, row["char_start"], row["char_end"],
-                          span_label(rel, table, row, kind), group))
+        spans.append(Span(str(row[rel.keys[table]]), table, kind, row["char_start"], row["char_end"], span_label(rel, table, row, kind), group))
     n = len(article.get("text") or "")
     return [s for s in spans if 0 <= s.start < s.end <= n]
 
@@ -187,6 +196,7 @@ def link_target(column: str, row: dict) -> str | None:
 
 
 # Entities ----------------------------------------------------------------------------------------
+
 
 def related(rel: Release) -> dict[tuple[str, str], dict[str, list[dict]]]:
     """(entity table, id) -> {section name: rows}: evidence, quotes by a person, and any other table
@@ -222,9 +232,13 @@ def disputed_fields(rel: Release) -> dict[tuple[str, str], set[str]]:
     """(table, id) -> the fields whose claimed values differ across articles (or a disputes table names)."""
     out: dict[tuple[str, str], set[str]] = defaultdict(set)
     if "evidence" in rel.tables and "claim_field" in rel.tables["evidence"].columns:
-        claims = (rel.tables["evidence"].filter(pl.col("claim_field").is_not_null())
-                  .group_by("subject_table", "subject_id", "claim_field")
-                  .agg(pl.col("claim_value").n_unique().alias("n")).filter(pl.col("n") > 1))
+        claims = (
+            rel.tables["evidence"]
+            .filter(pl.col("claim_field").is_not_null())
+            .group_by("subject_table", "subject_id", "claim_field")
+            .agg(pl.col("claim_value").n_unique().alias("n"))
+            .filter(pl.col("n") > 1)
+        )
         for r in claims.to_dicts():
             out[(r["subject_table"], r["subject_id"])].add(r["claim_field"])
     disputes = rel.tables.get("disputes")
@@ -236,6 +250,7 @@ def disputed_fields(rel: Release) -> dict[tuple[str, str], set[str]]:
 
 
 # Dates -------------------------------------------------------------------------------------------
+
 
 def interval(start: dt.date | None, end: dt.date | None, precision: str | None) -> tuple[dt.date, dt.date] | None:
     """A stated date as the interval of days it can mean: a month date covers the month, etc."""
@@ -270,26 +285,55 @@ def timeline_items(rel: Release) -> list[dict]:
                 if span is None:
                     continue
                 flagged = {start_col, end_col or start_col, "*"} & disputed.get((table, row_id), set())
-                items.append(_item(rel, table, row_id, start_col.removesuffix("_date").removesuffix("_start") or start_col,
-                                   span, row.get(prec_col), bool(flagged), primary.get((table, row_id))))
+                items.append(
+                    _item(
+                        rel,
+                        table,
+                        row_id,
+                        start_col.removesuffix("_date").removesuffix("_start") or start_col,
+                        span,
+                        row.get(prec_col),
+                        bool(flagged),
+                        primary.get((table, row_id)),
+                    )
+                )
     if steps is not None and {"measure_id", "date_start"} <= set(steps.columns):
         for r in steps.sort([c for c in ("measure_id", "date_start") if c in steps.columns]).to_dicts():
             span = interval(r.get("date_start"), r.get("date_end"), r.get("date_precision"))
             if span is None:
                 continue
             ev = (r["article_id"], r.get("evidence_id") or "") if r.get("article_id") else primary.get(("tariff_measures", r["measure_id"]))
-            items.append(_item(rel, "tariff_measures", r["measure_id"], str(r.get("step") or r.get("status") or "step"),
-                               span, r.get("date_precision"), bool(r.get("disputed")), ev))
+            items.append(
+                _item(
+                    rel,
+                    "tariff_measures",
+                    r["measure_id"],
+                    str(r.get("step") or r.get("status") or "step"),
+                    span,
+                    r.get("date_precision"),
+                    bool(r.get("disputed")),
+                    ev,
+                )
+            )
     return items
 
 
 def _item(rel, table, row_id, what, span, precision, disputed, evidence) -> dict:
     row = rel.rows.get(table, {}).get(row_id, {})
-    return {"table": table, "id": row_id, "name": rel.name(table, row_id), "what": what,
-            "group": str(row.get("event_type") or row.get("instrument") or ""),
-            "start": span[0].isoformat(), "end": (span[1] + dt.timedelta(days=1)).isoformat(),
-            "last": span[1].isoformat(), "precision": precision or "day", "vague": span[0] != span[1],
-            "disputed": disputed, "evidence": evidence}
+    return {
+        "table": table,
+        "id": row_id,
+        "name": rel.name(table, row_id),
+        "what": what,
+        "group": str(row.get("event_type") or row.get("instrument") or ""),
+        "start": span[0].isoformat(),
+        "end": (span[1] + dt.timedelta(days=1)).isoformat(),
+        "last": span[1].isoformat(),
+        "precision": precision or "day",
+        "vague": span[0] != span[1],
+        "disputed": disputed,
+        "evidence": evidence,
+    }
 
 
 def primary_evidence(rel: Release) -> dict[tuple[str, str], tuple[str, str]]:
@@ -315,11 +359,13 @@ def primary_evidence(rel: Release) -> dict[tuple[str, str], tuple[str, str]]:
 def coverage(rel: Release, items: list[dict]) -> dict[str, Any]:
     """The release at a glance: rows per table, articles per outlet, and the dates it covers."""
     arts = rel.tables.get("articles")
-    out: dict[str, Any] = {"rows": {t: e.get("rows", rel.tables[t].height if t in rel.tables else 0)
-                                    for t, e in sorted(rel.manifest.get("tables", {}).items())}}
+    out: dict[str, Any] = {
+        "rows": {t: e.get("rows", rel.tables[t].height if t in rel.tables else 0) for t, e in sorted(rel.manifest.get("tables", {}).items())}
+    }
     if arts is not None:
-        outlet = arts.select(pl.coalesce(pl.col("outlet"), pl.col("wire_service") if "wire_service" in arts.columns else pl.lit(None),
-                                          pl.lit("(not stated)")).alias("outlet"))
+        outlet = arts.select(
+            pl.coalesce(pl.col("outlet"), pl.col("wire_service") if "wire_service" in arts.columns else pl.lit(None), pl.lit("(not stated)")).alias("outlet")
+        )
         counts = outlet.group_by("outlet").len().sort(["len", "outlet"], descending=[True, False])
         out["outlets"] = [(r["outlet"], r["len"]) for r in counts.to_dicts()]
         for col in ("published_date", "reference_date"):

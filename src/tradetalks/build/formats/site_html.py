@@ -41,7 +41,7 @@ class Cells:
         target = row.get("subject_table") if column == "subject_id" else sd.FK_COLUMNS.get(column)
         if target:
             parts = []
-            for x in (v if isinstance(v, list) else [v]):
+            for x in v if isinstance(v, list) else [v]:
                 href = self.page(target, str(x))
                 label = escape(str(x) if target == "articles" else self.rel.name(target, str(x)), quote=False)
                 parts.append(f'<a href="{href}">{label}</a>' if href else label)
@@ -70,10 +70,12 @@ class Cells:
         rid = str(row[key])
         # The id is in the heading, and the article is the page's own: not repeated below.
         fields = [c for c in row if c not in PROVENANCE and c != key and row[c] is not None and row[c] != []]
-        return (f'<section class="row k-{kind}" id="r-{escape(rid)}" data-row="{escape(rid)}" data-table="{escape(table)}">'
-                f'<h3><span class="tag">{kind}</span> {escape(label, quote=False)}</h3>'
-                f'<p><a class="show" href="#s-{quote(rid, safe="")}">show in the text</a> · <code>{escape(table)}</code> row <code>{escape(rid)}</code></p>'
-                f'{self.dl(row, fields)}<h4>Provenance</h4>{self.dl(row, [c for c in PROVENANCE[1:] if c in row], "fields provenance")}</section>')
+        return (
+            f'<section class="row k-{kind}" id="r-{escape(rid)}" data-row="{escape(rid)}" data-table="{escape(table)}">'
+            f'<h3><span class="tag">{kind}</span> {escape(label, quote=False)}</h3>'
+            f'<p><a class="show" href="#s-{quote(rid, safe="")}">show in the text</a> · <code>{escape(table)}</code> row <code>{escape(rid)}</code></p>'
+            f"{self.dl(row, fields)}<h4>Provenance</h4>{self.dl(row, [c for c in PROVENANCE[1:] if c in row], 'fields provenance')}</section>"
+        )
 
     def table_rows(self, table: str, rows: list[dict], columns: list[str], disputed: set[str]) -> list[str]:
         """<tr> per row; the evidence cell links to the span in its article."""
@@ -93,8 +95,7 @@ class Cells:
 
 def table(caption: str, columns: list[str], trs: list[str]) -> Markup:
     head = "".join(f'<th scope="col">{escape(c)}</th>' for c in columns)
-    return Markup(f'<table class="rows"><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>'
-                  f'<tbody>{"".join(trs)}</tbody></table>')
+    return Markup(f'<table class="rows"><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{"".join(trs)}</tbody></table>')
 
 
 def _text(v) -> str:

@@ -50,8 +50,14 @@ def highlight(text: str, spans: list[Span], classes: dict[str, str] | None = Non
             attrs_extra = [f'data-label="{escape(s.group)}"']
         else:
             attrs_extra = []
-        attrs = [f'class="{escape(cls)}"', f'data-row="{escape(s.row_id)}"',
-                 f'data-start="{begin}"', f'data-end="{pos}"', f'title="{escape(s.label)}"', *attrs_extra]
+        attrs = [
+            f'class="{escape(cls)}"',
+            f'data-row="{escape(s.row_id)}"',
+            f'data-start="{begin}"',
+            f'data-end="{pos}"',
+            f'title="{escape(s.label)}"',
+            *attrs_extra,
+        ]
         if first:
             attrs.append(f'id="s-{escape(s.row_id)}"')
         if s.kind != "segment":

@@ -23,8 +23,9 @@ BARE_WEEKDAY = re.compile(r"^(?:on\s+)?(?P<wd>" + "|".join(WEEKDAYS) + r")(?:\s+
 MAX_EVENT_DAYS = 3
 
 
-def pin_reference(text: str, found: Reference, dates: list[DateMention], registry: list[dict],
-                  people_at: list[tuple[int, int, str]], clause_of, skip) -> Reference:
+def pin_reference(
+    text: str, found: Reference, dates: list[DateMention], registry: list[dict], people_at: list[tuple[int, int, str]], clause_of, skip
+) -> Reference:
     """`found`, or a better reference date when registered events contradict it (see the module docstring)."""
     # Load inputs.
     events = [e for e in registry if _short(e)]
@@ -60,7 +61,12 @@ def pin_reference(text: str, found: Reference, dates: list[DateMention], registr
     if found.date and lo_day <= found.date <= hi_day:
         return Reference(found.date, found.evidence, f"{found.reason}; it fits the weekdays tied to registered events ({ties})", found.from_page)
     was = f" — not {found.date.isoformat()} ({found.reason})" if found.date else ""
-    return Reference(lo_day, "", f"weekdays of the text tied to registered events put the writing between {lo_day.isoformat()} and {hi_day.isoformat()}: {ties}; the first day is taken{was}", False)
+    return Reference(
+        lo_day,
+        "",
+        f"weekdays of the text tied to registered events put the writing between {lo_day.isoformat()} and {hi_day.isoformat()}: {ties}; the first day is taken{was}",
+        False,
+    )
 
 
 def _short(e: dict) -> bool:

@@ -32,20 +32,126 @@ VERB = re.compile(
     r"|suggested|stressed|emphasi[sz]ed|urged|vowed|pledged|predicted|claimed|acknowledged|conceded|quipped|tweeted"
     r"|saying|telling|writing|adding|noting|warning|calling|describing|insisting|arguing)\b"
 )
-PREPOSITIONS = {"with", "to", "of", "for", "between", "by", "from", "at", "about", "against", "on", "in", "into",
-                "among", "like", "than", "over", "under", "after", "before", "and", "including", "toward", "towards"}
-FUNCTION = {"the", "a", "an", "but", "and", "in", "on", "at", "as", "after", "before", "when", "while", "if", "it",
-            "its", "this", "that", "these", "those", "according", "he", "she", "they", "we", "i", "you", "his", "her", "their",
-            "also", "earlier", "later", "meanwhile", "however", "speaking", "asked", "separately", "still", "yet", "so",
-            "then", "since", "though", "although", "during", "over", "with", "without", "for", "from", "to", "by", "of",
-            "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "hours", "days", "just",
-            "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-            "november", "december", "last", "next", "one", "two", "three", "both", "there", "here", "what"}
+PREPOSITIONS = {
+    "with",
+    "to",
+    "of",
+    "for",
+    "between",
+    "by",
+    "from",
+    "at",
+    "about",
+    "against",
+    "on",
+    "in",
+    "into",
+    "among",
+    "like",
+    "than",
+    "over",
+    "under",
+    "after",
+    "before",
+    "and",
+    "including",
+    "toward",
+    "towards",
+}
+FUNCTION = {
+    "the",
+    "a",
+    "an",
+    "but",
+    "and",
+    "in",
+    "on",
+    "at",
+    "as",
+    "after",
+    "before",
+    "when",
+    "while",
+    "if",
+    "it",
+    "its",
+    "this",
+    "that",
+    "these",
+    "those",
+    "according",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "you",
+    "his",
+    "her",
+    "their",
+    "also",
+    "earlier",
+    "later",
+    "meanwhile",
+    "however",
+    "speaking",
+    "asked",
+    "separately",
+    "still",
+    "yet",
+    "so",
+    "then",
+    "since",
+    "though",
+    "although",
+    "during",
+    "over",
+    "with",
+    "without",
+    "for",
+    "from",
+    "to",
+    "by",
+    "of",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "hours",
+    "days",
+    "just",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "last",
+    "next",
+    "one",
+    "two",
+    "three",
+    "both",
+    "there",
+    "here",
+    "what",
+}
 ROLE = re.compile(r"\b[Tt]he\s+(?:[\w.’'-]+\s+){0,3}?(?:" + "|".join(sorted(TITLE_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 WORK = re.compile(r"^\s*(?:program(?:me)?|show|series|podcast|book|film|movie|documentary|column|newsletter|album|song|segment|broadcast)\b", re.IGNORECASE)
 # "U.S. Treasury", "Mr. Li", "Nov. 1": a full stop that ends an abbreviation, not a sentence.
-ABBREVIATION = re.compile(r"(?:(?<![^\W\d_])[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Gov|Sen|Rep|Prof|Inc|Ltd|Co|Corp|vs|etc|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec))\.$")
+ABBREVIATION = re.compile(
+    r"(?:(?<![^\W\d_])[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Gov|Sen|Rep|Prof|Inc|Ltd|Co|Corp|vs|etc|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec))\.$"
+)
 SENTENCE_END = re.compile(r"[.?!][”\"’']?(?=\s)|(?<![,:;–—-])[ \t]*\n(?!\s*[a-z])")
 
 
@@ -87,8 +193,7 @@ def is_title_of_work(text: str, q: Quotation) -> str | None:
 def sentence_bounds(text: str, quotations: list[Quotation]) -> list[int]:
     """Sentence end offsets outside quotations, plus the ends of quotations that close a sentence."""
     inner = Spans((q.inner_start, q.inner_end) for q in quotations if not q.nested)
-    ends = {m.end() for m in SENTENCE_END.finditer(text)
-            if m.start() not in inner and not ABBREVIATION.search(text, max(0, m.start() - 6), m.start() + 1)}
+    ends = {m.end() for m in SENTENCE_END.finditer(text) if m.start() not in inner and not ABBREVIATION.search(text, max(0, m.start() - 6), m.start() + 1)}
     for q in quotations:
         if not q.nested and re.search(r"[.?!]\s*$", text[q.inner_start : q.inner_end]):
             nxt = text[q.end : q.end + 3].lstrip()[:1]
@@ -104,7 +209,7 @@ def find_actors(text: str, cast: Cast, quotations: list[Quotation]) -> list[Acto
     covered = {p for a in actors for p in range(a.start, a.end)}
     lowercase = set(re.findall(r"\b[a-z][\w’'-]*", text))
     for m in cast.undecided:
-        at_start = not text[: m.start].strip() or text[: m.start].rstrip()[-1:] in ".?!”\"\n" or text[m.start - 1 : m.start] == "\n"
+        at_start = not text[: m.start].strip() or text[: m.start].rstrip()[-1:] in '.?!”"\n' or text[m.start - 1 : m.start] == "\n"
         if not quoted(m.start):
             actors.append(Actor(m.start, m.end, "pronoun" if at_start else "person", None if at_start else m.person_id, m.surface))
             covered.update(range(m.start, m.end))
@@ -220,7 +325,15 @@ def _after(text, q, hi, actors, quoted):
     if between and v0 - between[-1].end <= 20:
         return between[-1], m.group(), "attribution after the quotation"
     after = [a for a in actors if v1 <= a.start < v1 + 40 and not quoted(a.start)]
-    if not between and after and (m.group().lower().startswith("according") or not text[v1 : after[0].start].strip(" ,") or re.fullmatch(r"\s*(?:by\s+)?(?:[\w-]+\s+){0,4}", text[v1 : after[0].start])):
+    if (
+        not between
+        and after
+        and (
+            m.group().lower().startswith("according")
+            or not text[v1 : after[0].start].strip(" ,")
+            or re.fullmatch(r"\s*(?:by\s+)?(?:[\w-]+\s+){0,4}", text[v1 : after[0].start])
+        )
+    ):
         return after[0], m.group(), "attribution after the quotation (verb first)"
     return None
 

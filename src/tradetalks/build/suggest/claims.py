@@ -35,7 +35,10 @@ from tradetalks.build.suggest.render import Row, Spans, clip, locator
 
 INSTRUMENTS = [
     ("tariff", re.compile(r"\b(?:tariffs?|levy|levies|duty|duties|surtax(?:es)?|surcharges?)\b", re.IGNORECASE)),
-    ("export_control", re.compile(r"\b(?:export\s+(?:controls?|restrictions?|curbs?|bans?|limits?|licen[cs]es?)|(?:controls|restrictions|curbs)(?:\s+on\b)?)", re.IGNORECASE)),
+    (
+        "export_control",
+        re.compile(r"\b(?:export\s+(?:controls?|restrictions?|curbs?|bans?|limits?|licen[cs]es?)|(?:controls|restrictions|curbs)(?:\s+on\b)?)", re.IGNORECASE),
+    ),
     ("entity_list", re.compile(r"\bentity\s+list\b", re.IGNORECASE)),
     ("sanction", re.compile(r"\bsanctions?\b(?:\s+list)?", re.IGNORECASE)),
     ("import_ban", re.compile(r"\b(?:import\s+bans?|bans?\s+on\s+imports?)\b", re.IGNORECASE)),
@@ -43,7 +46,9 @@ INSTRUMENTS = [
     ("investigation", re.compile(r"\b(?:investigation|probe)\b", re.IGNORECASE)),
 ]
 RATE = re.compile(r"(\d{1,4}(?:\.\d+)?)\s*(?:%|per\s*cent\b|percent\b)", re.IGNORECASE)
-ADDITIONAL = re.compile(r"\b(?:additional|extra|further|surtax|on\s+top|increase[sd]?\s+by|raise[sd]?\s+by|hike[sd]?\s+by|by\s+an\s+additional)\b", re.IGNORECASE)
+ADDITIONAL = re.compile(
+    r"\b(?:additional|extra|further|surtax|on\s+top|increase[sd]?\s+by|raise[sd]?\s+by|hike[sd]?\s+by|by\s+an\s+additional)\b", re.IGNORECASE
+)
 STATUS = [
     ("threatened", r"\bthreat(?:en(?:s|ed|ing)?|s)?\b"),
     ("reported", r"\b(?:might|could|may|reportedly|considering|weighing|mull(?:s|ed|ing)?)\b"),
@@ -61,15 +66,26 @@ COUNTRIES = {
 EFFECTIVE = re.compile(r"\b(?:take\s+effect|takes\s+effect|effective|begin|begins|start|starts|starting|from|as\s+of|kick\s+in)\b[^.]{0,25}$", re.IGNORECASE)
 EXPIRY = re.compile(r"\b(?:expire|expires|expiring|lapse|lapses|end|ends|until)\b[^.]{0,25}$", re.IGNORECASE)
 # Future wording, scheduled presents included ("who arrives on Sunday").
-FUTURE = re.compile(r"\b(?:will|would|set\s+to|scheduled|expected|plans?\s+to|planned|due\s+to|going\s+to|upcoming|arrives|departs|leaves|heads|travels)\b", re.IGNORECASE)
+FUTURE = re.compile(
+    r"\b(?:will|would|set\s+to|scheduled|expected|plans?\s+to|planned|due\s+to|going\s+to|upcoming|arrives|departs|leaves|heads|travels)\b", re.IGNORECASE
+)
 EVENT_TYPES = [
-    ("interview", r"\binterview"), ("call", r"\b(?:call|phone|spoke|video|virtually|online)\b"),
-    ("summit", r"\b(?:summit|forum|gathering|apec|g20|g7)\b"), ("talks", r"\b(?:talks|negotiation\w*|round|consultations)\b"),
-    ("meeting", r"\b(?:meet\w*|met)\b"), ("visit", r"\bvisit\w*\b|\btrip\b"), ("agreement", r"\b(?:agree\w*|deal|truce)\b"),
-    ("announcement", r"\b(?:announc\w+|declar\w+|unveil\w+)\b"), ("statement", r"\b(?:statement|said|wrote|post\w*|confirm\w*)\b"),
-    ("report", r"\breport\w*\b"), ("election", r"\belect\w*\b"),
+    ("interview", r"\binterview"),
+    ("call", r"\b(?:call|phone|spoke|video|virtually|online)\b"),
+    ("summit", r"\b(?:summit|forum|gathering|apec|g20|g7)\b"),
+    ("talks", r"\b(?:talks|negotiation\w*|round|consultations)\b"),
+    ("meeting", r"\b(?:meet\w*|met)\b"),
+    ("visit", r"\bvisit\w*\b|\btrip\b"),
+    ("agreement", r"\b(?:agree\w*|deal|truce)\b"),
+    ("announcement", r"\b(?:announc\w+|declar\w+|unveil\w+)\b"),
+    ("statement", r"\b(?:statement|said|wrote|post\w*|confirm\w*)\b"),
+    ("report", r"\breport\w*\b"),
+    ("election", r"\belect\w*\b"),
 ]
-EVENT_WORDS = re.compile(r"\b(?:announc\w+|declar\w+|unveil\w+|talks|meet\w*|met|call|summit|interview\w*|visit\w*|statement|spoke|said|told|wrote|suggest\w*|confirm\w*|warn\w*|report\w*|agreed|negotiat\w+)\b", re.IGNORECASE)
+EVENT_WORDS = re.compile(
+    r"\b(?:announc\w+|declar\w+|unveil\w+|talks|meet\w*|met|call|summit|interview\w*|visit\w*|statement|spoke|said|told|wrote|suggest\w*|confirm\w*|warn\w*|report\w*|agreed|negotiat\w+)\b",
+    re.IGNORECASE,
+)
 # Ranges whose ends are not stated days ("later this week", "earlier this month") get no claim.
 VAGUE = re.compile(r"\b(?:earlier|later|week|month|year)\b", re.IGNORECASE)
 MAX_HITS = 400  # instrument words read at most (bounded work on untrusted input)
@@ -99,7 +115,9 @@ def clause_of(ctx: Context, pos: int) -> tuple[int, int]:
     return (ctx.clause_ends[i - 1] if i else 0), (ctx.clause_ends[i] if i < len(ctx.clause_ends) else len(ctx.text))
 
 
-def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict], country_of: dict[int, str]) -> tuple[list[Row], list[Row], set[int], dict[int, str]]:
+def draft_measures(
+    ctx: Context, dates: list[DateMention], registry: list[dict], country_of: dict[int, str]
+) -> tuple[list[Row], list[Row], set[int], dict[int, str]]:
     """(measure rows, new registry entries, dates they claim as start/end, dates in their clauses)."""
     text = ctx.text
     rows: list[Row] = []
@@ -175,7 +193,9 @@ def draft_measures(ctx: Context, dates: list[DateMention], registry: list[dict],
     return rows, list(new.values()), used_dates, clause_dates
 
 
-def draft_events(ctx: Context, dates: list[DateMention], registry: list[dict], skip_dates: set[int], measure_clause_dates: dict[int, str]) -> tuple[list[Row], list[Row]]:
+def draft_events(
+    ctx: Context, dates: list[DateMention], registry: list[dict], skip_dates: set[int], measure_clause_dates: dict[int, str]
+) -> tuple[list[Row], list[Row]]:
     text = ctx.text
     rows: list[Row] = []
     new: dict[tuple, Row] = {}  # (kind, start date) -> drafted registry entry
@@ -218,6 +238,7 @@ def draft_events(ctx: Context, dates: list[DateMention], registry: list[dict], s
 
 
 # Dates.
+
 
 def _future(before: str) -> bool:
     """Future wording governs the date: a cue ("will meet", "set to") with no past-tense verb after it."""
@@ -266,6 +287,7 @@ def _measure_date(ctx: Context, d: DateMention, lo: int) -> tuple[str, str | Non
 
 # Registry matching and new entries.
 
+
 def _match(registry, instrument, rate, imposer, target, status):
     family = {"truce": {"truce", "agreement"}}.get(instrument, {instrument})
     scored = []
@@ -308,15 +330,22 @@ def _new_measure(ctx, instrument, rate, claims, imposer, target, clause) -> Row:
     parts = [imposer or "", f"{rate}pct" if rate is not None else "", instrument.replace("_", "-"), (target or "").lower(), when]
     measure_id = "-".join(p.lower() for p in parts if p).replace(".", "-")
     fields = {
-        "measure_id": measure_id, "imposer": [imposer] if imposer else [], "target": [target] if target else [], "instrument": instrument,
-        "description": " ".join(clause.split())[:200].strip(" ,;:") or "TODO", "rate_pct": rate, "rate_basis": claims.get("rate_basis"),
+        "measure_id": measure_id,
+        "imposer": [imposer] if imposer else [],
+        "target": [target] if target else [],
+        "instrument": instrument,
+        "description": " ".join(clause.split())[:200].strip(" ,;:") or "TODO",
+        "rate_pct": rate,
+        "rate_basis": claims.get("rate_basis"),
     }
     for k in ("announced_date", "effective_date", "expiry_date"):
         if k in claims:
             fields[k] = claims[k]
             fields[f"{k}_precision"] = "day"
-    notes = {"measure_id": "GUESS: imposer-rate-instrument-target-month; rename if you like",
-             "description": "GUESS: the clause it was found in; rewrite as one sentence"}
+    notes = {
+        "measure_id": "GUESS: imposer-rate-instrument-target-month; rename if you like",
+        "description": "GUESS: the clause it was found in; rewrite as one sentence",
+    }
     if not imposer:
         notes["imposer"] = "TODO: ISO codes of the countries imposing it, or [] and say who in imposer_note"
     if not target:
@@ -329,12 +358,20 @@ def _new_event(kind, r, clause, d) -> Row:
     when = r.date_start.isoformat() if r and r.precision == "day" else (r.date_start.strftime("%Y-%m") if r else "undated")
     event_id = "-".join([*words, kind, when])[:80].strip("-")
     fields = {
-        "event_id": event_id, "event_type": kind, "description": " ".join(clause.split())[:200].strip(" ,;:"),
-        "date_start": r.date_start.isoformat() if r else None, "date_end": r.date_end.isoformat() if r else None,
-        "date_precision": r.precision if r else None, "participants": [],
+        "event_id": event_id,
+        "event_type": kind,
+        "description": " ".join(clause.split())[:200].strip(" ,;:"),
+        "date_start": r.date_start.isoformat() if r else None,
+        "date_end": r.date_end.isoformat() if r else None,
+        "date_precision": r.precision if r else None,
+        "participants": [],
     }
-    notes = {"event_id": "GUESS: words of the clause, type and date; rename", "event_type": "GUESS: from the words around the date",
-             "description": "GUESS: the clause it was found in; rewrite as one sentence", "participants": "TODO: person ids"}
+    notes = {
+        "event_id": "GUESS: words of the clause, type and date; rename",
+        "event_type": "GUESS: from the words around the date",
+        "description": "GUESS: the clause it was found in; rewrite as one sentence",
+        "participants": "TODO: person ids",
+    }
     return Row(fields, notes)
 
 

@@ -37,8 +37,9 @@ MAX_ROWS = 400  # quotations and date expressions drafted at most; a news articl
 GUESS, DECIDE, TODO = DRAFT_MARKERS
 
 
-def suggest(text: str, *, article_id: str, people: list[dict], reference_date: date | None,
-            events: list[dict] | None = None, measures: list[dict] | None = None) -> str:
+def suggest(
+    text: str, *, article_id: str, people: list[dict], reference_date: date | None, events: list[dict] | None = None, measures: list[dict] | None = None
+) -> str:
     """A YAML draft of dataset/articles/<article_id>.yml; every guess is marked as one."""
     # Load inputs.
     full_text, text = text, text[:MAX_CHARS]
@@ -57,8 +58,15 @@ def suggest(text: str, *, article_id: str, people: list[dict], reference_date: d
     quoted = [(qu.inner_start, qu.inner_end) for qu in quotations if not qu.nested]
     cuts = clauses(text, ends)
     people_at = [(n.start, n.end, n.person_id) for n in cast.names] + [(m.start, m.end, m.person_id) for m in cast.undecided]
-    reference = pin_reference(text, find_reference(text, segments, year_hint, dates), dates, events or [], people_at,
-                              lambda pos: clause_of(Context(text, None, None, Spans([]), Spans([]), cuts), pos), Spans(furniture + quoted))
+    reference = pin_reference(
+        text,
+        find_reference(text, segments, year_hint, dates),
+        dates,
+        events or [],
+        people_at,
+        lambda pos: clause_of(Context(text, None, None, Spans([]), Spans([]), cuts), pos),
+        Spans(furniture + quoted),
+    )
     ref = reference_date or reference.date
     ctx = Context(text, ref, ref.year if ref else year_hint, Spans(furniture), Spans(quoted), cuts)
     country_of = {n.start: cast.people[n.person_id].country for n in cast.names if cast.people[n.person_id].country}
@@ -82,7 +90,8 @@ def suggest(text: str, *, article_id: str, people: list[dict], reference_date: d
         f"text_sha256: {hashlib.sha256(full_text.encode('utf-8')).hexdigest()}",
         *_title(text, title),
         "outlet: null  # TODO: the outlet, only if the text or its source supports it",
-        f"authors: [{', '.join(authors)}]" + ("  # GUESS: the byline's names; each needs an entry in dataset/people.yml" if authors else "  # TODO: slugs of the byline's authors, if any"),
+        f"authors: [{', '.join(authors)}]"
+        + ("  # GUESS: the byline's names; each needs an entry in dataset/people.yml" if authors else "  # TODO: slugs of the byline's authors, if any"),
         *_published(text, find_published(text, segments, year_hint)),
         *_reference(reference, reference_date),
         "language: en  # GUESS: English",
@@ -119,12 +128,15 @@ def suggest_file(path: Path, root: Path, write: bool = False) -> str:
     registries = {kind: _registry(root, kind) for kind in ("people", "events", "measures")}
     target = root / "dataset" / "articles" / f"{article_id}.yml"
     if write and target.exists():
-        raise DatasetError.one(f"dataset/articles/{article_id}.yml", None, None,
-                               "annotation file already exists and suggest never overwrites one; run without --write to print the draft and copy what you need")
+        raise DatasetError.one(
+            f"dataset/articles/{article_id}.yml",
+            None,
+            None,
+            "annotation file already exists and suggest never overwrites one; run without --write to print the draft and copy what you need",
+        )
 
     # Process.
-    draft = suggest(text, article_id=article_id, people=registries["people"], reference_date=None,
-                    events=registries["events"], measures=registries["measures"])
+    draft = suggest(text, article_id=article_id, people=registries["people"], reference_date=None, events=registries["events"], measures=registries["measures"])
     if write:
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("x", encoding="utf-8") as fh:  # "x": fail rather than overwrite, even in a race.
@@ -143,6 +155,7 @@ def _registry(root: Path, kind: str) -> list[dict]:
 
 # Sections of the draft.
 
+
 def _title(text: str, title) -> list[str]:
     if title is None:
         return ["title: null  # GUESS: no headline-like line at the top (the first line is running text, a caption or a byline)"]
@@ -158,23 +171,28 @@ def _published(text: str, found) -> list[str]:
         return ["published_date: null  # TODO: only a date the text supports; add published_date_precision and _evidence"]
     day, start, end = found
     loc = locator(text, start, end)
-    return [f'published_date: "{day.isoformat()}"  # GUESS: the date the page prints; check it is the article\'s',
-            "published_date_precision: day",
-            "published_date_evidence:",
-            f"  evidence: {q(loc['evidence'])}",
-            *([f"  occurrence: {loc['occurrence']}"] if "occurrence" in loc else []),
-            'published_date_note: "TODO: what the date denotes (publication, update, crawl), if the text says; else null"']
+    return [
+        f'published_date: "{day.isoformat()}"  # GUESS: the date the page prints; check it is the article\'s',
+        "published_date_precision: day",
+        "published_date_evidence:",
+        f"  evidence: {q(loc['evidence'])}",
+        *([f"  occurrence: {loc['occurrence']}"] if "occurrence" in loc else []),
+        'published_date_note: "TODO: what the date denotes (publication, update, crawl), if the text says; else null"',
+    ]
 
 
 def _reference(reference, given: date | None) -> list[str]:
     if given is not None:
-        return [f'reference_date: "{given.isoformat()}"',
-                "reference_date_note: \"TODO: say why relative dates ('on Friday', 'next week') refer to this date\""]
+        return [f'reference_date: "{given.isoformat()}"', "reference_date_note: \"TODO: say why relative dates ('on Friday', 'next week') refer to this date\""]
     if reference.date is None:
-        return ["reference_date: null  # TODO: required; the date relative expressions ('on Friday') are written from",
-                f"reference_date_note: {q('TODO: ' + reference.reason)}"]
-    return [f'reference_date: "{reference.date.isoformat()}"  # GUESS: {reference.reason}',
-            f"reference_date_note: {q('TODO (check): ' + reference.reason[0].upper() + reference.reason[1:] + '.')}"]
+        return [
+            "reference_date: null  # TODO: required; the date relative expressions ('on Friday') are written from",
+            f"reference_date_note: {q('TODO: ' + reference.reason)}",
+        ]
+    return [
+        f'reference_date: "{reference.date.isoformat()}"  # GUESS: {reference.reason}',
+        f"reference_date_note: {q('TODO (check): ' + reference.reason[0].upper() + reference.reason[1:] + '.')}",
+    ]
 
 
 def _segment_row(text: str, seg) -> Row:
@@ -257,12 +275,16 @@ def _quoted_dates(text: str, dates, ctx) -> list[str]:
     inside = [d for d in dates if d.start in ctx.quoted and d.start not in ctx.skip]
     if not inside:
         return []
-    out = ["# DECIDE: dates inside quotations are relative to the day the words were said; if one dates an event,",
-           "# add an event row with date_text and date_anchor (that day). Read against the reference date:"]
+    out = [
+        "# DECIDE: dates inside quotations are relative to the day the words were said; if one dates an event,",
+        "# add an event row with date_text and date_anchor (that day). Read against the reference date:",
+    ]
     for d in inside:
         shown = " ".join(d.expression.split())
         r = resolve(shown, ctx.reference, future=True) if ctx.reference else None
-        span = "" if r is None else f" -> {r.date_start.isoformat()}" + ("" if r.date_start == r.date_end else f"..{r.date_end.isoformat()}") + f" ({r.precision})"
+        span = (
+            "" if r is None else f" -> {r.date_start.isoformat()}" + ("" if r.date_start == r.date_end else f"..{r.date_end.isoformat()}") + f" ({r.precision})"
+        )
         out.append(f"#   {q(shown)} in {q(' '.join(text[max(0, d.start - 40) : d.end + 20].split()))}{span}")
     return out
 
@@ -272,8 +294,13 @@ def _mentions(text: str, cast) -> tuple[list[Row], list[Row]]:
     for n in cast.names:
         if n.variant:
             name = cast.people[n.person_id].name
-            person.append(Row({**locator(text, n.start, n.end), "person": n.person_id, "variant": True},
-                              {"variant": f"GUESS: a misspelling or variant of {name!r} in this article only, matched by similarity"}, start=n.start))
+            person.append(
+                Row(
+                    {**locator(text, n.start, n.end), "person": n.person_id, "variant": True},
+                    {"variant": f"GUESS: a misspelling or variant of {name!r} in this article only, matched by similarity"},
+                    start=n.start,
+                )
+            )
     for m in cast.undecided:
         before = text[: m.start].rstrip()
         starts_sentence = not before or before[-1] in ".?!”\"“‘'\n" or text[m.start - 1 : m.start] == "\n"
@@ -282,9 +309,23 @@ def _mentions(text: str, cast) -> tuple[list[Row], list[Row]]:
         name = cast.people[m.person_id].name
         context = " ".join(text[max(0, m.start - 30) : m.end + 30].split())
         if starts_sentence and not named:
-            pronoun.append(Row({**loc, "reason": "pronoun"}, lead=[f"DECIDE: {q(m.surface)} in {q(context)}; GUESS: the pronoun (sentence start). If it is {name}, move it to mentions"], start=m.start))
+            pronoun.append(
+                Row(
+                    {**loc, "reason": "pronoun"},
+                    lead=[f"DECIDE: {q(m.surface)} in {q(context)}; GUESS: the pronoun (sentence start). If it is {name}, move it to mentions"],
+                    start=m.start,
+                )
+            )
         else:
-            person.append(Row({**loc, "person": m.person_id}, lead=[f"DECIDE: {q(m.surface)} in {q(context)}; GUESS: {name} (capitalised mid-sentence). If it is the pronoun, move it to not_mentions with a reason"], start=m.start))
+            person.append(
+                Row(
+                    {**loc, "person": m.person_id},
+                    lead=[
+                        f"DECIDE: {q(m.surface)} in {q(context)}; GUESS: {name} (capitalised mid-sentence). If it is the pronoun, move it to not_mentions with a reason"
+                    ],
+                    start=m.start,
+                )
+            )
     return sorted(person, key=lambda r: r.start), pronoun
 
 

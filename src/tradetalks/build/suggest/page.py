@@ -40,7 +40,9 @@ SOCIAL = re.compile(
 CREDIT = re.compile(r"(?:[|.]\s*|\(|^)(?:image|photo|picture|photograph|file\s+photo)s?(?:\s+credit)?\s*:\s*[^|]{1,60}\)?$", re.IGNORECASE)
 BYLINE = re.compile(r"^(?:by|reporting\s+by|written\s+by|edited\s+by)\s+[A-Z]", re.IGNORECASE)
 PUBLISHED = re.compile(r"^(?:published|updated|posted|last\s+updated|first\s+published)\b\s*(?:on)?\s*:?", re.IGNORECASE)
-DATELINE = re.compile(r"^(?P<place>[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][A-Za-z .]{1,30})?),\s+(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s+\d{4})?)\s*\((?P<agency>[A-Za-z ]{2,30})\)")
+DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][A-Za-z .]{1,30})?),\s+(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s+\d{4})?)\s*\((?P<agency>[A-Za-z ]{2,30})\)"
+)
 COPYRIGHT = re.compile(r"^(?:copyright\b|©)", re.IGNORECASE)
 NAME_WORD = r"[A-Z][\w’'.-]+"
 
@@ -93,7 +95,10 @@ def find_segments(text: str) -> tuple[list[Segment], Line | None]:
             continue
         label = LABEL.match(t)
         if label and (label.end() == len(t) or t[label.end() :].lstrip()[:1] in (":", "|", "-", "–")):
-            kinds[i] = ("boilerplate", f"site label {t[: label.end()]!r}" + (" and the link after it" if label.end() < len(t) else " and the list of links under it"))
+            kinds[i] = (
+                "boilerplate",
+                f"site label {t[: label.end()]!r}" + (" and the link after it" if label.end() < len(t) else " and the list of links under it"),
+            )
             in_list = label.end() == len(t)
             continue
         if in_list and _link_like(t) and not BYLINE.match(t):
@@ -147,7 +152,20 @@ def find_segments(text: str) -> tuple[list[Segment], Line | None]:
         kind, reason = kinds[i]
         last = segments[-1] if segments else None
         gap = last and all(not lines[k].text for k in range(_line_index(lines, last.end) + 1, i))
-        mergeable = last and gap and last.kind == kind and kind in ("boilerplate", "duplicate") or (last and gap and kind == last.kind == "header" and reason != "headline" and "headline" not in last.reason and "copyright" not in reason + last.reason)
+        mergeable = (
+            last
+            and gap
+            and last.kind == kind
+            and kind in ("boilerplate", "duplicate")
+            or (
+                last
+                and gap
+                and kind == last.kind == "header"
+                and reason != "headline"
+                and "headline" not in last.reason
+                and "copyright" not in reason + last.reason
+            )
+        )
         if mergeable and last is not None:
             segments[-1] = Segment(kind, last.start, lines[i].end, last.reason)
         else:
@@ -176,7 +194,7 @@ def _link_like(t: str) -> bool:
 
 
 def _names_then_date(t: str) -> bool:
-    """"Ralph Jennings,Xinyi Wu 🕒︎ 2025-10-27": two-word names, then a date, and nothing else."""
+    """ "Ralph Jennings,Xinyi Wu 🕒︎ 2025-10-27": two-word names, then a date, and nothing else."""
     if len(t.split()) > 16 or not re.search(r"\d", t):
         return False
     found = find_date_expressions(t)
@@ -204,6 +222,7 @@ def _is_date_line(t: str) -> bool:
 
 # Dates of the page.
 
+
 def find_published(text: str, segments: list[Segment], year_hint: int | None) -> tuple[date, int, int] | None:
     """The date the page prints for the article (a "Published:" line, a byline or header date): (date, start, end)."""
     for line in lines_of(text)[:40]:
@@ -222,6 +241,7 @@ def find_published(text: str, segments: list[Segment], year_hint: int | None) ->
 
 
 # Reference date.
+
 
 def find_reference(text: str, segments: list[Segment], year_hint: int | None, dates: list | None = None) -> Reference:
     """The date relative expressions are written from, with its evidence and why."""
@@ -244,7 +264,12 @@ def find_reference(text: str, segments: list[Segment], year_hint: int | None, da
                 d = _full_date(found.expression, text, year_hint) if re.search(r"\d{4}", found.expression) else None
                 if d:
                     where = "byline" if seg.kind == "byline" else "date line at the top of the page"
-                    return Reference(d[0], found.expression, f"the {where} {found.expression!r}; a page date can be later than the writing: check that the weekdays of the body ('on Friday') fit it", True)
+                    return Reference(
+                        d[0],
+                        found.expression,
+                        f"the {where} {found.expression!r}; a page date can be later than the writing: check that the weekdays of the body ('on Friday') fit it",
+                        True,
+                    )
     return _latest_stated(text, segments, year_hint, find_date_expressions(text) if dates is None else dates)
 
 
@@ -262,10 +287,18 @@ def _latest_stated(text: str, segments: list[Segment], year_hint: int | None, da
             best = (full[0], d.expression + full[1])
     if best is None:
         return Reference(None, "", "no date line, and the body states no calendar day", False)
-    return Reference(best[0], best[1].split(" (")[0], f"no date line; the latest day the body states in the past tense, {best[1]!r}: relative dates are assumed written that day", False)
+    return Reference(
+        best[0],
+        best[1].split(" (")[0],
+        f"no date line; the latest day the body states in the past tense, {best[1]!r}: relative dates are assumed written that day",
+        False,
+    )
 
 
-FUTURE = re.compile(r"\b(?:will|would|shall|to\s+(?:take\s+effect|begin|start|expire|end|be\s+held)|set\s+to|scheduled|due|expected|plans?\s+to|starting|effective|until|by|expire[sd]?|from)\b[^.]{0,60}$", re.IGNORECASE)
+FUTURE = re.compile(
+    r"\b(?:will|would|shall|to\s+(?:take\s+effect|begin|start|expire|end|be\s+held)|set\s+to|scheduled|due|expected|plans?\s+to|starting|effective|until|by|expire[sd]?|from)\b[^.]{0,60}$",
+    re.IGNORECASE,
+)
 
 
 def _future_context(text: str, pos: int) -> bool:
@@ -280,7 +313,11 @@ def _full_date(expression: str, text: str, year_hint: int | None) -> tuple[date,
     if re.search(r"\d{4}", expression):
         return (r.date_start, "") if r and r.precision == "day" else None
     years = [int(y) for y in re.findall(r"\b(19\d{2}|20\d{2})\b", text)]
-    year, why = (max(years), f" (year {max(years)} from the text)") if years else (year_hint, f" (GUESS: year {year_hint} not stated, taken from the registry's events)")
+    year, why = (
+        (max(years), f" (year {max(years)} from the text)")
+        if years
+        else (year_hint, f" (GUESS: year {year_hint} not stated, taken from the registry's events)")
+    )
     if year is None:
         return None
     r = resolve(expression, date(year, 7, 1))
