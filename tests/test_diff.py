@@ -17,8 +17,8 @@ from tradetalks.build.release import plain_arrow
 from tradetalks.cli import app
 from tradetalks.load import sha256_file
 
-
 built_release = test_load.built_release  # session fixture; an assignment, so the parameters that use it are not redefinitions
+
 
 @pytest.fixture
 def pair(built_release, tmp_path) -> tuple[Path, Path]:
