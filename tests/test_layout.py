@@ -79,3 +79,22 @@ def test_nothing_in_the_pipeline_imports_publishing():
 def test_the_check_can_fail():
     graph = {"a": {"b"}, "b": {"a"}}
     assert "a" in reaches(graph, "a")
+
+
+def test_lint_and_type_checks_cover_the_build_folder():
+    """ruff's default excludes skip folders named `build`: the pipeline must still be linted and type-checked."""
+    import shutil
+    import subprocess
+    import sys
+    import tomllib
+
+    repo = SRC.parent
+    ci = (repo / ".ci" / "run").read_text(encoding="utf-8")
+    for step in ("uv run ruff check", "uv run ruff format --check", "uv run mypy"):
+        assert step in ci, step
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    files = subprocess.run([ruff, "check", "--show-files"], cwd=repo, capture_output=True, text=True, check=True).stdout
+    for module in ("src/tradetalks/build/pipeline.py", "src/tradetalks/build/formats/card.py", "src/tradetalks/load.py"):
+        assert module in files, module
+    mypy = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    assert "src/tradetalks" in mypy["files"]
