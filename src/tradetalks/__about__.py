@@ -1,3 +1,3 @@
 """The dataset's version: the one place it is written (SemVer for data, see README)."""
 
-__version__ = "1.0.0"
+__version__ = "2.0.0"
