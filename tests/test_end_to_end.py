@@ -58,13 +58,18 @@ def _history_has(commit_of_release: str) -> bool:
     return subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%H", "--", commit_of_release], capture_output=True, text=True).stdout.strip() != ""
 
 
-@pytest.mark.skipif(not _history_has("release/1.0.0"), reason="no git history here to rebuild release 1.0.0 from")
-def test_release_1_0_0_is_rebuilt_byte_identical_from_its_commit():
+PUBLISHED = sorted(p.name for p in (REPO / "release").iterdir() if p.is_dir() and (p / "manifest.json").exists())
+
+
+@pytest.mark.parametrize("version", PUBLISHED)
+def test_published_release_is_rebuilt_byte_identical_from_its_commit(version):
     from tradetalks.publish import reproduce
 
-    result = reproduce(REPO, "1.0.0")
+    if not _history_has(f"release/{version}"):
+        pytest.skip(f"no git history here to rebuild release {version} from")
+    result = reproduce(REPO, version)
     assert result.ok, result.problems
-    assert result.files == len(_files(REPO / "release" / "1.0.0"))
+    assert result.files == len(_files(REPO / "release" / version))
 
 
 def test_manifest_checksums_and_counts(releases):
