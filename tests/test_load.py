@@ -149,7 +149,7 @@ def test_pinning_the_shipped_version_stays_offline(shipped):
 
 def test_no_shipped_release_says_how_to_get_one(monkeypatch):
     monkeypatch.setattr(loader, "bundled_dir", lambda: None)
-    with pytest.raises(tradetalks.ReleaseError, match="tradetalks build"):
+    with pytest.raises(tradetalks.ReleaseError, match="tradetalks release"):
         tradetalks.load("quotes")
 
 
@@ -182,3 +182,16 @@ def test_public_api():
     assert set(tradetalks.__all__) >= {"load", "connect", "tables", "describe", "__version__"}
     assert tradetalks.__version__ == __version__
     assert "quotes" in tradetalks.load.__doc__ and "pandas" in tradetalks.load.__doc__
+
+
+def test_a_checkout_reads_its_published_releases_offline_when_pinned(monkeypatch, tmp_path):
+    """In a source checkout every published release is at hand: a pinned version is read from
+    release/<version>/ when its manifest is the one the package pins, and fetched otherwise."""
+    monkeypatch.setenv("TRADETALKS_BASE_URL", "http://127.0.0.1:9/{version}/")  # any fetch would fail
+    monkeypatch.setenv("TRADETALKS_CACHE", str(tmp_path / "cache"))
+    for version in loader.known_releases():
+        assert loader.release_dir(version) == REPO / "release" / version
+        assert tradetalks.load("quotes", version=version).height > 0
+    monkeypatch.setattr(loader, "known_releases", lambda: {"1.0.0": {"manifest_sha256": "0" * 64}})
+    assert loader.checkout_release("1.0.0") is None  # not the pinned manifest: never trusted
+    assert not (tmp_path / "cache").exists()

@@ -353,9 +353,12 @@ def _open_release(version: str | None, manifest_sha256: str | None = None) -> Re
     elif version is None:
         raise ReleaseError(
             f"no release ships with this installation of tradetalks {__version__}: "
-            f"build one with `uv run tradetalks build` (writes release/{__version__}/), "
+            f"a source checkout needs release/{__version__}/ (maintainers publish it with `tradetalks release {__version__}`), "
             "or pin a published version: tradetalks.load(table, version='X.Y.Z')"
         )
+    local = checkout_release(version) if version is not None else None
+    if local is not None:
+        return Release(local, _read_manifest(local))
     root = fetch(version, manifest_sha256)
     return Release(root, _read_manifest(root))
 
@@ -369,6 +372,25 @@ def bundled_dir() -> Path | None:
         if (candidate / "manifest.json").is_file():
             return candidate
     return None
+
+
+def checkout_release(version: str) -> Path | None:
+    """`<repo>/release/<version>/` in a source checkout, when its manifest is the one the package pins.
+
+    A checkout holds every published release: a pinned version is read from there, offline, and
+    checked like a download (the manifest's sha256 against `known_releases.json`, every file
+    against the manifest). Anything else is fetched.
+    """
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    if (here / "data").is_dir():
+        return None  # an installed package: pinned versions come from the cache
+    candidate = here.parents[1] / "release" / version
+    pinned = known_releases().get(version, {}).get("manifest_sha256")
+    if pinned is None or not (candidate / "manifest.json").is_file() or sha256_file(candidate / "manifest.json") != pinned:
+        return None
+    return candidate
 
 
 def _read_manifest(root: Path) -> dict:
