@@ -91,8 +91,8 @@ def registries(sources: Sources, problems: Collector | None = None) -> Registrie
     """Registry rows by id; clashing aliases are reported to `problems` when given."""
     aliases: dict[str, str] = {}
     ambiguous: dict[str, str] = {}
-    doc = sources.people
     for i, person in sources.entries("people"):
+        doc = sources.file("people")
         for alias in person["aliases"]:
             why = common_word(alias)
             if why is not None and problems is not None:

@@ -100,6 +100,13 @@ class Sources:
     def registry(self, name: str) -> list[dict[str, Any]]:
         return [item for _, item in self.entries(name)]
 
+    def file(self, name: str) -> YamlDoc:
+        """The registry file `name`, for a caller holding one of its entries (so the file was read)."""
+        doc: YamlDoc | None = getattr(self, name)
+        if doc is None:
+            raise RuntimeError(f"dataset/{name}.yml was not read, yet one of its entries is being checked; this is a bug in the build")
+        return doc
+
 
 def _validator(kind: str) -> jsonschema.protocols.Validator:
     # Imported when a file fails: a valid file is checked by the compiled validator alone, and

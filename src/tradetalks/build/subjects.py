@@ -360,7 +360,6 @@ def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: C
 
 def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
     """Measure ↔ event links of dataset/measures.yml; each must be read in an article that supports both."""
-    doc = ctx.sources.measures
     support = (
         evidence.lazy()
         .filter(pl.col("subject_table").is_in(["events", "tariff_measures"]))
@@ -381,6 +380,7 @@ def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
             where = ["measures", i, "events", j]
             shared = sorted(articles_of[("events", link["event"])] & articles_of[("tariff_measures", mid)])
             if not shared:
+                doc = ctx.sources.file("measures")
                 ctx.problems.add(
                     doc.path,
                     doc.line_of(where),
