@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -203,3 +204,14 @@ def test_a_dated_claim_with_date_words_that_is_not_a_date_is_named(tmp_path):
         DatasetError, match=r"\[events\[0\]\.claims\.local_date\]: expected a real calendar date like .* \(YYYY-MM-DD\), found the text 'Friday'"
     ):
         check(tmp_path)
+
+
+def test_a_null_local_date_is_a_claim_without_a_day(tmp_path):
+    # The schema allows `local_date: null`; it states no day and must not stop the build.
+    meta = article_meta(TEXT)
+    meta["events"][0]["claims"] = {"local_date": None}
+    make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
+    evidence = check(tmp_path).tables["evidence"]
+    local = evidence.filter(pl.col("claim_field") == "local_date")
+    assert local.height == 1
+    assert local["claim_date_start"].to_list() == [None]

@@ -8,6 +8,7 @@ and the cross-article work follows (quote groups, corroboration, people and subj
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import polars as pl
@@ -59,7 +60,7 @@ def assemble_tables(sources: Sources, located: dict[str, ArticleSpans]) -> dict[
 
 # Articles come without their nested `segments` and their `evidence` (the whole text): `combine`
 # adds both, the segments from flat rows, the evidence sharing the text's memory.
-PART_SCHEMAS = {
+PART_SCHEMAS: dict[str, Callable[[], Mapping[str, pl.DataType | type[pl.DataType]]]] = {
     "articles": lambda: {c: t for c, t in polars_schema("articles").items() if c not in ("segments", "evidence")},
     "evidence": lambda: polars_schema("evidence"),
     "quotes": lambda: {c: t for c, t in polars_schema("quotes").items() if c not in QUOTE_GROUP_COLUMNS},
@@ -150,9 +151,9 @@ def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
 
 
 def _places(sources: Sources, places: PlaceRegistry, problems: Collector) -> pl.DataFrame:
-    doc = sources.places
     rows = []
     for i, (pid, p) in enumerate(places.places.items()):
+        doc = sources.file("places")  # places are registered there
         if p.get("within") is not None and p["within"] not in places.places:
             problems.add(doc.path, doc.line_of(["places", i, "within"]), f"places[{i}].within", f"unknown place {p['within']!r}; add it to dataset/places.yml")
         chain = places.ancestors(pid)
@@ -239,7 +240,7 @@ def _corroboration(evidence: pl.DataFrame, subject_table: str, outlets: pl.DataF
 def _people(
     reg: Registries, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: pl.DataFrame, sources: Sources, problems: Collector, unsure: set[str] | frozenset
 ) -> pl.DataFrame:
-    doc, people = sources.people, reg.people
+    people = reg.people
     primary = _primary(evidence, "people")
     mentions = evidence.lazy().filter((pl.col("subject_table") == "people") & pl.col("claim_field").is_null() & ~pl.col("in_duplicate"))
     n_mentions = dict(mentions.group_by("subject_id").len().collect().iter_rows())
@@ -258,6 +259,7 @@ def _people(
         if pid not in primary:
             if pid not in unsure and "*" not in unsure:
                 i = reg.index["people"][pid]
+                doc = sources.file("people")
                 problems.add(
                     doc.path,
                     doc.line_of(["people", i]),

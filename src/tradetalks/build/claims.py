@@ -144,9 +144,10 @@ class PlaceRegistry:
     def ancestors(self, place_id: str) -> list[str]:
         """The place and every place it lies within, innermost first (a cycle stops the walk)."""
         chain: list[str] = []
-        while place_id is not None and place_id in self.places and place_id not in chain:
-            chain.append(place_id)
-            place_id = self.places[place_id].get("within")
+        current: str | None = place_id
+        while current is not None and current in self.places and current not in chain:
+            chain.append(current)
+            current = self.places[current].get("within")
         return chain
 
     def compatible(self, a: str, b: str) -> bool:

@@ -146,6 +146,8 @@ def anchored_date_problems(item: dict, events: dict[str, dict]) -> list[tuple[st
     """
     anchor, why = anchor_event_date(item, events)
     if anchor is None:
+        if why is None:  # anchor_event_date gives a day or the reason there is none
+            raise RuntimeError(f"no day and no reason for date_anchor_event {item.get('date_anchor_event')!r}; this is a bug in anchor_event_date")
         return [("date_anchor_event", why)]
     found = date_disagreement(item, anchor)
     return [(f"claims.{found[0]}", found[1])] if found else []
@@ -166,9 +168,10 @@ def derived_date_claims(item: dict, reference: dt.date, events: dict[str, dict])
     fields = [fields] if isinstance(fields, str) else list(fields)
     anchor = dt.date.fromisoformat(item["date_anchor"]) if item.get("date_anchor") else reference
     if item.get("date_anchor_event"):
-        anchor, _ = anchor_event_date(item, events)
-        if anchor is None:
+        event_day, _ = anchor_event_date(item, events)
+        if event_day is None:
             return {}, None
+        anchor = event_day
     text = item.get("date_text")
     if not text:
         return {}, "date_claim derives the date from date_text, which is missing; write the article's date words as date_text"

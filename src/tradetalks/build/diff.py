@@ -135,6 +135,8 @@ def diff_releases(old_dir: Path | None, new_dir: Path) -> ReleaseDiff:
         if o is None:
             ids = _ids(Path(new_dir), n)
             tables[name] = TableDiff(name, 0, n["rows"], added=ids, table_added=True)
+        elif old_dir is None:  # without an old release there are no old tables
+            raise RuntimeError(f"table {name!r} comes from an old release, yet no old release directory was given; this is a bug in diff_releases")
         elif n is None:
             ids = _ids(Path(old_dir), o)
             tables[name] = TableDiff(name, o["rows"], 0, removed=ids, table_removed=True)

@@ -91,8 +91,8 @@ def registries(sources: Sources, problems: Collector | None = None) -> Registrie
     """Registry rows by id; clashing aliases are reported to `problems` when given."""
     aliases: dict[str, str] = {}
     ambiguous: dict[str, str] = {}
-    doc = sources.people
     for i, person in sources.entries("people"):
+        doc = sources.file("people")
         for alias in person["aliases"]:
             why = common_word(alias)
             if why is not None and problems is not None:
@@ -567,11 +567,12 @@ def _claim_rows(table: str, subject: str, ann: Located, claims: dict, spans: Art
             continue
         typed: dict[str, Any] = {}
         if claim_field == "local_date":
-            span, problem = interval(value, None, "day")
+            day, problem = interval(value, None, "day")
             if problem:
                 problems.add(art.yaml.path, ann.line, f"{where}.claims.local_date", problem)
                 continue
-            typed = {"claim_date_start": span.start, "claim_date_end": span.end, "claim_date_precision": "day"}
+            if day is not None:  # `local_date: null` states no day: a row without dates, like any null claim
+                typed = {"claim_date_start": day.start, "claim_date_end": day.end, "claim_date_precision": "day"}
         elif claim_field in NUMBER_CLAIMS and isinstance(value, (int, float)) and not isinstance(value, bool):
             typed = {"claim_number": float(value)}
         elif claim_field == "status" and value not in STATUSES:

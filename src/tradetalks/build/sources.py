@@ -100,6 +100,13 @@ class Sources:
     def registry(self, name: str) -> list[dict[str, Any]]:
         return [item for _, item in self.entries(name)]
 
+    def file(self, name: str) -> YamlDoc:
+        """The registry file `name`, for a caller holding one of its entries (so the file was read)."""
+        doc: YamlDoc | None = getattr(self, name)
+        if doc is None:
+            raise RuntimeError(f"dataset/{name}.yml was not read, yet one of its entries is being checked; this is a bug in the build")
+        return doc
+
 
 def _validator(kind: str) -> jsonschema.protocols.Validator:
     # Imported when a file fails: a valid file is checked by the compiled validator alone, and
@@ -308,7 +315,7 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
         where = schema_errors(doc, name, problems)
         if any(len(loc) < 2 or not isinstance(loc[1], int) for loc in where):
             continue
-        bad = {loc[1] for loc in where}
+        bad = {loc[1] for loc in where if isinstance(loc[1], int)}  # every one is, as checked above
         setattr(sources, name, doc)
         sources.invalid[name] = bad
         key = {"people": "person_id", "events": "event_id", "measures": "measure_id", "places": "place_id", "outlets": "outlet_id"}[name]
@@ -340,14 +347,15 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
                 f"no such article: neither dataset/articles/{stem}.txt nor dataset/articles/{stem}.yml exists; check the path",
             )
     else:
-        with os.scandir(art_dir) if _is(art_dir, stat.S_ISDIR) else contextlib.nullcontext([]) as entries:
-            for entry in entries:
-                p = Path(entry.path)
-                shown = f"dataset/articles/{entry.name}"
+        no_entries: list[os.DirEntry[str]] = []
+        with os.scandir(art_dir) if _is(art_dir, stat.S_ISDIR) else contextlib.nullcontext(no_entries) as entries:
+            for dir_entry in entries:
+                p = Path(dir_entry.path)
+                shown = f"dataset/articles/{dir_entry.name}"
                 if p.suffix not in (".txt", ".yml"):
                     problems.add(shown, None, None, "unexpected file; articles are <article_id>.txt with <article_id>.yml: rename or remove it")
                     continue
-                mode = entry.stat(follow_symlinks=False).st_mode  # never opened: FIFOs and devices would block
+                mode = dir_entry.stat(follow_symlinks=False).st_mode  # never opened: FIFOs and devices would block
                 if not stat.S_ISREG(mode):
                     problems.add(shown, None, None, f"{_kind(mode)}, not a regular file; commit the article's text itself")
                     continue
@@ -445,7 +453,7 @@ def load_article(stem: str, txt: Path, yml: Path) -> tuple[Article | None, list,
             shown_yml, doc.line_of(["article_id"]), "article_id", f"expected {stem!r} (the file name), found {meta['article_id']!r}; write `article_id: {stem}`"
         )
         return None, problems.problems, left
-    if text is None:
+    if text is None or sha is None:  # read together: both or neither
         return None, problems.problems, left
     if meta["text_sha256"] != sha:
         problems.add(

@@ -75,7 +75,7 @@ class Outlets:
         return len({self.key[a] for a in articles})
 
     def names(self, articles: set[str]) -> list[str]:
-        return sorted({self.name[a] for a in articles if self.name[a]})
+        return sorted({name for a in articles if (name := self.name[a])})
 
 
 def claim_rows(evidence: pl.DataFrame) -> dict[tuple[str, str, str], list[dict]]:
@@ -318,8 +318,8 @@ def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: C
         by_status[c["claim_value"]].append(c)
     same_moment: dict[str, list[str]] = defaultdict(list)
     for status in by_status:
-        if STATUS_DATE.get(status):
-            same_moment[STATUS_DATE[status]].append(status)
+        if moment := STATUS_DATE.get(status):
+            same_moment[moment].append(status)
     rejected: set[str] = set()
     disputes: list[dict] = []
     for _moment, statuses in sorted(same_moment.items()):
@@ -339,8 +339,8 @@ def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: C
                 "measure_id": sid,
                 "status": status,
                 "date_start": start,
-                "date_end": row.get(END_COLUMN[family]) if start else None,
-                "date_precision": row.get(PRECISION_COLUMN[family]) if start else None,
+                "date_end": row.get(END_COLUMN[family]) if family and start else None,  # a start implies a family
+                "date_precision": row.get(PRECISION_COLUMN[family]) if family and start else None,
                 "date_source": family if start else None,
                 "accepted": status not in rejected,
                 "articles": sorted(arts),
@@ -360,7 +360,6 @@ def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: C
 
 def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
     """Measure ↔ event links of dataset/measures.yml; each must be read in an article that supports both."""
-    doc = ctx.sources.measures
     support = (
         evidence.lazy()
         .filter(pl.col("subject_table").is_in(["events", "tariff_measures"]))
@@ -378,9 +377,10 @@ def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
     for n, (mid, item) in enumerate(registry.items()):
         i = ctx.position("measures", mid, n)
         for j, link in enumerate(item.get("events", [])):
-            where = ["measures", i, "events", j]
+            where: list[str | int] = ["measures", i, "events", j]
             shared = sorted(articles_of[("events", link["event"])] & articles_of[("tariff_measures", mid)])
             if not shared:
+                doc = ctx.sources.file("measures")
                 ctx.problems.add(
                     doc.path,
                     doc.line_of(where),

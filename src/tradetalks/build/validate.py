@@ -93,13 +93,13 @@ def check_relations(tables: dict[str, pl.DataFrame], problems: Collector, foreig
     )
     for child, column, parent, explode in fks:
         bad = _missing(tables[child], column, tables[parent], KEYS[parent], explode)
-        for row in bad.head(SHOW_FAILURES).iter_rows():
+        for child_key, ref in bad.head(SHOW_FAILURES).iter_rows():
             problems.add(
                 f"table {child}",
                 None,
                 column,
-                f"{_key_column(tables[child])}={row[0]!r} points to {row[1]!r}, which is not in {parent};"
-                f" register {row[1]!r} (dataset/{_REGISTRY_FILE.get(parent, parent)}.yml) or correct the id",
+                f"{_key_column(tables[child])}={child_key!r} points to {ref!r}, which is not in {parent};"
+                f" register {ref!r} (dataset/{_REGISTRY_FILE.get(parent, parent)}.yml) or correct the id",
             )
     for subject in ("events", "tariff_measures") if foreign_keys else ():
         ids = tables[subject][KEYS[subject]]

@@ -7,6 +7,8 @@ LazyFrame): pandera checks only the schema of a LazyFrame by default, and bad ro
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pandera.polars as pa
 import polars as pl
 
@@ -17,9 +19,11 @@ HASH_ID = r"^{prefix}_[0-9a-f]{{16}}$"
 PRECISIONS = ["day", "week", "month", "year", "range"]
 METHODS_RE = r"^(curated|rule:[a-z_]+)$"
 
-SEGMENT = pl.List(pl.Struct({"kind": pl.String, "char_start": pl.Int64, "char_end": pl.Int64, "reason": pl.String}))
-ROLE = pl.List(pl.Struct({"article_id": pl.String, "role": pl.String, "organisation": pl.String, "country": pl.String}))
-STRINGS = pl.List(pl.String)
+# Nested column types in pandera's documented ``Annotated[pl.List, inner]`` form: a dtype instance
+# such as ``pl.List(pl.String)`` works at run time but is not a type to a type checker.
+SEGMENT = Annotated[pl.List, pl.Struct({"kind": pl.String, "char_start": pl.Int64, "char_end": pl.Int64, "reason": pl.String})]
+ROLE = Annotated[pl.List, pl.Struct({"article_id": pl.String, "role": pl.String, "organisation": pl.String, "country": pl.String})]
+STRINGS = Annotated[pl.List, pl.String()]
 
 
 class Provenance(pa.DataFrameModel):

@@ -102,16 +102,16 @@ def stable_groups(texts: Iterable[str], previous: dict[str, str], threshold: flo
                 blocks[key].append(t)
         # Small blocks: one rapidfuzz call per text; large ones: scored all-against-all in C on
         # every core, a slice of rows at a time (bounded memory).
-        for members in blocks.values():
-            if len(members) < 256:
-                for i, a in enumerate(members[:-1]):
-                    for b, _score, _j in process.extract(a, members[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
+        for block in blocks.values():
+            if len(block) < 256:
+                for i, a in enumerate(block[:-1]):
+                    for b, _score, _j in process.extract(a, block[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
                         link(a, b)
                 continue
-            for start in range(0, len(members), 512):
-                scores = process.cdist(members[start : start + 512], members, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
+            for start in range(0, len(block), 512):
+                scores = process.cdist(block[start : start + 512], block, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
                 for i, j in zip(*scores.nonzero(), strict=True):
-                    link(members[start + i], members[j])
+                    link(block[start + i], block[j])
         del blocks
 
     # Ids: a published id stays with its group; smallest texts first, so a split is decided the same way every time.
