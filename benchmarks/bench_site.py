@@ -109,7 +109,7 @@ def main() -> None:
             subprocess.run(
                 [sys.executable, "-m", "tradetalks.cli", "build", "--root", str(root), "--out", str(Path(tmp) / "release")], check=True, capture_output=True
             )
-            release = next((Path(tmp) / "release").glob("*/manifest.json")).parent
+            release = Path(tmp) / "release"  # `build --out DIR` writes the working build into DIR itself
             runs = []
             for i in range(args.repeat):
                 out = Path(tmp) / f"site{i}"
