@@ -191,7 +191,8 @@ ORG_WORDS = {
     "broadcaster",
     "press",
 }
-NOT_NAMES = {
+# Words that open or join clauses: never part of a name, and skipped before an attribution's subject.
+FUNCTION_WORDS = {
     "monday",
     "tuesday",
     "wednesday",
@@ -240,11 +241,21 @@ NOT_NAMES = {
     "his",
     "her",
     "their",
-    "our",
-    "my",
     "earlier",
     "later",
     "also",
+    "hours",
+    "days",
+    "just",
+    "speaking",
+    "asked",
+    "meanwhile",
+    "however",
+    "still",
+}
+NOT_NAMES = FUNCTION_WORDS | {
+    "our",
+    "my",
     "read",
     "more",
     "image",
@@ -267,17 +278,9 @@ NOT_NAMES = {
     "breaking",
     "homepage",
     "copyright",
-    "hours",
-    "days",
     "weeks",
     "months",
     "years",
-    "just",
-    "speaking",
-    "asked",
-    "meanwhile",
-    "however",
-    "still",
 }
 DEMONYMS = {
     "chinese": "CHN",
