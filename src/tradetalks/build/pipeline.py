@@ -27,11 +27,12 @@ import polars as pl
 
 from tradetalks.build.articles import article_stages
 from tradetalks.build.assemble import Registries, article_columns, combine, part_frames, registries
+from tradetalks.build.cache import ArticleCache, Computed, recording
 from tradetalks.build.diff import is_release_version
 from tradetalks.build.errors import DatasetError, Problem, check_version, sort_problems
 from tradetalks.build.fingerprint import provenance
 from tradetalks.build.release import write_release
-from tradetalks.build.sources import load_index
+from tradetalks.build.sources import Sources, load_index
 from tradetalks.build.validate import table_problems
 
 STAGES = ("sources", "locate", "detect", "assemble")
@@ -62,6 +63,7 @@ class _Chunk:
     parts: dict  # plain columns from `article_columns`, frames once received
     seconds: dict[str, float]
     unsure: set[str]  # ids whose support may be in what the chunk left out (see assemble.unsettled)
+    computed: dict[str, Computed] = field(default_factory=dict)  # the articles without problems, for the cache
 
 
 # progress(step, done, total): called as the build advances ("articles" per chunk, then
@@ -73,28 +75,42 @@ def _quiet(step: str, done: int, total: int) -> None:
     pass
 
 
-def check(root: Path, progress: Progress | None = None) -> BuildResult:
-    """Every stage but the release: what `tradetalks validate` runs."""
+def check(root: Path, progress: Progress | None = None, cache: bool = True, notes: list[str] | None = None) -> BuildResult:
+    """Every stage but the release: what `tradetalks validate` runs.
+
+    `cache`: reuse the per-article results of earlier builds that are still right, and keep the
+    new ones (build/cache.py); a cached run gives exactly what a clean one gives. `notes`
+    receives what the command line may tell about the cache.
+    """
     progress = progress or _quiet
     # Load inputs.
     t = time.perf_counter()
+    stamped_ns = time.time_ns()  # before the files are listed: see cache.RACY_NS
     sources, todo, index_problems = load_index(root)
-    progress("articles", 0, len(todo))
+    reg = registries(sources)
     seconds = {"index": time.perf_counter() - t}
+    store = ArticleCache.open(Path(root), stamped_ns) if cache else None
+    found = store.lookup(todo, sources.stamps, reg) if store is not None else None
+    if found is not None:
+        seconds["cache"] = found.seconds
+        todo = found.misses
+    progress("articles", 0, len(todo))
 
     # Process: per chunk of articles, with the registry entries that are valid.
     t = time.perf_counter()
-    reg = registries(sources)
     problems: list[Problem] = list(index_problems.problems)
     unsure: set[str] = set()
     for stage in STAGES:
         seconds[stage] = 0.0
     merged: list[dict[str, pl.DataFrame]] = []
     pending: list[dict[str, pl.DataFrame]] = []
+    computed: dict[str, Computed] = {}
     done = 0
-    for chunk in _run_chunks(Path(root), reg, [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]):
+    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    for chunk in _run_chunks(Path(root), reg, chunks, record=store is not None):
         problems += chunk.problems
         unsure |= chunk.unsure
+        computed.update(chunk.computed)
         for stage, spent in chunk.seconds.items():
             seconds[stage] += spent
         pending.append(part_frames(chunk.parts))
@@ -106,6 +122,16 @@ def check(root: Path, progress: Progress | None = None) -> BuildResult:
     if pending:
         merged.append(_concat(pending))
     seconds["articles"] = time.perf_counter() - t
+    if store is not None and found is not None:
+        t = time.perf_counter()
+        store.store(computed, merged, found.frames, sources.stamps, reg)
+        if found.frames:
+            merged.insert(0, found.frames)
+        seconds["cache"] += time.perf_counter() - t
+        if notes is not None:
+            notes.append(f"{len(found.hits):,} of {len(found.hits) + len(todo):,} articles reused from build/cache/")
+            if store.note:
+                notes.append(store.note)
 
     # Process: across articles.
     t = time.perf_counter()
@@ -129,7 +155,9 @@ def check(root: Path, progress: Progress | None = None) -> BuildResult:
 WORKING = "dev"
 
 
-def build(root: Path, target: Path | None = None, version: str = WORKING, progress: Progress | None = None) -> BuildResult:
+def build(
+    root: Path, target: Path | None = None, version: str = WORKING, progress: Progress | None = None, cache: bool = True, notes: list[str] | None = None
+) -> BuildResult:
     """Build the working tree into `target` (default: <root>/build/working/), never into release/.
 
     With a release version (X.Y.Z) the build has the exact form `tradetalks release` freezes,
@@ -144,7 +172,7 @@ def build(root: Path, target: Path | None = None, version: str = WORKING, progre
         raise DatasetError.one(
             str(target), None, None, "release/ holds published releases, which are never rewritten; build elsewhere (default: build/working/)"
         )
-    result = check(root, progress)
+    result = check(root, progress, cache=cache, notes=notes)
     t = time.perf_counter()
     (progress or _quiet)("release", 0, 1)
     fingerprint = provenance(root) if is_release_version(version) else None
@@ -153,13 +181,13 @@ def build(root: Path, target: Path | None = None, version: str = WORKING, progre
     return result
 
 
-def _run_chunks(root: Path, reg: Registries, chunks: list[list]) -> Iterator[_Chunk]:
+def _run_chunks(root: Path, reg: Registries, chunks: list[list], record: bool = False) -> Iterator[_Chunk]:
     import multiprocessing
 
     workers = os.cpu_count() or 1
     # Serial for small corpora, one core, or where processes cannot be forked (Windows).
     if sum(map(len, chunks)) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from (_check_chunk(root, reg, items) for items in chunks)
+        yield from (_check_chunk(root, reg, items, record) for items in chunks)
         return
     from concurrent.futures import ProcessPoolExecutor
 
@@ -167,7 +195,9 @@ def _run_chunks(root: Path, reg: Registries, chunks: list[list]) -> Iterator[_Ch
     # thread pool does not survive a fork. The caller turns each chunk into frames as it arrives,
     # so the plain Python rows of the whole corpus never sit in memory at once.
     # At most a few chunks in flight: results wait in memory only as long as the caller needs.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker, initargs=(root, reg)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker, initargs=(root, reg, record)
+    ) as pool:
         window: collections.deque = collections.deque()
         for items in chunks:
             window.append(pool.submit(_worker_chunk, items))
@@ -182,12 +212,12 @@ def _concat(parts: list[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
     return {name: pl.concat([p[name] for p in parts], rechunk=True) for name in parts[0]}
 
 
-_WORKER: tuple[Path, Registries] | None = None
+_WORKER: tuple[Path, Registries, bool] | None = None
 
 
-def _init_worker(root: Path, reg: Registries) -> None:
+def _init_worker(root: Path, reg: Registries, record: bool) -> None:
     global _WORKER
-    _WORKER = (root, reg)
+    _WORKER = (root, reg, record)
 
 
 def _worker_chunk(items: list) -> _Chunk:
@@ -211,10 +241,10 @@ def _gc_paused():
             gc.enable()
 
 
-def _check_chunk(root: Path, reg: Registries, items: list) -> _Chunk:
+def _check_chunk(root: Path, reg: Registries, items: list, record: bool = False) -> _Chunk:
     """Sources, locate, detect and the per-article rows of one chunk, each stage on what the earlier accepted."""
     with _gc_paused():
-        return _chunk_stages(root, reg, items)
+        return _recorded_stages(root, reg, items) if record else _chunk_stages(root, reg, items)
 
 
 def _chunk_stages(root: Path, reg: Registries, items: list) -> _Chunk:
@@ -223,3 +253,31 @@ def _chunk_stages(root: Path, reg: Registries, items: list) -> _Chunk:
     columns = article_columns(rows)
     seconds["assemble"] += time.perf_counter() - t
     return _Chunk(problems, columns, seconds, unsure)
+
+
+def _recorded_stages(root: Path, reg: Registries, items: list) -> _Chunk:
+    """The chunk's stages article by article, recording the registry entries each one looks up (for the cache)."""
+    watched, log = recording(reg)
+    rows: dict[str, list[dict]] = {}
+    problems: list[Problem] = []
+    unsure: set[str] = set()
+    seconds: dict[str, float] = collections.defaultdict(float)
+    computed: dict[str, Computed] = {}
+    for item in items:
+        read = Sources(root=root)
+        log.take()
+        found_rows, found, found_unsure, spent = article_stages(root, watched, [item], read)
+        used = log.take()
+        for name, part in found_rows.items():
+            rows.setdefault(name, []).extend(part)
+        problems += found
+        unsure |= found_unsure
+        for stage, s in spent.items():
+            seconds[stage] += s
+        article = read.articles.get(item[0])
+        if not found and article is not None:
+            computed[item[0]] = Computed(article.sha256, article.yaml.sha256, used)
+    t = time.perf_counter()
+    columns = article_columns(rows) if rows else article_columns({name: [] for name in ("articles", "evidence", "quotes", "roles", "segments")})
+    seconds["assemble"] += time.perf_counter() - t
+    return _Chunk(problems, columns, dict(seconds), unsure, computed)

@@ -88,6 +88,8 @@ class Sources:
     invalid_ids: dict[str, set[str]] = field(default_factory=dict)
     # Articles whose files failed the sources checks (left out of every later stage).
     left_out: list[LeftOut] = field(default_factory=list)
+    # Per article file name: size, modification and change times, inode, as listed (see build/cache.py).
+    stamps: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
     def entries(self, name: str) -> list[tuple[int, dict[str, Any]]]:
         """The registry's valid entries with their index in the file."""
@@ -334,7 +336,9 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
             if not os.path.lexists(p):
                 continue
             present.add(p.stem)
-            mode = os.lstat(p).st_mode  # never opened: FIFOs and devices would block
+            st = os.lstat(p)
+            mode = st.st_mode  # never opened: FIFOs and devices would block
+            sources.stamps[p.name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
             if not stat.S_ISREG(mode):
                 problems.add(f"dataset/articles/{p.name}", None, None, f"{_kind(mode)}, not a regular file; commit the article's text itself")
                 continue
@@ -355,7 +359,9 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
                 if p.suffix not in (".txt", ".yml"):
                     problems.add(shown, None, None, "unexpected file; articles are <article_id>.txt with <article_id>.yml: rename or remove it")
                     continue
-                mode = dir_entry.stat(follow_symlinks=False).st_mode  # never opened: FIFOs and devices would block
+                st = dir_entry.stat(follow_symlinks=False)
+                mode = st.st_mode  # never opened: FIFOs and devices would block
+                sources.stamps[dir_entry.name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
                 if not stat.S_ISREG(mode):
                     problems.add(shown, None, None, f"{_kind(mode)}, not a regular file; commit the article's text itself")
                     continue

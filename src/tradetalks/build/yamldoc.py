@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -142,6 +143,7 @@ class YamlDoc:
     first_line: str = ""  # where the yaml-language-server modeline is
     # Draft markers (GUESS, DECIDE, TODO) left in the file's comments and values.
     markers: list[Problem] = field(default_factory=list)
+    sha256: str = ""  # of the file's bytes
 
     def line_of(self, location: list[str | int] | tuple[str | int, ...]) -> int | None:
         """1-based line of the value at `location` (keys and list indexes), or of its nearest parent."""
@@ -349,6 +351,6 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
         raise DatasetError.one(shown, None, None, f"malformed YAML: {exc}; fix the syntax") from None
     finally:
         loader.dispose()
-    doc = YamlDoc(Path(shown), data, node, text[: text.find("\n")] if "\n" in text else text, draft_markers(text, shown))
+    doc = YamlDoc(Path(shown), data, node, text[: text.find("\n")] if "\n" in text else text, draft_markers(text, shown), hashlib.sha256(raw).hexdigest())
     check_characters(doc, text)
     return doc

@@ -1,0 +1,465 @@
+"""Per-article results kept between builds, keyed by content: an edit rebuilds only what it touches.
+
+The rows of one article (its `articles`, `evidence`, `quotes`, `roles` and `segments` parts) depend on
+
+- its two files: the sha256 of their bytes. A file whose size, modification and change times and
+  inode are those recorded is not read again (git's index does the same); a file changed within
+  `RACY_NS` of the moment it was recorded is always re-read, since a second change within the
+  file system's time resolution would leave those the same;
+- the registry entries its processing looked up, recorded while it ran: every lookup in
+  `people`, `events`, `measures` and the outlet names, found or not (a walk over a whole registry
+  makes the article depend on all of it);
+- what every article depends on: the people's alias maps (any text may contain a new alias), the
+  places registry, and the code: every file of the package and the versions of the libraries
+  that shape the rows.
+
+Only articles whose stages found no problem are kept, so a problem is always reported afresh.
+The cross-article work (`combine`), validation and the release are not cached: they run on
+every build, from the cached parts and the new ones.
+
+The cache is an optimisation and never an input: `build/cache/` can be deleted at any time, a
+cache that cannot be read is ignored and rebuilt, one that cannot be written is skipped with a
+note, and `tradetalks build --no-cache` ignores it. Publishing (`tradetalks release`) never uses it.
+Tests prove a cached build byte-identical to a clean one, and that each kind of change is seen.
+
+Layout of build/cache/articles/: `state.json` (format, code and global fingerprints, segments),
+`index.arrow` (per article: segment, files' sha256 and stamps), `deps.arrow` (per article: the
+registry entries used, each with the sha256 of its content then), and `seg-<n>-<table>.arrow`,
+the parts of the articles first computed by one build. A build that computes new articles adds one
+segment; when fewer than half of the stored rows are still live, everything live is rewritten
+into one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from tradetalks.build.errors import DatasetError
+from tradetalks.build.rows import Registries
+from tradetalks.build.sources import MAX_ARTICLE_BYTES
+from tradetalks.build.yamldoc import read_regular
+
+FORMAT = 1
+PART_TABLES = ("articles", "evidence", "quotes", "roles", "segments")
+RECORDED = ("people", "events", "measures", "outlets")  # the registries whose lookups are recorded
+RACY_NS = 2_000_000_000  # coarser than any file system's timestamp resolution (FAT: 2 s)
+MAX_SEGMENTS = 8
+ALL = "*"  # a dependency on a whole registry
+
+Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+
+
+def stamp_of(st: os.stat_result) -> Stamp:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+# Recording lookups -------------------------------------------------------------------------------
+
+
+class Log:
+    """The registry lookups made since the last `take`: (registry, key)."""
+
+    def __init__(self) -> None:
+        self.used: set[tuple[str, str]] = set()
+
+    def take(self) -> set[tuple[str, str]]:
+        used, self.used = self.used, set()
+        return used
+
+
+class Recording(dict):
+    """A registry mapping that logs every key looked up, found or not; iterating it logs the whole registry."""
+
+    def __init__(self, data: dict, kind: str, log: Log) -> None:
+        super().__init__(data)
+        self.kind, self.log = kind, log
+
+    def __getitem__(self, key: Any) -> Any:
+        self.log.used.add((self.kind, key))
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self.log.used.add((self.kind, key))
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.log.used.add((self.kind, str(key)))
+        return super().__contains__(key)
+
+    def _all(self) -> None:
+        self.log.used.add((self.kind, ALL))
+
+    def __iter__(self) -> Iterator:
+        self._all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._all()
+        return super().__len__()
+
+    def keys(self):  # type: ignore[override]
+        self._all()
+        return super().keys()
+
+    def values(self):  # type: ignore[override]
+        self._all()
+        return super().values()
+
+    def items(self):  # type: ignore[override]
+        self._all()
+        return super().items()
+
+    def copy(self) -> dict:
+        self._all()
+        return dict(super().items())
+
+    def __reduce__(self):  # a plain dict when sent to another process
+        return (dict, (dict(super().items()),))
+
+
+def recording(reg: Registries) -> tuple[Registries, Log]:
+    """A copy of `reg` whose recorded registries log their lookups into the returned Log."""
+    log = Log()
+    return replace(reg, **{kind: Recording(getattr(reg, kind), kind, log) for kind in RECORDED}), log
+
+
+# Fingerprints ------------------------------------------------------------------------------------
+
+
+def _digest(value: Any) -> str:
+    canon = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:32]
+
+
+def code_fingerprint() -> str:
+    """Every file of the running package, the lock file beside it and the versions of the libraries the rows go through."""
+    from importlib import metadata
+
+    import tradetalks
+    from tradetalks.build.fingerprint import _code_files
+    from tradetalks.load import sha256_file
+
+    package = Path(tradetalks.__file__).resolve().parent
+    files = [[rel, sha256_file(path)] for rel, path in _code_files(package)]
+    versions = {}
+    for dist in ("polars", "pyyaml", "fastjsonschema", "jsonschema", "pyarrow"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return _digest([FORMAT, files, versions])
+
+
+def global_fingerprint(reg: Registries) -> str:
+    """What every article's rows depend on: the alias maps and the places."""
+    return _digest([FORMAT, sorted(reg.aliases.items()), sorted(reg.ambiguous.items()), reg.places.places])
+
+
+def entry_hash(reg: Registries, kind: str, key: str) -> str:
+    """The content of registry entry `key` of `kind` as an article saw it ("-" when absent, "!" when invalid)."""
+    data = dict.items(getattr(reg, kind))
+    if key == ALL:
+        return _digest(sorted(data))
+    mapping = getattr(reg, kind)
+    if dict.__contains__(mapping, key):
+        return _digest(dict.__getitem__(mapping, key))
+    return "!" if key in reg.invalid.get(kind, set()) else "-"
+
+
+# The store ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Lookup:
+    """What the cache holds for this build: the parts of the articles it can reuse, and what to compute."""
+
+    hits: list[str]  # article ids reused
+    frames: dict[str, pl.DataFrame]  # their parts, per table
+    misses: list[tuple[str, Path, Path]]  # the items to compute
+    seconds: float = 0.0
+
+
+@dataclass
+class Computed:
+    """What the build computed for an article it keeps: its files' sha256 and the entries it used."""
+
+    txt_sha: str
+    yml_sha: str
+    deps: set[tuple[str, str]]
+
+
+@dataclass
+class ArticleCache:
+    directory: Path
+    code: str
+    stamped_ns: int  # when this build stamped the files (taken before listing them)
+    state: dict = field(default_factory=dict)
+    index: dict[str, tuple] = field(default_factory=dict)  # article id -> (segment, txt_sha, yml_sha, txt_stamp, yml_stamp)
+    deps: pl.DataFrame | None = None
+    note: str | None = None  # why the cache was not used or not written, for the command line
+
+    @classmethod
+    def open(cls, root: Path, stamped_ns: int) -> ArticleCache:
+        return cls(Path(root) / "build" / "cache" / "articles", code_fingerprint(), stamped_ns)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def lookup(self, todo: list[tuple[str, Path, Path]], stamps: dict[str, Stamp], reg: Registries) -> Lookup:
+        """Split `todo` into the articles whose stored parts are still right and those to compute."""
+        t = time.perf_counter()
+        empty = Lookup([], {}, list(todo))
+        try:
+            with self._locked():
+                found = self._lookup(todo, stamps, reg)
+        except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
+            self.note = f"build cache unreadable ({type(exc).__name__}); computing every article"
+            self.state, self.index, self.deps = {}, {}, None
+            found = empty
+        found.seconds = time.perf_counter() - t
+        return found
+
+    def _lookup(self, todo: list[tuple[str, Path, Path]], stamps: dict[str, Stamp], reg: Registries) -> Lookup:
+        state_path = self.directory / "state.json"
+        if not state_path.is_file():
+            return Lookup([], {}, list(todo))
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+        if state.get("format") != FORMAT or state.get("code") != self.code or state.get("global") != global_fingerprint(reg):
+            return Lookup([], {}, list(todo))
+        generation = int(state["generation"])
+        index = pl.read_ipc(self.directory / f"index-{generation}.arrow")
+        deps = pl.read_ipc(self.directory / f"deps-{generation}.arrow")
+        stored = {
+            row[0]: row[1:]
+            for row in zip(
+                *(index[c].to_list() for c in ("article_id", "segment", "txt_sha", "yml_sha", "txt_stamp", "yml_stamp")),
+                strict=True,
+            )
+        }
+        stale = _stale(deps, reg)
+        trusted_before = state["stamped_ns"] - RACY_NS
+        hits, misses, kept = [], [], {}
+        for item in todo:
+            stem, txt, yml = item
+            row = stored.get(stem)
+            if row is None or stem in stale:
+                misses.append(item)
+                continue
+            segment, txt_sha, yml_sha, txt_stamp, yml_stamp = row
+            now_txt, now_yml = stamps.get(txt.name), stamps.get(yml.name)
+            same_txt = _same(txt, now_txt, tuple(txt_stamp), txt_sha, trusted_before)
+            same_yml = _same(yml, now_yml, tuple(yml_stamp), yml_sha, trusted_before)
+            if same_txt and same_yml:
+                hits.append(stem)
+                kept[stem] = (segment, txt_sha, yml_sha, now_txt or tuple(txt_stamp), now_yml or tuple(yml_stamp))
+            else:
+                misses.append(item)
+        self.state, self.index = state, kept
+        self.deps = deps.filter(pl.col("article_id").is_in(pl.Series(hits, dtype=pl.String).implode()))
+        return Lookup(hits, self._frames(kept), misses)
+
+    def _frames(self, kept: dict[str, tuple]) -> dict[str, pl.DataFrame]:
+        by_segment: dict[int, list[str]] = {}
+        for stem, row in kept.items():
+            by_segment.setdefault(row[0], []).append(stem)
+        out: dict[str, list[pl.DataFrame]] = {name: [] for name in PART_TABLES}
+        for segment in sorted(by_segment):
+            live = by_segment[segment]
+            whole = len(live) == self.state["segments"][str(segment)]
+            for name in PART_TABLES:
+                df = pl.read_ipc(self.directory / f"seg-{segment}-{name}.arrow")
+                if not whole:
+                    df = df.filter(pl.col("article_id").is_in(pl.Series(live, dtype=pl.String).implode()))
+                out[name].append(df)
+        return {name: pl.concat(frames, how="vertical") for name, frames in out.items() if frames}
+
+    def store(
+        self,
+        computed: dict[str, Computed],
+        parts: list[dict[str, pl.DataFrame]],
+        hit_frames: dict[str, pl.DataFrame],
+        stamps: dict[str, Stamp],
+        reg: Registries,
+    ) -> None:
+        """Keep the articles computed without problems (`computed`, their parts among `parts`) next to the reused ones."""
+        unchanged = (
+            not computed
+            and self.state
+            and len(self.index) == self.state.get("articles")
+            and all(stamps.get(f"{stem}.txt") == row[3] and stamps.get(f"{stem}.yml") == row[4] for stem, row in self.index.items())
+        )
+        if unchanged:
+            return
+        try:
+            with self._locked():
+                self._store(computed, parts, hit_frames, stamps, reg)
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            self.note = f"build cache not written ({exc}); the next build computes every article again"
+
+    def _store(
+        self,
+        computed: dict[str, Computed],
+        parts: list[dict[str, pl.DataFrame]],
+        hit_frames: dict[str, pl.DataFrame],
+        stamps: dict[str, Stamp],
+        reg: Registries,
+    ) -> None:
+        segments: dict[str, int] = dict(self.state.get("segments", {})) if self.state else {}
+        live: dict[str, int] = {}
+        for row in self.index.values():
+            live[str(row[0])] = live.get(str(row[0]), 0) + 1
+        compact = len(segments) + 1 > MAX_SEGMENTS or 2 * sum(live.values()) < sum(segments.values())
+        generation = int(self.state.get("generation", 0)) + 1 if self.state else 1
+        new = max((int(s) for s in segments), default=-1) + 1
+        index = dict(self.index)
+        if compact:
+            index = {stem: (new, *row[1:]) for stem, row in index.items()}
+        for stem, c in computed.items():
+            index[stem] = (new, c.txt_sha, c.yml_sha, stamps.get(f"{stem}.txt"), stamps.get(f"{stem}.yml"))
+        index = {stem: row for stem, row in index.items() if row[3] is not None and row[4] is not None}
+        counts: dict[str, int] = {}
+        for row in index.values():
+            counts[str(row[0])] = counts.get(str(row[0]), 0) + 1
+        segments = {s: n for s, n in segments.items() if s in counts and not compact}
+        if counts.get(str(new)):
+            ids = pl.Series(sorted(s for s, row in index.items() if row[0] == new), dtype=pl.String).implode()
+            for name in PART_TABLES:
+                frames = [p[name] for p in parts if name in p]
+                if compact and name in hit_frames:
+                    frames.insert(0, hit_frames[name])
+                _write_frames((_only(df, ids) for df in frames), self.directory / f"seg-{new}-{name}.arrow")
+            segments[str(new)] = counts[str(new)]
+        stems = sorted(index)
+        _write_frames(
+            [
+                pl.DataFrame(
+                    {
+                        "article_id": stems,
+                        "segment": [index[s][0] for s in stems],
+                        "txt_sha": [index[s][1] for s in stems],
+                        "yml_sha": [index[s][2] for s in stems],
+                        "txt_stamp": [list(index[s][3]) for s in stems],
+                        "yml_stamp": [list(index[s][4]) for s in stems],
+                    },
+                    schema=INDEX_SCHEMA,
+                )
+            ],
+            self.directory / f"index-{generation}.arrow",
+        )
+        new_deps = [(stem, kind, key, entry_hash(reg, kind, key)) for stem, c in sorted(computed.items()) if stem in index for kind, key in sorted(c.deps)]
+        frames = [pl.DataFrame(new_deps, schema=DEPS_SCHEMA, orient="row")]
+        if self.deps is not None:
+            frames.insert(0, self.deps.filter(pl.col("article_id").is_in(pl.Series(stems, dtype=pl.String).implode())))
+        _write_frames(frames, self.directory / f"deps-{generation}.arrow")
+        state = {
+            "format": FORMAT,
+            "code": self.code,
+            "global": global_fingerprint(reg),
+            "stamped_ns": self.stamped_ns,
+            "generation": generation,
+            "segments": segments,
+            "articles": len(stems),
+        }
+        # The state names the files of its generation: written last, in one step, so a build
+        # killed on the way leaves the previous generation whole.
+        _write_atomic(self.directory / "state.json", json.dumps(state, sort_keys=True).encode("utf-8"))
+        keep = {f"seg-{s}-{name}.arrow" for s in segments for name in PART_TABLES}
+        keep |= {"state.json", f"index-{generation}.arrow", f"deps-{generation}.arrow", ".lock"}
+        for p in self.directory.iterdir():
+            if p.name not in keep:
+                if p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
+
+
+INDEX_SCHEMA = {
+    "article_id": pl.String,
+    "segment": pl.Int64,
+    "txt_sha": pl.String,
+    "yml_sha": pl.String,
+    "txt_stamp": pl.List(pl.Int64),
+    "yml_stamp": pl.List(pl.Int64),
+}
+DEPS_SCHEMA = {"article_id": pl.String, "kind": pl.String, "key": pl.String, "hash": pl.String}
+
+
+def _stale(deps: pl.DataFrame, reg: Registries) -> set[str]:
+    """Articles that used a registry entry whose content has changed since."""
+    used = deps.select("kind", "key").unique()
+    now = pl.DataFrame(
+        {"kind": used["kind"], "key": used["key"], "now": [entry_hash(reg, k, v) for k, v in used.iter_rows()]},
+        schema={"kind": pl.String, "key": pl.String, "now": pl.String},
+    )
+    changed = deps.join(now, on=["kind", "key"], how="left").filter(pl.col("hash") != pl.col("now"))
+    return set(changed["article_id"].unique().to_list())
+
+
+def _same(path: Path, now: Stamp | None, then: Stamp, sha: str, trusted_before: int) -> bool:
+    """Whether the file still holds the bytes whose sha256 is `sha`: by its stamp when that is safe, else by reading it."""
+    if now is not None and now == then and max(then[1], then[2]) < trusted_before:
+        return True
+    try:
+        raw = read_regular(path, str(path), MAX_ARTICLE_BYTES)
+    except DatasetError:
+        return False
+    return hashlib.sha256(raw).hexdigest() == sha
+
+
+def _only(df: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
+    """The rows of the articles `ids`; `df` itself (no copy) when it holds no other."""
+    keep = pl.col("article_id").is_in(ids)
+    return df if df.select(keep.all()).item() else df.filter(keep)
+
+
+def _write_frames(frames: Iterable[pl.DataFrame], path: Path) -> None:
+    """One Arrow IPC file of `frames` (one schema), written frame by frame: never concatenated in memory."""
+    import pyarrow as pa
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    writer = None
+    try:
+        with pa.OSFile(str(tmp), "wb") as sink:
+            for df in frames:
+                table = df.to_arrow()
+                if writer is None:
+                    writer = pa.ipc.new_file(sink, table.schema)
+                writer.write_table(table)
+            if writer is not None:
+                writer.close()
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
