@@ -77,6 +77,7 @@ def _progress(what: str) -> Iterator:
 def validate(
     articles: list[Path] = typer.Argument(None, help="Check only these articles (dataset/articles/<id>.yml or .txt) and the registry entries they use."),
     root: Path = typer.Option(Path("."), help="Repository root (holds dataset/)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Compute every article afresh instead of reusing build/cache/ (the result is the same)."),
 ) -> None:
     """Check every source file and annotation (no release is written). Exit 0 when valid."""
     from tradetalks.build.errors import TradetalksError
@@ -94,7 +95,7 @@ def validate(
             return
         from tradetalks.build.pipeline import check
 
-        result = check(root)
+        result = check(root, cache=not no_cache)
     except TradetalksError as exc:
         _fail(exc)
     out.print(
@@ -109,6 +110,9 @@ def build(
     root: Path = typer.Option(Path("."), help="Repository root (holds dataset/)."),
     out_dir: Path = typer.Option(None, "--out", help="Where the build goes (default: <root>/build/working/). Never release/."),
     as_version: str = typer.Option(None, "--as-version", help="Build in the exact form release X.Y.Z was published in (what `reproduce` compares)."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Compute every article afresh instead of reusing build/cache/ (implied by --as-version; the result is the same)."
+    ),
 ) -> None:
     """Build the working tree into build/working/ and say what version bump it needs against the latest published release."""
     import time
@@ -119,13 +123,16 @@ def build(
     from tradetalks.build.pipeline import build as run_build
 
     t = time.perf_counter()
+    notes: list[str] = []
     try:
         if as_version is not None and not is_release_version(as_version):
             raise DatasetError.one("--as-version", None, None, f"expected a version like 1.2.0, found {as_version!r}")
         with _progress("building") as update:
-            result = run_build(root, out_dir, as_version or WORKING, progress=update)
+            result = run_build(root, out_dir, as_version or WORKING, progress=update, cache=not (no_cache or as_version), notes=notes)
     except TradetalksError as exc:
         _fail(exc)
+    for note in notes:
+        out.print(note, highlight=False, markup=False, soft_wrap=True)
     for table, n in result.rows.items():
         out.print(f"  {table:<16} {n:>6} rows", highlight=False, soft_wrap=True)
     kind = f"release {as_version} rebuilt" if as_version else "working build written"

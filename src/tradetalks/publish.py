@@ -60,7 +60,7 @@ def publish(root: Path, version: str, date: str | None = None) -> ReleaseDiff:
     edited = {path: path.read_bytes() if path.exists() else None for path in (root / "CHANGELOG.md", root / "CITATION.cff", root / ABOUT, root / "README.md")}
 
     # Process: build and diff where nothing can see it, then edit the version files and freeze.
-    tables = check(root).tables
+    tables = check(root, cache=False).tables  # a published release is computed afresh, never from the build cache
     with tempfile.TemporaryDirectory(prefix="tradetalks-stage-") as stage:
         staged = write_release(tables, Path(stage) / version, version, None)
         d = diff_releases(previous, staged)

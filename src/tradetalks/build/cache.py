@@ -54,7 +54,6 @@ from tradetalks.build.yamldoc import read_regular
 
 FORMAT = 1
 PART_TABLES = ("articles", "evidence", "quotes", "roles", "segments")
-RECORDED = ("people", "events", "measures", "outlets")  # the registries whose lookups are recorded
 RACY_NS = 2_000_000_000  # coarser than any file system's timestamp resolution (FAT: 2 s)
 MAX_SEGMENTS = 8
 ALL = "*"  # a dependency on a whole registry
@@ -110,15 +109,15 @@ class Recording(dict):
         self._all()
         return super().__len__()
 
-    def keys(self):  # type: ignore[override]
+    def keys(self):
         self._all()
         return super().keys()
 
-    def values(self):  # type: ignore[override]
+    def values(self):
         self._all()
         return super().values()
 
-    def items(self):  # type: ignore[override]
+    def items(self):
         self._all()
         return super().items()
 
@@ -133,7 +132,14 @@ class Recording(dict):
 def recording(reg: Registries) -> tuple[Registries, Log]:
     """A copy of `reg` whose recorded registries log their lookups into the returned Log."""
     log = Log()
-    return replace(reg, **{kind: Recording(getattr(reg, kind), kind, log) for kind in RECORDED}), log
+    watched = replace(
+        reg,
+        people=Recording(reg.people, "people", log),
+        events=Recording(reg.events, "events", log),
+        measures=Recording(reg.measures, "measures", log),
+        outlets=Recording(reg.outlets, "outlets", log),
+    )
+    return watched, log
 
 
 # Fingerprints ------------------------------------------------------------------------------------
@@ -154,7 +160,7 @@ def code_fingerprint() -> str:
 
     package = Path(tradetalks.__file__).resolve().parent
     files = [[rel, sha256_file(path)] for rel, path in _code_files(package)]
-    versions = {}
+    versions: dict[str, str | None] = {}
     for dist in ("polars", "pyyaml", "fastjsonschema", "jsonschema", "pyarrow"):
         try:
             versions[dist] = metadata.version(dist)
@@ -393,7 +399,7 @@ class ArticleCache:
                     p.unlink(missing_ok=True)
 
 
-INDEX_SCHEMA = {
+INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "article_id": pl.String,
     "segment": pl.Int64,
     "txt_sha": pl.String,
@@ -401,7 +407,7 @@ INDEX_SCHEMA = {
     "txt_stamp": pl.List(pl.Int64),
     "yml_stamp": pl.List(pl.Int64),
 }
-DEPS_SCHEMA = {"article_id": pl.String, "kind": pl.String, "key": pl.String, "hash": pl.String}
+DEPS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "kind": pl.String, "key": pl.String, "hash": pl.String}
 
 
 def _stale(deps: pl.DataFrame, reg: Registries) -> set[str]:

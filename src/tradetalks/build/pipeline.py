@@ -90,10 +90,10 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     reg = registries(sources)
     seconds = {"index": time.perf_counter() - t}
     store = ArticleCache.open(Path(root), stamped_ns) if cache else None
-    found = store.lookup(todo, sources.stamps, reg) if store is not None else None
-    if found is not None:
-        seconds["cache"] = found.seconds
-        todo = found.misses
+    cached = store.lookup(todo, sources.stamps, reg) if store is not None else None
+    if cached is not None:
+        seconds["cache"] = cached.seconds
+        todo = cached.misses
     progress("articles", 0, len(todo))
 
     # Process: per chunk of articles, with the registry entries that are valid.
@@ -122,14 +122,14 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     if pending:
         merged.append(_concat(pending))
     seconds["articles"] = time.perf_counter() - t
-    if store is not None and found is not None:
+    if store is not None and cached is not None:
         t = time.perf_counter()
-        store.store(computed, merged, found.frames, sources.stamps, reg)
-        if found.frames:
-            merged.insert(0, found.frames)
+        store.store(computed, merged, cached.frames, sources.stamps, reg)
+        if cached.frames:
+            merged.insert(0, cached.frames)
         seconds["cache"] += time.perf_counter() - t
         if notes is not None:
-            notes.append(f"{len(found.hits):,} of {len(found.hits) + len(todo):,} articles reused from build/cache/")
+            notes.append(f"{len(cached.hits):,} of {len(cached.hits) + len(todo):,} articles reused from build/cache/")
             if store.note:
                 notes.append(store.note)
 
@@ -222,7 +222,8 @@ def _init_worker(root: Path, reg: Registries, record: bool) -> None:
 
 def _worker_chunk(items: list) -> _Chunk:
     assert _WORKER is not None
-    return _check_chunk(*_WORKER, items)
+    root, reg, record = _WORKER
+    return _check_chunk(root, reg, items, record)
 
 
 @contextlib.contextmanager

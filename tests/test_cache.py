@@ -1,0 +1,204 @@
+"""The build cache (build/cache.py): a cached build is byte-identical to a clean one, and every
+kind of input change is seen (the article's files, the registry entries it used, the alias maps,
+the code), while files that are only touched are reused."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tradetalks.build import cache as cache_module
+from tradetalks.build.errors import DatasetError
+from tradetalks.build.pipeline import build
+
+REPO = Path(__file__).resolve().parents[1]
+ANCHORED = "bessent-he-talks-set-for-next-week"  # derives a date from the anchor event below
+ANCHOR = "bessent-white-house-remarks-2025-10-17"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "dataset", tmp_path / "dataset")
+    return tmp_path
+
+
+def outcome(root: Path, out: Path, cache: bool, notes: list[str] | None = None) -> dict[str, bytes] | list[str]:
+    """Every file the build wrote (relative path -> bytes), or its problems when it fails."""
+    try:
+        build(root, out, cache=cache, notes=notes)
+    except DatasetError as exc:
+        return [str(p) for p in exc.problems]
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def reused(notes: list[str]) -> int:
+    line = next(n for n in notes if "reused from build/cache/" in n)
+    return int(line.split(" of ")[0].replace(",", ""))
+
+
+def cached_equals_clean(root: Path, tag: str) -> list[str]:
+    """Build with the cache and without it; assert the same outcome; return the cache's notes."""
+    notes: list[str] = []
+    cached = outcome(root, root / f"out-{tag}-cached", True, notes)
+    clean = outcome(root, root / f"out-{tag}-clean", False)
+    assert cached == clean
+    return notes
+
+
+def rewrite_same_size(path: Path, old: str, new: str) -> None:
+    assert len(old.encode()) == len(new.encode())
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_cold_warm_and_clean_builds_are_byte_identical(root: Path) -> None:
+    notes = cached_equals_clean(root, "cold")
+    assert reused(notes) == 0
+    notes = cached_equals_clean(root, "warm")
+    assert reused(notes) == 5
+    assert (root / "build" / "cache" / "articles" / "state.json").is_file()
+
+
+def test_a_changed_annotation_is_recomputed_and_the_others_reused(root: Path) -> None:
+    cached_equals_clean(root, "first")
+    yml = root / "dataset" / "articles" / f"{ANCHORED}.yml"
+    text = yml.read_text(encoding="utf-8")
+    edited = text.replace("than the Friday-evening call", "than the Friday evening call", 1)
+    assert edited != text
+    yml.write_text(edited, encoding="utf-8")
+    notes = cached_equals_clean(root, "edited")
+    assert reused(notes) == 4
+
+
+def test_a_changed_text_is_seen_even_with_the_same_size_and_times(root: Path) -> None:
+    cached_equals_clean(root, "first")
+    txt = root / "dataset" / "articles" / f"{ANCHORED}.txt"
+    st = os.stat(txt)
+    raw = txt.read_bytes()
+    i = raw.index(b"Bessent")
+    txt.write_bytes(raw[:i] + b"Bassent" + raw[i + 7 :])
+    os.utime(txt, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same modification time: the change time still moves
+    notes: list[str] = []
+    cached = outcome(root, root / "out-cached", True, notes)
+    assert cached == outcome(root, root / "out-clean", False)
+    assert isinstance(cached, list) and any("text_sha256" in p for p in cached)  # the text no longer matches its annotation
+    assert reused(notes) == 4
+
+
+def test_a_file_changed_too_recently_to_trust_its_times_is_read_again(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A stamp taken within RACY_NS of a change cannot prove the next change would move it.
+    monkeypatch.setattr(cache_module, "RACY_NS", 10**18)
+    cached_equals_clean(root, "first")
+    calls: list[Path] = []
+    real = cache_module.read_regular
+
+    def spy(path, shown, limit):  # noqa: ANN001
+        calls.append(Path(path))
+        return real(path, shown, limit)
+
+    monkeypatch.setattr(cache_module, "read_regular", spy)
+    notes = cached_equals_clean(root, "second")
+    assert reused(notes) == 5
+    assert len(calls) == 10  # every file re-hashed, none trusted by its stamp
+
+
+def test_touching_a_file_reuses_it(root: Path) -> None:
+    cached_equals_clean(root, "first")
+    for p in (root / "dataset" / "articles").iterdir():
+        p.touch()
+    notes = cached_equals_clean(root, "touched")
+    assert reused(notes) == 5
+
+
+def test_a_changed_registry_entry_recomputes_the_articles_that_used_it(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cached_equals_clean(root, "first")
+    events = root / "dataset" / "events.yml"
+    before = events.read_text(encoding="utf-8")
+    start = before.index(f"event_id: {ANCHOR}")
+    # The anchor event moves a day: the dates derived from it in the articles that anchor on it change.
+    changed = before[:start] + before[start:].replace('date_start: "2025-10-17"', 'date_start: "2025-10-16"', 1).replace(
+        'date_end: "2025-10-17"', 'date_end: "2025-10-16"', 1
+    )
+    events.write_text(changed, encoding="utf-8")
+    notes = cached_equals_clean(root, "moved")
+    anchoring = sum(ANCHOR in p.read_text(encoding="utf-8") for p in (root / "dataset" / "articles").glob("*.yml"))
+    assert anchoring >= 1
+    assert reused(notes) <= 5 - anchoring
+
+    # The scenario depends on the recorded entries: without them, the cache would keep stale rows.
+    events.write_text(before, encoding="utf-8")
+    cached_equals_clean(root, "restored")
+    events.write_text(changed, encoding="utf-8")
+    monkeypatch.setattr(cache_module, "_stale", lambda deps, reg: set())
+    assert outcome(root, root / "out-blind", True) != outcome(root, root / "out-blind-clean", False)
+
+
+def test_a_new_alias_recomputes_every_article(root: Path) -> None:
+    cached_equals_clean(root, "first")
+    people = root / "dataset" / "people.yml"
+    text = people.read_text(encoding="utf-8")
+    people.write_text(text.replace("aliases:\n", "aliases:\n      - Zzyzx Quillfeather\n", 1), encoding="utf-8")
+    notes = cached_equals_clean(root, "alias")
+    assert reused(notes) == 0
+
+
+def test_new_code_recomputes_every_article(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cached_equals_clean(root, "first")
+    real = cache_module.code_fingerprint
+    monkeypatch.setattr(cache_module, "code_fingerprint", lambda: hashlib.sha256(real().encode() + b"changed").hexdigest())
+    notes = cached_equals_clean(root, "code")
+    assert reused(notes) == 0
+
+
+def test_an_article_with_problems_is_never_kept(root: Path) -> None:
+    yml = root / "dataset" / "articles" / f"{ANCHORED}.yml"
+    yml.write_text(yml.read_text(encoding="utf-8") + "# GUESS: who said it\n", encoding="utf-8")
+    cached_equals_clean(root, "marked")
+    notes = cached_equals_clean(root, "again")
+    assert reused(notes) == 4
+    problems = outcome(root, root / "out-third", True)
+    assert isinstance(problems, list) and any("GUESS" in p for p in problems)
+
+
+def test_a_removed_article_leaves_the_cache(root: Path) -> None:
+    cached_equals_clean(root, "first")
+    for suffix in (".txt", ".yml"):
+        (root / "dataset" / "articles" / f"{ANCHORED}{suffix}").unlink()
+    cached_equals_clean(root, "removed")
+    notes = cached_equals_clean(root, "after")
+    assert reused(notes) == 4
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage-state", "missing-segment"])
+def test_a_damaged_cache_is_ignored(root: Path, damage: str) -> None:
+    cached_equals_clean(root, "first")
+    directory = root / "build" / "cache" / "articles"
+    if damage == "truncate":
+        for p in directory.glob("seg-*-evidence.arrow"):
+            p.write_bytes(p.read_bytes()[:100])
+    elif damage == "garbage-state":
+        (directory / "state.json").write_text("{not json", encoding="utf-8")
+    else:
+        for p in directory.glob("seg-*-quotes.arrow"):
+            p.unlink()
+    notes = cached_equals_clean(root, "damaged")
+    assert reused(notes) == 0
+    assert any("unreadable" in n for n in notes) or damage == "garbage-state"
+    notes = cached_equals_clean(root, "repaired")
+    assert reused(notes) == 5
+
+
+def test_many_small_edits_stay_byte_identical_and_compact(root: Path) -> None:
+    cached_equals_clean(root, "first")
+    yml = root / "dataset" / "articles" / f"{ANCHORED}.yml"
+    for i in range(cache_module.MAX_SEGMENTS + 2):
+        yml.write_text(yml.read_text(encoding="utf-8") + f"# edit {i}\n", encoding="utf-8")
+        notes = cached_equals_clean(root, f"edit{i}")
+        assert reused(notes) == 4
+        segments = {p.name.split("-")[1] for p in (root / "build" / "cache" / "articles").glob("seg-*-articles.arrow")}
+        assert len(segments) <= cache_module.MAX_SEGMENTS
