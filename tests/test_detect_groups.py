@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tradetalks.build.detect.groups import group_quotes, normalise
+from tradetalks.build.detect.groups import group_quotes, normalise, stable_groups
 
 
 def test_normalise_folds_quotes_dashes_case_and_end_punctuation():
@@ -81,3 +81,45 @@ def test_one_word_edit_is_always_compared_whatever_its_position(base, data):
     groups = group_quotes([("q1", "a", a), ("q2", "b", b)])
     alike = normalise(a) == normalise(b) or fuzz.ratio(normalise(a), normalise(b)) >= 90
     assert (groups["q1"] == groups["q2"]) == alike
+
+
+# The corpus-scale grouping (Polars block keys, ids decided only where groups form) against the
+# reference implementation, one text at a time.
+_WORDS = ["we", "will", "meet", "in", "person", "next", "week", "tariffs", "“fair”", "deal,", "—", "rare-earth", "…", "trade", "talks", "Xi", "ß"]
+
+
+def _frame_answer(texts: list[str], previous: dict[str, str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    import polars as pl
+
+    from tradetalks.build.detect.groups import group_frame, group_id
+
+    norms = [normalise(t) for t in texts]
+    nodes = pl.DataFrame({"norm": norms, "norm_gid": [group_id(n) for n in norms]}, schema={"norm": pl.String, "norm_gid": pl.String})
+    joined, merges = group_frame(nodes, previous)
+    return {t: joined.get(n, group_id(n)) for t, n in zip(texts, norms, strict=True)}, merges
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(_WORDS), min_size=0, max_size=14).map(" ".join), min_size=1, max_size=40),
+    st.lists(st.tuples(st.integers(0, 39), st.sampled_from(["qg_aaaaaaaaaaaa", "qg_bbbbbbbbbbbb", "qg_cccccccccccc"])), max_size=6),
+    st.data(),
+)
+def test_corpus_grouping_equals_the_reference(texts: list[str], published: list[tuple[int, str]], data) -> None:  # noqa: ANN001
+    # Near duplicates: a copy of some texts with one character changed.
+    for i in data.draw(st.lists(st.integers(0, len(texts) - 1), max_size=8)):
+        t = texts[i]
+        if t:
+            j = data.draw(st.integers(0, len(t) - 1))
+            texts.append(t[:j] + data.draw(st.sampled_from(["x", ",", " ", ""])) + t[j + 1 :])
+    previous = {normalise(texts[i % len(texts)]): gid for i, gid in published}
+    assert _frame_answer(texts, previous) == stable_groups(texts, previous)
+
+
+def test_corpus_grouping_falls_back_to_the_reference_on_an_id_collision() -> None:
+    # A text that stays alone but whose own id is a published id of another group.
+    from tradetalks.build.detect.groups import group_id
+
+    texts = ["frank and detailed", "constructive talks", "constructive talks!"]
+    previous = {normalise("constructive talks"): group_id(normalise("frank and detailed"))}
+    assert _frame_answer(texts, previous) == stable_groups(texts, previous)

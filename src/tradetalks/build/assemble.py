@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from tradetalks.build.claims import PlaceRegistry
-from tradetalks.build.detect.groups import normalise, stable_groups
+from tradetalks.build.detect.groups import group_frame, normalise
 from tradetalks.build.errors import Collector, DatasetError, Problem
 from tradetalks.build.locate import ArticleSpans
 from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's per-article half)
@@ -63,7 +63,7 @@ def assemble_tables(sources: Sources, located: dict[str, ArticleSpans]) -> dict[
 PART_SCHEMAS: dict[str, Callable[[], Mapping[str, pl.DataType | type[pl.DataType]]]] = {
     "articles": lambda: {c: t for c, t in polars_schema("articles").items() if c not in ("segments", "evidence")},
     "evidence": lambda: polars_schema("evidence"),
-    "quotes": lambda: {c: t for c, t in polars_schema("quotes").items() if c not in QUOTE_GROUP_COLUMNS},
+    "quotes": lambda: {c: t for c, t in polars_schema("quotes").items() if c not in QUOTE_GROUP_COLUMNS} | {"norm": pl.String, "norm_gid": pl.String},
     "roles": lambda: ROLE_SCHEMA,
     "segments": lambda: SEGMENT_SCHEMA,
 }
@@ -206,13 +206,13 @@ def published_groups(release_root: Path) -> dict[str, str]:
 
 def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str]) -> pl.DataFrame:
     """Quote rows with their group (a published group keeps its id) and its corroboration."""
-    groups, merges = stable_groups(quotes["text"].unique().to_list(), published)
+    joined, merges = group_frame(quotes.select("norm", "norm_gid"), published)
     quotes = quotes.with_columns(
-        pl.col("text").replace_strict(groups, return_dtype=pl.String).alias("quote_group_id"),
+        pl.col("norm").replace_strict(joined, default=pl.col("norm_gid"), return_dtype=pl.String).alias("quote_group_id"),
     ).with_columns(
         pl.col("quote_group_id").replace_strict(merges, default=[], return_dtype=pl.List(pl.String)).alias("merged_group_ids"),
     )
-    del groups
+    del joined
     # Window expressions add the counts as columns: no join, so the quote rows are never copied.
     outlet_of = dict(outlets.iter_rows())
     group = "quote_group_id"

@@ -15,6 +15,7 @@ from typing import Any
 
 from tradetalks.build.claims import DATE_FAMILIES, NUMBER_CLAIMS, PLACE_CLAIMS, PlaceRegistry, claim_intervals, claim_text, interval, period_end
 from tradetalks.build.coverage import anchor_event_date, anchored_date_problems, derived_date_claims
+from tradetalks.build.detect.groups import group_id, normalise
 from tradetalks.build.detect.mentions import find_mentions
 from tradetalks.build.errors import Collector, Problem
 from tradetalks.build.hints import did_you_mean, scalar, unknown
@@ -623,10 +624,15 @@ def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict
                 )
                 continue
             row = _span_row(ann, spans, art.text)
+            text = " ".join(row["evidence"].split())
+            norm = normalise(text)
             row.update(
                 {
                     "quote_id": stable_id("q", aid, ann.span.start, ann.span.end),
-                    "text": " ".join(row["evidence"].split()),
+                    "text": text,
+                    # What the quote groups are made of (`assemble._quotes`), computed here, per article.
+                    "norm": norm,
+                    "norm_gid": group_id(norm),
                     "speaker_id": speaker,
                     "speaker_name": people[speaker]["name"] if speaker in people else None,
                     "speaker_organisation": item.get("speaker_organisation"),

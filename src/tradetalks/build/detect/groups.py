@@ -38,8 +38,12 @@ import re
 import string
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
+
+if TYPE_CHECKING:
+    import polars as pl
 
 DEFAULT_THRESHOLD = 90.0
 BLOCK_WORDS = 3
@@ -68,7 +72,10 @@ def group_texts(texts: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> d
 
 def stable_groups(texts: Iterable[str], previous: dict[str, str], threshold: float = DEFAULT_THRESHOLD) -> tuple[dict[str, str], dict[str, list[str]]]:
     """quote text -> quote_group_id, keeping the ids of `previous` (normalised text -> id), and
-    quote_group_id -> the published ids merged into it."""
+    quote_group_id -> the published ids merged into it.
+
+    The reference implementation, one text at a time; `group_frame` gives the same answer for a
+    large corpus (a test compares them)."""
     # Load inputs: one node per distinct normalised text.
     norm = {text: normalise(text) for text in texts}
     nodes = sorted(set(norm.values()))
@@ -159,3 +166,110 @@ def _block_key(text: str, words: list[str], kind: str, stretch: float) -> str | 
 
 def _group_id(key: str) -> str:
     return "qg_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
+def group_id(normalised: str) -> str:
+    """The id of a group new since the previous release whose smallest normalised text is `normalised`."""
+    return _group_id(normalised)
+
+
+def group_frame(nodes: pl.DataFrame, previous: dict[str, str], threshold: float = DEFAULT_THRESHOLD) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """`stable_groups` for a corpus: `nodes` has the distinct normalised texts (`norm`) and their `group_id(norm)` (`norm_gid`).
+
+    Returns the normalised texts whose group id is not their own `norm_gid` (they joined a group,
+    or keep a published id) mapped to their id, and the merges. Block keys are computed by Polars
+    and only the blocks of two or more texts are compared; the ids of the texts that stay alone
+    are the `norm_gid` given, computed where the quotes were (per article, cached). Where a
+    collision of ids would make order matter, the reference implementation decides.
+    """
+    import polars as pl
+
+    nodes = nodes.unique("norm").sort("norm")
+    f = 1 - threshold / 100
+    stretch = (1 + f) / (1 - f) if f < 1 else math.inf
+    parent: dict[str, str] = {}
+
+    def root(t: str) -> str:
+        while parent.get(t, t) != t:
+            parent[t] = parent.get(parent[t], parent[t])
+            t = parent[t]
+        return t
+
+    def link(a: str, b: str) -> None:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for block in _blocks(nodes, stretch):
+        if len(block) < 256:
+            for i, a in enumerate(block[:-1]):
+                for b, _score, _j in process.extract(a, block[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
+                    link(a, b)
+            continue
+        for start in range(0, len(block), 512):
+            scores = process.cdist(block[start : start + 512], block, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
+            for i, j in zip(*scores.nonzero(), strict=True):
+                link(block[start + i], block[j])
+
+    # The texts whose id needs deciding: those in a group of two or more, and the published ones.
+    members: dict[str, list[str]] = defaultdict(list)
+    for t in sorted(set(parent) | set(parent.values()) | (set(previous) & set(nodes["norm"].to_list()) if previous else set())):
+        members[root(t)].append(t)
+    taken: set[str] = set()
+    published_ids = set(previous.values())
+    ids: dict[str, str] = {}
+    merges: dict[str, list[str]] = {}
+    for r in sorted(members):
+        published = sorted({previous[t] for t in members[r] if t in previous} - taken)
+        gid = published[0] if published else _group_id(r)
+        if gid in taken or (not published and gid in published_ids):
+            gid = _group_id("\n".join(members[r]))
+        taken.update(published or [gid])
+        ids[r] = gid
+        if len(published) > 1:
+            merges[gid] = published[1:]
+    special = {t: ids[r] for r, ts in members.items() for t in ts}
+    alone = nodes.filter(~pl.col("norm").is_in(pl.Series(list(special), dtype=pl.String).implode()))["norm_gid"]
+    # Order matters only when two ids collide (or one is a published id): then decide one text at a time.
+    if alone.n_unique() != alone.len() or alone.is_in(pl.Series(sorted(published_ids | set(ids.values())), dtype=pl.String).implode()).any():
+        exact, merges = stable_groups(nodes["norm"].to_list(), previous, threshold)
+        own = dict(zip(nodes["norm"].to_list(), nodes["norm_gid"].to_list(), strict=True))
+        return {t: g for t, g in exact.items() if g != own[t]}, merges
+    return {t: g for t, g in special.items() if g != _group_id(t)}, merges
+
+
+def _blocks(nodes: pl.DataFrame, stretch: float) -> Iterable[list[str]]:
+    """The blocks of two or more texts, per kind of key (the same blocks as `_block_key`)."""
+    import polars as pl
+
+    ends = _ENDS
+    words = pl.col("norm").str.split(" ").list.eval(pl.element().str.strip_chars(ends)).list.eval(pl.element().filter(pl.element() != ""))
+    lengths = nodes["norm"].str.len_chars().unique().to_list()
+    bands = {n: (math.floor(math.log(max(n, 1)) / math.log(stretch)) if stretch > 1 else 0) for n in lengths}
+    frame = nodes.select(
+        "norm",
+        pl.when(words.list.len() > 0).then(words).otherwise(pl.lit([""], dtype=pl.List(pl.String))).alias("words"),
+        pl.col("norm").str.len_chars().replace_strict(bands, return_dtype=pl.Int64).alias("band"),
+    ).with_columns(pl.col("words").list.len().cast(pl.Int64).alias("n"))
+    n, mid = BLOCK_WORDS, pl.max_horizontal(pl.lit(0), (pl.col("n") - BLOCK_WORDS) // 2)
+    short = pl.col("n") <= SHORT_WORDS
+    first2, last2 = pl.col("words").list.head(2).list.join(" "), pl.col("words").list.tail(2).list.join(" ")
+    keys = {
+        "first": pl.col("words").list.head(n).list.join(" "),
+        "middle": pl.col("words").list.slice(mid, n).list.join(" "),
+        "last": pl.col("words").list.tail(n).list.join(" "),
+        "first2": pl.when(short).then(first2 + "\x00" + pl.col("band").cast(pl.String)),
+        "first2+": pl.when(short).then(first2 + "\x00" + (pl.col("band") + 1).cast(pl.String)),
+        "last2": pl.when(short).then(last2 + "\x00" + pl.col("band").cast(pl.String)),
+        "last2+": pl.when(short).then(last2 + "\x00" + (pl.col("band") + 1).cast(pl.String)),
+    }
+    for kind in _KEY_KINDS:
+        blocks = (
+            frame.select("norm", keys[kind].alias("key"))
+            .drop_nulls("key")
+            .group_by("key")
+            .agg(pl.col("norm").sort())
+            .filter(pl.col("norm").list.len() > 1)
+            .sort("key")
+        )
+        yield from blocks["norm"].to_list()
