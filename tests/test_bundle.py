@@ -10,6 +10,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from test_load import build_release
@@ -287,3 +289,35 @@ def test_date_published_comes_from_the_changelog_heading():
     manifest = {"version": "1.2.0", "tables": {}}
     assert croissant(manifest, "2025-11-02")["datePublished"] == "2025-11-02"
     assert "datePublished" not in croissant(manifest, None)
+
+
+_ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)  # any code point but lone surrogates
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.lists(st.one_of(st.none(), _ANY_TEXT), max_size=4)), min_size=1, max_size=6),
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.lists(
+                st.fixed_dictionaries({"kind": st.one_of(st.none(), _ANY_TEXT), "char_start": st.one_of(st.none(), st.integers(-(2**62), 2**62))}), max_size=3
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_csv_json_of_nested_columns_is_what_json_dumps_writes(strings, structs) -> None:  # noqa: ANN001
+    import polars as pl
+
+    from tradetalks.build.formats.files import json_text
+
+    n = min(len(strings), len(structs))
+    df = pl.DataFrame(
+        {'a "quoted" name': strings[:n], "segments": structs[:n]},
+        schema={'a "quoted" name': pl.List(pl.String), "segments": pl.List(pl.Struct({"kind": pl.String, "char_start": pl.Int64}))},
+    )
+    for column in df.columns:
+        expected = [None if v is None else json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in df[column].to_list()]
+        assert df.select(json_text(column))[column].to_list() == expected

@@ -113,6 +113,9 @@ def build(
     no_cache: bool = typer.Option(
         False, "--no-cache", help="Compute every article afresh instead of reusing build/cache/ (implied by --as-version; the result is the same)."
     ),
+    archive: bool = typer.Option(
+        False, "--zip", help="Also write dist/ (the zip of everything and its SHA256SUMS), as a published release has (implied by --as-version)."
+    ),
 ) -> None:
     """Build the working tree into build/working/ and say what version bump it needs against the latest published release."""
     import time
@@ -128,7 +131,7 @@ def build(
         if as_version is not None and not is_release_version(as_version):
             raise DatasetError.one("--as-version", None, None, f"expected a version like 1.2.0, found {as_version!r}")
         with _progress("building") as update:
-            result = run_build(root, out_dir, as_version or WORKING, progress=update, cache=not (no_cache or as_version), notes=notes)
+            result = run_build(root, out_dir, as_version or WORKING, progress=update, cache=not (no_cache or as_version), notes=notes, archive=archive or None)
     except TradetalksError as exc:
         _fail(exc)
     for note in notes:

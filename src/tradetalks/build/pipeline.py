@@ -156,7 +156,13 @@ WORKING = "dev"
 
 
 def build(
-    root: Path, target: Path | None = None, version: str = WORKING, progress: Progress | None = None, cache: bool = True, notes: list[str] | None = None
+    root: Path,
+    target: Path | None = None,
+    version: str = WORKING,
+    progress: Progress | None = None,
+    cache: bool = True,
+    notes: list[str] | None = None,
+    archive: bool | None = None,
 ) -> BuildResult:
     """Build the working tree into `target` (default: <root>/build/working/), never into release/.
 
@@ -176,7 +182,9 @@ def build(
     t = time.perf_counter()
     (progress or _quiet)("release", 0, 1)
     fingerprint = provenance(root) if is_release_version(version) else None
-    result.release_dir = write_release(result.tables, target, version, root / "CHANGELOG.md", fingerprint)
+    # dist/ (the zip of everything) is part of a release's form; a working build has it on request.
+    archive = is_release_version(version) if archive is None else archive
+    result.release_dir = write_release(result.tables, target, version, root / "CHANGELOG.md", fingerprint, archive=archive)
     result.seconds["release"] = time.perf_counter() - t
     return result
 

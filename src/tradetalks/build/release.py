@@ -44,10 +44,13 @@ def write_release(
     changelog: Path | None,
     provenance: dict | None = None,
     replace: bool = True,
+    archive: bool = True,
 ) -> Path:
     """Write every table, the manifest, the CHANGELOG and the bundle to `target`; return it.
 
     `replace=False` (a published release): refuse when `target` exists, and never replace it.
+    `archive=False` leaves out dist/ (the zip of everything and its SHA256SUMS), which only a
+    published release needs: a working build of a large corpus spends most of its writing there.
     """
     # Load inputs.
     target = Path(target)
@@ -70,7 +73,7 @@ def write_release(
                 shutil.copyfile(changelog, tmp / "CHANGELOG.md")
             if provenance is not None:
                 manifest["provenance"] = provenance
-            add_bundle(tmp, manifest, tables)
+            add_bundle(tmp, manifest, tables, archive)
             apply_umask(tmp)
             _fsync_tree(tmp)
             if replace:
@@ -83,8 +86,8 @@ def write_release(
     return target
 
 
-def add_bundle(directory: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None) -> None:
-    """Write CSVs, datapackage.json, croissant.json, the card, the zip and the final manifest into `directory`.
+def add_bundle(directory: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None, archive: bool = True) -> None:
+    """Write CSVs, datapackage.json, croissant.json, the card, the zip (`archive`) and the final manifest into `directory`.
 
     `tables`, when given, are the frames just written as Parquet (saves reading them back).
     """
@@ -101,7 +104,8 @@ def add_bundle(directory: Path, manifest: dict, tables: dict[str, pl.DataFrame] 
             files[rel] = {**file_entry(directory / rel), "path": rel}
     manifest["files"] = files
     write_json(directory / "manifest.json", manifest)
-    write_zip(directory, version)
+    if archive:
+        write_zip(directory, version)
 
 
 def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None:
