@@ -343,6 +343,9 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
                 problems.add(f"dataset/articles/{p.name}", None, None, f"{_kind(mode)}, not a regular file; commit the article's text itself")
                 continue
             files.append(p)
+        files.sort()
+        stems_txt = {p.stem: p for p in files if p.suffix == ".txt"}
+        stems_yml = {p.stem: p for p in files if p.suffix == ".yml"}
         for stem in sorted(set(only) - present):
             problems.add(
                 f"dataset/articles/{stem}.yml",
@@ -351,24 +354,26 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
                 f"no such article: neither dataset/articles/{stem}.txt nor dataset/articles/{stem}.yml exists; check the path",
             )
     else:
+        # Names, not Paths, while listing: a corpus has hundreds of thousands of files.
+        names: list[str] = []
         no_entries: list[os.DirEntry[str]] = []
         with os.scandir(art_dir) if _is(art_dir, stat.S_ISDIR) else contextlib.nullcontext(no_entries) as entries:
             for dir_entry in entries:
-                p = Path(dir_entry.path)
-                shown = f"dataset/articles/{dir_entry.name}"
-                if p.suffix not in (".txt", ".yml"):
+                name = dir_entry.name
+                shown = f"dataset/articles/{name}"
+                if not name.endswith((".txt", ".yml")) or name in (".txt", ".yml"):
                     problems.add(shown, None, None, "unexpected file; articles are <article_id>.txt with <article_id>.yml: rename or remove it")
                     continue
                 st = dir_entry.stat(follow_symlinks=False)
                 mode = st.st_mode  # never opened: FIFOs and devices would block
-                sources.stamps[dir_entry.name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                sources.stamps[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
                 if not stat.S_ISREG(mode):
                     problems.add(shown, None, None, f"{_kind(mode)}, not a regular file; commit the article's text itself")
                     continue
-                files.append(p)
-        files.sort()
-    stems_txt = {p.stem: p for p in files if p.suffix == ".txt"}
-    stems_yml = {p.stem: p for p in files if p.suffix == ".yml"}
+                names.append(name)
+        names.sort()
+        stems_txt = {n[:-4]: art_dir / n for n in names if n.endswith(".txt")}
+        stems_yml = {n[:-4]: art_dir / n for n in names if n.endswith(".yml")}
     if not stems_txt and not stems_yml and only is None:
         problems.add(
             "dataset/articles", None, None, "no articles found; add dataset/articles/<article_id>.txt and its .yml (CONTRIBUTING.md, 'Add an article')"
