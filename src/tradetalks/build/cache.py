@@ -38,6 +38,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -87,16 +88,21 @@ class Recording(dict):
         self.kind, self.log = kind, log
 
     def __getitem__(self, key: Any) -> Any:
-        self.log.used.add((self.kind, key))
+        self._saw(key)
         return super().__getitem__(key)
 
     def get(self, key: Any, default: Any = None) -> Any:
-        self.log.used.add((self.kind, key))
+        self._saw(key)
         return super().get(key, default)
 
     def __contains__(self, key: object) -> bool:
-        self.log.used.add((self.kind, str(key)))
+        self._saw(key)
         return super().__contains__(key)
+
+    def _saw(self, key: object) -> None:
+        # Registry ids are text: another key is absent whatever the registry holds, so nothing depends on it.
+        if isinstance(key, str):
+            self.log.used.add((self.kind, key))
 
     def _all(self) -> None:
         self.log.used.add((self.kind, ALL))
@@ -200,11 +206,31 @@ class Lookup:
 
 @dataclass
 class Computed:
-    """What the build computed for an article it keeps: its files' sha256 and the entries it used."""
+    """What the build computed for the articles it keeps, as columns: their files' sha256 and the registry entries each used.
 
-    txt_sha: str
-    yml_sha: str
-    deps: set[tuple[str, str]]
+    Columns, with each distinct string once per chunk: a 100k-article corpus records over a
+    million (article, entry) pairs.
+    """
+
+    article_id: list[str] = field(default_factory=list)
+    txt_sha: list[str] = field(default_factory=list)
+    yml_sha: list[str] = field(default_factory=list)
+    dep_article: list[str] = field(default_factory=list)
+    dep_kind: list[str] = field(default_factory=list)
+    dep_key: list[str] = field(default_factory=list)
+
+    def add(self, stem: str, txt_sha: str, yml_sha: str, used: set[tuple[str, str]]) -> None:
+        self.article_id.append(stem)
+        self.txt_sha.append(txt_sha)
+        self.yml_sha.append(yml_sha)
+        for kind, key in sorted(used):
+            self.dep_article.append(stem)
+            self.dep_kind.append(sys.intern(kind))
+            self.dep_key.append(sys.intern(key))
+
+    def extend(self, other: Computed) -> None:
+        for name in ("article_id", "txt_sha", "yml_sha", "dep_article", "dep_kind", "dep_key"):
+            getattr(self, name).extend(getattr(other, name))
 
 
 @dataclass
@@ -301,7 +327,7 @@ class ArticleCache:
 
     def store(
         self,
-        computed: dict[str, Computed],
+        computed: Computed,
         parts: list[dict[str, pl.DataFrame]],
         hit_frames: dict[str, pl.DataFrame],
         stamps: dict[str, Stamp],
@@ -309,7 +335,7 @@ class ArticleCache:
     ) -> None:
         """Keep the articles computed without problems (`computed`, their parts among `parts`) next to the reused ones."""
         unchanged = (
-            not computed
+            not computed.article_id
             and self.state
             and len(self.index) == self.state.get("articles")
             and all(stamps.get(f"{stem}.txt") == row[3] and stamps.get(f"{stem}.yml") == row[4] for stem, row in self.index.items())
@@ -324,7 +350,7 @@ class ArticleCache:
 
     def _store(
         self,
-        computed: dict[str, Computed],
+        computed: Computed,
         parts: list[dict[str, pl.DataFrame]],
         hit_frames: dict[str, pl.DataFrame],
         stamps: dict[str, Stamp],
@@ -340,8 +366,8 @@ class ArticleCache:
         index = dict(self.index)
         if compact:
             index = {stem: (new, *row[1:]) for stem, row in index.items()}
-        for stem, c in computed.items():
-            index[stem] = (new, c.txt_sha, c.yml_sha, stamps.get(f"{stem}.txt"), stamps.get(f"{stem}.yml"))
+        for stem, txt_sha, yml_sha in zip(computed.article_id, computed.txt_sha, computed.yml_sha, strict=True):
+            index[stem] = (new, txt_sha, yml_sha, stamps.get(f"{stem}.txt"), stamps.get(f"{stem}.yml"))
         index = {stem: row for stem, row in index.items() if row[3] is not None and row[4] is not None}
         counts: dict[str, int] = {}
         for row in index.values():
@@ -372,11 +398,15 @@ class ArticleCache:
             ],
             self.directory / f"index-{generation}.arrow",
         )
-        new_deps = [(stem, kind, key, entry_hash(reg, kind, key)) for stem, c in sorted(computed.items()) if stem in index for kind, key in sorted(c.deps)]
-        frames = [pl.DataFrame(new_deps, schema=DEPS_SCHEMA, orient="row")]
+        used = pl.DataFrame(
+            {"article_id": computed.dep_article, "kind": computed.dep_kind, "key": computed.dep_key},
+            schema={"article_id": pl.String, "kind": pl.String, "key": pl.String},
+        )
+        frames = [used.join(_entry_hashes(used, reg), on=["kind", "key"], how="left").select(list(DEPS_SCHEMA))]
         if self.deps is not None:
-            frames.insert(0, self.deps.filter(pl.col("article_id").is_in(pl.Series(stems, dtype=pl.String).implode())))
-        _write_frames(frames, self.directory / f"deps-{generation}.arrow")
+            frames.insert(0, self.deps)
+        kept = pl.Series(stems, dtype=pl.String).implode()
+        _write_frames((df.filter(pl.col("article_id").is_in(kept)) for df in frames), self.directory / f"deps-{generation}.arrow")
         state = {
             "format": FORMAT,
             "code": self.code,
@@ -410,14 +440,18 @@ INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 DEPS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "kind": pl.String, "key": pl.String, "hash": pl.String}
 
 
+def _entry_hashes(deps: pl.DataFrame, reg: Registries, column: str = "hash") -> pl.DataFrame:
+    """Each distinct (kind, key) of `deps` with the hash of that registry entry now."""
+    used = deps.select("kind", "key").unique()
+    return pl.DataFrame(
+        {"kind": used["kind"], "key": used["key"], column: [entry_hash(reg, k, v) for k, v in used.iter_rows()]},
+        schema={"kind": pl.String, "key": pl.String, column: pl.String},
+    )
+
+
 def _stale(deps: pl.DataFrame, reg: Registries) -> set[str]:
     """Articles that used a registry entry whose content has changed since."""
-    used = deps.select("kind", "key").unique()
-    now = pl.DataFrame(
-        {"kind": used["kind"], "key": used["key"], "now": [entry_hash(reg, k, v) for k, v in used.iter_rows()]},
-        schema={"kind": pl.String, "key": pl.String, "now": pl.String},
-    )
-    changed = deps.join(now, on=["kind", "key"], how="left").filter(pl.col("hash") != pl.col("now"))
+    changed = deps.join(_entry_hashes(deps, reg, "now"), on=["kind", "key"], how="left").filter(pl.col("hash") != pl.col("now"))
     return set(changed["article_id"].unique().to_list())
 
 

@@ -63,7 +63,7 @@ class _Chunk:
     parts: dict  # plain columns from `article_columns`, frames once received
     seconds: dict[str, float]
     unsure: set[str]  # ids whose support may be in what the chunk left out (see assemble.unsettled)
-    computed: dict[str, Computed] = field(default_factory=dict)  # the articles without problems, for the cache
+    computed: Computed = field(default_factory=Computed)  # the articles without problems, for the cache
 
 
 # progress(step, done, total): called as the build advances ("articles" per chunk, then
@@ -104,13 +104,13 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
         seconds[stage] = 0.0
     merged: list[dict[str, pl.DataFrame]] = []
     pending: list[dict[str, pl.DataFrame]] = []
-    computed: dict[str, Computed] = {}
+    computed = Computed()
     done = 0
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
     for chunk in _run_chunks(Path(root), reg, chunks, record=store is not None):
         problems += chunk.problems
         unsure |= chunk.unsure
-        computed.update(chunk.computed)
+        computed.extend(chunk.computed)
         for stage, spent in chunk.seconds.items():
             seconds[stage] += spent
         pending.append(part_frames(chunk.parts))
@@ -271,7 +271,7 @@ def _recorded_stages(root: Path, reg: Registries, items: list) -> _Chunk:
     problems: list[Problem] = []
     unsure: set[str] = set()
     seconds: dict[str, float] = collections.defaultdict(float)
-    computed: dict[str, Computed] = {}
+    computed = Computed()
     for item in items:
         read = Sources(root=root)
         log.take()
@@ -285,7 +285,7 @@ def _recorded_stages(root: Path, reg: Registries, items: list) -> _Chunk:
             seconds[stage] += s
         article = read.articles.get(item[0])
         if not found and article is not None:
-            computed[item[0]] = Computed(article.sha256, article.yaml.sha256, used)
+            computed.add(item[0], article.sha256, article.yaml.sha256, used)
     t = time.perf_counter()
     columns = article_columns(rows) if rows else article_columns({name: [] for name in ("articles", "evidence", "quotes", "roles", "segments")})
     seconds["assemble"] += time.perf_counter() - t
