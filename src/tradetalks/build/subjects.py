@@ -79,31 +79,32 @@ class Outlets:
 
 
 def claim_rows(evidence: pl.DataFrame) -> dict[tuple[str, str, str], list[dict]]:
-    """Compared claims by (subject_table, subject_id, field), each list in provenance order."""
-    cols = [
-        "evidence_id",
-        "subject_table",
-        "subject_id",
-        "claim_field",
-        "claim_value",
-        "claim_date_start",
-        "claim_date_end",
-        "claim_date_precision",
-        "claim_place_id",
-        *PROVENANCE,
-        "in_duplicate",
-    ]
+    """Compared claims by (subject_table, subject_id, field): one entry per distinct claimed value, in provenance order.
+
+    Each entry is the value's first claim (its provenance) with the `article_ids` and
+    `evidence_ids` of every claim of that value: a large corpus repeats the same values many
+    times, and only the distinct ones are compared.
+    """
+    value = ["claim_value", "claim_date_start", "claim_date_end", "claim_date_precision", "claim_place_id"]
+    group = ["subject_table", "subject_id", "claim_field", *value]
+    first = [c for c in ["evidence_id", *PROVENANCE, "in_duplicate"] if c not in group]
     rows = (
         evidence.lazy()
         .filter(pl.col("subject_table").is_in(["events", "tariff_measures"]) & pl.col("claim_field").is_not_null() & (pl.col("claim_field") != "local_date"))
-        .select(cols)
+        .select(*group, *first)
         .sort(list(FIRST))
+        .group_by(group, maintain_order=True)
+        .agg(*(pl.col(c).first() for c in first), pl.col("article_id").alias("article_ids"), pl.col("evidence_id").alias("evidence_ids"))
         .collect()
     )
     out: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for r in rows.iter_rows(named=True):
         out[(r["subject_table"], r["subject_id"], r["claim_field"])].append(r)
     return out
+
+
+def _articles_of(claims: list[dict]) -> set[str]:
+    return {a for c in claims for a in c["article_ids"]}
 
 
 def _key(field: str, claim: dict) -> Any:
@@ -257,7 +258,7 @@ def _dispute_rows(
     doc = getattr(ctx.sources, where[0])
     label = f"{where[0]}[{where[1]}]"
     said = "; ".join(
-        f"{value_text(v)}: {', '.join(sorted({c['article_id'] for c in cs}))}" for v, cs in sorted(by_value.items(), key=lambda kv: value_text(kv[0]))
+        f"{value_text(v)}: {', '.join(sorted(_articles_of(cs)))}" for v, cs in sorted(by_value.items(), key=lambda kv: value_text(kv[0]))
     )
     if resolution is None:
         ctx.problems.add(
@@ -284,7 +285,7 @@ def _dispute_rows(
         return []
     rows = []
     for value, cs in by_value.items():
-        arts = {c["article_id"] for c in cs}
+        arts = _articles_of(cs)
         first = cs[0]
         used = value_text(value) == resolution.get("use") if field == "status" else (row_value is not None and compatible(field, row_value, value, ctx.places))
         rows.append(
@@ -298,7 +299,7 @@ def _dispute_rows(
                 "value_date_end": value.end if isinstance(value, Interval) else None,
                 "articles": sorted(arts),
                 "outlets": ctx.outlets.names(arts),
-                "evidence_ids": sorted(c["evidence_id"] for c in cs),
+                "evidence_ids": sorted(e for c in cs for e in c["evidence_ids"]),
                 "n_articles": len(arts),
                 "n_outlets": ctx.outlets.count(arts),
                 "row_value": resolution.get("use") if field == "status" else (value_text(row_value) if row_value is not None else None),
@@ -332,7 +333,7 @@ def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: C
     for status, cs in by_status.items():
         family = STATUS_DATE.get(status)
         start = row.get(START_COLUMN[family]) if family else None
-        arts = {c["article_id"] for c in cs}
+        arts = _articles_of(cs)
         steps.append(
             {
                 "step_id": stable_id("st", sid, status),
