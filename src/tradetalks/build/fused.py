@@ -59,9 +59,8 @@ def _label(check: Any) -> str:
 
 
 def _passes(out: pl.Expr, check: Any) -> pl.Expr:
-    """Every row passes: a null result passes when the check ignores nulls (pandera's default)."""
-    out = out | out.is_null() if check.ignore_na else out.fill_null(False)
-    return out.all()
+    """Every row passes: a null result passes when the check ignores nulls (pandera's default), else it fails."""
+    return out.all(ignore_nulls=check.ignore_na)
 
 
 def _function(check: Any) -> Any:
@@ -148,10 +147,10 @@ def failed_checks(schema: Any, df: pl.DataFrame) -> set[CheckId] | None:
     for check_id, check, key in separate:
         try:
             out: pl.Expr | bool | pl.LazyFrame = _fused(check, key)
-        except Exception:  # noqa: BLE001 - any check that cannot be recorded runs as pandera runs it
+        except Exception:  # any check that cannot be recorded runs as pandera runs it
             try:
                 out = _separate(check, key, lf)
-            except Exception:  # noqa: BLE001 - pandera reports a check that raises as failed
+            except Exception:  # pandera reports a check that raises as failed
                 failed.add(check_id)
                 continue
         if isinstance(out, bool):
@@ -167,8 +166,10 @@ def failed_checks(schema: Any, df: pl.DataFrame) -> set[CheckId] | None:
     frames += [query for _, query in queries]
     ids = ([[check_id for check_id, _ in fused]] if fused else []) + [[check_id] for check_id, _ in queries]
     try:
-        verdicts = [(check_id, value) for names, frame in zip(ids, pl.collect_all(frames)) for check_id, value in zip(names, frame.row(0))]
-    except Exception:  # noqa: BLE001 - a query that fails is a failed check (pandera says so too); find which
+        verdicts = [
+            (check_id, value) for names, frame in zip(ids, pl.collect_all(frames), strict=True) for check_id, value in zip(names, frame.row(0), strict=True)
+        ]
+    except Exception:  # a query that fails is a failed check (pandera says so too); find which
         verdicts = [(check_id, _one(lf.select(expr))) for check_id, expr in fused] + [(check_id, _one(query)) for check_id, query in queries]
     failed.update(check_id for check_id, value in verdicts if value is not True)
     return failed
@@ -178,5 +179,5 @@ def _one(query: pl.LazyFrame) -> object:
     """One check's verdict on its own; a check whose query raises has failed."""
     try:
         return query.collect().item()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
