@@ -224,7 +224,7 @@ def test_a_check_that_cannot_be_recorded_runs_on_its_own(tables):
 
 
 def test_build_imports_pandera_without_pandas():
-    """Importing the schemas leaves pandas and hypothesis unloaded, and pandas importable and usable afterwards."""
+    """Importing the schemas and validating leave pandas and hypothesis unloaded, and both importable and usable afterwards."""
     code = (
         "import sys\n"
         "from tradetalks.schemas.tables import MODELS\n"
@@ -236,6 +236,8 @@ def test_build_imports_pandera_without_pandas():
         "    MODELS['places'].validate(pl.DataFrame({'place_id': ['Not An Id']}), lazy=True)\n"
         "except pa.errors.SchemaErrors as exc:\n"
         "    print(sorted(set(exc.failure_cases['check'])))\n"
+        "assert 'hypothesis' not in sys.modules\n"
+        "import hypothesis\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert out.returncode == 0, out.stderr

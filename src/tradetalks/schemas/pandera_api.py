@@ -1,14 +1,16 @@
 """pandera's Polars API, imported without pandera's pandas half: `from tradetalks.schemas.pandera_api import pa`.
 
 `import pandera.polars` runs pandera/__init__.py, which imports numpy, pandas and pandera's pandas
-API (hypothesis strategies included) whenever they are installed: about 1 s of a 2 s build, for
-an API the build never uses. pandera supports installs without pandas: its __init__ catches the
-"No module named 'pandas'" (or 'numpy') ImportError and sets up the Polars-only namespace. While
-pandera is being imported here, its own `import pandas` / `import numpy` statements get that
-answer. Only imports made from pandera's modules, only during this import: other modules (and
-other threads) import pandas as usual, during and after it, so `load(to="pandas")` and the tests
-are unaffected. Left as is in the same process afterwards: pandera's pandas API (`pandera.pandas`,
-`pandera.typing.DataFrame`) is missing. If pandas was imported first, pandera is imported as usual.
+API whenever they are installed, and the first validation imports hypothesis (for pandera's data
+synthesis): about 1.3 s of a build, for features the build never uses. pandera supports installs
+without them: its __init__ catches "No module named 'pandas'" (or 'numpy') and sets up the
+Polars-only namespace, and pandera.strategies notes that hypothesis is missing. While pandera is
+imported here, its own imports of those packages get that answer. Only imports made from
+pandera's modules, only during this import: other modules (and other threads) import pandas,
+numpy and hypothesis as usual, during and after it, so `load(to="pandas")` and the tests are
+unaffected. What stays missing in this process: pandera's pandas API (`pandera.pandas`,
+`pandera.typing.DataFrame`) and its data synthesis (`schema.strategy()`). If pandas was imported
+before, pandera is imported as usual: there would be nothing to save.
 """
 
 from __future__ import annotations
@@ -17,15 +19,18 @@ import importlib.abc
 import sys
 from types import FrameType
 
-# What pandera/__init__.py treats as "not installed" (it checks the message's start).
-_WITHOUT = ("numpy", "pandas")
+# What pandera treats as "not installed" when the import fails with "No module named ...".
+_WITHOUT = ("numpy", "pandas", "hypothesis")
 
 
 class _PolarsOnly(importlib.abc.MetaPathFinder):
-    """Answers "No module named ..." to numpy and pandas when (and only when) pandera imports them."""
+    """Answers "No module named ..." to numpy, pandas and hypothesis when (and only when) pandera imports them."""
+
+    def __init__(self, without: tuple[str, ...]):
+        self.without = without
 
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
-        if fullname.partition(".")[0] in _WITHOUT and _importer_is_pandera(sys._getframe(1)):
+        if fullname.partition(".")[0] in self.without and _importer_is_pandera(sys._getframe(1)):
             raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
         return None
 
@@ -43,10 +48,12 @@ def _import_polars_only() -> None:
         return  # already imported, or pandas is loaded anyway: nothing to save
     import polars  # noqa: F401 - first, so that Polars sees numpy and pandas as they are
 
-    finder = _PolarsOnly()
+    # A package already loaded is left alone (its submodules must stay importable).
+    finder = _PolarsOnly(tuple(name for name in _WITHOUT if name not in sys.modules))
     sys.meta_path.insert(0, finder)
     try:
         import pandera.polars  # noqa: F401
+        import pandera.strategies.base_strategies  # noqa: F401 - imported by the first validation; hypothesis only here
     finally:
         sys.meta_path.remove(finder)
 
