@@ -71,22 +71,39 @@ def _function(check: Any) -> Any:
 
 
 def _fused(check: Any, key: str) -> pl.Expr | bool:
-    """The check's own function, run on the recorder: one boolean expression, or a constant."""
+    """The check's own function, run on the recorder: its output as one expression (columns and-ed, as pandera does), or a constant."""
     out = _function(check)(pa.PolarsData(_Recorder(), key))  # type: ignore[arg-type]
     if isinstance(out, bool):
         return out
     if not isinstance(out, _Selected):
         raise _NotFusable
-    return _passes(functools.reduce(operator.and_, out.exprs), check)
+    return functools.reduce(operator.and_, out.exprs)
 
 
 def _separate(check: Any, key: str, lf: pl.LazyFrame) -> pl.LazyFrame | bool:
-    """The check run as pandera runs it, on the real frame, as a query of its own."""
+    """The check run as pandera runs it, on the real frame, as a query of its own: its output as one column."""
     out = _function(check)(pa.PolarsData(lf, key))
     if isinstance(out, bool):
         return out
     names = out.collect_schema().names()
-    return out.select(_passes(functools.reduce(operator.and_, [pl.col(n) for n in names]), check).alias("ok"))
+    return out.select(functools.reduce(operator.and_, [pl.col(n) for n in names]))
+
+
+class _CannotJudge(Exception):
+    """A check's output is not boolean: pandera has its own rules for it (a cast, or an error)."""
+
+
+def _alone(output: pl.LazyFrame, check: Any | None) -> bool:
+    """One check's verdict, from its own query (output: one column); a query that raises is a failed check."""
+    try:
+        dtypes = output.collect_schema().dtypes()
+        if check is not None and dtypes != [pl.Boolean]:  # e.g. integers, or several columns from one expression
+            raise _CannotJudge
+        return output.select(_passes(pl.nth(0), check) if check is not None else pl.nth(0)).collect().item() is True
+    except _CannotJudge:
+        raise
+    except Exception:
+        return False
 
 
 def _unsupported(schema: Any) -> bool:
@@ -116,8 +133,8 @@ def failed_checks(schema: Any, df: pl.DataFrame) -> set[CheckId] | None:
     failed: set[CheckId] = set()
     if schema.strict is True and any(name not in schema.columns for name in present):
         failed.add((None, "column_in_schema"))
-    fused: list[tuple[CheckId, pl.Expr]] = []
-    separate: list[tuple[CheckId, Any, str]] = []
+    core: list[tuple[CheckId, pl.Expr]] = []  # pandera's own checks of a column: not null, unique
+    checks: list[tuple[CheckId, Any, str]] = []
     for name, col in schema.columns.items():
         if name not in present:
             if col.required:
@@ -129,22 +146,23 @@ def failed_checks(schema: Any, df: pl.DataFrame) -> set[CheckId] | None:
             ok = pl.col(name).is_not_null()
             if present[name] in (pl.Float32, pl.Float64):
                 ok = ok & pl.col(name).is_not_nan()
-            fused.append(((name, "not_nullable"), ok.all()))
+            core.append(((name, "not_nullable"), ok.all()))
         if col.unique:
-            fused.append(((name, "field_uniqueness"), ~pl.col(name).is_duplicated().any()))
+            core.append(((name, "field_uniqueness"), ~pl.col(name).is_duplicated().any()))
         for check in col.checks:
-            separate.append(((name, _label(check)), check, name))
+            checks.append(((name, _label(check)), check, name))
     if schema.unique:
         groups = [schema.unique] if all(isinstance(c, str) for c in schema.unique) else schema.unique
         for group in groups:
             subset = [c for c in group if c in present]
-            fused.append(((None, "multiple_fields_uniqueness"), ~pl.struct(subset).is_duplicated().any()))
+            core.append(((None, "multiple_fields_uniqueness"), ~pl.struct(subset).is_duplicated().any()))
     for check in schema.checks:
-        separate.append(((None, _label(check)), check, "*"))
+        checks.append(((None, _label(check)), check, "*"))
 
-    # Each check's expression, recorded; the few that are not plain expressions run as queries of their own.
-    queries: list[tuple[CheckId, pl.LazyFrame]] = []
-    for check_id, check, key in separate:
+    # Each check's output, recorded as an expression; the few that are not run as queries of their own.
+    declared: list[tuple[CheckId, pl.Expr, Any]] = []
+    queries: list[tuple[CheckId, pl.LazyFrame, Any]] = []
+    for check_id, check, key in checks:
         try:
             out: pl.Expr | bool | pl.LazyFrame = _fused(check, key)
         except Exception:  # any check that cannot be recorded runs as pandera runs it
@@ -157,27 +175,37 @@ def failed_checks(schema: Any, df: pl.DataFrame) -> set[CheckId] | None:
             if not out:
                 failed.add(check_id)
         elif isinstance(out, pl.Expr):
-            fused.append((check_id, out))
+            declared.append((check_id, out, check))
         else:
-            queries.append((check_id, out))
+            queries.append((check_id, out, check))
 
-    # One query for every fused check, collected together with any separate ones.
-    frames = [lf.select([expr.alias(f"c{i}") for i, (_, expr) in enumerate(fused)])] if fused else []
-    frames += [query for _, query in queries]
-    ids = ([[check_id for check_id, _ in fused]] if fused else []) + [[check_id] for check_id, _ in queries]
+    # One query for every fused check, collected together with any separate ones; only boolean outputs are judged here.
     try:
-        verdicts = [
-            (check_id, value) for names, frame in zip(ids, pl.collect_all(frames), strict=True) for check_id, value in zip(names, frame.row(0), strict=True)
-        ]
+        outputs = lf.select([out.alias(f"d{i}") for i, (_, out, _) in enumerate(declared)]).collect_schema().dtypes()
+        outputs += [query.collect_schema().dtypes()[0] for _, query, _ in queries]
+    except Exception:
+        return _one_by_one(lf, failed, core, declared, queries)
+    if any(dtype != pl.Boolean for dtype in outputs):
+        return None
+    exprs = [expr for _, expr in core] + [_passes(out, check) for _, out, check in declared]
+    frames = [lf.select([expr.alias(f"c{i}") for i, expr in enumerate(exprs)])] if exprs else []
+    frames += [query.select(_passes(pl.nth(0), check)) for _, query, check in queries]
+    ids = ([[check_id for check_id, _ in core] + [check_id for check_id, _, _ in declared]] if exprs else []) + [[check_id] for check_id, _, _ in queries]
+    try:
+        results = pl.collect_all(frames)
     except Exception:  # a query that fails is a failed check (pandera says so too); find which
-        verdicts = [(check_id, _one(lf.select(expr))) for check_id, expr in fused] + [(check_id, _one(query)) for check_id, query in queries]
+        return _one_by_one(lf, failed, core, declared, queries)
+    verdicts = [(check_id, value) for names, frame in zip(ids, results, strict=True) for check_id, value in zip(names, frame.row(0), strict=True)]
     failed.update(check_id for check_id, value in verdicts if value is not True)
     return failed
 
 
-def _one(query: pl.LazyFrame) -> object:
-    """One check's verdict on its own; a check whose query raises has failed."""
+def _one_by_one(lf: pl.LazyFrame, failed: set[CheckId], core: list, declared: list, queries: list) -> set[CheckId] | None:
+    """Each check on its own, when their common query fails: which ones fail (None: one has an output pandera must judge)."""
     try:
-        return query.collect().item()
-    except Exception:
-        return False
+        verdicts = [(check_id, _alone(lf.select(expr), None)) for check_id, expr in core]
+        verdicts += [(check_id, _alone(lf.select(out), check)) for check_id, out, check in declared]
+        verdicts += [(check_id, _alone(query, check)) for check_id, query, check in queries]
+    except _CannotJudge:
+        return None
+    return failed | {check_id for check_id, passed in verdicts if not passed}
