@@ -5,11 +5,10 @@ API whenever they are installed, and the first validation imports hypothesis (fo
 synthesis): 0.5 s of a build on a quiet machine, over 1 s under load, for features the build never
 uses. pandera supports installs without them: its __init__ catches "No module named 'pandas'" (or
 'numpy') and sets up the Polars-only namespace, and pandera.strategies notes that hypothesis is
-missing. While pandera is
-imported here, its own imports of those packages get that answer. Only imports made from
-pandera's modules, only during this import: other modules (and other threads) import pandas,
-numpy and hypothesis as usual, during and after it, so `load(to="pandas")` and the tests are
-unaffected. What stays missing in this process: pandera's pandas API (`pandera.pandas`,
+missing. While pandera is imported here, its own imports of those packages get that answer. Only
+imports made from pandera's modules, only during this import: other modules (and other threads)
+import pandas, numpy and hypothesis as usual, during and after it, so `load(to="pandas")` and the
+tests are unaffected. What stays missing in this process: pandera's pandas API (`pandera.pandas`,
 `pandera.typing.DataFrame`) and its data synthesis (`schema.strategy()`). If pandas was imported
 before, pandera is imported as usual: there would be nothing to save.
 """
