@@ -1,11 +1,17 @@
-"""Stage 5, validate: Pandera per table (eager, lazy=True: every failure at once), then cross-table checks."""
+"""Stage 5, validate: the Pandera models per table (every failure at once), then cross-table checks.
+
+Each table's declared checks run first as one fused Polars query (build/fused.py); only a table
+that fails one of them, or that the fused query cannot judge, goes through pandera's own
+`validate`, whose failure cases make the error messages.
+"""
 
 from __future__ import annotations
 
-import pandera.polars as pa
 import polars as pl
 
 from tradetalks.build.errors import Collector, DatasetError, Problem
+from tradetalks.build.fused import failed_checks
+from tradetalks.schemas.pandera_api import pa
 from tradetalks.schemas.tables import KEYS, MODELS
 
 # How many failing rows of one check to print before summarising the rest.
@@ -30,6 +36,8 @@ def table_problems(tables: dict[str, pl.DataFrame], foreign_keys: bool = True) -
 
 def check_table(name: str, df: pl.DataFrame, problems: Collector) -> None:
     """Pandera validation of one table (a DataFrame, so data checks run, not only the schema)."""
+    if failed_checks(MODELS[name].to_schema(), df) == set():
+        return  # every declared check passes
     try:
         MODELS[name].validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:

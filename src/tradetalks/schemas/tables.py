@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import pandera.polars as pa
 import polars as pl
 
 from tradetalks.schemas.files import EVENT_TYPES, INSTRUMENTS, LINK_RELATIONS, PLACE_KINDS, STATUSES
+from tradetalks.schemas.pandera_api import pa
 
 ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 HASH_ID = r"^{prefix}_[0-9a-f]{{16}}$"
