@@ -136,8 +136,10 @@ def _articles(manifest: dict, directory: Path | None) -> list[dict]:
     import pyarrow.parquet as pq
 
     columns = ["article_id", "seed_file", "title", "outlet", "wire_service", "published_date", "reference_date", "language", "url"]
-    have = set(pq.read_schema(Path(directory) / entry["path"]).names)
-    table = pq.read_table(Path(directory) / entry["path"], columns=[c for c in columns if c in have])
+    # ParquetFile, not read_table: read_table goes through pyarrow.dataset, which imports pandas.
+    parquet = pq.ParquetFile(Path(directory) / entry["path"])
+    have = set(parquet.schema_arrow.names)
+    table = parquet.read(columns=[c for c in columns if c in have])
     rows = table.to_pylist()
     for row in rows:
         for c in columns:
