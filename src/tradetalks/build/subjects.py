@@ -257,9 +257,7 @@ def _dispute_rows(
     texts = sorted(value_text(v) for v in by_value)
     doc = getattr(ctx.sources, where[0])
     label = f"{where[0]}[{where[1]}]"
-    said = "; ".join(
-        f"{value_text(v)}: {', '.join(sorted(_articles_of(cs)))}" for v, cs in sorted(by_value.items(), key=lambda kv: value_text(kv[0]))
-    )
+    said = "; ".join(f"{value_text(v)}: {', '.join(sorted(_articles_of(cs)))}" for v, cs in sorted(by_value.items(), key=lambda kv: value_text(kv[0])))
     if resolution is None:
         ctx.problems.add(
             doc.path,
