@@ -359,26 +359,33 @@ def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: C
 
 def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
     """Measure ↔ event links of dataset/measures.yml; each must be read in an article that supports both."""
-    support = (
+    # Each link's provenance: the first evidence of its event (in provenance order) in an article
+    # that also has evidence for the measure. Joined in Polars: only the links' rows reach Python.
+    pairs = sorted({(mid, link["event"]) for mid, item in registry.items() for link in item.get("events", [])})
+    wanted = pl.DataFrame(pairs, schema={"measure_id": pl.String, "event_id": pl.String}, orient="row").lazy()
+    measured = (
         evidence.lazy()
-        .filter(pl.col("subject_table").is_in(["events", "tariff_measures"]))
-        .select("subject_table", "subject_id", *FIRST, "evidence", "method")
+        .filter(pl.col("subject_table") == "tariff_measures")
+        .select(pl.col("subject_id").alias("measure_id"), "article_id")
+        .unique()
+    )
+    told = evidence.lazy().filter(pl.col("subject_table") == "events").select(pl.col("subject_id").alias("event_id"), *FIRST, "evidence", "method")
+    found = (
+        wanted.join(measured, on="measure_id")
+        .join(told, on=["event_id", "article_id"])
         .sort(list(FIRST))
+        .group_by("measure_id", "event_id", maintain_order=True)
+        .first()
         .collect()
     )
-    articles_of: dict[tuple[str, str], set[str]] = defaultdict(set)
-    first_in: dict[tuple[str, str], dict] = {}
-    for r in support.iter_rows(named=True):
-        articles_of[(r["subject_table"], r["subject_id"])].add(r["article_id"])
-        if r["subject_table"] == "events":
-            first_in.setdefault((r["subject_id"], r["article_id"]), r)
+    first_shared = {(r["measure_id"], r["event_id"]): r for r in found.iter_rows(named=True)}
     rows = []
     for n, (mid, item) in enumerate(registry.items()):
         i = ctx.position("measures", mid, n)
         for j, link in enumerate(item.get("events", [])):
             where: list[str | int] = ["measures", i, "events", j]
-            shared = sorted(articles_of[("events", link["event"])] & articles_of[("tariff_measures", mid)])
-            if not shared:
+            p = first_shared.get((mid, link["event"]))
+            if p is None:
                 doc = ctx.sources.file("measures")
                 ctx.problems.add(
                     doc.path,
@@ -387,7 +394,6 @@ def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
                     f"no article has evidence for both {mid!r} and event {link['event']!r}; a link must be read in a text that names both",
                 )
                 continue
-            p = min((first_in[(link["event"], a)] for a in shared), key=lambda r: tuple(r[k] for k in FIRST))
             rows.append(
                 {
                     "link_id": stable_id("ml", mid, link["event"], link["relation"]),
