@@ -50,7 +50,7 @@ import polars as pl
 
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.rows import Registries
-from tradetalks.build.sources import MAX_ARTICLE_BYTES
+from tradetalks.build.sources import MAX_ARTICLE_BYTES, Pair
 from tradetalks.build.yamldoc import read_regular
 
 FORMAT = 1
@@ -200,7 +200,7 @@ class Lookup:
 
     hits: list[str]  # article ids reused
     frames: dict[str, pl.DataFrame]  # their parts, per table
-    misses: list[tuple[str, Path, Path]]  # the items to compute
+    misses: list[Pair]  # the items to compute
     seconds: float = 0.0
 
 
@@ -257,7 +257,7 @@ class ArticleCache:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def lookup(self, todo: list[tuple[str, Path, Path]], stamps: dict[str, Stamp], reg: Registries) -> Lookup:
+    def lookup(self, todo: list[Pair], stamps: dict[str, Stamp], reg: Registries) -> Lookup:
         """Split `todo` into the articles whose stored parts are still right and those to compute."""
         t = time.perf_counter()
         empty = Lookup([], {}, list(todo))
@@ -271,7 +271,7 @@ class ArticleCache:
         found.seconds = time.perf_counter() - t
         return found
 
-    def _lookup(self, todo: list[tuple[str, Path, Path]], stamps: dict[str, Stamp], reg: Registries) -> Lookup:
+    def _lookup(self, todo: list[Pair], stamps: dict[str, Stamp], reg: Registries) -> Lookup:
         state_path = self.directory / "state.json"
         if not state_path.is_file():
             return Lookup([], {}, list(todo))
@@ -298,7 +298,7 @@ class ArticleCache:
                 misses.append(item)
                 continue
             segment, txt_sha, yml_sha, txt_stamp, yml_stamp = row
-            now_txt, now_yml = stamps.get(txt.name), stamps.get(yml.name)
+            now_txt, now_yml = stamps.get(os.path.basename(txt)), stamps.get(os.path.basename(yml))
             same_txt = _same(txt, now_txt, tuple(txt_stamp), txt_sha, trusted_before)
             same_yml = _same(yml, now_yml, tuple(yml_stamp), yml_sha, trusted_before)
             if same_txt and same_yml:
@@ -455,7 +455,7 @@ def _stale(deps: pl.DataFrame, reg: Registries) -> set[str]:
     return set(changed["article_id"].unique().to_list())
 
 
-def _same(path: Path, now: Stamp | None, then: Stamp, sha: str, trusted_before: int) -> bool:
+def _same(path: str, now: Stamp | None, then: Stamp, sha: str, trusted_before: int) -> bool:
     """Whether the file still holds the bytes whose sha256 is `sha`: by its stamp when that is safe, else by reading it."""
     if now is not None and now == then and max(then[1], then[2]) < trusted_before:
         return True

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 # A news article is a few kilobytes; a 5 MB "article" is a mistake.
 MAX_ARTICLE_BYTES = 5_000_000
+# An article to read: its id, and the paths of its raw text and its annotation file (strings:
+# a corpus has hundreds of thousands, and Path objects cost more to make than to use).
+Pair = tuple[str, str, str]
 
 # Everything dataset/ may hold; anything else is refused, never ignored. The optional registries
 # may be absent: a dataset without location claims needs no places, one naming no outlet no outlets.
@@ -210,7 +213,7 @@ def _bad_date(err: jsonschema.ValidationError) -> bool:
     return err.validator == "anyOf" and any(c.validator == "format" and c.validator_value == "date" for c in err.context)
 
 
-def read_article_text(path: Path, shown: str) -> tuple[str, str]:
+def read_article_text(path: str | Path, shown: str) -> tuple[str, str]:
     """The raw text and the sha256 of its bytes; the text is never altered."""
     raw = read_regular(path, shown, MAX_ARTICLE_BYTES)
     if b"\x00" in raw:
@@ -259,7 +262,7 @@ def load_sources(root: Path) -> Sources:
     return sources
 
 
-def read_articles(sources: Sources, items: list[tuple[str, Path, Path]]) -> list[Problem]:
+def read_articles(sources: Sources, items: list[Pair]) -> list[Problem]:
     """Read and check the article pairs `items` into `sources`; the problems found (a failed article is left out)."""
     problems: list[Problem] = []
     for item in items:
@@ -272,7 +275,7 @@ def read_articles(sources: Sources, items: list[tuple[str, Path, Path]]) -> list
     return problems
 
 
-def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list[tuple[str, Path, Path]], Collector]:
+def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list[Pair], Collector]:
     """The checked registries, the article pairs to read and the problems found so far.
 
     Articles are independent of each other, so the build reads them (`read_articles`) in chunks.
@@ -344,8 +347,8 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
                 continue
             files.append(p)
         files.sort()
-        stems_txt = {p.stem: p for p in files if p.suffix == ".txt"}
-        stems_yml = {p.stem: p for p in files if p.suffix == ".yml"}
+        stems_txt = {p.stem: str(p) for p in files if p.suffix == ".txt"}
+        stems_yml = {p.stem: str(p) for p in files if p.suffix == ".yml"}
         for stem in sorted(set(only) - present):
             problems.add(
                 f"dataset/articles/{stem}.yml",
@@ -372,15 +375,16 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
                     continue
                 names.append(name)
         names.sort()
-        stems_txt = {n[:-4]: art_dir / n for n in names if n.endswith(".txt")}
-        stems_yml = {n[:-4]: art_dir / n for n in names if n.endswith(".yml")}
+        base = str(art_dir)
+        stems_txt = {n[:-4]: f"{base}/{n}" for n in names if n.endswith(".txt")}
+        stems_yml = {n[:-4]: f"{base}/{n}" for n in names if n.endswith(".yml")}
     if not stems_txt and not stems_yml and only is None:
         problems.add(
             "dataset/articles", None, None, "no articles found; add dataset/articles/<article_id>.txt and its .yml (CONTRIBUTING.md, 'Add an article')"
         )
 
     seen_lower: dict[str, str] = {}
-    todo: list[tuple[str, Path, Path]] = []
+    todo: list[Pair] = []
     for stem in sorted(set(stems_txt) | set(stems_yml)):
         shown_txt, shown_yml = f"dataset/articles/{stem}.txt", f"dataset/articles/{stem}.yml"
         if not re.fullmatch(ARTICLE_ID, stem) or len(stem) > 80:
@@ -434,7 +438,7 @@ def _slug(stem: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:80].rstrip("-") or "new-article"
 
 
-def load_article(stem: str, txt: Path, yml: Path) -> tuple[Article | None, list, LeftOut | None]:
+def load_article(stem: str, txt: str | Path, yml: str | Path) -> tuple[Article | None, list, LeftOut | None]:
     """One article's raw text and annotation file, read and checked: (article, problems, what was read of a failed one).
 
     An article with problems in its files is left out of the later stages (its draft markers are

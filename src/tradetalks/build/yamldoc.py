@@ -179,7 +179,7 @@ class YamlDoc:
         return None
 
 
-def read_regular(path: Path, shown: str, limit: int) -> bytes:
+def read_regular(path: str | Path, shown: str, limit: int) -> bytes:
     """The bytes of a regular file, at most `limit`; never follows a symbolic link, never blocks on a FIFO."""
     try:
         st = os.lstat(path)
@@ -320,7 +320,7 @@ def _name(ch: str) -> str:
     return unicodedata.name(ch, "")
 
 
-def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
+def read_yaml(path: str | Path, display: str | None = None) -> YamlDoc:
     """Parse one YAML file; every failure is a DatasetError naming the file and line."""
     shown = display or str(path)
     raw = read_regular(path, shown, MAX_YAML_BYTES)
