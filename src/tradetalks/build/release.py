@@ -70,7 +70,7 @@ def write_release(
         try:
             manifest: dict = {"dataset": "tradetalks", "version": version, "tables": {}, "files": {}}
             # Tables are written side by side: Arrow encodes and compresses without holding the GIL.
-            with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
                 list(
                     pool.map(lambda name: write_parquet(tables[name], tmp / f"{name}.parquet", name, version), sorted(MODELS, key=lambda n: -tables[n].height))
                 )
