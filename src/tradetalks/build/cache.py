@@ -23,9 +23,9 @@ note, and `tradetalks build --no-cache` ignores it. Publishing (`tradetalks rele
 Tests prove a cached build byte-identical to a clean one, and that each kind of change is seen.
 
 Layout of build/cache/articles/: `state.json` (format, code and global fingerprints, segments),
-`index.arrow` (per article: segment, files' sha256 and stamps), `deps.arrow` (per article: the
-registry entries used, each with the sha256 of its content then), and `seg-<n>-<table>.arrow`,
-the parts of the articles first computed by one build. A build that computes new articles adds one
+`index-<generation>.arrow` (per article: its segment, its files' sha256 and stamps), and per
+segment `seg-<n>-<table>.arrow`, the parts of the articles one build computed, with
+`seg-<n>-deps.arrow`, the registry entries each used and the sha256 of their content then. A build that computes new articles adds one
 segment; when fewer than half of the stored rows are still live, everything live is rewritten
 into one.
 """
@@ -280,14 +280,17 @@ class ArticleCache:
             return Lookup([], {}, list(todo))
         generation = int(state["generation"])
         index = pl.read_ipc(self.directory / f"index-{generation}.arrow")
-        deps = pl.read_ipc(self.directory / f"deps-{generation}.arrow")
+        stamp = lambda f: zip(*(index[f"{f}_{k}"].to_list() for k in ("size", "mtime_ns", "ctime_ns", "ino")), strict=True)  # noqa: E731
         stored = {
             row[0]: row[1:]
-            for row in zip(
-                *(index[c].to_list() for c in ("article_id", "segment", "txt_sha", "yml_sha", "txt_stamp", "yml_stamp")),
-                strict=True,
-            )
+            for row in zip(*(index[c].to_list() for c in ("article_id", "segment", "txt_sha", "yml_sha")), stamp("txt"), stamp("yml"), strict=True)
         }
+        # What each article used, from the deps of the segment its parts are in.
+        per_segment = [
+            pl.read_ipc(self.directory / f"seg-{n}-deps.arrow").with_columns(pl.lit(int(n), dtype=pl.Int64).alias("segment")) for n in state["segments"]
+        ]
+        empty = pl.DataFrame(schema={**DEPS_SCHEMA, "segment": pl.Int64})
+        deps = pl.concat([empty, *per_segment], how="vertical").join(index.select("article_id", "segment"), on=["article_id", "segment"], how="semi")
         stale = _stale(deps, reg)
         trusted_before = state["stamped_ns"] - RACY_NS
         hits, misses, kept = [], [], {}
@@ -299,15 +302,15 @@ class ArticleCache:
                 continue
             segment, txt_sha, yml_sha, txt_stamp, yml_stamp = row
             now_txt, now_yml = stamps.get(os.path.basename(txt)), stamps.get(os.path.basename(yml))
-            same_txt = _same(txt, now_txt, tuple(txt_stamp), txt_sha, trusted_before)
-            same_yml = _same(yml, now_yml, tuple(yml_stamp), yml_sha, trusted_before)
+            same_txt = _same(txt, now_txt, txt_stamp, txt_sha, trusted_before)
+            same_yml = _same(yml, now_yml, yml_stamp, yml_sha, trusted_before)
             if same_txt and same_yml:
                 hits.append(stem)
-                kept[stem] = (segment, txt_sha, yml_sha, now_txt or tuple(txt_stamp), now_yml or tuple(yml_stamp))
+                kept[stem] = (segment, txt_sha, yml_sha, now_txt or txt_stamp, now_yml or yml_stamp)
             else:
                 misses.append(item)
         self.state, self.index = state, kept
-        self.deps = deps.filter(pl.col("article_id").is_in(pl.Series(hits, dtype=pl.String).implode()))
+        self.deps = deps.filter(pl.col("article_id").is_in(pl.Series(hits, dtype=pl.String).implode())).drop("segment")
         return Lookup(hits, self._frames(kept), misses)
 
     def _frames(self, kept: dict[str, tuple]) -> dict[str, pl.DataFrame]:
@@ -380,33 +383,26 @@ class ArticleCache:
                 if compact and name in hit_frames:
                     frames.insert(0, hit_frames[name])
                 _write_frames((_only(df, ids) for df in frames), self.directory / f"seg-{new}-{name}.arrow")
+            used = pl.DataFrame(
+                {"article_id": computed.dep_article, "kind": computed.dep_kind, "key": computed.dep_key},
+                schema={"article_id": pl.String, "kind": pl.String, "key": pl.String},
+            )
+            deps = [used.join(_entry_hashes(used, reg), on=["kind", "key"], how="left").select(list(DEPS_SCHEMA))]
+            if compact and self.deps is not None:
+                deps.insert(0, self.deps)
+            _write_frames((df.filter(pl.col("article_id").is_in(ids)) for df in deps), self.directory / f"seg-{new}-deps.arrow")
             segments[str(new)] = counts[str(new)]
         stems = sorted(index)
-        _write_frames(
-            [
-                pl.DataFrame(
-                    {
-                        "article_id": stems,
-                        "segment": [index[s][0] for s in stems],
-                        "txt_sha": [index[s][1] for s in stems],
-                        "yml_sha": [index[s][2] for s in stems],
-                        "txt_stamp": [list(index[s][3]) for s in stems],
-                        "yml_stamp": [list(index[s][4]) for s in stems],
-                    },
-                    schema=INDEX_SCHEMA,
-                )
-            ],
-            self.directory / f"index-{generation}.arrow",
-        )
-        used = pl.DataFrame(
-            {"article_id": computed.dep_article, "kind": computed.dep_kind, "key": computed.dep_key},
-            schema={"article_id": pl.String, "kind": pl.String, "key": pl.String},
-        )
-        frames = [used.join(_entry_hashes(used, reg), on=["kind", "key"], how="left").select(list(DEPS_SCHEMA))]
-        if self.deps is not None:
-            frames.insert(0, self.deps)
-        kept = pl.Series(stems, dtype=pl.String).implode()
-        _write_frames((df.filter(pl.col("article_id").is_in(kept)) for df in frames), self.directory / f"deps-{generation}.arrow")
+        columns: dict[str, list] = {
+            "article_id": stems,
+            "segment": [index[s][0] for s in stems],
+            "txt_sha": [index[s][1] for s in stems],
+            "yml_sha": [index[s][2] for s in stems],
+        }
+        for f, at in (("txt", 3), ("yml", 4)):
+            for k, part in (("size", 0), ("mtime_ns", 1), ("ctime_ns", 2), ("ino", 3)):
+                columns[f"{f}_{k}"] = [index[s][at][part] for s in stems]
+        _write_frames([pl.DataFrame(columns, schema=INDEX_SCHEMA)], self.directory / f"index-{generation}.arrow")
         state = {
             "format": FORMAT,
             "code": self.code,
@@ -419,8 +415,8 @@ class ArticleCache:
         # The state names the files of its generation: written last, in one step, so a build
         # killed on the way leaves the previous generation whole.
         _write_atomic(self.directory / "state.json", json.dumps(state, sort_keys=True).encode("utf-8"))
-        keep = {f"seg-{s}-{name}.arrow" for s in segments for name in PART_TABLES}
-        keep |= {"state.json", f"index-{generation}.arrow", f"deps-{generation}.arrow", ".lock"}
+        keep = {f"seg-{s}-{name}.arrow" for s in segments for name in (*PART_TABLES, "deps")}
+        keep |= {"state.json", f"index-{generation}.arrow", ".lock"}
         for p in self.directory.iterdir():
             if p.name not in keep:
                 if p.is_dir() and not p.is_symlink():
@@ -434,8 +430,7 @@ INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "segment": pl.Int64,
     "txt_sha": pl.String,
     "yml_sha": pl.String,
-    "txt_stamp": pl.List(pl.Int64),
-    "yml_stamp": pl.List(pl.Int64),
+    **{f"{f}_{k}": pl.Int64 for f in ("txt", "yml") for k in ("size", "mtime_ns", "ctime_ns", "ino")},
 }
 DEPS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "kind": pl.String, "key": pl.String, "hash": pl.String}
 
