@@ -22,7 +22,7 @@ from pathlib import Path
 from tradetalks.build.pipeline import build
 root, out = Path(sys.argv[1]), Path(sys.argv[2])
 t = time.perf_counter()
-r = build(root, out)
+r = build(root, out, cache=False)  # a full build: every article computed (bench_incremental.py measures the cache)
 wall = time.perf_counter() - t
 print(json.dumps({"wall_s": round(wall, 3), "stages_s": {k: round(v, 3) for k, v in r.seconds.items()},
                   "rows": r.rows, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -35,13 +35,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", type=int, nargs="+")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--corpus", type=Path, help="an existing synthetic corpus (benchmarks/synth.py) of the one size given")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks.synth import generate
 
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            root = generate(Path(tmp) / "corpus", n, seed=0)
+            root = args.corpus if args.corpus is not None else generate(Path(tmp) / "corpus", n, seed=0)
             walls = []
             for i in range(args.repeat):
                 res = subprocess.run([sys.executable, "-c", CHILD, str(root), str(Path(tmp) / f"out{i}")], capture_output=True, text=True, check=True)

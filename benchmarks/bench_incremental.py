@@ -32,7 +32,8 @@ notes = []
 t = time.perf_counter()
 r = build(root, out, cache=cache, notes=notes)
 print(json.dumps({"wall_s": round(time.perf_counter() - t, 3), "stages_s": {k: round(v, 3) for k, v in r.seconds.items()}, "notes": notes,
-                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                  "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}))
 """
 
 
