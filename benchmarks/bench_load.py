@@ -1,9 +1,11 @@
 """The user's path as a whole process: `import tradetalks; tradetalks.load(table)` vs plain polars.
 
     uv run python benchmarks/bench_load.py [--repeat 20]                # the shipped release's quotes
-    uv run python benchmarks/bench_load.py --rows 1000000 [--repeat 20]  # a release with 1M quotes
+    uv run python benchmarks/bench_load.py --rows 1000000 [--repeat 20] [--baseline main]  # 1M quotes
 
-Both processes read the same file; prints medians (min-max) and the ratio, from interleaved runs.
+Every process reads the same file; prints wall and CPU time (user + system) as medians (min-max)
+and the ratios to plain Polars, from interleaved runs. `--baseline REF` adds the loader of git
+ref REF (its sources first on PYTHONPATH, same interpreter and dependencies).
 
 With `--rows N`, a release-shaped directory is built first in a temporary cache: the shipped
 release's tables, with `quotes` replaced by N synthetic rows of the real column schema, written
@@ -19,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -38,12 +41,16 @@ WORDS = (
 ).split()
 
 
-def run(code: str, repeat: int, env: dict | None = None) -> list[float]:
+def run(code: str, repeat: int, env: dict | None = None) -> list[tuple[float, float]]:
+    """(wall, CPU) seconds of each run; CPU is user + system time of the process."""
     times = []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         subprocess.run([sys.executable, "-c", code], check=True, env=env)
-        times.append(time.perf_counter() - t)
+        wall = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append((wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime))
     return times
 
 
@@ -109,37 +116,63 @@ def build_release(cache: Path, rows: int) -> tuple[Path, str]:
     return root, digest
 
 
-def compare(ours: str, plain: str, repeat: int, env: dict | None = None) -> None:
-    run(ours, 2, env), run(plain, 2, env)  # warm the OS file cache
-    a, b = [], []
-    for _ in range(repeat):  # interleaved, so drift in the machine's load hits both alike
-        a += run(ours, 1, env)
-        b += run(plain, 1, env)
-    ma, mb = statistics.median(a), statistics.median(b)
-    print(f"tradetalks.load: {ma * 1000:.0f} ms ({min(a) * 1000:.0f}-{max(a) * 1000:.0f})")
-    print(f"polars.read_parquet: {mb * 1000:.0f} ms ({min(b) * 1000:.0f}-{max(b) * 1000:.0f})")
-    per_run = [x / y for x, y in zip(a, b, strict=True)]  # each pair ran back to back
-    print(f"ratio: {ma / mb:.2f}x (per-run ratios {min(per_run):.2f}-{max(per_run):.2f})")
+def compare(commands: dict[str, tuple[str, dict | None]], repeat: int) -> None:
+    """Time each (code, env) as a whole process, interleaved; the first is compared with the last."""
+    for code, env in commands.values():
+        run(code, 2, env)  # warm the OS file cache
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(repeat):  # interleaved, so drift in the machine's load hits every command alike
+        for name, (code, env) in commands.items():
+            runs[name] += run(code, 1, env)
+    for name, r in runs.items():
+        wall, cpu = [w * 1000 for w, _ in r], [c * 1000 for _, c in r]
+        print(
+            f"{name}: wall {statistics.median(wall):.0f} ms ({min(wall):.0f}-{max(wall):.0f}), "
+            f"CPU {statistics.median(cpu):.0f} ms ({min(cpu):.0f}-{max(cpu):.0f})"
+        )
+    names = list(commands)
+    for name in names[:-1]:
+        a, b = runs[name], runs[names[-1]]
+        per_run = [x[0] / y[0] for x, y in zip(a, b, strict=True)]  # each pair ran back to back
+        wall = statistics.median(w for w, _ in a) / statistics.median(w for w, _ in b)
+        cpu = statistics.median(c for _, c in a) / statistics.median(c for _, c in b)
+        print(f"ratio {name} / {names[-1]}: wall {wall:.2f}x (per-run {min(per_run):.2f}-{max(per_run):.2f}), CPU {cpu:.2f}x")
+
+
+def baseline_env(ref: str, into: Path, env: dict | None = None) -> dict:
+    """`env` (default: this process's) with the package sources of git ref `ref` first on PYTHONPATH."""
+    repo = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "-C", str(repo), "archive", ref, "src"], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    (into / "release").symlink_to(repo / "release")  # a checkout's loader reads the shipped release from there
+    return {**(env or os.environ), "PYTHONPATH": str(into / "src")}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--rows", type=int, default=0, help="build a release with this many quotes (0: the shipped release)")
+    parser.add_argument("--baseline", default=None, help="also time the loader of this git ref (e.g. main)")
     args = parser.parse_args()
-    if not args.rows:
-        path = release_dir() / "quotes.parquet"
-        compare("import tradetalks; tradetalks.load('quotes')", f"import polars; polars.read_parquet({str(path)!r})", args.repeat)
-        return
-    cache = Path(tempfile.mkdtemp(prefix="tradetalks-bench-load-"))
+    tmp = Path(tempfile.mkdtemp(prefix="tradetalks-bench-load-"))
     try:
-        root, digest = build_release(cache, args.rows)
-        env = {**os.environ, "TRADETALKS_CACHE": str(cache), "TRADETALKS_MANIFEST_SHA256": digest}
-        ours = f"import tradetalks; df = tradetalks.load('quotes', version={VERSION!r}); assert df.height == {args.rows}"
-        plain = f"import polars; df = polars.read_parquet({str(root / 'quotes.parquet')!r}); assert df.height == {args.rows}"
-        compare(ours, plain, args.repeat, env)
+        if args.rows:
+            root, digest = build_release(tmp / "cache", args.rows)
+            env: dict | None = {**os.environ, "TRADETALKS_CACHE": str(tmp / "cache"), "TRADETALKS_MANIFEST_SHA256": digest}
+            ours = f"import tradetalks; df = tradetalks.load('quotes', version={VERSION!r}); assert df.height == {args.rows}"
+            plain = f"import polars; df = polars.read_parquet({str(root / 'quotes.parquet')!r}); assert df.height == {args.rows}"
+        else:
+            env = None
+            ours = "import tradetalks; tradetalks.load('quotes')"
+            plain = f"import polars; polars.read_parquet({str(release_dir() / 'quotes.parquet')!r})"
+        commands = {"tradetalks.load": (ours, env)}
+        if args.baseline:
+            (tmp / "baseline").mkdir()
+            commands[f"tradetalks.load ({args.baseline})"] = (ours, baseline_env(args.baseline, tmp / "baseline", env))
+        commands["polars.read_parquet"] = (plain, env)
+        compare(commands, args.repeat)
     finally:
-        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
