@@ -29,7 +29,8 @@ The server is not trusted:
   read and in total (a deadline), and killed downloads' leftovers are removed on a later fetch;
 - table names reaching SQL are the package's own, quoted; manifest entries are type-checked;
 - before a Parquet file is read, its footer's row count and uncompressed size are checked
-  against the manifest and a cap, so a small file cannot decompress into billions of rows.
+  against the manifest and a cap, so a small file cannot decompress into billions of rows
+  (the footer is read by `parquet_footer`, standard library only: no pyarrow import to pay).
 Every failure is a ReleaseError (IntegrityError when bytes do not match), saying what to do.
 """
 
