@@ -1,6 +1,6 @@
 """The README's `tradetalks build` on the real dataset, as a whole process (start-up and imports included).
 
-    uv run python benchmarks/bench_startup.py [--repeat 7] [--baseline REF] [--uv]
+    uv run python benchmarks/bench_startup.py [--repeat 7] [--baseline REF] [--uv] [--no-cache]
 
 Runs `python -m tradetalks build` in the repository root (the same entry point as the
 `tradetalks` script; it writes build/working/, as the README's command does) and prints the
@@ -12,6 +12,8 @@ time is what the command costs on an idle one.
     temporary directory and put first on PYTHONPATH; same interpreter, same dependencies),
     interleaved with this tree's runs, and the ratio of the medians.
 --uv: also time `uv run tradetalks build`, the README's exact command (uv's own start-up added).
+--no-cache: pass `--no-cache` to the build (every article computed afresh); without it, every
+    timed run after the warm-up reuses build/cache/, as a contributor's second build does.
 """
 
 from __future__ import annotations
@@ -59,14 +61,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--baseline", default=None, help="a git ref to compare with (e.g. main)")
     parser.add_argument("--uv", action="store_true", help="also time `uv run tradetalks build`")
+    parser.add_argument("--no-cache", action="store_true", help="pass --no-cache to the build")
     args = parser.parse_args()
-    commands: dict[str, tuple[list[str], dict | None]] = {"this tree": ([sys.executable, "-m", "tradetalks", "build"], None)}
+    extra = ["--no-cache"] if args.no_cache else []
+    commands: dict[str, tuple[list[str], dict | None]] = {"this tree": ([sys.executable, "-m", "tradetalks", "build", *extra], None)}
     tmp = Path(tempfile.mkdtemp(prefix="tradetalks-bench-startup-"))
     try:
         if args.baseline:
-            commands[args.baseline] = ([sys.executable, "-m", "tradetalks", "build"], baseline_env(args.baseline, tmp))
+            commands[args.baseline] = ([sys.executable, "-m", "tradetalks", "build", *extra], baseline_env(args.baseline, tmp))
         if args.uv and shutil.which("uv"):
-            commands["uv run tradetalks build"] = (["uv", "run", "tradetalks", "build"], None)
+            commands["uv run tradetalks build"] = (["uv", "run", "tradetalks", "build", *extra], None)
         for cmd, env in commands.values():
             timed(cmd, env)  # warm the OS file cache and the bytecode caches
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
