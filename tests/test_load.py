@@ -173,6 +173,13 @@ def test_import_is_light():
     assert out.strip() == "[]"
 
 
+def test_loading_into_polars_imports_neither_pyarrow_nor_numpy():
+    """The footer check reads Parquet metadata itself: pyarrow (and numpy) cost ~0.3 s per process."""
+    code = "import sys, tradetalks\ntradetalks.load('quotes')\nprint(sorted(m for m in ('pyarrow', 'numpy', 'pandas', 'polars') if m in sys.modules))\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['polars']"
+
+
 def test_the_light_import_check_can_fail():
     code = "import sys, tradetalks, tradetalks.build.pipeline\nprint('pandera' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
