@@ -6,7 +6,6 @@ import math
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import yaml
 
 from tradetalks.build.errors import DatasetError, Problem, dotted
 from tradetalks.build.markers import draft_markers
+from tradetalks.build.yamlfast import DISAGREE, make_reader
 
 # A YAML file of this dataset is a few kilobytes; anything far larger is a mistake or an attack.
 MAX_YAML_BYTES = 2_000_000
@@ -132,16 +132,40 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-@dataclass
 class YamlDoc:
-    """A parsed YAML document plus the node tree, to find the line of any value."""
+    """A parsed YAML document plus the node tree, to find the line of any value.
 
-    path: Path
-    data: Any
-    node: yaml.Node | None
-    first_line: str = ""  # where the yaml-language-server modeline is
-    # Draft markers (GUESS, DECIDE, TODO) left in the file's comments and values.
-    markers: list[Problem] = field(default_factory=list)
+    A document read by the fast path keeps its text instead: the node tree is composed (by the
+    careful loader) the first time a line is asked for, which is when there is a problem to report.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        data: Any,
+        node: yaml.Node | None = None,
+        first_line: str = "",  # where the yaml-language-server modeline is
+        markers: list[Problem] | None = None,
+        *,
+        text: str | None = None,  # the source, when `node` is to be composed on demand
+    ) -> None:
+        self.path = path
+        self.data = data
+        self.first_line = first_line
+        # Draft markers (GUESS, DECIDE, TODO) left in the file's comments and values.
+        self.markers: list[Problem] = [] if markers is None else markers
+        self._node = node
+        self._text = text
+
+    def __repr__(self) -> str:
+        return f"YamlDoc(path={str(self.path)!r}, data={self.data!r})"
+
+    @property
+    def node(self) -> yaml.Node | None:
+        """The composed node tree (None for an empty document)."""
+        if self._text is not None:
+            self._node, self._text = compose(self._text, str(self.path)), None
+        return self._node
 
     def line_of(self, location: list[str | int] | tuple[str | int, ...]) -> int | None:
         """1-based line of the value at `location` (keys and list indexes), or of its nearest parent."""
@@ -266,7 +290,7 @@ def check_characters(doc: YamlDoc, text: str) -> None:
     characters make two equal-looking ids or aliases differ. Fields copied verbatim from an
     article (evidence, segment start/end) may hold the invisible characters a raw text may hold.
     """
-    if UNSEEN.search(text) is None and _ESCAPE.search(text) is None:
+    if not _may_hold_unseen(text) and _ESCAPE.search(text) is None:
         return
     problems = []
 
@@ -312,14 +336,33 @@ def check_characters(doc: YamlDoc, text: str) -> None:
         )
 
 
+# Printable ASCII with tab, line feed and carriage return: what an ASCII file may hold anywhere.
+_PLAIN_ASCII = bytes([9, 10, 13, *range(0x20, 0x7F)])
+
+
+def _may_hold_unseen(text: str) -> bool:
+    """Whether UNSEEN matches somewhere in `text`; an ASCII text is checked bytewise, many times faster."""
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _PLAIN_ASCII))
+    return UNSEEN.search(text) is not None
+
+
 def _name(ch: str) -> str:
     import unicodedata
 
     return unicodedata.name(ch, "")
 
 
-def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
-    """Parse one YAML file; every failure is a DatasetError naming the file and line."""
+# The fast reader, kept to the cases where it gives what _Loader gives (see yamlfast).
+_read_fast = make_reader(_Loader.yaml_implicit_resolvers)
+
+
+def read_yaml(path: Path, display: str | None = None, *, fast: bool = True) -> YamlDoc:
+    """Parse one YAML file; every failure is a DatasetError naming the file and line.
+
+    With `fast` (the default), a file the fast reader provably reads alike is read by it; the
+    careful loader reads the rest and reports every refusal. Both give the same YamlDoc.
+    """
     shown = display or str(path)
     raw = read_regular(path, shown, MAX_YAML_BYTES)
     try:
@@ -330,6 +373,20 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
     if text.startswith("\ufeff"):
         raise DatasetError.one(shown, 1, None, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
     check_depth(text, shown)
+    data = _read_fast(text) if fast else DISAGREE
+    if data is DISAGREE:
+        data, node = _careful(text, shown)
+        doc = YamlDoc(Path(shown), data, node)
+    else:
+        doc = YamlDoc(Path(shown), data, text=text)
+    doc.first_line = text[: text.find("\n")] if "\n" in text else text
+    doc.markers = draft_markers(text, shown)
+    check_characters(doc, text)
+    return doc
+
+
+def _careful(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
+    """The data and node tree of the one document in `text`, or a DatasetError naming the line."""
     loader = _Loader(text)
     loader.name = shown
     try:
@@ -349,6 +406,14 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDoc:
         raise DatasetError.one(shown, None, None, f"malformed YAML: {exc}; fix the syntax") from None
     finally:
         loader.dispose()
-    doc = YamlDoc(Path(shown), data, node, text[: text.find("\n")] if "\n" in text else text, draft_markers(text, shown))
-    check_characters(doc, text)
-    return doc
+    return data, node
+
+
+def compose(text: str, shown: str) -> yaml.Node | None:
+    """The node tree of a document the fast path read (so the careful loader reads it without error)."""
+    loader = _Loader(text)
+    loader.name = shown
+    try:
+        return loader.get_node() if loader.check_node() else None
+    finally:
+        loader.dispose()
