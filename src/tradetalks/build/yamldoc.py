@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -247,8 +248,10 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-_OPENERS = re.compile(r"[\[{]")
-_LEADING = re.compile(r"^[ \t?:-]*", re.M)
+@functools.cache
+def _indented(width: int) -> re.Pattern[str]:
+    """A line starting with `width` or more blanks or block indicators."""
+    return re.compile(rf"^[ \t?:-]{{{width}}}", re.M)
 
 
 def check_depth(text: str, shown: str) -> None:
@@ -258,8 +261,8 @@ def check_depth(text: str, shown: str) -> None:
     indicator at the start of its line); only when it is exceeded are the parser's events, which
     libyaml produces without recursion, counted exactly.
     """
-    openers = len(_OPENERS.findall(text))
-    if openers + 2 * max(map(len, _LEADING.findall(text)), default=0) + 2 <= MAX_DEPTH:
+    room = MAX_DEPTH - 2 - text.count("[") - text.count("{")
+    if room >= 0 and _indented(room // 2 + 1).search(text) is None:
         return
     loader = _Base(text)
     depth = 0

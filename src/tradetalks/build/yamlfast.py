@@ -57,28 +57,45 @@ def make_reader(implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]
             other[first] = re.compile("|".join(f"(?:{p})" for p in patterns), re.X)
     anywhere = re.compile("|".join(f"(?:{p})" for p in wild), re.X) if wild else None
 
-    def plain_would_differ(text: str) -> bool:
-        # ryaml reads an empty plain scalar as null, so empty text was quoted: text for both.
-        if not text:
-            return False
-        rx = other.get(text[0], anywhere)
+    # ryaml reads an empty plain scalar as null, so empty text was quoted: text for both.
+    other.pop("", None)
+    lookup = other.get
+
+    def differs(text: str) -> bool:
+        """Whether YAML 1.1 reads `text`, written plain, as something other than text."""
+        rx = lookup(text[:1], anywhere) if text else None
         return rx is not None and rx.match(text) is not None
 
-    def agrees(value: Any, floats: list[float]) -> bool:
-        kind = type(value)
-        if kind is str:
-            return not plain_would_differ(value)
-        if kind is dict:
-            for key, item in value.items():
-                if type(key) is not str or plain_would_differ(key) or not agrees(item, floats):
-                    return False
-            return True
-        if kind is list:
-            return all(agrees(item, floats) for item in value)
-        if kind is float:
-            floats.append(value)
-            return math.isfinite(value)  # the careful loader refuses .inf and .nan with a message
-        return kind is int or kind is bool or value is None
+    def agrees(data: Any) -> tuple[bool, bool]:
+        """(whether every key is text that YAML 1.1 would read as text, every text too and every number finite; whether there is a float)."""
+        floats = False
+        stack = [data]
+        while stack:
+            value = stack.pop()
+            if value.__class__ is dict:
+                items: Any = value.values()
+                for key in value:
+                    if key.__class__ is not str or differs(key):
+                        return False, floats
+            elif value.__class__ is list:
+                items = value
+            else:
+                items = (value,)
+            # Scalars are checked here rather than pushed: they are most of the document.
+            for item in items:
+                kind = item.__class__
+                if kind is str:
+                    if item and differs(item):
+                        return False, floats
+                elif kind is dict or kind is list:
+                    stack.append(item)
+                elif kind is float:
+                    floats = True
+                    if not math.isfinite(item):  # the careful loader refuses .inf and .nan with a message
+                        return False, floats
+                elif not (kind is int or kind is bool or item is None):
+                    return False, floats
+        return True, floats
 
     def read(text: str) -> Any:
         # Plain `in` first: the regular expressions run only on the few files holding the character.
@@ -92,8 +109,8 @@ def make_reader(implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]
             data = ryaml.loads(text)
         except Exception:  # any refusal, or a number too large for it: the careful loader explains
             return DISAGREE
-        floats: list[float] = []
-        if not agrees(data, floats) or (floats and _FLOAT.search(text)):
+        plain, floats = agrees(data)
+        if not plain or (floats and _FLOAT.search(text)):
             return DISAGREE
         return data
 
