@@ -136,6 +136,14 @@ CASES = {
     "a: &x 1\nb: *x\n": False,
     "a: !!str 1\n": False,
     "a: !local x\n": False,
+    # After the colon of a quoted key in a flow mapping, no blank is needed before a node property.
+    '{"a":!!binary aGk=}\n': False,
+    '{"a":!foo x}\n': False,
+    '{"a":!!set {}}\n': False,
+    '{"a":&x 1, "b":*x}\n': False,
+    '{"a":!!float 1}\n': False,
+    "a: &x 1\nb: {'c':*x}\n": False,
+    '{"a":1, "b":[x]}\n': True,
     "<<: {b: 1}\n": False,
     "a: =\n": False,
     "a: 1\na: 2\n": False,
@@ -223,6 +231,7 @@ TRICKY = [
     *"0 -0 +0 1 +1 -1 007 010 08 0o17 +0o7 0x1F -0x1f 0b101 -0b1 1_000 1__0 _1 1:30 1:20:30 190:20:30".split(),
     *".5 -.5 +.5 1. 1.5 -1.5 01.5 1.0e3 1.0e+3 1e3 1E-3 1.5e3 .5e+3 1_0.5 0. .inf -.Inf +.INF .nan .NaN".split(),
     *"2025-10-18 2025-10-18T10:00:00Z 2025-1-8 1.2.3 <<  = a:b a#b 12e 0o8 0b 0x".split(),
+    *["&a x", "*a", "!!str 1", "!!float 1", "!!binary aGk=", "!x y", "&b", "!!null ''"],
     "99999999999999999999",
     "-9223372036854775809",
     "x" * 3,
@@ -230,6 +239,7 @@ TRICKY = [
     "S&P 500",
     "rate 5%",
 ]
+ESCAPES = [r"\ud800", r"\U0010FFFF", r"\U00110000", r"\x85", r"\N", r"\_", r"\L", r"\e", r"\0", r"\/", r"\ ", "\\\t", r"\xff", r"\q", "\\\n  "]
 NAME = st.sampled_from("evidence kind claims rate_pct status a b c d e f g h i j".split())
 # Keys YAML 1.1 reads as something else, or refuses.
 WORD = NAME | st.sampled_from(["on", "yes", "1", "null", "<<", "="])
@@ -238,10 +248,12 @@ WORD = NAME | st.sampled_from(["on", "yes", "1", "null", "<<", "="])
 @st.composite
 def scalar(draw, indent: int) -> str:
     value = draw(st.sampled_from(TRICKY) | st.text(alphabet="ab \t019.:-#'\"\\_", min_size=0, max_size=6))
-    style = draw(st.sampled_from(["plain", "plain", "single", "double", "literal", "folded", "multiline"]))
+    style = draw(st.sampled_from(["plain", "plain", "single", "double", "escaped", "literal", "folded", "multiline"]))
     pad = " " * (indent + 2)
     if style == "single":
         return "'" + value.replace("'", "''") + "'"
+    if style == "escaped":  # written as is between double quotes: YAML's escapes, valid or not
+        return '"' + draw(st.sampled_from(ESCAPES)) + value.replace('"', "") + '"'
     if style == "double":
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t") + '"'
     if style in ("literal", "folded"):
@@ -263,7 +275,9 @@ def block(draw, keys: st.SearchStrategy[str], indent: int = 0, depth: int = 0) -
                 lines.append(f"{pad}{key}:{comment}\n" + draw(block(keys, indent + 2, depth + 1)))
             elif draw(st.integers(0, 6)) == 0:
                 items = ", ".join(draw(st.lists(st.sampled_from(TRICKY), max_size=3)))
-                lines.append(f"{pad}{key}: {draw(st.sampled_from(['[' + items + ']', '{k: ' + items.split(', ')[0] + '}']))}{comment}\n")
+                first = items.split(", ")[0]
+                flow = draw(st.sampled_from([f"[{items}]", f"{{k: {first}}}", f'{{"k":{first}, "j":[{items}]}}', f"{{'k':{first}}}"]))
+                lines.append(f"{pad}{key}: {flow}{comment}\n")
             else:
                 lines.append(f"{pad}{key}: {draw(scalar(indent))}{comment}\n")
     else:
@@ -306,6 +320,6 @@ def test_generated_documents_with_plain_keys_read_alike(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="ab019.:-+_eoxy #'\"[]{},&*!|>?%~<=\n\t\r", max_size=40))
+@given(st.text(alphabet="ab019.:-+_eoxy #'\"\\[]{},&*!|>?%~<=\n\t\r\x85\u2028\ufeff\x7f\xa0", max_size=40))
 def test_arbitrary_yaml_like_text_reads_alike(text):
     _check_text(text)

@@ -2,7 +2,7 @@
 
 The careful loader (yamldoc.read_yaml) builds every value in Python on top of libyaml: about a
 millisecond per article file. ryaml turns the text into Python objects in Rust. Its parser is
-libyaml too (serde_yaml's unsafe-libyaml, a line-by-line translation of libyaml 0.2.5), so both
+libyaml too (serde_yaml's unsafe-libyaml, libyaml translated from C to Rust), so both
 accept the same syntax and read the same scalar text; they differ in what a plain scalar *means*
 (ryaml follows YAML 1.2's core schema, PyYAML YAML 1.1) and in what they refuse. So the fast
 result is kept only when:
@@ -34,9 +34,11 @@ except ImportError:  # pragma: no cover - exercised by the tests with the reader
 # No fast result (the careful loader decides).
 DISAGREE: Any = object()
 
-# Anchors (&a), aliases (*a) and tags (!x, !!str) start a node: at the start or after a blank or a
-# flow indicator; directives (%YAML, %TAG) start a line. Over-matching only costs the careful path.
-_NODE_PROPERTY = re.compile(r"(?:\A|[\s\[\]{},])[&*!]")
+# Anchors (&a), aliases (*a) and tags (!x, !!str) start a node: at the start, after a blank or a
+# flow indicator, or right after the colon of a quoted key in a flow mapping ({"a":*x}); directives
+# (%YAML, %TAG) start a line. Over-matching only costs the careful path, so indicators and quotes
+# before them count too.
+_NODE_PROPERTY = re.compile(r"(?:\A|[\s\[\]{},:?'\"-])[&*!]")
 _DIRECTIVE = re.compile(r"(?:\A|\s)%")
 # Numbers only YAML 1.2 reads as such: octal 0o17; an exponent (PyYAML needs a dot and a signed
 # exponent: agreeing forms are refused too), a sign before a leading dot (-.5).
