@@ -8,12 +8,14 @@ Readers, each timed over every file of the corpus (file read and UTF-8 decoding 
   read_yaml at REF    src/tradetalks/build/yamldoc.py as it was at REF (before the fast path)
   read_yaml careful   this tree's read_yaml(fast=False): the careful loader only
   read_yaml           this tree's read_yaml: the fast path where it provably agrees
-Prints one JSON line per reader, and how many files the fast path served.
+Prints one JSON line per reader, and how many files the fast path served. The cyclic garbage
+collector is paused while the readers run, as the build pauses it (pipeline._gc_paused); --gc keeps it on.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import json
 import statistics
@@ -42,6 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", type=int, nargs="?", default=2000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--gc", action="store_true", help="keep the cyclic garbage collector running")
     parser.add_argument("--baseline", default="e76f829", help="git ref of the read_yaml to compare with (default: the last commit before the fast path)")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
@@ -71,12 +74,15 @@ def main() -> None:
         files = sorted((generate(Path(tmp) / "corpus", args.n, seed=0) / "dataset" / "articles").glob("*.yml"))
         served = sum(_read_fast(path.read_text(encoding="utf-8")) is not DISAGREE for path in files)
         times: dict[str, list[float]] = {name: [] for name in readers}
+        if not args.gc:
+            gc.disable()
         for _ in range(args.repeat):  # interleaved, so that a busy moment of the machine hits every reader alike
             for name, read in readers.items():
                 start = time.perf_counter()
                 for path in files:
                     read(path)
                 times[name].append(time.perf_counter() - start)
+        gc.enable()
     for name, runs in times.items():
         median = statistics.median(runs)
         print(
@@ -92,7 +98,7 @@ def main() -> None:
             ),
             flush=True,
         )
-    print(json.dumps({"fast_path_served": served, "files": len(files)}))
+    print(json.dumps({"fast_path_served": served, "files": len(files), "gc": "on" if args.gc else "paused"}))
 
 
 if __name__ == "__main__":
