@@ -323,3 +323,26 @@ def test_generated_documents_with_plain_keys_read_alike(text):
 @given(st.text(alphabet="ab019.:-+_eoxy #'\"\\[]{},&*!|>?%~<=\n\t\r\x85\u2028\ufeff\x7f\xa0", max_size=40))
 def test_arbitrary_yaml_like_text_reads_alike(text):
     _check_text(text)
+
+
+# --- The cheaper pre-checks decide as the expressions they replaced.
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F) | st.sampled_from("\x85\u200b\u202e\xa0é"), max_size=30))
+def test_invisible_character_scan_matches_the_expression(text):
+    from tradetalks.build.yamldoc import UNSEEN, _may_hold_unseen
+
+    assert _may_hold_unseen(text) == (UNSEEN.search(text) is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t?:-[{a\n", max_size=150))
+def test_depth_bound_matches_the_expression(text):
+    import re
+
+    from tradetalks.build.yamldoc import MAX_DEPTH, _indented
+
+    before = len(re.findall(r"[\[{]", text)) + 2 * max(map(len, re.findall(r"^[ \t?:-]*", text, re.M)), default=0) + 2 <= MAX_DEPTH
+    room = MAX_DEPTH - 2 - text.count("[") - text.count("{")
+    assert before == (room >= 0 and _indented(room // 2 + 1).search(text) is None)

@@ -418,5 +418,7 @@ def compose(text: str, shown: str) -> yaml.Node | None:
     loader.name = shown
     try:
         return loader.get_node() if loader.check_node() else None
+    except yaml.YAMLError:  # cannot happen (see yamlfast); an error message then goes without its line
+        return None
     finally:
         loader.dispose()
