@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -298,31 +297,33 @@ def document(draw, keys: st.SearchStrategy[str] = WORD) -> str:
     return text
 
 
-_DIR = Path(tempfile.mkdtemp(prefix="yamlfast-"))
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("yamlfast")
 
 
-def _check_text(text: str) -> None:
-    path = _DIR / "x.yml"
+def _check_text(directory: Path, text: str) -> None:
+    path = directory / "x.yml"
     path.write_bytes(text.encode("utf-8"))
     _assert_same_reading(path)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document())
-def test_generated_documents_read_alike(text):
-    _check_text(text)
+def test_generated_documents_read_alike(scratch, text):
+    _check_text(scratch, text)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document(keys=NAME))
-def test_generated_documents_with_plain_keys_read_alike(text):
-    _check_text(text)
+def test_generated_documents_with_plain_keys_read_alike(scratch, text):
+    _check_text(scratch, text)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="ab019.:-+_eoxy #'\"\\[]{},&*!|>?%~<=\n\t\r\x85\u2028\ufeff\x7f\xa0", max_size=40))
-def test_arbitrary_yaml_like_text_reads_alike(text):
-    _check_text(text)
+def test_arbitrary_yaml_like_text_reads_alike(scratch, text):
+    _check_text(scratch, text)
 
 
 # --- The cheaper pre-checks decide as the expressions they replaced.
