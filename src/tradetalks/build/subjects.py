@@ -363,12 +363,7 @@ def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
     # that also has evidence for the measure. Joined in Polars: only the links' rows reach Python.
     pairs = sorted({(mid, link["event"]) for mid, item in registry.items() for link in item.get("events", [])})
     wanted = pl.DataFrame(pairs, schema={"measure_id": pl.String, "event_id": pl.String}, orient="row").lazy()
-    measured = (
-        evidence.lazy()
-        .filter(pl.col("subject_table") == "tariff_measures")
-        .select(pl.col("subject_id").alias("measure_id"), "article_id")
-        .unique()
-    )
+    measured = evidence.lazy().filter(pl.col("subject_table") == "tariff_measures").select(pl.col("subject_id").alias("measure_id"), "article_id").unique()
     told = evidence.lazy().filter(pl.col("subject_table") == "events").select(pl.col("subject_id").alias("event_id"), *FIRST, "evidence", "method")
     found = (
         wanted.join(measured, on="measure_id")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import yaml
 
 from tradetalks.build.errors import DatasetError, Problem, dotted
 from tradetalks.build.markers import draft_markers
+from tradetalks.build.yamlfast import DISAGREE, make_reader
 
 # A YAML file of this dataset is a few kilobytes; anything far larger is a mistake or an attack.
 MAX_YAML_BYTES = 2_000_000
@@ -133,17 +134,42 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-@dataclass
 class YamlDoc:
-    """A parsed YAML document plus the node tree, to find the line of any value."""
+    """A parsed YAML document plus the node tree, to find the line of any value.
 
-    path: Path
-    data: Any
-    node: yaml.Node | None
-    first_line: str = ""  # where the yaml-language-server modeline is
-    # Draft markers (GUESS, DECIDE, TODO) left in the file's comments and values.
-    markers: list[Problem] = field(default_factory=list)
-    sha256: str = ""  # of the file's bytes
+    A document read by the fast path keeps its text instead: the node tree is composed (by the
+    careful loader) the first time a line is asked for, which is when there is a problem to report.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        data: Any,
+        node: yaml.Node | None = None,
+        first_line: str = "",  # where the yaml-language-server modeline is
+        markers: list[Problem] | None = None,
+        *,
+        text: str | None = None,  # the source, when `node` is to be composed on demand
+        sha256: str = "",  # of the file's bytes
+    ) -> None:
+        self.path = path
+        self.sha256 = sha256
+        self.data = data
+        self.first_line = first_line
+        # Draft markers (GUESS, DECIDE, TODO) left in the file's comments and values.
+        self.markers: list[Problem] = [] if markers is None else markers
+        self._node = node
+        self._text = text
+
+    def __repr__(self) -> str:
+        return f"YamlDoc(path={str(self.path)!r}, data={self.data!r})"
+
+    @property
+    def node(self) -> yaml.Node | None:
+        """The composed node tree (None for an empty document)."""
+        if self._text is not None:
+            self._node, self._text = compose(self._text, str(self.path)), None
+        return self._node
 
     def line_of(self, location: list[str | int] | tuple[str | int, ...]) -> int | None:
         """1-based line of the value at `location` (keys and list indexes), or of its nearest parent."""
@@ -225,8 +251,10 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-_OPENERS = re.compile(r"[\[{]")
-_LEADING = re.compile(r"^[ \t?:-]*", re.M)
+@functools.cache
+def _indented(width: int) -> re.Pattern[str]:
+    """A line starting with `width` or more blanks or block indicators."""
+    return re.compile(rf"^[ \t?:-]{{{width}}}", re.M)
 
 
 def check_depth(text: str, shown: str) -> None:
@@ -236,8 +264,8 @@ def check_depth(text: str, shown: str) -> None:
     indicator at the start of its line); only when it is exceeded are the parser's events, which
     libyaml produces without recursion, counted exactly.
     """
-    openers = len(_OPENERS.findall(text))
-    if openers + 2 * max(map(len, _LEADING.findall(text)), default=0) + 2 <= MAX_DEPTH:
+    room = MAX_DEPTH - 2 - text.count("[") - text.count("{")
+    if room >= 0 and _indented(room // 2 + 1).search(text) is None:
         return
     loader = _Base(text)
     depth = 0
@@ -268,7 +296,7 @@ def check_characters(doc: YamlDoc, text: str) -> None:
     characters make two equal-looking ids or aliases differ. Fields copied verbatim from an
     article (evidence, segment start/end) may hold the invisible characters a raw text may hold.
     """
-    if UNSEEN.search(text) is None and _ESCAPE.search(text) is None:
+    if not _may_hold_unseen(text) and _ESCAPE.search(text) is None:
         return
     problems = []
 
@@ -314,14 +342,33 @@ def check_characters(doc: YamlDoc, text: str) -> None:
         )
 
 
+# Printable ASCII with tab, line feed and carriage return: what an ASCII file may hold anywhere.
+_PLAIN_ASCII = bytes([9, 10, 13, *range(0x20, 0x7F)])
+
+
+def _may_hold_unseen(text: str) -> bool:
+    """Whether UNSEEN matches somewhere in `text`; an ASCII text is checked bytewise, many times faster."""
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _PLAIN_ASCII))
+    return UNSEEN.search(text) is not None
+
+
 def _name(ch: str) -> str:
     import unicodedata
 
     return unicodedata.name(ch, "")
 
 
-def read_yaml(path: str | Path, display: str | None = None) -> YamlDoc:
-    """Parse one YAML file; every failure is a DatasetError naming the file and line."""
+# The fast reader, kept to the cases where it gives what _Loader gives (see yamlfast).
+_read_fast = make_reader(_Loader.yaml_implicit_resolvers)
+
+
+def read_yaml(path: str | Path, display: str | None = None, *, fast: bool = True) -> YamlDoc:
+    """Parse one YAML file; every failure is a DatasetError naming the file and line.
+
+    With `fast` (the default), a file the fast reader provably reads alike is read by it; the
+    careful loader reads the rest and reports every refusal. Both give the same YamlDoc.
+    """
     shown = display or str(path)
     raw = read_regular(path, shown, MAX_YAML_BYTES)
     try:
@@ -332,6 +379,21 @@ def read_yaml(path: str | Path, display: str | None = None) -> YamlDoc:
     if text.startswith("\ufeff"):
         raise DatasetError.one(shown, 1, None, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
     check_depth(text, shown)
+    data = _read_fast(text) if fast else DISAGREE
+    if data is DISAGREE:
+        data, node = _careful(text, shown)
+        doc = YamlDoc(Path(shown), data, node)
+    else:
+        doc = YamlDoc(Path(shown), data, text=text)
+    doc.first_line = text[: text.find("\n")] if "\n" in text else text
+    doc.markers = draft_markers(text, shown)
+    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    check_characters(doc, text)
+    return doc
+
+
+def _careful(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
+    """The data and node tree of the one document in `text`, or a DatasetError naming the line."""
     loader = _Loader(text)
     loader.name = shown
     try:
@@ -351,6 +413,16 @@ def read_yaml(path: str | Path, display: str | None = None) -> YamlDoc:
         raise DatasetError.one(shown, None, None, f"malformed YAML: {exc}; fix the syntax") from None
     finally:
         loader.dispose()
-    doc = YamlDoc(Path(shown), data, node, text[: text.find("\n")] if "\n" in text else text, draft_markers(text, shown), hashlib.sha256(raw).hexdigest())
-    check_characters(doc, text)
-    return doc
+    return data, node
+
+
+def compose(text: str, shown: str) -> yaml.Node | None:
+    """The node tree of a document the fast path read (so the careful loader reads it without error)."""
+    loader = _Loader(text)
+    loader.name = shown
+    try:
+        return loader.get_node() if loader.check_node() else None
+    except yaml.YAMLError:  # cannot happen (see yamlfast); an error message then goes without its line
+        return None
+    finally:
+        loader.dispose()
