@@ -202,3 +202,23 @@ def test_many_small_edits_stay_byte_identical_and_compact(root: Path) -> None:
         assert reused(notes) == 4
         segments = {p.name.split("-")[1] for p in (root / "build" / "cache" / "articles").glob("seg-*-articles.arrow")}
         assert len(segments) <= cache_module.MAX_SEGMENTS
+
+
+def test_files_read_again_are_restamped_so_the_next_build_trusts_them(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # no file is too recent to trust here
+    cached_equals_clean(root, "first")
+    for p in (root / "dataset" / "articles").iterdir():
+        p.touch()
+    calls: list[str] = []
+    real = cache_module.read_regular
+
+    def spy(path, shown, limit):  # noqa: ANN001
+        calls.append(str(path))
+        return real(path, shown, limit)
+
+    monkeypatch.setattr(cache_module, "read_regular", spy)
+    notes = cached_equals_clean(root, "touched")
+    assert reused(notes) == 5 and len(calls) == 10  # new stamps: read to be sure, then recorded
+    calls.clear()
+    notes = cached_equals_clean(root, "again")
+    assert reused(notes) == 5 and calls == []

@@ -242,6 +242,7 @@ class ArticleCache:
     index: dict[str, tuple] = field(default_factory=dict)  # article id -> (segment, txt_sha, yml_sha, txt_stamp, yml_stamp)
     deps: pl.DataFrame | None = None
     note: str | None = None  # why the cache was not used or not written, for the command line
+    restamp: bool = False  # a reused article's files had to be read to be sure: record their stamps
 
     @classmethod
     def open(cls, root: Path, stamped_ns: int) -> ArticleCache:
@@ -294,6 +295,7 @@ class ArticleCache:
         stale = _stale(deps, reg)
         trusted_before = state["stamped_ns"] - RACY_NS
         hits, misses, kept = [], [], {}
+        restamp = False
         for item in todo:
             stem, txt, yml = item
             row = stored.get(stem)
@@ -307,9 +309,12 @@ class ArticleCache:
             if same_txt and same_yml:
                 hits.append(stem)
                 kept[stem] = (segment, txt_sha, yml_sha, now_txt or txt_stamp, now_yml or yml_stamp)
+                # Read again to be sure (touched, or stamped too soon after a change): the new
+                # stamps are recorded, so that the next build need not read it.
+                restamp = restamp or not (_trusted(now_txt, txt_stamp, trusted_before) and _trusted(now_yml, yml_stamp, trusted_before))
             else:
                 misses.append(item)
-        self.state, self.index = state, kept
+        self.state, self.index, self.restamp = state, kept, restamp
         self.deps = deps.filter(pl.col("article_id").is_in(pl.Series(hits, dtype=pl.String).implode())).drop("segment")
         return Lookup(hits, self._frames(kept), misses)
 
@@ -337,13 +342,7 @@ class ArticleCache:
         reg: Registries,
     ) -> None:
         """Keep the articles computed without problems (`computed`, their parts among `parts`) next to the reused ones."""
-        unchanged = (
-            not computed.article_id
-            and self.state
-            and len(self.index) == self.state.get("articles")
-            and all(stamps.get(f"{stem}.txt") == row[3] and stamps.get(f"{stem}.yml") == row[4] for stem, row in self.index.items())
-        )
-        if unchanged:
+        if not computed.article_id and self.state and len(self.index) == self.state.get("articles") and not self.restamp:
             return
         try:
             with self._locked():
@@ -450,9 +449,14 @@ def _stale(deps: pl.DataFrame, reg: Registries) -> set[str]:
     return set(changed["article_id"].unique().to_list())
 
 
+def _trusted(now: Stamp | None, then: Stamp, trusted_before: int) -> bool:
+    """Whether the file's stamp alone proves it unchanged: the same stamp, taken well after its last change."""
+    return now is not None and now == then and max(then[1], then[2]) < trusted_before
+
+
 def _same(path: str, now: Stamp | None, then: Stamp, sha: str, trusted_before: int) -> bool:
     """Whether the file still holds the bytes whose sha256 is `sha`: by its stamp when that is safe, else by reading it."""
-    if now is not None and now == then and max(then[1], then[2]) < trusted_before:
+    if _trusted(now, then, trusted_before):
         return True
     try:
         raw = read_regular(path, str(path), MAX_ARTICLE_BYTES)
