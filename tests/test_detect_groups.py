@@ -123,3 +123,26 @@ def test_corpus_grouping_falls_back_to_the_reference_on_an_id_collision() -> Non
     texts = ["frank and detailed", "constructive talks", "constructive talks!"]
     previous = {normalise("constructive talks"): group_id(normalise("frank and detailed"))}
     assert _frame_answer(texts, previous) == stable_groups(texts, previous)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(_WORDS), min_size=0, max_size=12).map(" ".join), min_size=1, max_size=30, unique=True),
+    st.lists(st.lists(st.sampled_from(_WORDS), min_size=0, max_size=12).map(" ".join), max_size=10),
+    st.data(),
+)
+def test_links_kept_from_an_earlier_set_equal_links_found_afresh(first: list[str], added: list[str], data) -> None:  # noqa: ANN001
+    """A text added (or its near copy) is compared with its blocks only; removed texts take their links with them."""
+    import polars as pl
+
+    from tradetalks.build.detect.groups import find_links
+
+    def frame(texts: list[str]) -> pl.DataFrame:
+        return pl.DataFrame({"norm": sorted({normalise(t) for t in texts})}, schema={"norm": pl.String})
+
+    near = [t[:-1] + "x" for t in data.draw(st.lists(st.sampled_from(first), max_size=5)) if t]
+    removed = set(data.draw(st.lists(st.sampled_from(first), max_size=10)))
+    second = [t for t in first if t not in removed] + added + near
+    known = find_links(frame(first))
+    assert find_links(frame(second), known=known).pairs == find_links(frame(second)).pairs
+    assert find_links(frame(second), known=known).nodes == find_links(frame(second)).nodes

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from tradetalks.build.claims import PlaceRegistry
-from tradetalks.build.detect.groups import group_frame, normalise
+from tradetalks.build.detect.groups import Links, find_links, group_frame, normalise
 from tradetalks.build.errors import Collector, DatasetError, Problem
 from tradetalks.build.locate import ArticleSpans
 from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's per-article half)
@@ -82,8 +83,16 @@ def part_frames(columns: dict[str, dict[str, list]]) -> dict[str, pl.DataFrame]:
     return {name: pl.DataFrame(cols, schema=PART_SCHEMAS[name]()) for name, cols in columns.items()}
 
 
+@dataclass
+class LinkMemo:
+    """The quote groups' links of the previous build (`known`, from the build cache), and this build's once found."""
+
+    known: Links | None = None
+    found: Links | None = None
+
+
 def combine(
-    sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[str] | frozenset = frozenset()
+    sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[str] | frozenset = frozenset(), memo: LinkMemo | None = None
 ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     """The release's tables from the parts of every chunk and the registries, and the problems of the registries.
 
@@ -109,7 +118,7 @@ def combine(
     tables = {
         "articles": articles,
         "people": _people(reg, evidence, part["roles"], outlets, sources, problems, unsure),
-        "quotes": _quotes(part["quotes"], outlets, published_groups(Path(sources.root) / "release")),
+        "quotes": _quotes(part["quotes"], outlets, published_groups(Path(sources.root) / "release"), memo),
         "events": events,
         "tariff_measures": measures,
         "evidence": evidence,
@@ -204,9 +213,13 @@ def published_groups(release_root: Path) -> dict[str, str]:
     return out
 
 
-def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str]) -> pl.DataFrame:
+def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str], memo: LinkMemo | None = None) -> pl.DataFrame:
     """Quote rows with their group (a published group keeps its id) and its corroboration."""
-    joined, merges = group_frame(quotes.select("norm", "norm_gid"), published)
+    nodes = quotes.select("norm", "norm_gid")
+    links = find_links(nodes, known=memo.known if memo is not None else None)
+    if memo is not None:
+        memo.found = links
+    joined, merges = group_frame(nodes, published, links=links)
     quotes = quotes.with_columns(
         pl.col("norm").replace_strict(joined, default=pl.col("norm_gid"), return_dtype=pl.String).alias("quote_group_id"),
     ).with_columns(

@@ -48,6 +48,7 @@ from typing import Any
 
 import polars as pl
 
+from tradetalks.build.detect.groups import Links
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.rows import Registries
 from tradetalks.build.sources import MAX_ARTICLE_BYTES, Pair
@@ -415,13 +416,40 @@ class ArticleCache:
         # killed on the way leaves the previous generation whole.
         _write_atomic(self.directory / "state.json", json.dumps(state, sort_keys=True).encode("utf-8"))
         keep = {f"seg-{s}-{name}.arrow" for s in segments for name in (*PART_TABLES, "deps")}
-        keep |= {"state.json", f"index-{generation}.arrow", ".lock"}
+        keep |= {"state.json", f"index-{generation}.arrow", ".lock", self._links_name()}
         for p in self.directory.iterdir():
             if p.name not in keep:
                 if p.is_dir() and not p.is_symlink():
                     shutil.rmtree(p, ignore_errors=True)
                 else:
                     p.unlink(missing_ok=True)
+
+    # The quote groups' links (detect/groups.find_links): made by `combine`, reused by the next build.
+
+    def _links_name(self) -> str:
+        return f"links-{self.code[:16]}.arrow"  # links found by other code are not reused
+
+    def quote_links(self) -> Links | None:
+        """The links the previous build found (with this code), or None."""
+        try:
+            df = pl.read_ipc(self.directory / self._links_name())
+        except (OSError, pl.exceptions.PolarsError):
+            return None
+        nodes = df.filter(pl.col("b").is_null())["a"].to_list()
+        pairs = df.filter(pl.col("b").is_not_null())
+        return Links(nodes, set(zip(pairs["a"].to_list(), pairs["b"].to_list(), strict=True)))
+
+    def keep_quote_links(self, links: Links) -> None:
+        """Keep this build's links for the next one (one file, replaced in one step)."""
+        rows = pl.DataFrame(
+            {"a": links.nodes + [a for a, _ in sorted(links.pairs)], "b": [None] * len(links.nodes) + [b for _, b in sorted(links.pairs)]},
+            schema={"a": pl.String, "b": pl.String},
+        )
+        try:
+            with self._locked():
+                _write_frames([rows], self.directory / self._links_name())
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            self.note = f"build cache: quote links not written ({exc})"
 
 
 INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {

@@ -26,7 +26,7 @@ from pathlib import Path
 import polars as pl
 
 from tradetalks.build.articles import article_stages
-from tradetalks.build.assemble import Registries, article_columns, combine, part_frames, registries
+from tradetalks.build.assemble import LinkMemo, Registries, article_columns, combine, part_frames, registries
 from tradetalks.build.cache import ArticleCache, Computed, recording
 from tradetalks.build.diff import is_release_version
 from tradetalks.build.errors import DatasetError, Problem, check_version, sort_problems
@@ -136,8 +136,11 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     # Process: across articles.
     t = time.perf_counter()
     progress("combine", 0, 1)
+    memo = LinkMemo(store.quote_links()) if store is not None else None
     with _gc_paused():
-        tables, found = combine(sources, merged, unsure)
+        tables, found = combine(sources, merged, unsure, memo)
+    if store is not None and memo is not None and memo.found is not None and memo.found != memo.known:
+        store.keep_quote_links(memo.found)
     problems += found
     seconds["combine"] = time.perf_counter() - t
     t = time.perf_counter()

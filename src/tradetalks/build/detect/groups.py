@@ -38,6 +38,7 @@ import re
 import string
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
@@ -173,20 +174,73 @@ def group_id(normalised: str) -> str:
     return _group_id(normalised)
 
 
-def group_frame(nodes: pl.DataFrame, previous: dict[str, str], threshold: float = DEFAULT_THRESHOLD) -> tuple[dict[str, str], dict[str, list[str]]]:
+@dataclass
+class Links:
+    """The near-duplicate pairs among a set of distinct normalised texts (every pair that shares a
+    block and scores at least the threshold), kept so that grouping an overlapping set next time
+    compares only the texts it has not seen: whether two texts are linked depends on them alone."""
+
+    nodes: list[str]  # the distinct normalised texts, sorted
+    pairs: set[tuple[str, str]]  # (a, b) with a < b
+
+
+def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known: Links | None = None) -> Links:
+    """The links among `nodes` (`norm`): only the texts not in `known` are compared, with their blocks.
+
+    `known` must be the links of an earlier set at the same threshold (made by this function).
+    """
+    import polars as pl
+
+    nodes = nodes.select("norm").unique().sort("norm")
+    f = 1 - threshold / 100
+    stretch = (1 + f) / (1 - f) if f < 1 else math.inf
+    texts = nodes["norm"].to_list()
+    pairs: set[tuple[str, str]] = set()
+    new: set[str] | None = None
+    if known is not None:
+        present = set(texts)
+        new = present.difference(known.nodes)
+        pairs = {p for p in known.pairs if p[0] in present and p[1] in present}
+
+    def keep(a: str, b: str) -> None:
+        if a != b:
+            pairs.add((a, b) if a < b else (b, a))
+
+    only = None if new is None else pl.Series(sorted(new), dtype=pl.String)
+    for block in _blocks(nodes, stretch, only):
+        if new is not None:  # each new text against the rest of its block
+            for a in block:
+                if a in new:
+                    for b, _score, _j in process.extract(a, [b for b in block if b != a], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
+                        keep(a, b)
+            continue
+        if len(block) < 256:
+            for i, a in enumerate(block[:-1]):
+                for b, _score, _j in process.extract(a, block[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
+                    keep(a, b)
+            continue
+        for start in range(0, len(block), 512):
+            scores = process.cdist(block[start : start + 512], block, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
+            for i, j in zip(*scores.nonzero(), strict=True):
+                keep(block[start + i], block[j])
+    return Links(texts, pairs)
+
+
+def group_frame(
+    nodes: pl.DataFrame, previous: dict[str, str], threshold: float = DEFAULT_THRESHOLD, links: Links | None = None
+) -> tuple[dict[str, str], dict[str, list[str]]]:
     """`stable_groups` for a corpus: `nodes` has the distinct normalised texts (`norm`) and their `group_id(norm)` (`norm_gid`).
 
     Returns the normalised texts whose group id is not their own `norm_gid` (they joined a group,
     or keep a published id) mapped to their id, and the merges. Block keys are computed by Polars
-    and only the blocks of two or more texts are compared; the ids of the texts that stay alone
-    are the `norm_gid` given, computed where the quotes were (per article, cached). Where a
-    collision of ids would make order matter, the reference implementation decides.
+    and only the blocks of two or more texts are compared (`find_links`; `links` when given, found
+    for these nodes at this threshold); the ids of the texts that stay alone are the `norm_gid`
+    given, computed where the quotes were (per article, cached). Where a collision of ids would
+    make order matter, the reference implementation decides.
     """
     import polars as pl
 
     nodes = nodes.unique("norm").sort("norm")
-    f = 1 - threshold / 100
-    stretch = (1 + f) / (1 - f) if f < 1 else math.inf
     parent: dict[str, str] = {}
 
     def root(t: str) -> str:
@@ -200,16 +254,8 @@ def group_frame(nodes: pl.DataFrame, previous: dict[str, str], threshold: float 
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
-    for block in _blocks(nodes, stretch):
-        if len(block) < 256:
-            for i, a in enumerate(block[:-1]):
-                for b, _score, _j in process.extract(a, block[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
-                    link(a, b)
-            continue
-        for start in range(0, len(block), 512):
-            scores = process.cdist(block[start : start + 512], block, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
-            for i, j in zip(*scores.nonzero(), strict=True):
-                link(block[start + i], block[j])
+    for a, b in sorted((links if links is not None else find_links(nodes, threshold)).pairs):
+        link(a, b)
 
     # The texts whose id needs deciding: those in a group of two or more, and the published ones.
     members: dict[str, list[str]] = defaultdict(list)
@@ -238,8 +284,9 @@ def group_frame(nodes: pl.DataFrame, previous: dict[str, str], threshold: float 
     return {t: g for t, g in special.items() if g != _group_id(t)}, merges
 
 
-def _blocks(nodes: pl.DataFrame, stretch: float) -> Iterable[list[str]]:
-    """The blocks of two or more texts, per kind of key (the same blocks as `_block_key`)."""
+def _blocks(nodes: pl.DataFrame, stretch: float, only: pl.Series | None = None) -> Iterable[list[str]]:
+    """The blocks of two or more texts, per kind of key (the same blocks as `_block_key`); with
+    `only`, just the blocks that hold one of those texts."""
     import polars as pl
 
     ends = _ENDS
@@ -264,12 +311,9 @@ def _blocks(nodes: pl.DataFrame, stretch: float) -> Iterable[list[str]]:
         "last2+": pl.when(short).then(last2 + "\x00" + (pl.col("band") + 1).cast(pl.String)),
     }
     for kind in _KEY_KINDS:
-        blocks = (
-            frame.select("norm", keys[kind].alias("key"))
-            .drop_nulls("key")
-            .group_by("key")
-            .agg(pl.col("norm").sort())
-            .filter(pl.col("norm").list.len() > 1)
-            .sort("key")
-        )
+        keyed = frame.select("norm", keys[kind].alias("key")).drop_nulls("key")
+        if only is not None:
+            wanted = keyed.filter(pl.col("norm").is_in(only.implode()))["key"].unique()
+            keyed = keyed.filter(pl.col("key").is_in(wanted.implode()))
+        blocks = keyed.group_by("key").agg(pl.col("norm").sort()).filter(pl.col("norm").list.len() > 1).sort("key")
         yield from blocks["norm"].to_list()
