@@ -49,11 +49,17 @@ def cached_equals_clean(root: Path, tag: str) -> list[str]:
     return notes
 
 
-def rewrite_same_size(path: Path, old: str, new: str) -> None:
-    assert len(old.encode()) == len(new.encode())
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+def spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the cache reads to check them (those it cannot trust by their stamps), as they are read."""
+    calls: list[str] = []
+    real = cache_module.read_regular
+
+    def spy(path, shown, limit):  # noqa: ANN001
+        calls.append(str(path))
+        return real(path, shown, limit)
+
+    monkeypatch.setattr(cache_module, "read_regular", spy)
+    return calls
 
 
 def test_cold_warm_and_clean_builds_are_byte_identical(root: Path) -> None:
@@ -94,14 +100,7 @@ def test_a_file_changed_too_recently_to_trust_its_times_is_read_again(root: Path
     # A stamp taken within RACY_NS of a change cannot prove the next change would move it.
     monkeypatch.setattr(cache_module, "RACY_NS", 10**18)
     cached_equals_clean(root, "first")
-    calls: list[Path] = []
-    real = cache_module.read_regular
-
-    def spy(path, shown, limit):  # noqa: ANN001
-        calls.append(Path(path))
-        return real(path, shown, limit)
-
-    monkeypatch.setattr(cache_module, "read_regular", spy)
+    calls = spy_reads(monkeypatch)
     notes = cached_equals_clean(root, "second")
     assert reused(notes) == 5
     assert len(calls) == 10  # every file re-hashed, none trusted by its stamp
@@ -209,14 +208,7 @@ def test_files_read_again_are_restamped_so_the_next_build_trusts_them(root: Path
     cached_equals_clean(root, "first")
     for p in (root / "dataset" / "articles").iterdir():
         p.touch()
-    calls: list[str] = []
-    real = cache_module.read_regular
-
-    def spy(path, shown, limit):  # noqa: ANN001
-        calls.append(str(path))
-        return real(path, shown, limit)
-
-    monkeypatch.setattr(cache_module, "read_regular", spy)
+    calls = spy_reads(monkeypatch)
     notes = cached_equals_clean(root, "touched")
     assert reused(notes) == 5 and len(calls) == 10  # new stamps: read to be sure, then recorded
     calls.clear()

@@ -37,7 +37,7 @@ import math
 import re
 import string
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -80,18 +80,8 @@ def stable_groups(texts: Iterable[str], previous: dict[str, str], threshold: flo
     # Load inputs: one node per distinct normalised text.
     norm = {text: normalise(text) for text in texts}
     nodes = sorted(set(norm.values()))
-    parent = {t: t for t in nodes}
-
-    def root(t: str) -> str:
-        while parent[t] != t:
-            parent[t] = parent[parent[t]]
-            t = parent[t]
-        return t
-
-    def link(a: str, b: str) -> None:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+    components = _Components()
+    root, link = components.root, components.link
 
     # fuzz.ratio = 100 * (1 - indel / (len a + len b)) and indel >= |len a - len b|: texts whose
     # lengths differ by more than this factor never reach the threshold.
@@ -108,24 +98,23 @@ def stable_groups(texts: Iterable[str], previous: dict[str, str], threshold: flo
             key = _block_key(t, words.split(" "), kind, stretch)
             if key is not None:
                 blocks[key].append(t)
-        # Small blocks: one rapidfuzz call per text; large ones: scored all-against-all in C on
-        # every core, a slice of rows at a time (bounded memory).
         for block in blocks.values():
-            if len(block) < 256:
-                for i, a in enumerate(block[:-1]):
-                    for b, _score, _j in process.extract(a, block[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
-                        link(a, b)
-                continue
-            for start in range(0, len(block), 512):
-                scores = process.cdist(block[start : start + 512], block, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
-                for i, j in zip(*scores.nonzero(), strict=True):
-                    link(block[start + i], block[j])
+            _compare_block(block, threshold, link)
         del blocks
 
     # Ids: a published id stays with its group; smallest texts first, so a split is decided the same way every time.
     members: dict[str, list[str]] = defaultdict(list)
     for t in nodes:
         members[root(t)].append(t)
+    ids, merges = _decide_ids(members, previous)
+    return {text: ids[root(t)] for text, t in norm.items()}, merges
+
+
+def _decide_ids(members: dict[str, list[str]], previous: dict[str, str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Each group's id (by its root, the smallest text) and the published ids merged into it.
+
+    A published id stays with its group; smallest texts first, so a split is decided the same way every time.
+    """
     taken: set[str] = set()
     published_ids = set(previous.values())
     ids: dict[str, str] = {}
@@ -139,7 +128,7 @@ def stable_groups(texts: Iterable[str], previous: dict[str, str], threshold: flo
         ids[r] = gid
         if len(published) > 1:
             merges[gid] = published[1:]
-    return {text: ids[root(t)] for text, t in norm.items()}, merges
+    return ids, merges
 
 
 _KEY_KINDS = ("first", "middle", "last", "first2", "first2+", "last2", "last2+")
@@ -172,6 +161,25 @@ def _group_id(key: str) -> str:
 def group_id(normalised: str) -> str:
     """The id of a group new since the previous release whose smallest normalised text is `normalised`."""
     return _group_id(normalised)
+
+
+class _Components:
+    """Union-find over texts: the root of a component is its smallest text."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}  # texts never linked are their own root, and absent
+
+    def root(self, t: str) -> str:
+        parent = self.parent
+        while parent.get(t, t) != t:
+            parent[t] = parent.get(parent[t], parent[t])
+            t = parent[t]
+        return t
+
+    def link(self, a: str, b: str) -> None:
+        ra, rb = self.root(a), self.root(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
 
 
 @dataclass
@@ -214,16 +222,25 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
                     for b, _score, _j in process.extract(a, [b for b in block if b != a], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
                         keep(a, b)
             continue
-        if len(block) < 256:
-            for i, a in enumerate(block[:-1]):
-                for b, _score, _j in process.extract(a, block[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
-                    keep(a, b)
-            continue
-        for start in range(0, len(block), 512):
-            scores = process.cdist(block[start : start + 512], block, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
-            for i, j in zip(*scores.nonzero(), strict=True):
-                keep(block[start + i], block[j])
+        _compare_block(block, threshold, keep)
     return Links(texts, pairs)
+
+
+def _compare_block(block: list[str], threshold: float, found: Callable[[str, str], None]) -> None:
+    """Call `found(a, b)` for every pair of the block scoring at least `threshold` (and maybe for (a, a)).
+
+    Small blocks: one rapidfuzz call per text; large ones: scored all-against-all in C on every
+    core, a slice of rows at a time (bounded memory).
+    """
+    if len(block) < 256:
+        for i, a in enumerate(block[:-1]):
+            for b, _score, _j in process.extract(a, block[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
+                found(a, b)
+        return
+    for start in range(0, len(block), 512):
+        scores = process.cdist(block[start : start + 512], block, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
+        for i, j in zip(*scores.nonzero(), strict=True):
+            found(block[start + i], block[j])
 
 
 def group_frame(
@@ -241,19 +258,8 @@ def group_frame(
     import polars as pl
 
     nodes = nodes.unique("norm").sort("norm")
-    parent: dict[str, str] = {}
-
-    def root(t: str) -> str:
-        while parent.get(t, t) != t:
-            parent[t] = parent.get(parent[t], parent[t])
-            t = parent[t]
-        return t
-
-    def link(a: str, b: str) -> None:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
+    components = _Components()
+    root, link, parent = components.root, components.link, components.parent
     for a, b in sorted((links if links is not None else find_links(nodes, threshold)).pairs):
         link(a, b)
 
@@ -261,19 +267,8 @@ def group_frame(
     members: dict[str, list[str]] = defaultdict(list)
     for t in sorted(set(parent) | set(parent.values()) | (set(previous) & set(nodes["norm"].to_list()) if previous else set())):
         members[root(t)].append(t)
-    taken: set[str] = set()
+    ids, merges = _decide_ids(members, previous)
     published_ids = set(previous.values())
-    ids: dict[str, str] = {}
-    merges: dict[str, list[str]] = {}
-    for r in sorted(members):
-        published = sorted({previous[t] for t in members[r] if t in previous} - taken)
-        gid = published[0] if published else _group_id(r)
-        if gid in taken or (not published and gid in published_ids):
-            gid = _group_id("\n".join(members[r]))
-        taken.update(published or [gid])
-        ids[r] = gid
-        if len(published) > 1:
-            merges[gid] = published[1:]
     special = {t: ids[r] for r, ts in members.items() for t in ts}
     alone = nodes.filter(~pl.col("norm").is_in(pl.Series(list(special), dtype=pl.String).implode()))["norm_gid"]
     # Order matters only when two ids collide (or one is a published id): then decide one text at a time.
