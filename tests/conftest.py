@@ -82,6 +82,12 @@ class _NoAliases(yaml.SafeDumper):
         return True
 
 
+def bare_meta(text: str, article_id: str = "second", **extra: Any) -> dict[str, Any]:
+    """An article's annotation that records nothing but what `extra` gives (no title, segments, quotes, roles, events, measures)."""
+    empty: dict[str, Any] = {"title": None, "segments": [], "quotes": [], "not_mentions": [], "roles": [], "events": [], "measures": []}
+    return article_meta(text, article_id=article_id, **{**empty, **extra})
+
+
 def write_yaml(path: Path, data: Any) -> None:
     path.write_text(yaml.dump(data, Dumper=_NoAliases, sort_keys=False, allow_unicode=True), encoding="utf-8")
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EVENTS, MEASURES, PEOPLE, TEXT, article_meta, make_dataset
+from conftest import EVENTS, MEASURES, PEOPLE, TEXT, article_meta, bare_meta, make_dataset
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.pipeline import build, check
 
@@ -57,15 +57,9 @@ def test_unknown_references_are_named(tmp_path):
 
 def test_disagreement_needs_a_dispute_note(tmp_path):
     text2 = "Bessent said the 100% tariff would start on November 1.\n"
-    meta2 = article_meta(
+    meta2 = bare_meta(
         text2,
         article_id="second",
-        title=None,
-        segments=[],
-        quotes=[],
-        not_mentions=[],
-        roles=[],
-        events=[],
         measures=[{"measure": "us-100pct-tariff", "evidence": "the 100% tariff", "claims": {"rate_pct": 50}}],
     )
     arts = {"talks-next-week": (TEXT, article_meta(TEXT)), "second": (text2, meta2)}

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import EVENTS, MEASURES, TEXT, article_meta, make_dataset, write_yaml
+from conftest import EVENTS, MEASURES, TEXT, article_meta, bare_meta, make_dataset, write_yaml
 from tradetalks.build.claims import Interval, PlaceRegistry, claim_intervals, conflicting, interval
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.pipeline import check
@@ -124,15 +124,9 @@ def test_a_resolution_for_claims_that_agree_must_go(tmp_path):
 
 def test_statuses_are_steps_of_a_lifecycle_not_a_dispute(tmp_path):
     text2 = "The 100% tariff took effect in November.\n"
-    meta2 = article_meta(
+    meta2 = bare_meta(
         text2,
         article_id="second",
-        title=None,
-        segments=[],
-        quotes=[],
-        not_mentions=[],
-        roles=[],
-        events=[],
         measures=[{"measure": "us-100pct-tariff", "evidence": "The 100% tariff took effect", "claims": {"status": "in_effect"}}],
     )
     make_dataset(tmp_path, {"talks-next-week": (TEXT, article_meta(TEXT)), "second": (text2, meta2)})
@@ -144,15 +138,9 @@ def test_statuses_are_steps_of_a_lifecycle_not_a_dispute(tmp_path):
 
 def test_two_statuses_for_the_same_moment_are_a_dispute(tmp_path):
     text2 = "Trump announced the 100% tariff.\n"
-    meta2 = article_meta(
+    meta2 = bare_meta(
         text2,
         article_id="second",
-        title=None,
-        segments=[],
-        quotes=[],
-        not_mentions=[],
-        roles=[],
-        events=[],
         measures=[{"measure": "us-100pct-tariff", "evidence": "Trump announced the 100% tariff", "claims": {"status": "announced"}}],
     )
     arts = {"talks-next-week": (TEXT, article_meta(TEXT)), "second": (text2, meta2)}

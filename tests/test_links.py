@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import MEASURES, TEXT, article_meta, make_dataset
+from conftest import MEASURES, TEXT, article_meta, bare_meta, make_dataset
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.pipeline import check
 
@@ -21,15 +21,9 @@ def test_a_link_becomes_a_row_with_provenance(tmp_path):
 
 def test_a_link_no_article_supports_is_refused(tmp_path):
     text2 = "The 100% tariff was discussed.\n"
-    meta2 = article_meta(
+    meta2 = bare_meta(
         text2,
         article_id="second",
-        title=None,
-        segments=[],
-        quotes=[],
-        not_mentions=[],
-        roles=[],
-        events=[],
         measures=[{"measure": "us-100pct-tariff", "evidence": "The 100% tariff", "claims": {"status": "threatened"}}],
     )
     meta1 = article_meta(TEXT, measures=[])

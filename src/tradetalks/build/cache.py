@@ -48,6 +48,7 @@ from typing import Any
 
 import polars as pl
 
+from tradetalks.build.assemble import PART_SCHEMAS
 from tradetalks.build.detect.groups import Links
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.rows import Registries
@@ -55,16 +56,12 @@ from tradetalks.build.sources import MAX_ARTICLE_BYTES, Pair
 from tradetalks.build.yamldoc import read_regular
 
 FORMAT = 1
-PART_TABLES = ("articles", "evidence", "quotes", "roles", "segments")
+PART_TABLES = tuple(PART_SCHEMAS)  # the per-article parts: articles, evidence, quotes, roles, segments
 RACY_NS = 2_000_000_000  # coarser than any file system's timestamp resolution (FAT: 2 s)
 MAX_SEGMENTS = 8
 ALL = "*"  # a dependency on a whole registry
 
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-
-
-def stamp_of(st: os.stat_result) -> Stamp:
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 # Recording lookups -------------------------------------------------------------------------------
@@ -183,10 +180,9 @@ def global_fingerprint(reg: Registries) -> str:
 
 def entry_hash(reg: Registries, kind: str, key: str) -> str:
     """The content of registry entry `key` of `kind` as an article saw it ("-" when absent, "!" when invalid)."""
-    data = dict.items(getattr(reg, kind))
+    mapping = getattr(reg, kind)  # read through dict's own methods: a Recording would log these reads
     if key == ALL:
-        return _digest(sorted(data))
-    mapping = getattr(reg, kind)
+        return _digest(sorted(dict.items(mapping)))
     if dict.__contains__(mapping, key):
         return _digest(dict.__getitem__(mapping, key))
     return "!" if key in reg.invalid.get(kind, set()) else "-"

@@ -27,7 +27,7 @@ import polars as pl
 
 from tradetalks.build.articles import article_stages
 from tradetalks.build.assemble import LinkMemo, Registries, article_columns, combine, part_frames, registries
-from tradetalks.build.cache import ArticleCache, Computed, recording
+from tradetalks.build.cache import PART_TABLES, ArticleCache, Computed, recording
 from tradetalks.build.diff import is_release_version
 from tradetalks.build.errors import DatasetError, Problem, check_version, sort_problems
 from tradetalks.build.fingerprint import provenance
@@ -270,7 +270,7 @@ def _chunk_stages(root: Path, reg: Registries, items: list) -> _Chunk:
 def _recorded_stages(root: Path, reg: Registries, items: list) -> _Chunk:
     """The chunk's stages article by article, recording the registry entries each one looks up (for the cache)."""
     watched, log = recording(reg)
-    rows: dict[str, list[dict]] = {}
+    rows: dict[str, list[dict]] = {name: [] for name in PART_TABLES}
     problems: list[Problem] = []
     unsure: set[str] = set()
     seconds: dict[str, float] = collections.defaultdict(float)
@@ -281,7 +281,7 @@ def _recorded_stages(root: Path, reg: Registries, items: list) -> _Chunk:
         found_rows, found, found_unsure, spent = article_stages(root, watched, [item], read)
         used = log.take()
         for name, part in found_rows.items():
-            rows.setdefault(name, []).extend(part)
+            rows[name].extend(part)
         problems += found
         unsure |= found_unsure
         for stage, s in spent.items():
@@ -290,6 +290,6 @@ def _recorded_stages(root: Path, reg: Registries, items: list) -> _Chunk:
         if not found and article is not None:
             computed.add(item[0], article.sha256, article.yaml.sha256, used)
     t = time.perf_counter()
-    columns = article_columns(rows) if rows else article_columns({name: [] for name in ("articles", "evidence", "quotes", "roles", "segments")})
+    columns = article_columns(rows)
     seconds["assemble"] += time.perf_counter() - t
     return _Chunk(problems, columns, dict(seconds), unsure, computed)
