@@ -105,7 +105,10 @@ def combine(
     problems.problems += registry_problems(sources)
     if not parts:  # every article was left out
         parts = [part_frames({name: {c: [] for c in schema()} for name, schema in PART_SCHEMAS.items()})]
-    part = {name: pl.concat([p.pop(name) for p in parts], how="vertical") for name in list(parts[0])}
+    part = {
+        name: merge_runs([p.pop(name) for p in parts], SORTED_PARTS[name]) if name in SORTED_PARTS else pl.concat([p.pop(name) for p in parts], how="vertical")
+        for name in list(parts[0])
+    }
     articles = _sorted(_with_segments(part.pop("articles"), part.pop("segments")), "article_id")
     evidence = _sorted(part.pop("evidence"), "evidence_id")
     outlets = articles.select("article_id", pl.coalesce("wire_service_id", "outlet_id", pl.lit("article:") + pl.col("article_id")).alias("outlet_key"))
@@ -175,6 +178,60 @@ def _places(sources: Sources, places: PlaceRegistry, problems: Collector) -> pl.
     return table("places", rows, "place_id")
 
 
+# The per-article parts with a key of their own: the build cache keeps each sorted by it, so that a
+# rebuild inserts the few new rows among the kept ones (`merge_runs`) instead of sorting every row.
+SORTED_PARTS = {"articles": "article_id", "evidence": "evidence_id", "quotes": "quote_id"}
+# At most this many rows are inserted into a sorted run by slicing (each becomes a chunk of its
+# own); more, and the rows are concatenated and sorted as a whole.
+MERGE_ROWS = 2_000
+
+
+def merge_runs(frames: list[pl.DataFrame], key: str) -> pl.DataFrame:
+    """`frames` as one frame sorted by `key` (unique within it) when the largest is sorted and the others are small.
+
+    The rows of the others are placed among the largest's rows by slicing it at their positions:
+    no column is copied. Otherwise the frames are only concatenated (`_sorted` sorts them later).
+    """
+    frames = [df for df in frames if df.height] or frames[:1]
+    if len(frames) == 1:
+        return frames[0]
+    base = max(range(len(frames)), key=lambda i: frames[i].height)
+    rest = [df for i, df in enumerate(frames) if i != base]
+    if sum(df.height for df in rest) > MERGE_ROWS or not frames[base][key].is_sorted():
+        return pl.concat(frames, how="vertical")
+    return splice(frames[base], [], pl.concat(rest, how="vertical").sort(key), key)
+
+
+def splice(run: pl.DataFrame, drop: list[int], insert: pl.DataFrame | None, key: str) -> pl.DataFrame:
+    """`run` (sorted by `key`) without the rows at positions `drop` (ascending) and with the rows of
+    `insert` (sorted by `key`) in their sorted places, made of slices of both: nothing is copied."""
+    at = run[key].search_sorted(insert[key], side="left").to_list() if insert is not None and insert.height else []
+    pieces: list[pl.DataFrame] = []
+    start = 0  # the first row of `run` not yet placed
+    i = j = 0
+    while i < len(at) or j < len(drop):
+        if i < len(at) and (j == len(drop) or at[i] <= drop[j]):
+            n = 1
+            while i + n < len(at) and at[i + n] == at[i]:
+                n += 1
+            if at[i] > start:
+                pieces.append(run.slice(start, at[i] - start))
+                start = at[i]
+            assert insert is not None
+            pieces.append(insert.slice(i, n))
+            i += n
+        else:
+            if drop[j] > start:
+                pieces.append(run.slice(start, drop[j] - start))
+            start = drop[j] + 1
+            j += 1
+    if start < run.height:
+        pieces.append(run.slice(start))
+    if not pieces:
+        return run.clear()
+    return pl.concat(pieces, how="vertical", rechunk=False)
+
+
 def _sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:
     """`df` sorted by `key`, consuming `df`: a column is released as soon as its sorted copy exists,
     so a large table never sits in memory twice (chunks arriving in order are not copied at all)."""
@@ -190,7 +247,7 @@ def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFra
     nested = segments.sort("article_id", "char_start", "char_end", "kind").group_by("article_id", maintain_order=True).agg(pl.struct(fields).alias("segments"))
     schema = polars_schema("articles")
     return (
-        articles.join(nested, on="article_id", how="left")
+        articles.join(nested, on="article_id", how="left", maintain_order="left")
         .with_columns(pl.col("segments").fill_null([]), pl.col("text").alias("evidence"))
         .select(pl.col(c).cast(t) for c, t in schema.items())
     )

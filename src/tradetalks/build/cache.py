@@ -48,14 +48,14 @@ from typing import Any
 
 import polars as pl
 
-from tradetalks.build.assemble import PART_SCHEMAS
+from tradetalks.build.assemble import PART_SCHEMAS, SORTED_PARTS, merge_runs, splice
 from tradetalks.build.detect.groups import Links
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.rows import Registries
 from tradetalks.build.sources import MAX_ARTICLE_BYTES, Pair
 from tradetalks.build.yamldoc import read_regular
 
-FORMAT = 1
+FORMAT = 2
 PART_TABLES = tuple(PART_SCHEMAS)  # the per-article parts: articles, evidence, quotes, roles, segments
 RACY_NS = 2_000_000_000  # coarser than any file system's timestamp resolution (FAT: 2 s)
 MAX_SEGMENTS = 8
@@ -316,6 +316,8 @@ class ArticleCache:
         return Lookup(hits, self._frames(kept), misses)
 
     def _frames(self, kept: dict[str, tuple]) -> dict[str, pl.DataFrame]:
+        """The stored parts of the articles `kept`, per table; the keyed ones sorted by their key
+        when one segment holds nearly all of them (see `assemble.merge_runs`)."""
         by_segment: dict[int, list[str]] = {}
         for stem, row in kept.items():
             by_segment.setdefault(row[0], []).append(stem)
@@ -326,9 +328,19 @@ class ArticleCache:
             for name in PART_TABLES:
                 df = pl.read_ipc(self.directory / f"seg-{segment}-{name}.arrow")
                 if not whole:
-                    df = df.filter(pl.col("article_id").is_in(pl.Series(live, dtype=pl.String).implode()))
+                    keep = pl.col("article_id").is_in(pl.Series(live, dtype=pl.String).implode())
+                    if name in SORTED_PARTS:
+                        # Slices around the rows of the articles no longer kept: the rest is not copied.
+                        gone = df.select(pl.arg_where(~keep)).to_series().to_list()
+                        df = splice(df, gone, None, SORTED_PARTS[name])
+                    else:
+                        df = df.filter(keep)
                 out[name].append(df)
-        return {name: pl.concat(frames, how="vertical") for name, frames in out.items() if frames}
+        return {
+            name: merge_runs(frames, SORTED_PARTS[name]) if name in SORTED_PARTS else pl.concat(frames, how="vertical")
+            for name, frames in out.items()
+            if frames
+        }
 
     def store(
         self,
@@ -378,6 +390,10 @@ class ArticleCache:
                 frames = [p[name] for p in parts if name in p]
                 if compact and name in hit_frames:
                     frames.insert(0, hit_frames[name])
+                if name in SORTED_PARTS:  # kept sorted by key: see `_frames`
+                    key = SORTED_PARTS[name]
+                    merged = merge_runs([_only(df, ids) for df in frames], key)
+                    frames = [merged if merged[key].is_sorted() else merged.sort(key)]
                 _write_frames((_only(df, ids) for df in frames), self.directory / f"seg-{new}-{name}.arrow")
             used = pl.DataFrame(
                 {"article_id": computed.dep_article, "kind": computed.dep_kind, "key": computed.dep_key},

@@ -1,0 +1,48 @@
+"""Placing a few rows among a sorted run by slicing (assemble.splice, merge_runs) equals filtering and sorting."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tradetalks.build.assemble import MERGE_ROWS, merge_runs, splice
+
+keys = st.text(alphabet="abcz_-:09é", min_size=1, max_size=6)
+
+
+def frame(ids: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"id": ids, "n": [len(i) for i in ids], "tags": [[i] * (len(i) % 3) for i in ids]},
+        schema={"id": pl.String, "n": pl.Int64, "tags": pl.List(pl.String)},
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(keys, max_size=40), st.data())
+def test_splice_equals_filter_and_sort(all_ids: set[str], data: st.DataObject) -> None:
+    ids = sorted(all_ids)
+    inserted = sorted(data.draw(st.sets(st.sampled_from(ids), max_size=len(ids))) if ids else [])
+    run_ids = [i for i in ids if i not in inserted]
+    drop = sorted(data.draw(st.sets(st.integers(0, len(run_ids) - 1), max_size=len(run_ids))) if run_ids else [])
+    run, insert = frame(run_ids), frame(inserted)
+    got = splice(run, drop, insert, "id")
+    kept = [i for n, i in enumerate(run_ids) if n not in drop]
+    assert got.equals(frame(sorted(kept + inserted)))
+    assert got["id"].is_sorted()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sets(keys, max_size=15), min_size=1, max_size=4), st.booleans())
+def test_merge_runs_keeps_every_row_and_sorts_when_one_run_dominates(groups: list[set[str]], sort_first: bool) -> None:
+    seen: set[str] = set()
+    runs = []
+    for n, g in enumerate(groups):
+        ids = sorted(g - seen) if (n == 0 and sort_first) else list(g - seen)
+        seen |= set(ids)
+        runs.append(frame(ids))
+    got = merge_runs(runs, "id")
+    assert got.sort("id").equals(frame(sorted(seen)))
+    biggest = max(runs, key=lambda df: df.height)
+    if biggest["id"].is_sorted() and sum(df.height for df in runs) - biggest.height <= MERGE_ROWS:
+        assert got["id"].is_sorted()  # no sort left for the caller
