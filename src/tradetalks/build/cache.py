@@ -463,6 +463,84 @@ class ArticleCache:
         except (OSError, pl.exceptions.PolarsError) as exc:
             self.note = f"build cache: quote links not written ({exc})"
 
+    # The tables of the last builds: digests of those that passed validation, and the files
+    # written for them. A table whose digest is unchanged needs neither its own checks nor
+    # encoding again: the checks are functions of the table and the code, the files too.
+
+    def _tables_path(self) -> Path:
+        return self.directory.parent / "tables.json"
+
+    def _tables(self) -> dict:
+        try:
+            record = json.loads(self._tables_path().read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            return {}
+        if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("code") != self.code:
+            return {}
+        return record
+
+    def validated(self) -> dict[str, str]:
+        """Table -> digest, for the tables of the last build whose every check passed (with this code)."""
+        found = self._tables().get("validated")
+        return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(found, dict) else {}
+
+    def reusable(self, target: Path, version: str, digests: dict[str, str]) -> dict[str, tuple[Path, str]]:
+        """The files the last build wrote into `target` for the tables whose digest is unchanged: rel -> (path, sha256).
+
+        Unchecked here: the release writer keeps each only if its bytes still have that sha256.
+        """
+        written = self._tables().get("written")
+        if not isinstance(written, dict) or written.get("target") != str(Path(target).resolve()) or written.get("version") != version:
+            return {}
+        out: dict[str, tuple[Path, str]] = {}
+        for name, entry in (written.get("tables") or {}).items():
+            if not isinstance(entry, dict) or digests.get(name) is None or entry.get("digest") != digests[name]:
+                continue
+            files = entry.get("files") or {}
+            if files and all(rel in (f"{name}.parquet", f"csv/{name}.csv") and isinstance(sha, str) for rel, sha in files.items()):
+                out.update({rel: (Path(target) / rel, sha) for rel, sha in files.items()})
+        return out
+
+    def keep_tables(self, validated: dict[str, str] | None = None, written: tuple[Path, str, dict[str, str], dict] | None = None) -> None:
+        """Record the digests of tables that passed validation, and/or what was written: (target, version, digests, manifest)."""
+        try:
+            with self._locked():
+                record = self._tables() or {"format": FORMAT, "code": self.code}
+                if validated is not None:
+                    record["validated"] = validated
+                if written is not None:
+                    target, version, digests, manifest = written
+                    files = {entry["path"]: entry["sha256"] for entry in manifest.get("files", {}).values()}
+                    record["written"] = {
+                        "target": str(Path(target).resolve()),
+                        "version": version,
+                        "tables": {
+                            name: {
+                                "digest": digests[name],
+                                "files": {f"{name}.parquet": entry["sha256"]}
+                                | ({f"csv/{name}.csv": files[f"csv/{name}.csv"]} if f"csv/{name}.csv" in files else {}),
+                            }
+                            for name, entry in manifest["tables"].items()
+                            if name in digests
+                        },
+                    }
+                _write_atomic(self._tables_path(), json.dumps(record, sort_keys=True).encode("utf-8"))
+        except OSError as exc:
+            self.note = f"build cache: table digests not written ({exc})"
+
+
+def table_digest(df: pl.DataFrame) -> str:
+    """A digest of a table's columns, types and rows, from Polars' row hash.
+
+    Stable within one Polars version, which the code fingerprint includes; 64 bits per row, so
+    two different tables share a digest only by an accident of about 2^-64 per changed row.
+    """
+    h = hashlib.sha256(json.dumps([[c, str(t)] for c, t in df.schema.items()]).encode("utf-8"))
+    h.update(df.height.to_bytes(8, "little"))
+    if df.width:
+        h.update(df.hash_rows(seed=0).to_numpy().tobytes())
+    return h.hexdigest()
+
 
 INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "article_id": pl.String,

@@ -27,11 +27,11 @@ import polars as pl
 
 from tradetalks.build.articles import article_stages
 from tradetalks.build.assemble import LinkMemo, Registries, article_columns, combine, part_frames, registries
-from tradetalks.build.cache import PART_TABLES, ArticleCache, Computed, recording
+from tradetalks.build.cache import PART_TABLES, ArticleCache, Computed, recording, table_digest
 from tradetalks.build.diff import is_release_version
 from tradetalks.build.errors import DatasetError, Problem, check_version, sort_problems
 from tradetalks.build.fingerprint import provenance
-from tradetalks.build.release import write_release
+from tradetalks.build.release import read_manifest, write_release
 from tradetalks.build.sources import Sources, load_index
 from tradetalks.build.validate import table_problems
 
@@ -49,6 +49,8 @@ class BuildResult:
     # Per-article stages: seconds summed over chunks (CPU time when they run in parallel);
     # "articles" is the wall time of that phase, "combine", "validate", "release" run once.
     seconds: dict[str, float] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)  # table -> cache.table_digest, when the cache is used
+    store: ArticleCache | None = field(default=None, repr=False)
 
     @property
     def rows(self) -> dict[str, int]:
@@ -145,13 +147,19 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     seconds["combine"] = time.perf_counter() - t
     t = time.perf_counter()
     progress("validate", 0, 1)
+    # Tables identical to those of the last build that passed (same code) need not be checked again.
+    digests = {name: table_digest(df) for name, df in tables.items()} if store is not None else {}
+    validated = store.validated() if store is not None and not problems else {}
+    unchanged = {name for name, digest in digests.items() if validated.get(name) == digest}
     # With problems upstream, rows may name ids those problems are about: the foreign keys are
     # reported there, with file and line, not again here.
-    problems += table_problems(tables, foreign_keys=not problems)
+    problems += table_problems(tables, foreign_keys=not problems, unchanged=unchanged)
     seconds["validate"] = time.perf_counter() - t
     if problems:
         raise DatasetError(sort_problems(problems))
-    return BuildResult(tables, None, seconds)
+    if store is not None and validated != digests:
+        store.keep_tables(validated=digests)
+    return BuildResult(tables, None, seconds, digests, store)
 
 
 # The version label of a working build: not a published version (see `tradetalks release`).
@@ -187,7 +195,11 @@ def build(
     fingerprint = provenance(root) if is_release_version(version) else None
     # dist/ (the zip of everything) is part of a release's form; a working build has it on request.
     archive = is_release_version(version) if archive is None else archive
-    result.release_dir = write_release(result.tables, target, version, root / "CHANGELOG.md", fingerprint, archive=archive)
+    # Files of the last build whose tables are unchanged are linked in, not encoded again.
+    reuse = result.store.reusable(target, version, result.digests) if result.store is not None else None
+    result.release_dir = write_release(result.tables, target, version, root / "CHANGELOG.md", fingerprint, archive=archive, reuse=reuse)
+    if result.store is not None:
+        result.store.keep_tables(written=(target, version, result.digests, read_manifest(target)))
     result.seconds["release"] = time.perf_counter() - t
     return result
 

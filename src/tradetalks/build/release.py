@@ -14,8 +14,9 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +31,7 @@ from tradetalks.build.formats.croissant import croissant
 from tradetalks.build.formats.datapackage import datapackage
 from tradetalks.build.formats.files import file_entry, read_manifest, write_csvs, write_json, write_zip
 from tradetalks.build.formats.metadata import release_date
-from tradetalks.load import apply_umask
+from tradetalks.load import apply_umask, sha256_file
 from tradetalks.schemas.tables import KEYS, MODELS, descriptions, table_description
 
 __all__ = ["write_release", "read_manifest", "add_bundle", "replace_dir", "build_lock"]
@@ -49,8 +50,13 @@ def write_release(
     provenance: dict | None = None,
     replace: bool = True,
     archive: bool = True,
+    reuse: Mapping[str, tuple[Path, str]] | None = None,
 ) -> Path:
     """Write every table, the manifest, the CHANGELOG and the bundle to `target`; return it.
+
+    `reuse`: files of an earlier build that hold exactly what this one would write (the build
+    cache knows which tables are unchanged): relative path -> (that file, its sha256). Each is
+    linked in and kept only if its bytes still have that sha256; any other is written afresh.
 
     `replace=False` (a published release): refuse when `target` exists, and never replace it.
     `archive=False` leaves out dist/ (the zip of everything and its SHA256SUMS), which only a
@@ -69,18 +75,18 @@ def write_release(
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}-", dir=parent))
         try:
             manifest: dict = {"dataset": "tradetalks", "version": version, "tables": {}, "files": {}}
+            known = _link_reused(tmp, reuse or {})
+            todo = [name for name in sorted(MODELS, key=lambda n: -tables[n].height) if f"{name}.parquet" not in known]
             # Tables are written side by side: Arrow encodes and compresses without holding the GIL.
             with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-                list(
-                    pool.map(lambda name: write_parquet(tables[name], tmp / f"{name}.parquet", name, version), sorted(MODELS, key=lambda n: -tables[n].height))
-                )
+                list(pool.map(lambda name: write_parquet(tables[name], tmp / f"{name}.parquet", name, version), todo))
             for name in MODELS:
-                manifest["tables"][name] = table_entry(name, tables[name], tmp / f"{name}.parquet")
+                manifest["tables"][name] = table_entry(name, tables[name], tmp / f"{name}.parquet", known.get(f"{name}.parquet"))
             if changelog is not None and changelog.exists():
                 shutil.copyfile(changelog, tmp / "CHANGELOG.md")
             if provenance is not None:
                 manifest["provenance"] = provenance
-            add_bundle(tmp, manifest, tables, archive)
+            add_bundle(tmp, manifest, tables, archive, known)
             apply_umask(tmp)
             _fsync_tree(tmp)
             if replace:
@@ -93,13 +99,17 @@ def write_release(
     return target
 
 
-def add_bundle(directory: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None, archive: bool = True) -> None:
+def add_bundle(
+    directory: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None, archive: bool = True, known: Mapping[str, str] | None = None
+) -> None:
     """Write CSVs, datapackage.json, croissant.json, the card, the zip (`archive`) and the final manifest into `directory`.
 
     `tables`, when given, are the frames just written as Parquet (saves reading them back).
+    `known`: files already in `directory` (linked from an earlier build) -> their sha256.
     """
+    known = known or {}
     version = manifest["version"]
-    csv_entries = write_csvs(directory, manifest, tables)
+    csv_entries = write_csvs(directory, manifest, tables, keep=set(known))
     write_json(directory / "datapackage.json", datapackage(manifest, directory, csv_entries))
     changes = (directory / "CHANGELOG.md").read_text(encoding="utf-8") if (directory / "CHANGELOG.md").exists() else ""
     date = release_date(changes, version)
@@ -108,7 +118,7 @@ def add_bundle(directory: Path, manifest: dict, tables: dict[str, pl.DataFrame] 
     files = {}
     for rel in ["CHANGELOG.md", "README.md", "datapackage.json", "croissant.json", *sorted(csv_entries.values())]:
         if (directory / rel).exists():
-            files[rel] = {**file_entry(directory / rel), "path": rel}
+            files[rel] = {**file_entry(directory / rel, known.get(rel)), "path": rel}
     manifest["files"] = files
     write_json(directory / "manifest.json", manifest)
     if archive:
@@ -163,7 +173,7 @@ def schema_fingerprint(columns: list[dict]) -> str:
     return hashlib.sha256(canon.encode()).hexdigest()
 
 
-def table_entry(name: str, df: pl.DataFrame, path: Path) -> dict:
+def table_entry(name: str, df: pl.DataFrame, path: Path, sha256: str | None = None) -> dict:
     docs = descriptions(name)
     arrow_schema = pq.read_schema(path)
     model_columns = MODELS[name].to_schema().columns
@@ -171,13 +181,31 @@ def table_entry(name: str, df: pl.DataFrame, path: Path) -> dict:
         {"name": f.name, "type": str(f.type), "nullable": bool(model_columns[f.name].nullable), "description": docs.get(f.name, "")} for f in arrow_schema
     ]
     return {
-        **file_entry(path),
+        **file_entry(path, sha256),
         "rows": df.height,
         "primary_key": KEYS[name],
         "description": table_description(name),
         "columns": columns,
         "schema_fingerprint": schema_fingerprint(columns),
     }
+
+
+def _link_reused(directory: Path, reuse: Mapping[str, tuple[Path, str]]) -> dict[str, str]:
+    """Link the files of `reuse` into `directory`; keep those that are regular files with the
+    expected sha256 (read here, after linking: what is kept is what was checked). rel -> sha256."""
+    known = {}
+    for rel, (source, sha256) in sorted(reuse.items()):
+        path = directory / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, path, follow_symlinks=False)
+        except OSError:
+            continue
+        if stat.S_ISREG(os.lstat(path).st_mode) and sha256_file(path) == sha256:
+            known[rel] = sha256
+        else:
+            path.unlink()
+    return known
 
 
 def _fsync_tree(root: Path) -> None:

@@ -13,8 +13,9 @@ from tradetalks.build.errors import DatasetError
 from tradetalks.load import sha256_file
 
 
-def file_entry(path: Path) -> dict:
-    return {"path": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
+def file_entry(path: Path, sha256: str | None = None) -> dict:
+    """`sha256`: the file's, when already known (checked by the caller)."""
+    return {"path": path.name, "sha256": sha256 or sha256_file(path), "bytes": path.stat().st_size}
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -34,11 +35,17 @@ def read_manifest(release_dir: Path) -> dict:
     return manifest
 
 
-def write_csvs(root: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None) -> dict[str, str]:
-    """csv/<table>.csv for every table: same rows and order as the Parquet, nested values as JSON."""
+def write_csvs(root: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None, keep: set[str] | frozenset = frozenset()) -> dict[str, str]:
+    """csv/<table>.csv for every table: same rows and order as the Parquet, nested values as JSON.
+
+    `keep`: files already in place (`csv/<table>.csv` linked from an earlier build), not written again.
+    """
     (root / "csv").mkdir(exist_ok=True)
     out = {}
     for name, entry in manifest["tables"].items():
+        if f"csv/{name}.csv" in keep:
+            out[name] = f"csv/{name}.csv"
+            continue
         df = tables[name].sort(entry["primary_key"]) if tables is not None else pl.read_parquet(root / entry["path"])
         nested = [c for c, t in df.schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
         if nested:
