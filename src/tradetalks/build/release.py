@@ -110,7 +110,8 @@ def add_bundle(
     known = known or {}
     version = manifest["version"]
     csv_entries = write_csvs(directory, manifest, tables, keep=set(known))
-    write_json(directory / "datapackage.json", datapackage(manifest, directory, csv_entries))
+    csv_files = {rel: file_entry(directory / rel, known.get(rel)) for rel in sorted(csv_entries.values())}  # each file hashed once
+    write_json(directory / "datapackage.json", datapackage(manifest, directory, csv_entries, {rel: e["sha256"] for rel, e in csv_files.items()}))
     changes = (directory / "CHANGELOG.md").read_text(encoding="utf-8") if (directory / "CHANGELOG.md").exists() else ""
     date = release_date(changes, version)
     write_json(directory / "croissant.json", croissant(manifest, date))
@@ -118,7 +119,7 @@ def add_bundle(
     files = {}
     for rel in ["CHANGELOG.md", "README.md", "datapackage.json", "croissant.json", *sorted(csv_entries.values())]:
         if (directory / rel).exists():
-            files[rel] = {**file_entry(directory / rel, known.get(rel)), "path": rel}
+            files[rel] = {**(csv_files.get(rel) or file_entry(directory / rel)), "path": rel}
     manifest["files"] = files
     write_json(directory / "manifest.json", manifest)
     if archive:

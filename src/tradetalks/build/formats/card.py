@@ -133,20 +133,17 @@ def _articles(manifest: dict, directory: Path | None) -> list[dict]:
     entry = manifest["tables"].get("articles")
     if directory is None or entry is None or not (Path(directory) / entry["path"]).is_file():
         return []
-    import pyarrow.parquet as pq
+    import polars as pl
 
     columns = ["article_id", "seed_file", "title", "outlet", "wire_service", "published_date", "reference_date", "language", "url"]
-    # ParquetFile, not read_table: read_table goes through pyarrow.dataset, which imports pandas.
-    parquet = pq.ParquetFile(Path(directory) / entry["path"])
-    have = set(parquet.schema_arrow.names)
-    table = parquet.read(columns=[c for c in columns if c in have])
-    rows = table.to_pylist()
-    for row in rows:
-        for c in columns:
-            row.setdefault(c, None)
-        for c in ("published_date", "reference_date"):
-            row[c] = row[c].isoformat() if row[c] is not None else None
-    return sorted(rows, key=lambda r: r["article_id"])
+    path = Path(directory) / entry["path"]
+    have = set(pl.read_parquet_schema(path))
+    frame = pl.read_parquet(path, columns=[c for c in columns if c in have])
+    frame = frame.with_columns(
+        *(pl.lit(None).alias(c) for c in columns if c not in have),
+        *(pl.col(c).dt.to_string("%Y-%m-%d") for c in ("published_date", "reference_date") if c in have),  # date.isoformat()
+    )
+    return frame.select(columns).sort("article_id").to_dicts()
 
 
 def size_category(manifest: dict) -> str:

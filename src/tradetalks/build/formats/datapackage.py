@@ -29,7 +29,9 @@ def table_schema_type(arrow_type: str, fmt: str = "csv") -> str:
     }.get(arrow_type, "any")
 
 
-def datapackage(manifest: dict, root: Path, csv_paths: dict[str, str]) -> dict:
+def datapackage(manifest: dict, root: Path, csv_paths: dict[str, str], hashes: dict[str, str] | None = None) -> dict:
+    """`hashes`: relative path -> sha256 of the CSV files, where already computed."""
+    hashes = hashes or {}
     version = manifest["version"]
     resources = []
     for fmt in ("parquet", "csv"):
@@ -58,7 +60,7 @@ def datapackage(manifest: dict, root: Path, csv_paths: dict[str, str]) -> dict:
             else:
                 path = root / csv_paths[name]
                 resource["encoding"] = "utf-8"
-                resource["hash"] = "sha256:" + sha256_file(path)
+                resource["hash"] = "sha256:" + (hashes.get(csv_paths[name]) or sha256_file(path))
                 resource["bytes"] = path.stat().st_size
                 resource["dialect"] = {"$schema": "https://datapackage.org/profiles/2.0/tabledialect.json", "delimiter": ",", "header": True}
             resource["schema"] = schema
