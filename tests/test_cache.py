@@ -282,3 +282,17 @@ def test_another_target_or_version_reuses_nothing(root: Path) -> None:
     first = inodes(root / "one")
     outcome(root, root / "two", True)
     assert not set(inodes(root / "two").values()) & set(first.values())
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other-columns"])
+def test_damaged_quote_links_are_ignored(root: Path, damage: str) -> None:
+    import polars as pl
+
+    cached_equals_clean(root, "first")
+    (links,) = (root / "build" / "cache" / "articles").glob("links-*.arrow")
+    if damage == "garbage":
+        links.write_bytes(b"ARROW1\x00\x00" + b"\xff" * 200)
+    else:
+        pl.DataFrame({"a": [1, 2]}).write_ipc(links)
+    edit_quote(root)
+    cached_equals_clean(root, "damaged")

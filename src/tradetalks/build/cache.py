@@ -55,7 +55,7 @@ from tradetalks.build.rows import Registries
 from tradetalks.build.sources import MAX_ARTICLE_BYTES, Pair
 from tradetalks.build.yamldoc import read_regular
 
-FORMAT = 2
+FORMAT = 3
 PART_TABLES = tuple(PART_SCHEMAS)  # the per-article parts: articles, evidence, quotes, roles, segments
 RACY_NS = 2_000_000_000  # coarser than any file system's timestamp resolution (FAT: 2 s)
 MAX_SEGMENTS = 8
@@ -277,7 +277,7 @@ class ArticleCache:
         if state.get("format") != FORMAT or state.get("code") != self.code or state.get("global") != global_fingerprint(reg):
             return Lookup([], {}, list(todo))
         generation = int(state["generation"])
-        index = pl.read_ipc(self.directory / f"index-{generation}.arrow")
+        index = _read_ipc(self.directory / f"index-{generation}.arrow")
         stamp = lambda f: zip(*(index[f"{f}_{k}"].to_list() for k in ("size", "mtime_ns", "ctime_ns", "ino")), strict=True)  # noqa: E731
         stored = {
             row[0]: row[1:]
@@ -285,7 +285,7 @@ class ArticleCache:
         }
         # What each article used, from the deps of the segment its parts are in.
         per_segment = [
-            pl.read_ipc(self.directory / f"seg-{n}-deps.arrow").with_columns(pl.lit(int(n), dtype=pl.Int64).alias("segment")) for n in state["segments"]
+            _read_ipc(self.directory / f"seg-{n}-deps.arrow").with_columns(pl.lit(int(n), dtype=pl.Int64).alias("segment")) for n in state["segments"]
         ]
         empty = pl.DataFrame(schema={**DEPS_SCHEMA, "segment": pl.Int64})
         deps = pl.concat([empty, *per_segment], how="vertical").join(index.select("article_id", "segment"), on=["article_id", "segment"], how="semi")
@@ -326,7 +326,7 @@ class ArticleCache:
             live = by_segment[segment]
             whole = len(live) == self.state["segments"][str(segment)]
             for name in PART_TABLES:
-                df = pl.read_ipc(self.directory / f"seg-{segment}-{name}.arrow")
+                df = _read_ipc(self.directory / f"seg-{segment}-{name}.arrow")
                 if not whole:
                     keep = pl.col("article_id").is_in(pl.Series(live, dtype=pl.String).implode())
                     if name in SORTED_PARTS:
@@ -444,8 +444,10 @@ class ArticleCache:
     def quote_links(self) -> Links | None:
         """The links the previous build found (with this code), or None."""
         try:
-            df = pl.read_ipc(self.directory / self._links_name())
-        except (OSError, pl.exceptions.PolarsError):
+            df = _read_ipc(self.directory / self._links_name())
+            if df.schema != pl.Schema({"a": pl.String, "b": pl.String}):
+                return None
+        except (OSError, ValueError, pl.exceptions.PolarsError):
             return None
         nodes = df.filter(pl.col("b").is_null())["a"].to_list()
         pairs = df.filter(pl.col("b").is_not_null())
@@ -589,6 +591,18 @@ def _only(df: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
     return df if df.select(keep.all()).item() else df.filter(keep)
 
 
+def _read_ipc(path: Path) -> pl.DataFrame:
+    """An Arrow IPC file of the cache, memory-mapped: its columns are not copied (the file is
+    replaced, never rewritten in place, so the mapping stays valid). Its structure is checked;
+    the cache is a local build artefact, and a file that fails this makes the cache unreadable."""
+    import pyarrow as pa
+
+    with pa.memory_map(str(path)) as source:
+        table = pa.ipc.open_file(source).read_all()
+    table.validate()
+    return pl.DataFrame(pl.from_arrow(table, rechunk=False))
+
+
 def _write_frames(frames: Iterable[pl.DataFrame], path: Path) -> None:
     """One Arrow IPC file of `frames` (one schema), written frame by frame: never concatenated in memory."""
     import pyarrow as pa
@@ -598,7 +612,7 @@ def _write_frames(frames: Iterable[pl.DataFrame], path: Path) -> None:
     try:
         with pa.OSFile(str(tmp), "wb") as sink:
             for df in frames:
-                table = df.to_arrow()
+                table = df.to_arrow(compat_level=pl.CompatLevel.newest())  # Polars' own string views: read back without a copy
                 if writer is None:
                     writer = pa.ipc.new_file(sink, table.schema)
                 writer.write_table(table)
