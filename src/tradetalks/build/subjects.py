@@ -403,11 +403,18 @@ def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
 
 
 def corroboration(evidence: pl.DataFrame, subject_table: str, outlets: Outlets) -> dict[str, tuple[int, int]]:
-    pairs = evidence.lazy().filter(pl.col("subject_table") == subject_table).select("subject_id", "article_id").unique().collect()
-    arts: dict[str, set[str]] = defaultdict(set)
-    for sid, aid in pairs.iter_rows():
-        arts[sid].add(aid)
-    return {sid: (len(a), outlets.count(a)) for sid, a in arts.items()}
+    """Per subject id: the articles and the outlets (`Outlets.key`) whose evidence names it."""
+    keys = pl.DataFrame({"article_id": list(outlets.key), "outlet_key": list(outlets.key.values())}, schema={"article_id": pl.String, "outlet_key": pl.String})
+    counts = (
+        evidence.lazy()
+        .filter(pl.col("subject_table") == subject_table)
+        .select("subject_id", "article_id")
+        .join(keys.lazy(), on="article_id", how="left")
+        .group_by("subject_id")
+        .agg(pl.col("article_id").n_unique(), pl.col("outlet_key").n_unique())
+        .collect()
+    )
+    return {sid: (n_articles, n_outlets) for sid, n_articles, n_outlets in counts.iter_rows()}
 
 
 def primary_rows(evidence: pl.DataFrame, subject_table: str) -> dict[str, dict]:
