@@ -284,15 +284,19 @@ def test_another_target_or_version_reuses_nothing(root: Path) -> None:
     assert not set(inodes(root / "two").values()) & set(first.values())
 
 
-@pytest.mark.parametrize("damage", ["garbage", "other-columns"])
-def test_damaged_quote_links_are_ignored(root: Path, damage: str) -> None:
+@pytest.mark.parametrize("what", ["links", "keys"])
+@pytest.mark.parametrize("damage", ["garbage", "other-columns", "other-texts"])
+def test_damaged_quote_links_and_keys_are_ignored(root: Path, damage: str, what: str) -> None:
     import polars as pl
 
     cached_equals_clean(root, "first")
-    (links,) = (root / "build" / "cache" / "articles").glob("links-*.arrow")
+    (path,) = (root / "build" / "cache" / "articles").glob(f"{what}-*.arrow")
     if damage == "garbage":
-        links.write_bytes(b"ARROW1\x00\x00" + b"\xff" * 200)
-    else:
-        pl.DataFrame({"a": [1, 2]}).write_ipc(links)
+        path.write_bytes(b"ARROW1\x00\x00" + b"\xff" * 200)
+    elif damage == "other-columns":
+        pl.DataFrame({"a": [1, 2]}).write_ipc(path)
+    else:  # readable, of the right form, but for other texts
+        df = pl.read_ipc(path)
+        df.with_columns(pl.col(df.columns[0]) + " (changed)").write_ipc(path)
     edit_quote(root)
     cached_equals_clean(root, "damaged")

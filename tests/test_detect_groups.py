@@ -135,7 +135,7 @@ def test_links_kept_from_an_earlier_set_equal_links_found_afresh(first: list[str
     """A text added (or its near copy) is compared with its blocks only; removed texts take their links with them."""
     import polars as pl
 
-    from tradetalks.build.detect.groups import find_links
+    from tradetalks.build.detect.groups import Links, find_links
 
     def frame(texts: list[str]) -> pl.DataFrame:
         return pl.DataFrame({"norm": sorted({normalise(t) for t in texts})}, schema={"norm": pl.String})
@@ -144,5 +144,11 @@ def test_links_kept_from_an_earlier_set_equal_links_found_afresh(first: list[str
     removed = set(data.draw(st.lists(st.sampled_from(first), max_size=10)))
     second = [t for t in first if t not in removed] + added + near
     known = find_links(frame(first))
-    assert find_links(frame(second), known=known).pairs == find_links(frame(second)).pairs
-    assert find_links(frame(second), known=known).nodes == find_links(frame(second)).nodes
+    fresh, kept = find_links(frame(second)), find_links(frame(second), known=known)
+    assert kept.pairs == fresh.pairs
+    assert kept.nodes == fresh.nodes
+    # The block keys carried over (only the new texts' computed) equal those computed afresh,
+    # and links kept without their keys give the same pairs.
+    assert kept.keys is not None and fresh.keys is not None
+    assert kept.keys.sort(pl.all()).equals(fresh.keys.sort(pl.all()))
+    assert find_links(frame(second), known=Links(known.nodes, known.pairs)).pairs == fresh.pairs

@@ -428,7 +428,7 @@ class ArticleCache:
         # killed on the way leaves the previous generation whole.
         _write_atomic(self.directory / "state.json", json.dumps(state, sort_keys=True).encode("utf-8"))
         keep = {f"seg-{s}-{name}.arrow" for s in segments for name in (*PART_TABLES, "deps")}
-        keep |= {"state.json", f"index-{generation}.arrow", ".lock", self._links_name()}
+        keep |= {"state.json", f"index-{generation}.arrow", ".lock", self._links_name(), self._links_name("keys")}
         for p in self.directory.iterdir():
             if p.name not in keep:
                 if p.is_dir() and not p.is_symlink():
@@ -438,11 +438,11 @@ class ArticleCache:
 
     # The quote groups' links (detect/groups.find_links): made by `combine`, reused by the next build.
 
-    def _links_name(self) -> str:
-        return f"links-{self.code[:16]}.arrow"  # links found by other code are not reused
+    def _links_name(self, what: str = "links") -> str:
+        return f"{what}-{self.code[:16]}.arrow"  # links found by other code are not reused
 
     def quote_links(self) -> Links | None:
-        """The links the previous build found (with this code), or None."""
+        """The links the previous build found (with this code), with the texts' block keys when kept; or None."""
         try:
             df = _read_ipc(self.directory / self._links_name())
             if df.schema != pl.Schema({"a": pl.String, "b": pl.String}):
@@ -451,16 +451,28 @@ class ArticleCache:
             return None
         nodes = df.filter(pl.col("b").is_null())["a"].to_list()
         pairs = df.filter(pl.col("b").is_not_null())
-        return Links(nodes, set(zip(pairs["a"].to_list(), pairs["b"].to_list(), strict=True)))
+        try:
+            keys: pl.DataFrame | None = _read_ipc(self.directory / self._links_name("keys"))
+            if keys is not None and keys.schema != pl.Schema(KEYS_SCHEMA):
+                keys = None
+        except (OSError, ValueError, pl.exceptions.PolarsError):
+            keys = None
+        if keys is not None and not keys["norm"].unique().sort().equals(pl.Series("norm", nodes, dtype=pl.String)):
+            keys = None  # the keys of another set of texts (a build stopped between the two files)
+        return Links(nodes, set(zip(pairs["a"].to_list(), pairs["b"].to_list(), strict=True)), keys)
 
     def keep_quote_links(self, links: Links) -> None:
-        """Keep this build's links for the next one (one file, replaced in one step)."""
+        """Keep this build's links, and the texts' block keys, for the next one (files replaced in one step)."""
         rows = pl.DataFrame(
             {"a": links.nodes + [a for a, _ in sorted(links.pairs)], "b": [None] * len(links.nodes) + [b for _, b in sorted(links.pairs)]},
             schema={"a": pl.String, "b": pl.String},
         )
         try:
             with self._locked():
+                if links.keys is not None:
+                    _write_frames([links.keys], self.directory / self._links_name("keys"))
+                else:
+                    (self.directory / self._links_name("keys")).unlink(missing_ok=True)
                 _write_frames([rows], self.directory / self._links_name())
         except (OSError, pl.exceptions.PolarsError) as exc:
             self.note = f"build cache: quote links not written ({exc})"
@@ -551,6 +563,7 @@ INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "yml_sha": pl.String,
     **{f"{f}_{k}": pl.Int64 for f in ("txt", "yml") for k in ("size", "mtime_ns", "ctime_ns", "ino")},
 }
+KEYS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"norm": pl.String, "kind": pl.Int8, "key": pl.String}
 DEPS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "kind": pl.String, "key": pl.String, "hash": pl.String}
 
 

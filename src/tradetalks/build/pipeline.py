@@ -141,7 +141,7 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     memo = LinkMemo(store.quote_links()) if store is not None else None
     with _gc_paused():
         tables, found = combine(sources, merged, unsure, memo)
-    if store is not None and memo is not None and memo.found is not None and memo.found != memo.known:
+    if store is not None and memo is not None and memo.found is not None and (memo.found != memo.known or memo.known is None or memo.known.keys is None):
         store.keep_quote_links(memo.found)
     problems += found
     seconds["combine"] = time.perf_counter() - t

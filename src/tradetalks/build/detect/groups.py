@@ -38,7 +38,7 @@ import re
 import string
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
@@ -190,6 +190,9 @@ class Links:
 
     nodes: list[str]  # the distinct normalised texts, sorted
     pairs: set[tuple[str, str]]  # (a, b) with a < b
+    # Every block key of the nodes (`_keys`: norm, kind, key), or None: a key depends on its text
+    # alone, so next time only the new texts' keys are computed.
+    keys: pl.DataFrame | None = field(default=None, compare=False, repr=False)
 
 
 def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known: Links | None = None) -> Links:
@@ -214,8 +217,19 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
         if a != b:
             pairs.add((a, b) if a < b else (b, a))
 
-    only = None if new is None else pl.Series(sorted(new), dtype=pl.String)
-    for block in _blocks(nodes, stretch, only):
+    wanted = None
+    if new is None or known is None or known.keys is None:
+        keyed = _keys(nodes, stretch)
+        if new is not None:
+            wanted = keyed.filter(pl.col("norm").is_in(pl.Series(sorted(new), dtype=pl.String).implode())).select("kind", "key")
+    else:
+        wanted = _keys(pl.DataFrame({"norm": sorted(new)}, schema={"norm": pl.String}), stretch)
+        kept = known.keys
+        if len(present) - len(new) < len(known.nodes):  # texts gone since: their keys go too
+            kept = kept.filter(pl.col("norm").is_in(nodes["norm"].implode()))
+        keyed = pl.concat([kept, wanted], how="vertical") if wanted.height else kept
+        wanted = wanted.select("kind", "key")
+    for block in _blocks(keyed, wanted):
         if new is not None:  # each new text against the rest of its block
             for a in block:
                 if a in new:
@@ -223,7 +237,7 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
                         keep(a, b)
             continue
         _compare_block(block, threshold, keep)
-    return Links(texts, pairs)
+    return Links(texts, pairs, keyed)
 
 
 def _compare_block(block: list[str], threshold: float, found: Callable[[str, str], None]) -> None:
@@ -279,9 +293,9 @@ def group_frame(
     return {t: g for t, g in special.items() if g != _group_id(t)}, merges
 
 
-def _blocks(nodes: pl.DataFrame, stretch: float, only: pl.Series | None = None) -> Iterable[list[str]]:
-    """The blocks of two or more texts, per kind of key (the same blocks as `_block_key`); with
-    `only`, just the blocks that hold one of those texts."""
+def _keys(nodes: pl.DataFrame, stretch: float) -> pl.DataFrame:
+    """Every block key of every text of `nodes` (`norm`): rows (norm, kind, key), `kind` the index
+    of the key's kind in `_KEY_KINDS` (the same keys as `_block_key`)."""
     import polars as pl
 
     ends = _ENDS
@@ -305,10 +319,22 @@ def _blocks(nodes: pl.DataFrame, stretch: float, only: pl.Series | None = None) 
         "last2": pl.when(short).then(last2 + "\x00" + pl.col("band").cast(pl.String)),
         "last2+": pl.when(short).then(last2 + "\x00" + (pl.col("band") + 1).cast(pl.String)),
     }
-    for kind in _KEY_KINDS:
-        keyed = frame.select("norm", keys[kind].alias("key")).drop_nulls("key")
-        if only is not None:
-            wanted = keyed.filter(pl.col("norm").is_in(only.implode()))["key"].unique()
-            keyed = keyed.filter(pl.col("key").is_in(wanted.implode()))
-        blocks = keyed.group_by("key").agg(pl.col("norm").sort()).filter(pl.col("norm").list.len() > 1).sort("key")
+    schema = {"norm": pl.String, "kind": pl.Int8, "key": pl.String}
+    return pl.concat(
+        [pl.DataFrame(schema=schema)]
+        + [frame.select("norm", pl.lit(i, dtype=pl.Int8).alias("kind"), keys[kind].alias("key")).drop_nulls("key") for i, kind in enumerate(_KEY_KINDS)],
+        how="vertical",
+    )
+
+
+def _blocks(keyed: pl.DataFrame, wanted: pl.DataFrame | None = None) -> Iterable[list[str]]:
+    """The blocks of two or more texts, per kind of key, from `_keys`; with `wanted` (kind, key),
+    just the blocks of those keys."""
+    import polars as pl
+
+    for i in range(len(_KEY_KINDS)):
+        of_kind = keyed.filter(pl.col("kind") == i).select("norm", "key")
+        if wanted is not None:
+            of_kind = of_kind.filter(pl.col("key").is_in(wanted.filter(pl.col("kind") == i)["key"].unique().implode()))
+        blocks = of_kind.group_by("key").agg(pl.col("norm").sort()).filter(pl.col("norm").list.len() > 1).sort("key")
         yield from blocks["norm"].to_list()
