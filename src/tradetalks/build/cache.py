@@ -300,7 +300,7 @@ class ArticleCache:
                 misses.append(item)
                 continue
             segment, txt_sha, yml_sha, txt_stamp, yml_stamp = row
-            now_txt, now_yml = stamps.get(os.path.basename(txt)), stamps.get(os.path.basename(yml))
+            now_txt, now_yml = stamps.get(f"{stem}.txt"), stamps.get(f"{stem}.yml")
             same_txt = _same(txt, now_txt, txt_stamp, txt_sha, trusted_before)
             same_yml = _same(yml, now_yml, yml_stamp, yml_sha, trusted_before)
             if same_txt and same_yml:
