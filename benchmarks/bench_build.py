@@ -16,6 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import process_env  # noqa: E402
+
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
@@ -37,7 +40,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--corpus", type=Path, help="an existing synthetic corpus (benchmarks/synth.py) of the one size given")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks.synth import generate
 
     for n in args.sizes:
@@ -45,7 +47,9 @@ def main() -> None:
             root = args.corpus if args.corpus is not None else generate(Path(tmp) / "corpus", n, seed=0)
             walls = []
             for i in range(args.repeat):
-                res = subprocess.run([sys.executable, "-c", CHILD, str(root), str(Path(tmp) / f"out{i}")], capture_output=True, text=True, check=True)
+                res = subprocess.run(
+                    [sys.executable, "-c", CHILD, str(root), str(Path(tmp) / f"out{i}")], capture_output=True, text=True, check=True, env=process_env()
+                )
                 run = json.loads(res.stdout.strip().splitlines()[-1])
                 walls.append(run["wall_s"])
                 print(json.dumps({"articles": n, "run": i, "articles_per_s": round(n / run["wall_s"]), **run}), flush=True)

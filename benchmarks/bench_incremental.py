@@ -23,6 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import process_env  # noqa: E402
+
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
@@ -39,7 +42,7 @@ print(json.dumps({"wall_s": round(time.perf_counter() - t, 3), "stages_s": {k: r
 
 def run(root: Path, out: Path, cache: bool) -> dict:
     t = time.perf_counter()
-    res = subprocess.run([sys.executable, "-c", CHILD, str(root), str(out), "cache" if cache else "nocache"], capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-c", CHILD, str(root), str(out), "cache" if cache else "nocache"], capture_output=True, text=True, env=process_env())
     if res.returncode != 0:
         raise SystemExit(res.stderr[-3000:])
     row = json.loads(res.stdout.strip().splitlines()[-1])
@@ -68,7 +71,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--corpus", type=Path, help="an existing synthetic corpus (benchmarks/synth.py) of the one size given")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks.synth import generate
 
     for n in args.sizes:

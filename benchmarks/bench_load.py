@@ -32,6 +32,9 @@ from pathlib import Path
 
 from tradetalks.load import release_dir, sha256_file
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import process_env  # noqa: E402
+
 VERSION = "99.0.0"  # a version no package pins: the loader checks the manifest against the user's sha256
 WORDS = (
     "we will talk trade tariffs fair deal china united states markets export controls rare earths minerals partners "
@@ -47,7 +50,7 @@ def run(code: str, repeat: int, env: dict | None = None) -> list[tuple[float, fl
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, env=env)
+        subprocess.run([sys.executable, "-c", code], check=True, env=process_env(env))
         wall = time.perf_counter() - t
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         times.append((wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime))

@@ -14,6 +14,9 @@ time is what the command costs on an idle one.
 --uv: also time `uv run tradetalks build`, the README's exact command (uv's own start-up added).
 --no-cache: pass `--no-cache` to the build (every article computed afresh); without it, every
     timed run after the warm-up reuses build/cache/, as a contributor's second build does.
+--cold-imports: every run compiles every Python module from source (no bytecode cache), as where
+    PYTHONDONTWRITEBYTECODE is set; by default the bytecode caches are written by the warm-up run
+    and used after, as on a user's machine (see benchmarks.process_env).
 """
 
 from __future__ import annotations
@@ -56,21 +59,28 @@ def baseline_env(ref: str, into: Path) -> dict:
     return {**os.environ, "PYTHONPATH": str(into / "src")}
 
 
+sys.path.insert(0, str(REPO))
+from benchmarks import process_env  # noqa: E402
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--baseline", default=None, help="a git ref to compare with (e.g. main)")
     parser.add_argument("--uv", action="store_true", help="also time `uv run tradetalks build`")
     parser.add_argument("--no-cache", action="store_true", help="pass --no-cache to the build")
+    parser.add_argument("--cold-imports", action="store_true", help="no bytecode cache: every module compiled at every run")
     args = parser.parse_args()
     extra = ["--no-cache"] if args.no_cache else []
-    commands: dict[str, tuple[list[str], dict | None]] = {"this tree": ([sys.executable, "-m", "tradetalks", "build", *extra], None)}
     tmp = Path(tempfile.mkdtemp(prefix="tradetalks-bench-startup-"))
+    cold = tmp / "pycache" if args.cold_imports else None
+    print("bytecode caches:", "none (every module compiled at every run)" if cold else "written by the warm-up run, then used")
+    commands: dict[str, tuple[list[str], dict | None]] = {"this tree": ([sys.executable, "-m", "tradetalks", "build", *extra], process_env(None, cold))}
     try:
         if args.baseline:
-            commands[args.baseline] = ([sys.executable, "-m", "tradetalks", "build", *extra], baseline_env(args.baseline, tmp))
+            commands[args.baseline] = ([sys.executable, "-m", "tradetalks", "build", *extra], process_env(baseline_env(args.baseline, tmp), cold))
         if args.uv and shutil.which("uv"):
-            commands["uv run tradetalks build"] = (["uv", "run", "tradetalks", "build", *extra], None)
+            commands["uv run tradetalks build"] = (["uv", "run", "tradetalks", "build", *extra], process_env(None, cold))
         for cmd, env in commands.values():
             timed(cmd, env)  # warm the OS file cache and the bytecode caches
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}

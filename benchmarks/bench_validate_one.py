@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import process_env  # noqa: E402
 from benchmarks.synth import generate  # noqa: E402
 
 
@@ -37,7 +38,7 @@ def run(args: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
     """Wall and CPU seconds (user + system) of one whole process; CPU time is what a loaded machine inflates least."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "tradetalks.cli", "validate", *args], capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-m", "tradetalks.cli", "validate", *args], capture_output=True, text=True, env=process_env())
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), res
