@@ -29,7 +29,7 @@ from tradetalks.build.errors import DatasetError
 from tradetalks.build.formats.card import card
 from tradetalks.build.formats.croissant import croissant
 from tradetalks.build.formats.datapackage import datapackage
-from tradetalks.build.formats.files import file_entry, read_manifest, write_csvs, write_json, write_zip
+from tradetalks.build.formats.files import file_entry, read_manifest, write_csv, write_csvs, write_json, write_zip
 from tradetalks.build.formats.metadata import release_date
 from tradetalks.load import apply_umask, sha256_file
 from tradetalks.schemas.tables import KEYS, MODELS, descriptions, table_description
@@ -75,11 +75,25 @@ def write_release(
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}-", dir=parent))
         try:
             manifest: dict = {"dataset": "tradetalks", "version": version, "tables": {}, "files": {}}
-            known = _link_reused(tmp, reuse or {})
-            todo = [name for name in sorted(MODELS, key=lambda n: -tables[n].height) if f"{name}.parquet" not in known]
-            # Tables are written side by side: Arrow encodes and compresses without holding the GIL.
+            linked = _link_reused(tmp, reuse or {})
+            (tmp / "csv").mkdir(exist_ok=True)
+
+            def write(name: str) -> dict[str, str]:
+                """The table's Parquet and CSV files (those not linked in), each hashed as soon as written."""
+                written = {}
+                if f"{name}.parquet" not in linked:
+                    write_parquet(tables[name], tmp / f"{name}.parquet", name, version)
+                    written[f"{name}.parquet"] = sha256_file(tmp / f"{name}.parquet")
+                if f"csv/{name}.csv" not in linked:
+                    rel = write_csv(tmp, name, tables[name].sort(KEYS[name]))
+                    written[rel] = sha256_file(tmp / rel)
+                return written
+
+            # Tables are written side by side: Arrow and Polars encode, compress and hash without holding the GIL.
+            known = dict(linked)
             with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-                list(pool.map(lambda name: write_parquet(tables[name], tmp / f"{name}.parquet", name, version), todo))
+                for written in pool.map(write, sorted(MODELS, key=lambda n: -tables[n].height)):
+                    known.update(written)
             for name in MODELS:
                 manifest["tables"][name] = table_entry(name, tables[name], tmp / f"{name}.parquet", known.get(f"{name}.parquet"))
             if changelog is not None and changelog.exists():

@@ -47,14 +47,19 @@ def write_csvs(root: Path, manifest: dict, tables: dict[str, pl.DataFrame] | Non
             out[name] = f"csv/{name}.csv"
             continue
         df = tables[name].sort(entry["primary_key"]) if tables is not None else pl.read_parquet(root / entry["path"])
-        nested = [c for c, t in df.schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
-        if nested:
-            df = df.with_columns(json_text(c) for c in nested)
-        rel = f"csv/{name}.csv"
-        # Polars writes "" for an empty string and nothing for null; CSV readers see both as empty.
-        df.write_csv(root / rel, line_terminator="\n", null_value="", float_precision=None)
-        out[name] = rel
+        out[name] = write_csv(root, name, df)
     return out
+
+
+def write_csv(root: Path, name: str, df: pl.DataFrame) -> str:
+    """csv/<name>.csv of `df` (rows in the order given), nested values as JSON; returns its relative path."""
+    nested = [c for c, t in df.schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
+    if nested:
+        df = df.with_columns(json_text(c) for c in nested)
+    rel = f"csv/{name}.csv"
+    # Polars writes "" for an empty string and nothing for null; CSV readers see both as empty.
+    df.write_csv(root / rel, line_terminator="\n", null_value="", float_precision=None)
+    return rel
 
 
 def json_text(column: str) -> pl.Expr:
