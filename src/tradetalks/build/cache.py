@@ -14,8 +14,16 @@ The rows of one article (its `articles`, `evidence`, `quotes`, `roles` and `segm
   that shape the rows.
 
 Only articles whose stages found no problem are kept, so a problem is always reported afresh.
-The cross-article work (`combine`), validation and the release are not cached: they run on
-every build, from the cached parts and the new ones.
+The cross-article work (`combine`) runs on every build, from the cached parts and the new ones,
+with three shortcuts that give exactly what a clean build gives:
+- the keyed parts (articles, evidence, quotes) are kept sorted by key, so the few new rows are
+  placed among them by slicing (`assemble.merge_runs`), not by sorting every row again;
+- the quote groups' links and block keys are kept (`links-*.arrow`, `keys-*.arrow`): only new
+  texts are keyed and compared;
+- each finished table gets a digest of its rows (`table_digest`, in `build/cache/tables.json`):
+  a table identical to the last build's that passed is not checked again (its checks are
+  functions of the table and the code), and its files are linked from the last build's output
+  instead of encoded again, once their sha256 is checked.
 
 The cache is an optimisation and never an input: `build/cache/` can be deleted at any time, a
 cache that cannot be read is ignored and rebuilt, one that cannot be written is skipped with a
@@ -27,7 +35,7 @@ Layout of build/cache/articles/: `state.json` (format, code and global fingerpri
 segment `seg-<n>-<table>.arrow`, the parts of the articles one build computed, with
 `seg-<n>-deps.arrow`, the registry entries each used and the sha256 of their content then. A build that computes new articles adds one
 segment; when fewer than half of the stored rows are still live, everything live is rewritten
-into one.
+into one. Arrow files are written with Polars' string views and read memory-mapped (no copy).
 """
 
 from __future__ import annotations
