@@ -32,7 +32,7 @@ from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's 
     unsettled,
 )
 from tradetalks.build.sources import Sources
-from tradetalks.build.subjects import Context, Outlets, claim_rows, links, subject_rows, table
+from tradetalks.build.subjects import Context, Outlets, article_order, claim_rows, links, subject_rows, table
 from tradetalks.build.subjects import primary_rows as _primary
 from tradetalks.schemas.tables import polars_schema
 
@@ -112,7 +112,8 @@ def combine(
     articles = _sorted(_with_segments(part.pop("articles"), part.pop("segments")), "article_id")
     evidence = _sorted(part.pop("evidence"), "evidence_id")
     outlets = articles.select("article_id", pl.coalesce("wire_service_id", "outlet_id", pl.lit("article:") + pl.col("article_id")).alias("outlet_key"))
-    ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence), problems, reg.index, unsure)
+    order = article_order(articles, evidence)
+    ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence, order), problems, reg.index, unsure, order)
     _check_same_text(articles, problems)
 
     # Process.
@@ -120,7 +121,7 @@ def combine(
     measures, measure_disputes, steps = subject_rows("measures", reg.measures, evidence, ctx)
     tables = {
         "articles": articles,
-        "people": _people(reg, evidence, part["roles"], outlets, sources, problems, unsure),
+        "people": _people(reg, evidence, part["roles"], outlets, sources, problems, unsure, order),
         "quotes": _quotes(part["quotes"], outlets, published_groups(Path(sources.root) / "release"), memo),
         "events": events,
         "tariff_measures": measures,
@@ -308,10 +309,17 @@ def _corroboration(evidence: pl.DataFrame, subject_table: str, outlets: pl.DataF
 
 
 def _people(
-    reg: Registries, evidence: pl.DataFrame, roles: pl.DataFrame, outlets: pl.DataFrame, sources: Sources, problems: Collector, unsure: set[str] | frozenset
+    reg: Registries,
+    evidence: pl.DataFrame,
+    roles: pl.DataFrame,
+    outlets: pl.DataFrame,
+    sources: Sources,
+    problems: Collector,
+    unsure: set[str] | frozenset,
+    order: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     people = reg.people
-    primary = _primary(evidence, "people")
+    primary = _primary(evidence, "people", order)
     mentions = evidence.lazy().filter((pl.col("subject_table") == "people") & pl.col("claim_field").is_null() & ~pl.col("in_duplicate"))
     n_mentions = dict(mentions.group_by("subject_id").len().collect().iter_rows())
     counts = _corroboration(evidence, "people", outlets)

@@ -78,7 +78,29 @@ class Outlets:
         return sorted({name for a in articles if (name := self.name[a])})
 
 
-def claim_rows(evidence: pl.DataFrame) -> dict[tuple[str, str, str], list[dict]]:
+def article_order(articles: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame | None:
+    """Each article id with its position among the sorted ids (`_article`), for sorting evidence in
+    provenance order by numbers instead of text (`provenance_sorted`); None unless `articles` and
+    `evidence` are sorted by their keys and every evidence row's article is among `articles`."""
+    if not (articles["article_id"].flags["SORTED_ASC"] and evidence["evidence_id"].flags["SORTED_ASC"]):
+        return None
+    if not evidence["article_id"].is_in(articles["article_id"].implode()).all():
+        return None
+    return articles.select("article_id").with_row_index("_article")
+
+
+def provenance_sorted(rows: pl.LazyFrame, order: pl.DataFrame | None, before: tuple[str, ...] = ()) -> pl.LazyFrame:
+    """Evidence `rows` sorted by `before`, then in provenance order (`FIRST`): copies of duplicated
+    text last, then by article, span and evidence id. `rows` carry `_row`, their position in the
+    evidence table; with an `order` (`article_order`) the same order is reached by comparing
+    numbers: each article's position, and `_row` for the evidence id (the table is sorted by it)."""
+    if order is None:
+        return rows.sort([*before, *FIRST])
+    by = [*before, "in_duplicate", "_article", "char_start", "char_end", "_row"]
+    return rows.join(order.lazy(), on="article_id", how="left", maintain_order="left").sort(by).drop("_article")
+
+
+def claim_rows(evidence: pl.DataFrame, order: pl.DataFrame | None = None) -> dict[tuple[str, str, str], list[dict]]:
     """Compared claims by (subject_table, subject_id, field): one entry per distinct claimed value, in provenance order.
 
     Each entry is the value's first claim (its provenance) with the `article_ids` and
@@ -88,11 +110,14 @@ def claim_rows(evidence: pl.DataFrame) -> dict[tuple[str, str, str], list[dict]]
     value = ["claim_value", "claim_date_start", "claim_date_end", "claim_date_precision", "claim_place_id"]
     group = ["subject_table", "subject_id", "claim_field", *value]
     first = [c for c in ["evidence_id", *PROVENANCE, "in_duplicate"] if c not in group]
-    rows = (
+    claims = (
         evidence.lazy()
+        .with_row_index("_row")
         .filter(pl.col("subject_table").is_in(["events", "tariff_measures"]) & pl.col("claim_field").is_not_null() & (pl.col("claim_field") != "local_date"))
-        .select(*group, *first)
-        .sort(list(FIRST))
+        .select("_row", *group, *first)
+    )
+    rows = (
+        provenance_sorted(claims, order)
         .group_by(group, maintain_order=True)
         .agg(*(pl.col(c).first() for c in first), pl.col("article_id").alias("article_ids"), pl.col("evidence_id").alias("evidence_ids"))
         .collect()
@@ -128,6 +153,7 @@ class Context:
     # Ids whose support may sit in articles or annotations left out by earlier problems: the checks
     # that need every article's evidence are not made for them (see rows.unsettled).
     unsure: set[str] | frozenset = frozenset()
+    order: pl.DataFrame | None = None  # article_order, when the tables allow it
 
     def position(self, kind: str, ident: str, fallback: int) -> int:
         return self.index.get(kind, {}).get(ident, fallback)
@@ -138,7 +164,7 @@ def subject_rows(kind: str, registry: dict, evidence: pl.DataFrame, ctx: Context
     # Load inputs.
     table, _, key = SUBJECT_TABLES[kind]
     doc = getattr(ctx.sources, kind)
-    primary = primary_rows(evidence, table)
+    primary = primary_rows(evidence, table, ctx.order)
     counts = corroboration(evidence, table, ctx.outlets)
     fields_of: dict[str, list[str]] = defaultdict(list)
     for t, sid, field in ctx.claims:
@@ -417,19 +443,12 @@ def corroboration(evidence: pl.DataFrame, subject_table: str, outlets: Outlets) 
     return {sid: (n_articles, n_outlets) for sid, n_articles, n_outlets in counts.iter_rows()}
 
 
-def primary_rows(evidence: pl.DataFrame, subject_table: str) -> dict[str, dict]:
-    """Primary provenance: the first span by (article_id, char_start), copies of duplicated text last."""
-    keys = ["subject_id", "in_duplicate", "article_id", "char_start", "char_end"]
+def primary_rows(evidence: pl.DataFrame, subject_table: str, order: pl.DataFrame | None = None) -> dict[str, dict]:
+    """Primary provenance: the first evidence in provenance order (`provenance_sorted`), copies of duplicated text last."""
     # Rank the key columns only, then fetch the winning rows (a corpus' evidence is large).
-    rows = (
-        evidence.lazy()
-        .with_row_index("_row")
-        .filter(pl.col("subject_table") == subject_table)
-        .select("_row", *keys)
-        .sort(keys)
-        .unique("subject_id", keep="first", maintain_order=True)
-        .collect()
-    )
+    keys = ["subject_id", *FIRST]
+    candidates = evidence.lazy().with_row_index("_row").filter(pl.col("subject_table") == subject_table).select("_row", *keys)
+    rows = provenance_sorted(candidates, order, ("subject_id",)).unique("subject_id", keep="first", maintain_order=True).collect()
     first = evidence.select(pl.all().gather(rows["_row"]))
     return {r["subject_id"]: r for r in first.iter_rows(named=True)}
 
