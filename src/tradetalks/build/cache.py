@@ -413,15 +413,12 @@ class ArticleCache:
             _write_frames((df.filter(pl.col("article_id").is_in(ids)) for df in deps), self.directory / f"seg-{new}-deps.arrow")
             segments[str(new)] = counts[str(new)]
         stems = sorted(index)
-        columns: dict[str, list] = {
-            "article_id": stems,
-            "segment": [index[s][0] for s in stems],
-            "txt_sha": [index[s][1] for s in stems],
-            "yml_sha": [index[s][2] for s in stems],
-        }
-        for f, at in (("txt", 3), ("yml", 4)):
-            for k, part in (("size", 0), ("mtime_ns", 1), ("ctime_ns", 2), ("ino", 3)):
-                columns[f"{f}_{k}"] = [index[s][at][part] for s in stems]
+        fields: list[list] = [list(c) for c in zip(*(index[s] for s in stems), strict=True)] if stems else [[] for _ in range(5)]
+        columns: dict[str, list] = {"article_id": stems, "segment": fields[0], "txt_sha": fields[1], "yml_sha": fields[2]}
+        for f, stamps_of in (("txt", fields[3]), ("yml", fields[4])):
+            by_part: list[tuple] = list(zip(*stamps_of, strict=True)) if stamps_of else [(), (), (), ()]
+            for k, part in zip(("size", "mtime_ns", "ctime_ns", "ino"), by_part, strict=True):
+                columns[f"{f}_{k}"] = list(part)
         _write_frames([pl.DataFrame(columns, schema=INDEX_SCHEMA)], self.directory / f"index-{generation}.arrow")
         state = {
             "format": FORMAT,
