@@ -5,8 +5,11 @@
 Per size, interleaved, each build a fresh child process (`CHILD` prints its in-process wall time
 and stages; the whole process is timed around it):
 - full:        `build(cache=False)` - every article computed, nothing reused or kept;
-- incremental: one article's annotation edited (the first quote's `cue` changes, so the quotes
-               table changes), then `build()` with the cache the previous build left.
+- incremental: one article edited, then `build()` with the cache the previous build left; per
+               round one rebuild per kind of edit (`--edits`): `quote` (the first quote's cue:
+               the quotes table changes), `note` (the first event mention's note: the evidence
+               table changes), `text` (one letter of the text's footer and its text_sha256: the
+               articles table changes).
 Before the first round, one cached build fills the cache (its time is printed as "cold": a full
 build that also writes the cache). Prints one JSON line per build, then medians (min-max) and the
 ratio incremental / full per round.
@@ -15,6 +18,7 @@ ratio incremental / full per round.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import subprocess
@@ -61,6 +65,40 @@ def edit(yml: Path, round_: int) -> None:
     yml.write_text(text.replace(marker, f"  cue: {cues[1]}\n", 1), encoding="utf-8")
 
 
+def edit_note(yml: Path, round_: int) -> None:
+    """An annotation change that reaches the evidence table: the first event mention's note alternates."""
+    text = yml.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    start = lines.index("events:") + 1
+    item = next(i for i in range(start, len(lines)) if lines[i].startswith("- event:"))
+    nxt = next((i for i in range(item + 1, len(lines)) if not lines[i].startswith("  ")), len(lines))
+    note = next((i for i in range(item, nxt) if lines[i].startswith("  note:")), None)
+    if note is not None:
+        del lines[note]
+    else:
+        lines.insert(item + 1, f"  note: benchmark edit {round_}")
+    yml.write_text("\n".join(lines), encoding="utf-8")
+
+
+def edit_text(txt: Path, yml: Path, round_: int) -> None:
+    """A change of the article's text (one letter of its related-links footer, outside every
+    annotated span) with its text_sha256: the articles table changes."""
+    raw = txt.read_text(encoding="utf-8")
+    i = raw.index("Other headline")
+    changed = raw[:i] + ("o" if raw[i] == "O" else "O") + raw[i + 1 :]
+    txt.write_text(changed, encoding="utf-8")
+    old_sha = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    new_sha = hashlib.sha256(changed.encode("utf-8")).hexdigest()
+    yml.write_text(yml.read_text(encoding="utf-8").replace(old_sha, new_sha), encoding="utf-8")
+
+
+EDITS = {
+    "quote": lambda txt, yml, r: edit(yml, r),  # the quotes table changes
+    "note": lambda txt, yml, r: edit_note(yml, r),  # the evidence table changes
+    "text": edit_text,  # the articles table changes
+}
+
+
 def summary(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})"
 
@@ -70,36 +108,45 @@ def main() -> None:
     parser.add_argument("sizes", type=int, nargs="+")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--corpus", type=Path, help="an existing synthetic corpus (benchmarks/synth.py) of the one size given")
+    parser.add_argument("--edits", default="quote,note,text", help=f"kinds of one-article edit, in each round after the full build: {', '.join(EDITS)}")
     args = parser.parse_args()
+    kinds = args.edits.split(",")
     from benchmarks.synth import generate
 
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = args.corpus if args.corpus is not None else generate(Path(tmp) / "corpus", n, seed=0)
             ymls = sorted((root / "dataset" / "articles").glob("*.yml"))
-            target = ymls[len(ymls) // 2]
-            original = target.read_bytes()
+            yml = ymls[len(ymls) // 2]
+            txt = yml.with_suffix(".txt")
+            originals = {yml: yml.read_bytes(), txt: txt.read_bytes()}
             out = Path(tmp) / "out"
             try:
                 cold = run(root, out, cache=True)
                 print(json.dumps({"articles": n, "build": "cold", **cold}), flush=True)
-                full, incremental, ratios = [], [], []
+                full: list[float] = []
+                incremental: dict[str, list[float]] = {kind: [] for kind in kinds}
+                ratios: dict[str, list[float]] = {kind: [] for kind in kinds}
                 for i in range(args.repeat):
                     f = run(root, out, cache=False)
                     print(json.dumps({"articles": n, "build": "full", "run": i, **f}), flush=True)
-                    edit(target, i)
-                    inc = run(root, out, cache=True)
-                    print(json.dumps({"articles": n, "build": "incremental", "run": i, **inc}), flush=True)
                     full.append(f["wall_s"])
-                    incremental.append(inc["wall_s"])
-                    ratios.append(inc["wall_s"] / f["wall_s"])
+                    for kind in kinds:
+                        EDITS[kind](txt, yml, i)
+                        inc = run(root, out, cache=True)
+                        print(json.dumps({"articles": n, "build": f"incremental ({kind})", "run": i, **inc}), flush=True)
+                        incremental[kind].append(inc["wall_s"])
+                        ratios[kind].append(inc["wall_s"] / f["wall_s"])
             finally:
-                target.write_bytes(original)
-            print(
-                f"{n} articles: full {summary(full)}, one-article rebuild {summary(incremental)}, "
-                f"ratio {statistics.median(ratios):.3f} ({min(ratios):.3f}-{max(ratios):.3f}); cold cached build {cold['wall_s']:.2f} s",
-                flush=True,
-            )
+                for path, raw in originals.items():
+                    path.write_bytes(raw)
+            print(f"{n} articles: full {summary(full)}; cold cached build {cold['wall_s']:.2f} s", flush=True)
+            for kind in kinds:
+                r = ratios[kind]
+                print(
+                    f"  one-article rebuild, {kind} edit: {summary(incremental[kind])}, ratio {statistics.median(r):.3f} ({min(r):.3f}-{max(r):.3f})",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
