@@ -309,6 +309,11 @@ class ArticleCache:
                 continue
             segment, txt_sha, yml_sha, txt_stamp, yml_stamp = row
             now_txt, now_yml = stamps.get(f"{stem}.txt"), stamps.get(f"{stem}.yml")
+            # The common case, inline: both stamps unchanged and taken well after the last change.
+            if now_txt == txt_stamp and now_yml == yml_stamp and max(txt_stamp[1], txt_stamp[2], yml_stamp[1], yml_stamp[2]) < trusted_before:
+                hits.append(stem)
+                kept[stem] = row
+                continue
             same_txt = _same(txt, now_txt, txt_stamp, txt_sha, trusted_before)
             same_yml = _same(yml, now_yml, yml_stamp, yml_sha, trusted_before)
             if same_txt and same_yml:

@@ -385,9 +385,17 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
 
     seen_lower: dict[str, str] = {}
     todo: list[Pair] = []
+    valid_id = re.compile(ARTICLE_ID).fullmatch
     for stem in sorted(set(stems_txt) | set(stems_yml)):
+        # The common case first: a valid id, both files, no clash of case.
+        if len(stem) <= 80 and valid_id(stem) and stem not in RESERVED_NAMES and stem in stems_txt and stem in stems_yml:
+            lower = stem.lower()
+            if lower not in seen_lower:
+                seen_lower[lower] = stem
+                todo.append((stem, stems_txt[stem], stems_yml[stem]))
+                continue
         shown_txt, shown_yml = f"dataset/articles/{stem}.txt", f"dataset/articles/{stem}.yml"
-        if not re.fullmatch(ARTICLE_ID, stem) or len(stem) > 80:
+        if not valid_id(stem) or len(stem) > 80:
             problems.add(
                 shown_yml if stem in stems_yml else shown_txt,
                 None,
