@@ -300,3 +300,58 @@ def test_damaged_quote_links_and_keys_are_ignored(root: Path, damage: str, what:
         df.with_columns(pl.col(df.columns[0]) + " (changed)").write_ipc(path)
     edit_quote(root)
     cached_equals_clean(root, "damaged")
+
+
+# The tables made from the evidence and the registries: reused while their inputs are unchanged ---
+
+
+def subject_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from tradetalks.build import assemble
+
+    calls: list[str] = []
+    real = assemble.subject_rows
+    monkeypatch.setattr(assemble, "subject_rows", lambda kind, *a: (calls.append(kind), real(kind, *a))[1])
+    return calls
+
+
+def rename_person(root: Path) -> None:
+    """A registry edit that reaches only the people table: a person's display name."""
+    people = root / "dataset" / "people.yml"
+    text = people.read_text(encoding="utf-8")
+    edited = text.replace('name: "Scott Bessent"', 'name: "Scott K. H. Bessent"', 1)
+    assert edited != text
+    people.write_text(edited, encoding="utf-8")
+
+
+def test_derived_tables_are_reused_while_their_inputs_are_unchanged(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cached_equals_clean(root, "first")
+    calls = subject_calls(monkeypatch)
+    edit_quote(root)  # the quotes change; the evidence, the outlets and the registries do not
+    cached = outcome(root, root / "out-quote", True)
+    assert calls == []
+    assert cached == outcome(root, root / "out-quote-clean", False)
+    calls.clear()
+    rename_person(root)  # a registry file changes: everything derived is made again
+    cached = outcome(root, root / "out-person", True)
+    assert calls == ["events", "measures"]
+    assert cached == outcome(root, root / "out-person-clean", False)
+    assert isinstance(cached, dict) and b"Scott K. H. Bessent" in cached["csv/people.csv"]
+
+
+def test_without_a_true_key_derived_tables_would_be_stale(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The test above can fail: with one key whatever the inputs, a renamed person would keep the old name.
+    monkeypatch.setattr("tradetalks.build.assemble.derived_key", lambda *a: "0" * 64)
+    cached_equals_clean(root, "first")
+    rename_person(root)
+    assert outcome(root, root / "out-stale", True) != outcome(root, root / "out-stale-clean", False)
+
+
+def test_damaged_derived_tables_are_ignored(root: Path) -> None:
+    import polars as pl
+
+    cached_equals_clean(root, "first")
+    files = sorted((root / "build" / "cache" / "derived").glob("*-people.arrow"))
+    assert len(files) == 1
+    pl.DataFrame({"person_id": ["x"]}).write_ipc(files[0])  # readable, but not a people table
+    edit_quote(root)
+    cached_equals_clean(root, "damaged")

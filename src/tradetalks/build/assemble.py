@@ -7,6 +7,8 @@ and the cross-article work follows (quote groups, corroboration, people and subj
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ import polars as pl
 
 from tradetalks.build.claims import PlaceRegistry
 from tradetalks.build.detect.groups import Links, find_links, group_frame, normalise
+from tradetalks.build.digest import table_digest
 from tradetalks.build.errors import Collector, DatasetError, Problem
 from tradetalks.build.locate import ArticleSpans
 from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's per-article half)
@@ -31,7 +34,7 @@ from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's 
     registry_problems,
     unsettled,
 )
-from tradetalks.build.sources import Sources
+from tradetalks.build.sources import REGISTRIES, Sources
 from tradetalks.build.subjects import Context, Outlets, article_order, claim_rows, links, subject_rows, table
 from tradetalks.build.subjects import primary_rows as _primary
 from tradetalks.schemas.tables import polars_schema
@@ -83,21 +86,49 @@ def part_frames(columns: dict[str, dict[str, list]]) -> dict[str, pl.DataFrame]:
     return {name: pl.DataFrame(cols, schema=PART_SCHEMAS[name]()) for name, cols in columns.items()}
 
 
+# The tables made from the evidence and the registries (not from the quotes): the same inputs
+# give the same tables, so a rebuild whose inputs are unchanged reuses them (`derived_key`).
+DERIVED = ("people", "events", "tariff_measures", "disputes", "measure_steps", "measure_events")
+OUTLET_COLUMNS = ("article_id", "wire_service", "outlet", "wire_service_id", "outlet_id")
+
+
 @dataclass
-class LinkMemo:
-    """The quote groups' links of the previous build (`known`, from the build cache), and this build's once found."""
+class CombineMemo:
+    """What `combine` may reuse from the previous build (the build cache), and what it made this time.
+
+    `known`/`found`: the quote groups' links. `derived`: (key, tables) of the `DERIVED` tables of
+    the previous build that passed; `key`: this build's `derived_key`.
+    """
 
     known: Links | None = None
     found: Links | None = None
+    derived: tuple[str, dict[str, pl.DataFrame]] | None = None
+    key: str | None = None
+
+
+def derived_key(sources: Sources, evidence: pl.DataFrame, articles: pl.DataFrame, roles: pl.DataFrame, unsure: set[str] | frozenset) -> str | None:
+    """Everything the `DERIVED` tables are made from: the bytes of every registry file, the
+    evidence, the articles' ids and outlets, and the roles as stated (in any order); None while
+    some support may be missing (`unsure`). The code is the build cache's own key."""
+    if unsure:
+        return None
+    files = []
+    for name in REGISTRIES:
+        doc = getattr(sources, name)
+        files.append([name, doc.sha256 if doc is not None else None])
+    digests = [table_digest(evidence), table_digest(articles.select(OUTLET_COLUMNS)), table_digest(roles, ordered=False)]
+    return hashlib.sha256(json.dumps([files, digests]).encode("utf-8")).hexdigest()
 
 
 def combine(
-    sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[str] | frozenset = frozenset(), memo: LinkMemo | None = None
+    sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[str] | frozenset = frozenset(), memo: CombineMemo | None = None
 ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     """The release's tables from the parts of every chunk and the registries, and the problems of the registries.
 
     `unsure`: ids whose support may be in articles or annotations left out by earlier problems;
     the checks that need every article's evidence skip them (see `unsettled`).
+    `memo`: what the previous build left (see `CombineMemo`); its `DERIVED` tables are reused when
+    their `derived_key` is the same (that build passed, so making them again finds no problem).
     """
     # Load inputs.
     problems = Collector()
@@ -112,23 +143,37 @@ def combine(
     articles = _sorted(_with_segments(part.pop("articles"), part.pop("segments")), "article_id")
     evidence = _sorted(part.pop("evidence"), "evidence_id")
     outlets = articles.select("article_id", pl.coalesce("wire_service_id", "outlet_id", pl.lit("article:") + pl.col("article_id")).alias("outlet_key"))
-    order = article_order(articles, evidence)
-    ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence, order), problems, reg.index, unsure, order)
     _check_same_text(articles, problems)
 
     # Process.
-    events, event_disputes, _ = subject_rows("events", reg.events, evidence, ctx)
-    measures, measure_disputes, steps = subject_rows("measures", reg.measures, evidence, ctx)
+    key = derived_key(sources, evidence, articles, part["roles"], unsure) if memo is not None else None
+    if memo is not None:
+        memo.key = key
+    if memo is not None and key is not None and memo.derived is not None and memo.derived[0] == key:
+        derived = memo.derived[1]
+    else:
+        order = article_order(articles, evidence)
+        ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence, order), problems, reg.index, unsure, order)
+        events, event_disputes, _ = subject_rows("events", reg.events, evidence, ctx)
+        measures, measure_disputes, steps = subject_rows("measures", reg.measures, evidence, ctx)
+        derived = {
+            "people": _people(reg, evidence, part["roles"], outlets, sources, problems, unsure, order),
+            "events": events,
+            "tariff_measures": measures,
+            "disputes": table("disputes", event_disputes + measure_disputes, "dispute_id"),
+            "measure_steps": table("measure_steps", steps, "step_id"),
+            "measure_events": table("measure_events", links(reg.measures, evidence, ctx), "link_id"),
+        }
     tables = {
         "articles": articles,
-        "people": _people(reg, evidence, part["roles"], outlets, sources, problems, unsure, order),
+        "people": derived["people"],
         "quotes": _quotes(part["quotes"], outlets, published_groups(Path(sources.root) / "release"), memo),
-        "events": events,
-        "tariff_measures": measures,
+        "events": derived["events"],
+        "tariff_measures": derived["tariff_measures"],
         "evidence": evidence,
-        "disputes": table("disputes", event_disputes + measure_disputes, "dispute_id"),
-        "measure_steps": table("measure_steps", steps, "step_id"),
-        "measure_events": table("measure_events", links(reg.measures, evidence, ctx), "link_id"),
+        "disputes": derived["disputes"],
+        "measure_steps": derived["measure_steps"],
+        "measure_events": derived["measure_events"],
         "places": _places(sources, reg.places, problems),
         "outlets": table(
             "outlets",
@@ -271,7 +316,7 @@ def published_groups(release_root: Path) -> dict[str, str]:
     return out
 
 
-def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str], memo: LinkMemo | None = None) -> pl.DataFrame:
+def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str], memo: CombineMemo | None = None) -> pl.DataFrame:
     """Quote rows with their group (a published group keeps its id) and its corroboration."""
     nodes = quotes.select("norm", "norm_gid")
     links = find_links(nodes, known=memo.known if memo is not None else None)

@@ -56,12 +56,13 @@ from typing import Any
 
 import polars as pl
 
-from tradetalks.build.assemble import PART_SCHEMAS, SORTED_PARTS, merge_runs, splice
+from tradetalks.build.assemble import DERIVED, PART_SCHEMAS, SORTED_PARTS, merge_runs, splice
 from tradetalks.build.detect.groups import Links
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.rows import Registries
 from tradetalks.build.sources import MAX_ARTICLE_BYTES, Pair
 from tradetalks.build.yamldoc import read_regular
+from tradetalks.schemas.tables import polars_schema
 
 FORMAT = 3
 PART_TABLES = tuple(PART_SCHEMAS)  # the per-article parts: articles, evidence, quotes, roles, segments
@@ -525,11 +526,42 @@ class ArticleCache:
                 out.update({rel: (Path(target) / rel, sha) for rel, sha in files.items()})
         return out
 
-    def keep_tables(self, validated: dict[str, str] | None = None, written: tuple[Path, str, dict[str, str], dict] | None = None) -> None:
-        """Record the digests of tables that passed validation, and/or what was written: (target, version, digests, manifest)."""
+    def _derived_path(self, key: str, name: str) -> Path:
+        return self.directory.parent / "derived" / f"{key[:32]}-{name}.arrow"
+
+    def derived_tables(self) -> tuple[str, dict[str, pl.DataFrame]] | None:
+        """(key, tables): the `assemble.DERIVED` tables of the last build that passed, and their `derived_key`; or None."""
+        key = self._tables().get("derived")
+        if not isinstance(key, str) or len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+            return None
+        try:
+            frames = {name: _read_ipc(self._derived_path(key, name)) for name in DERIVED}
+        except (OSError, ValueError, pl.exceptions.PolarsError):
+            return None
+        if any(frames[name].schema != pl.Schema(polars_schema(name)) for name in DERIVED):
+            return None
+        return key, frames
+
+    def keep_tables(
+        self,
+        validated: dict[str, str] | None = None,
+        written: tuple[Path, str, dict[str, str], dict] | None = None,
+        derived: tuple[str, dict[str, pl.DataFrame]] | None = None,
+    ) -> None:
+        """Record the digests of tables that passed validation; what was written: (target, version,
+        digests, manifest); the derived tables of a build that passed: (key, tables)."""
         try:
             with self._locked():
                 record = self._tables() or {"format": FORMAT, "code": self.code}
+                if derived is not None:
+                    key, tables = derived
+                    (self.directory.parent / "derived").mkdir(exist_ok=True)
+                    for name in DERIVED:
+                        _write_frames([tables[name]], self._derived_path(key, name))
+                    for p in (self.directory.parent / "derived").iterdir():  # those of earlier keys
+                        if not p.name.startswith(f"{key[:32]}-"):
+                            p.unlink(missing_ok=True)
+                    record["derived"] = key
                 if validated is not None:
                     record["validated"] = validated
                 if written is not None:
@@ -549,21 +581,8 @@ class ArticleCache:
                         },
                     }
                 _write_atomic(self._tables_path(), json.dumps(record, sort_keys=True).encode("utf-8"))
-        except OSError as exc:
+        except (OSError, pl.exceptions.PolarsError) as exc:
             self.note = f"build cache: table digests not written ({exc})"
-
-
-def table_digest(df: pl.DataFrame) -> str:
-    """A digest of a table's columns, types and rows, from Polars' row hash.
-
-    Stable within one Polars version, which the code fingerprint includes; 64 bits per row, so
-    two different tables share a digest only by an accident of about 2^-64 per changed row.
-    """
-    h = hashlib.sha256(json.dumps([[c, str(t)] for c, t in df.schema.items()]).encode("utf-8"))
-    h.update(df.height.to_bytes(8, "little"))
-    if df.width:
-        h.update(df.hash_rows(seed=0).to_numpy().tobytes())
-    return h.hexdigest()
 
 
 INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {

@@ -26,9 +26,10 @@ from pathlib import Path
 import polars as pl
 
 from tradetalks.build.articles import article_stages
-from tradetalks.build.assemble import LinkMemo, Registries, article_columns, combine, part_frames, registries
-from tradetalks.build.cache import PART_TABLES, ArticleCache, Computed, recording, table_digest
+from tradetalks.build.assemble import DERIVED, CombineMemo, Registries, article_columns, combine, part_frames, registries
+from tradetalks.build.cache import PART_TABLES, ArticleCache, Computed, recording
 from tradetalks.build.diff import is_release_version
+from tradetalks.build.digest import table_digest
 from tradetalks.build.errors import DatasetError, Problem, check_version, sort_problems
 from tradetalks.build.fingerprint import provenance
 from tradetalks.build.release import read_manifest, write_release
@@ -138,7 +139,7 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     # Process: across articles.
     t = time.perf_counter()
     progress("combine", 0, 1)
-    memo = LinkMemo(store.quote_links()) if store is not None else None
+    memo = CombineMemo(store.quote_links(), derived=store.derived_tables()) if store is not None else None
     with _gc_paused():
         tables, found = combine(sources, merged, unsure, memo)
     if store is not None and memo is not None and memo.found is not None and (memo.found != memo.known or memo.known is None or memo.known.keys is None):
@@ -157,8 +158,10 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     seconds["validate"] = time.perf_counter() - t
     if problems:
         raise DatasetError(sort_problems(problems))
-    if store is not None and validated != digests:
-        store.keep_tables(validated=digests)
+    if store is not None and memo is not None:
+        fresh = memo.key is not None and (memo.derived is None or memo.derived[0] != memo.key)
+        if validated != digests or fresh:
+            store.keep_tables(validated=digests, derived=(memo.key, {name: tables[name] for name in DERIVED}) if fresh and memo.key else None)
     return BuildResult(tables, None, seconds, digests, store)
 
 
