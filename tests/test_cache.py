@@ -355,3 +355,16 @@ def test_damaged_derived_tables_are_ignored(root: Path) -> None:
     pl.DataFrame({"person_id": ["x"]}).write_ipc(files[0])  # readable, but not a people table
     edit_quote(root)
     cached_equals_clean(root, "damaged")
+
+
+def test_the_quote_links_and_keys_are_kept_for_the_next_build(root: Path) -> None:
+    import polars as pl
+
+    from tradetalks.build.detect.groups import normalise
+
+    cached_equals_clean(root, "first")
+    links = cache_module.ArticleCache.open(root, 0).quote_links()
+    assert links is not None and links.keys is not None
+    quotes = pl.read_parquet(root / "out-first-cached" / "quotes.parquet")
+    assert links.nodes.to_list() == sorted({normalise(t) for t in quotes["text"].to_list()})
+    assert set(links.keys["norm"].unique().to_list()) == set(links.nodes.to_list())

@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -104,19 +104,23 @@ class CombineMemo:
     found: Links | None = None
     derived: tuple[str, dict[str, pl.DataFrame]] | None = None
     key: str | None = None
+    digests: dict[str, str] = field(default_factory=dict)  # table -> table_digest, of the tables digested on the way
 
 
-def derived_key(sources: Sources, evidence: pl.DataFrame, articles: pl.DataFrame, roles: pl.DataFrame, unsure: set[str] | frozenset) -> str | None:
+def derived_key(
+    sources: Sources, evidence: pl.DataFrame, articles: pl.DataFrame, roles: pl.DataFrame, unsure: set[str] | frozenset, evidence_digest: str | None = None
+) -> str | None:
     """Everything the `DERIVED` tables are made from: the bytes of every registry file, the
-    evidence, the articles' ids and outlets, and the roles as stated (in any order); None while
-    some support may be missing (`unsure`). The code is the build cache's own key."""
+    evidence (`evidence_digest`, when already known), the articles' ids and outlets, and the roles
+    as stated (in any order); None while some support may be missing (`unsure`). The code is the
+    build cache's own key."""
     if unsure:
         return None
     files = []
     for name in REGISTRIES:
         doc = getattr(sources, name)
         files.append([name, doc.sha256 if doc is not None else None])
-    digests = [table_digest(evidence), table_digest(articles.select(OUTLET_COLUMNS)), table_digest(roles, ordered=False)]
+    digests = [evidence_digest or table_digest(evidence), table_digest(articles.select(OUTLET_COLUMNS)), table_digest(roles, ordered=False)]
     return hashlib.sha256(json.dumps([files, digests]).encode("utf-8")).hexdigest()
 
 
@@ -146,7 +150,9 @@ def combine(
     _check_same_text(articles, problems)
 
     # Process.
-    key = derived_key(sources, evidence, articles, part["roles"], unsure) if memo is not None else None
+    if memo is not None:
+        memo.digests["evidence"] = table_digest(evidence)  # the validation's digest of it too
+    key = derived_key(sources, evidence, articles, part["roles"], unsure, memo.digests["evidence"]) if memo is not None else None
     if memo is not None:
         memo.key = key
     if memo is not None and key is not None and memo.derived is not None and memo.derived[0] == key:

@@ -460,7 +460,7 @@ class ArticleCache:
                 return None
         except (OSError, ValueError, pl.exceptions.PolarsError):
             return None
-        nodes = df.filter(pl.col("b").is_null())["a"].to_list()
+        nodes = df.filter(pl.col("b").is_null())["a"].rename("norm")
         pairs = df.filter(pl.col("b").is_not_null())
         try:
             keys: pl.DataFrame | None = _read_ipc(self.directory / self._links_name("keys"))
@@ -468,15 +468,19 @@ class ArticleCache:
                 keys = None
         except (OSError, ValueError, pl.exceptions.PolarsError):
             keys = None
-        if keys is not None and not keys["norm"].unique().sort().equals(pl.Series("norm", nodes, dtype=pl.String)):
+        if keys is not None and not keys["norm"].unique().sort().equals(nodes):
             keys = None  # the keys of another set of texts (a build stopped between the two files)
         return Links(nodes, set(zip(pairs["a"].to_list(), pairs["b"].to_list(), strict=True)), keys)
 
     def keep_quote_links(self, links: Links) -> None:
         """Keep this build's links, and the texts' block keys, for the next one (files replaced in one step)."""
-        rows = pl.DataFrame(
-            {"a": links.nodes + [a for a, _ in sorted(links.pairs)], "b": [None] * len(links.nodes) + [b for _, b in sorted(links.pairs)]},
-            schema={"a": pl.String, "b": pl.String},
+        pairs = sorted(links.pairs)
+        rows = pl.concat(
+            [
+                pl.DataFrame({"a": links.nodes}).with_columns(pl.lit(None, dtype=pl.String).alias("b")),
+                pl.DataFrame({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]}, schema={"a": pl.String, "b": pl.String}),
+            ],
+            how="vertical",
         )
         try:
             with self._locked():

@@ -142,14 +142,14 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     memo = CombineMemo(store.quote_links(), derived=store.derived_tables()) if store is not None else None
     with _gc_paused():
         tables, found = combine(sources, merged, unsure, memo)
-    if store is not None and memo is not None and memo.found is not None and (memo.found != memo.known or memo.known is None or memo.known.keys is None):
+    if store is not None and memo is not None and memo.found is not None and (not memo.found.same(memo.known) or memo.known is None or memo.known.keys is None):
         store.keep_quote_links(memo.found)
     problems += found
     seconds["combine"] = time.perf_counter() - t
     t = time.perf_counter()
     progress("validate", 0, 1)
     # Tables identical to those of the last build that passed (same code) need not be checked again.
-    digests = {name: table_digest(df) for name, df in tables.items()} if store is not None else {}
+    digests = {name: (memo.digests.get(name) if memo is not None else None) or table_digest(df) for name, df in tables.items()} if store is not None else {}
     validated = store.validated() if store is not None and not problems else {}
     unchanged = {name for name, digest in digests.items() if validated.get(name) == digest}
     # With problems upstream, rows may name ids those problems are about: the foreign keys are

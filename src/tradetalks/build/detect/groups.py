@@ -188,11 +188,15 @@ class Links:
     block and scores at least the threshold), kept so that grouping an overlapping set next time
     compares only the texts it has not seen: whether two texts are linked depends on them alone."""
 
-    nodes: list[str]  # the distinct normalised texts, sorted
+    nodes: pl.Series = field(compare=False, repr=False)  # the distinct normalised texts, sorted (a column: a corpus has many)
     pairs: set[tuple[str, str]]  # (a, b) with a < b
     # Every block key of the nodes (`_keys`: norm, kind, key), or None: a key depends on its text
     # alone, so next time only the new texts' keys are computed.
     keys: pl.DataFrame | None = field(default=None, compare=False, repr=False)
+
+    def same(self, other: Links | None) -> bool:
+        """The same texts and the same pairs."""
+        return other is not None and self.pairs == other.pairs and self.nodes.equals(other.nodes)
 
 
 def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known: Links | None = None) -> Links:
@@ -205,13 +209,17 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
     nodes = nodes.select("norm").unique().sort("norm")
     f = 1 - threshold / 100
     stretch = (1 + f) / (1 - f) if f < 1 else math.inf
-    texts = nodes["norm"].to_list()
+    texts = nodes["norm"]
     pairs: set[tuple[str, str]] = set()
     new: set[str] | None = None
+    gone = False  # some of the known texts are no longer there
     if known is not None:
-        present = set(texts)
-        new = present.difference(known.nodes)
-        pairs = {p for p in known.pairs if p[0] in present and p[1] in present}
+        fresh = texts.filter(~texts.is_in(known.nodes.implode()))
+        new = set(fresh.to_list())
+        gone = texts.len() - fresh.len() < known.nodes.len()
+        ends = pl.Series(sorted({t for p in known.pairs for t in p}), dtype=pl.String)
+        alive = set(ends.filter(ends.is_in(texts.implode())).to_list())
+        pairs = {p for p in known.pairs if p[0] in alive and p[1] in alive}
 
     def keep(a: str, b: str) -> None:
         if a != b:
@@ -225,7 +233,7 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
     else:
         wanted = _keys(pl.DataFrame({"norm": sorted(new)}, schema={"norm": pl.String}), stretch)
         kept = known.keys
-        if len(present) - len(new) < len(known.nodes):  # texts gone since: their keys go too
+        if gone:  # texts gone since: their keys go too
             kept = kept.filter(pl.col("norm").is_in(nodes["norm"].implode()))
         keyed = pl.concat([kept, wanted], how="vertical") if wanted.height else kept
         wanted = wanted.select("kind", "key")
@@ -237,7 +245,7 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
                         keep(a, b)
             continue
         _compare_block(block, threshold, keep)
-    return Links(texts, pairs, keyed)
+    return Links(texts.rename("norm"), pairs, keyed)
 
 
 def _compare_block(block: list[str], threshold: float, found: Callable[[str, str], None]) -> None:
