@@ -40,6 +40,7 @@ into one. Arrow files are written with Polars' string views and read memory-mapp
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import fcntl
 import hashlib
@@ -382,24 +383,21 @@ class ArticleCache:
         reg: Registries,
     ) -> None:
         segments: dict[str, int] = dict(self.state.get("segments", {})) if self.state else {}
-        live: dict[str, int] = {}
-        for row in self.index.values():
-            live[str(row[0])] = live.get(str(row[0]), 0) + 1
+        live = collections.Counter(row[0] for row in self.index.values())  # the kept articles per segment
         compact = len(segments) + 1 > MAX_SEGMENTS or 2 * sum(live.values()) < sum(segments.values())
         generation = int(self.state.get("generation", 0)) + 1 if self.state else 1
         new = max((int(s) for s in segments), default=-1) + 1
-        index = dict(self.index)
-        if compact:
-            index = {stem: (new, *row[1:]) for stem, row in index.items()}
+        index = {stem: (new, *row[1:]) for stem, row in self.index.items()} if compact else dict(self.index)
+        added: list[str] = []
         for stem, txt_sha, yml_sha in zip(computed.article_id, computed.txt_sha, computed.yml_sha, strict=True):
-            index[stem] = (new, txt_sha, yml_sha, stamps.get(f"{stem}.txt"), stamps.get(f"{stem}.yml"))
-        index = {stem: row for stem, row in index.items() if row[3] is not None and row[4] is not None}
-        counts: dict[str, int] = {}
-        for row in index.values():
-            counts[str(row[0])] = counts.get(str(row[0]), 0) + 1
+            txt_stamp, yml_stamp = stamps.get(f"{stem}.txt"), stamps.get(f"{stem}.yml")
+            if txt_stamp is not None and yml_stamp is not None:  # (a file that vanished while it was read is not kept)
+                index[stem] = (new, txt_sha, yml_sha, txt_stamp, yml_stamp)
+                added.append(stem)
+        counts = {str(n): c for n, c in (collections.Counter({new: len(index)}) if compact else live + collections.Counter({new: len(added)})).items() if c}
         segments = {s: n for s, n in segments.items() if s in counts and not compact}
         if counts.get(str(new)):
-            ids = pl.Series(sorted(s for s, row in index.items() if row[0] == new), dtype=pl.String).implode()
+            ids = pl.Series(sorted(index) if compact else sorted(added), dtype=pl.String).implode()
             for name in PART_TABLES:
                 frames = [p[name] for p in parts if name in p]
                 if compact and name in hit_frames:
