@@ -59,6 +59,7 @@ import polars as pl
 
 from tradetalks.build.assemble import DERIVED, PART_SCHEMAS, SORTED_PARTS, merge_runs, splice
 from tradetalks.build.detect.groups import Links
+from tradetalks.build.digest import table_digest
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.rows import Registries
 from tradetalks.build.sources import MAX_ARTICLE_BYTES, Pair
@@ -437,7 +438,8 @@ class ArticleCache:
         # killed on the way leaves the previous generation whole.
         _write_atomic(self.directory / "state.json", json.dumps(state, sort_keys=True).encode("utf-8"))
         keep = {f"seg-{s}-{name}.arrow" for s in segments for name in (*PART_TABLES, "deps")}
-        keep |= {"state.json", f"index-{generation}.arrow", ".lock", self._links_name(), self._links_name("keys")}
+        keep |= {"state.json", f"index-{generation}.arrow", ".lock", self._links_name()}
+        keep |= {p.name for p in self.directory.glob(f"keys-{self.code[:16]}-*.arrow")}
         for p in self.directory.iterdir():
             if p.name not in keep:
                 if p.is_dir() and not p.is_symlink():
@@ -447,8 +449,11 @@ class ArticleCache:
 
     # The quote groups' links (detect/groups.find_links): made by `combine`, reused by the next build.
 
-    def _links_name(self, what: str = "links") -> str:
-        return f"{what}-{self.code[:16]}.arrow"  # links found by other code are not reused
+    def _links_name(self, what: str = "links", nodes: pl.Series | None = None) -> str:
+        """links-<code>.arrow; keys-<code>-<texts>.arrow, named by the texts they key (`table_digest`
+        of the links' nodes), so keys and links written by different builds never pair up."""
+        texts = f"-{table_digest(nodes.to_frame('norm'))[:16]}" if nodes is not None else ""
+        return f"{what}-{self.code[:16]}{texts}.arrow"  # links found by other code are not reused
 
     def quote_links(self) -> Links | None:
         """The links the previous build found (with this code), with the texts' block keys when kept; or None."""
@@ -461,13 +466,11 @@ class ArticleCache:
         nodes = df.filter(pl.col("b").is_null())["a"].rename("norm")
         pairs = df.filter(pl.col("b").is_not_null())
         try:
-            keys: pl.DataFrame | None = _read_ipc(self.directory / self._links_name("keys"))
+            keys: pl.DataFrame | None = _read_ipc(self.directory / self._links_name("keys", nodes))
             if keys is not None and keys.schema != pl.Schema(KEYS_SCHEMA):
                 keys = None
         except (OSError, ValueError, pl.exceptions.PolarsError):
             keys = None
-        if keys is not None and not keys["norm"].unique().sort().equals(nodes):
-            keys = None  # the keys of another set of texts (a build stopped between the two files)
         return Links(nodes, set(zip(pairs["a"].to_list(), pairs["b"].to_list(), strict=True)), keys)
 
     def keep_quote_links(self, links: Links) -> None:
@@ -482,10 +485,12 @@ class ArticleCache:
         )
         try:
             with self._locked():
+                keys_name = self._links_name("keys", links.nodes)
                 if links.keys is not None:
-                    _write_frames([links.keys], self.directory / self._links_name("keys"))
-                else:
-                    (self.directory / self._links_name("keys")).unlink(missing_ok=True)
+                    _write_frames([links.keys], self.directory / keys_name)
+                for p in self.directory.glob("keys-*.arrow"):  # those of other texts
+                    if p.name != keys_name or links.keys is None:
+                        p.unlink(missing_ok=True)
                 _write_frames([rows], self.directory / self._links_name())
         except (OSError, pl.exceptions.PolarsError) as exc:
             self.note = f"build cache: quote links not written ({exc})"
