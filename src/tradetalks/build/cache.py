@@ -47,6 +47,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -516,21 +517,29 @@ class ArticleCache:
         found = self._tables().get("validated")
         return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(found, dict) else {}
 
-    def reusable(self, target: Path, version: str, digests: dict[str, str]) -> dict[str, tuple[Path, str]]:
-        """The files the last build wrote into `target` for the tables whose digest is unchanged: rel -> (path, sha256).
+    def reusable(self, target: Path, version: str, digests: dict[str, str]) -> dict[str, tuple[Path, str, bool]]:
+        """The files the last build wrote into `target` for the tables whose digest is unchanged:
+        rel -> (path, sha256, trusted).
 
-        Unchecked here: the release writer keeps each only if its bytes still have that sha256.
+        `trusted`: the file's size, modification time and inode are those recorded, and it was
+        last modified well before they were (`RACY_NS`, as for the sources): it holds the recorded
+        bytes unless someone rewrote it and set its time back. The release writer hashes the
+        others and keeps each only if its bytes still have that sha256.
         """
         written = self._tables().get("written")
         if not isinstance(written, dict) or written.get("target") != str(Path(target).resolve()) or written.get("version") != version:
             return {}
-        out: dict[str, tuple[Path, str]] = {}
+        stamped_ns = written.get("stamped_ns")
+        out: dict[str, tuple[Path, str, bool]] = {}
         for name, entry in (written.get("tables") or {}).items():
             if not isinstance(entry, dict) or digests.get(name) is None or entry.get("digest") != digests[name]:
                 continue
             files = entry.get("files") or {}
+            stamps = entry.get("stamps") or {}
             if files and all(rel in (f"{name}.parquet", f"csv/{name}.csv") and isinstance(sha, str) for rel, sha in files.items()):
-                out.update({rel: (Path(target) / rel, sha) for rel, sha in files.items()})
+                for rel, sha in files.items():
+                    path = Path(target) / rel
+                    out[rel] = (path, sha, isinstance(stamped_ns, int) and _output_trusted(path, stamps.get(rel), stamped_ns))
         return out
 
     def _derived_path(self, key: str, name: str) -> Path:
@@ -574,19 +583,14 @@ class ArticleCache:
                 if written is not None:
                     target, version, digests, manifest = written
                     files = {entry["path"]: entry["sha256"] for entry in manifest.get("files", {}).values()}
-                    record["written"] = {
-                        "target": str(Path(target).resolve()),
-                        "version": version,
-                        "tables": {
-                            name: {
-                                "digest": digests[name],
-                                "files": {f"{name}.parquet": entry["sha256"]}
-                                | ({f"csv/{name}.csv": files[f"csv/{name}.csv"]} if f"csv/{name}.csv" in files else {}),
-                            }
-                            for name, entry in manifest["tables"].items()
-                            if name in digests
-                        },
-                    }
+                    stamped_ns = time.time_ns()  # before the files' stamps are taken: see `reusable`
+                    tables_written = {}
+                    for name, entry in manifest["tables"].items():
+                        if name not in digests:
+                            continue
+                        shas = {f"{name}.parquet": entry["sha256"]} | ({f"csv/{name}.csv": files[f"csv/{name}.csv"]} if f"csv/{name}.csv" in files else {})
+                        tables_written[name] = {"digest": digests[name], "files": shas, "stamps": {rel: _output_stamp(Path(target) / rel) for rel in shas}}
+                    record["written"] = {"target": str(Path(target).resolve()), "version": version, "stamped_ns": stamped_ns, "tables": tables_written}
                 _write_atomic(self._tables_path(), json.dumps(record, sort_keys=True).encode("utf-8"))
         except (OSError, pl.exceptions.PolarsError) as exc:
             self.note = f"build cache: table digests not written ({exc})"
@@ -616,6 +620,20 @@ def _stale(deps: pl.DataFrame, reg: Registries) -> set[str]:
     """Articles that used a registry entry whose content has changed since."""
     changed = deps.join(_entry_hashes(deps, reg, "now"), on=["kind", "key"], how="left").filter(pl.col("hash") != pl.col("now"))
     return set(changed["article_id"].unique().to_list())
+
+
+def _output_stamp(path: Path) -> list[int] | None:
+    """A written file's size, modification time and inode (its change time moves whenever it is linked)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino] if stat.S_ISREG(st.st_mode) else None
+
+
+def _output_trusted(path: Path, recorded: Any, stamped_ns: int) -> bool:
+    now = _output_stamp(path)
+    return now is not None and now == recorded and now[1] < stamped_ns - RACY_NS
 
 
 def _trusted(now: Stamp | None, then: Stamp, trusted_before: int) -> bool:

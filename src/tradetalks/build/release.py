@@ -50,13 +50,14 @@ def write_release(
     provenance: dict | None = None,
     replace: bool = True,
     archive: bool = True,
-    reuse: Mapping[str, tuple[Path, str]] | None = None,
+    reuse: Mapping[str, tuple[Path, str, bool]] | None = None,
 ) -> Path:
     """Write every table, the manifest, the CHANGELOG and the bundle to `target`; return it.
 
     `reuse`: files of an earlier build that hold exactly what this one would write (the build
-    cache knows which tables are unchanged): relative path -> (that file, its sha256). Each is
-    linked in and kept only if its bytes still have that sha256; any other is written afresh.
+    cache knows which tables are unchanged): relative path -> (that file, its sha256, whether its
+    stamp proves it unchanged since). Each is linked in and kept only if it is a regular file and
+    (unless its stamp is trusted) its bytes still have that sha256; any other is written afresh.
 
     `replace=False` (a published release): refuse when `target` exists, and never replace it.
     `archive=False` leaves out dist/ (the zip of everything and its SHA256SUMS), which only a
@@ -205,18 +206,19 @@ def table_entry(name: str, df: pl.DataFrame, path: Path, sha256: str | None = No
     }
 
 
-def _link_reused(directory: Path, reuse: Mapping[str, tuple[Path, str]]) -> dict[str, str]:
+def _link_reused(directory: Path, reuse: Mapping[str, tuple[Path, str, bool]]) -> dict[str, str]:
     """Link the files of `reuse` into `directory`; keep those that are regular files with the
-    expected sha256 (read here, after linking: what is kept is what was checked). rel -> sha256."""
+    expected sha256 (read here, after linking, unless the stamp is trusted: what is kept is what
+    was checked). rel -> sha256."""
     known = {}
-    for rel, (source, sha256) in sorted(reuse.items()):
+    for rel, (source, sha256, trusted) in sorted(reuse.items()):
         path = directory / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(source, path, follow_symlinks=False)
         except OSError:
             continue
-        if stat.S_ISREG(os.lstat(path).st_mode) and sha256_file(path) == sha256:
+        if stat.S_ISREG(os.lstat(path).st_mode) and (trusted or sha256_file(path) == sha256):
             known[rel] = sha256
         else:
             path.unlink()
