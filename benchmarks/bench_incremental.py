@@ -4,7 +4,8 @@
 
 Per size, interleaved, each build a fresh child process (`CHILD` prints its in-process wall time
 and stages; the whole process is timed around it):
-- full:        `build(cache=False)` - every article computed, nothing reused or kept;
+- full:        `build(cache=False)` - every article computed, nothing reused or kept (written to a
+               directory of its own);
 - incremental: one article edited, then `build()` with the cache the previous build left; per
                round one rebuild per kind of edit (`--edits`): `quote` (the first quote's cue:
                the quotes table changes), `note` (the first event mention's note: the evidence
@@ -121,7 +122,8 @@ def main() -> None:
             yml = ymls[len(ymls) // 2]
             txt = yml.with_suffix(".txt")
             originals = {yml: yml.read_bytes(), txt: txt.read_bytes()}
-            out = Path(tmp) / "out"
+            out = Path(tmp) / "out"  # the cached builds, one after the other, as a contributor's
+            out_full = Path(tmp) / "out-full"  # the full builds: a baseline, not part of that chain
             shutil.rmtree(root / "build" / "cache", ignore_errors=True)  # a cold start, whatever ran before
             try:
                 cold = run(root, out, cache=True)
@@ -130,7 +132,7 @@ def main() -> None:
                 incremental: dict[str, list[float]] = {kind: [] for kind in kinds}
                 ratios: dict[str, list[float]] = {kind: [] for kind in kinds}
                 for i in range(args.repeat):
-                    f = run(root, out, cache=False)
+                    f = run(root, out_full, cache=False)
                     print(json.dumps({"articles": n, "build": "full", "run": i, **f}), flush=True)
                     full.append(f["wall_s"])
                     for kind in kinds:
