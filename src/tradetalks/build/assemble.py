@@ -35,7 +35,7 @@ from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's 
     unsettled,
 )
 from tradetalks.build.sources import REGISTRIES, Sources
-from tradetalks.build.subjects import Context, Outlets, article_order, claim_rows, links, subject_rows, table
+from tradetalks.build.subjects import Context, Outlets, article_order, claim_rows, corroboration, links, subject_rows, table
 from tradetalks.build.subjects import primary_rows as _primary
 from tradetalks.schemas.tables import polars_schema
 
@@ -346,19 +346,6 @@ def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, st
     return _sorted(quotes.select(pl.col(c).cast(t) for c, t in schema.items()), "quote_id")
 
 
-def _corroboration(evidence: pl.DataFrame, subject_table: str, outlets: pl.DataFrame) -> dict[str, tuple[int, int]]:
-    counts = (
-        evidence.lazy()
-        .filter(pl.col("subject_table") == subject_table)
-        .select("subject_id", "article_id")
-        .join(outlets.lazy(), on="article_id", how="left")
-        .group_by("subject_id")
-        .agg(pl.col("article_id").n_unique(), pl.col("outlet_key").n_unique())
-        .collect()
-    )
-    return {sid: (n_art, n_out) for sid, n_art, n_out in counts.iter_rows()}
-
-
 def _people(
     reg: Registries,
     evidence: pl.DataFrame,
@@ -373,7 +360,7 @@ def _people(
     primary = _primary(evidence, "people", order)
     mentions = evidence.lazy().filter((pl.col("subject_table") == "people") & pl.col("claim_field").is_null() & ~pl.col("in_duplicate"))
     n_mentions = dict(mentions.group_by("subject_id").len().collect().iter_rows())
-    counts = _corroboration(evidence, "people", outlets)
+    counts = corroboration(evidence, "people", outlets)
     # Each person's roles as stated, in article and text order, each distinct statement once per article.
     entry = ["article_id", "role", "organisation", "country"]
     per_person = (

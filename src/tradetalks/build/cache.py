@@ -404,11 +404,12 @@ class ArticleCache:
                 frames = [p[name] for p in parts if name in p]
                 if compact and name in hit_frames:
                     frames.insert(0, hit_frames[name])
+                frames = [_only(df, ids) for df in frames]
                 if name in SORTED_PARTS:  # kept sorted by key: see `_frames`
                     key = SORTED_PARTS[name]
-                    merged = merge_runs([_only(df, ids) for df in frames], key)
+                    merged = merge_runs(frames, key)
                     frames = [merged if merged[key].is_sorted() else merged.sort(key)]
-                _write_frames((_only(df, ids) for df in frames), self.directory / f"seg-{new}-{name}.arrow")
+                _write_frames(frames, self.directory / f"seg-{new}-{name}.arrow")
             used = pl.DataFrame(
                 {"article_id": computed.dep_article, "kind": computed.dep_kind, "key": computed.dep_key},
                 schema={"article_id": pl.String, "kind": pl.String, "key": pl.String},

@@ -61,6 +61,7 @@ class Outlets:
 
     key: dict[str, str]
     name: dict[str, str | None]
+    keys: pl.DataFrame  # `key` as a frame (article_id, outlet_key), for `corroboration`
 
     @classmethod
     def of(cls, articles: pl.DataFrame) -> Outlets:
@@ -69,7 +70,8 @@ class Outlets:
         for aid, wire, outlet, wire_id, outlet_id in rows:
             name[aid] = wire or outlet
             key[aid] = wire_id or outlet_id or f"article:{aid}"
-        return cls(key, name)
+        keys = pl.DataFrame({"article_id": list(key), "outlet_key": list(key.values())}, schema={"article_id": pl.String, "outlet_key": pl.String})
+        return cls(key, name, keys)
 
     def count(self, articles: set[str]) -> int:
         return len({self.key[a] for a in articles})
@@ -165,7 +167,7 @@ def subject_rows(kind: str, registry: dict, evidence: pl.DataFrame, ctx: Context
     table, _, key = SUBJECT_TABLES[kind]
     doc = getattr(ctx.sources, kind)
     primary = primary_rows(evidence, table, ctx.order)
-    counts = corroboration(evidence, table, ctx.outlets)
+    counts = corroboration(evidence, table, ctx.outlets.keys)
     fields_of: dict[str, list[str]] = defaultdict(list)
     for t, sid, field in ctx.claims:
         if t == table:
@@ -428,9 +430,8 @@ def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
     return rows
 
 
-def corroboration(evidence: pl.DataFrame, subject_table: str, outlets: Outlets) -> dict[str, tuple[int, int]]:
-    """Per subject id: the articles and the outlets (`Outlets.key`) whose evidence names it."""
-    keys = pl.DataFrame({"article_id": list(outlets.key), "outlet_key": list(outlets.key.values())}, schema={"article_id": pl.String, "outlet_key": pl.String})
+def corroboration(evidence: pl.DataFrame, subject_table: str, keys: pl.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per subject id: the articles and the outlets (`keys`: article_id -> outlet_key) whose evidence names it."""
     counts = (
         evidence.lazy()
         .filter(pl.col("subject_table") == subject_table)
