@@ -30,11 +30,10 @@ def find_mentions(text: str, aliases: Mapping[str, str], ambiguous: Mapping[str,
     """(mentions of plain aliases, occurrences of ambiguous aliases needing a decision), each by start."""
     # Every start position with the longest alias that matches there (a shorter one at the same
     # start would lose to it anyway); one regex pass over the text, overlapping starts included.
-    table = {alias: (person_id, False) for alias, person_id in aliases.items() if alias and alias not in ambiguous}
-    table.update((alias, (person_id, True)) for alias, person_id in ambiguous.items() if alias)
+    table, pattern = _matcher(tuple(aliases.items()), tuple(ambiguous.items()))
     candidates: list[tuple[Mention, bool]] = []
-    if table:
-        for m in _combined(tuple(sorted(table, key=lambda a: (-len(a), a)))).finditer(text):
+    if pattern is not None:
+        for m in pattern.finditer(text):
             alias = m.group(1)
             person_id, is_ambiguous = table[alias]
             candidates.append((Mention(m.start(1), m.end(1), alias, person_id), is_ambiguous))
@@ -49,6 +48,15 @@ def find_mentions(text: str, aliases: Mapping[str, str], ambiguous: Mapping[str,
         taken.update(range(mention.start, mention.end))
         (undecided if is_ambiguous else found).append(mention)
     return sorted(found), sorted(undecided)
+
+
+@lru_cache(maxsize=16)
+def _matcher(aliases: tuple[tuple[str, str], ...], ambiguous: tuple[tuple[str, str], ...]) -> tuple[dict[str, tuple[str, bool]], re.Pattern[str] | None]:
+    """alias -> (person_id, ambiguous), and the pattern of every alias: made once per pair of alias maps (keyed by their contents)."""
+    undecided = dict(ambiguous)
+    table = {alias: (person_id, False) for alias, person_id in aliases if alias and alias not in undecided}
+    table.update((alias, (person_id, True)) for alias, person_id in ambiguous if alias)
+    return table, _combined(tuple(sorted(table, key=lambda a: (-len(a), a)))) if table else None
 
 
 @lru_cache(maxsize=64)
