@@ -290,7 +290,8 @@ def _sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:
     if df[key].is_sorted():
         return df.with_columns(pl.col(key).set_sorted())
     order = df[key].arg_sort()
-    columns = [df.drop_in_place(name).gather(order) for name in list(df.columns)]
+    # A column made contiguous first is gathered about twice as fast as one in many chunks.
+    columns = [df.drop_in_place(name).rechunk().gather(order) for name in list(df.columns)]
     return pl.DataFrame(columns).with_columns(pl.col(key).set_sorted())
 
 
