@@ -21,7 +21,7 @@ from tradetalks.build.sources import Sources, load_index, read_articles
 
 def article_stages(
     root: Path, reg: Registries, items: list, sources: Sources | None = None
-) -> tuple[dict[str, list[dict]], list[Problem], set[str], dict[str, float]]:
+) -> tuple[dict[str, list[tuple]], list[Problem], set[str], dict[str, float]]:
     """Sources, locate, coverage and rows of the article pairs `items`, each stage on what the earlier accepted.
 
     Returns the rows, every problem, the ids whose support may be in what was left out (see

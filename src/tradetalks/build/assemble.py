@@ -22,6 +22,7 @@ from tradetalks.build.digest import table_digest
 from tradetalks.build.errors import Collector, DatasetError, Problem
 from tradetalks.build.locate import ArticleSpans
 from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's per-article half)
+    COLUMNS,
     REFERENCES,
     REGISTRY_KEYS,
     SUBJECT_TABLES,
@@ -73,13 +74,18 @@ PART_SCHEMAS: dict[str, Callable[[], Mapping[str, pl.DataType | type[pl.DataType
 }
 
 
-def article_columns(rows: dict[str, list[dict]]) -> dict[str, dict[str, list]]:
-    """The per-article rows (`rows.article_rows`) as plain Python columns, ready for `part_frames`.
+def article_columns(rows: dict[str, list[tuple]]) -> dict[str, dict[str, list]]:
+    """The per-article rows (`rows.article_rows`, tuples of `rows.COLUMNS`) as plain Python columns, ready for `part_frames`.
 
     Computed in the worker process without building frames: `part_frames` turns them into frames
     where they arrive and `combine` joins the parts of every chunk into the release's tables.
     """
-    return {name: {c: [r[c] for r in rows[name]] for c in PART_SCHEMAS[name]()} for name in rows}
+    out = {}
+    for name, part in rows.items():
+        # zip(*rows) is the transpose; strict: a row of another length is a bug, not a shorter column.
+        columns = dict(zip(COLUMNS[name], map(list, zip(*part, strict=True)), strict=True)) if part else {c: [] for c in COLUMNS[name]}
+        out[name] = {c: columns[c] for c in PART_SCHEMAS[name]()}
+    return out
 
 
 def part_frames(columns: dict[str, dict[str, list]]) -> dict[str, pl.DataFrame]:

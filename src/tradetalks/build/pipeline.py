@@ -285,7 +285,7 @@ def _chunk_stages(root: Path, reg: Registries, items: list) -> _Chunk:
 def _recorded_stages(root: Path, reg: Registries, items: list) -> _Chunk:
     """The chunk's stages article by article, recording the registry entries each one looks up (for the cache)."""
     watched, log = recording(reg)
-    rows: dict[str, list[dict]] = {name: [] for name in PART_TABLES}
+    rows: dict[str, list[tuple]] = {name: [] for name in PART_TABLES}
     problems: list[Problem] = []
     unsure: set[str] = set()
     seconds: dict[str, float] = collections.defaultdict(float)

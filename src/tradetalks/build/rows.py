@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from tradetalks.build.claims import DATE_FAMILIES, NUMBER_CLAIMS, PLACE_CLAIMS, PlaceRegistry, claim_intervals, claim_text, interval, period_end
 from tradetalks.build.coverage import anchor_event_date, anchored_date_problems, derived_date_claims
@@ -20,7 +20,7 @@ from tradetalks.build.detect.mentions import find_mentions
 from tradetalks.build.errors import Collector, Problem
 from tradetalks.build.hints import did_you_mean, scalar, unknown
 from tradetalks.build.ids import stable_id
-from tradetalks.build.locate import ArticleSpans, Located, Span
+from tradetalks.build.locate import ArticleSpans, Located
 from tradetalks.build.sources import Sources
 from tradetalks.schemas.files import STATUSES
 
@@ -182,15 +182,94 @@ def _strings(data: Any) -> set[str]:
     return set()
 
 
-def article_rows(sources: Sources, located: dict[str, ArticleSpans], reg: Registries) -> tuple[dict[str, list[dict]], list[Problem]]:
-    """The rows that depend on one article only, for the articles in `sources` (a chunk or all), and their problems."""
+# The columns of the per-article part tables, in the order of their rows' tuples: a tuple is made,
+# and turned into columns (`assemble.article_columns`), much faster than a dict.
+COLUMNS = {
+    "articles": (
+        "article_id",
+        "seed_file",
+        "title",
+        "outlet",
+        "outlet_id",
+        "outlet_note",
+        "url",
+        "authors",
+        "wire_service",
+        "wire_service_id",
+        "published_date",
+        "published_date_end",
+        "published_date_precision",
+        "published_date_note",
+        "reference_date",
+        "reference_date_note",
+        "language",
+        "text",
+        "text_sha256",
+        "n_chars",
+        "notes",
+        "char_start",
+        "char_end",
+        "method",
+    ),
+    "evidence": (
+        "evidence_id",
+        "subject_table",
+        "subject_id",
+        "claim_field",
+        "claim_value",
+        "claim_date_start",
+        "claim_date_end",
+        "claim_date_precision",
+        "claim_number",
+        "claim_place_id",
+        "date_text",
+        "in_duplicate",
+        "note",
+        "variant",
+        "article_id",
+        "char_start",
+        "char_end",
+        "evidence",
+        "method",
+    ),
+    "quotes": (
+        "quote_id",
+        "text",
+        "speaker_id",
+        "speaker_name",
+        "speaker_organisation",
+        "speaker_note",
+        "kind",
+        "cue",
+        "channel",
+        "in_duplicate",
+        "note",
+        "article_id",
+        "char_start",
+        "char_end",
+        "evidence",
+        "method",
+        "norm",
+        "norm_gid",
+    ),
+    "roles": ("person", "article_id", "char_start", "index", "role", "organisation", "country"),
+    "segments": ("article_id", "kind", "char_start", "char_end", "reason"),
+}
+
+
+def article_rows(sources: Sources, located: dict[str, ArticleSpans], reg: Registries) -> tuple[dict[str, list[tuple]], list[Problem]]:
+    """The rows that depend on one article only, for the articles in `sources` (a chunk or all), and their problems.
+
+    Each row is a tuple of its table's `COLUMNS`.
+    """
     problems = Collector()
-    evidence = _mention_evidence(sources, located, reg, problems)
-    evidence += _curated_evidence(sources, located, reg, problems)
+    segments = {aid: _Segments(spans) for aid, spans in located.items()}
+    evidence = _mention_evidence(sources, located, reg, segments, problems)
+    evidence += _curated_evidence(sources, located, reg, segments, problems)
     rows = {
         "articles": _articles(sources, located, reg, problems),
         "evidence": evidence,
-        "quotes": _quote_rows(sources, located, reg.people, problems),
+        "quotes": _quote_rows(sources, located, reg.people, segments, problems),
         "roles": _role_rows(located),
         "segments": _segment_rows(located),
     }
@@ -243,17 +322,24 @@ def _check_registry_ids(sources: Sources, problems: Collector) -> None:
             seen.setdefault(item[key], i)
 
 
-def _span_row(ann: Located, spans: ArticleSpans, text: str) -> dict[str, Any]:
-    return {
-        "article_id": ann.article_id,
-        "char_start": ann.span.start,
-        "char_end": ann.span.end,
-        "evidence": text[ann.span.start : ann.span.end],
-        "in_duplicate": spans.segment_kind(ann.span) == "duplicate",
-    }
+class _Segments:
+    """What a row asks of its article's segments, answered as `ArticleSpans.segment_kind` would (boilerplate wins)."""
+
+    __slots__ = ("boilerplate", "duplicate")
+
+    def __init__(self, spans: ArticleSpans) -> None:
+        self.boilerplate = [(s.span.start, s.span.end) for s in spans.segments if s.kind == "boilerplate"]
+        self.duplicate = [(s.span.start, s.span.end) for s in spans.segments if s.kind == "duplicate"]
+
+    def in_boilerplate(self, start: int, end: int) -> bool:
+        return any(a <= start and end <= b for a, b in self.boilerplate)
+
+    def in_duplicate(self, start: int, end: int) -> bool:
+        """segment_kind(span) == "duplicate": inside a duplicate segment, and inside no boilerplate one."""
+        return bool(self.duplicate) and any(a <= start and end <= b for a, b in self.duplicate) and not self.in_boilerplate(start, end)
 
 
-def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
+def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[tuple]:
     rows = []
     for aid, art in sources.articles.items():
         meta, spans = art.meta, located[aid]
@@ -261,32 +347,32 @@ def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registrie
             if reg.unknown("people", author):
                 problems.add(art.yaml.path, art.yaml.line_of(["authors", i]), f"authors[{i}]", _unknown(reg, "people", author))
         rows.append(
-            {
-                "article_id": aid,
-                "seed_file": meta.get("seed_file"),
-                "title": art.text[spans.title.start : spans.title.end] if spans.title else None,
-                "outlet": meta.get("outlet"),
-                "outlet_id": _outlet_id(art, "outlet", reg.outlets, problems),
-                "outlet_note": meta.get("outlet_note"),
-                "url": meta.get("url"),
-                "authors": list(meta.get("authors", [])),
-                "wire_service": meta.get("wire_service"),
-                "wire_service_id": _outlet_id(art, "wire_service", reg.outlets, problems),
-                "published_date": _date(meta.get("published_date")),
-                "published_date_end": _published_end(meta),
-                "published_date_precision": meta.get("published_date_precision"),
-                "published_date_note": meta.get("published_date_note"),
-                "reference_date": _date(meta["reference_date"]),
-                "reference_date_note": meta["reference_date_note"],
-                "language": meta["language"],
-                "text": art.text,
-                "text_sha256": art.sha256,
-                "n_chars": len(art.text),
-                "notes": list(meta.get("notes", [])),
-                "char_start": 0,
-                "char_end": len(art.text),
-                "method": "curated",
-            }
+            (
+                aid,
+                meta.get("seed_file"),
+                art.text[spans.title.start : spans.title.end] if spans.title else None,
+                meta.get("outlet"),
+                _outlet_id(art, "outlet", reg.outlets, problems),
+                meta.get("outlet_note"),
+                meta.get("url"),
+                list(meta.get("authors", [])),
+                meta.get("wire_service"),
+                _outlet_id(art, "wire_service", reg.outlets, problems),
+                _date(meta.get("published_date")),
+                _published_end(meta),
+                meta.get("published_date_precision"),
+                meta.get("published_date_note"),
+                _date(meta["reference_date"]),
+                meta["reference_date_note"],
+                meta["language"],
+                art.text,
+                art.sha256,
+                len(art.text),
+                list(meta.get("notes", [])),
+                0,
+                len(art.text),
+                "curated",
+            )
         )
     return rows
 
@@ -310,40 +396,33 @@ def _published_end(meta: dict) -> dt.date | None:
     return period_end(start, meta.get("published_date_precision") or "day") if start else None
 
 
-def _segment_rows(located: dict[str, ArticleSpans]) -> list[dict]:
-    return [
-        {"article_id": aid, "kind": s.kind, "char_start": s.span.start, "char_end": s.span.end, "reason": s.reason}
-        for aid, spans in located.items()
-        for s in spans.segments
-    ]
+def _segment_rows(located: dict[str, ArticleSpans]) -> list[tuple]:
+    return [(aid, s.kind, s.span.start, s.span.end, s.reason) for aid, spans in located.items() for s in spans.segments]
 
 
-def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
+def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, segments: dict[str, _Segments], problems: Collector) -> list[tuple]:
     """rule:alias rows for exact alias matches; curated rows for ambiguous aliases ('He') and variants."""
     aliases, ambiguous = reg.aliases, reg.ambiguous
-    rows: list[dict] = []
+    rows: list[tuple] = []
     for aid, art in sources.articles.items():
-        spans = located[aid]
-        found, undecided = find_mentions(art.text, aliases, ambiguous)
+        spans, segs, text = located[aid], segments[aid], art.text
+        found, undecided = find_mentions(text, aliases, ambiguous)
         variants = [a for a in spans.annotations if a.kind == "mentions" and a.item.get("variant")]
-        rows += _variant_evidence(art, spans, variants, found, reg, problems)
+        rows += _variant_evidence(art, segs, variants, found, reg, problems)
         for m in found:
-            ann = Located(aid, "alias", -1, {}, Span(m.start, m.end))
-            if spans.segment_kind(ann.span) == "boilerplate":
-                continue
-            rows.append(_evidence_row("people", m.person_id, ann, spans, art.text, "rule:alias", None, None, None, None))
+            if not segs.in_boilerplate(m.start, m.end):
+                rows.append(_evidence("people", m.person_id, aid, m.start, m.end, text, segs, "rule:alias"))
         # A curated (not_)mention's evidence may be the bare alias or a phrase around it ("described He’s").
         curated = [a for a in spans.annotations if a.kind in ("mentions", "not_mentions") and not a.item.get("variant")]
         used: set[int] = set()
         for m in undecided:
-            span = Span(m.start, m.end)
-            if spans.segment_kind(span) == "boilerplate":
+            if segs.in_boilerplate(m.start, m.end):
                 continue
             if any(v.span.start <= m.start and m.end <= v.span.end for v in variants):
                 continue  # part of a variant ("He Lifang"): the variant records the mention
             covering = [i for i, a in enumerate(curated) if a.span.start <= m.start and m.end <= a.span.end]
             if not covering:
-                context = " ".join(art.text[max(0, m.start - 30) : m.end + 30].split())
+                context = " ".join(text[max(0, m.start - 30) : m.end + 30].split())
                 problems.add(
                     art.yaml.path,
                     None,
@@ -366,8 +445,8 @@ def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
                         f"{m.surface!r} is an ambiguous alias of {ambiguous.get(m.surface)!r}, not of {person!r}; write"
                         f" `person: {ambiguous.get(m.surface)}`, or, if it names {person!r} under another spelling, add `variant: true`",
                     )
-                at_alias = Located(aid, ann.kind, ann.index, ann.item, span, ann.doc)
-                rows.append(_evidence_row("people", person, at_alias, spans, art.text, "curated", None, None, None, ann.item.get("note")))
+                # The row's span is the alias's, not the annotation's (its evidence may be a phrase around it).
+                rows.append(_evidence("people", person, aid, m.start, m.end, text, segs, "curated", note=ann.item.get("note")))
         for i, ann in enumerate(curated):
             if i not in used:
                 extra = " (or, for a misspelt or other one-article form of a name, add `variant: true`)" if ann.kind == "mentions" else ""
@@ -381,7 +460,7 @@ def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
     return rows
 
 
-def _variant_evidence(art, spans: ArticleSpans, variants: list[Located], found: list, reg: Registries, problems: Collector) -> list[dict]:
+def _variant_evidence(art, segs: _Segments, variants: list[Located], found: list, reg: Registries, problems: Collector) -> list[tuple]:
     """Curated rows for surface forms of one article (a misspelling, a transliteration, a bare surname)."""
     rows = []
     for ann in variants:
@@ -429,7 +508,9 @@ def _variant_evidence(art, spans: ArticleSpans, variants: list[Located], found: 
                 ),
             )
             continue
-        rows.append(_evidence_row("people", person, ann, spans, art.text, "curated", None, None, None, ann.item.get("note"), variant=True))
+        rows.append(
+            _evidence("people", person, ann.article_id, ann.span.start, ann.span.end, art.text, segs, "curated", note=ann.item.get("note"), variant=True)
+        )
     return rows
 
 
@@ -439,48 +520,67 @@ def _unknown(reg: Registries, kind: str, ident: str, claims: dict | None = None)
     return message.replace("; fix the id's spelling,", f"{close}; fix the id's spelling,", 1) if close else message
 
 
-def _evidence_row(
-    subject_table: str,
-    subject_id: str,
-    ann: Located,
-    spans: ArticleSpans,
+class _Claim(NamedTuple):
+    """What an evidence row claims: the field, its value as text, the date words, and the value typed by its field."""
+
+    field: str | None = None
+    value: str | None = None
+    date_text: str | None = None
+    date_start: dt.date | None = None
+    date_end: dt.date | None = None
+    date_precision: str | None = None
+    number: float | None = None
+    place_id: str | None = None
+
+
+NO_CLAIM = _Claim()
+
+
+def _evidence(
+    table: str,
+    subject: str,
+    article_id: str,
+    start: int,
+    end: int,
     text: str,
+    segs: _Segments,
     method: str,
-    claim_field: str | None,
-    claim_value: str | None,
-    date_text: str | None,
-    note: str | None,
+    claim: _Claim = NO_CLAIM,
+    note: str | None = None,
     variant: bool = False,
-    **typed: Any,
-) -> dict:
-    row = _span_row(ann, spans, text)
-    row.update(
-        {
-            "evidence_id": stable_id("ev", subject_table, subject_id, ann.article_id, ann.span.start, ann.span.end, claim_field or ""),
-            "subject_table": subject_table,
-            "subject_id": subject_id,
-            "claim_field": claim_field,
-            "claim_value": claim_value,
-            "claim_date_start": typed.get("claim_date_start"),
-            "claim_date_end": typed.get("claim_date_end"),
-            "claim_date_precision": typed.get("claim_date_precision"),
-            "claim_number": typed.get("claim_number"),
-            "claim_place_id": typed.get("claim_place_id"),
-            "date_text": date_text,
-            "note": note,
-            "variant": variant,
-            "method": method,
-        }
+) -> tuple:
+    """An evidence row, as `COLUMNS["evidence"]`."""
+    field, value, date_text, date_start, date_end, precision, number, place_id = claim
+    return (
+        stable_id("ev", table, subject, article_id, start, end, field or ""),
+        table,
+        subject,
+        field,
+        value,
+        date_start,
+        date_end,
+        precision,
+        number,
+        place_id,
+        date_text,
+        segs.in_duplicate(start, end),
+        note,
+        variant,
+        article_id,
+        start,
+        end,
+        text[start:end],
+        method,
     )
-    return row
 
 
-def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[dict]:
+def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, segments: dict[str, _Segments], problems: Collector) -> list[tuple]:
     people, registries = reg.people, {"events": reg.events, "measures": reg.measures}
-    rows: list[dict] = []
+    rows: list[tuple] = []
     for aid, art in sources.articles.items():
-        spans = located[aid]
-        anchored: set[tuple[str, int]] = set()  # every_copy annotations are located once per copy
+        spans, segs, text = located[aid], segments[aid], art.text
+        # every_copy annotations are located once per copy: their claims are read (and reported) once.
+        claimed: dict[tuple[str, int], list[_Claim]] = {}
         for ann in spans.annotations:
             where = f"{ann.kind}[{ann.index}]"
             if ann.kind == "roles":
@@ -488,7 +588,8 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
                     if reg.unknown("people", ann.item["person"]):
                         problems.add(art.yaml.path, ann.line, f"{where}.person", _unknown(reg, "people", ann.item["person"]))
                     continue
-                rows.append(_evidence_row("people", ann.item["person"], ann, spans, art.text, "curated", "role", ann.item["role"], None, None))
+                role = _Claim("role", ann.item["role"])
+                rows.append(_evidence("people", ann.item["person"], ann.article_id, ann.span.start, ann.span.end, text, segs, "curated", role))
             elif ann.kind in SUBJECT_TABLES:
                 table, field, _ = SUBJECT_TABLES[ann.kind]
                 subject = ann.item[field]
@@ -496,18 +597,11 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
                     if reg.unknown(ann.kind, subject):
                         problems.add(art.yaml.path, ann.line, f"{where}.{field}", _unknown(reg, ann.kind, subject, ann.item.get("claims")))
                     continue
-                first = (ann.kind, ann.index) not in anchored
-                anchored.add((ann.kind, ann.index))
-                if ann.item.get("date_anchor_event") and first:
-                    for name, message in anchored_date_problems(ann.item, reg.events):
-                        problems.add(art.yaml.path, ann.line, f"{where}.{name}", message)
-                claims = ann.item.get("claims") or {}
-                if ann.item.get("date_claim"):
-                    derived, why = derived_date_claims(ann.item, dt.date.fromisoformat(art.meta["reference_date"]), reg.events)
-                    if why and first:
-                        problems.add(art.yaml.path, ann.line, f"{where}.date_claim", why)
-                    claims = {**claims, **derived}
-                rows += _claim_rows(table, subject, ann, claims, spans, art, reg, problems if first else Collector())
+                claims = claimed.get((ann.kind, ann.index))
+                if claims is None:
+                    claims = claimed[ann.kind, ann.index] = _subject_claims(table, ann, art, reg, problems)
+                note, start, end = ann.item.get("note"), ann.span.start, ann.span.end
+                rows += [_evidence(table, subject, ann.article_id, start, end, text, segs, "curated", claim, note) for claim in claims]
             elif ann.kind == "quotes":
                 speaker = ann.item.get("speaker")
                 if speaker is not None and reg.unknown("people", speaker):
@@ -523,16 +617,35 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
     return rows
 
 
-def _claim_rows(table: str, subject: str, ann: Located, claims: dict, spans: ArticleSpans, art, reg: Registries, problems: Collector) -> list[dict]:
-    """One evidence row per claim of a subject annotation (typed or derived by date_claim), its value typed by its field.
+def _subject_claims(table: str, ann: Located, art, reg: Registries, problems: Collector) -> list[_Claim]:
+    """The claims of an event or measure annotation, typed or derived by date_claim, one per evidence row."""
+    where = f"{ann.kind}[{ann.index}]"
+    if ann.item.get("date_anchor_event"):
+        for name, message in anchored_date_problems(ann.item, reg.events):
+            problems.add(art.yaml.path, ann.line, f"{where}.{name}", message)
+    claims = ann.item.get("claims") or {}
+    if ann.item.get("date_claim"):
+        derived, why = derived_date_claims(ann.item, dt.date.fromisoformat(art.meta["reference_date"]), reg.events)
+        if why:
+            problems.add(art.yaml.path, ann.line, f"{where}.date_claim", why)
+        claims = {**claims, **derived}
+    return _claim_values(table, ann, claims, art, reg, problems)
+
+
+# Per subject table, the claims a date family (`DATE_FAMILIES`) makes one interval of.
+FAMILY_CLAIMS = {table: frozenset(c for pair in families.values() for c in pair) for table, families in DATE_FAMILIES.items()}
+
+
+def _claim_values(table: str, ann: Located, claims: dict, art, reg: Registries, problems: Collector) -> list[_Claim]:
+    """One claim per evidence row of a subject annotation, its value typed by its field; no claim, one row without.
 
     A date family (a start and its end) is one claim, an interval; a location names a place of
     dataset/places.yml; a rate is a number.
     """
     item, where = ann.item, f"{ann.kind}[{ann.index}]"
-    note, date_text = item.get("note"), item.get("date_text")
+    date_text = item.get("date_text")
     if not claims:
-        return [_evidence_row(table, subject, ann, spans, art.text, "curated", None, None, date_text, note)]
+        return [_Claim(date_text=date_text)]
     # The intervals are read from the claims as stated or derived, against the anchor date_text was resolved with.
     stated = {**item, "claims": claims}
     if item.get("date_anchor_event"):
@@ -543,26 +656,8 @@ def _claim_rows(table: str, subject: str, ann: Located, claims: dict, spans: Art
     intervals, bad = claim_intervals(stated, table, dt.date.fromisoformat(art.meta["reference_date"]))
     for claim, message in bad:
         problems.add(art.yaml.path, ann.line, f"{where}.claims.{claim}", message)
-    family_claims = {c for pair in DATE_FAMILIES.get(table, {}).values() for c in pair}
-    rows = []
-    for family, span in sorted(intervals.items()):
-        rows.append(
-            _evidence_row(
-                table,
-                subject,
-                ann,
-                spans,
-                art.text,
-                "curated",
-                family,
-                span.text(),
-                date_text,
-                note,
-                claim_date_start=span.start,
-                claim_date_end=span.end,
-                claim_date_precision=span.precision,
-            )
-        )
+    out = [_Claim(family, span.text(), date_text, span.start, span.end, span.precision) for family, span in sorted(intervals.items())]
+    family_claims = FAMILY_CLAIMS.get(table, frozenset())
     for claim_field, value in sorted(claims.items()):
         if claim_field in family_claims:
             continue
@@ -573,15 +668,15 @@ def _claim_rows(table: str, subject: str, ann: Located, claims: dict, spans: Art
                 problems.add(art.yaml.path, ann.line, f"{where}.claims.local_date", problem)
                 continue
             if day is not None:  # `local_date: null` states no day: a row without dates, like any null claim
-                typed = {"claim_date_start": day.start, "claim_date_end": day.end, "claim_date_precision": "day"}
+                typed = {"date_start": day.start, "date_end": day.end, "date_precision": "day"}
         elif claim_field in NUMBER_CLAIMS and isinstance(value, (int, float)) and not isinstance(value, bool):
-            typed = {"claim_number": float(value)}
+            typed = {"number": float(value)}
         elif claim_field == "status" and value not in STATUSES:
             problems.add(art.yaml.path, ann.line, f"{where}.claims.status", f"expected one of {', '.join(STATUSES)}, found {value!r}")
             continue
         elif claim_field in PLACE_CLAIMS:
-            typed = {"claim_place_id": reg.places.find(str(value))}
-            if typed["claim_place_id"] is None:
+            typed = {"place_id": reg.places.find(str(value))}
+            if typed["place_id"] is None:
                 problems.add(
                     art.yaml.path,
                     ann.line,
@@ -589,8 +684,8 @@ def _claim_rows(table: str, subject: str, ann: Located, claims: dict, spans: Art
                     f"{value!r} is not a name or alias of a place in dataset/places.yml; add the place (with the place it lies within) or an alias",
                 )
         stated_date = date_text if claim_field == "local_date" else None
-        rows.append(_evidence_row(table, subject, ann, spans, art.text, "curated", claim_field, claim_text(value), stated_date, note, **typed))
-    return rows
+        out.append(_Claim(claim_field, claim_text(value), stated_date, **typed))
+    return out
 
 
 # The registry id each kind of annotation names: (field, registry).
@@ -603,10 +698,10 @@ REFERENCES = {
 }
 
 
-def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict, problems: Collector) -> list[dict]:
+def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict, segments: dict[str, _Segments], problems: Collector) -> list[tuple]:
     rows = []
     for aid, art in sources.articles.items():
-        spans = located[aid]
+        spans, segs = located[aid], segments[aid]
         for ann in spans.annotations:
             if ann.kind != "quotes":
                 continue
@@ -623,42 +718,39 @@ def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict
                     " write e.g. `speaker_organisation: Xinhua` or `speaker_note: an unnamed official`, or give the speaker's id",
                 )
                 continue
-            row = _span_row(ann, spans, art.text)
-            text = " ".join(row["evidence"].split())
+            start, end = ann.span.start, ann.span.end
+            evidence = art.text[start:end]
+            text = " ".join(evidence.split())
             norm = normalise(text)
-            row.update(
-                {
-                    "quote_id": stable_id("q", aid, ann.span.start, ann.span.end),
-                    "text": text,
+            rows.append(
+                (
+                    stable_id("q", aid, start, end),
+                    text,
+                    speaker,
+                    people[speaker]["name"] if speaker in people else None,
+                    item.get("speaker_organisation"),
+                    item.get("speaker_note"),
+                    item["kind"],
+                    item.get("cue"),
+                    item.get("channel"),
+                    segs.in_duplicate(start, end),
+                    item.get("note"),
+                    ann.article_id,
+                    start,
+                    end,
+                    evidence,
+                    "curated",
                     # What the quote groups are made of (`assemble._quotes`), computed here, per article.
-                    "norm": norm,
-                    "norm_gid": group_id(norm),
-                    "speaker_id": speaker,
-                    "speaker_name": people[speaker]["name"] if speaker in people else None,
-                    "speaker_organisation": item.get("speaker_organisation"),
-                    "speaker_note": item.get("speaker_note"),
-                    "kind": item["kind"],
-                    "cue": item.get("cue"),
-                    "channel": item.get("channel"),
-                    "note": item.get("note"),
-                    "method": "curated",
-                }
+                    norm,
+                    group_id(norm),
+                )
             )
-            rows.append(row)
     return rows
 
 
-def _role_rows(located: dict[str, ArticleSpans]) -> list[dict]:
+def _role_rows(located: dict[str, ArticleSpans]) -> list[tuple]:
     return [
-        {
-            "person": a.item["person"],
-            "article_id": a.article_id,
-            "char_start": a.span.start,
-            "index": a.index,
-            "role": a.item["role"],
-            "organisation": a.item.get("organisation"),
-            "country": a.item.get("country"),
-        }
+        (a.item["person"], a.article_id, a.span.start, a.index, a.item["role"], a.item.get("organisation"), a.item.get("country"))
         for spans in located.values()
         for a in spans.annotations
         if a.kind == "roles"
