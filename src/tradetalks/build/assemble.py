@@ -83,13 +83,18 @@ def article_columns(rows: dict[str, list[tuple]]) -> dict[str, dict[str, list]]:
     out = {}
     for name, part in rows.items():
         # zip(*rows) is the transpose; strict: a row of another length is a bug, not a shorter column.
-        columns = dict(zip(COLUMNS[name], map(list, zip(*part, strict=True)), strict=True)) if part else {c: [] for c in COLUMNS[name]}
-        out[name] = {c: columns[c] for c in PART_SCHEMAS[name]()}
+        out[name] = dict(zip(COLUMNS[name], map(list, zip(*part, strict=True)), strict=True)) if part else {c: [] for c in COLUMNS[name]}
     return out
 
 
 def part_frames(columns: dict[str, dict[str, list]]) -> dict[str, pl.DataFrame]:
-    return {name: pl.DataFrame(cols, schema=PART_SCHEMAS[name]()) for name, cols in columns.items()}
+    frames = {}
+    for name, cols in columns.items():
+        schema = PART_SCHEMAS[name]()
+        if list(cols) != list(schema):  # `rows.COLUMNS` names the columns of the schemas, in their order
+            raise RuntimeError(f"the {name} rows have columns {list(cols)}, the schema {list(schema)}; this is a bug in rows.COLUMNS")
+        frames[name] = pl.DataFrame(cols, schema=schema)
+    return frames
 
 
 # The tables made from the evidence and the registries (not from the quotes): the same inputs

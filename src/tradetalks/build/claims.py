@@ -98,9 +98,9 @@ def claim_intervals(item: dict, table: str, reference: dt.date) -> tuple[dict[st
     resolver's (so "next week" is a week and "this weekend" a range); else day.
     """
     claims = item.get("claims") or {}
-    text_claim = next((k for k in DATE_TEXT_CLAIMS if claims.get(k)), None)
-    resolved = None
+    text_claim, resolved = None, None
     if item.get("date_text") and not item.get("date_override_reason"):
+        text_claim = next((k for k in DATE_TEXT_CLAIMS if claims.get(k)), None)
         anchor = dt.date.fromisoformat(item["date_anchor"]) if item.get("date_anchor") else reference
         resolved = resolve(item["date_text"], anchor, future=item.get("date_tense") == "future")
     out: dict[str, Interval] = {}

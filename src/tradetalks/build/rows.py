@@ -332,11 +332,17 @@ class _Segments:
         self.duplicate = [(s.span.start, s.span.end) for s in spans.segments if s.kind == "duplicate"]
 
     def in_boilerplate(self, start: int, end: int) -> bool:
-        return any(a <= start and end <= b for a, b in self.boilerplate)
+        for a, b in self.boilerplate:  # a loop: any() over a generator costs more than the few segments
+            if a <= start and end <= b:
+                return True
+        return False
 
     def in_duplicate(self, start: int, end: int) -> bool:
         """segment_kind(span) == "duplicate": inside a duplicate segment, and inside no boilerplate one."""
-        return bool(self.duplicate) and any(a <= start and end <= b for a, b in self.duplicate) and not self.in_boilerplate(start, end)
+        for a, b in self.duplicate:
+            if a <= start and end <= b:
+                return not self.in_boilerplate(start, end)
+        return False
 
 
 def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[tuple]:
@@ -582,11 +588,10 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
         # every_copy annotations are located once per copy: their claims are read (and reported) once.
         claimed: dict[tuple[str, int], list[_Claim]] = {}
         for ann in spans.annotations:
-            where = f"{ann.kind}[{ann.index}]"
             if ann.kind == "roles":
                 if ann.item["person"] not in people:
                     if reg.unknown("people", ann.item["person"]):
-                        problems.add(art.yaml.path, ann.line, f"{where}.person", _unknown(reg, "people", ann.item["person"]))
+                        problems.add(art.yaml.path, ann.line, f"roles[{ann.index}].person", _unknown(reg, "people", ann.item["person"]))
                     continue
                 role = _Claim("role", ann.item["role"])
                 rows.append(_evidence("people", ann.item["person"], ann.article_id, ann.span.start, ann.span.end, text, segs, "curated", role))
@@ -595,7 +600,7 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
                 subject = ann.item[field]
                 if subject not in registries[ann.kind]:
                     if reg.unknown(ann.kind, subject):
-                        problems.add(art.yaml.path, ann.line, f"{where}.{field}", _unknown(reg, ann.kind, subject, ann.item.get("claims")))
+                        problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].{field}", _unknown(reg, ann.kind, subject, ann.item.get("claims")))
                     continue
                 claims = claimed.get((ann.kind, ann.index))
                 if claims is None:
@@ -605,7 +610,7 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
             elif ann.kind == "quotes":
                 speaker = ann.item.get("speaker")
                 if speaker is not None and reg.unknown("people", speaker):
-                    problems.add(art.yaml.path, ann.line, f"{where}.speaker", _unknown(reg, "people", speaker))
+                    problems.add(art.yaml.path, ann.line, f"quotes[{ann.index}].speaker", _unknown(reg, "people", speaker))
         # Annotations whose evidence did not locate make no row, but what they name is checked all the same.
         for kind, i in sorted(spans.failed):
             if kind not in REFERENCES:
@@ -619,15 +624,15 @@ def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
 
 def _subject_claims(table: str, ann: Located, art, reg: Registries, problems: Collector) -> list[_Claim]:
     """The claims of an event or measure annotation, typed or derived by date_claim, one per evidence row."""
-    where = f"{ann.kind}[{ann.index}]"
-    if ann.item.get("date_anchor_event"):
-        for name, message in anchored_date_problems(ann.item, reg.events):
-            problems.add(art.yaml.path, ann.line, f"{where}.{name}", message)
-    claims = ann.item.get("claims") or {}
-    if ann.item.get("date_claim"):
-        derived, why = derived_date_claims(ann.item, dt.date.fromisoformat(art.meta["reference_date"]), reg.events)
+    item = ann.item
+    if item.get("date_anchor_event"):
+        for name, message in anchored_date_problems(item, reg.events):
+            problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].{name}", message)
+    claims = item.get("claims") or {}
+    if item.get("date_claim"):
+        derived, why = derived_date_claims(item, dt.date.fromisoformat(art.meta["reference_date"]), reg.events)
         if why:
-            problems.add(art.yaml.path, ann.line, f"{where}.date_claim", why)
+            problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].date_claim", why)
         claims = {**claims, **derived}
     return _claim_values(table, ann, claims, art, reg, problems)
 
@@ -642,12 +647,14 @@ def _claim_values(table: str, ann: Located, claims: dict, art, reg: Registries, 
     A date family (a start and its end) is one claim, an interval; a location names a place of
     dataset/places.yml; a rate is a number.
     """
-    item, where = ann.item, f"{ann.kind}[{ann.index}]"
+    item = ann.item
     date_text = item.get("date_text")
     if not claims:
-        return [_Claim(date_text=date_text)]
+        return [_Claim(None, None, date_text)]
     # The intervals are read from the claims as stated or derived, against the anchor date_text was resolved with.
-    stated = {**item, "claims": claims}
+    stated = item
+    if claims is not item.get("claims") or item.get("date_anchor_event"):
+        stated = {**item, "claims": claims}
     if item.get("date_anchor_event"):
         anchor, _ = anchor_event_date(item, reg.events)
         stated.pop("date_anchor_event")
@@ -655,36 +662,35 @@ def _claim_values(table: str, ann: Located, claims: dict, art, reg: Registries, 
             stated["date_anchor"] = anchor.isoformat()
     intervals, bad = claim_intervals(stated, table, dt.date.fromisoformat(art.meta["reference_date"]))
     for claim, message in bad:
-        problems.add(art.yaml.path, ann.line, f"{where}.claims.{claim}", message)
+        problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].claims.{claim}", message)
     out = [_Claim(family, span.text(), date_text, span.start, span.end, span.precision) for family, span in sorted(intervals.items())]
     family_claims = FAMILY_CLAIMS.get(table, frozenset())
     for claim_field, value in sorted(claims.items()):
         if claim_field in family_claims:
             continue
-        typed: dict[str, Any] = {}
         if claim_field == "local_date":
             day, problem = interval(value, None, "day")
             if problem:
-                problems.add(art.yaml.path, ann.line, f"{where}.claims.local_date", problem)
+                problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].claims.local_date", problem)
                 continue
-            if day is not None:  # `local_date: null` states no day: a row without dates, like any null claim
-                typed = {"date_start": day.start, "date_end": day.end, "date_precision": "day"}
+            # `local_date: null` states no day: a row without dates, like any null claim.
+            out.append(_Claim(claim_field, claim_text(value), date_text, *((day.start, day.end, "day") if day is not None else ())))
         elif claim_field in NUMBER_CLAIMS and isinstance(value, (int, float)) and not isinstance(value, bool):
-            typed = {"number": float(value)}
+            out.append(_Claim(claim_field, claim_text(value), number=float(value)))
         elif claim_field == "status" and value not in STATUSES:
-            problems.add(art.yaml.path, ann.line, f"{where}.claims.status", f"expected one of {', '.join(STATUSES)}, found {value!r}")
-            continue
+            problems.add(art.yaml.path, ann.line, f"{ann.kind}[{ann.index}].claims.status", f"expected one of {', '.join(STATUSES)}, found {value!r}")
         elif claim_field in PLACE_CLAIMS:
-            typed = {"place_id": reg.places.find(str(value))}
-            if typed["place_id"] is None:
+            place_id = reg.places.find(str(value))
+            if place_id is None:
                 problems.add(
                     art.yaml.path,
                     ann.line,
-                    f"{where}.claims.{claim_field}",
+                    f"{ann.kind}[{ann.index}].claims.{claim_field}",
                     f"{value!r} is not a name or alias of a place in dataset/places.yml; add the place (with the place it lies within) or an alias",
                 )
-        stated_date = date_text if claim_field == "local_date" else None
-        out.append(_Claim(claim_field, claim_text(value), stated_date, **typed))
+            out.append(_Claim(claim_field, claim_text(value), place_id=place_id))
+        else:
+            out.append(_Claim(claim_field, claim_text(value)))
     return out
 
 
