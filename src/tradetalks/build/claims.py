@@ -11,9 +11,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from tradetalks.build.detect.dates import resolve
+from tradetalks.build.detect.dates import Resolved, resolve
 
 # The date a field family holds, per subject table: family -> (start claim, end claim).
 DATE_FAMILIES = {
@@ -39,6 +40,18 @@ NUMBER_CLAIMS = {"rate_pct"}
 PLACE_CLAIMS = {"location"}
 # Claims that record how an article states a value without disagreeing (Washington vs Beijing day).
 NOT_COMPARED = {"local_date", "status"}
+
+
+def resolve_date(expression: Any, reference: dt.date, future: bool = False) -> Resolved | None:
+    """`resolve`, once per expression and reference: date_claim, the claims' intervals and the coverage check read the same date_text."""
+    if type(expression) is not str or type(reference) is not dt.date:
+        return resolve(expression, reference, future=future)
+    return _resolved(expression, reference, future)
+
+
+@lru_cache(maxsize=4096)
+def _resolved(expression: str, reference: dt.date, future: bool) -> Resolved | None:
+    return resolve(expression, reference, future=future)  # a pure function of these, and Resolved is frozen
 
 
 @dataclass(frozen=True, order=True)
@@ -102,7 +115,7 @@ def claim_intervals(item: dict, table: str, reference: dt.date) -> tuple[dict[st
     if item.get("date_text") and not item.get("date_override_reason"):
         text_claim = next((k for k in DATE_TEXT_CLAIMS if claims.get(k)), None)
         anchor = dt.date.fromisoformat(item["date_anchor"]) if item.get("date_anchor") else reference
-        resolved = resolve(item["date_text"], anchor, future=item.get("date_tense") == "future")
+        resolved = resolve_date(item["date_text"], anchor, future=item.get("date_tense") == "future")
     out: dict[str, Interval] = {}
     problems: list[tuple[str, str]] = []
     for family, (start_claim, end_claim) in DATE_FAMILIES.get(table, {}).items():

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tradetalks.build.detect.dates import resolve
+from tradetalks.build.claims import resolve_date
 from tradetalks.build.detect.quotations import find_quotations
 from tradetalks.build.errors import Collector
 from tradetalks.build.locate import ArticleSpans, Span
@@ -122,7 +122,7 @@ def date_disagreement(item: dict, anchor: dt.date) -> tuple[str, str] | None:
     claim = next(((k, claims[k]) for k in DATE_CLAIMS if claims.get(k)), None)
     if not text or claim is None or item.get("date_override_reason"):
         return None
-    resolved = resolve(text, anchor, future=item.get("date_tense") == "future")
+    resolved = resolve_date(text, anchor, future=item.get("date_tense") == "future")
     if resolved is None:
         return None
     span = f"{resolved.date_start}" if resolved.date_start == resolved.date_end else f"{resolved.date_start}..{resolved.date_end}"
@@ -178,7 +178,7 @@ def derived_date_claims(item: dict, reference: dt.date, events: dict[str, dict])
     typed = sorted(set(fields) & set(item.get("claims") or {}))
     if typed:
         return {}, f"{', '.join(typed)} is both typed under claims and derived by date_claim; keep one of the two"
-    resolved = resolve(text, anchor, future=item.get("date_tense") == "future")
+    resolved = resolve_date(text, anchor, future=item.get("date_tense") == "future")
     if resolved is None:
         return {}, (
             f"date_text {text!r} is not a date expression the rules resolve ('on Friday', 'next week', 'Oct. 9');"
