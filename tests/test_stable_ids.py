@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import TEXT, article_meta, make_dataset
 from tradetalks.build.detect.groups import normalise, stable_groups
+from tradetalks.build.ids import evidence_id, quote_id, stable_id
 from tradetalks.build.pipeline import check
 
 BASE_QUOTES = ["We will meet in person next week,", "not sustainable"]
@@ -120,3 +121,17 @@ def test_a_split_group_gives_its_id_to_one_part_only():
     published = {normalise(a): "qg_00000000000a", normalise(b): "qg_00000000000a"}
     groups, _ = stable_groups([a, b], published)
     assert groups[a] != groups[b] and "qg_00000000000a" in (groups[a], groups[b])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    subject=st.one_of(st.text(), st.integers(), st.floats(allow_nan=False), st.booleans()),
+    article=st.text(),
+    start=st.integers(0, 10**12),
+    end=st.integers(0, 10**12),
+    field=st.one_of(st.none(), st.text()),
+)
+def test_row_ids_are_stable_ids(subject, article, start, end, field):
+    """The ids made per row with the key written in one step are stable_id's."""
+    assert evidence_id("events", subject, article, start, end, field) == stable_id("ev", "events", subject, article, start, end, field or "")
+    assert quote_id(article, start, end) == stable_id("q", article, start, end)

@@ -19,7 +19,7 @@ from tradetalks.build.detect.groups import group_id, normalise
 from tradetalks.build.detect.mentions import find_mentions
 from tradetalks.build.errors import Collector, Problem
 from tradetalks.build.hints import did_you_mean, scalar, unknown
-from tradetalks.build.ids import stable_id
+from tradetalks.build.ids import evidence_id, quote_id
 from tradetalks.build.locate import ArticleSpans, Located
 from tradetalks.build.sources import Sources
 from tradetalks.schemas.files import STATUSES
@@ -558,7 +558,7 @@ def _evidence(
     """An evidence row, as `COLUMNS["evidence"]`."""
     field, value, date_text, date_start, date_end, precision, number, place_id = claim
     return (
-        stable_id("ev", table, subject, article_id, start, end, field or ""),
+        evidence_id(table, subject, article_id, start, end, field),
         table,
         subject,
         field,
@@ -730,7 +730,7 @@ def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict
             norm = normalise(text)
             rows.append(
                 (
-                    stable_id("q", aid, start, end),
+                    quote_id(aid, start, end),
                     text,
                     speaker,
                     people[speaker]["name"] if speaker in people else None,
