@@ -67,3 +67,40 @@ def test_mentions_slice_back_and_never_overlap(parts):
     assert all(text[m.start : m.end] == m.surface for m in spans)
     assert all(a.end <= b.start for a, b in pairwise(spans))
     assert all(m.surface not in AMBIGUOUS for m in found) and all(m.surface in AMBIGUOUS for m in undecided)
+
+
+def _reference_starts(text: str, aliases: list[str]) -> list[tuple[int, str]]:
+    """The rule written plainly: at every position, the longest alias there that no letter or digit touches."""
+    out = []
+    for i in range(len(text)):
+        if i > 0 and text[i - 1].isalnum():
+            continue
+        for alias in sorted(aliases, key=lambda a: (-len(a), a)):
+            after = i + len(alias)
+            if text.startswith(alias, i) and not (after < len(text) and text[after].isalnum()):
+                out.append((i, alias))
+                break
+    return out
+
+
+# Aliases that share first characters, nest, start or end with punctuation, or hold letters
+# that \w treats as letters ("é", "Ж") — the two-pattern search must find what the plain rule finds.
+odd_aliases = st.lists(st.sampled_from(["He", "He Lifeng", "Hé", "Ж", "-Xi", "Xi-", "]Li", "^Wang", "Wang Yi", "Yi", "\\Q"]), min_size=1, unique=True)
+odd_texts = st.lists(
+    st.sampled_from(["He", "Lifeng", "Hé", "Ж", "-", "Xi", "]", "Li", "^", "Wang", "Yi", "\\", "Q", " ", "\n", "x", "é", "_", "1"]), max_size=25
+)
+
+
+@given(odd_aliases, odd_texts)
+def test_every_start_is_found_as_the_plain_rule_finds_it(aliases, parts):
+    text = "".join(parts)
+    found, undecided = find_mentions(text, {a: f"p{i}" for i, a in enumerate(aliases)}, {})
+    assert not undecided
+    # Overlaps settled as the module says: longest first, then leftmost; a taken character is never matched again.
+    taken: set[int] = set()
+    expected = []
+    for i, alias in sorted(_reference_starts(text, aliases), key=lambda c: (-len(c[1]), c[0], c[1])):
+        if not taken & set(range(i, i + len(alias))):
+            taken |= set(range(i, i + len(alias)))
+            expected.append((i, alias))
+    assert [(m.start, m.surface) for m in found] == sorted(expected)

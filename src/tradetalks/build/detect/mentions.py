@@ -29,14 +29,17 @@ class Mention:
 def find_mentions(text: str, aliases: Mapping[str, str], ambiguous: Mapping[str, str]) -> tuple[list[Mention], list[Mention]]:
     """(mentions of plain aliases, occurrences of ambiguous aliases needing a decision), each by start."""
     # Every start position with the longest alias that matches there (a shorter one at the same
-    # start would lose to it anyway); one regex pass over the text, overlapping starts included.
-    table, pattern = _matcher(tuple(aliases.items()), tuple(ambiguous.items()))
+    # start would lose to it anyway), overlapping starts included.
+    matcher = _matcher(tuple(aliases.items()), tuple(ambiguous.items()))
     candidates: list[tuple[Mention, bool]] = []
-    if pattern is not None:
-        for m in pattern.finditer(text):
-            alias = m.group(1)
-            person_id, is_ambiguous = table[alias]
-            candidates.append((Mention(m.start(1), m.end(1), alias, person_id), is_ambiguous))
+    if matcher is not None:
+        table, starts, longest = matcher
+        for start in starts.finditer(text):
+            m = longest.match(text, start.start())
+            if m is not None:
+                alias = m.group(1)
+                person_id, is_ambiguous = table[alias]
+                candidates.append((Mention(m.start(1), m.end(1), alias, person_id), is_ambiguous))
     # Longest first, then leftmost: a taken character is never matched again.
     candidates.sort(key=lambda c: (-(c[0].end - c[0].start), c[0].start, c[0].surface))
     taken: set[int] = set()  # characters already matched (a set: linear in the text, not quadratic)
@@ -50,17 +53,31 @@ def find_mentions(text: str, aliases: Mapping[str, str], ambiguous: Mapping[str,
     return sorted(found), sorted(undecided)
 
 
+Matcher = tuple[dict[str, tuple[str, bool]], re.Pattern[str], re.Pattern[str]]
+
+
 @lru_cache(maxsize=16)
-def _matcher(aliases: tuple[tuple[str, str], ...], ambiguous: tuple[tuple[str, str], ...]) -> tuple[dict[str, tuple[str, bool]], re.Pattern[str] | None]:
-    """alias -> (person_id, ambiguous), and the pattern of every alias: made once per pair of alias maps (keyed by their contents)."""
+def _matcher(aliases: tuple[tuple[str, str], ...], ambiguous: tuple[tuple[str, str], ...]) -> Matcher | None:
+    """alias -> (person_id, ambiguous) and the two patterns of `_patterns`: made once per pair of alias maps (keyed by their contents)."""
     undecided = dict(ambiguous)
     table = {alias: (person_id, False) for alias, person_id in aliases if alias and alias not in undecided}
     table.update((alias, (person_id, True)) for alias, person_id in ambiguous if alias)
-    return table, _combined(tuple(sorted(table, key=lambda a: (-len(a), a)))) if table else None
+    if not table:
+        return None
+    return (table, *_patterns(tuple(sorted(table, key=lambda a: (-len(a), a)))))
 
 
 @lru_cache(maxsize=64)
-def _combined(aliases: tuple[str, ...]) -> re.Pattern[str]:
-    # Not preceded or followed by a letter or digit (\w is Unicode-aware in str patterns); longest alternative first.
-    body = "|".join(re.escape(a) for a in aliases)
-    return re.compile(rf"(?=(?<![^\W_])({body})(?![^\W_]))")
+def _patterns(aliases: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(where an alias may start, the longest alias that starts at a given position).
+
+    An alias is not preceded or followed by a letter or digit (\\w is Unicode-aware in str patterns).
+    The first pattern begins with the set of the aliases' first characters, which lets the regex
+    engine skip to them in C (a pattern that begins with a look-around tries every position); its
+    look-behind, written after that character, says the character before it is no letter or digit.
+    The second is the alternation of the aliases, longest first.
+    """
+    first = "".join(sorted({a[0] for a in aliases}))
+    starts = re.compile(rf"[{re.escape(first)}](?<![^\W_].)", re.DOTALL)
+    longest = re.compile(rf"({'|'.join(re.escape(a) for a in aliases)})(?![^\W_])")
+    return starts, longest
