@@ -8,7 +8,9 @@ so the recorded evidence is always the article's own characters.
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -46,29 +48,38 @@ class _Flat:
     __slots__ = ("flat", "run_flat", "run_raw", "removed")
 
     def __init__(self, text: str):
-        import re
-
-        self.flat = re.sub(r"\s+", " ", text)
-        self.run_flat: list[int] = []  # flat position of each folded run's single space
+        self.run_flat: list[int] = []  # flat position of each shortened run's single space
         self.run_raw: list[int] = []  # raw offset where the run starts
         self.removed: list[int] = []  # characters removed up to and including that run
+        # Most texts break lines with a lone "\n" and space words with one " ": folding then moves no offset.
+        # (Every whitespace character but " " is unprintable, so a printable result has no other kind left.)
+        flat = text.replace("\n", " ")
+        if flat.isprintable() and "  " not in flat:
+            self.flat = flat
+            return
+        self.flat = re.sub(r"\s+", " ", text)
         removed = 0
-        for m in re.finditer(r"\s{2,}|[^\S ]", text):
-            self.run_flat.append(m.start() - removed)
-            self.run_raw.append(m.start())
-            removed += m.end() - m.start() - 1
+        # Only the runs that folding shortens: a lone whitespace character becomes a space in place.
+        for m in re.finditer(r"\s{2,}", text):
+            start, end = m.span()
+            self.run_flat.append(start - removed)
+            self.run_raw.append(start)
+            removed += end - start - 1
             self.removed.append(removed)
 
     def raw(self, pos: int) -> int:
         """The raw offset of flat position `pos` (a folded space maps to its run's first character)."""
-        import bisect
-
         j = bisect.bisect_right(self.run_flat, pos) - 1
         if j < 0:
             return pos
         if pos == self.run_flat[j]:
             return self.run_raw[j]
         return pos + self.removed[j]
+
+    def folded(self, raw: int) -> int:
+        """The flat position of raw offset `raw`, a character that is not whitespace."""
+        j = bisect.bisect_right(self.run_raw, raw) - 1
+        return raw if j < 0 else raw - self.removed[j]
 
 
 _FLAT: dict[int, tuple[str, _Flat]] = {}
@@ -92,20 +103,33 @@ def find_spans(text: str, evidence: str, limit: int = MAX_SPANS) -> list[Span]:
     Overlapping occurrences are counted too, so ambiguity is never hidden. At most `limit` + 1
     spans are returned: more than `limit` is all a caller needs to know.
     """
-    tokens = evidence.split()
+    return _find(text, evidence.split(), limit)
+
+
+def _find(text: str, tokens: list[str], limit: int, start: int = 0) -> list[Span]:
+    """find_spans for the evidence's words `tokens`, from `start` on (as in `text[start:]`, offsets kept).
+
+    `start` is a character that is not whitespace (a located span's start): the folded text from
+    there is then the folded form of `text[start:]`.
+    """
     if not tokens:
         return []
     spans: list[Span] = []
     if len(tokens) == 1:
         token = tokens[0]
-        pos = text.find(token)
+        pos = text.find(token, start)
         while pos != -1 and len(spans) <= limit:
             spans.append(Span(pos, pos + len(token)))
             pos = text.find(token, pos + 1)
         return spans
     wanted = " ".join(tokens)
     flat = _flat(text)
-    pos = flat.flat.find(wanted)
+    pos = flat.flat.find(wanted, flat.folded(start) if start else 0)
+    if not flat.run_flat:  # nothing folded away: flat positions are raw offsets
+        while pos != -1 and len(spans) <= limit:
+            spans.append(Span(pos, pos + len(wanted)))
+            pos = flat.flat.find(wanted, pos + 1)
+        return spans
     while pos != -1 and len(spans) <= limit:
         spans.append(Span(flat.raw(pos), flat.raw(pos + len(wanted) - 1) + 1))
         pos = flat.flat.find(wanted, pos + 1)
@@ -357,11 +381,7 @@ def _segment_span(text: str, seg: dict, doc, where: list, problems) -> Span | No
     if "end" not in seg:
         return first
     # Searched from the start on: only the first end after it matters, however often the end text occurs.
-    ends = [
-        Span(first.start + s.start, first.start + s.end)
-        for s in find_spans(text[first.start :], seg["end"], limit=SHOWN_OFFSETS)
-        if first.start + s.end >= first.end
-    ]
+    ends = [s for s in _find(text, seg["end"].split(), SHOWN_OFFSETS, first.start) if s.end >= first.end]
     if not ends:
         problems.add(
             doc.path,
