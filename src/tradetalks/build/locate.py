@@ -21,12 +21,18 @@ if TYPE_CHECKING:
     from tradetalks.build.yamldoc import YamlDoc
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, init=False)
 class Span:
     """A half-open range of code points of an article's text."""
 
     start: int
     end: int
+
+    def __init__(self, start: int, end: int):
+        # Set in __dict__: the generated frozen __init__ calls object.__setattr__ per field, slow for the thousands made per chunk.
+        d = self.__dict__
+        d["start"] = start
+        d["end"] = end
 
 
 # Bounds on the work one evidence string can cause (untrusted input: a 5 MB article, evidence of
@@ -143,34 +149,41 @@ def locate(text: str, evidence: str, *, occurrence: int | None = None, every_cop
     each copy). `occurrence` (1-based) picks one when the evidence appears more than once.
     `hint=False` leaves the closest-match hint out of the "not found" message.
     """
-    if not evidence.split():
+    tokens = evidence.split()
+    if not tokens:
         raise LocateError("evidence is empty or only whitespace; copy the article's own words from the .txt")
     if occurrence is not None and occurrence < 1:
         raise LocateError(f"occurrence counts from 1; found {occurrence}: write occurrence: 1 for the first")
     if occurrence is not None and every_copy:
         raise LocateError("give either occurrence or every_copy, not both; delete one of the two")
-    spans = find_spans(text, evidence)
+    spans = _find(text, tokens, MAX_SPANS)
     if not spans:
         detail = closest_match(text, evidence) if hint else "(no closest-match hint: too many evidence strings of this article are missing)"
         raise LocateError(f"evidence not found in the article text; {detail}; copy the words again from the .txt")
     many = len(spans) > MAX_SPANS
-    count = f"more than {MAX_SPANS:,}" if many else str(len(spans))
-    where = ", ".join(str(s.start) for s in spans[:SHOWN_OFFSETS]) + (", ..." if len(spans) > SHOWN_OFFSETS else "")
     if every_copy:
         if many:
             raise LocateError(
-                f"evidence appears {count} times; every_copy is for an article that repeats a passage a few times: quote a longer, distinctive passage"
+                f"evidence appears {_count(spans)} times; every_copy is for an article that repeats a passage a few times: quote a longer, distinctive passage"
             )
         return spans
     if occurrence is not None:
         if occurrence > len(spans) or (many and occurrence > MAX_SPANS):
-            raise LocateError(f"occurrence {occurrence} asked for, but the evidence appears {count} time(s); write a smaller number, or lengthen the evidence")
+            raise LocateError(
+                f"occurrence {occurrence} asked for, but the evidence appears {_count(spans)} time(s); write a smaller number, or lengthen the evidence"
+            )
         return [spans[occurrence - 1]]
     if len(spans) > 1:
+        where = ", ".join(str(s.start) for s in spans[:SHOWN_OFFSETS]) + (", ..." if len(spans) > SHOWN_OFFSETS else "")
         raise LocateError(
-            f"evidence appears {count} times (at offsets {where}); add `occurrence: N` to pick one, or `every_copy: true` if it holds for every copy"
+            f"evidence appears {_count(spans)} times (at offsets {where}); add `occurrence: N` to pick one, or `every_copy: true` if it holds for every copy"
         )
     return spans
+
+
+def _count(spans: list[Span]) -> str:
+    """How many times the evidence appears, for a message (`find_spans` stops counting after MAX_SPANS)."""
+    return f"more than {MAX_SPANS:,}" if len(spans) > MAX_SPANS else str(len(spans))
 
 
 def closest_match(text: str, evidence: str) -> str:
@@ -235,7 +248,7 @@ HINTS_PER_ARTICLE = 20
 ANNOTATION_KINDS = ("quotes", "not_quotes", "mentions", "not_mentions", "roles", "events", "measures")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Located:
     """One annotation at one span (an annotation with every_copy yields one per copy)."""
 
@@ -245,6 +258,16 @@ class Located:
     item: dict
     span: Span
     doc: YamlDoc | None = field(default=None, compare=False, repr=False)
+
+    def __init__(self, article_id: str, kind: str, index: int, item: dict, span: Span, doc: YamlDoc | None = None):
+        # Set in __dict__, as for Span: one per annotation.
+        d = self.__dict__
+        d["article_id"] = article_id
+        d["kind"] = kind
+        d["index"] = index
+        d["item"] = item
+        d["span"] = span
+        d["doc"] = doc
 
     @property
     def line(self) -> int | None:
@@ -272,6 +295,8 @@ class ArticleSpans:
     def segment_kind(self, span: Span) -> str | None:
         """The kind of the non-body segment that contains `span` (boilerplate wins), else None."""
         kinds = [s.kind for s in self.segments if s.span.start <= span.start and span.end <= s.span.end]
+        if not kinds:  # most spans: in the body
+            return None
         for kind in ("boilerplate", "duplicate", "header", "caption", "byline"):
             if kind in kinds:
                 return kind
@@ -327,8 +352,9 @@ def locate_annotations(sources: Sources) -> tuple[dict[str, ArticleSpans], list]
                 for span in spans:
                     out.annotations.append(Located(article_id, kind, i, item, span, doc))
         out.annotations = _check_repeated(out.annotations, doc, problems)
-        for ann in out.annotations:
-            if out.overlaps_boilerplate(ann.span):
+        boilerplate = [s.span for s in out.segments if s.kind == "boilerplate"]
+        for ann in out.annotations if boilerplate else ():
+            if any(b.start < ann.span.end and ann.span.start < b.end for b in boilerplate):
                 problems.add(
                     doc.path,
                     ann.line,
@@ -350,24 +376,23 @@ def _check_repeated(annotations: list[Located], doc, problems) -> list[Located]:
     seen: dict[tuple, Located] = {}
     kept: list[Located] = []
     for ann in annotations:
-        repeated = False
-        subject = ann.item.get(_SUBJECT.get(ann.kind, ""), "")
-        claims = ann.item.get("claims") if ann.kind in ("events", "measures") else None
-        for claim in sorted(claims) if isinstance(claims, dict) and claims else [""]:
-            key = (ann.kind, ann.span, str(subject), claim)
-            first = seen.setdefault(key, ann)
+        kind, item, span = ann.kind, ann.item, ann.span
+        subject = item.get(_SUBJECT.get(kind, ""), "")
+        claims = item.get("claims") if kind in ("events", "measures") else None
+        named = str(subject)
+        for claim in sorted(claims) if isinstance(claims, dict) and claims else ("",):
+            first = seen.setdefault((kind, span.start, span.end, named, claim), ann)
             if first is not ann and first.index != ann.index:
                 what = f" with the claim {claim!r}" if claim else ""
                 problems.add(
                     doc.path,
                     ann.line,
-                    f"{ann.kind}[{ann.index}]",
-                    f"repeats {ann.kind}[{first.index}] (line {first.line}): the same evidence{what} at {ann.span.start}-{ann.span.end}"
+                    f"{kind}[{ann.index}]",
+                    f"repeats {kind}[{first.index}] (line {first.line}): the same evidence{what} at {span.start}-{span.end}"
                     f"{' for ' + repr(subject) if subject else ''}; keep one entry (merge their fields)",
                 )
-                repeated = True
                 break
-        if not repeated:
+        else:
             kept.append(ann)
     return kept
 
