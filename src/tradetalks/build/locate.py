@@ -57,16 +57,18 @@ class _Flat:
         self.run_flat: list[int] = []  # flat position of each shortened run's single space
         self.run_raw: list[int] = []  # raw offset where the run starts
         self.removed: list[int] = []  # characters removed up to and including that run
-        # Most texts break lines with a lone "\n" and space words with one " ": folding then moves no offset.
-        # (Every whitespace character but " " is unprintable, so a printable result has no other kind left.)
-        flat = text.replace("\n", " ")
-        if flat.isprintable() and "  " not in flat:
-            self.flat = flat
+        # Every whitespace character made a space in place; folding then only shortens the runs of spaces.
+        # (Every whitespace character but " " is unprintable: a printable text has no other kind than "\n".)
+        spaced = text.replace("\n", " ")
+        if not spaced.isprintable():
+            spaced = re.sub(r"[^\S ]", " ", spaced)
+        if "  " not in spaced:  # most texts: folding moves no offset
+            self.flat = spaced
             return
-        self.flat = re.sub(r"\s+", " ", text)
+        # A run of spaces is searched much faster than a run of \s.
+        self.flat = re.sub("  +", " ", spaced)
         removed = 0
-        # Only the runs that folding shortens: a lone whitespace character becomes a space in place.
-        for m in re.finditer(r"\s{2,}", text):
+        for m in re.finditer("  +", spaced):
             start, end = m.span()
             self.run_flat.append(start - removed)
             self.run_raw.append(start)
