@@ -60,8 +60,10 @@ class _Flat:
         # Every whitespace character made a space in place; folding then only shortens the runs of spaces.
         # (Every whitespace character but " " is unprintable: a printable text has no other kind than "\n".)
         spaced = text.replace("\n", " ")
-        if not spaced.isprintable():
-            spaced = re.sub(r"[^\S ]", " ", spaced)
+        if not spaced.isprintable():  # maybe other kinds: each one present replaced in turn (no per-character regex work)
+            for ch in set(spaced):
+                if ch.isspace() and ch != " ":
+                    spaced = spaced.replace(ch, " ")
         if "  " not in spaced:  # most texts: folding moves no offset
             self.flat = spaced
             return
