@@ -76,3 +76,17 @@ def test_locate_raises_only_its_own_error(text, evidence):
             assert " ".join(text[s.start : s.end].split()) == " ".join(evidence.split())
     except LocateError:
         pass
+
+
+def test_the_whitespace_facts_folding_relies_on_hold_for_this_python():
+    # locate._Flat turns every str.isspace() character into a space and finds the rest with
+    # isprintable(): both must name the same characters as the regex \s and str.split(), and no
+    # whitespace but " " may be printable. A new Unicode version in a new Python could change that.
+    import re
+    import sys
+
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    spaces = {ch for ch in every if ch.isspace()}
+    assert set(re.findall(r"\s", every)) == spaces
+    assert {ch for ch in every if len(f"a{ch}b".split()) == 2} == spaces
+    assert {ch for ch in spaces if ch.isprintable()} == {" "}
