@@ -70,6 +70,8 @@ def test_killed_build_leaves_previous_release_intact(corpora, tmp_path):
     assert killed >= 1
     assert build(a, out).returncode == 0
     assert not [p for p in out.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+    # The tables a killed build was writing early are gone too (their directory held no lock any more).
+    assert not [p for p in out.parent.iterdir() if p.name.startswith((".tmp-", ".old-", ".early-"))]
     assert snapshot(out) == before
 
 

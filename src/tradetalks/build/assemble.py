@@ -136,7 +136,11 @@ def derived_key(
 
 
 def combine(
-    sources: Sources, parts: list[dict[str, pl.DataFrame]], unsure: set[str] | frozenset = frozenset(), memo: CombineMemo | None = None
+    sources: Sources,
+    parts: list[dict[str, pl.DataFrame]],
+    unsure: set[str] | frozenset = frozenset(),
+    memo: CombineMemo | None = None,
+    ready: Callable[[str, pl.DataFrame, str | None], None] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     """The release's tables from the parts of every chunk and the registries, and the problems of the registries.
 
@@ -144,6 +148,7 @@ def combine(
     the checks that need every article's evidence skip them (see `unsettled`).
     `memo`: what the previous build left (see `CombineMemo`); its `DERIVED` tables are reused when
     their `derived_key` is the same (that build passed, so making them again finds no problem).
+    `ready(table, frame, digest)` is told of a table as soon as it is final (see `pipeline.check`).
     """
     # Load inputs.
     problems = Collector()
@@ -163,6 +168,10 @@ def combine(
     # Process.
     if memo is not None:
         memo.digests["evidence"] = table_digest(evidence)  # the validation's digest of it too
+        memo.digests["articles"] = table_digest(articles)
+    if ready is not None:  # both final: written while the rest is made
+        for name, df in (("articles", articles), ("evidence", evidence)):
+            ready(name, df, memo.digests[name] if memo is not None else None)
     key = derived_key(sources, evidence, articles, part["roles"], unsure, memo.digests["evidence"]) if memo is not None else None
     if memo is not None:
         memo.key = key

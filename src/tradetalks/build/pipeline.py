@@ -32,7 +32,7 @@ from tradetalks.build.diff import is_release_version
 from tradetalks.build.digest import table_digest
 from tradetalks.build.errors import DatasetError, Problem, check_version, sort_problems
 from tradetalks.build.fingerprint import provenance
-from tradetalks.build.release import read_manifest, write_release
+from tradetalks.build.release import EarlyTables, read_manifest, write_release
 from tradetalks.build.sources import Sources, load_index
 from tradetalks.build.validate import table_problems
 
@@ -78,12 +78,18 @@ def _quiet(step: str, done: int, total: int) -> None:
     pass
 
 
-def check(root: Path, progress: Progress | None = None, cache: bool = True, notes: list[str] | None = None) -> BuildResult:
+# ready(table, frame, digest, store): a table is final (its rows will not change); digest: its
+# `table_digest` when the build cache (`store`) is used, else None. The build writes it meanwhile.
+Ready = Callable[[str, pl.DataFrame, "str | None", "ArticleCache | None"], None]
+
+
+def check(root: Path, progress: Progress | None = None, cache: bool = True, notes: list[str] | None = None, ready: Ready | None = None) -> BuildResult:
     """Every stage but the release: what `tradetalks validate` runs.
 
     `cache`: reuse the per-article results of earlier builds that are still right, and keep the
     new ones (build/cache.py); a cached run gives exactly what a clean one gives. `notes`
-    receives what the command line may tell about the cache.
+    receives what the command line may tell about the cache. `ready` is told of each table as
+    soon as it is final, before the checks that may still refuse the build.
     """
     progress = progress or _quiet
     # Load inputs.
@@ -141,7 +147,9 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     progress("combine", 0, 1)
     memo = CombineMemo(store.quote_links(), derived=store.derived_tables()) if store is not None else None
     with _gc_paused():
-        tables, found = combine(sources, merged, unsure, memo)
+        tables, found = combine(
+            sources, merged, unsure, memo, ready=(lambda name, df, digest: ready(name, df, digest, store)) if ready and not problems else None
+        )
     if store is not None and memo is not None and memo.found is not None and (not memo.found.same(memo.known) or memo.known is None or memo.known.keys is None):
         store.keep_quote_links(memo.found)
     problems += found
@@ -150,6 +158,9 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     progress("validate", 0, 1)
     # Tables identical to those of the last build that passed (same code) need not be checked again.
     digests = {name: (memo.digests.get(name) if memo is not None else None) or table_digest(df) for name, df in tables.items()} if store is not None else {}
+    if ready is not None and not problems:
+        for name, df in tables.items():
+            ready(name, df, digests.get(name), store)  # written while they are checked (a table already told of is not written twice)
     validated = store.validated() if store is not None and not problems else {}
     unchanged = {name for name, digest in digests.items() if validated.get(name) == digest}
     # With problems upstream, rows may name ids those problems are about: the foreign keys are
@@ -192,15 +203,25 @@ def build(
         raise DatasetError.one(
             str(target), None, None, "release/ holds published releases, which are never rewritten; build elsewhere (default: build/working/)"
         )
-    result = check(root, progress, cache=cache, notes=notes)
-    t = time.perf_counter()
-    (progress or _quiet)("release", 0, 1)
-    fingerprint = provenance(root) if is_release_version(version) else None
-    # dist/ (the zip of everything) is part of a release's form; a working build has it on request.
-    archive = is_release_version(version) if archive is None else archive
-    # Files of the last build whose tables are unchanged are linked in, not encoded again.
-    reuse = result.store.reusable(target, version, result.digests) if result.store is not None else None
-    result.release_dir = write_release(result.tables, target, version, root / "CHANGELOG.md", fingerprint, archive=archive, reuse=reuse)
+    early = EarlyTables(target.parent, version)
+    try:
+
+        def ready(name: str, df: pl.DataFrame, digest: str | None, store: ArticleCache | None) -> None:
+            # A table whose files the last build wrote (same digest) is linked in later, not written.
+            if store is None or digest is None or not store.reusable(target, version, {name: digest}):
+                early.add(name, df)
+
+        result = check(root, progress, cache=cache, notes=notes, ready=ready)
+        t = time.perf_counter()
+        (progress or _quiet)("release", 0, 1)
+        fingerprint = provenance(root) if is_release_version(version) else None
+        # dist/ (the zip of everything) is part of a release's form; a working build has it on request.
+        archive = is_release_version(version) if archive is None else archive
+        # Files of the last build whose tables are unchanged are linked in, not encoded again.
+        reuse = result.store.reusable(target, version, result.digests) if result.store is not None else None
+        result.release_dir = write_release(result.tables, target, version, root / "CHANGELOG.md", fingerprint, archive=archive, reuse=reuse, early=early)
+    finally:
+        early.close()
     if result.store is not None:
         result.store.keep_tables(written=(target, version, result.digests, read_manifest(target)))
     result.seconds["release"] = time.perf_counter() - t

@@ -17,7 +17,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,6 +51,7 @@ def write_release(
     replace: bool = True,
     archive: bool = True,
     reuse: Mapping[str, tuple[Path, str, bool]] | None = None,
+    early: EarlyTables | None = None,
 ) -> Path:
     """Write every table, the manifest, the CHANGELOG and the bundle to `target`; return it.
 
@@ -62,6 +63,7 @@ def write_release(
     `replace=False` (a published release): refuse when `target` exists, and never replace it.
     `archive=False` leaves out dist/ (the zip of everything and its SHA256SUMS), which only a
     published release needs: a working build of a large corpus spends most of its writing there.
+    `early`: tables already written while the build went on (`EarlyTables`); their files are moved in.
     """
     # Load inputs.
     target = Path(target)
@@ -78,20 +80,14 @@ def write_release(
             manifest: dict = {"dataset": "tradetalks", "version": version, "tables": {}, "files": {}}
             linked = _link_reused(tmp, reuse or {})
             (tmp / "csv").mkdir(exist_ok=True)
+            known = dict(linked)
+            if early is not None:
+                known.update(early.move_into(tmp, skip=set(linked)))
 
             def write(name: str) -> dict[str, str]:
-                """The table's Parquet and CSV files (those not linked in), each hashed as soon as written."""
-                written = {}
-                if f"{name}.parquet" not in linked:
-                    write_parquet(tables[name], tmp / f"{name}.parquet", name, version)
-                    written[f"{name}.parquet"] = sha256_file(tmp / f"{name}.parquet")
-                if f"csv/{name}.csv" not in linked:
-                    rel = write_csv(tmp, name, tables[name].sort(KEYS[name]))
-                    written[rel] = sha256_file(tmp / rel)
-                return written
+                return write_table_files(tmp, name, tables[name], version, skip=set(known))
 
             # Tables are written side by side: Arrow and Polars encode, compress and hash without holding the GIL.
-            known = dict(linked)
             with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
                 for written in pool.map(write, sorted(MODELS, key=lambda n: -tables[n].height)):
                     known.update(written)
@@ -112,6 +108,64 @@ def write_release(
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return target
+
+
+def write_table_files(directory: Path, name: str, df: pl.DataFrame, version: str, skip: set[str] | frozenset = frozenset()) -> dict[str, str]:
+    """The table's Parquet and CSV files in `directory` (but those in `skip`), each hashed as soon as written: rel -> sha256."""
+    written = {}
+    if f"{name}.parquet" not in skip:
+        write_parquet(df, directory / f"{name}.parquet", name, version)
+        written[f"{name}.parquet"] = sha256_file(directory / f"{name}.parquet")
+    if f"csv/{name}.csv" not in skip:
+        rel = write_csv(directory, name, df.sort(KEYS[name]))
+        written[rel] = sha256_file(directory / rel)
+    return written
+
+
+class EarlyTables:
+    """Tables that are final before the build ends, written on one thread while the build goes on.
+
+    A large table's files take seconds to encode; the cross-article work and the checks that
+    follow run mostly on one core, so the other writes meanwhile. The files wait in a temporary
+    directory beside the target (same file system: `write_release` moves them in) and are deleted
+    with it when the build fails or is abandoned (`close`). Nothing here touches the target, so a
+    failed build still leaves the previous one as it was. The directory holds a lock while in use,
+    so another build's clean-up (`remove_leftovers`) never deletes it from under this one.
+    """
+
+    def __init__(self, parent: Path, version: str) -> None:
+        parent.mkdir(parents=True, exist_ok=True)
+        self.directory = Path(tempfile.mkdtemp(prefix=EARLY_PREFIX, dir=parent))
+        (self.directory / "csv").mkdir()
+        self._lock = open(self.directory / ".in-use", "a")  # noqa: SIM115 - held until close()
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        self.version = version
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._written: dict[str, Future[dict[str, str]]] = {}
+
+    def add(self, name: str, df: pl.DataFrame) -> None:
+        """Start writing `name` (once): its files are those `write_release` would write."""
+        if name not in self._written:
+            self._written[name] = self._pool.submit(write_table_files, self.directory, name, df, self.version)
+
+    def move_into(self, directory: Path, skip: set[str]) -> dict[str, str]:
+        """Wait for every table, move its files (but those in `skip`) into `directory`: rel -> sha256."""
+        moved = {}
+        for name in sorted(self._written):
+            for rel, sha256 in sorted(self._written[name].result().items()):
+                if rel not in skip:
+                    os.rename(self.directory / rel, directory / rel)
+                    moved[rel] = sha256
+        return moved
+
+    def close(self) -> None:
+        """Stop (a write under way finishes first) and delete the directory with whatever is left in it."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self._lock.close()
+
+
+EARLY_PREFIX = ".early-"
 
 
 def add_bundle(
@@ -290,6 +344,21 @@ def remove_leftovers(out_root: Path) -> None:
     for p in Path(out_root).iterdir():
         if p.is_dir() and p.name.startswith((".tmp-", ".old-")):
             shutil.rmtree(p, ignore_errors=True)
+        elif p.is_dir() and p.name.startswith(EARLY_PREFIX) and not _in_use(p):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _in_use(early_dir: Path) -> bool:
+    """Whether a running build holds this `EarlyTables` directory (a killed one holds no lock)."""
+    try:
+        with open(early_dir / ".in-use", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 @contextmanager
