@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import subprocess
 import sys
@@ -64,6 +65,7 @@ def _assert_same_reading(path: Path) -> bool:
     assert not isinstance(fast, list), fast
     _assert_same_value(fast.data, careful.data)
     assert (fast.first_line, fast.markers, fast.path) == (careful.first_line, careful.markers, careful.path)
+    assert fast.sha256 == careful.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     used_fast = fast._node is None and fast._text is not None
     _assert_same_lines(fast, careful, path.read_text(encoding="utf-8").count("\n") + 2)
     return used_fast
@@ -338,7 +340,7 @@ def test_invisible_character_scan_matches_the_expression(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=" \t?:-[{a\n", max_size=150))
+@given(st.text(alphabet=" \t?:-[{a\n\r\x85\u2028é\ud800", max_size=150))
 def test_depth_bound_matches_the_expression(text):
     import re
 
@@ -346,4 +348,43 @@ def test_depth_bound_matches_the_expression(text):
 
     before = len(re.findall(r"[\[{]", text)) + 2 * max(map(len, re.findall(r"^[ \t?:-]*", text, re.M)), default=0) + 2 <= MAX_DEPTH
     room = MAX_DEPTH - 2 - text.count("[") - text.count("{")
-    assert before == (room >= 0 and _indented(room // 2 + 1).search(text) is None)
+    assert before == (room >= 0 and not _indented(text, room // 2 + 1))
+
+
+@pytest.mark.parametrize("key", TRICKY)
+def test_a_known_field_name_is_never_taken_for_text_that_yaml_11_reads_otherwise(key):
+    from tradetalks.build.yamldoc import _Loader
+
+    knowing = yamlfast.make_reader(_Loader.yaml_implicit_resolvers, [key, "a"])
+    plain = yamlfast.make_reader(_Loader.yaml_implicit_resolvers)
+    for text in (f"{key}: 1\n", f"a:\n  {key}: [x]\n", f"- {{{key}: x, a: y}}\n"):
+        assert (knowing(text) is DISAGREE) == (plain(text) is DISAGREE), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F) | st.sampled_from("\x85\x9f\u202e\u2066\xa0é"), min_size=1, max_size=30))
+def test_refused_character_check_of_a_raw_text_matches_the_expression(scratch, text):
+    from tradetalks.build.sources import _TEXT_REFUSED, read_article_text
+
+    path = scratch / "x.txt"
+    path.write_bytes(text.encode("utf-8"))
+    try:
+        read_article_text(path, "x.txt")
+        refused = False
+    except DatasetError as exc:
+        refused = "not accepted in raw texts" in exc.problems[0].message
+    assert refused == (text.strip() != "" and "\x00" not in text and _TEXT_REFUSED.search(text) is not None)
+
+
+def test_a_file_larger_than_one_read_is_read_whole(tmp_path):
+    from tradetalks.build.yamldoc import read_regular
+
+    path = tmp_path / "x.yml"
+    data = b"a: " + b"b" * (3 << 20) + b"\n"
+    path.write_bytes(data)
+    assert read_regular(path, "x.yml", len(data)) == data
+    assert read_regular(tmp_path / "x.yml", "x.yml", 1 << 30) == data
+    with pytest.raises(DatasetError, match="bytes; at most"):
+        read_regular(path, "x.yml", len(data) - 1)
+    (tmp_path / "empty.yml").write_bytes(b"")
+    assert read_regular(tmp_path / "empty.yml", "empty.yml", 10) == b""

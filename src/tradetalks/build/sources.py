@@ -20,7 +20,7 @@ import fastjsonschema
 
 from tradetalks.build.errors import Collector, DatasetError, Problem, dotted
 from tradetalks.build.hints import did_you_mean, expected, found
-from tradetalks.build.yamldoc import BIDI, CONTROL, YamlDoc, _kind, read_regular, read_yaml
+from tradetalks.build.yamldoc import _PLAIN_ASCII, BIDI, CONTROL, YamlDoc, _kind, read_regular, read_yaml
 from tradetalks.schemas.files import ARTICLE_ID, FILE_SCHEMAS
 from tradetalks.schemas.modeline import problem as modeline_problem
 
@@ -177,6 +177,8 @@ def schema_errors(doc: YamlDoc, kind: str, problems: Collector) -> list[list[str
 
 def check_modeline(doc: YamlDoc, kind: str, problems: Collector) -> None:
     """A first-line modeline naming another kind's schema is an error; a missing one is not (`fill` adds it)."""
+    if not doc.first_line.startswith("#"):  # no modeline at all: nothing to judge, no path to make
+        return
     message = modeline_problem(str(doc.path), kind, doc.first_line)
     if message:
         problems.add(doc.path, 1, None, message)
@@ -239,7 +241,9 @@ def read_article_text(path: str | Path, shown: str) -> tuple[str, str]:
         raise DatasetError.one(shown, 1, None, "file starts with a UTF-8 byte-order mark (BOM); save it without the BOM")
     if not text.strip():
         raise DatasetError.one(shown, None, None, "article text is empty; paste the article's raw text into it, byte for byte")
-    bad = _TEXT_REFUSED.search(text)
+    # An ASCII text holds a refused character only if it holds a byte other than printable ASCII,
+    # tab, line feed and carriage return: a bytewise test, many times faster than the expression.
+    bad = _TEXT_REFUSED.search(text) if not text.isascii() or raw.translate(None, _PLAIN_ASCII) else None
     if bad is not None:
         import unicodedata
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 try:  # the build's dependency; without it every file takes the careful path, with the same results
@@ -46,8 +46,12 @@ _OCTAL = re.compile(r"(?<![\w.])[-+]?0o[0-7]")
 _FLOAT = re.compile(r"(?<![\w.])[-+]?[0-9.][0-9_.]*[eE][-+]?[0-9]+(?![\w.])|(?<![\w.])[-+]\.[0-9]")
 
 
-def make_reader(implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]) -> Callable[[str], Any]:
-    """A function of the text giving its data, or DISAGREE; `implicit_resolvers` are the careful loader's."""
+def make_reader(implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]], keys: Iterable[str] = ()) -> Callable[[str], Any]:
+    """A function of the text giving its data, or DISAGREE; `implicit_resolvers` are the careful loader's.
+
+    `keys`: the field names files are expected to use; those that YAML 1.1 reads as text are then
+    recognised by a set lookup rather than checked one by one.
+    """
     str_tag = "tag:yaml.org,2002:str"
     # Per first character, what PyYAML would read a plain scalar as when it is not text (it looks up
     # the same table by the scalar's first character, and the None entry for any first character).
@@ -68,6 +72,9 @@ def make_reader(implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]
         rx = lookup(text[:1], anywhere) if text else None
         return rx is not None and rx.match(text) is not None
 
+    # A key found here equals a field name YAML 1.1 reads as text: ryaml's keys are plain str, and only text equals text.
+    plain_keys = frozenset(key for key in keys if key.__class__ is str and not differs(key))
+
     def agrees(data: Any) -> tuple[bool, bool]:
         """(whether every key is text that YAML 1.1 would read as text, every text too and every number finite; whether there is a float)."""
         floats = False
@@ -77,7 +84,7 @@ def make_reader(implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]
             if value.__class__ is dict:
                 items: Any = value.values()
                 for key in value:
-                    if key.__class__ is not str or differs(key):
+                    if key not in plain_keys and (key.__class__ is not str or differs(key)):
                         return False, floats
             elif value.__class__ is list:
                 items = value
@@ -88,7 +95,7 @@ def make_reader(implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]
                 kind = item.__class__
                 if kind is str:
                     if item:  # differs(item), inlined: this line runs for most values of a document
-                        rx = lookup(item[:1], anywhere)
+                        rx = lookup(item[0], anywhere)
                         if rx is not None and rx.match(item) is not None:
                             return False, floats
                 elif kind is dict or kind is list:
