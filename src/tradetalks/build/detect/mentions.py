@@ -42,15 +42,20 @@ def find_mentions(text: str, aliases: Mapping[str, str], ambiguous: Mapping[str,
                 candidates.append((Mention(m.start(1), m.end(1), alias, person_id), is_ambiguous))
     # Longest first, then leftmost: a taken character is never matched again.
     candidates.sort(key=lambda c: (-(c[0].end - c[0].start), c[0].start, c[0].surface))
-    taken: set[int] = set()  # characters already matched (a set: linear in the text, not quadratic)
+    taken = bytearray(len(text))  # 1 for each character already matched (linear in the text, tested in C)
     found: list[Mention] = []
     undecided: list[Mention] = []
     for mention, is_ambiguous in candidates:
-        if any(p in taken for p in range(mention.start, mention.end)):
+        if 1 in taken[mention.start : mention.end]:
             continue
-        taken.update(range(mention.start, mention.end))
+        taken[mention.start : mention.end] = b"\x01" * (mention.end - mention.start)
         (undecided if is_ambiguous else found).append(mention)
-    return sorted(found), sorted(undecided)
+    # The dataclass order (start, end, surface, person_id), compared as tuples rather than through __lt__.
+    return sorted(found, key=_order), sorted(undecided, key=_order)
+
+
+def _order(m: Mention) -> tuple[int, int, str, str]:
+    return (m.start, m.end, m.surface, m.person_id)
 
 
 Matcher = tuple[dict[str, tuple[str, bool]], re.Pattern[str], re.Pattern[str]]
