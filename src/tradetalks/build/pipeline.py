@@ -203,13 +203,16 @@ def build(
         raise DatasetError.one(
             str(target), None, None, "release/ holds published releases, which are never rewritten; build elsewhere (default: build/working/)"
         )
-    early = EarlyTables(target.parent, version)
+    # Made at the first table that is final, once the worker processes are gone (none inherits its lock).
+    early: list[EarlyTables] = []
     try:
 
         def ready(name: str, df: pl.DataFrame, digest: str | None, store: ArticleCache | None) -> None:
             # A table whose files the last build wrote (same digest) is linked in later, not written.
             if store is None or digest is None or not store.reusable(target, version, {name: digest}):
-                early.add(name, df)
+                if not early:
+                    early.append(EarlyTables(target.parent, version))
+                early[0].add(name, df)
 
         result = check(root, progress, cache=cache, notes=notes, ready=ready)
         t = time.perf_counter()
@@ -219,9 +222,12 @@ def build(
         archive = is_release_version(version) if archive is None else archive
         # Files of the last build whose tables are unchanged are linked in, not encoded again.
         reuse = result.store.reusable(target, version, result.digests) if result.store is not None else None
-        result.release_dir = write_release(result.tables, target, version, root / "CHANGELOG.md", fingerprint, archive=archive, reuse=reuse, early=early)
+        result.release_dir = write_release(
+            result.tables, target, version, root / "CHANGELOG.md", fingerprint, archive=archive, reuse=reuse, early=early[0] if early else None
+        )
     finally:
-        early.close()
+        for writer in early:
+            writer.close()
     if result.store is not None:
         result.store.keep_tables(written=(target, version, result.digests, read_manifest(target)))
     result.seconds["release"] = time.perf_counter() - t
