@@ -153,3 +153,113 @@ def test_links_kept_from_an_earlier_set_equal_links_found_afresh(first: list[str
     assert kept.keys is not None and fresh.keys is not None
     assert kept.keys.sort(pl.all()).equals(fresh.keys.sort(pl.all()))
     assert find_links(frame(second), known=Links(known.nodes, known.pairs)).pairs == fresh.pairs
+
+
+def _reference_links(texts: list[str], threshold: float) -> set[tuple[str, str]]:
+    """Every pair of distinct normalised texts that share a block key and score at least `threshold`, one pair at a time."""
+    import itertools
+    import math
+
+    from rapidfuzz import fuzz
+
+    from tradetalks.build.detect.groups import _ENDS, _KEY_KINDS, _block_key
+
+    f = 1 - threshold / 100
+    stretch = (1 + f) / (1 - f) if f < 1 else math.inf
+    nodes = sorted({normalise(t) for t in texts})
+    words = {t: [w for w in (w.strip(_ENDS) for w in t.split(" ")) if w] for t in nodes}
+    pairs = set()
+    for kind in _KEY_KINDS:
+        for a, b in itertools.combinations(nodes, 2):
+            key = _block_key(a, words[a], kind, stretch)
+            if key is not None and key == _block_key(b, words[b], kind, stretch) and fuzz.ratio(a, b) >= threshold:
+                pairs.add((a, b))
+    return pairs
+
+
+def _links(texts: list[str], threshold: float) -> set[tuple[str, str]]:
+    import polars as pl
+
+    from tradetalks.build.detect.groups import find_links
+
+    return find_links(pl.DataFrame({"norm": [normalise(t) for t in texts]}, schema={"norm": pl.String}), threshold).pairs
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(_WORDS), min_size=0, max_size=12).map(" ".join), min_size=1, max_size=30),
+    st.sampled_from([0.0, 40.0, 75.0, 90.0, 97.5, 100.0]),
+    st.data(),
+)
+def test_links_are_every_pair_of_a_block_at_the_threshold(texts: list[str], threshold: float, data) -> None:  # noqa: ANN001
+    """Texts whose lengths cannot reach the threshold are skipped, and no others, whatever the threshold."""
+    for i in data.draw(st.lists(st.integers(0, len(texts) - 1), max_size=10)):
+        t = texts[i]
+        j = data.draw(st.integers(0, len(t)))
+        texts.append(t[:j] + data.draw(st.sampled_from(["x", "xx", "xxxx", ",", " ", ""])) + t[j + 1 :])
+    assert _links(texts, threshold) == _reference_links(texts, threshold)
+
+
+_CORPUS = [
+    " ".join(w)
+    for w in [
+        ["we", "will", "hold", "talks", "on", "trade", "next", "week"],
+        ["we", "will", "hold", "talks", "on", "rare", "earth", "export", "controls"],
+        ["we", "will", "meet", "in", "person", "next", "week", "to", "discuss", "tariffs"],
+    ]
+]
+
+
+def _near_copies() -> list[str]:
+    """Texts sharing blocks, some of them near copies of each other."""
+    texts = []
+    for i, t in enumerate(_CORPUS * 20):
+        cut = (7 * i) % len(t)
+        texts.append(t[:cut] + "xyz"[i % 3] * (i % 4) + t[cut + 1 :])
+    return texts
+
+
+def test_links_found_in_forked_processes_equal_links_found_in_one(monkeypatch) -> None:  # noqa: ANN001
+    import os
+
+    from tradetalks.build.detect import groups
+
+    texts = _near_copies()
+    alone = _links(texts, 90.0)
+    assert alone == _reference_links(texts, 90.0) and alone
+    monkeypatch.setattr(groups, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    parent, compared = os.getpid(), []
+    compare = groups._compare
+
+    def counted(*args):  # noqa: ANN002, ANN202
+        if os.getpid() == parent:
+            compared.append(args[2:])
+        return compare(*args)
+
+    monkeypatch.setattr(groups, "_compare", counted)
+    assert _links(texts, 90.0) == alone
+    assert len(compared) == len(groups._KEY_KINDS)  # the parent compared one part of each kind, the children the others
+
+
+def test_a_forked_process_that_fails_leaves_its_part_to_the_parent(monkeypatch) -> None:  # noqa: ANN001
+    import os
+
+    from tradetalks.build.detect import groups
+
+    texts = _near_copies()
+    alone = _links(texts, 90.0)
+    monkeypatch.setattr(groups, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    parent, compared = os.getpid(), []
+    compare = groups._compare
+
+    def failing(*args):  # noqa: ANN002, ANN202
+        if os.getpid() != parent:
+            raise RuntimeError("a child that fails")
+        compared.append(args[2:])
+        return compare(*args)
+
+    monkeypatch.setattr(groups, "_compare", failing)
+    assert _links(texts, 90.0) == alone
+    assert len(compared) == 2 * len(groups._KEY_KINDS)  # each kind's two parts, in the parent

@@ -12,8 +12,9 @@ connected components of these links, so they do not depend on input order (a lon
 near matches could join two quotes that differ more than the threshold; at 90 none does here).
 Candidates for a near match are the texts that share their first three, middle three or last
 three normalised words, punctuation aside ("depth," = "depth"); texts of up to eight words also
-share blocks by their first two and last two words among texts of similar length (blocking;
-`BLOCK_WORDS`, `SHORT_WORDS`; lengths that cannot reach the threshold are never compared).
+share blocks by their first two and last two words among texts of the same length band (blocking;
+`BLOCK_WORDS`, `SHORT_WORDS`; bands are `stretch` wide, see `_block_key`). Within a block, texts
+whose lengths cannot reach the threshold are never compared.
 Texts >= 90% alike differ by a few characters, so they almost always share a block: in a text
 of nine or more words a one-word edit touches at most one of the three places (a test checks
 it). Blocking keeps grouping near-linear in the corpus size instead of comparing every pair
@@ -32,14 +33,19 @@ since the previous release takes "qg_" + sha256 of its smallest normalised text.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import itertools
 import math
+import os
+import pickle
 import re
+import signal
 import string
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -131,7 +137,7 @@ def _decide_ids(members: dict[str, list[str]], previous: dict[str, str]) -> tupl
     return ids, merges
 
 
-_KEY_KINDS = ("first", "middle", "last", "first2", "first2+", "last2", "last2+")
+_KEY_KINDS = ("first", "middle", "last", "first2", "last2")
 
 
 def _block_key(text: str, words: list[str], kind: str, stretch: float) -> str | None:
@@ -145,13 +151,12 @@ def _block_key(text: str, words: list[str], kind: str, stretch: float) -> str | 
         return " ".join(words[-n:])
     if len(words) > SHORT_WORDS:
         return None
-    # Short texts: the first or last two words, within a length band. A pair can only reach the
-    # threshold if its lengths differ by at most the factor `stretch` (indel >= the length
-    # difference), so bands of that width, each text in its own band ("first2") and the next
-    # ("first2+"), never part one.
+    # Short texts: the first or last two words, within a length band `stretch` wide. Only texts of
+    # the same band share such a block: a near match across a band boundary is found only when the
+    # two texts share three words at the start, middle or end.
     band = math.floor(math.log(max(len(text), 1)) / math.log(stretch)) if stretch > 1 else 0
-    two = " ".join(words[:2]) if kind.startswith("first") else " ".join(words[-2:])
-    return f"{two}\x00{band + kind.endswith('+')}"
+    two = " ".join(words[:2]) if kind == "first2" else " ".join(words[-2:])
+    return f"{two}\x00{band}"
 
 
 def _group_id(key: str) -> str:
@@ -237,15 +242,105 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
             kept = kept.filter(pl.col("norm").is_in(nodes["norm"].implode()))
         keyed = pl.concat([kept, wanted], how="vertical") if wanted.height else kept
         wanted = wanted.select("kind", "key")
-    for block in _blocks(keyed, wanted):
-        if new is not None:  # each new text against the rest of its block
-            for a in block:
-                if a in new:
-                    for b, _score, _j in process.extract(a, [b for b in block if b != a], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
-                        keep(a, b)
-            continue
-        _compare_block(block, threshold, keep)
+    for kind in range(len(_KEY_KINDS)):
+        for a, b in _in_parts(_blocks(keyed, kind, stretch, wanted, new), threshold):
+            keep(a, b)
     return Links(texts.rename("norm"), pairs, keyed)
+
+
+class _Blocks(NamedTuple):
+    """One kind's blocks, to compare (`_blocks`)."""
+
+    texts: list[str]  # the texts of all blocks one after the other, each block's by length
+    todo: list[int]  # the texts (indices in `texts`) to compare with a range of their block: i
+    lo: list[int]  # for each, the range [lo, hi) of its block whose lengths can reach the threshold (lo > i: from i + 1)
+    hi: list[int]
+    cost: list[int]  # for each, an estimate of the time it takes
+
+
+def _compare(blocks: _Blocks, threshold: float, start: int, stop: int) -> list[tuple[str, str]]:
+    """The pairs (a, b) scoring at least `threshold`, for a = `texts[i]` of each i in `todo[start:stop]` and b in
+    its range but a. Pure Python and rapidfuzz: it may run in a forked child, where Polars must not."""
+    flat, pairs = blocks.texts, []
+    for i, lo, hi in zip(blocks.todo[start:stop], blocks.lo[start:stop], blocks.hi[start:stop], strict=True):
+        a = flat[i]
+        for b, _score, _j in process.extract(
+            a, flat[i + 1 : hi] if lo > i else flat[lo:i] + flat[i + 1 : hi], scorer=fuzz.ratio, score_cutoff=threshold, limit=None
+        ):
+            pairs.append((a, b))
+    return pairs
+
+
+# Comparisons are spread over forked processes, one for each PARALLEL_FROM comparisons and at most
+# one per core: below that, forking a large process costs more than it saves.
+PARALLEL_FROM = 1_000_000
+_CALL = 10  # one rapidfuzz call costs about as much as ten comparisons (measured)
+
+
+def _in_parts(blocks: _Blocks, threshold: float) -> list[tuple[str, str]]:
+    """`_compare` of all the blocks, in parts of about equal cost, all but the first in forked children
+    when it is worth it (the parent computes the part of a child that fails)."""
+    import multiprocessing
+
+    cost = blocks.cost
+    total = sum(cost)
+    processes = min(os.cpu_count() or 1, total // PARALLEL_FROM)
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return _compare(blocks, threshold, 0, len(cost))
+    bounds, done = [0], 0
+    for i, c in enumerate(cost):
+        done += c
+        if done * processes >= total * len(bounds) and len(bounds) < processes:
+            bounds.append(i + 1)
+    bounds.append(len(cost))
+    parts = list(itertools.pairwise(bounds))
+    children: list[tuple[int, int] | None] = []
+    try:
+        children = [_fork(blocks, threshold, start, stop) for start, stop in parts[1:]]
+        pairs = _compare(blocks, threshold, *parts[0])
+        for i, child in enumerate(children):
+            got = _collect(child) if child is not None else None
+            children[i] = None
+            pairs += got if got is not None else _compare(blocks, threshold, *parts[i + 1])
+        return pairs
+    finally:
+        for child in children:  # left by an exception
+            if child is not None:
+                os.kill(child[0], signal.SIGKILL)
+                _collect(child)
+
+
+def _fork(blocks: _Blocks, threshold: float, start: int, stop: int) -> tuple[int, int] | None:
+    """A forked child computing `_compare(blocks, threshold, start, stop)` on the memory it inherits (nothing is
+    pickled but its pairs): (its pid, the pipe to read them from), or None when it cannot be forked."""
+    read, write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid == 0:  # the child: never Polars (its thread pool is not in the child), never back to the caller
+        status = 1
+        try:
+            gc.disable()  # a collection could free Polars objects here
+            os.close(read)
+            with open(write, "wb") as out:
+                out.write(pickle.dumps(_compare(blocks, threshold, start, stop), protocol=pickle.HIGHEST_PROTOCOL))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write)
+    return pid, read
+
+
+def _collect(child: tuple[int, int]) -> list[tuple[str, str]] | None:
+    """The pairs of a forked child (`_fork`), or None when it failed."""
+    pid, read = child
+    with open(read, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    return pickle.loads(data) if status == 0 else None
 
 
 def _compare_block(block: list[str], threshold: float, found: Callable[[str, str], None]) -> None:
@@ -307,25 +402,23 @@ def _keys(nodes: pl.DataFrame, stretch: float) -> pl.DataFrame:
     import polars as pl
 
     ends = _ENDS
-    words = pl.col("norm").str.split(" ").list.eval(pl.element().str.strip_chars(ends)).list.eval(pl.element().filter(pl.element() != ""))
     lengths = nodes["norm"].str.len_chars().unique().to_list()
     bands = {n: (math.floor(math.log(max(n, 1)) / math.log(stretch)) if stretch > 1 else 0) for n in lengths}
+    # The words in a column of their own: an expression used twice in one `select` is computed twice.
+    # A text without words has the key "" of each kind (an empty list joins to "").
     frame = nodes.select(
         "norm",
-        pl.when(words.list.len() > 0).then(words).otherwise(pl.lit([""], dtype=pl.List(pl.String))).alias("words"),
-        pl.col("norm").str.len_chars().replace_strict(bands, return_dtype=pl.Int64).alias("band"),
+        pl.col("norm").str.split(" ").list.eval(pl.element().str.strip_chars(ends)).list.filter(pl.element() != "").alias("words"),
+        pl.col("norm").str.len_chars().replace_strict(bands, return_dtype=pl.Int64).cast(pl.String).alias("band"),
     ).with_columns(pl.col("words").list.len().cast(pl.Int64).alias("n"))
     n, mid = BLOCK_WORDS, pl.max_horizontal(pl.lit(0), (pl.col("n") - BLOCK_WORDS) // 2)
     short = pl.col("n") <= SHORT_WORDS
-    first2, last2 = pl.col("words").list.head(2).list.join(" "), pl.col("words").list.tail(2).list.join(" ")
     keys = {
         "first": pl.col("words").list.head(n).list.join(" "),
         "middle": pl.col("words").list.slice(mid, n).list.join(" "),
         "last": pl.col("words").list.tail(n).list.join(" "),
-        "first2": pl.when(short).then(first2 + "\x00" + pl.col("band").cast(pl.String)),
-        "first2+": pl.when(short).then(first2 + "\x00" + (pl.col("band") + 1).cast(pl.String)),
-        "last2": pl.when(short).then(last2 + "\x00" + pl.col("band").cast(pl.String)),
-        "last2+": pl.when(short).then(last2 + "\x00" + (pl.col("band") + 1).cast(pl.String)),
+        "first2": pl.when(short).then(pl.col("words").list.head(2).list.join(" ") + "\x00" + pl.col("band")),
+        "last2": pl.when(short).then(pl.col("words").list.tail(2).list.join(" ") + "\x00" + pl.col("band")),
     }
     schema = {"norm": pl.String, "kind": pl.Int8, "key": pl.String}
     return pl.concat(
@@ -335,14 +428,40 @@ def _keys(nodes: pl.DataFrame, stretch: float) -> pl.DataFrame:
     )
 
 
-def _blocks(keyed: pl.DataFrame, wanted: pl.DataFrame | None = None) -> Iterable[list[str]]:
-    """The blocks of two or more texts, per kind of key, from `_keys`; with `wanted` (kind, key),
-    just the blocks of those keys."""
+def _blocks(keyed: pl.DataFrame, kind: int, stretch: float, wanted: pl.DataFrame | None = None, new: set[str] | None = None) -> _Blocks:
+    """One kind's blocks of two or more texts from `_keys` (with `wanted`: kind, key, only the blocks of
+    those keys), for `_compare`. Without `new`, each text is compared with the texts after it in its
+    range (lo = i + 1), so each pair once; with `new`, only the new texts are, with their whole range.
+    """
     import polars as pl
 
-    for i in range(len(_KEY_KINDS)):
-        of_kind = keyed.filter(pl.col("kind") == i).select("norm", "key")
-        if wanted is not None:
-            of_kind = of_kind.filter(pl.col("key").is_in(wanted.filter(pl.col("kind") == i)["key"].unique().implode()))
-        blocks = of_kind.group_by("key").agg(pl.col("norm").sort()).filter(pl.col("norm").list.len() > 1).sort("key")
-        yield from blocks["norm"].to_list()
+    of_kind = keyed.filter(pl.col("kind") == kind).select("norm", "key")
+    if wanted is not None:
+        of_kind = of_kind.filter(pl.col("key").is_in(wanted.filter(pl.col("kind") == kind)["key"].unique().implode()))
+    frame = (
+        of_kind.filter(pl.col("key").is_duplicated())
+        .with_columns(pl.col("norm").str.len_chars().cast(pl.Int64).alias("length"))
+        .sort("key", "length", "norm")
+        .select("norm", "length", pl.col("key").rle_id().cast(pl.Int64).alias("block"))
+    )
+    # fuzz.ratio <= 200 * shorter / (shorter + longer) (indel >= the length difference): a text
+    # longer than `reach` (one character more for rounding) cannot reach the threshold.
+    if math.isfinite(stretch):
+        frame = frame.with_columns((pl.col("length") * max(stretch, 1.0) + 1).floor().cast(pl.Int64).alias("reach"))
+    else:
+        frame = frame.with_columns(pl.col("length").max().alias("reach"))
+    # Block and length in one sorted number: a binary search finds each text's range in its block.
+    span = (frame.select(pl.col("reach").max()).item() or 0) + 1
+    at, top = frame["block"] * span + frame["length"], frame["block"] * span + frame["reach"]
+    frame = frame.select(
+        "norm",
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("i"),
+        (pl.int_range(pl.len(), dtype=pl.Int64) + 1 if new is None else top.search_sorted(at, side="left").cast(pl.Int64)).alias("lo"),
+        at.search_sorted(top, side="right").cast(pl.Int64).alias("hi"),
+    )
+    if new is None:
+        todo = frame.filter(pl.col("hi") > pl.col("lo"))
+    else:
+        todo = frame.filter(pl.col("norm").is_in(pl.Series(sorted(new), dtype=pl.String).implode()) & (pl.col("hi") - pl.col("lo") > 1))
+    todo = todo.select("i", "lo", "hi", (pl.col("hi") - pl.col("lo") + _CALL).alias("cost"))
+    return _Blocks(frame["norm"].to_list(), todo["i"].to_list(), todo["lo"].to_list(), todo["hi"].to_list(), todo["cost"].to_list())
