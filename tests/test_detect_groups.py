@@ -228,21 +228,21 @@ def test_links_found_in_forked_processes_equal_links_found_in_one(monkeypatch) -
     alone = _links(texts, 90.0)
     assert alone == _reference_links(texts, 90.0) and alone
     monkeypatch.setattr(groups, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     parent, compared = os.getpid(), []
     compare = groups._compare
 
     def counted(*args):  # noqa: ANN002, ANN202
         if os.getpid() == parent:
-            compared.append(args[2:])
+            compared.append(args)
         return compare(*args)
 
     monkeypatch.setattr(groups, "_compare", counted)
     assert _links(texts, 90.0) == alone
-    assert len(compared) == len(groups._KEY_KINDS)  # the parent compared one part of each kind, the children the others
+    assert not compared  # every kind's blocks compared in a child
 
 
-def test_a_forked_process_that_fails_leaves_its_part_to_the_parent(monkeypatch) -> None:  # noqa: ANN001
+def test_a_forked_process_that_fails_leaves_its_kind_to_the_parent(monkeypatch) -> None:  # noqa: ANN001
     import os
 
     from tradetalks.build.detect import groups
@@ -257,9 +257,40 @@ def test_a_forked_process_that_fails_leaves_its_part_to_the_parent(monkeypatch) 
     def failing(*args):  # noqa: ANN002, ANN202
         if os.getpid() != parent:
             raise RuntimeError("a child that fails")
-        compared.append(args[2:])
+        compared.append(args)
         return compare(*args)
 
     monkeypatch.setattr(groups, "_compare", failing)
     assert _links(texts, 90.0) == alone
-    assert len(compared) == 2 * len(groups._KEY_KINDS)  # each kind's two parts, in the parent
+    assert len(compared) == len(groups._KEY_KINDS)  # each kind again, in the parent
+
+
+def test_an_error_in_the_parent_ends_its_forked_processes(monkeypatch) -> None:  # noqa: ANN001
+    import os
+
+    import pytest
+
+    from tradetalks.build.detect import groups
+
+    monkeypatch.setattr(groups, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    forked, fork, blocks = [], groups._fork, groups._blocks
+
+    def recorded(*args):  # noqa: ANN002, ANN202
+        child = fork(*args)
+        forked.append(child[0])
+        return child
+
+    def failing(keyed, kind, *args):  # noqa: ANN001, ANN002, ANN202
+        if kind == 2:
+            raise KeyboardInterrupt
+        return blocks(keyed, kind, *args)
+
+    monkeypatch.setattr(groups, "_fork", recorded)
+    monkeypatch.setattr(groups, "_blocks", failing)
+    with pytest.raises(KeyboardInterrupt):
+        _links(_near_copies(), 90.0)
+    assert len(forked) == 2
+    for pid in forked:  # ended and reaped
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)

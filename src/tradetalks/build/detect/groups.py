@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import itertools
 import math
 import os
 import pickle
@@ -45,7 +44,7 @@ import string
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -242,9 +241,31 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
             kept = kept.filter(pl.col("norm").is_in(nodes["norm"].implode()))
         keyed = pl.concat([kept, wanted], how="vertical") if wanted.height else kept
         wanted = wanted.select("kind", "key")
-    for kind in range(len(_KEY_KINDS)):
-        for a, b in _in_parts(_blocks(keyed, kind, stretch, wanted, new), threshold):
-            keep(a, b)
+    # Each kind's blocks are compared in a forked child when that is worth it, while the parent goes on
+    # to the next kind's blocks; a child that fails leaves its kind to the parent.
+    children: dict[int, tuple[int, BinaryIO]] = {}
+    try:
+        for kind in range(len(_KEY_KINDS)):
+            blocks = _blocks(keyed, kind, stretch, wanted, new)
+            child = _fork(blocks, threshold) if blocks.cost >= PARALLEL_FROM and _can_fork() else None
+            if child is None:
+                for a, b in _compare(blocks, threshold):
+                    keep(a, b)
+            else:
+                children[kind] = child
+            del blocks  # before the next kind's
+        for kind, (pid, pipe) in list(children.items()):
+            data = pipe.read()
+            pipe.close()
+            status = os.waitpid(pid, 0)[1]
+            del children[kind]
+            for a, b in pickle.loads(data) if status == 0 else _compare(_blocks(keyed, kind, stretch, wanted, new), threshold):
+                keep(a, b)
+    finally:
+        for pid, pipe in children.values():  # left by an exception
+            pipe.close()
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
     return Links(texts.rename("norm"), pairs, keyed)
 
 
@@ -255,14 +276,14 @@ class _Blocks(NamedTuple):
     todo: list[int]  # the texts (indices in `texts`) to compare with a range of their block: i
     lo: list[int]  # for each, the range [lo, hi) of its block whose lengths can reach the threshold (lo > i: from i + 1)
     hi: list[int]
-    cost: list[int]  # for each, an estimate of the time it takes
+    cost: int  # an estimate of the time the comparisons take, in comparisons
 
 
-def _compare(blocks: _Blocks, threshold: float, start: int, stop: int) -> list[tuple[str, str]]:
-    """The pairs (a, b) scoring at least `threshold`, for a = `texts[i]` of each i in `todo[start:stop]` and b in
-    its range but a. Pure Python and rapidfuzz: it may run in a forked child, where Polars must not."""
+def _compare(blocks: _Blocks, threshold: float) -> list[tuple[str, str]]:
+    """The pairs (a, b) scoring at least `threshold`, for a = `texts[i]` of each i in `todo` and b in its range
+    but a. Pure Python and rapidfuzz: it may run in a forked child, where Polars must not."""
     flat, pairs = blocks.texts, []
-    for i, lo, hi in zip(blocks.todo[start:stop], blocks.lo[start:stop], blocks.hi[start:stop], strict=True):
+    for i, lo, hi in zip(blocks.todo, blocks.lo, blocks.hi, strict=True):
         a = flat[i]
         for b, _score, _j in process.extract(
             a, flat[i + 1 : hi] if lo > i else flat[lo:i] + flat[i + 1 : hi], scorer=fuzz.ratio, score_cutoff=threshold, limit=None
@@ -271,48 +292,21 @@ def _compare(blocks: _Blocks, threshold: float, start: int, stop: int) -> list[t
     return pairs
 
 
-# Comparisons are spread over forked processes, one for each PARALLEL_FROM comparisons and at most
-# one per core: below that, forking a large process costs more than it saves.
+# A kind's blocks are compared in a forked child from this many comparisons on (about 0.1 s):
+# below that, forking a large process costs more than it saves.
 PARALLEL_FROM = 1_000_000
 _CALL = 10  # one rapidfuzz call costs about as much as ten comparisons (measured)
 
 
-def _in_parts(blocks: _Blocks, threshold: float) -> list[tuple[str, str]]:
-    """`_compare` of all the blocks, in parts of about equal cost, all but the first in forked children
-    when it is worth it (the parent computes the part of a child that fails)."""
+def _can_fork() -> bool:
     import multiprocessing
 
-    cost = blocks.cost
-    total = sum(cost)
-    processes = min(os.cpu_count() or 1, total // PARALLEL_FROM)
-    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return _compare(blocks, threshold, 0, len(cost))
-    bounds, done = [0], 0
-    for i, c in enumerate(cost):
-        done += c
-        if done * processes >= total * len(bounds) and len(bounds) < processes:
-            bounds.append(i + 1)
-    bounds.append(len(cost))
-    parts = list(itertools.pairwise(bounds))
-    children: list[tuple[int, int] | None] = []
-    try:
-        children = [_fork(blocks, threshold, start, stop) for start, stop in parts[1:]]
-        pairs = _compare(blocks, threshold, *parts[0])
-        for i, child in enumerate(children):
-            got = _collect(child) if child is not None else None
-            children[i] = None
-            pairs += got if got is not None else _compare(blocks, threshold, *parts[i + 1])
-        return pairs
-    finally:
-        for child in children:  # left by an exception
-            if child is not None:
-                os.kill(child[0], signal.SIGKILL)
-                _collect(child)
+    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _fork(blocks: _Blocks, threshold: float, start: int, stop: int) -> tuple[int, int] | None:
-    """A forked child computing `_compare(blocks, threshold, start, stop)` on the memory it inherits (nothing is
-    pickled but its pairs): (its pid, the pipe to read them from), or None when it cannot be forked."""
+def _fork(blocks: _Blocks, threshold: float) -> tuple[int, BinaryIO] | None:
+    """A forked child computing `_compare(blocks, threshold)` on the memory it inherits (nothing is pickled
+    but the pairs it finds): (its pid, the pipe to read them from), or None when it cannot be forked."""
     read, write = os.pipe()
     try:
         pid = os.fork()
@@ -326,21 +320,12 @@ def _fork(blocks: _Blocks, threshold: float, start: int, stop: int) -> tuple[int
             gc.disable()  # a collection could free Polars objects here
             os.close(read)
             with open(write, "wb") as out:
-                out.write(pickle.dumps(_compare(blocks, threshold, start, stop), protocol=pickle.HIGHEST_PROTOCOL))
+                out.write(pickle.dumps(_compare(blocks, threshold), protocol=pickle.HIGHEST_PROTOCOL))
             status = 0
         finally:
             os._exit(status)
     os.close(write)
-    return pid, read
-
-
-def _collect(child: tuple[int, int]) -> list[tuple[str, str]] | None:
-    """The pairs of a forked child (`_fork`), or None when it failed."""
-    pid, read = child
-    with open(read, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    return pickle.loads(data) if status == 0 else None
+    return pid, open(read, "rb")
 
 
 def _compare_block(block: list[str], threshold: float, found: Callable[[str, str], None]) -> None:
@@ -374,7 +359,7 @@ def group_frame(
     """
     import polars as pl
 
-    nodes = nodes.unique("norm").sort("norm")
+    nodes = nodes.unique("norm")  # in any order: nothing below depends on it
     components = _Components()
     root, link, parent = components.root, components.link, components.parent
     for a, b in sorted((links if links is not None else find_links(nodes, threshold)).pairs):
@@ -463,5 +448,5 @@ def _blocks(keyed: pl.DataFrame, kind: int, stretch: float, wanted: pl.DataFrame
         todo = frame.filter(pl.col("hi") > pl.col("lo"))
     else:
         todo = frame.filter(pl.col("norm").is_in(pl.Series(sorted(new), dtype=pl.String).implode()) & (pl.col("hi") - pl.col("lo") > 1))
-    todo = todo.select("i", "lo", "hi", (pl.col("hi") - pl.col("lo") + _CALL).alias("cost"))
-    return _Blocks(frame["norm"].to_list(), todo["i"].to_list(), todo["lo"].to_list(), todo["hi"].to_list(), todo["cost"].to_list())
+    cost = todo.select((pl.col("hi") - pl.col("lo") + _CALL).sum()).item()
+    return _Blocks(frame["norm"].to_list(), todo["i"].to_list(), todo["lo"].to_list(), todo["hi"].to_list(), cost)
