@@ -215,12 +215,11 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
     stretch = (1 + f) / (1 - f) if f < 1 else math.inf
     texts = nodes["norm"]
     pairs: set[tuple[str, str]] = set()
-    new: set[str] | None = None
+    new: pl.Series | None = None  # the texts not in `known`
     gone = False  # some of the known texts are no longer there
     if known is not None:
-        fresh = texts.filter(~texts.is_in(known.nodes.implode()))
-        new = set(fresh.to_list())
-        gone = texts.len() - fresh.len() < known.nodes.len()
+        new = texts.filter(~texts.is_in(known.nodes.implode()))
+        gone = texts.len() - new.len() < known.nodes.len()
         ends = pl.Series(sorted({t for p in known.pairs for t in p}), dtype=pl.String)
         alive = set(ends.filter(ends.is_in(texts.implode())).to_list())
         pairs = {p for p in known.pairs if p[0] in alive and p[1] in alive}
@@ -233,9 +232,9 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
     if new is None or known is None or known.keys is None:
         keyed = _keys(nodes, stretch)
         if new is not None:
-            wanted = keyed.filter(pl.col("norm").is_in(pl.Series(sorted(new), dtype=pl.String).implode())).select("kind", "key")
+            wanted = keyed.filter(pl.col("norm").is_in(new.implode())).select("kind", "key")
     else:
-        wanted = _keys(pl.DataFrame({"norm": sorted(new)}, schema={"norm": pl.String}), stretch)
+        wanted = _keys(new.to_frame("norm"), stretch)
         kept = known.keys
         if gone:  # texts gone since: their keys go too
             kept = kept.filter(pl.col("norm").is_in(nodes["norm"].implode()))
@@ -413,7 +412,7 @@ def _keys(nodes: pl.DataFrame, stretch: float) -> pl.DataFrame:
     )
 
 
-def _blocks(keyed: pl.DataFrame, kind: int, stretch: float, wanted: pl.DataFrame | None = None, new: set[str] | None = None) -> _Blocks:
+def _blocks(keyed: pl.DataFrame, kind: int, stretch: float, wanted: pl.DataFrame | None = None, new: pl.Series | None = None) -> _Blocks:
     """One kind's blocks of two or more texts from `_keys` (with `wanted`: kind, key, only the blocks of
     those keys), for `_compare`. Without `new`, each text is compared with the texts after it in its
     range (lo = i + 1), so each pair once; with `new`, only the new texts are, with their whole range.
@@ -426,7 +425,7 @@ def _blocks(keyed: pl.DataFrame, kind: int, stretch: float, wanted: pl.DataFrame
     frame = (
         of_kind.filter(pl.col("key").is_duplicated())
         .with_columns(pl.col("norm").str.len_chars().cast(pl.Int64).alias("length"))
-        .sort("key", "length", "norm")
+        .sort("key", "length")  # texts of one length in any order: each pair is compared all the same
         .select("norm", "length", pl.col("key").rle_id().cast(pl.Int64).alias("block"))
     )
     # fuzz.ratio <= 200 * shorter / (shorter + longer) (indel >= the length difference): a text
@@ -447,6 +446,6 @@ def _blocks(keyed: pl.DataFrame, kind: int, stretch: float, wanted: pl.DataFrame
     if new is None:
         todo = frame.filter(pl.col("hi") > pl.col("lo"))
     else:
-        todo = frame.filter(pl.col("norm").is_in(pl.Series(sorted(new), dtype=pl.String).implode()) & (pl.col("hi") - pl.col("lo") > 1))
+        todo = frame.filter(pl.col("norm").is_in(new.implode()) & (pl.col("hi") - pl.col("lo") > 1))
     cost = todo.select((pl.col("hi") - pl.col("lo") + _CALL).sum()).item()
     return _Blocks(frame["norm"].to_list(), todo["i"].to_list(), todo["lo"].to_list(), todo["hi"].to_list(), cost)
