@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import math
 import os
 import pickle
@@ -269,25 +270,30 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
 
 
 class _Blocks(NamedTuple):
-    """One kind's blocks, to compare (`_blocks`)."""
+    """One kind's blocks, to compare (`_blocks`): few Python objects, so that handing them to a forked
+    child and freeing them in the parent is cheap (freeing objects a child shares copies their pages)."""
 
-    texts: list[str]  # the texts of all blocks one after the other, each block's by length
-    todo: list[int]  # the texts (indices in `texts`) to compare with a range of their block: i
-    lo: list[int]  # for each, the range [lo, hi) of its block whose lengths can reach the threshold (lo > i: from i + 1)
-    hi: list[int]
+    joined: str  # the texts of all blocks one after the other, each block's by length, in one string
+    lengths: list[int]  # the length of each text
+    todo: list[int] | None  # the texts to compare (their indices; None: all)
+    ahead: list[int]  # for each, how many of the texts after it to compare it with (those whose length can reach the threshold)
+    back: list[int] | None  # for each, how many of the texts before it (None: none)
     cost: int  # an estimate of the time the comparisons take, in comparisons
 
 
 def _compare(blocks: _Blocks, threshold: float) -> list[tuple[str, str]]:
-    """The pairs (a, b) scoring at least `threshold`, for a = `texts[i]` of each i in `todo` and b in its range
-    but a. Pure Python and rapidfuzz: it may run in a forked child, where Polars must not."""
-    flat, pairs = blocks.texts, []
-    for i, lo, hi in zip(blocks.todo, blocks.lo, blocks.hi, strict=True):
-        a = flat[i]
-        for b, _score, _j in process.extract(
-            a, flat[i + 1 : hi] if lo > i else flat[lo:i] + flat[i + 1 : hi], scorer=fuzz.ratio, score_cutoff=threshold, limit=None
-        ):
-            pairs.append((a, b))
+    """The pairs (a, b) scoring at least `threshold`, for each text a and the texts b it is to be compared
+    with. Pure Python and rapidfuzz: it may run in a forked child, where Polars must not."""
+    joined, lengths = blocks.joined, blocks.lengths
+    texts = [joined[end - n : end] for end, n in zip(itertools.accumulate(lengths), lengths, strict=True)]
+    pairs = []
+    todo = range(len(texts)) if blocks.todo is None else blocks.todo
+    for i, after, before in zip(todo, blocks.ahead, blocks.back or itertools.repeat(0, len(todo)), strict=True):
+        if after or before:
+            a = texts[i]
+            choices = texts[i - before : i] + texts[i + 1 : i + 1 + after] if before else texts[i + 1 : i + 1 + after]
+            for b, _score, _j in process.extract(a, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
+                pairs.append((a, b))
     return pairs
 
 
@@ -414,8 +420,9 @@ def _keys(nodes: pl.DataFrame, stretch: float) -> pl.DataFrame:
 
 def _blocks(keyed: pl.DataFrame, kind: int, stretch: float, wanted: pl.DataFrame | None = None, new: pl.Series | None = None) -> _Blocks:
     """One kind's blocks of two or more texts from `_keys` (with `wanted`: kind, key, only the blocks of
-    those keys), for `_compare`. Without `new`, each text is compared with the texts after it in its
-    range (lo = i + 1), so each pair once; with `new`, only the new texts are, with their whole range.
+    those keys), for `_compare`. Each text is compared with the texts of its block whose lengths can
+    reach the threshold: without `new`, those after it (each pair once); with `new`, only the new
+    texts are, with those before and after it.
     """
     import polars as pl
 
@@ -434,18 +441,29 @@ def _blocks(keyed: pl.DataFrame, kind: int, stretch: float, wanted: pl.DataFrame
         frame = frame.with_columns((pl.col("length") * max(stretch, 1.0) + 1).floor().cast(pl.Int64).alias("reach"))
     else:
         frame = frame.with_columns(pl.col("length").max().alias("reach"))
-    # Block and length in one sorted number: a binary search finds each text's range in its block.
+    # Block and length in one sorted number: a binary search finds the range [lo, hi) of each text's
+    # block that it can match.
     span = (frame.select(pl.col("reach").max()).item() or 0) + 1
     at, top = frame["block"] * span + frame["length"], frame["block"] * span + frame["reach"]
+    i = pl.int_range(pl.len(), dtype=pl.Int64)
     frame = frame.select(
         "norm",
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("i"),
-        (pl.int_range(pl.len(), dtype=pl.Int64) + 1 if new is None else top.search_sorted(at, side="left").cast(pl.Int64)).alias("lo"),
-        at.search_sorted(top, side="right").cast(pl.Int64).alias("hi"),
+        "length",
+        i.alias("i"),
+        (at.search_sorted(top, side="right").cast(pl.Int64) - i - 1).alias("ahead"),  # hi - i - 1
+        (i - top.search_sorted(at, side="left").cast(pl.Int64) if new is not None else pl.lit(0, dtype=pl.Int64)).alias("back"),  # i - lo
     )
-    if new is None:
-        todo = frame.filter(pl.col("hi") > pl.col("lo"))
-    else:
-        todo = frame.filter(pl.col("norm").is_in(new.implode()) & (pl.col("hi") - pl.col("lo") > 1))
-    cost = todo.select((pl.col("hi") - pl.col("lo") + _CALL).sum()).item()
-    return _Blocks(frame["norm"].to_list(), todo["i"].to_list(), todo["lo"].to_list(), todo["hi"].to_list(), cost)
+    joined, lengths = frame.select(pl.col("norm").str.join("")).item(), frame["length"].to_list()
+    if new is None:  # every text with the texts after it: small numbers, and Python shares the objects of ints up to 256
+        todo = frame.select("ahead", "back")
+    else:  # only the new texts, with the texts before and after them
+        todo = frame.filter(pl.col("norm").is_in(new.implode()) & (pl.col("ahead") + pl.col("back") > 0)).select("i", "ahead", "back")
+    cost = todo.select(pl.col("ahead").sum() + pl.col("back").sum() + _CALL * (pl.col("ahead") + pl.col("back") > 0).sum()).item()
+    return _Blocks(
+        joined,
+        lengths,
+        todo["i"].to_list() if new is not None else None,
+        todo["ahead"].to_list(),
+        todo["back"].to_list() if new is not None else None,
+        cost,
+    )
