@@ -180,7 +180,7 @@ def _mutation(tables):
             kind = draw_(st.sampled_from(["value", "value", "value", "type", "duplicate", "extra", "drop"]))
             if kind == "value":
                 df = set_cell(df, row, column, draw_(st.sampled_from(candidates(df.schema[column], df[column][row]))))
-            elif kind == "type" and df.schema[column] == MODELS[table].to_schema().columns[column].dtype.type:
+            elif kind == "type" and column in (declared := MODELS[table].to_schema().columns) and df.schema[column] == declared[column].dtype.type:
                 df = retyped(df, column)
             elif kind == "duplicate" and df.height > 1:
                 df = set_cell(df, row, column, df[column][(row + 1) % df.height])
