@@ -179,11 +179,11 @@ def combine(
         derived = memo.derived[1]
     else:
         order = article_order(articles, evidence)
-        ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence, order), problems, reg.index, unsure, order)
+        ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence, order), problems, order, reg.index, unsure)
         events, event_disputes, _ = subject_rows("events", reg.events, evidence, ctx)
         measures, measure_disputes, steps = subject_rows("measures", reg.measures, evidence, ctx)
         derived = {
-            "people": _people(reg, evidence, part["roles"], outlets, sources, problems, unsure, order),
+            "people": _people(reg, evidence, part["roles"], sources, problems, unsure, order),
             "events": events,
             "tariff_measures": measures,
             "disputes": table("disputes", event_disputes + measure_disputes, "dispute_id"),
@@ -368,29 +368,13 @@ def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, st
 
 
 def _people(
-    reg: Registries,
-    evidence: pl.DataFrame,
-    roles: pl.DataFrame,
-    outlets: pl.DataFrame,
-    sources: Sources,
-    problems: Collector,
-    unsure: set[str] | frozenset,
-    order: pl.DataFrame | None = None,
+    reg: Registries, evidence: pl.DataFrame, roles: pl.DataFrame, sources: Sources, problems: Collector, unsure: set[str] | frozenset, order: pl.DataFrame
 ) -> pl.DataFrame:
     people = reg.people
     primary = _primary(evidence, "people", order)
     mentions = evidence.lazy().filter((pl.col("subject_table") == "people") & pl.col("claim_field").is_null() & ~pl.col("in_duplicate"))
     n_mentions = dict(mentions.group_by("subject_id").len().collect().iter_rows())
-    counts = corroboration(evidence, "people", outlets)
-    # Each person's roles as stated, in article and text order, each distinct statement once per article.
-    entry = ["article_id", "role", "organisation", "country"]
-    per_person = (
-        roles.sort("article_id", "char_start", "index")
-        .unique(["person", *entry], keep="first", maintain_order=True)
-        .group_by("person", maintain_order=True)
-        .agg(pl.struct(entry).alias("roles"))
-    )
-    role_rows = {person: list(entries) for person, entries in per_person.iter_rows()}
+    counts = corroboration(evidence, "people", order)
     rows = []
     for pid, person in people.items():
         if pid not in primary:
@@ -412,7 +396,6 @@ def _people(
                 "person_id": pid,
                 "name": person["name"],
                 "aliases": aliases,
-                "roles": role_rows.get(pid, []),
                 "country": person.get("country"),
                 "wikidata_id": person.get("wikidata_id"),
                 "n_articles": counts[pid][0],
@@ -421,4 +404,20 @@ def _people(
                 **{k: p[k] for k in ("article_id", "char_start", "char_end", "evidence", "method")},
             }
         )
-    return pl.DataFrame(rows, schema=polars_schema("people")).sort("person_id")
+    schema = polars_schema("people")
+    # Each person's roles as stated, in article and text order, each distinct statement once per
+    # article; joined in Polars, so that the many roles never become Python objects.
+    entry = ["article_id", "role", "organisation", "country"]
+    per_person = (
+        roles.sort("article_id", "char_start", "index")
+        .unique(["person", *entry], keep="first", maintain_order=True)
+        .group_by("person", maintain_order=True)
+        .agg(pl.struct(entry).alias("roles"))
+    )
+    return (
+        pl.DataFrame(rows, schema={c: t for c, t in schema.items() if c != "roles"})
+        .join(per_person.rename({"person": "person_id"}), on="person_id", how="left", maintain_order="left")
+        .with_columns(pl.col("roles").fill_null([]))
+        .select(pl.col(c).cast(t) for c, t in schema.items())
+        .sort("person_id")
+    )

@@ -55,23 +55,33 @@ PROVENANCE = ("article_id", "char_start", "char_end", "evidence", "method")
 FIRST = ("in_duplicate", "article_id", "char_start", "char_end", "evidence_id")
 
 
+# An article's outlet as Python's `or` reads it: an empty name or id counts as none.
+def _given(column: str) -> pl.Expr:
+    return pl.col(column).is_not_null() & (pl.col(column) != "")
+
+
+OUTLET_NAME = pl.when(_given("wire_service")).then(pl.col("wire_service")).otherwise(pl.col("outlet"))
+OUTLET_KEY = (
+    pl.when(_given("wire_service_id"))
+    .then(pl.col("wire_service_id"))
+    .when(_given("outlet_id"))
+    .then(pl.col("outlet_id"))
+    .otherwise(pl.lit("article:") + pl.col("article_id"))
+)
+
+
 @dataclass
 class Outlets:
     """Per article: the key corroboration counts (a wire story once; an unknown outlet per article) and a known name."""
 
     key: dict[str, str]
     name: dict[str, str | None]
-    keys: pl.DataFrame  # `key` as a frame (article_id, outlet_key), for `corroboration`
 
     @classmethod
     def of(cls, articles: pl.DataFrame) -> Outlets:
-        rows = articles.select("article_id", "wire_service", "outlet", "wire_service_id", "outlet_id").iter_rows()
-        key, name = {}, {}
-        for aid, wire, outlet, wire_id, outlet_id in rows:
-            name[aid] = wire or outlet
-            key[aid] = wire_id or outlet_id or f"article:{aid}"
-        keys = pl.DataFrame({"article_id": list(key), "outlet_key": list(key.values())}, schema={"article_id": pl.String, "outlet_key": pl.String})
-        return cls(key, name, keys)
+        columns = articles.select("article_id", OUTLET_KEY.alias("key"), OUTLET_NAME.alias("name"))
+        ids = columns["article_id"].to_list()
+        return cls(dict(zip(ids, columns["key"].to_list(), strict=True)), dict(zip(ids, columns["name"].to_list(), strict=True)))
 
     def count(self, articles: set[str]) -> int:
         return len({self.key[a] for a in articles})
@@ -80,58 +90,70 @@ class Outlets:
         return sorted({name for a in articles if (name := self.name[a])})
 
 
-def article_order(articles: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame | None:
-    """Each article id with its position among the sorted ids (`_article`), for sorting evidence in
-    provenance order by numbers instead of text (`provenance_sorted`); None unless `articles` and
-    `evidence` are sorted by their keys and every evidence row's article is among `articles`."""
-    if not (articles["article_id"].flags["SORTED_ASC"] and evidence["evidence_id"].flags["SORTED_ASC"]):
-        return None
-    if not evidence["article_id"].is_in(articles["article_id"].implode()).all():
-        return None
-    return articles.select("article_id").with_row_index("_article")
+# Provenance order (`FIRST`) by numbers (`article_order`): comparing them is much cheaper than
+# comparing the texts, and a group's first row is found without sorting the table.
+BY_NUMBERS = ["in_duplicate", "_article", "char_start", "char_end", "_rank"]
 
 
-def provenance_sorted(rows: pl.LazyFrame, order: pl.DataFrame | None, before: tuple[str, ...] = ()) -> pl.LazyFrame:
-    """Evidence `rows` sorted by `before`, then in provenance order (`FIRST`): copies of duplicated
-    text last, then by article, span and evidence id. `rows` carry `_row`, their position in the
-    evidence table; with an `order` (`article_order`) the same order is reached by comparing
-    numbers: each article's position, and `_row` for the evidence id (the table is sorted by it)."""
-    if order is None:
-        return rows.sort([*before, *FIRST])
-    by = [*before, "in_duplicate", "_article", "char_start", "char_end", "_row"]
-    return rows.join(order.lazy(), on="article_id", how="left", maintain_order="left").sort(by).drop("_article")
+def article_order(articles: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
+    """Per evidence row, in the table's order, numbers that sort and count it as its texts do:
+    `_article` sorts as its article id (a position among the sorted ids), `_rank` as its evidence
+    id (ties by position), and `_outlet` is its article's outlet key (`Outlets`) as a number (null
+    for an article not among `articles`)."""
+    ids, cited = articles["article_id"], evidence["article_id"]
+    outlet = articles.select(OUTLET_KEY.rank("dense")).to_series()
+    rank = (
+        pl.int_range(evidence.height, dtype=pl.UInt32, eager=True) if evidence["evidence_id"].flags["SORTED_ASC"] else evidence["evidence_id"].rank("ordinal")
+    )
+    # Usually `articles` are sorted by id and hold every cited article: its position is its row.
+    if ids.flags["SORTED_ASC"] and ids.null_count() == 0 and ids.n_unique() == ids.len():
+        article = cited.cast(pl.Enum(ids), strict=False).to_physical()
+        if article.null_count() == cited.null_count():
+            return pl.DataFrame([article.alias("_article"), rank.alias("_rank"), outlet.gather(article).alias("_outlet")])
+    # Otherwise: positions among every id, and the outlets looked up by id (the last row of an id, as in `Outlets`).
+    every = pl.concat([ids, cited]).drop_nulls().unique().sort()
+    article = cited.cast(pl.Enum(every)).to_physical()
+    by_id = articles.select("article_id", outlet.alias("_outlet")).unique("article_id", keep="last")
+    outlet = evidence.select("article_id").join(by_id, on="article_id", how="left", maintain_order="left")["_outlet"]
+    return pl.DataFrame([article.alias("_article"), rank.alias("_rank"), outlet])
 
 
-def claim_rows(evidence: pl.DataFrame, order: pl.DataFrame | None = None) -> dict[tuple[str, str, str], list[dict]]:
+def _numbered(evidence: pl.DataFrame, order: pl.DataFrame) -> pl.LazyFrame:
+    """`evidence` with its position (`_row`) and the columns of its `order` (`article_order`)."""
+    return pl.concat([evidence, order], how="horizontal").lazy().with_row_index("_row")
+
+
+def claim_rows(evidence: pl.DataFrame, order: pl.DataFrame) -> dict[tuple[str, str, str], list[dict]]:
     """Compared claims by (subject_table, subject_id, field): one entry per distinct claimed value, in provenance order.
 
     Each entry is the value's first claim (its provenance) with the `article_ids` and
-    `evidence_ids` of every claim of that value: a large corpus repeats the same values many
-    times, and only the distinct ones are compared.
+    `evidence_ids` of every claim of that value, in provenance order (as Series: most are never
+    read): a large corpus repeats the same values many times, and only the distinct ones are compared.
     """
     value = ["claim_value", "claim_date_start", "claim_date_end", "claim_date_precision", "claim_place_id"]
     group = ["subject_table", "subject_id", "claim_field", *value]
     first = [c for c in ["evidence_id", *PROVENANCE, "in_duplicate"] if c not in group]
-    claims = (
-        evidence.lazy()
-        .with_row_index("_row")
-        .filter(pl.col("subject_table").is_in(["events", "tariff_measures"]) & pl.col("claim_field").is_not_null() & (pl.col("claim_field") != "local_date"))
-        .select("_row", *group, *first)
+    claims = _numbered(evidence, order).filter(
+        pl.col("subject_table").is_in(["events", "tariff_measures"]) & pl.col("claim_field").is_not_null() & (pl.col("claim_field") != "local_date")
     )
-    rows = (
-        provenance_sorted(claims, order)
-        .group_by(group, maintain_order=True)
-        .agg(*(pl.col(c).first() for c in first), pl.col("article_id").alias("article_ids"), pl.col("evidence_id").alias("evidence_ids"))
-        .collect()
+    # Each value's claims as row positions in provenance order; the values in the order of their first claims.
+    values = (
+        claims.group_by(group).agg(pl.col("_row").sort_by(BY_NUMBERS).alias("_rows"), pl.col(BY_NUMBERS).sort_by(BY_NUMBERS).first()).sort(BY_NUMBERS).collect()
     )
+    rows = values["_rows"].explode()
+    article_ids, evidence_ids = evidence["article_id"].gather(rows), evidence["evidence_id"].gather(rows)
+    firsts = pl.concat([values.select(group), evidence.select(first).gather(values["_rows"].list.first())], how="horizontal")
     out: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
-    for r in rows.iter_rows(named=True):
+    start = 0
+    for r, n in zip(firsts.iter_rows(named=True), values["_rows"].list.len().to_list(), strict=True):
+        r["article_ids"], r["evidence_ids"] = article_ids.slice(start, n), evidence_ids.slice(start, n)
+        start += n
         out[(r["subject_table"], r["subject_id"], r["claim_field"])].append(r)
     return out
 
 
 def _articles_of(claims: list[dict]) -> set[str]:
-    return {a for c in claims for a in c["article_ids"]}
+    return {a for c in claims for a in c["article_ids"].to_list()}
 
 
 def _key(field: str, claim: dict) -> Any:
@@ -150,12 +172,12 @@ class Context:
     outlets: Outlets
     claims: dict[tuple[str, str, str], list[dict]]
     problems: Collector
+    order: pl.DataFrame  # article_order of the evidence
     # Each registry id's index in its file (entries that fail the schema are left out of the registries).
     index: dict[str, dict[str, int]] = dc_field(default_factory=dict)
     # Ids whose support may sit in articles or annotations left out by earlier problems: the checks
     # that need every article's evidence are not made for them (see rows.unsettled).
     unsure: set[str] | frozenset = frozenset()
-    order: pl.DataFrame | None = None  # article_order, when the tables allow it
 
     def position(self, kind: str, ident: str, fallback: int) -> int:
         return self.index.get(kind, {}).get(ident, fallback)
@@ -167,7 +189,7 @@ def subject_rows(kind: str, registry: dict, evidence: pl.DataFrame, ctx: Context
     table, _, key = SUBJECT_TABLES[kind]
     doc = getattr(ctx.sources, kind)
     primary = primary_rows(evidence, table, ctx.order)
-    counts = corroboration(evidence, table, ctx.outlets.keys)
+    counts = corroboration(evidence, table, ctx.order)
     fields_of: dict[str, list[str]] = defaultdict(list)
     for t, sid, field in ctx.claims:
         if t == table:
@@ -325,7 +347,7 @@ def _dispute_rows(
                 "value_date_end": value.end if isinstance(value, Interval) else None,
                 "articles": sorted(arts),
                 "outlets": ctx.outlets.names(arts),
-                "evidence_ids": sorted(e for c in cs for e in c["evidence_ids"]),
+                "evidence_ids": sorted(e for c in cs for e in c["evidence_ids"].to_list()),
                 "n_articles": len(arts),
                 "n_outlets": ctx.outlets.count(arts),
                 "row_value": resolution.get("use") if field == "status" else (value_text(row_value) if row_value is not None else None),
@@ -391,16 +413,17 @@ def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
     # that also has evidence for the measure. Joined in Polars: only the links' rows reach Python.
     pairs = sorted({(mid, link["event"]) for mid, item in registry.items() for link in item.get("events", [])})
     wanted = pl.DataFrame(pairs, schema={"measure_id": pl.String, "event_id": pl.String}, orient="row").lazy()
-    measured = evidence.lazy().filter(pl.col("subject_table") == "tariff_measures").select(pl.col("subject_id").alias("measure_id"), "article_id").unique()
-    told = evidence.lazy().filter(pl.col("subject_table") == "events").select(pl.col("subject_id").alias("event_id"), *FIRST, "evidence", "method")
-    found = (
+    numbered = _numbered(evidence.select("subject_table", "subject_id", "in_duplicate", "char_start", "char_end"), ctx.order)
+    measured = numbered.filter(pl.col("subject_table") == "tariff_measures").select(pl.col("subject_id").alias("measure_id"), "_article").unique()
+    told = numbered.filter(pl.col("subject_table") == "events").select(pl.col("subject_id").alias("event_id"), "_row", *BY_NUMBERS)
+    firsts = (
         wanted.join(measured, on="measure_id")
-        .join(told, on=["event_id", "article_id"])
-        .sort(list(FIRST))
-        .group_by("measure_id", "event_id", maintain_order=True)
-        .first()
+        .join(told, on=["event_id", "_article"])
+        .group_by("measure_id", "event_id")
+        .agg(pl.col("_row").sort_by(BY_NUMBERS).first())
         .collect()
     )
+    found = pl.concat([firsts.select("measure_id", "event_id"), evidence.select(PROVENANCE).gather(firsts["_row"])], how="horizontal")
     first_shared = {(r["measure_id"], r["event_id"]): r for r in found.iter_rows(named=True)}
     rows = []
     for n, (mid, item) in enumerate(registry.items()):
@@ -430,27 +453,30 @@ def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:
     return rows
 
 
-def corroboration(evidence: pl.DataFrame, subject_table: str, keys: pl.DataFrame) -> dict[str, tuple[int, int]]:
-    """Per subject id: the articles and the outlets (`keys`: article_id -> outlet_key) whose evidence names it."""
+def corroboration(evidence: pl.DataFrame, subject_table: str, order: pl.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per subject id: the articles and the outlets (`Outlets.key`) whose evidence names it."""
     counts = (
-        evidence.lazy()
+        pl.concat([evidence.select("subject_table", "subject_id"), order], how="horizontal")
+        .lazy()
         .filter(pl.col("subject_table") == subject_table)
-        .select("subject_id", "article_id")
-        .join(keys.lazy(), on="article_id", how="left")
         .group_by("subject_id")
-        .agg(pl.col("article_id").n_unique(), pl.col("outlet_key").n_unique())
+        .agg(pl.col("_article").n_unique(), pl.col("_outlet").n_unique())
         .collect()
     )
     return {sid: (n_articles, n_outlets) for sid, n_articles, n_outlets in counts.iter_rows()}
 
 
-def primary_rows(evidence: pl.DataFrame, subject_table: str, order: pl.DataFrame | None = None) -> dict[str, dict]:
-    """Primary provenance: the first evidence in provenance order (`provenance_sorted`), copies of duplicated text last."""
-    # Rank the key columns only, then fetch the winning rows (a corpus' evidence is large).
-    keys = ["subject_id", *FIRST]
-    candidates = evidence.lazy().with_row_index("_row").filter(pl.col("subject_table") == subject_table).select("_row", *keys)
-    rows = provenance_sorted(candidates, order, ("subject_id",)).unique("subject_id", keep="first", maintain_order=True).collect()
-    first = evidence.select(pl.all().gather(rows["_row"]))
+def primary_rows(evidence: pl.DataFrame, subject_table: str, order: pl.DataFrame) -> dict[str, dict]:
+    """Primary provenance: the first evidence in provenance order (`FIRST`, by numbers: `article_order`), copies of duplicated text last."""
+    firsts = (
+        _numbered(evidence.select("subject_table", "subject_id", "in_duplicate", "char_start", "char_end"), order)
+        .filter(pl.col("subject_table") == subject_table)
+        .group_by("subject_id")
+        .agg(pl.col("_row").sort_by(BY_NUMBERS).first())
+        .sort("subject_id")
+        .collect()
+    )
+    first = evidence.select(pl.all().gather(firsts["_row"]))
     return {r["subject_id"]: r for r in first.iter_rows(named=True)}
 
 
