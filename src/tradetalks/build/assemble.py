@@ -223,7 +223,8 @@ def combine(
 
 def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
     """The same raw text under two ids would count one article twice as corroboration."""
-    twins = articles.group_by("text_sha256").agg(pl.col("article_id").sort()).filter(pl.col("article_id").list.len() > 1).sort("text_sha256")
+    # Only the few articles whose text is not unique are grouped.
+    twins = articles.filter(pl.col("text_sha256").is_duplicated()).group_by("text_sha256").agg(pl.col("article_id").sort()).sort("text_sha256")
     for sha, ids in twins.iter_rows():
         for other in ids[1:]:
             problems.add(
@@ -408,12 +409,7 @@ def _people(
     # Each person's roles as stated, in article and text order, each distinct statement once per
     # article; joined in Polars, so that the many roles never become Python objects.
     entry = ["article_id", "role", "organisation", "country"]
-    per_person = (
-        roles.sort("article_id", "char_start", "index")
-        .unique(["person", *entry], keep="first", maintain_order=True)
-        .group_by("person", maintain_order=True)
-        .agg(pl.struct(entry).alias("roles"))
-    )
+    per_person = roles.group_by("person").agg(pl.struct(entry).sort_by("article_id", "char_start", "index").unique(maintain_order=True).alias("roles"))
     return (
         pl.DataFrame(rows, schema={c: t for c, t in schema.items() if c != "roles"})
         .join(per_person.rename({"person": "person_id"}), on="person_id", how="left", maintain_order="left")
