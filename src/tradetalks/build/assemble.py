@@ -179,7 +179,7 @@ def combine(
         derived = memo.derived[1]
     else:
         order = article_order(articles, evidence)
-        ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence, order), problems, order, reg.index, unsure)
+        ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence, order), problems, evidence, order, reg.index, unsure)
         events, event_disputes, _ = subject_rows("events", reg.events, evidence, ctx)
         measures, measure_disputes, steps = subject_rows("measures", reg.measures, evidence, ctx)
         derived = {

@@ -123,12 +123,19 @@ def _numbered(evidence: pl.DataFrame, order: pl.DataFrame) -> pl.LazyFrame:
     return pl.concat([evidence, order], how="horizontal").lazy().with_row_index("_row")
 
 
+def _provenance_sort(evidence: pl.DataFrame, order: pl.DataFrame, rows: pl.Series) -> pl.Series:
+    """The permutation that puts the evidence at positions `rows` in provenance order."""
+    keys = pl.concat([evidence.select("in_duplicate", "char_start", "char_end"), order], how="horizontal").gather(rows)
+    return keys.select(pl.arg_sort_by(BY_NUMBERS)).to_series()
+
+
 def claim_rows(evidence: pl.DataFrame, order: pl.DataFrame) -> dict[tuple[str, str, str], list[dict]]:
     """Compared claims by (subject_table, subject_id, field): one entry per distinct claimed value, in provenance order.
 
-    Each entry is the value's first claim (its provenance) with the `article_ids` and
-    `evidence_ids` of every claim of that value, in provenance order (as Series: most are never
-    read): a large corpus repeats the same values many times, and only the distinct ones are compared.
+    Each entry is the value's first claim (its provenance) with `rows`, the positions in `evidence`
+    of every claim of that value in provenance order (a Series: the claims' articles are read
+    only where needed, see `Context.articles_of`): a large corpus repeats the same values many
+    times, and only the distinct ones are compared.
     """
     value = ["claim_value", "claim_date_start", "claim_date_end", "claim_date_precision", "claim_place_id"]
     group = ["subject_table", "subject_id", "claim_field", *value]
@@ -137,23 +144,14 @@ def claim_rows(evidence: pl.DataFrame, order: pl.DataFrame) -> dict[tuple[str, s
         pl.col("subject_table").is_in(["events", "tariff_measures"]) & pl.col("claim_field").is_not_null() & (pl.col("claim_field") != "local_date")
     )
     # Each value's claims as row positions in provenance order; the values in the order of their first claims.
-    values = (
-        claims.group_by(group).agg(pl.col("_row").sort_by(BY_NUMBERS).alias("_rows"), pl.col(BY_NUMBERS).sort_by(BY_NUMBERS).first()).sort(BY_NUMBERS).collect()
-    )
-    rows = values["_rows"].explode()
-    article_ids, evidence_ids = evidence["article_id"].gather(rows), evidence["evidence_id"].gather(rows)
+    values = claims.group_by(group).agg(pl.col("_row").sort_by(BY_NUMBERS).alias("_rows")).collect()
+    values = values[_provenance_sort(evidence, order, values["_rows"].list.first())]
     firsts = pl.concat([values.select(group), evidence.select(first).gather(values["_rows"].list.first())], how="horizontal")
     out: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
-    start = 0
-    for r, n in zip(firsts.iter_rows(named=True), values["_rows"].list.len().to_list(), strict=True):
-        r["article_ids"], r["evidence_ids"] = article_ids.slice(start, n), evidence_ids.slice(start, n)
-        start += n
+    for r, rows in zip(firsts.iter_rows(named=True), values["_rows"], strict=True):
+        r["rows"] = rows
         out[(r["subject_table"], r["subject_id"], r["claim_field"])].append(r)
     return out
-
-
-def _articles_of(claims: list[dict]) -> set[str]:
-    return {a for c in claims for a in c["article_ids"].to_list()}
 
 
 def _key(field: str, claim: dict) -> Any:
@@ -172,6 +170,7 @@ class Context:
     outlets: Outlets
     claims: dict[tuple[str, str, str], list[dict]]
     problems: Collector
+    evidence: pl.DataFrame
     order: pl.DataFrame  # article_order of the evidence
     # Each registry id's index in its file (entries that fail the schema are left out of the registries).
     index: dict[str, dict[str, int]] = dc_field(default_factory=dict)
@@ -181,6 +180,13 @@ class Context:
 
     def position(self, kind: str, ident: str, fallback: int) -> int:
         return self.index.get(kind, {}).get(ident, fallback)
+
+    def claimed(self, column: str, claims: list[dict]) -> list:
+        """The `column` of the evidence of every claim of `claims` (entries of `claim_rows`)."""
+        return self.evidence[column].gather(pl.concat([c["rows"] for c in claims])).to_list()
+
+    def articles_of(self, claims: list[dict]) -> set[str]:
+        return set(self.claimed("article_id", claims))
 
 
 def subject_rows(kind: str, registry: dict, evidence: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, list[dict], list[dict]]:
@@ -307,7 +313,7 @@ def _dispute_rows(
     texts = sorted(value_text(v) for v in by_value)
     doc = getattr(ctx.sources, where[0])
     label = f"{where[0]}[{where[1]}]"
-    said = "; ".join(f"{value_text(v)}: {', '.join(sorted(_articles_of(cs)))}" for v, cs in sorted(by_value.items(), key=lambda kv: value_text(kv[0])))
+    said = "; ".join(f"{value_text(v)}: {', '.join(sorted(ctx.articles_of(cs)))}" for v, cs in sorted(by_value.items(), key=lambda kv: value_text(kv[0])))
     if resolution is None:
         ctx.problems.add(
             doc.path,
@@ -333,7 +339,7 @@ def _dispute_rows(
         return []
     rows = []
     for value, cs in by_value.items():
-        arts = _articles_of(cs)
+        arts = ctx.articles_of(cs)
         first = cs[0]
         used = value_text(value) == resolution.get("use") if field == "status" else (row_value is not None and compatible(field, row_value, value, ctx.places))
         rows.append(
@@ -347,7 +353,7 @@ def _dispute_rows(
                 "value_date_end": value.end if isinstance(value, Interval) else None,
                 "articles": sorted(arts),
                 "outlets": ctx.outlets.names(arts),
-                "evidence_ids": sorted(e for c in cs for e in c["evidence_ids"].to_list()),
+                "evidence_ids": sorted(ctx.claimed("evidence_id", cs)),
                 "n_articles": len(arts),
                 "n_outlets": ctx.outlets.count(arts),
                 "row_value": resolution.get("use") if field == "status" else (value_text(row_value) if row_value is not None else None),
@@ -381,7 +387,7 @@ def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: C
     for status, cs in by_status.items():
         family = STATUS_DATE.get(status)
         start = row.get(START_COLUMN[family]) if family else None
-        arts = _articles_of(cs)
+        arts = ctx.articles_of(cs)
         steps.append(
             {
                 "step_id": stable_id("st", sid, status),
