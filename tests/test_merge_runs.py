@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tradetalks.build.assemble import MERGE_ROWS, merge_runs, splice
+from tradetalks.build.assemble import MERGE_ROWS, _arg_sort, merge_runs, splice
 
 keys = st.text(alphabet="abcz_-:09é", min_size=1, max_size=6)
 
@@ -46,3 +46,15 @@ def test_merge_runs_keeps_every_row_and_sorts_when_one_run_dominates(groups: lis
     biggest = max(runs, key=lambda df: df.height)
     if biggest["id"].is_sorted() and sum(df.height for df in runs) - biggest.height <= MERGE_ROWS:
         assert got["id"].is_sorted()  # no sort left for the caller
+
+
+# Stable ids (a few hex digits varied, so that some repeat), and texts that come close to being one.
+hex_ids = st.builds(lambda p, d: p + "0" * 13 + d, st.sampled_from(["ev_", "q_"]), st.text(alphabet="0123456789abcdef", min_size=3, max_size=3))
+near_ids = st.sampled_from(["ev_" + "0" * 15, "ev_" + "0" * 15 + "A", "ev_" + "0" * 16 + "\n", "ev_" + "F" * 16, "evx" + "0" * 16, "ev_" + "0" * 16])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.lists(hex_ids.filter(lambda i: i.startswith("ev_")), max_size=30), st.lists(st.one_of(hex_ids, near_ids, st.none()), max_size=30)))
+def test_stable_ids_sort_as_their_texts(ids: list[str | None]) -> None:
+    series = pl.Series("id", ids, dtype=pl.String)
+    assert _arg_sort(series).to_list() == series.arg_sort().to_list()

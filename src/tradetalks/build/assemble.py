@@ -310,10 +310,23 @@ def _sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:
     so a large table never sits in memory twice (chunks arriving in order are not copied at all)."""
     if df[key].is_sorted():
         return df.with_columns(pl.col(key).set_sorted())
-    order = df[key].arg_sort()
+    order = _arg_sort(df[key])
     # A column made contiguous first is gathered about twice as fast as one in many chunks.
     columns = [df.drop_in_place(name).rechunk().gather(order) for name in list(df.columns)]
     return pl.DataFrame(columns).with_columns(pl.col(key).set_sorted())
+
+
+# An id made by `ids.stable_id`: a prefix, "_" and 16 lowercase hex digits.
+STABLE_ID = re.compile(r"([a-z]+_)[0-9a-f]{16}")
+
+
+def _arg_sort(ids: pl.Series) -> pl.Series:
+    """`ids.arg_sort()`: when every id is a `STABLE_ID` of one prefix, from the numbers their digits
+    write (fixed-width lowercase hex sorts as its number), several times cheaper than comparing texts."""
+    m = STABLE_ID.fullmatch(ids[0]) if ids.len() and ids.dtype == pl.String and ids[0] is not None else None
+    if m is None or ids.null_count() or not ids.str.contains(f"^{m[1]}[0-9a-f]{{16}}$").all():
+        return ids.arg_sort()
+    return ids.str.slice(len(m[1])).str.to_integer(base=16, dtype=pl.UInt64).arg_sort()
 
 
 def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:

@@ -55,7 +55,8 @@ PROVENANCE = ("article_id", "char_start", "char_end", "evidence", "method")
 FIRST = ("in_duplicate", "article_id", "char_start", "char_end", "evidence_id")
 
 
-# An article's outlet as Python's `or` reads it: an empty name or id counts as none.
+# An article's outlet as Python's `or` reads it: an empty name or id counts as none. (The ids are
+# registry slugs, never empty: the key is `assemble`'s coalesce of them for the quotes.)
 def _given(column: str) -> pl.Expr:
     return pl.col(column).is_not_null() & (pl.col(column) != "")
 
@@ -183,6 +184,8 @@ class Context:
 
     def claimed(self, column: str, claims: list[dict]) -> list:
         """The `column` of the evidence of every claim of `claims` (entries of `claim_rows`)."""
+        if not claims:
+            return []
         return self.evidence[column].gather(pl.concat([c["rows"] for c in claims])).to_list()
 
     def articles_of(self, claims: list[dict]) -> set[str]:
