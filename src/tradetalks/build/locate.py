@@ -308,9 +308,6 @@ class ArticleSpans:
                 return kind
         return None
 
-    def overlaps_boilerplate(self, span: Span) -> bool:
-        return any(s.kind == "boilerplate" and s.span.start < span.end and span.start < s.span.end for s in self.segments)
-
 
 def locate_annotations(sources: Sources) -> tuple[dict[str, ArticleSpans], list]:
     """Locate every evidence string of every article: the spans found, and a problem per failure.

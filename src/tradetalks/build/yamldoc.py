@@ -243,22 +243,18 @@ def read_regular(path: str | Path, shown: str, limit: int) -> bytes:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the two looks
             raise DatasetError.one(shown, None, None, "not a regular file")
-        data = os.read(fd, 1 << 20)
-        size = len(data)
-        if data:  # a dataset file is one block; a larger one is read on until its end, or the limit
-            chunks = [data]
-            while size <= limit:
-                block = os.read(fd, 1 << 20)
-                if not block:
-                    break
-                chunks.append(block)
-                size += len(block)
-            data = b"".join(chunks) if len(chunks) > 1 else data
+        chunks, size = [], 0
+        while size <= limit:
+            block = os.read(fd, 1 << 20)
+            if not block:
+                break
+            chunks.append(block)
+            size += len(block)
     finally:
         os.close(fd)
     if size > limit:
         raise DatasetError.one(shown, None, None, f"file is over {limit:,} bytes; at most {limit:,} allowed")
-    return data
+    return b"".join(chunks)  # one block (the common case) is returned as it is, not copied
 
 
 def _kind(mode: int) -> str:

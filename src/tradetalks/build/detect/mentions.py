@@ -72,7 +72,6 @@ def _matcher(aliases: tuple[tuple[str, str], ...], ambiguous: tuple[tuple[str, s
     return (table, *_patterns(tuple(sorted(table, key=lambda a: (-len(a), a)))))
 
 
-@lru_cache(maxsize=64)
 def _patterns(aliases: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(where an alias may start, the longest alias that starts at a given position).
 
