@@ -116,6 +116,18 @@ class CombineMemo:
     derived: tuple[str, dict[str, pl.DataFrame]] | None = None
     key: str | None = None
     digests: dict[str, str] = field(default_factory=dict)  # table -> table_digest, of the tables digested on the way
+    # (quotes_key, groups): the group columns of the quotes table of the previous build that passed
+    # (`quote_groups`); this build's `quotes_key`.
+    quotes: tuple[str, pl.DataFrame] | None = None
+    quotes_key: str | None = None
+
+
+def quotes_key(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str]) -> str:
+    """Everything `_quotes` makes the quotes table from: the quote rows of every article (in any
+    order), each article's outlet, and the published groups. The code (the threshold included) is
+    the build cache's own key."""
+    digests = [table_digest(quotes, ordered=False), table_digest(outlets, ordered=False), sorted(published.items())]
+    return hashlib.sha256(json.dumps(digests).encode("utf-8")).hexdigest()
 
 
 def derived_key(
@@ -193,7 +205,7 @@ def combine(
     tables = {
         "articles": articles,
         "people": derived["people"],
-        "quotes": _quotes(part["quotes"], outlets, published_groups(Path(sources.root) / "release"), memo),
+        "quotes": _quotes_once(part.pop("quotes"), outlets, published_groups(Path(sources.root) / "release"), memo),
         "events": derived["events"],
         "tariff_measures": derived["tariff_measures"],
         "evidence": evidence,
@@ -355,6 +367,26 @@ def published_groups(release_root: Path) -> dict[str, str]:
     for text, gid in published.iter_rows():
         out.setdefault(normalise(text), gid)
     return out
+
+
+def quote_groups(quotes: pl.DataFrame) -> pl.DataFrame:
+    """What `_quotes` adds to the quote rows, by quote id (the table's order): all a rebuild needs
+    to make the same table again from the same rows (`_quotes_once`)."""
+    return quotes.select("quote_id", *QUOTE_GROUP_COLUMNS)
+
+
+def _quotes_once(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str], memo: CombineMemo | None = None) -> pl.DataFrame:
+    """`_quotes`, or the quote rows with the previous build's groups when made from the same inputs (`quotes_key`)."""
+    if memo is None:
+        return _quotes(quotes, outlets, published)
+    memo.quotes_key = quotes_key(quotes, outlets, published)
+    if memo.quotes is not None and memo.quotes[0] == memo.quotes_key:
+        rows, groups = _sorted(quotes, "quote_id"), memo.quotes[1]
+        if rows["quote_id"].equals(groups["quote_id"]):
+            schema = polars_schema("quotes")
+            made = rows.drop("norm", "norm_gid").hstack(groups.drop("quote_id").get_columns())
+            return made.select(pl.col(c).cast(t) for c, t in schema.items()).with_columns(pl.col("quote_id").set_sorted())
+    return _quotes(quotes, outlets, published, memo)
 
 
 def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str], memo: CombineMemo | None = None) -> pl.DataFrame:

@@ -58,7 +58,7 @@ from typing import Any
 
 import polars as pl
 
-from tradetalks.build.assemble import DERIVED, PART_SCHEMAS, SORTED_PARTS, merge_runs, splice
+from tradetalks.build.assemble import DERIVED, PART_SCHEMAS, QUOTE_GROUP_COLUMNS, SORTED_PARTS, merge_runs, quote_groups, splice
 from tradetalks.build.detect.groups import Links
 from tradetalks.build.digest import table_digest
 from tradetalks.build.errors import DatasetError
@@ -543,6 +543,40 @@ class ArticleCache:
                     out[rel] = (path, sha, isinstance(stamped_ns, int) and _output_trusted(path, stamps.get(rel), stamped_ns))
         return out
 
+    def _texts_path(self, digest: str) -> Path:
+        return self.directory.parent / "derived" / f"texts-{digest[:32]}.arrow"
+
+    def texts_changed(self, articles: pl.DataFrame, validated: dict[str, str]) -> pl.Series | None:
+        """The ids of the articles whose text may differ from the articles table of the last build
+        that passed (present in either): their `text_sha256`, the sha256 of the raw file, is not
+        recorded the same (with this code, the same bytes make the same text). None: not known."""
+        digest = validated.get("articles")
+        if digest is None:
+            return None
+        try:
+            then = _read_ipc(self._texts_path(digest))
+        except (OSError, ValueError, pl.exceptions.PolarsError):
+            return None
+        if then.schema != pl.Schema(TEXTS_SCHEMA):
+            return None
+        now = articles.select(list(TEXTS_SCHEMA))
+        on = list(TEXTS_SCHEMA)
+        return pl.concat([now.join(then, on=on, how="anti"), then.join(now, on=on, how="anti")])["article_id"].unique().sort()
+
+    def quotes_table(self) -> tuple[str, pl.DataFrame] | None:
+        """(key, groups): the group columns of the quotes table of the last build that passed
+        (`assemble.quote_groups`), and its `assemble.quotes_key`; or None."""
+        key = self._tables().get("quotes")
+        if not isinstance(key, str) or len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+            return None
+        try:
+            df = _read_ipc(self._derived_path(key, "quotes"))
+        except (OSError, ValueError, pl.exceptions.PolarsError):
+            return None
+        schema = polars_schema("quotes")
+        wanted = pl.Schema({c: schema[c] for c in ("quote_id", *QUOTE_GROUP_COLUMNS)})
+        return (key, df) if df.schema == wanted and df["quote_id"].is_sorted() else None
+
     def _derived_path(self, key: str, name: str) -> Path:
         return self.directory.parent / "derived" / f"{key[:32]}-{name}.arrow"
 
@@ -564,19 +598,39 @@ class ArticleCache:
         validated: dict[str, str] | None = None,
         written: tuple[Path, str, dict[str, str], dict] | None = None,
         derived: tuple[str, dict[str, pl.DataFrame]] | None = None,
+        articles: pl.DataFrame | None = None,
+        quotes: tuple[str, pl.DataFrame] | None = None,  # (key, the quotes table)
     ) -> None:
         """Record the digests of tables that passed validation; what was written: (target, version,
-        digests, manifest); the derived tables of a build that passed: (key, tables)."""
+        digests, manifest); the derived tables of a build that passed: (key, tables), its quotes
+        table: (key, table); with
+        `validated`, the `articles` table that passed (its ids and texts' sha256, for `texts_changed`)."""
         try:
             with self._locked():
                 record = self._tables() or {"format": FORMAT, "code": self.code}
+                if validated is not None and articles is not None and "articles" in validated:
+                    (self.directory.parent / "derived").mkdir(exist_ok=True)
+                    path = self._texts_path(validated["articles"])
+                    if not path.is_file():
+                        _write_frames([articles.select(list(TEXTS_SCHEMA))], path)
+                    for p in (self.directory.parent / "derived").glob("texts-*.arrow"):  # those of other tables
+                        if p != path:
+                            p.unlink(missing_ok=True)
+                if quotes is not None:
+                    key, df = quotes[0], quote_groups(quotes[1])
+                    (self.directory.parent / "derived").mkdir(exist_ok=True)
+                    _write_frames([df], self._derived_path(key, "quotes"))
+                    for p in (self.directory.parent / "derived").glob("*-quotes.arrow"):  # those of earlier keys
+                        if p != self._derived_path(key, "quotes"):
+                            p.unlink(missing_ok=True)
+                    record["quotes"] = key
                 if derived is not None:
                     key, tables = derived
                     (self.directory.parent / "derived").mkdir(exist_ok=True)
                     for name in DERIVED:
                         _write_frames([tables[name]], self._derived_path(key, name))
                     for p in (self.directory.parent / "derived").iterdir():  # those of earlier keys
-                        if not p.name.startswith(f"{key[:32]}-"):
+                        if not p.name.startswith((f"{key[:32]}-", "texts-")) and not p.name.endswith("-quotes.arrow"):
                             p.unlink(missing_ok=True)
                     record["derived"] = key
                 if validated is not None:
@@ -604,6 +658,7 @@ INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "yml_sha": pl.String,
     **{f"{f}_{k}": pl.Int64 for f in ("txt", "yml") for k in ("size", "mtime_ns", "ctime_ns", "ino")},
 }
+TEXTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "text_sha256": pl.String}
 KEYS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"norm": pl.String, "kind": pl.Int8, "key": pl.String}
 DEPS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "kind": pl.String, "key": pl.String, "hash": pl.String}
 

@@ -145,7 +145,7 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     # Process: across articles.
     t = time.perf_counter()
     progress("combine", 0, 1)
-    memo = CombineMemo(store.quote_links(), derived=store.derived_tables()) if store is not None else None
+    memo = CombineMemo(store.quote_links(), derived=store.derived_tables(), quotes=store.quotes_table()) if store is not None else None
     with _gc_paused():
         tables, found = combine(
             sources, merged, unsure, memo, ready=(lambda name, df, digest: ready(name, df, digest, store)) if ready and not problems else None
@@ -163,16 +163,23 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
             ready(name, df, digests.get(name), store)  # written while they are checked (a table already told of is not written twice)
     validated = store.validated() if store is not None and not problems else {}
     unchanged = {name for name, digest in digests.items() if validated.get(name) == digest}
+    texts_changed = store.texts_changed(tables["articles"], validated) if store is not None and unchanged and "articles" not in unchanged else None
     # With problems upstream, rows may name ids those problems are about: the foreign keys are
     # reported there, with file and line, not again here.
-    problems += table_problems(tables, foreign_keys=not problems, unchanged=unchanged)
+    problems += table_problems(tables, foreign_keys=not problems, unchanged=unchanged, texts_changed=texts_changed)
     seconds["validate"] = time.perf_counter() - t
     if problems:
         raise DatasetError(sort_problems(problems))
     if store is not None and memo is not None:
         fresh = memo.key is not None and (memo.derived is None or memo.derived[0] != memo.key)
-        if validated != digests or fresh:
-            store.keep_tables(validated=digests, derived=(memo.key, {name: tables[name] for name in DERIVED}) if fresh and memo.key else None)
+        fresh_quotes = memo.quotes_key is not None and (memo.quotes is None or memo.quotes[0] != memo.quotes_key)
+        if validated != digests or fresh or fresh_quotes:
+            store.keep_tables(
+                validated=digests,
+                derived=(memo.key, {name: tables[name] for name in DERIVED}) if fresh and memo.key else None,
+                articles=tables["articles"],
+                quotes=(memo.quotes_key, tables["quotes"]) if fresh_quotes and memo.quotes_key else None,
+            )
     return BuildResult(tables, None, seconds, digests, store)
 
 

@@ -25,17 +25,21 @@ def validate_tables(tables: dict[str, pl.DataFrame]) -> None:
         raise DatasetError(problems)
 
 
-def table_problems(tables: dict[str, pl.DataFrame], foreign_keys: bool = True, unchanged: set[str] | frozenset = frozenset()) -> list[Problem]:
+def table_problems(
+    tables: dict[str, pl.DataFrame], foreign_keys: bool = True, unchanged: set[str] | frozenset = frozenset(), texts_changed: pl.Series | None = None
+) -> list[Problem]:
     """Every schema and cross-table failure; `foreign_keys=False` skips the foreign keys.
 
     `unchanged`: tables proven identical to those of an earlier build whose every check passed,
     with the same code (the build cache's digests); a check that reads only such tables is not run again.
+    `texts_changed`: when the articles table is not among them, the ids of the articles whose text
+    may differ from that build's (see `check_relations`); None: any may.
     """
     problems = Collector()
     for name in MODELS:
         if name not in unchanged:
             check_table(name, tables[name], problems)
-    check_relations(tables, problems, foreign_keys, unchanged)
+    check_relations(tables, problems, foreign_keys, unchanged, texts_changed)
     return problems.problems
 
 
@@ -80,8 +84,20 @@ def _key_column(df: pl.DataFrame) -> str:
     return df.columns[0]
 
 
-def check_relations(tables: dict[str, pl.DataFrame], problems: Collector, foreign_keys: bool = True, unchanged: set[str] | frozenset = frozenset()) -> None:
-    """Foreign keys, the span invariant, and derived counts; a check reading only `unchanged` tables is skipped (see `table_problems`)."""
+def check_relations(
+    tables: dict[str, pl.DataFrame],
+    problems: Collector,
+    foreign_keys: bool = True,
+    unchanged: set[str] | frozenset = frozenset(),
+    texts_changed: pl.Series | None = None,
+) -> None:
+    """Foreign keys, the span invariant, and derived counts; a check reading only `unchanged` tables is skipped (see `table_problems`).
+
+    The span invariant of an unchanged table reads the articles' texts: when the articles table
+    has changed and `texts_changed` names the articles whose text may have (present now or then),
+    only those articles' rows are checked again; every other row and its text are as they were
+    when they passed.
+    """
     articles, evidence = tables["articles"], tables["evidence"]
 
     def rerun(*names: str) -> bool:
@@ -148,7 +164,10 @@ def check_relations(tables: dict[str, pl.DataFrame], problems: Collector, foreig
         if "evidence" not in df.columns or not rerun(name, "articles"):
             continue  # a reference table (places, outlets): no text supports its rows; or checked before
         cols = list(dict.fromkeys([_key_column(df), "article_id", "char_start", "char_end", "evidence"]))
-        joined = df.select(cols).join(texts, on="article_id", how="left", maintain_order="left")
+        rows = df.select(cols)
+        if name in unchanged and texts_changed is not None:
+            rows = rows.filter(pl.col("article_id").is_in(texts_changed.implode()))
+        joined = rows.join(texts, on="article_id", how="left", maintain_order="left")
         bad = joined.filter(
             pl.col("_text").is_null() | (pl.col("_text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start")) != pl.col("evidence"))
         )

@@ -241,12 +241,14 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
             kept = kept.filter(pl.col("norm").is_in(nodes["norm"].implode()))
         keyed = pl.concat([kept, wanted], how="vertical") if wanted.height else kept
         wanted = wanted.select("kind", "key")
+    # With new texts, only the blocks of their keys: those keys' rows, found in one pass.
+    candidates = keyed if wanted is None else keyed.join(wanted.unique(), on=["kind", "key"], how="semi")
     # Each kind's blocks are compared in a forked child when that is worth it, while the parent goes on
     # to the next kind's blocks; a child that fails leaves its kind to the parent.
     children: dict[int, tuple[int, BinaryIO]] = {}
     try:
-        for kind in range(len(_KEY_KINDS)):
-            blocks = _blocks(keyed, kind, stretch, wanted, new)
+        for kind in range(len(_KEY_KINDS)) if candidates.height else ():
+            blocks = _blocks(candidates, kind, stretch, wanted, new)
             child = _fork(blocks, threshold) if blocks.cost >= PARALLEL_FROM and _can_fork() else None
             if child is None:
                 for a, b in _compare(blocks, threshold):
@@ -259,7 +261,7 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
             pipe.close()
             status = os.waitpid(pid, 0)[1]
             del children[kind]
-            for a, b in pickle.loads(data) if status == 0 else _compare(_blocks(keyed, kind, stretch, wanted, new), threshold):
+            for a, b in pickle.loads(data) if status == 0 else _compare(_blocks(candidates, kind, stretch, wanted, new), threshold):
                 keep(a, b)
     finally:
         for pid, pipe in children.values():  # left by an exception
