@@ -218,11 +218,14 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
     pairs: set[tuple[str, str]] = set()
     new: pl.Series | None = None  # the texts not in `known`
     gone = False  # some of the known texts are no longer there
-    if known is not None:
-        new = texts.filter(~texts.is_in(known.nodes.implode()))
+    if known is not None and texts.equals(known.nodes):  # the same texts (both sorted): nothing to compare
+        new, pairs = texts.clear(), set(known.pairs)
+    elif known is not None:
+        # Joins rather than `is_in`: a hash table of half a million texts is built several times faster.
+        new = nodes.join(known.nodes.to_frame("norm"), on="norm", how="anti")["norm"]
         gone = texts.len() - new.len() < known.nodes.len()
-        ends = pl.Series(sorted({t for p in known.pairs for t in p}), dtype=pl.String)
-        alive = set(ends.filter(ends.is_in(texts.implode())).to_list())
+        ends = pl.Series(sorted({t for p in known.pairs for t in p}), dtype=pl.String).to_frame("norm")
+        alive = set(ends.join(nodes, on="norm", how="semi")["norm"].to_list())
         pairs = {p for p in known.pairs if p[0] in alive and p[1] in alive}
 
     def keep(a: str, b: str) -> None:
@@ -238,7 +241,7 @@ def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known:
         wanted = _keys(new.to_frame("norm"), stretch)
         kept = known.keys
         if gone:  # texts gone since: their keys go too
-            kept = kept.filter(pl.col("norm").is_in(nodes["norm"].implode()))
+            kept = kept.join(nodes, on="norm", how="semi")
         keyed = pl.concat([kept, wanted], how="vertical") if wanted.height else kept
         wanted = wanted.select("kind", "key")
     # With new texts, only the blocks of their keys: those keys' rows, found in one pass.
