@@ -51,7 +51,8 @@ def test_killed_build_leaves_previous_release_intact(corpora, tmp_path):
     complete_b = snapshot(tmp_path / "solo-b")
     killed = 0
     for delay in (0.8, 2.4, 3.0):
-        proc = subprocess.Popen([*BUILD, "--root", str(b), "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Without the cache, which would make the build too quick to be killed on the way.
+        proc = subprocess.Popen([*BUILD, "--root", str(b), "--out", str(out), "--no-cache"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)

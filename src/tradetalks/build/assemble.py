@@ -123,10 +123,11 @@ class CombineMemo:
 
 
 def quotes_key(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str]) -> str:
-    """Everything `_quotes` makes the quotes table from: the quote rows of every article (in any
-    order), each article's outlet, and the published groups. The code (the threshold included) is
-    the build cache's own key."""
-    digests = [table_digest(quotes, ordered=False), table_digest(outlets, ordered=False), sorted(published.items())]
+    """Everything `_quotes` makes the quotes' groups (`quote_groups`) from: each quote's id,
+    normalised text, own group id and article (in any order), each article's outlet, and the
+    published groups. The code (the threshold included) is the build cache's own key."""
+    rows = quotes.select("quote_id", "norm", "norm_gid", "article_id")
+    digests = [table_digest(rows, ordered=False), table_digest(outlets, ordered=False), sorted(published.items())]
     return hashlib.sha256(json.dumps(digests).encode("utf-8")).hexdigest()
 
 

@@ -141,18 +141,34 @@ class EarlyTables:
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         self.version = version
         self._pool = ThreadPoolExecutor(max_workers=1)
-        self._written: dict[str, Future[dict[str, str]]] = {}
+        self._wide: ThreadPoolExecutor | None = None
+        self._written: dict[str, list[Future[dict[str, str]]]] = {}
 
-    def add(self, name: str, df: pl.DataFrame) -> None:
-        """Start writing `name` (once): its files are those `write_release` would write."""
-        if name not in self._written:
-            self._written[name] = self._pool.submit(write_table_files, self.directory, name, df, self.version)
+    def add(self, name: str, df: pl.DataFrame, wide: bool = False) -> None:
+        """Start writing `name` (once): its files are those `write_release` would write.
+
+        `wide`: the build's own work is done but for its checks; the table's Parquet and CSV are
+        written side by side, on threads of their own (otherwise one after the other, on one thread).
+        """
+        if name in self._written:
+            return
+        if not wide:
+            self._written[name] = [self._pool.submit(write_table_files, self.directory, name, df, self.version)]
+            return
+        if self._wide is None:
+            self._wide = ThreadPoolExecutor(max_workers=2)
+        parquet, csv = f"{name}.parquet", f"csv/{name}.csv"
+        self._written[name] = [
+            self._wide.submit(write_table_files, self.directory, name, df, self.version, skip={csv}),
+            self._wide.submit(write_table_files, self.directory, name, df, self.version, skip={parquet}),
+        ]
 
     def move_into(self, directory: Path, skip: set[str]) -> dict[str, str]:
         """Wait for every table, move its files (but those in `skip`) into `directory`: rel -> sha256."""
         moved = {}
         for name in sorted(self._written):
-            for rel, sha256 in sorted(self._written[name].result().items()):
+            written = {rel: sha256 for future in self._written[name] for rel, sha256 in future.result().items()}
+            for rel, sha256 in sorted(written.items()):
                 if rel not in skip:
                     os.rename(self.directory / rel, directory / rel)
                     moved[rel] = sha256
@@ -161,6 +177,8 @@ class EarlyTables:
     def close(self) -> None:
         """Stop (a write under way finishes first) and delete the directory with whatever is left in it."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._wide is not None:
+            self._wide.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(self.directory, ignore_errors=True)
         self._lock.close()
 
