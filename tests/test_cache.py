@@ -422,11 +422,16 @@ def test_the_quotes_table_is_reused_while_its_inputs_are_unchanged(root: Path, m
     cached = outcome(root, root / "out-text", True)
     assert calls == []
     assert cached == outcome(root, root / "out-text-clean", False)
-    calls.clear()
-    edit_quote(root)  # a quote changes: the table is made again, once
+    calls.clear()  # (a clean build makes them)
+    edit_quote(root)  # a quote's cue changes, not its text: the groups are the same
     cached = outcome(root, root / "out-quote", True)
-    assert len(calls) == 1
+    assert calls == []
     assert cached == outcome(root, root / "out-quote-clean", False)
+    calls.clear()
+    edit_grouped_quote(root)  # a quote's text changes: the groups are made again, once
+    cached = outcome(root, root / "out-grouped", True)
+    assert len(calls) == 1
+    assert cached == outcome(root, root / "out-grouped-clean", False)
     assert len(list((root / "build" / "cache" / "derived").glob("*-quotes.arrow"))) == 1  # the last one only
 
 

@@ -248,7 +248,7 @@ class ArticleCache:
     code: str
     stamped_ns: int  # when this build stamped the files (taken before listing them)
     state: dict = field(default_factory=dict)
-    index: dict[str, tuple] = field(default_factory=dict)  # article id -> (segment, txt_sha, yml_sha, txt_stamp, yml_stamp)
+    kept: pl.DataFrame | None = None  # the index rows (INDEX_SCHEMA) of the articles reused, sorted by id
     deps: pl.DataFrame | None = None
     note: str | None = None  # why the cache was not used or not written, for the command line
     restamp: bool = False  # a reused article's files had to be read to be sure: record their stamps
@@ -276,7 +276,7 @@ class ArticleCache:
                 found = self._lookup(todo, stamps, reg)
         except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
             self.note = f"build cache unreadable ({type(exc).__name__}); computing every article"
-            self.state, self.index, self.deps = {}, {}, None
+            self.state, self.kept, self.deps = {}, None, None
             found = empty
         found.seconds = time.perf_counter() - t
         return found
@@ -290,68 +290,70 @@ class ArticleCache:
             return Lookup([], {}, list(todo))
         generation = int(state["generation"])
         index = _read_ipc(self.directory / f"index-{generation}.arrow")
-        stamp = lambda f: zip(*(index[f"{f}_{k}"].to_list() for k in ("size", "mtime_ns", "ctime_ns", "ino")), strict=True)  # noqa: E731
-        stored = {
-            row[0]: row[1:]
-            for row in zip(*(index[c].to_list() for c in ("article_id", "segment", "txt_sha", "yml_sha")), stamp("txt"), stamp("yml"), strict=True)
-        }
+        if index.schema != pl.Schema(INDEX_SCHEMA):
+            raise ValueError("index of another form")
         # What each article used, from the deps of the segment its parts are in.
         per_segment = [
             _read_ipc(self.directory / f"seg-{n}-deps.arrow").with_columns(pl.lit(int(n), dtype=pl.Int64).alias("segment")) for n in state["segments"]
         ]
         empty = pl.DataFrame(schema={**DEPS_SCHEMA, "segment": pl.Int64})
         deps = pl.concat([empty, *per_segment], how="vertical").join(index.select("article_id", "segment"), on=["article_id", "segment"], how="semi")
-        stale = _stale(deps, reg)
+        stale = pl.Series(sorted(_stale(deps, reg)), dtype=pl.String)
         trusted_before = state["stamped_ns"] - RACY_NS
-        hits, misses, kept = [], [], {}
+        # Every article to build, with what the index holds for it (if anything) and its files' stamps now.
+        rows = (
+            pl.DataFrame({"article_id": [item[0] for item in todo]}, schema={"article_id": pl.String})
+            .with_row_index("i")
+            .join(index, on="article_id", how="left", maintain_order="left")
+            .join(stamps_frame(stamps, "now_"), on="article_id", how="left", maintain_order="left")
+        )
+        known = pl.col("segment").is_not_null() & ~pl.col("article_id").is_in(stale.implode())
+        # The common case: both stamps unchanged and taken well after the last change.
+        same = pl.all_horizontal(pl.col(f"now_{c}") == pl.col(c) for c in STAMP_COLUMNS).fill_null(False)
+        settled = pl.max_horizontal(*(pl.col(f"{f}_{k}") for f in ("txt", "yml") for k in ("mtime_ns", "ctime_ns"))) < trusted_before
+        rows = rows.with_columns(known.alias("known"), (known & same & settled).alias("trusted"))
+        kept = [rows.filter("trusted").select(list(INDEX_SCHEMA))]
+        hit = rows["trusted"].to_list()
         restamp = False
-        for item in todo:
-            stem, txt, yml = item
-            row = stored.get(stem)
-            if row is None or stem in stale:
-                misses.append(item)
-                continue
-            segment, txt_sha, yml_sha, txt_stamp, yml_stamp = row
-            now_txt, now_yml = stamps.get(f"{stem}.txt"), stamps.get(f"{stem}.yml")
-            # The common case, inline: both stamps unchanged and taken well after the last change.
-            if now_txt == txt_stamp and now_yml == yml_stamp and max(txt_stamp[1], txt_stamp[2], yml_stamp[1], yml_stamp[2]) < trusted_before:
-                hits.append(stem)
-                kept[stem] = row
-                continue
-            same_txt = _same(txt, now_txt, txt_stamp, txt_sha, trusted_before)
-            same_yml = _same(yml, now_yml, yml_stamp, yml_sha, trusted_before)
-            if same_txt and same_yml:
-                hits.append(stem)
-                kept[stem] = (segment, txt_sha, yml_sha, now_txt or txt_stamp, now_yml or yml_stamp)
-                # Read again to be sure (touched, or stamped too soon after a change): the new
-                # stamps are recorded, so that the next build need not read it.
+        # The others the index knows: read again to be sure (touched, or stamped too soon after a change).
+        for row in rows.filter(pl.col("known") & ~pl.col("trusted")).iter_rows(named=True):
+            stem, txt, yml = todo[row["i"]]
+            now_txt, now_yml = (_stamp_of(row, f"now_{f}_") for f in ("txt", "yml"))
+            txt_stamp, yml_stamp = _stamp_of(row, "txt_"), _stamp_of(row, "yml_")
+            assert txt_stamp is not None and yml_stamp is not None  # the index's columns are never null
+            if _same(txt, now_txt, txt_stamp, row["txt_sha"], trusted_before) and _same(yml, now_yml, yml_stamp, row["yml_sha"], trusted_before):
+                hit[row["i"]] = True
+                # The new stamps are recorded, so that the next build need not read it.
+                stamped = {f"{f}_{k}": v for f, st in (("txt", now_txt or txt_stamp), ("yml", now_yml or yml_stamp)) for k, v in zip(STAMP_PARTS, st, strict=True)}
+                kept.append(pl.DataFrame([{c: row[c] for c in ("article_id", "segment", "txt_sha", "yml_sha")} | stamped], schema=INDEX_SCHEMA))
                 restamp = restamp or not (_trusted(now_txt, txt_stamp, trusted_before) and _trusted(now_yml, yml_stamp, trusted_before))
-            else:
-                misses.append(item)
-        self.state, self.index, self.restamp = state, kept, restamp
-        self.deps = deps.filter(pl.col("article_id").is_in(pl.Series(hits, dtype=pl.String).implode())).drop("segment")
-        return Lookup(hits, self._frames(kept), misses)
+        hits = [item[0] for item, h in zip(todo, hit, strict=True) if h]
+        misses = [item for item, h in zip(todo, hit, strict=True) if not h]
+        self.state, self.restamp = state, restamp
+        self.kept = pl.concat(kept, how="vertical").sort("article_id")
+        self.deps = deps.join(self.kept.select("article_id"), on="article_id", how="semi").drop("segment")
+        return Lookup(hits, self._frames(self.kept), misses)
 
-    def _frames(self, kept: dict[str, tuple]) -> dict[str, pl.DataFrame]:
-        """The stored parts of the articles `kept`, per table; the keyed ones sorted by their key
-        when one segment holds nearly all of them (see `assemble.merge_runs`)."""
-        by_segment: dict[int, list[str]] = {}
-        for stem, row in kept.items():
-            by_segment.setdefault(row[0], []).append(stem)
+    def _frames(self, kept: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        """The stored parts of the articles `kept` (index rows), per table; the keyed ones sorted by
+        their key when one segment holds nearly all of them (see `assemble.merge_runs`)."""
         out: dict[str, list[pl.DataFrame]] = {name: [] for name in PART_TABLES}
-        for segment in sorted(by_segment):
-            live = by_segment[segment]
-            whole = len(live) == self.state["segments"][str(segment)]
+        counts = dict(kept.group_by("segment").len().iter_rows())
+        for segment in sorted(counts):
+            # Every article the segment holds is kept, or only some (its files also hold the rows of
+            # articles computed again since): then the others' rows are left out (joins: the
+            # hash table of a hundred thousand ids is built several times faster than `is_in`'s).
+            whole = counts[segment] == self.state["segments"][str(segment)]
+            live = kept.filter(pl.col("segment") == segment).select("article_id")
             for name in PART_TABLES:
                 df = _read_ipc(self.directory / f"seg-{segment}-{name}.arrow")
                 if not whole:
-                    keep = pl.col("article_id").is_in(pl.Series(live, dtype=pl.String).implode())
                     if name in SORTED_PARTS:
                         # Slices around the rows of the articles no longer kept: the rest is not copied.
-                        gone = df.select(pl.arg_where(~keep)).to_series().to_list()
-                        df = splice(df, gone, None, SORTED_PARTS[name])
+                        at = df.select("article_id").with_row_index("at").join(live, on="article_id", how="anti")["at"].sort().to_list()
+                        df = splice(df, at, None, SORTED_PARTS[name])
                     else:
-                        df = df.filter(keep)
+                        df = df.join(live, on="article_id", how="semi", maintain_order="left")
                 out[name].append(df)
         return {
             name: merge_runs(frames, SORTED_PARTS[name]) if name in SORTED_PARTS else pl.concat(frames, how="vertical")
@@ -368,7 +370,7 @@ class ArticleCache:
         reg: Registries,
     ) -> None:
         """Keep the articles computed without problems (`computed`, their parts among `parts`) next to the reused ones."""
-        if not computed.article_id and self.state and len(self.index) == self.state.get("articles") and not self.restamp:
+        if not computed.article_id and self.state and self.kept is not None and self.kept.height == self.state.get("articles") and not self.restamp:
             return
         try:
             with self._locked():
@@ -385,18 +387,25 @@ class ArticleCache:
         reg: Registries,
     ) -> None:
         segments: dict[str, int] = dict(self.state.get("segments", {})) if self.state else {}
-        live = collections.Counter(row[0] for row in self.index.values())  # the kept articles per segment
+        kept = self.kept if self.kept is not None else pl.DataFrame(schema=INDEX_SCHEMA)
+        live = collections.Counter(dict(kept.group_by("segment").len().iter_rows()))  # the kept articles per segment
         compact = len(segments) + 1 > MAX_SEGMENTS or 2 * sum(live.values()) < sum(segments.values())
         generation = int(self.state.get("generation", 0)) + 1 if self.state else 1
         new = max((int(s) for s in segments), default=-1) + 1
-        index = {stem: (new, *row[1:]) for stem, row in self.index.items()} if compact else dict(self.index)
-        added: list[str] = []
-        for stem, txt_sha, yml_sha in zip(computed.article_id, computed.txt_sha, computed.yml_sha, strict=True):
-            txt_stamp, yml_stamp = stamps.get(f"{stem}.txt"), stamps.get(f"{stem}.yml")
-            if txt_stamp is not None and yml_stamp is not None:  # (a file that vanished while it was read is not kept)
-                index[stem] = (new, txt_sha, yml_sha, txt_stamp, yml_stamp)
-                added.append(stem)
-        counts = {str(n): c for n, c in (collections.Counter({new: len(index)}) if compact else live + collections.Counter({new: len(added)})).items() if c}
+        if compact:
+            kept = kept.with_columns(pl.lit(new, dtype=pl.Int64).alias("segment"))
+        # The articles computed, with their files' stamps (a file that vanished while it was read is not kept).
+        fresh = (
+            pl.DataFrame({"article_id": computed.article_id, "txt_sha": computed.txt_sha, "yml_sha": computed.yml_sha}, schema=INDEX_SCHEMA_SHAS)
+            .join(stamps_frame(stamps), on="article_id", how="inner", maintain_order="left")
+            .drop_nulls()
+            .with_columns(pl.lit(new, dtype=pl.Int64).alias("segment"))
+            .select(list(INDEX_SCHEMA))
+        )
+        index_frame = pl.concat([kept.join(fresh, on="article_id", how="anti"), fresh], how="vertical").sort("article_id")
+        index = set(index_frame["article_id"].to_list()) if compact else set()
+        added = fresh["article_id"].to_list()
+        counts = {str(n): c for n, c in (collections.Counter({new: index_frame.height}) if compact else live + collections.Counter({new: len(added)})).items() if c}
         segments = {s: n for s, n in segments.items() if s in counts and not compact}
         if counts.get(str(new)):
             ids = pl.Series(sorted(index) if compact else sorted(added), dtype=pl.String).implode()
@@ -419,14 +428,7 @@ class ArticleCache:
                 deps.insert(0, self.deps)
             _write_frames((df.filter(pl.col("article_id").is_in(ids)) for df in deps), self.directory / f"seg-{new}-deps.arrow")
             segments[str(new)] = counts[str(new)]
-        stems = sorted(index)
-        fields: list[list] = [list(c) for c in zip(*(index[s] for s in stems), strict=True)] if stems else [[] for _ in range(5)]
-        columns: dict[str, list] = {"article_id": stems, "segment": fields[0], "txt_sha": fields[1], "yml_sha": fields[2]}
-        for f, stamps_of in (("txt", fields[3]), ("yml", fields[4])):
-            by_part: list[tuple] = list(zip(*stamps_of, strict=True)) if stamps_of else [(), (), (), ()]
-            for k, part in zip(("size", "mtime_ns", "ctime_ns", "ino"), by_part, strict=True):
-                columns[f"{f}_{k}"] = list(part)
-        _write_frames([pl.DataFrame(columns, schema=INDEX_SCHEMA)], self.directory / f"index-{generation}.arrow")
+        _write_frames([index_frame], self.directory / f"index-{generation}.arrow")
         state = {
             "format": FORMAT,
             "code": self.code,
@@ -434,7 +436,7 @@ class ArticleCache:
             "stamped_ns": self.stamped_ns,
             "generation": generation,
             "segments": segments,
-            "articles": len(stems),
+            "articles": index_frame.height,
         }
         # The state names the files of its generation: written last, in one step, so a build
         # killed on the way leaves the previous generation whole.
@@ -651,6 +653,9 @@ class ArticleCache:
             self.note = f"build cache: table digests not written ({exc})"
 
 
+STAMP_PARTS = ("size", "mtime_ns", "ctime_ns", "ino")
+STAMP_COLUMNS = tuple(f"{f}_{k}" for f in ("txt", "yml") for k in STAMP_PARTS)
+INDEX_SCHEMA_SHAS: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "txt_sha": pl.String, "yml_sha": pl.String}
 INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "article_id": pl.String,
     "segment": pl.Int64,
@@ -661,6 +666,23 @@ INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 TEXTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "text_sha256": pl.String}
 KEYS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"norm": pl.String, "kind": pl.Int8, "key": pl.String}
 DEPS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "kind": pl.String, "key": pl.String, "hash": pl.String}
+
+
+def stamps_frame(stamps: dict[str, Stamp], prefix: str = "") -> pl.DataFrame:
+    """The listing's stamps (file name -> stamp) as one row per article: article_id and the stamp
+    columns of its .txt and .yml (`STAMP_COLUMNS`, with `prefix`), null for a file not there."""
+    names = list(stamps)
+    parts = list(zip(*stamps.values(), strict=True)) if names else [(), (), (), ()]
+    files = pl.DataFrame({"name": names, **dict(zip(STAMP_PARTS, map(list, parts), strict=True))}, schema={"name": pl.String, **dict.fromkeys(STAMP_PARTS, pl.Int64)})
+    files = files.with_columns(pl.col("name").str.slice(0, pl.col("name").str.len_chars() - 4).alias("article_id"), pl.col("name").str.slice(-4).alias("suffix"))
+    half = {f: files.filter(pl.col("suffix") == f".{f}").select("article_id", *(pl.col(k).alias(f"{prefix}{f}_{k}") for k in STAMP_PARTS)) for f in ("txt", "yml")}
+    return half["txt"].join(half["yml"], on="article_id", how="full", coalesce=True)
+
+
+def _stamp_of(row: dict, prefix: str) -> Stamp | None:
+    """The stamp in a row of `stamps_frame` or the index (columns `prefix` + size, mtime_ns, ctime_ns, ino); None when absent."""
+    values = tuple(row[f"{prefix}{k}"] for k in STAMP_PARTS)
+    return None if values[0] is None else values
 
 
 def _entry_hashes(deps: pl.DataFrame, reg: Registries, column: str = "hash") -> pl.DataFrame:
