@@ -78,9 +78,9 @@ def _quiet(step: str, done: int, total: int) -> None:
     pass
 
 
-# ready(table, frame, digest, store, done): a table is final (its rows will not change); digest: its
-# `table_digest` when the build cache (`store`) is used, else None; done: only the checks remain
-# (every core may write). The build writes it meanwhile.
+# ready(table, frame, digest, store, wide): a table is final (its rows will not change); digest: its
+# `table_digest` when the build cache (`store`) is used, else None; wide: little work remains beside
+# the checks (every core may write). The build writes it meanwhile.
 Ready = Callable[[str, pl.DataFrame, "str | None", "ArticleCache | None", bool], None]
 
 
@@ -147,9 +147,12 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     t = time.perf_counter()
     progress("combine", 0, 1)
     memo = CombineMemo(store.quote_links(), derived=store.derived_tables(), quotes=store.quotes_table()) if store is not None else None
+    # A rebuild that reuses most articles: `combine` is short, and the tables told of during it are
+    # written on every core (otherwise on one, beside `combine`'s own work).
+    short = cached is not None and len(todo) < len(cached.hits)
     with _gc_paused():
         tables, found = combine(
-            sources, merged, unsure, memo, ready=(lambda name, df, digest: ready(name, df, digest, store, False)) if ready and not problems else None
+            sources, merged, unsure, memo, ready=(lambda name, df, digest: ready(name, df, digest, store, short)) if ready and not problems else None
         )
     if store is not None and memo is not None and memo.found is not None and (not memo.found.same(memo.known) or memo.known is None or memo.known.keys is None):
         store.keep_quote_links(memo.found)
@@ -215,12 +218,12 @@ def build(
     early: list[EarlyTables] = []
     try:
 
-        def ready(name: str, df: pl.DataFrame, digest: str | None, store: ArticleCache | None, done: bool) -> None:
+        def ready(name: str, df: pl.DataFrame, digest: str | None, store: ArticleCache | None, wide: bool) -> None:
             # A table whose files the last build wrote (same digest) is linked in later, not written.
             if store is None or digest is None or not store.reusable(target, version, {name: digest}):
                 if not early:
                     early.append(EarlyTables(target.parent, version))
-                early[0].add(name, df, wide=done)
+                early[0].add(name, df, wide=wide)
 
         result = check(root, progress, cache=cache, notes=notes, ready=ready)
         t = time.perf_counter()

@@ -364,24 +364,25 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
         # Names, not Paths, while listing: a corpus has hundreds of thousands of files.
         names: list[str] = []
         no_entries: list[os.DirEntry[str]] = []
+        stamps, is_regular, suffixes = sources.stamps, stat.S_ISREG, (".txt", ".yml")
         with os.scandir(art_dir) if _is(art_dir, stat.S_ISDIR) else contextlib.nullcontext(no_entries) as entries:
             for dir_entry in entries:
                 name = dir_entry.name
-                shown = f"dataset/articles/{name}"
-                if not name.endswith((".txt", ".yml")) or name in (".txt", ".yml"):
-                    problems.add(shown, None, None, "unexpected file; articles are <article_id>.txt with <article_id>.yml: rename or remove it")
+                if not name.endswith(suffixes) or name in suffixes:
+                    problems.add(
+                        f"dataset/articles/{name}", None, None, "unexpected file; articles are <article_id>.txt with <article_id>.yml: rename or remove it"
+                    )
                     continue
                 st = dir_entry.stat(follow_symlinks=False)
-                mode = st.st_mode  # never opened: FIFOs and devices would block
-                sources.stamps[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-                if not stat.S_ISREG(mode):
-                    problems.add(shown, None, None, f"{_kind(mode)}, not a regular file; commit the article's text itself")
+                stamps[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                if not is_regular(st.st_mode):  # never opened: FIFOs and devices would block
+                    problems.add(f"dataset/articles/{name}", None, None, f"{_kind(st.st_mode)}, not a regular file; commit the article's text itself")
                     continue
                 names.append(name)
         names.sort()
-        base = str(art_dir)
-        stems_txt = {n[:-4]: f"{base}/{n}" for n in names if n.endswith(".txt")}
-        stems_yml = {n[:-4]: f"{base}/{n}" for n in names if n.endswith(".yml")}
+        base = f"{art_dir}/"
+        stems_txt = {n[:-4]: base + n for n in names if n[-4:] == ".txt"}
+        stems_yml = {n[:-4]: base + n for n in names if n[-4:] == ".yml"}
     if not stems_txt and not stems_yml and only is None:
         problems.add(
             "dataset/articles", None, None, "no articles found; add dataset/articles/<article_id>.txt and its .yml (CONTRIBUTING.md, 'Add an article')"

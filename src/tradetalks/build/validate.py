@@ -72,7 +72,10 @@ def _missing(child: pl.DataFrame, column: str, parent: pl.DataFrame, parent_key:
     values = child.select(list(dict.fromkeys([_key_column(child), column])))
     if explode:
         values = values.explode(column)
-    return values.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(parent[parent_key].implode()))
+    # An anti join: its hash table of the parent's keys is built several times faster than `is_in`'s.
+    keys = parent.select(pl.col(parent_key).alias("_parent_key")).unique()
+    missing = values.filter(pl.col(column).is_not_null()).join(keys, left_on=column, right_on="_parent_key", how="anti", maintain_order="left")
+    return missing
 
 
 # The registry file a parent table's ids are registered in.
