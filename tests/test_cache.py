@@ -458,7 +458,9 @@ def test_without_a_true_key_the_quotes_table_would_be_stale(root: Path, monkeypa
     # Back to the first texts: the groups change again, the quote ids do not.
     first_quotes = (root / "out-first-clean" / "csv" / "quotes.csv").read_bytes()
     for suffix in (".txt", ".yml"):
-        shutil.copyfile(REPO / "dataset" / "articles" / f"kuala-lumpur-talks-start{suffix}", root / "dataset" / "articles" / f"kuala-lumpur-talks-start{suffix}")
+        shutil.copyfile(
+            REPO / "dataset" / "articles" / f"kuala-lumpur-talks-start{suffix}", root / "dataset" / "articles" / f"kuala-lumpur-talks-start{suffix}"
+        )
     stale, clean = outcome(root, root / "out-stale", True), outcome(root, root / "out-stale-clean", False)
     assert isinstance(clean, dict) and clean["csv/quotes.csv"] == first_quotes
     assert isinstance(stale, dict) and stale["csv/quotes.csv"] != clean["csv/quotes.csv"]

@@ -324,7 +324,9 @@ class ArticleCache:
             if _same(txt, now_txt, txt_stamp, row["txt_sha"], trusted_before) and _same(yml, now_yml, yml_stamp, row["yml_sha"], trusted_before):
                 hit[row["i"]] = True
                 # The new stamps are recorded, so that the next build need not read it.
-                stamped = {f"{f}_{k}": v for f, st in (("txt", now_txt or txt_stamp), ("yml", now_yml or yml_stamp)) for k, v in zip(STAMP_PARTS, st, strict=True)}
+                stamped = {
+                    f"{f}_{k}": v for f, st in (("txt", now_txt or txt_stamp), ("yml", now_yml or yml_stamp)) for k, v in zip(STAMP_PARTS, st, strict=True)
+                }
                 kept.append(pl.DataFrame([{c: row[c] for c in ("article_id", "segment", "txt_sha", "yml_sha")} | stamped], schema=INDEX_SCHEMA))
                 restamp = restamp or not (_trusted(now_txt, txt_stamp, trusted_before) and _trusted(now_yml, yml_stamp, trusted_before))
         hits = [item[0] for item, h in zip(todo, hit, strict=True) if h]
@@ -405,7 +407,9 @@ class ArticleCache:
         index_frame = pl.concat([kept.join(fresh, on="article_id", how="anti"), fresh], how="vertical").sort("article_id")
         index = set(index_frame["article_id"].to_list()) if compact else set()
         added = fresh["article_id"].to_list()
-        counts = {str(n): c for n, c in (collections.Counter({new: index_frame.height}) if compact else live + collections.Counter({new: len(added)})).items() if c}
+        counts = {
+            str(n): c for n, c in (collections.Counter({new: index_frame.height}) if compact else live + collections.Counter({new: len(added)})).items() if c
+        }
         segments = {s: n for s, n in segments.items() if s in counts and not compact}
         if counts.get(str(new)):
             ids = pl.Series(sorted(index) if compact else sorted(added), dtype=pl.String).implode()
@@ -673,9 +677,15 @@ def stamps_frame(stamps: dict[str, Stamp], prefix: str = "") -> pl.DataFrame:
     columns of its .txt and .yml (`STAMP_COLUMNS`, with `prefix`), null for a file not there."""
     names = list(stamps)
     parts = list(zip(*stamps.values(), strict=True)) if names else [(), (), (), ()]
-    files = pl.DataFrame({"name": names, **dict(zip(STAMP_PARTS, map(list, parts), strict=True))}, schema={"name": pl.String, **dict.fromkeys(STAMP_PARTS, pl.Int64)})
-    files = files.with_columns(pl.col("name").str.slice(0, pl.col("name").str.len_chars() - 4).alias("article_id"), pl.col("name").str.slice(-4).alias("suffix"))
-    half = {f: files.filter(pl.col("suffix") == f".{f}").select("article_id", *(pl.col(k).alias(f"{prefix}{f}_{k}") for k in STAMP_PARTS)) for f in ("txt", "yml")}
+    files = pl.DataFrame(
+        {"name": names, **dict(zip(STAMP_PARTS, map(list, parts), strict=True))}, schema={"name": pl.String, **dict.fromkeys(STAMP_PARTS, pl.Int64)}
+    )
+    files = files.with_columns(
+        pl.col("name").str.slice(0, pl.col("name").str.len_chars() - 4).alias("article_id"), pl.col("name").str.slice(-4).alias("suffix")
+    )
+    half = {
+        f: files.filter(pl.col("suffix") == f".{f}").select("article_id", *(pl.col(k).alias(f"{prefix}{f}_{k}") for k in STAMP_PARTS)) for f in ("txt", "yml")
+    }
     return half["txt"].join(half["yml"], on="article_id", how="full", coalesce=True)
 
 
