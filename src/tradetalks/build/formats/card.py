@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
+
 from tradetalks.build.formats import citation
 from tradetalks.build.formats.metadata import DESCRIPTION, FOREIGN_KEYS, HOMEPAGE, LICENSE_NOTE, OTHER_REFERENCES, TITLE
 
@@ -128,22 +130,34 @@ def card(manifest: dict, directory: Path | None = None, date: str | None = None)
     return "\n".join(lines)
 
 
-def _articles(manifest: dict, directory: Path | None) -> list[dict]:
-    """The release's articles (no text), sorted by id; [] when the directory has no articles table."""
+def _articles(manifest: dict, directory: Path | None) -> pl.DataFrame:
+    """The release's articles (no text; dates as YYYY-MM-DD), sorted by id; no rows when the directory has no articles table."""
+    columns = ["article_id", "seed_file", "title", "outlet", "wire_service", "published_date", "reference_date", "language", "url"]
     entry = manifest["tables"].get("articles")
     if directory is None or entry is None or not (Path(directory) / entry["path"]).is_file():
-        return []
-    import polars as pl
-
-    columns = ["article_id", "seed_file", "title", "outlet", "wire_service", "published_date", "reference_date", "language", "url"]
+        return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
     path = Path(directory) / entry["path"]
     have = set(pl.read_parquet_schema(path))
     frame = pl.read_parquet(path, columns=[c for c in columns if c in have])
     frame = frame.with_columns(
-        *(pl.lit(None).alias(c) for c in columns if c not in have),
+        *(pl.lit(None, dtype=pl.String).alias(c) for c in columns if c not in have),
         *(pl.col(c).dt.to_string("%Y-%m-%d") for c in ("published_date", "reference_date") if c in have),  # date.isoformat()
     )
-    return frame.select(columns).sort("article_id").to_dicts()
+    return frame.select(pl.col(c).cast(pl.String) for c in columns).sort("article_id")
+
+
+def _given(column: str) -> pl.Expr:
+    """The column's value is there (neither null nor empty)."""
+    return pl.col(column).is_not_null() & (pl.col(column) != "")
+
+
+def _distinct(articles: pl.DataFrame, column: str) -> list[str]:
+    """The column's values that are there, distinct and sorted (code point order, as Python sorts)."""
+    return articles.filter(_given(column))[column].unique().sort().to_list()
+
+
+def _count(articles: pl.DataFrame, present: pl.Expr) -> int:
+    return int(articles.select(present.sum()).item() or 0)
 
 
 def size_category(manifest: dict) -> str:
@@ -151,9 +165,9 @@ def size_category(manifest: dict) -> str:
     return next((name for bound, name in SIZE_CATEGORIES if largest < bound), "n>100M")
 
 
-def header(manifest: dict, articles: list[dict]) -> list[str]:
+def header(manifest: dict, articles: pl.DataFrame) -> list[str]:
     """The YAML front matter Hugging Face reads (license, language, pretty_name, tags, size, configs)."""
-    languages = sorted({a["language"] for a in articles if a["language"]}) or ["en"]
+    languages = _distinct(articles, "language") or ["en"]
     lines = [
         "---",
         "license: cc-by-4.0",
@@ -173,41 +187,50 @@ def header(manifest: dict, articles: list[dict]) -> list[str]:
     return lines + ["---", ""]
 
 
-def contents(articles: list[dict]) -> list[str]:
+def contents(articles: pl.DataFrame) -> list[str]:
     """Which articles and outlets are in, and the coverage window."""
-    if not articles:
+    if not articles.height:
         return []
-    dated = [a["published_date"] or a["reference_date"] for a in articles]
-    dated = sorted(d for d in dated if d)
-    outlets = sorted({a["outlet"] for a in articles if a["outlet"]})
-    wires = sorted({a["wire_service"] for a in articles if a["wire_service"]})
-    unknown = sum(1 for a in articles if not a["outlet"])
-    window = f"{dated[0]} to {dated[-1]}" if dated else "unknown (no article is dated)"
+    n = articles.height
+    dated = articles.select(pl.when(_given("published_date")).then("published_date").otherwise("reference_date").alias("d")).filter(_given("d"))["d"].sort()
+    outlets = _distinct(articles, "outlet")
+    wires = _distinct(articles, "wire_service")
+    unknown = _count(articles, ~_given("outlet"))
+    languages = articles.select(pl.when(_given("language")).then("language").otherwise(pl.lit("unknown")).alias("l"))["l"].unique().sort().to_list()
+    window = f"{dated[0]} to {dated[-1]}" if dated.len() else "unknown (no article is dated)"
     lines = [
         "## What is in this release",
         "",
-        f"- **{len(articles)} articles**; coverage window (publication date, else the date the content supports): **{window}**"
-        + (f" ({len(articles) - len(dated)} undated)." if len(dated) < len(articles) else "."),
+        f"- **{n} articles**; coverage window (publication date, else the date the content supports): **{window}**"
+        + (f" ({n - dated.len()} undated)." if dated.len() < n else "."),
         f"- **Outlets**: {', '.join(outlets) if outlets else 'none known'}"
-        + (f"; unknown for {unknown} of {len(articles)} articles (the text does not name one, and none is guessed)." if unknown else "."),
+        + (f"; unknown for {unknown} of {n} articles (the text does not name one, and none is guessed)." if unknown else "."),
         f"- **Wire services credited**: {', '.join(wires) if wires else 'none'}.",
-        f"- **Languages**: {', '.join(sorted({a['language'] or 'unknown' for a in articles}))}.",
+        f"- **Languages**: {', '.join(languages)}.",
         "",
         "| article | title | outlet | date |",
         "|---|---|---|---|",
     ]
-    for a in articles:
-        date = a["published_date"] or (f"{a['reference_date']} (content)" if a["reference_date"] else "unknown")
-        lines.append(f"| `{a['article_id']}` | {_md(a['title'] or '(no title in the text)')} | {_md(a['outlet'] or 'unknown')} | {date} |")
-    return lines + [""]
+    # One line per article, made by Polars: a large release lists a hundred thousand.
+    date = (
+        pl.when(_given("published_date"))
+        .then(pl.col("published_date"))
+        .when(_given("reference_date"))
+        .then(pl.col("reference_date") + " (content)")
+        .otherwise(pl.lit("unknown"))
+    )
+    title = _md_expr(pl.when(_given("title")).then(pl.col("title")).otherwise(pl.lit("(no title in the text)")))
+    outlet = _md_expr(pl.when(_given("outlet")).then(pl.col("outlet")).otherwise(pl.lit("unknown")))
+    rows = articles.select(pl.format("| `{}` | {} | {} | {} |", pl.col("article_id"), title, outlet, date).alias("line"))["line"]
+    return lines + rows.to_list() + [""]
 
 
-def making(articles: list[dict]) -> list[str]:
-    seeds = sum(1 for a in articles if a["seed_file"])
+def making(articles: pl.DataFrame) -> list[str]:
+    seeds = _count(articles, _given("seed_file"))
     seeded = (
         f"  All {seeds} articles are the seed set the project started from (`seed_file` names the file each was received as)."
-        if seeds and seeds == len(articles)
-        else f"  {seeds} of the {len(articles)} articles are the seed set the project started from (`seed_file` names the file each"
+        if seeds and seeds == articles.height
+        else f"  {seeds} of the {articles.height} articles are the seed set the project started from (`seed_file` names the file each"
         " was received as); the others were added by contributors through pull requests."
         if seeds
         else "  They are added by contributors through pull requests."
@@ -244,15 +267,15 @@ def claims() -> list[str]:
     ]
 
 
-def limitations(articles: list[dict]) -> list[str]:
-    n = len(articles)
-    unknown = sum(1 for a in articles if not a["outlet"])
-    languages = sorted({a["language"] for a in articles if a["language"]})
+def limitations(articles: pl.DataFrame) -> list[str]:
+    n = articles.height
+    unknown = _count(articles, ~_given("outlet"))
+    languages = _distinct(articles, "language")
     lines = [
         "## Known limitations and biases",
         "",
     ]
-    if articles:
+    if n:
         lines.append(f"- **Small**: {n} article{'s' if n != 1 else ''}; counts and corroboration figures rest on very few sources.")
         if languages == ["en"]:
             lines.append("- **English only**: no Chinese-language coverage, so the Chinese side is seen through English-language reporting.")
@@ -277,3 +300,8 @@ def _y(text: str) -> str:
 
 def _md(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_expr(text: pl.Expr) -> pl.Expr:
+    """`_md` in Polars."""
+    return text.str.replace_all("|", "\\|", literal=True).str.replace_all("\n", " ", literal=True)
