@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from tradetalks.build.errors import DatasetError
+from tradetalks.build import pipeline
+from tradetalks.build.errors import DatasetError, Problem
 from tradetalks.build.pipeline import build, check
 from tradetalks.build.release import EARLY_PREFIX, EarlyTables, remove_leftovers, write_release
 
@@ -50,6 +51,15 @@ def test_a_refused_build_leaves_the_last_build_and_no_early_files(tmp_path, monk
     add = EarlyTables.add
     monkeypatch.setattr(EarlyTables, "add", lambda self, name, df, wide=False: (early.append(name), add(self, name, df, wide))[1])
     with pytest.raises(DatasetError, match="nobody-at-all"):
+        build(root, out, cache=False)
+    assert files(out) == before
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(EARLY_PREFIX)]
+    # A refusal by the checks that run while every table is being written.
+    people.write_text(people.read_text(encoding="utf-8").replace(entry, ""), encoding="utf-8")
+    refused = Problem("table quotes", None, "n_articles", "refused for the test")
+    real = pipeline.table_problems
+    monkeypatch.setattr(pipeline, "table_problems", lambda *a, **k: [*real(*a, **k), refused])
+    with pytest.raises(DatasetError, match="refused for the test"):
         build(root, out, cache=False)
     assert early  # the refusal came after tables were being written
     assert files(out) == before

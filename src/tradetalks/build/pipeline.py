@@ -147,12 +147,14 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     t = time.perf_counter()
     progress("combine", 0, 1)
     memo = CombineMemo(store.quote_links(), derived=store.derived_tables(), quotes=store.quotes_table()) if store is not None else None
-    # A rebuild that reuses most articles: `combine` is short, and the tables told of during it are
-    # written on every core (otherwise on one, beside `combine`'s own work).
+    # A rebuild that reuses most articles: `combine` is short, and the tables final during it are
+    # written meanwhile, on every core. Otherwise every table is written once `combine` is done,
+    # while the checks run: writing beside `combine`'s own work slowed it more than it saved, and
+    # held the tables' Arrow copies at its peak of memory (benchmarks/README.md).
     short = cached is not None and len(todo) < len(cached.hits)
     with _gc_paused():
         tables, found = combine(
-            sources, merged, unsure, memo, ready=(lambda name, df, digest: ready(name, df, digest, store, short)) if ready and not problems else None
+            sources, merged, unsure, memo, ready=(lambda name, df, digest: ready(name, df, digest, store, True)) if ready and short and not problems else None
         )
     if store is not None and memo is not None and memo.found is not None and (not memo.found.same(memo.known) or memo.known is None or memo.known.keys is None):
         store.keep_quote_links(memo.found)
