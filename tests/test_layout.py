@@ -132,7 +132,7 @@ def test_the_card_reads_articles_without_pyarrow_dataset():
     code = (
         "import json\nfrom pathlib import Path\nfrom tradetalks.build.formats.card import _articles\n"
         f"root = Path({str(release)!r})\n"
-        "assert _articles(json.loads((root / 'manifest.json').read_text()), root)\n"
+        "assert _articles(json.loads((root / 'manifest.json').read_text()), root).height\n"
     )
     assert _imported(code, ["pyarrow.dataset", "pandas"]) == []
 

@@ -15,7 +15,7 @@ The rows of one article (its `articles`, `evidence`, `quotes`, `roles` and `segm
 
 Only articles whose stages found no problem are kept, so a problem is always reported afresh.
 The cross-article work (`combine`) runs on every build, from the cached parts and the new ones,
-with three shortcuts that give exactly what a clean build gives:
+with shortcuts that give exactly what a clean build gives:
 - the keyed parts (articles, evidence, quotes) are kept sorted by key, so the few new rows are
   placed among them by slicing (`assemble.merge_runs`), not by sorting every row again;
 - the quote groups' links and block keys are kept (`links-*.arrow`, `keys-*.arrow`): only new
@@ -23,7 +23,13 @@ with three shortcuts that give exactly what a clean build gives:
 - each finished table gets a digest of its rows (`table_digest`, in `build/cache/tables.json`):
   a table identical to the last build's that passed is not checked again (its checks are
   functions of the table and the code), and its files are linked from the last build's output
-  instead of encoded again, once their sha256 is checked.
+  instead of encoded again, once their sha256 is checked;
+- the tables made from the evidence and the registries (`assemble.DERIVED`) and the quotes' group
+  columns are kept (`build/cache/derived/`) with a key of everything they are made from
+  (`assemble.derived_key`, `assemble.quotes_key`), and reused while that key is the same;
+- after an edit of texts, the span invariant of an unchanged table is checked again only for the
+  rows of the articles whose text changed (`texts_changed`: their `text_sha256`, recorded for the
+  last articles table that passed).
 
 The cache is an optimisation and never an input: `build/cache/` can be deleted at any time, a
 cache that cannot be read is ignored and rebuilt, one that cannot be written is skipped with a
