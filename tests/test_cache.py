@@ -550,3 +550,23 @@ def test_the_span_check_of_an_unchanged_table_reads_the_rows_of_the_articles_nam
     others = pl.Series(sorted(set(tables["articles"]["article_id"]) - {ANCHORED}))
     assert span_problems(None) and span_problems(pl.Series([ANCHORED]))
     assert span_problems(others) == []  # a row of an article whose text is as it was when it passed is not read again
+
+
+def test_an_index_read_ahead_is_read_again_when_another_build_has_stored_since(root: Path) -> None:
+    import time
+
+    from tradetalks.build.assemble import registries
+    from tradetalks.build.sources import load_index
+
+    outcome(root, root / "out-first", True)
+    store = cache_module.ArticleCache.open(root, time.time_ns())
+    store.prefetch()
+    assert store._stored is not None
+    before = store._stored.result()
+    assert before is not None
+    edit_quote(root)
+    outcome(root, root / "out-second", True)  # stores a new generation, and removes the files of the one read ahead
+    sources, todo, _ = load_index(root)
+    found = store.lookup(todo, sources.stamps, registries(sources))
+    assert store.note is None and len(found.hits) == 5
+    assert store.state["generation"] == before[0]["generation"] + 1

@@ -58,6 +58,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -260,6 +261,7 @@ class ArticleCache:
     restamp: bool = False  # a reused article's files had to be read to be sure: record their stamps
 
     _listing: tuple[dict, pl.DataFrame] | None = field(default=None, repr=False)
+    _stored: Future | None = field(default=None, repr=False)  # `prefetch`'s reading of the stored index
 
     def _listed(self, stamps: dict[str, Stamp]) -> pl.DataFrame:
         """`stamps_frame(stamps)`, made once for the lookup and the store."""
@@ -281,27 +283,33 @@ class ArticleCache:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def lookup(self, todo: list[Pair], stamps: dict[str, Stamp], reg: Registries) -> Lookup:
-        """Split `todo` into the articles whose stored parts are still right and those to compute."""
-        t = time.perf_counter()
-        empty = Lookup([], {}, list(todo))
-        try:
-            with self._locked():
-                found = self._lookup(todo, stamps, reg)
-        except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
-            self.note = f"build cache unreadable ({type(exc).__name__}); computing every article"
-            self.state, self.kept, self.deps = {}, None, None
-            found = empty
-        found.seconds = time.perf_counter() - t
-        return found
+    def prefetch(self) -> None:
+        """Start reading the stored index on a thread of its own (`lookup` takes it): meanwhile the
+        caller lists the corpus, which waits on the file system for each file's stamp."""
+        from concurrent.futures import ThreadPoolExecutor
 
-    def _lookup(self, todo: list[Pair], stamps: dict[str, Stamp], reg: Registries) -> Lookup:
+        pool = ThreadPoolExecutor(max_workers=1)
+        self._stored = pool.submit(self._read_stored_locked)
+        pool.shutdown(wait=False)
+
+    def _read_stored_locked(self) -> tuple[dict, pl.DataFrame, pl.DataFrame] | None:
+        with self._locked():
+            return self._read_stored()
+
+    def _state_now(self) -> dict | None:
+        try:
+            return json.loads((self.directory / "state.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _read_stored(self) -> tuple[dict, pl.DataFrame, pl.DataFrame] | None:
+        """(state, index, deps) of the stored generation written by this code, or None."""
         state_path = self.directory / "state.json"
         if not state_path.is_file():
-            return Lookup([], {}, list(todo))
+            return None
         state = json.loads(state_path.read_text(encoding="utf-8"))
-        if state.get("format") != FORMAT or state.get("code") != self.code or state.get("global") != global_fingerprint(reg):
-            return Lookup([], {}, list(todo))
+        if state.get("format") != FORMAT or state.get("code") != self.code:
+            return None
         generation = int(state["generation"])
         index = _read_ipc(self.directory / f"index-{generation}.arrow")
         if index.schema != pl.Schema(INDEX_SCHEMA):
@@ -312,6 +320,33 @@ class ArticleCache:
         ]
         empty = pl.DataFrame(schema={**DEPS_SCHEMA, "segment": pl.Int64})
         deps = pl.concat([empty, *per_segment], how="vertical").join(index.select("article_id", "segment"), on=["article_id", "segment"], how="semi")
+        return state, index, deps
+
+    def lookup(self, todo: list[Pair], stamps: dict[str, Stamp], reg: Registries) -> Lookup:
+        """Split `todo` into the articles whose stored parts are still right and those to compute."""
+        t = time.perf_counter()
+        empty = Lookup([], {}, list(todo))
+        try:
+            prefetched, self._stored = self._stored, None
+            stored = prefetched.result() if prefetched is not None else None  # before the lock, which the reading holds
+            with self._locked():
+                # Another build may have stored a new generation since it was read: read that one.
+                if stored is None or stored[0] != self._state_now():
+                    stored = self._read_stored()
+                found = self._lookup(todo, stamps, reg, stored)
+        except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
+            self.note = f"build cache unreadable ({type(exc).__name__}); computing every article"
+            self.state, self.kept, self.deps = {}, None, None
+            found = empty
+        found.seconds = time.perf_counter() - t
+        return found
+
+    def _lookup(self, todo: list[Pair], stamps: dict[str, Stamp], reg: Registries, stored: tuple[dict, pl.DataFrame, pl.DataFrame] | None) -> Lookup:
+        if stored is None:
+            return Lookup([], {}, list(todo))
+        state, index, deps = stored
+        if state.get("global") != global_fingerprint(reg):
+            return Lookup([], {}, list(todo))
         stale = pl.Series(sorted(_stale(deps, reg)), dtype=pl.String)
         trusted_before = state["stamped_ns"] - RACY_NS
         # Every article to build, with what the index holds for it (if anything) and its files' stamps now.

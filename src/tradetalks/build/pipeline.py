@@ -96,10 +96,12 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     # Load inputs.
     t = time.perf_counter()
     stamped_ns = time.time_ns()  # before the files are listed: see cache.RACY_NS
+    store = ArticleCache.open(Path(root), stamped_ns) if cache else None
+    if store is not None:
+        store.prefetch()  # the stored index is read while the corpus is listed
     sources, todo, index_problems = load_index(root)
     reg = registries(sources)
     seconds = {"index": time.perf_counter() - t}
-    store = ArticleCache.open(Path(root), stamped_ns) if cache else None
     cached = store.lookup(todo, sources.stamps, reg) if store is not None else None
     if cached is not None:
         seconds["cache"] = cached.seconds
