@@ -78,3 +78,27 @@ def test_clean_up_spares_a_running_build_and_removes_an_abandoned_one(tmp_path):
     finally:
         running.close()
     assert not running.directory.exists()
+
+
+@pytest.mark.parametrize("version", ["dev", "9.9.9"])
+def test_parquet_written_one_row_group_at_a_time_is_the_file_written_whole(tables, tmp_path, monkeypatch, version):
+    import pyarrow._parquet as pyarrow_parquet
+    import pyarrow.parquet as pq
+
+    from tradetalks.build import release
+
+    assert release.ROW_GROUP == pyarrow_parquet._DEFAULT_ROW_GROUP_SIZE  # the row groups every file has had
+    whole = tmp_path / "whole.parquet"
+    release.write_parquet(tables["evidence"], whole, "evidence", version)  # fewer rows than a row group: written whole
+    monkeypatch.setattr(release, "ROW_GROUP", 7)  # now many row groups, written one at a time
+    sliced = tmp_path / "sliced.parquet"
+    release.write_parquet(tables["evidence"], sliced, "evidence", version)
+    assert pq.ParquetFile(sliced).metadata.num_row_groups == -(-tables["evidence"].height // 7) > 2
+    # What pq.write_table writes for the whole table with that row group size: the same bytes.
+    real = pq.write_table
+    monkeypatch.setattr(release.pq, "write_table", lambda table, where, **kw: real(table, where, row_group_size=7, **kw))
+    monkeypatch.setattr(release, "ROW_GROUP", 10**9)
+    reference = tmp_path / "reference.parquet"
+    release.write_parquet(tables["evidence"], reference, "evidence", version)
+    assert sliced.read_bytes() == reference.read_bytes()
+    assert pq.read_table(whole).equals(pq.read_table(sliced))

@@ -213,11 +213,24 @@ def add_bundle(
         write_zip(directory, version)
 
 
+# Rows per row group: pyarrow's default, which every file has been written with (`write_parquet`
+# writes one row group at a time, so that only one row group's Arrow copy is in memory).
+ROW_GROUP = 1024 * 1024
+
+
 def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None:
-    """zstd Parquet, rows sorted by key, plain Arrow types, column descriptions in the field metadata."""
+    """zstd Parquet, rows sorted by key, plain Arrow types, column descriptions in the field metadata.
+
+    A table of more than `ROW_GROUP` rows is converted to Arrow and written one row group at a
+    time: the same bytes as `pq.write_table` of the whole table, with a fraction of its memory.
+    """
     key = KEYS[name]
     df = df.sort(key)
-    table = plain_arrow(df.to_arrow(compat_level=pl.CompatLevel.oldest()))
+
+    def arrow(rows: pl.DataFrame) -> pa.Table:
+        return plain_arrow(rows.to_arrow(compat_level=pl.CompatLevel.oldest()))
+
+    table = arrow(df.slice(0, ROW_GROUP))
     docs = descriptions(name)
     fields = [f.with_metadata({"description": docs.get(f.name, "")}) for f in table.schema]
     schema = pa.schema(
@@ -232,7 +245,18 @@ def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None
     options = dict(PARQUET_OPTIONS)
     if not _is_release(version):
         options["compression_level"] = WORKING_COMPRESSION_LEVEL
-    pq.write_table(table.cast(schema), path, **options)
+    if df.height <= ROW_GROUP:
+        pq.write_table(table.cast(schema), path, **options)
+        return
+    try:
+        with pq.ParquetWriter(path, schema, **options) as writer:  # what pq.write_table does, one row group at a time
+            writer.write_table(table.cast(schema), row_group_size=ROW_GROUP)
+            del table
+            for offset in range(ROW_GROUP, df.height, ROW_GROUP):
+                writer.write_table(arrow(df.slice(offset, ROW_GROUP)).cast(schema), row_group_size=ROW_GROUP)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def _is_release(version: str) -> bool:
