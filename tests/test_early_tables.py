@@ -102,3 +102,16 @@ def test_parquet_written_one_row_group_at_a_time_is_the_file_written_whole(table
     release.write_parquet(tables["evidence"], reference, "evidence", version)
     assert sliced.read_bytes() == reference.read_bytes()
     assert pq.read_table(whole).equals(pq.read_table(sliced))
+
+
+def test_a_column_converted_once_for_its_twin_gives_the_same_file(tables, tmp_path, monkeypatch):
+    from tradetalks.build import release
+
+    articles = tables["articles"]
+    assert articles["evidence"].equals(articles["text"])
+    shared = tmp_path / "shared.parquet"
+    release.write_parquet(articles, shared, "articles", "dev")
+    monkeypatch.setattr(release, "TWIN_COLUMNS", {})
+    each = tmp_path / "each.parquet"
+    release.write_parquet(articles, each, "articles", "dev")
+    assert shared.read_bytes() == each.read_bytes()
