@@ -27,9 +27,8 @@ def test_early_files_are_the_files_written_at_the_end(tables, tmp_path):
     plain = write_release(tables, tmp_path / "plain" / "out", "dev", None)
     early = EarlyTables(tmp_path / "early", "dev")
     try:
-        for name in ("evidence", "articles"):
+        for name in ("evidence", "articles", "quotes"):
             early.add(name, tables[name])
-        early.add("quotes", tables["quotes"], wide=True)  # its Parquet and CSV side by side
         moved = write_release(tables, tmp_path / "early" / "out", "dev", None, early=early)
     finally:
         early.close()
@@ -49,7 +48,7 @@ def test_a_refused_build_leaves_the_last_build_and_no_early_files(tmp_path, monk
     people.write_text(people.read_text(encoding="utf-8") + entry, encoding="utf-8")
     early = []
     add = EarlyTables.add
-    monkeypatch.setattr(EarlyTables, "add", lambda self, name, df, wide=False: (early.append(name), add(self, name, df, wide))[1])
+    monkeypatch.setattr(EarlyTables, "add", lambda self, name, df: (early.append(name), add(self, name, df))[1])
     with pytest.raises(DatasetError, match="nobody-at-all"):
         build(root, out, cache=False)
     assert files(out) == before

@@ -359,7 +359,7 @@ class ArticleCache:
         known = pl.col("segment").is_not_null() & ~pl.col("article_id").is_in(stale.implode())
         # The common case: both stamps unchanged and taken well after the last change.
         same = pl.all_horizontal(pl.col(f"now_{c}") == pl.col(c) for c in STAMP_COLUMNS).fill_null(False)
-        settled = pl.max_horizontal(*(pl.col(f"{f}_{k}") for f in ("txt", "yml") for k in ("mtime_ns", "ctime_ns"))) < trusted_before
+        settled = pl.max_horizontal(pl.col(c) for c in STAMP_COLUMNS if c.endswith(("mtime_ns", "ctime_ns"))) < trusted_before
         rows = rows.with_columns(known.alias("known"), (known & same & settled).alias("trusted"))
         kept = [rows.filter("trusted").select(list(INDEX_SCHEMA))]
         hit = rows["trusted"].to_list()
@@ -454,14 +454,11 @@ class ArticleCache:
             .select(list(INDEX_SCHEMA))
         )
         index_frame = pl.concat([kept.join(fresh, on="article_id", how="anti"), fresh], how="vertical").sort("article_id")
-        index = set(index_frame["article_id"].to_list()) if compact else set()
-        added = fresh["article_id"].to_list()
-        counts = {
-            str(n): c for n, c in (collections.Counter({new: index_frame.height}) if compact else live + collections.Counter({new: len(added)})).items() if c
-        }
+        in_new = index_frame["article_id"] if compact else fresh["article_id"].sort()  # the articles the new segment holds
+        counts = {str(n): c for n, c in ((collections.Counter() if compact else live) + collections.Counter({new: in_new.len()})).items() if c}
         segments = {s: n for s, n in segments.items() if s in counts and not compact}
         if counts.get(str(new)):
-            ids = pl.Series(sorted(index) if compact else sorted(added), dtype=pl.String).implode()
+            ids = in_new.implode()
             for name in PART_TABLES:
                 frames = [p[name] for p in parts if name in p]
                 if compact and name in hit_frames:
@@ -598,9 +595,6 @@ class ArticleCache:
                     out[rel] = (path, sha, isinstance(stamped_ns, int) and _output_trusted(path, stamps.get(rel), stamped_ns))
         return out
 
-    def _texts_path(self, digest: str) -> Path:
-        return self.directory.parent / "derived" / f"texts-{digest[:32]}.arrow"
-
     def texts_changed(self, articles: pl.DataFrame, validated: dict[str, str]) -> pl.Series | None:
         """The ids of the articles whose text may differ from the articles table of the last build
         that passed (present in either): their `text_sha256`, the sha256 of the raw file, is not
@@ -609,7 +603,7 @@ class ArticleCache:
         if digest is None:
             return None
         try:
-            then = _read_ipc(self._texts_path(digest))
+            then = _read_ipc(self._derived_path(digest, "texts"))
         except (OSError, ValueError, pl.exceptions.PolarsError):
             return None
         if then.schema != pl.Schema(TEXTS_SCHEMA):
@@ -631,6 +625,14 @@ class ArticleCache:
         schema = polars_schema("quotes")
         wanted = pl.Schema({c: schema[c] for c in ("quote_id", *QUOTE_GROUP_COLUMNS)})
         return (key, df) if df.schema == wanted and df["quote_id"].is_sorted() else None
+
+    def _keep_derived(self, path: Path, df: pl.DataFrame, others: str) -> None:
+        """Write `df` to `path` in build/cache/derived/, and remove the files matching `others` there (those of earlier keys)."""
+        path.parent.mkdir(exist_ok=True)
+        _write_frames([df], path)
+        for p in path.parent.glob(others):
+            if p != path:
+                p.unlink(missing_ok=True)
 
     def _derived_path(self, key: str, name: str) -> Path:
         return self.directory.parent / "derived" / f"{key[:32]}-{name}.arrow"
@@ -658,35 +660,20 @@ class ArticleCache:
     ) -> None:
         """Record the digests of tables that passed validation; what was written: (target, version,
         digests, manifest); the derived tables of a build that passed: (key, tables), its quotes
-        table: (key, table); with
-        `validated`, the `articles` table that passed (its ids and texts' sha256, for `texts_changed`)."""
+        table: (key, table); with `validated`, the `articles` table that passed (its ids and texts'
+        sha256, for `texts_changed`)."""
         try:
             with self._locked():
                 record = self._tables() or {"format": FORMAT, "code": self.code}
                 if validated is not None and articles is not None and "articles" in validated:
-                    (self.directory.parent / "derived").mkdir(exist_ok=True)
-                    path = self._texts_path(validated["articles"])
-                    if not path.is_file():
-                        _write_frames([articles.select(list(TEXTS_SCHEMA))], path)
-                    for p in (self.directory.parent / "derived").glob("texts-*.arrow"):  # those of other tables
-                        if p != path:
-                            p.unlink(missing_ok=True)
+                    self._keep_derived(self._derived_path(validated["articles"], "texts"), articles.select(list(TEXTS_SCHEMA)), "*-texts.arrow")
                 if quotes is not None:
-                    key, df = quotes[0], quote_groups(quotes[1])
-                    (self.directory.parent / "derived").mkdir(exist_ok=True)
-                    _write_frames([df], self._derived_path(key, "quotes"))
-                    for p in (self.directory.parent / "derived").glob("*-quotes.arrow"):  # those of earlier keys
-                        if p != self._derived_path(key, "quotes"):
-                            p.unlink(missing_ok=True)
-                    record["quotes"] = key
+                    self._keep_derived(self._derived_path(quotes[0], "quotes"), quote_groups(quotes[1]), "*-quotes.arrow")
+                    record["quotes"] = quotes[0]
                 if derived is not None:
                     key, tables = derived
-                    (self.directory.parent / "derived").mkdir(exist_ok=True)
                     for name in DERIVED:
-                        _write_frames([tables[name]], self._derived_path(key, name))
-                    for p in (self.directory.parent / "derived").iterdir():  # those of earlier keys
-                        if not p.name.startswith((f"{key[:32]}-", "texts-")) and not p.name.endswith("-quotes.arrow"):
-                            p.unlink(missing_ok=True)
+                        self._keep_derived(self._derived_path(key, name), tables[name], f"*-{name}.arrow")
                     record["derived"] = key
                 if validated is not None:
                     record["validated"] = validated
@@ -714,7 +701,7 @@ INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "segment": pl.Int64,
     "txt_sha": pl.String,
     "yml_sha": pl.String,
-    **{f"{f}_{k}": pl.Int64 for f in ("txt", "yml") for k in ("size", "mtime_ns", "ctime_ns", "ino")},
+    **dict.fromkeys(STAMP_COLUMNS, pl.Int64),
 }
 TEXTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "text_sha256": pl.String}
 KEYS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"norm": pl.String, "kind": pl.Int8, "key": pl.String}

@@ -78,10 +78,9 @@ def _quiet(step: str, done: int, total: int) -> None:
     pass
 
 
-# ready(table, frame, digest, store, wide): a table is final (its rows will not change); digest: its
-# `table_digest` when the build cache (`store`) is used, else None; wide: little work remains beside
-# the checks (every core may write). The build writes it meanwhile.
-Ready = Callable[[str, pl.DataFrame, "str | None", "ArticleCache | None", bool], None]
+# ready(table, frame, digest, store): a table is final (its rows will not change); digest: its
+# `table_digest` when the build cache (`store`) is used, else None. The build writes it meanwhile.
+Ready = Callable[[str, pl.DataFrame, "str | None", "ArticleCache | None"], None]
 
 
 def check(root: Path, progress: Progress | None = None, cache: bool = True, notes: list[str] | None = None, ready: Ready | None = None) -> BuildResult:
@@ -150,13 +149,13 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     progress("combine", 0, 1)
     memo = CombineMemo(store.quote_links(), derived=store.derived_tables(), quotes=store.quotes_table()) if store is not None else None
     # A rebuild that reuses most articles: `combine` is short, and the tables final during it are
-    # written meanwhile, on every core. Otherwise every table is written once `combine` is done,
+    # written meanwhile. Otherwise every table is written once `combine` is done,
     # while the checks run: writing beside `combine`'s own work slowed it more than it saved, and
     # held the tables' Arrow copies at its peak of memory (benchmarks/README.md).
     short = cached is not None and len(todo) < len(cached.hits)
     with _gc_paused():
         tables, found = combine(
-            sources, merged, unsure, memo, ready=(lambda name, df, digest: ready(name, df, digest, store, True)) if ready and short and not problems else None
+            sources, merged, unsure, memo, ready=(lambda name, df, digest: ready(name, df, digest, store)) if ready and short and not problems else None
         )
     if store is not None and memo is not None and memo.found is not None and (not memo.found.same(memo.known) or memo.known is None or memo.known.keys is None):
         store.keep_quote_links(memo.found)
@@ -168,7 +167,7 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     digests = {name: (memo.digests.get(name) if memo is not None else None) or table_digest(df) for name, df in tables.items()} if store is not None else {}
     if ready is not None and not problems:
         for name, df in tables.items():
-            ready(name, df, digests.get(name), store, True)  # written while they are checked (a table already told of is not written twice)
+            ready(name, df, digests.get(name), store)  # written while they are checked (a table already told of is not written twice)
     validated = store.validated() if store is not None and not problems else {}
     unchanged = {name for name, digest in digests.items() if validated.get(name) == digest}
     texts_changed = store.texts_changed(tables["articles"], validated) if store is not None and unchanged and "articles" not in unchanged else None
@@ -222,12 +221,12 @@ def build(
     early: list[EarlyTables] = []
     try:
 
-        def ready(name: str, df: pl.DataFrame, digest: str | None, store: ArticleCache | None, wide: bool) -> None:
+        def ready(name: str, df: pl.DataFrame, digest: str | None, store: ArticleCache | None) -> None:
             # A table whose files the last build wrote (same digest) is linked in later, not written.
             if store is None or digest is None or not store.reusable(target, version, {name: digest}):
                 if not early:
                     early.append(EarlyTables(target.parent, version))
-                early[0].add(name, df, wide=wide)
+                early[0].add(name, df)
 
         result = check(root, progress, cache=cache, notes=notes, ready=ready)
         t = time.perf_counter()

@@ -123,10 +123,11 @@ def write_table_files(directory: Path, name: str, df: pl.DataFrame, version: str
 
 
 class EarlyTables:
-    """Tables that are final before the build ends, written on one thread while the build goes on.
+    """Tables that are final before the build ends, written while the build goes on.
 
-    A large table's files take seconds to encode; the cross-article work and the checks that
-    follow run mostly on one core, so the other writes meanwhile. The files wait in a temporary
+    A large table's files take seconds to encode; the checks that follow (and a rebuild's short
+    cross-article work) leave cores free, so each table's Parquet and CSV are written meanwhile,
+    side by side. The files wait in a temporary
     directory beside the target (same file system: `write_release` moves them in) and are deleted
     with it when the build fails or is abandoned (`close`). Nothing here touches the target, so a
     failed build still leaves the previous one as it was. The directory holds a lock while in use,
@@ -140,27 +141,17 @@ class EarlyTables:
         self._lock = open(self.directory / ".in-use", "a")  # noqa: SIM115 - held until close()
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         self.version = version
-        self._pool = ThreadPoolExecutor(max_workers=1)
-        self._wide: ThreadPoolExecutor | None = None
+        self._pool = ThreadPoolExecutor(max_workers=2)
         self._written: dict[str, list[Future[dict[str, str]]]] = {}
 
-    def add(self, name: str, df: pl.DataFrame, wide: bool = False) -> None:
-        """Start writing `name` (once): its files are those `write_release` would write.
-
-        `wide`: the build's own work is done but for its checks; the table's Parquet and CSV are
-        written side by side, on threads of their own (otherwise one after the other, on one thread).
-        """
+    def add(self, name: str, df: pl.DataFrame) -> None:
+        """Start writing `name` (once): its files are those `write_release` would write, its Parquet and CSV side by side."""
         if name in self._written:
             return
-        if not wide:
-            self._written[name] = [self._pool.submit(write_table_files, self.directory, name, df, self.version)]
-            return
-        if self._wide is None:
-            self._wide = ThreadPoolExecutor(max_workers=2)
         parquet, csv = f"{name}.parquet", f"csv/{name}.csv"
         self._written[name] = [
-            self._wide.submit(write_table_files, self.directory, name, df, self.version, skip={csv}),
-            self._wide.submit(write_table_files, self.directory, name, df, self.version, skip={parquet}),
+            self._pool.submit(write_table_files, self.directory, name, df, self.version, skip={csv}),
+            self._pool.submit(write_table_files, self.directory, name, df, self.version, skip={parquet}),
         ]
 
     def move_into(self, directory: Path, skip: set[str]) -> dict[str, str]:
@@ -177,8 +168,6 @@ class EarlyTables:
     def close(self) -> None:
         """Stop (a write under way finishes first) and delete the directory with whatever is left in it."""
         self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._wide is not None:
-            self._wide.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(self.directory, ignore_errors=True)
         self._lock.close()
 
