@@ -343,6 +343,31 @@ def test_derived_tables_are_reused_while_their_inputs_are_unchanged(root: Path, 
     assert isinstance(cached, dict) and b"Scott K. H. Bessent" in cached["csv/people.csv"]
 
 
+def edit_yml(root: Path, old: str, new: str) -> None:
+    yml = root / "dataset" / "articles" / f"{ANCHORED}.yml"
+    text = yml.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    yml.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_an_evidence_note_edit_reuses_the_derived_tables_and_a_claim_edit_does_not(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = cached_equals_clean(root, "first") and outcome(root, root / "out-first", False)
+    calls = subject_calls(monkeypatch)
+    # A note is in the evidence table, but none of the tables made from the evidence reads it.
+    edit_yml(root, 'note: "Paraphrase of the Xinhua read-out, without quotation marks."', 'note: "A paraphrase of the Xinhua read-out."')
+    cached = outcome(root, root / "out-note", True)
+    assert calls == []
+    assert cached == outcome(root, root / "out-note-clean", False)
+    calls.clear()
+    assert isinstance(first, dict) and isinstance(cached, dict)
+    assert first["csv/evidence.csv"] != cached["csv/evidence.csv"] and first["csv/events.csv"] == cached["csv/events.csv"]
+    # A claimed value is read by them: they are made again.
+    edit_yml(root, 'location: "South Korea"', 'location: "Malaysia"')
+    again = outcome(root, root / "out-claim", True)
+    assert calls == ["events", "measures"]
+    assert again == outcome(root, root / "out-claim-clean", False) and again != cached
+
+
 def test_without_a_true_key_derived_tables_would_be_stale(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The test above can fail: with one key whatever the inputs, a renamed person would keep the old name.
     monkeypatch.setattr("tradetalks.build.assemble.derived_key", lambda *a: "0" * 64)

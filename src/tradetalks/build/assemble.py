@@ -36,7 +36,7 @@ from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's 
     unsettled,
 )
 from tradetalks.build.sources import REGISTRIES, Sources
-from tradetalks.build.subjects import Context, Outlets, article_order, claim_rows, corroboration, links, subject_rows, table
+from tradetalks.build.subjects import PROVENANCE, Context, Outlets, article_order, claim_rows, corroboration, links, subject_rows, table
 from tradetalks.build.subjects import primary_rows as _primary
 from tradetalks.schemas.tables import polars_schema
 
@@ -100,6 +100,22 @@ def part_frames(columns: dict[str, dict[str, list]]) -> dict[str, pl.DataFrame]:
 # The tables made from the evidence and the registries (not from the quotes): the same inputs
 # give the same tables, so a rebuild whose inputs are unchanged reuses them (`derived_key`).
 DERIVED = ("people", "events", "tariff_measures", "disputes", "measure_steps", "measure_events")
+# The evidence columns they are made from: only these reach the code that makes them (so it cannot
+# read another), and only these are in their `derived_key`: an edit of an evidence row's note,
+# date text, number or variant flag leaves them as they were.
+DERIVED_EVIDENCE = (
+    "evidence_id",
+    "subject_table",
+    "subject_id",
+    "claim_field",
+    "claim_value",
+    "claim_date_start",
+    "claim_date_end",
+    "claim_date_precision",
+    "claim_place_id",
+    "in_duplicate",
+    *PROVENANCE,
+)
 OUTLET_COLUMNS = ("article_id", "wire_service", "outlet", "wire_service_id", "outlet_id")
 
 
@@ -131,20 +147,18 @@ def quotes_key(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str,
     return hashlib.sha256(json.dumps(digests).encode("utf-8")).hexdigest()
 
 
-def derived_key(
-    sources: Sources, evidence: pl.DataFrame, articles: pl.DataFrame, roles: pl.DataFrame, unsure: set[str] | frozenset, evidence_digest: str | None = None
-) -> str | None:
+def derived_key(sources: Sources, evidence: pl.DataFrame, articles: pl.DataFrame, roles: pl.DataFrame, unsure: set[str] | frozenset) -> str | None:
     """Everything the `DERIVED` tables are made from: the bytes of every registry file, the
-    evidence (`evidence_digest`, when already known), the articles' ids and outlets, and the roles
-    as stated (in any order); None while some support may be missing (`unsure`). The code is the
-    build cache's own key."""
+    evidence's `DERIVED_EVIDENCE` columns, the articles' ids and outlets, and the roles as stated
+    (in any order); None while some support may be missing (`unsure`). The code is the build
+    cache's own key."""
     if unsure:
         return None
     files = []
     for name in REGISTRIES:
         doc = getattr(sources, name)
         files.append([name, doc.sha256 if doc is not None else None])
-    digests = [evidence_digest or table_digest(evidence), table_digest(articles.select(OUTLET_COLUMNS)), table_digest(roles, ordered=False)]
+    digests = [table_digest(evidence.select(DERIVED_EVIDENCE)), table_digest(articles.select(OUTLET_COLUMNS)), table_digest(roles, ordered=False)]
     return hashlib.sha256(json.dumps([files, digests]).encode("utf-8")).hexdigest()
 
 
@@ -185,23 +199,24 @@ def combine(
     if ready is not None:  # both final: written while the rest is made
         for name, df in (("articles", articles), ("evidence", evidence)):
             ready(name, df, memo.digests[name] if memo is not None else None)
-    key = derived_key(sources, evidence, articles, part["roles"], unsure, memo.digests["evidence"]) if memo is not None else None
+    key = derived_key(sources, evidence, articles, part["roles"], unsure) if memo is not None else None
     if memo is not None:
         memo.key = key
     if memo is not None and key is not None and memo.derived is not None and memo.derived[0] == key:
         derived = memo.derived[1]
     else:
-        order = article_order(articles, evidence)
-        ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(evidence, order), problems, evidence, order, reg.index, unsure)
-        events, event_disputes, _ = subject_rows("events", reg.events, evidence, ctx)
-        measures, measure_disputes, steps = subject_rows("measures", reg.measures, evidence, ctx)
+        cited = evidence.select(DERIVED_EVIDENCE)
+        order = article_order(articles, cited)
+        ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(cited, order), problems, cited, order, reg.index, unsure)
+        events, event_disputes, _ = subject_rows("events", reg.events, cited, ctx)
+        measures, measure_disputes, steps = subject_rows("measures", reg.measures, cited, ctx)
         derived = {
-            "people": _people(reg, evidence, part["roles"], sources, problems, unsure, order),
+            "people": _people(reg, cited, part["roles"], sources, problems, unsure, order),
             "events": events,
             "tariff_measures": measures,
             "disputes": table("disputes", event_disputes + measure_disputes, "dispute_id"),
             "measure_steps": table("measure_steps", steps, "step_id"),
-            "measure_events": table("measure_events", links(reg.measures, evidence, ctx), "link_id"),
+            "measure_events": table("measure_events", links(reg.measures, cited, ctx), "link_id"),
         }
     tables = {
         "articles": articles,
