@@ -237,7 +237,7 @@ def checked_tables(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     calls: list[str] = []
     real = validate.check_table
-    monkeypatch.setattr(validate, "check_table", lambda name, df, problems: (calls.append(name), real(name, df, problems))[1])
+    monkeypatch.setattr(validate, "check_table", lambda name, df, problems, fresh=None: (calls.append(name), real(name, df, problems, fresh))[1])
     return calls
 
 
@@ -273,7 +273,7 @@ def test_a_damaged_file_of_the_last_build_is_written_again(root: Path, monkeypat
 def test_without_a_true_digest_unchanged_tables_would_be_stale(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The check above can fail: with every table's digest the same whatever its rows, the last
     # build's quotes files would be linked in, and the rebuild would differ from a clean one.
-    monkeypatch.setattr("tradetalks.build.pipeline.table_digest", lambda df: "same")
+    monkeypatch.setattr("tradetalks.build.pipeline.table_digest", lambda df, **_: "same")
     out = root / "build" / "working"
     outcome(root, out, True)
     edit_quote(root)

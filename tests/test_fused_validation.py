@@ -25,7 +25,7 @@ from tradetalks.build.fused import failed_checks
 from tradetalks.build.pipeline import check
 from tradetalks.build.validate import check_table
 from tradetalks.schemas.pandera_api import pa
-from tradetalks.schemas.tables import MODELS
+from tradetalks.schemas.tables import MODELS, ROW_CHECKS
 
 CheckId = tuple[str | None, str]
 
@@ -149,6 +149,47 @@ def test_every_declared_check_is_enforced_by_the_fused_query(tables, table, colu
     assert failed_checks(MODELS[table].to_schema(), broken) == expected
 
 
+def changed_rows(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame | None:
+    """The rows of `after` that are not rows of `before` (by row hash), as a rebuild finds them; None when the columns differ."""
+    if after.schema != before.schema:
+        return None
+    return after.filter(~after.hash_rows(seed=0).is_in(before.hash_rows(seed=0).implode()))
+
+
+@pytest.mark.parametrize("table,column,label", CASES, ids=[f"{t}-{c}-{lbl}" for t, c, lbl in CASES])
+def test_checks_of_only_the_changed_rows_find_every_failure(tables, table, column, label):
+    """A rebuild checks row by row only the rows that are new since the last build that passed:
+    whatever check a change breaks, the failures found are those of checking every row."""
+    broken = breaking(table, tables[table], column, label)
+    changed = changed_rows(tables[table], broken)
+    assert changed is None or changed.height < broken.height
+    assert failed_checks(MODELS[table].to_schema(), broken, changed, ROW_CHECKS) == pandera_fails(table, broken)
+
+
+def test_a_row_not_among_the_changed_ones_is_not_checked_row_by_row_again(tables):
+    evidence = tables["evidence"]
+    broken = set_cell(evidence, 0, "char_end", evidence["char_start"][0])  # an empty span: span_is_well_formed fails
+    schema = MODELS["evidence"].to_schema()
+    assert failed_checks(schema, broken, broken.slice(0, 1), ROW_CHECKS) == {(None, "span_is_well_formed")}
+    assert failed_checks(schema, broken, broken.slice(1), ROW_CHECKS) == set()  # as if row 0 had passed before
+    # A dataframe check not named as row by row is run on every row.
+    assert failed_checks(schema, broken, broken.slice(1), frozenset()) == {(None, "span_is_well_formed")}
+
+
+@pytest.mark.parametrize("table", list(MODELS))
+def test_the_checks_named_row_by_row_read_only_their_row(tables, table):
+    """Each dataframe check in ROW_CHECKS gives every row the verdict it gives that row alone."""
+    df = tables[table]
+    for chk in MODELS[table].to_schema().checks:
+        if chk.name not in ROW_CHECKS:
+            continue
+        whole = chk(df.lazy()).check_output.collect().to_series()
+        alone = pl.concat([chk(df.slice(i, 1).lazy()).check_output.collect().to_series() for i in range(df.height)])
+        assert whole.to_list() == alone.to_list(), chk.name
+    declared_names = {chk.name for model in MODELS.values() for chk in model.to_schema().checks}
+    assert ROW_CHECKS <= declared_names  # no stale name
+
+
 def test_every_table_has_declared_checks_of_each_kind():
     labels = [label for _, _, label in CASES]
     for kind in ("dtype(", "not_nullable", "field_uniqueness", "str_matches", "isin", "greater_than_or_equal_to", "less_than_or_equal_to", "str_length"):
@@ -206,7 +247,7 @@ def test_fused_query_and_pandera_agree_on_random_changes(tables):
 def test_a_schema_the_fused_query_cannot_judge_goes_to_pandera(tables, monkeypatch):
     coerced = MODELS["outlets"].to_schema().update_columns({"name": {"coerce": True}})
     assert failed_checks(coerced, tables["outlets"]) is None
-    monkeypatch.setattr(validate, "failed_checks", lambda schema, df: None)
+    monkeypatch.setattr(validate, "failed_checks", lambda schema, df, *rest: None)
     problems = Collector()
     check_table("outlets", tables["outlets"], problems)
     assert problems.problems == []

@@ -18,7 +18,7 @@ import polars as pl
 
 from tradetalks.build.claims import PlaceRegistry
 from tradetalks.build.detect.groups import Links, find_links, group_frame, normalise
-from tradetalks.build.digest import table_digest
+from tradetalks.build.digest import row_hashes, table_digest
 from tradetalks.build.errors import Collector, DatasetError, Problem
 from tradetalks.build.locate import ArticleSpans
 from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's per-article half)
@@ -136,6 +136,7 @@ class CombineMemo:
     # (`quote_groups`); this build's `quotes_key`.
     quotes: tuple[str, pl.DataFrame] | None = None
     quotes_key: str | None = None
+    rows: dict[str, pl.Series] = field(default_factory=dict)  # table -> digest.row_hashes, of the tables in `digests`
 
 
 def quotes_key(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str]) -> str:
@@ -194,8 +195,9 @@ def combine(
 
     # Process.
     if memo is not None:
-        memo.digests["evidence"] = table_digest(evidence)  # the validation's digest of it too
-        memo.digests["articles"] = table_digest(articles)
+        for name, df in (("evidence", evidence), ("articles", articles)):  # the validation's digests of them too
+            memo.rows[name] = row_hashes(df)
+            memo.digests[name] = table_digest(df, rows=memo.rows[name])
     if ready is not None:  # both final: written while the rest is made
         for name, df in (("articles", articles), ("evidence", evidence)):
             ready(name, df, memo.digests[name] if memo is not None else None)

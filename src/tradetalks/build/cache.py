@@ -57,7 +57,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -612,6 +612,23 @@ class ArticleCache:
         on = list(TEXTS_SCHEMA)
         return pl.concat([now.join(then, on=on, how="anti"), then.join(now, on=on, how="anti")])["article_id"].unique().sort()
 
+    def fresh_rows(self, name: str, digest: str | None, rows: pl.Series) -> pl.Series | None:
+        """Which rows of the table `name` are not rows of its version of the last build that passed
+        (`digest`, its table digest then): a mask over `rows`, the table's `digest.row_hashes`
+        now. None: not known (every row is then new)."""
+        if digest is None:
+            return None
+        try:
+            then = _read_ipc(self._derived_path(digest, f"rows-{name}"))
+        except (OSError, ValueError, pl.exceptions.PolarsError):
+            return None
+        if then.schema != pl.Schema(ROWS_SCHEMA):
+            return None
+        # An anti join's hash table is built several times faster than `is_in`'s.
+        now = rows.rename("hash").to_frame().with_row_index("_row")
+        new = now.join(then.unique(), on="hash", how="anti")["_row"]
+        return pl.repeat(False, rows.len(), dtype=pl.Boolean, eager=True).alias(name).scatter(new, True)
+
     def quotes_table(self) -> tuple[str, pl.DataFrame] | None:
         """(key, groups): the group columns of the quotes table of the last build that passed
         (`assemble.quote_groups`), and its `assemble.quotes_key`; or None."""
@@ -657,16 +674,21 @@ class ArticleCache:
         derived: tuple[str, dict[str, pl.DataFrame]] | None = None,
         articles: pl.DataFrame | None = None,
         quotes: tuple[str, pl.DataFrame] | None = None,  # (key, the quotes table)
+        rows: Mapping[str, pl.Series] | None = None,  # with `validated`: table -> its digest.row_hashes
     ) -> None:
         """Record the digests of tables that passed validation; what was written: (target, version,
         digests, manifest); the derived tables of a build that passed: (key, tables), its quotes
         table: (key, table); with `validated`, the `articles` table that passed (its ids and texts'
-        sha256, for `texts_changed`)."""
+        sha256, for `texts_changed`) and the `rows` of the tables that passed (for `fresh_rows`)."""
         try:
             with self._locked():
                 record = self._tables() or {"format": FORMAT, "code": self.code}
                 if validated is not None and articles is not None and "articles" in validated:
                     self._keep_derived(self._derived_path(validated["articles"], "texts"), articles.select(list(TEXTS_SCHEMA)), "*-texts.arrow")
+                for name, hashes in sorted((rows or {}).items()) if validated is not None else ():
+                    path = self._derived_path(validated[name], f"rows-{name}")
+                    if name in validated and not path.is_file():  # a table unchanged since it was kept has them already
+                        self._keep_derived(path, hashes.rename("hash").to_frame(), f"*-rows-{name}.arrow")
                 if quotes is not None:
                     self._keep_derived(self._derived_path(quotes[0], "quotes"), quote_groups(quotes[1]), "*-quotes.arrow")
                     record["quotes"] = quotes[0]
@@ -704,6 +726,7 @@ INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     **dict.fromkeys(STAMP_COLUMNS, pl.Int64),
 }
 TEXTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "text_sha256": pl.String}
+ROWS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"hash": pl.UInt64}
 KEYS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"norm": pl.String, "kind": pl.Int8, "key": pl.String}
 DEPS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "kind": pl.String, "key": pl.String, "hash": pl.String}
 

@@ -120,14 +120,55 @@ def _unsupported(schema: Any) -> bool:
     return any(check.element_wise for check in schema.checks)
 
 
-def failed_checks(schema: Any, df: pl.DataFrame) -> set[CheckId] | None:
-    """The declared checks `df` fails (empty: it passes them all), in one Polars query; None when pandera must judge."""
+# Pandera's built-in checks whose verdict on a value reads that value alone.
+ELEMENT_CHECKS = frozenset(
+    {
+        "equal_to",
+        "not_equal_to",
+        "greater_than",
+        "greater_than_or_equal_to",
+        "less_than",
+        "less_than_or_equal_to",
+        "in_range",
+        "isin",
+        "notin",
+        "str_matches",
+        "str_contains",
+        "str_startswith",
+        "str_endswith",
+        "str_length",
+    }
+)
+
+
+def _row_by_row(check_id: CheckId, check: Any, row_checks: frozenset[str] | set[str]) -> bool:
+    """Whether the check's verdict on a row reads that row alone: not-null, a built-in value check
+    of a column, or a dataframe check the caller names in `row_checks`; never a uniqueness check."""
+    if check is None:
+        return check_id[1] == "not_nullable"
+    name = getattr(check._check_fn, "__name__", None)
+    if check_id[0] is not None and name is not None and check.is_builtin_check(name):
+        return name in ELEMENT_CHECKS
+    return check_id[0] is None and check.name in row_checks
+
+
+def failed_checks(
+    schema: Any, df: pl.DataFrame, changed: pl.DataFrame | None = None, row_checks: frozenset[str] | set[str] = frozenset()
+) -> set[CheckId] | None:
+    """The declared checks `df` fails (empty: it passes them all), in one Polars query; None when pandera must judge.
+
+    `changed`: the rows of `df` that may fail a check made row by row (every other row passed it
+    before): such checks (`_row_by_row`; `row_checks` names the dataframe checks that are) read
+    these rows alone, the others (uniqueness, any other dataframe check) all of `df`.
+    """
     # Load inputs.
     if _unsupported(schema) or pandera_config.CONFIG.use_narwhals_backend:
         return None
     schema.register_default_backends(pl.LazyFrame)  # what validate() does first: the Polars check functions
     lf = df.lazy()
     present = df.schema
+    if changed is not None and changed.schema != present:
+        changed = None
 
     # Process: what the frame's schema answers alone (presence, strictness, dtypes).
     failed: set[CheckId] = set()
@@ -146,16 +187,16 @@ def failed_checks(schema: Any, df: pl.DataFrame) -> set[CheckId] | None:
             ok = pl.col(name).is_not_null()
             if present[name] in (pl.Float32, pl.Float64):
                 ok = ok & pl.col(name).is_not_nan()
-            core.append(((name, "not_nullable"), ok.all()))
+            core.append(((name, "not_nullable"), ok))
         if col.unique:
-            core.append(((name, "field_uniqueness"), ~pl.col(name).is_duplicated().any()))
+            core.append(((name, "field_uniqueness"), ~pl.col(name).is_duplicated()))
         for check in col.checks:
             checks.append(((name, _label(check)), check, name))
     if schema.unique:
         groups = [schema.unique] if all(isinstance(c, str) for c in schema.unique) else schema.unique
         for group in groups:
             subset = [c for c in group if c in present]
-            core.append(((None, "multiple_fields_uniqueness"), ~pl.struct(subset).is_duplicated().any()))
+            core.append(((None, "multiple_fields_uniqueness"), ~pl.struct(subset).is_duplicated()))
     for check in schema.checks:
         checks.append(((None, _label(check)), check, "*"))
 
@@ -187,10 +228,17 @@ def failed_checks(schema: Any, df: pl.DataFrame) -> set[CheckId] | None:
         return _one_by_one(lf, failed, core, declared, queries)
     if any(dtype != pl.Boolean for dtype in outputs):
         return None
-    exprs = [expr for _, expr in core] + [_passes(out, check) for _, out, check in declared]
-    frames = [lf.select([expr.alias(f"c{i}") for i, expr in enumerate(exprs)])] if exprs else []
+    # Per check, the rows' verdicts (before they are and-ed): those made row by row read only `changed`.
+    per_row = [(check_id, ok, None) for check_id, ok in core] + declared
+    local = [changed is not None and _row_by_row(check_id, check, row_checks) for check_id, _, check in per_row]
+    frames, ids = [], []
+    for frame, part in ((lf, False), (changed.lazy() if changed is not None else None, True)):
+        chosen = [(check_id, out, check) for (check_id, out, check), row in zip(per_row, local, strict=True) if row == part]
+        if frame is not None and chosen:
+            frames.append(frame.select([(_passes(out, check) if check is not None else out.all()).alias(f"c{i}") for i, (_, out, check) in enumerate(chosen)]))
+            ids.append([check_id for check_id, _, _ in chosen])
     frames += [query.select(_passes(pl.nth(0), check)) for _, query, check in queries]
-    ids = ([[check_id for check_id, _ in core] + [check_id for check_id, _, _ in declared]] if exprs else []) + [[check_id] for check_id, _, _ in queries]
+    ids += [[check_id] for check_id, _, _ in queries]
     try:
         results = pl.collect_all(frames)
     except Exception:  # a query that fails is a failed check (pandera says so too); find which
@@ -203,7 +251,7 @@ def failed_checks(schema: Any, df: pl.DataFrame) -> set[CheckId] | None:
 def _one_by_one(lf: pl.LazyFrame, failed: set[CheckId], core: list, declared: list, queries: list) -> set[CheckId] | None:
     """Each check on its own, when their common query fails: which ones fail (None: one has an output pandera must judge)."""
     try:
-        verdicts = [(check_id, _alone(lf.select(expr), None)) for check_id, expr in core]
+        verdicts = [(check_id, _alone(lf.select(expr.all()), None)) for check_id, expr in core]
         verdicts += [(check_id, _alone(lf.select(out), check)) for check_id, out, check in declared]
         verdicts += [(check_id, _alone(query, check)) for check_id, query, check in queries]
     except _CannotJudge:

@@ -29,7 +29,7 @@ from tradetalks.build.articles import article_stages
 from tradetalks.build.assemble import DERIVED, CombineMemo, Registries, article_columns, combine, part_frames, registries
 from tradetalks.build.cache import PART_TABLES, ArticleCache, Computed, recording
 from tradetalks.build.diff import is_release_version
-from tradetalks.build.digest import table_digest
+from tradetalks.build.digest import row_hashes, table_digest
 from tradetalks.build.errors import DatasetError, Problem, check_version, sort_problems
 from tradetalks.build.fingerprint import provenance
 from tradetalks.build.release import EarlyTables, read_manifest, write_release
@@ -163,17 +163,25 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     seconds["combine"] = time.perf_counter() - t
     t = time.perf_counter()
     progress("validate", 0, 1)
-    # Tables identical to those of the last build that passed (same code) need not be checked again.
-    digests = {name: (memo.digests.get(name) if memo is not None else None) or table_digest(df) for name, df in tables.items()} if store is not None else {}
+    # Tables identical to those of the last build that passed (same code) need not be checked again;
+    # of the others, the rows identical to rows of that build's table need only the checks that read more than their row.
+    rows: dict[str, pl.Series] = {}
+    digests: dict[str, str] = {}
+    for name, df in tables.items() if store is not None else ():
+        rows[name] = memo.rows[name] if memo is not None and name in memo.rows else row_hashes(df)
+        digests[name] = memo.digests[name] if memo is not None and name in memo.digests else table_digest(df, rows=rows[name])
     if ready is not None and not problems:
         for name, df in tables.items():
             ready(name, df, digests.get(name), store)  # written while they are checked (a table already told of is not written twice)
     validated = store.validated() if store is not None and not problems else {}
     unchanged = {name for name, digest in digests.items() if validated.get(name) == digest}
     texts_changed = store.texts_changed(tables["articles"], validated) if store is not None and unchanged and "articles" not in unchanged else None
+    fresh = {name: store.fresh_rows(name, validated.get(name), rows[name]) for name in tables if name not in unchanged} if store is not None and validated else {}
     # With problems upstream, rows may name ids those problems are about: the foreign keys are
     # reported there, with file and line, not again here.
-    problems += table_problems(tables, foreign_keys=not problems, unchanged=unchanged, texts_changed=texts_changed)
+    problems += table_problems(
+        tables, foreign_keys=not problems, unchanged=unchanged, texts_changed=texts_changed, fresh={k: v for k, v in fresh.items() if v is not None}
+    )
     seconds["validate"] = time.perf_counter() - t
     if problems:
         raise DatasetError(sort_problems(problems))
@@ -183,6 +191,7 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
         if validated != digests or fresh or fresh_quotes:
             store.keep_tables(
                 validated=digests,
+                rows=rows,
                 derived=(memo.key, {name: tables[name] for name in DERIVED}) if fresh and memo.key else None,
                 articles=tables["articles"],
                 quotes=(memo.quotes_key, tables["quotes"]) if fresh_quotes and memo.quotes_key else None,

@@ -7,12 +7,14 @@ that fails one of them, or that the fused query cannot judge, goes through pande
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 from tradetalks.build.errors import Collector, DatasetError, Problem
 from tradetalks.build.fused import failed_checks
 from tradetalks.schemas.pandera_api import pa
-from tradetalks.schemas.tables import KEYS, MODELS
+from tradetalks.schemas.tables import KEYS, MODELS, ROW_CHECKS
 
 # How many failing rows of one check to print before summarising the rest.
 SHOW_FAILURES = 5
@@ -26,7 +28,11 @@ def validate_tables(tables: dict[str, pl.DataFrame]) -> None:
 
 
 def table_problems(
-    tables: dict[str, pl.DataFrame], foreign_keys: bool = True, unchanged: set[str] | frozenset = frozenset(), texts_changed: pl.Series | None = None
+    tables: dict[str, pl.DataFrame],
+    foreign_keys: bool = True,
+    unchanged: set[str] | frozenset = frozenset(),
+    texts_changed: pl.Series | None = None,
+    fresh: Mapping[str, pl.Series] | None = None,
 ) -> list[Problem]:
     """Every schema and cross-table failure; `foreign_keys=False` skips the foreign keys.
 
@@ -34,18 +40,25 @@ def table_problems(
     with the same code (the build cache's digests); a check that reads only such tables is not run again.
     `texts_changed`: when the articles table is not among them, the ids of the articles whose text
     may differ from that build's (see `check_relations`); None: any may.
+    `fresh`: for a table that is not unchanged, a mask of its rows that are not rows of its table
+    in that build (row hashes): a check that reads only the row itself (and unchanged tables) is
+    run on those rows alone; every other row passed it then.
     """
     problems = Collector()
+    fresh = fresh or {}
     for name in MODELS:
         if name not in unchanged:
-            check_table(name, tables[name], problems)
-    check_relations(tables, problems, foreign_keys, unchanged, texts_changed)
+            check_table(name, tables[name], problems, fresh.get(name))
+    check_relations(tables, problems, foreign_keys, unchanged, texts_changed, fresh)
     return problems.problems
 
 
-def check_table(name: str, df: pl.DataFrame, problems: Collector) -> None:
-    """Pandera validation of one table (a DataFrame, so data checks run, not only the schema)."""
-    if failed_checks(MODELS[name].to_schema(), df) == set():
+def check_table(name: str, df: pl.DataFrame, problems: Collector, fresh: pl.Series | None = None) -> None:
+    """Pandera validation of one table (a DataFrame, so data checks run, not only the schema).
+
+    `fresh`: the rows that may fail a check of one row at a time (see `table_problems`); pandera,
+    when a check fails, judges every row."""
+    if failed_checks(MODELS[name].to_schema(), df, df.filter(fresh) if fresh is not None else None, ROW_CHECKS) == set():
         return  # every declared check passes
     try:
         MODELS[name].validate(df, lazy=True)
@@ -93,18 +106,26 @@ def check_relations(
     foreign_keys: bool = True,
     unchanged: set[str] | frozenset = frozenset(),
     texts_changed: pl.Series | None = None,
+    fresh: Mapping[str, pl.Series] | None = None,
 ) -> None:
     """Foreign keys, the span invariant, and derived counts; a check reading only `unchanged` tables is skipped (see `table_problems`).
 
     The span invariant of an unchanged table reads the articles' texts: when the articles table
     has changed and `texts_changed` names the articles whose text may have (present now or then),
     only those articles' rows are checked again; every other row and its text are as they were
-    when they passed.
+    when they passed. Of a table with `fresh` rows, a foreign key into an unchanged table and the
+    span invariant read those rows (and the rows of articles whose text may have changed) alone.
     """
     articles, evidence = tables["articles"], tables["evidence"]
+    fresh = fresh or {}
 
     def rerun(*names: str) -> bool:
         return not set(names) <= unchanged
+
+    def rows_of(child: str, parent: str) -> pl.DataFrame:
+        """The rows of `child` whose check against the unchanged or `fresh`-checked `parent` may fail."""
+        df = tables[child]
+        return df.filter(fresh[child]) if child in fresh and parent in unchanged else df
 
     fks = (
         []
@@ -130,7 +151,7 @@ def check_relations(
     for child, column, parent, explode in fks:
         if not rerun(child, parent):
             continue
-        bad = _missing(tables[child], column, tables[parent], KEYS[parent], explode)
+        bad = _missing(rows_of(child, parent), column, tables[parent], KEYS[parent], explode)
         for child_key, ref in bad.head(SHOW_FAILURES).iter_rows():
             problems.add(
                 f"table {child}",
@@ -152,7 +173,7 @@ def check_relations(
         if not rerun(subject, "evidence"):
             continue
         ids = tables[subject][KEYS[subject]]
-        bad = evidence.filter((pl.col("subject_table") == subject) & ~pl.col("subject_id").is_in(ids.implode()))
+        bad = rows_of("evidence", subject).filter((pl.col("subject_table") == subject) & ~pl.col("subject_id").is_in(ids.implode()))
         for row in bad.head(SHOW_FAILURES).iter_rows(named=True):
             problems.add(
                 "table evidence",
@@ -170,6 +191,10 @@ def check_relations(
         rows = df.select(cols)
         if name in unchanged and texts_changed is not None:
             rows = rows.filter(pl.col("article_id").is_in(texts_changed.implode()))
+        elif name in fresh and "articles" in unchanged:
+            rows = rows.filter(fresh[name])
+        elif name in fresh and texts_changed is not None:
+            rows = rows.filter(fresh[name] | pl.col("article_id").is_in(texts_changed.implode()))
         joined = rows.join(texts, on="article_id", how="left", maintain_order="left")
         bad = joined.filter(
             pl.col("_text").is_null() | (pl.col("_text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start")) != pl.col("evidence"))
