@@ -626,7 +626,7 @@ class ArticleCache:
             return None
         # An anti join's hash table is built several times faster than `is_in`'s.
         now = rows.rename("hash").to_frame().with_row_index("_row")
-        new = now.join(then.unique(), on="hash", how="anti")["_row"]
+        new = now.join(then, on="hash", how="anti")["_row"]
         return pl.repeat(False, rows.len(), dtype=pl.Boolean, eager=True).alias(name).scatter(new, True)
 
     def quotes_table(self) -> tuple[str, pl.DataFrame] | None:

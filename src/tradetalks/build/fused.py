@@ -152,6 +152,18 @@ def _row_by_row(check_id: CheckId, check: Any, row_checks: frozenset[str] | set[
     return check_id[0] is None and check.name in row_checks
 
 
+def _unique(df: pl.DataFrame, name: str) -> pl.Expr:
+    """Per row: its value of column `name` is no other row's (pandera's field uniqueness, nulls equal).
+
+    A column without nulls that Polars knows to be sorted (a table's key, as the build sorts it)
+    compares each value with its neighbours, about twenty times faster than hashing every value."""
+    column = df.get_column(name)
+    if column.null_count() == 0 and column.flags["SORTED_ASC"]:
+        value = pl.col(name)
+        return (value != value.shift(1)).fill_null(True) & (value != value.shift(-1)).fill_null(True)
+    return ~pl.col(name).is_duplicated()
+
+
 def failed_checks(
     schema: Any, df: pl.DataFrame, changed: pl.DataFrame | None = None, row_checks: frozenset[str] | set[str] = frozenset()
 ) -> set[CheckId] | None:
@@ -189,7 +201,7 @@ def failed_checks(
                 ok = ok & pl.col(name).is_not_nan()
             core.append(((name, "not_nullable"), ok))
         if col.unique:
-            core.append(((name, "field_uniqueness"), ~pl.col(name).is_duplicated()))
+            core.append(((name, "field_uniqueness"), _unique(df, name)))
         for check in col.checks:
             checks.append(((name, _label(check)), check, name))
     if schema.unique:

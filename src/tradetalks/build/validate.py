@@ -85,8 +85,9 @@ def _missing(child: pl.DataFrame, column: str, parent: pl.DataFrame, parent_key:
     values = child.select(list(dict.fromkeys([_key_column(child), column])))
     if explode:
         values = values.explode(column)
-    # An anti join: its hash table of the parent's keys is built several times faster than `is_in`'s.
-    keys = parent.select(pl.col(parent_key).alias("_parent_key")).unique()
+    # An anti join: its hash table of the parent's keys is built several times faster than `is_in`'s
+    # (and a key repeated in the parent changes nothing: the anti join keeps or drops each child row once).
+    keys = parent.select(pl.col(parent_key).alias("_parent_key"))
     missing = values.filter(pl.col(column).is_not_null()).join(keys, left_on=column, right_on="_parent_key", how="anti", maintain_order="left")
     return missing
 
