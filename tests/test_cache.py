@@ -577,6 +577,46 @@ def test_the_span_check_of_an_unchanged_table_reads_the_rows_of_the_articles_nam
     assert span_problems(others) == []  # a row of an article whose text is as it was when it passed is not read again
 
 
+def test_after_a_note_edit_only_the_new_evidence_row_is_checked_row_by_row(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = root / "build" / "working"
+    first = build(root, out).tables["evidence"]
+    edit_yml(root, 'note: "Paraphrase of the Xinhua read-out, without quotation marks."', 'note: "A paraphrase of the Xinhua read-out."')
+    from tradetalks.build import validate
+
+    seen: dict[str, list[str] | None] = {}
+    real = validate.check_table
+
+    def spy(name, df, problems, fresh=None):  # noqa: ANN001, ANN202
+        seen[name] = None if fresh is None else df.filter(fresh)["evidence_id"].to_list()
+        return real(name, df, problems, fresh)
+
+    monkeypatch.setattr(validate, "check_table", spy)
+    again = build(root, out).tables["evidence"]
+    changed = again.join(first, on=again.columns, how="anti", nulls_equal=True)["evidence_id"].to_list()
+    assert len(changed) == 1 and seen == {"evidence": changed}
+    assert outcome(root, out, True) == outcome(root, root / "out-clean", False)
+
+
+def test_checks_of_the_evidence_claims_are_skipped_only_while_they_are_settled(root: Path) -> None:
+    import polars as pl
+
+    from tradetalks.build.errors import Collector
+    from tradetalks.build.validate import EVIDENCE_CLAIMS, check_relations
+    from tradetalks.schemas.tables import MODELS
+
+    tables = build(root, root / "out", cache=False).tables
+    tables["people"] = tables["people"].with_columns(pl.col("n_articles") + 1)  # a count the evidence does not give
+
+    def count_problems(unchanged: set[str]) -> list[str]:
+        problems = Collector()
+        check_relations(tables, problems, True, unchanged)
+        return [p.message for p in problems.problems if "n_articles" in p.message]
+
+    others = set(MODELS) - {"evidence"}  # as after a note edit
+    assert count_problems(others)  # the evidence changed: the counts are checked again
+    assert count_problems(others | {EVIDENCE_CLAIMS}) == []  # its claims (and so the people) are those of a build that passed
+
+
 def test_an_index_read_ahead_is_read_again_when_another_build_has_stored_since(root: Path) -> None:
     import time
 

@@ -137,6 +137,9 @@ class CombineMemo:
     quotes: tuple[str, pl.DataFrame] | None = None
     quotes_key: str | None = None
     rows: dict[str, pl.Series] = field(default_factory=dict)  # table -> digest.row_hashes, of the tables in `digests`
+    # The derived tables are those of the previous build that passed, made from the same evidence
+    # claims (`DERIVED_EVIDENCE`), outlets and registries: the checks that read only these pass again.
+    settled: bool = False
 
 
 def quotes_key(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str]) -> str:
@@ -148,18 +151,20 @@ def quotes_key(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str,
     return hashlib.sha256(json.dumps(digests).encode("utf-8")).hexdigest()
 
 
-def derived_key(sources: Sources, evidence: pl.DataFrame, articles: pl.DataFrame, roles: pl.DataFrame, unsure: set[str] | frozenset) -> str | None:
+def derived_key(
+    sources: Sources, evidence: pl.DataFrame, articles: pl.DataFrame, roles: pl.DataFrame, unsure: set[str] | frozenset, claims_digest: str | None = None
+) -> str | None:
     """Everything the `DERIVED` tables are made from: the bytes of every registry file, the
-    evidence's `DERIVED_EVIDENCE` columns, the articles' ids and outlets, and the roles as stated
-    (in any order); None while some support may be missing (`unsure`). The code is the build
-    cache's own key."""
+    evidence's `DERIVED_EVIDENCE` columns (`claims_digest`, their digest, when already made), the
+    articles' ids and outlets, and the roles as stated (in any order); None while some support may
+    be missing (`unsure`). The code is the build cache's own key."""
     if unsure:
         return None
     files = []
     for name in REGISTRIES:
         doc = getattr(sources, name)
         files.append([name, doc.sha256 if doc is not None else None])
-    digests = [table_digest(evidence.select(DERIVED_EVIDENCE)), table_digest(articles.select(OUTLET_COLUMNS)), table_digest(roles, ordered=False)]
+    digests = [claims_digest or table_digest(evidence.select(DERIVED_EVIDENCE)), table_digest(articles.select(OUTLET_COLUMNS)), table_digest(roles, ordered=False)]
     return hashlib.sha256(json.dumps([files, digests]).encode("utf-8")).hexdigest()
 
 
@@ -194,18 +199,25 @@ def combine(
     _check_same_text(articles, problems)
 
     # Process.
-    if memo is not None:
-        for name, df in (("evidence", evidence), ("articles", articles)):  # the validation's digests of them too
-            memo.rows[name] = row_hashes(df)
+    claims_digest = None
+    if memo is not None:  # the validation's digests of both too
+        # The evidence's rows hashed in two parts, its claims and the rest, each hashed once: the
+        # claims' digest is part of the derived tables' key.
+        claims, rest = row_hashes(evidence.select(DERIVED_EVIDENCE)), row_hashes(evidence.drop(DERIVED_EVIDENCE))
+        claims_digest = table_digest(evidence.select(DERIVED_EVIDENCE), rows=claims)
+        memo.rows["evidence"] = row_hashes(pl.DataFrame([claims.alias("claims"), rest.alias("rest")]))
+        memo.rows["articles"] = row_hashes(articles)
+        for name, df in (("evidence", evidence), ("articles", articles)):
             memo.digests[name] = table_digest(df, rows=memo.rows[name])
     if ready is not None:  # both final: written while the rest is made
         for name, df in (("articles", articles), ("evidence", evidence)):
             ready(name, df, memo.digests[name] if memo is not None else None)
-    key = derived_key(sources, evidence, articles, part["roles"], unsure) if memo is not None else None
+    key = derived_key(sources, evidence, articles, part["roles"], unsure, claims_digest) if memo is not None else None
     if memo is not None:
         memo.key = key
     if memo is not None and key is not None and memo.derived is not None and memo.derived[0] == key:
         derived = memo.derived[1]
+        memo.settled = True
     else:
         cited = evidence.select(DERIVED_EVIDENCE)
         order = article_order(articles, cited)

@@ -34,7 +34,7 @@ from tradetalks.build.errors import DatasetError, Problem, check_version, sort_p
 from tradetalks.build.fingerprint import provenance
 from tradetalks.build.release import EarlyTables, read_manifest, write_release
 from tradetalks.build.sources import Sources, load_index
-from tradetalks.build.validate import table_problems
+from tradetalks.build.validate import EVIDENCE_CLAIMS, table_problems
 
 STAGES = ("sources", "locate", "detect", "assemble")
 # Articles per chunk, and the corpus size from which chunks go to worker processes.
@@ -175,6 +175,8 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
             ready(name, df, digests.get(name), store)  # written while they are checked (a table already told of is not written twice)
     validated = store.validated() if store is not None and not problems else {}
     unchanged = {name for name, digest in digests.items() if validated.get(name) == digest}
+    if validated and memo is not None and memo.settled:
+        unchanged.add(EVIDENCE_CLAIMS)
     texts_changed = store.texts_changed(tables["articles"], validated) if store is not None and unchanged and "articles" not in unchanged else None
     fresh = {name: store.fresh_rows(name, validated.get(name), rows[name]) for name in tables if name not in unchanged} if store is not None and validated else {}
     # With problems upstream, rows may name ids those problems are about: the foreign keys are

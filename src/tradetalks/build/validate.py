@@ -16,6 +16,9 @@ from tradetalks.build.fused import failed_checks
 from tradetalks.schemas.pandera_api import pa
 from tradetalks.schemas.tables import KEYS, MODELS, ROW_CHECKS
 
+# In `unchanged`: the evidence's columns the derived tables are made from (assemble.DERIVED_EVIDENCE)
+# are those of the build that passed, and so are the derived tables made from them.
+EVIDENCE_CLAIMS = "evidence claims"
 # How many failing rows of one check to print before summarising the rest.
 SHOW_FAILURES = 5
 
@@ -119,6 +122,8 @@ def check_relations(
     """
     articles, evidence = tables["articles"], tables["evidence"]
     fresh = fresh or {}
+    # What the checks of the evidence's claims against the derived tables read of it.
+    claims = EVIDENCE_CLAIMS if EVIDENCE_CLAIMS in unchanged else "evidence"
 
     def rerun(*names: str) -> bool:
         return not set(names) <= unchanged
@@ -150,7 +155,7 @@ def check_relations(
         ]
     )
     for child, column, parent, explode in fks:
-        if not rerun(child, parent):
+        if not rerun(child, claims if parent == "evidence" else parent):  # a reference to evidence names its evidence_id
             continue
         bad = _missing(rows_of(child, parent), column, tables[parent], KEYS[parent], explode)
         for child_key, ref in bad.head(SHOW_FAILURES).iter_rows():
@@ -171,7 +176,7 @@ def check_relations(
                 "table disputes", None, "subject_id", f"dispute_id={row['dispute_id']!r} points to {subject} {row['subject_id']!r}, which does not exist"
             )
     for subject in ("people", "events", "tariff_measures") if foreign_keys else ():
-        if not rerun(subject, "evidence"):
+        if not rerun(subject, claims):
             continue
         ids = tables[subject][KEYS[subject]]
         bad = rows_of("evidence", subject).filter((pl.col("subject_table") == subject) & ~pl.col("subject_id").is_in(ids.implode()))
@@ -211,7 +216,7 @@ def check_relations(
 
     # n_articles is derived from evidence, never typed.
     for subject in ("people", "events", "tariff_measures"):
-        if not rerun(subject, "evidence"):
+        if not rerun(subject, claims):
             continue
         derived = evidence.filter(pl.col("subject_table") == subject).group_by("subject_id").agg(pl.col("article_id").n_unique().alias("_n"))
         key = KEYS[subject]
@@ -223,7 +228,13 @@ def check_relations(
                 "n_articles",
                 f"{key}={row[key]!r} has n_articles={row['n_articles']} but evidence names {row['_n']} article(s); counts are derived: please report this as a bug",
             )
-    quotes = tables["quotes"]
+    if rerun("quotes"):
+        _check_quote_counts(tables["quotes"], problems)
+    _check_derived_subjects(tables, problems)
+
+
+def _check_quote_counts(quotes: pl.DataFrame, problems: Collector) -> None:
+    """A quote's n_articles is the number of articles its group spans."""
     derived = quotes.group_by("quote_group_id").agg(pl.col("article_id").n_unique().alias("_n"))
     joined = quotes.select("quote_id", "quote_group_id", "n_articles").join(derived, on="quote_group_id", how="left", maintain_order="left")
     for row in joined.filter(pl.col("_n") != pl.col("n_articles")).head(SHOW_FAILURES).iter_rows(named=True):
@@ -233,7 +244,6 @@ def check_relations(
             "n_articles",
             f"quote_id={row['quote_id']!r} has n_articles={row['n_articles']} but its group spans {row['_n']} article(s); counts are derived: please report this as a bug",
         )
-    _check_derived_subjects(tables, problems)
 
 
 def _check_derived_subjects(tables: dict[str, pl.DataFrame], problems: Collector) -> None:
