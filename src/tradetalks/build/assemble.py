@@ -164,7 +164,11 @@ def derived_key(
     for name in REGISTRIES:
         doc = getattr(sources, name)
         files.append([name, doc.sha256 if doc is not None else None])
-    digests = [claims_digest or table_digest(evidence.select(DERIVED_EVIDENCE)), table_digest(articles.select(OUTLET_COLUMNS)), table_digest(roles, ordered=False)]
+    digests = [
+        claims_digest or table_digest(evidence.select(DERIVED_EVIDENCE)),
+        table_digest(articles.select(OUTLET_COLUMNS)),
+        table_digest(roles, ordered=False),
+    ]
     return hashlib.sha256(json.dumps([files, digests]).encode("utf-8")).hexdigest()
 
 
