@@ -685,9 +685,11 @@ class ArticleCache:
                 record = self._tables() or {"format": FORMAT, "code": self.code}
                 if validated is not None and articles is not None and "articles" in validated:
                     self._keep_derived(self._derived_path(validated["articles"], "texts"), articles.select(list(TEXTS_SCHEMA)), "*-texts.arrow")
-                for name, hashes in sorted((rows or {}).items()) if validated is not None else ():
+                for name, hashes in sorted((rows or {}).items()):
+                    if validated is None or name not in validated:
+                        continue
                     path = self._derived_path(validated[name], f"rows-{name}")
-                    if name in validated and not path.is_file():  # a table unchanged since it was kept has them already
+                    if not path.is_file():  # a table unchanged since it was kept has them already
                         self._keep_derived(path, hashes.rename("hash").to_frame(), f"*-rows-{name}.arrow")
                 if quotes is not None:
                     self._keep_derived(self._derived_path(quotes[0], "quotes"), quote_groups(quotes[1]), "*-quotes.arrow")
