@@ -197,25 +197,28 @@ def combine(
         name: merge_runs([p.pop(name) for p in parts], SORTED_PARTS[name]) if name in SORTED_PARTS else pl.concat([p.pop(name) for p in parts], how="vertical")
         for name in list(parts[0])
     }
-    articles = _sorted(_with_segments(part.pop("articles"), part.pop("segments")), "article_id")
+    # The evidence first: the largest table, final once sorted, is written while the rest is made.
     evidence = _sorted(part.pop("evidence"), "evidence_id")
+    claims_digest = None
+    if memo is not None:  # the validation's digests too
+        # Its rows hashed in two parts, its claims and the rest, each hashed once: the claims'
+        # digest is part of the derived tables' key.
+        claims, rest = row_hashes(evidence.select(DERIVED_EVIDENCE)), row_hashes(evidence.drop(DERIVED_EVIDENCE))
+        claims_digest = table_digest(evidence.select(DERIVED_EVIDENCE), rows=claims)
+        memo.rows["evidence"] = row_hashes(pl.DataFrame([claims.alias("claims"), rest.alias("rest")]))
+        memo.digests["evidence"] = table_digest(evidence, rows=memo.rows["evidence"])
+    if ready is not None:
+        ready("evidence", evidence, memo.digests["evidence"] if memo is not None else None)
+    articles = _sorted(_with_segments(part.pop("articles"), part.pop("segments")), "article_id")
     outlets = articles.select("article_id", pl.coalesce("wire_service_id", "outlet_id", pl.lit("article:") + pl.col("article_id")).alias("outlet_key"))
     _check_same_text(articles, problems)
 
     # Process.
-    claims_digest = None
-    if memo is not None:  # the validation's digests of both too
-        # The evidence's rows hashed in two parts, its claims and the rest, each hashed once: the
-        # claims' digest is part of the derived tables' key.
-        claims, rest = row_hashes(evidence.select(DERIVED_EVIDENCE)), row_hashes(evidence.drop(DERIVED_EVIDENCE))
-        claims_digest = table_digest(evidence.select(DERIVED_EVIDENCE), rows=claims)
-        memo.rows["evidence"] = row_hashes(pl.DataFrame([claims.alias("claims"), rest.alias("rest")]))
+    if memo is not None:
         memo.rows["articles"] = row_hashes(articles)
-        for name, df in (("evidence", evidence), ("articles", articles)):
-            memo.digests[name] = table_digest(df, rows=memo.rows[name])
-    if ready is not None:  # both final: written while the rest is made
-        for name, df in (("articles", articles), ("evidence", evidence)):
-            ready(name, df, memo.digests[name] if memo is not None else None)
+        memo.digests["articles"] = table_digest(articles, rows=memo.rows["articles"])
+    if ready is not None:
+        ready("articles", articles, memo.digests["articles"] if memo is not None else None)
     key = derived_key(sources, evidence, articles, part["roles"], unsure, claims_digest) if memo is not None else None
     if memo is not None:
         memo.key = key
