@@ -26,10 +26,15 @@ with shortcuts that give exactly what a clean build gives:
   instead of encoded again, once their sha256 is checked;
 - the tables made from the evidence and the registries (`assemble.DERIVED`) and the quotes' group
   columns are kept (`build/cache/derived/`) with a key of everything they are made from
-  (`assemble.derived_key`, `assemble.quotes_key`), and reused while that key is the same;
+  (`assemble.derived_key`: of the evidence, only the columns they read; `assemble.quotes_key`),
+  and reused while that key is the same; while they are, the checks of the evidence's claims
+  against them are not run again (`validate.EVIDENCE_CLAIMS`);
 - after an edit of texts, the span invariant of an unchanged table is checked again only for the
   rows of the articles whose text changed (`texts_changed`: their `text_sha256`, recorded for the
-  last articles table that passed).
+  last articles table that passed);
+- the row hashes of every table that passed are kept (`derived/<digest>-rows-<table>.arrow`): of a
+  changed table, the checks that read one row at a time (and the span invariant, and its foreign
+  keys into unchanged tables) run on its new rows only (`fresh_rows`).
 
 The cache is an optimisation and never an input: `build/cache/` can be deleted at any time, a
 cache that cannot be read is ignored and rebuilt, one that cannot be written is skipped with a
