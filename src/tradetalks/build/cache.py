@@ -397,19 +397,22 @@ class ArticleCache:
         counts = dict(kept.group_by("segment").len().iter_rows())
         for segment in sorted(counts):
             # Every article the segment holds is kept, or only some (its files also hold the rows of
-            # articles computed again since): then the others' rows are left out (joins: the
-            # hash table of a hundred thousand ids is built several times faster than `is_in`'s).
+            # articles computed again since): then the others' rows are left out.
             whole = counts[segment] == self.state["segments"][str(segment)]
             live = kept.filter(pl.col("segment") == segment).select("article_id")
-            for name in PART_TABLES:
-                df = _read_ipc(self.directory / f"seg-{segment}-{name}.arrow")
-                if not whole:
+            frames = {name: _read_ipc(self.directory / f"seg-{segment}-{name}.arrow") for name in PART_TABLES}
+            # The articles no longer kept, from the articles part (one row per article the segment
+            # holds): usually a few, whose rows are found without hashing every kept article's id.
+            dead = frames["articles"].select("article_id").join(live, on="article_id", how="anti")["article_id"].implode() if not whole else None
+            for name, df in frames.items():
+                if dead is not None:
+                    gone = pl.col("article_id").is_in(dead)
                     if name in SORTED_PARTS:
                         # Slices around the rows of the articles no longer kept: the rest is not copied.
-                        at = df.select("article_id").with_row_index("at").join(live, on="article_id", how="anti")["at"].sort().to_list()
+                        at = df.select(gone).to_series().arg_true().to_list()
                         df = splice(df, at, None, SORTED_PARTS[name])
                     else:
-                        df = df.join(live, on="article_id", how="semi", maintain_order="left")
+                        df = df.filter(~gone)
                 out[name].append(df)
         return {
             name: merge_runs(frames, SORTED_PARTS[name]) if name in SORTED_PARTS else pl.concat(frames, how="vertical")
