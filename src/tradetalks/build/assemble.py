@@ -36,7 +36,7 @@ from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's 
     unsettled,
 )
 from tradetalks.build.sources import REGISTRIES, Sources
-from tradetalks.build.subjects import PROVENANCE, Context, Outlets, article_order, claim_rows, corroboration, links, subject_rows, table
+from tradetalks.build.subjects import Context, Outlets, article_order, claim_rows, corroboration, links, subject_rows, table
 from tradetalks.build.subjects import primary_rows as _primary
 from tradetalks.schemas.tables import polars_schema
 
@@ -103,19 +103,7 @@ DERIVED = ("people", "events", "tariff_measures", "disputes", "measure_steps", "
 # The evidence columns they are made from: only these reach the code that makes them (so it cannot
 # read another), and only these are in their `derived_key`: an edit of an evidence row's note,
 # date text, number or variant flag leaves them as they were.
-DERIVED_EVIDENCE = (
-    "evidence_id",
-    "subject_table",
-    "subject_id",
-    "claim_field",
-    "claim_value",
-    "claim_date_start",
-    "claim_date_end",
-    "claim_date_precision",
-    "claim_place_id",
-    "in_duplicate",
-    *PROVENANCE,
-)
+DERIVED_EVIDENCE = tuple(c for c in COLUMNS["evidence"] if c not in ("claim_number", "date_text", "note", "variant"))
 OUTLET_COLUMNS = ("article_id", "wire_service", "outlet", "wire_service_id", "outlet_id")
 
 
@@ -151,24 +139,18 @@ def quotes_key(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str,
     return hashlib.sha256(json.dumps(digests).encode("utf-8")).hexdigest()
 
 
-def derived_key(
-    sources: Sources, evidence: pl.DataFrame, articles: pl.DataFrame, roles: pl.DataFrame, unsure: set[str] | frozenset, claims_digest: str | None = None
-) -> str | None:
+def derived_key(sources: Sources, claims_digest: str, articles: pl.DataFrame, roles: pl.DataFrame, unsure: set[str] | frozenset) -> str | None:
     """Everything the `DERIVED` tables are made from: the bytes of every registry file, the
-    evidence's `DERIVED_EVIDENCE` columns (`claims_digest`, their digest, when already made), the
-    articles' ids and outlets, and the roles as stated (in any order); None while some support may
-    be missing (`unsure`). The code is the build cache's own key."""
+    evidence's `DERIVED_EVIDENCE` columns (`claims_digest`, their `table_digest`), the articles'
+    ids and outlets, and the roles as stated (in any order); None while some support may be
+    missing (`unsure`). The code is the build cache's own key."""
     if unsure:
         return None
     files = []
     for name in REGISTRIES:
         doc = getattr(sources, name)
         files.append([name, doc.sha256 if doc is not None else None])
-    digests = [
-        claims_digest or table_digest(evidence.select(DERIVED_EVIDENCE)),
-        table_digest(articles.select(OUTLET_COLUMNS)),
-        table_digest(roles, ordered=False),
-    ]
+    digests = [claims_digest, table_digest(articles.select(OUTLET_COLUMNS)), table_digest(roles, ordered=False)]
     return hashlib.sha256(json.dumps([files, digests]).encode("utf-8")).hexdigest()
 
 
@@ -199,12 +181,13 @@ def combine(
     }
     # The evidence first: the largest table, final once sorted, is written while the rest is made.
     evidence = _sorted(part.pop("evidence"), "evidence_id")
-    claims_digest = None
+    cited = evidence.select(DERIVED_EVIDENCE)  # what the derived tables are made from
+    claims_digest = ""
     if memo is not None:  # the validation's digests too
         # Its rows hashed in two parts, its claims and the rest, each hashed once: the claims'
         # digest is part of the derived tables' key.
-        claims, rest = row_hashes(evidence.select(DERIVED_EVIDENCE)), row_hashes(evidence.drop(DERIVED_EVIDENCE))
-        claims_digest = table_digest(evidence.select(DERIVED_EVIDENCE), rows=claims)
+        claims, rest = row_hashes(cited), row_hashes(evidence.drop(DERIVED_EVIDENCE))
+        claims_digest = table_digest(cited, rows=claims)
         memo.rows["evidence"] = row_hashes(pl.DataFrame([claims.alias("claims"), rest.alias("rest")]))
         memo.digests["evidence"] = table_digest(evidence, rows=memo.rows["evidence"])
     if ready is not None:
@@ -219,14 +202,13 @@ def combine(
         memo.digests["articles"] = table_digest(articles, rows=memo.rows["articles"])
     if ready is not None:
         ready("articles", articles, memo.digests["articles"] if memo is not None else None)
-    key = derived_key(sources, evidence, articles, part["roles"], unsure, claims_digest) if memo is not None else None
+    key = derived_key(sources, claims_digest, articles, part["roles"], unsure) if memo is not None else None
     if memo is not None:
         memo.key = key
     if memo is not None and key is not None and memo.derived is not None and memo.derived[0] == key:
         derived = memo.derived[1]
         memo.settled = True
     else:
-        cited = evidence.select(DERIVED_EVIDENCE)
         order = article_order(articles, cited)
         ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(cited, order), problems, cited, order, reg.index, unsure)
         events, event_disputes, _ = subject_rows("events", reg.events, cited, ctx)

@@ -178,12 +178,11 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     if validated and memo is not None and memo.settled:
         unchanged.add(EVIDENCE_CLAIMS)
     texts_changed = store.texts_changed(tables["articles"], validated) if store is not None and unchanged and "articles" not in unchanged else None
-    new_rows = {name: store.fresh_rows(name, validated.get(name), rows[name]) for name in tables if name not in unchanged} if store and validated else {}
+    masks = {name: store.fresh_rows(name, validated.get(name), rows[name]) for name in tables if name not in unchanged} if store and validated else {}
+    new_rows = {name: mask for name, mask in masks.items() if mask is not None}
     # With problems upstream, rows may name ids those problems are about: the foreign keys are
     # reported there, with file and line, not again here.
-    problems += table_problems(
-        tables, foreign_keys=not problems, unchanged=unchanged, texts_changed=texts_changed, fresh={k: v for k, v in new_rows.items() if v is not None}
-    )
+    problems += table_problems(tables, foreign_keys=not problems, unchanged=unchanged, texts_changed=texts_changed, fresh=new_rows)
     seconds["validate"] = time.perf_counter() - t
     if problems:
         raise DatasetError(sort_problems(problems))
