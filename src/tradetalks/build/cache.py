@@ -74,6 +74,7 @@ from tradetalks.build.assemble import DERIVED, PART_SCHEMAS, QUOTE_GROUP_COLUMNS
 from tradetalks.build.detect.groups import Links
 from tradetalks.build.digest import table_digest
 from tradetalks.build.errors import DatasetError
+from tradetalks.build.release import LastFile
 from tradetalks.build.rows import Registries
 from tradetalks.build.sources import MAX_ARTICLE_BYTES, Pair
 from tradetalks.build.yamldoc import read_regular
@@ -603,6 +604,23 @@ class ArticleCache:
                     out[rel] = (path, sha, isinstance(stamped_ns, int) and _output_trusted(path, stamps.get(rel), stamped_ns))
         return out
 
+    def last_parquet(self, target: Path, version: str, name: str) -> LastFile | None:
+        """The Parquet file the last build wrote into `target` for the table `name`, with the keys
+        of its row groups (`release.RowGroups`), when that build recorded them; or None."""
+        written = self._tables().get("written")
+        if not isinstance(written, dict) or written.get("target") != str(Path(target).resolve()) or written.get("version") != version:
+            return None
+        entry = (written.get("tables") or {}).get(name)
+        if not isinstance(entry, dict):
+            return None
+        rel = f"{name}.parquet"
+        sha, keys, stamped_ns = (entry.get("files") or {}).get(rel), entry.get("groups"), written.get("stamped_ns")
+        if not isinstance(sha, str) or not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            return None
+        path = Path(target) / rel
+        trusted = isinstance(stamped_ns, int) and _output_trusted(path, (entry.get("stamps") or {}).get(rel), stamped_ns)
+        return LastFile(path, sha, trusted, keys)
+
     def texts_changed(self, articles: pl.DataFrame, validated: dict[str, str]) -> pl.Series | None:
         """The ids of the articles whose text may differ from the articles table of the last build
         that passed (present in either): their `text_sha256`, the sha256 of the raw file, is not
@@ -683,11 +701,14 @@ class ArticleCache:
         articles: pl.DataFrame | None = None,
         quotes: tuple[str, pl.DataFrame] | None = None,  # (key, the quotes table)
         rows: Mapping[str, pl.Series] | None = None,  # with `validated`: table -> its digest.row_hashes
+        groups: Mapping[str, list[str]] | None = None,  # with `written`: table -> the keys of its Parquet file's row groups (`release.RowGroups`)
     ) -> None:
         """Record the digests of tables that passed validation; what was written: (target, version,
         digests, manifest); the derived tables of a build that passed: (key, tables), its quotes
         table: (key, table); with `validated`, the `articles` table that passed (its ids and texts'
-        sha256, for `texts_changed`) and the `rows` of the tables that passed (for `fresh_rows`)."""
+        sha256, for `texts_changed`) and the `rows` of the tables that passed (for `fresh_rows`);
+        with `written`, the `groups` of the Parquet files written in row groups (for `last_parquet`):
+        a file linked from the build before keeps the keys recorded for it."""
         try:
             with self._locked():
                 record = self._tables() or {"format": FORMAT, "code": self.code}
@@ -714,11 +735,20 @@ class ArticleCache:
                     files = {entry["path"]: entry["sha256"] for entry in manifest.get("files", {}).values()}
                     stamped_ns = time.time_ns()  # before the files' stamps are taken: see `reusable`
                     tables_written = {}
+                    before = record.get("written")
+                    before = before if isinstance(before, dict) else {}
                     for name, entry in manifest["tables"].items():
                         if name not in digests:
                             continue
                         shas = {f"{name}.parquet": entry["sha256"]} | ({f"csv/{name}.csv": files[f"csv/{name}.csv"]} if f"csv/{name}.csv" in files else {})
                         tables_written[name] = {"digest": digests[name], "files": shas, "stamps": {rel: _output_stamp(Path(target) / rel) for rel in shas}}
+                        keys = (groups or {}).get(name)
+                        if keys is None:  # the same file as the build before's (linked): the same row groups
+                            then = (before.get("tables") or {}).get(name) if before.get("target") == str(Path(target).resolve()) else None
+                            if isinstance(then, dict) and (then.get("files") or {}).get(f"{name}.parquet") == entry["sha256"]:
+                                keys = then.get("groups")
+                        if isinstance(keys, list) and keys:
+                            tables_written[name]["groups"] = keys
                     record["written"] = {"target": str(Path(target).resolve()), "version": version, "stamped_ns": stamped_ns, "tables": tables_written}
                 _write_atomic(self._tables_path(), json.dumps(record, sort_keys=True).encode("utf-8"))
         except (OSError, pl.exceptions.PolarsError) as exc:

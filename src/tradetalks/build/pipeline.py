@@ -32,7 +32,7 @@ from tradetalks.build.diff import is_release_version
 from tradetalks.build.digest import row_hashes, table_digest
 from tradetalks.build.errors import DatasetError, Problem, check_version, sort_problems
 from tradetalks.build.fingerprint import provenance
-from tradetalks.build.release import EarlyTables, read_manifest, write_release
+from tradetalks.build.release import EarlyTables, RowGroups, read_manifest, write_release
 from tradetalks.build.sources import Sources, load_index
 from tradetalks.build.validate import EVIDENCE_CLAIMS, table_problems
 
@@ -52,6 +52,7 @@ class BuildResult:
     seconds: dict[str, float] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # table -> cache.table_digest, when the cache is used
     store: ArticleCache | None = field(default=None, repr=False)
+    hashes: dict[str, pl.Series] = field(default_factory=dict, repr=False)  # table -> digest.row_hashes, when the cache is used
 
     @property
     def rows(self) -> dict[str, int]:
@@ -78,9 +79,10 @@ def _quiet(step: str, done: int, total: int) -> None:
     pass
 
 
-# ready(table, frame, digest, store): a table is final (its rows will not change); digest: its
-# `table_digest` when the build cache (`store`) is used, else None. The build writes it meanwhile.
-Ready = Callable[[str, pl.DataFrame, "str | None", "ArticleCache | None"], None]
+# ready(table, frame, digest, rows, store): a table is final (its rows will not change); digest and
+# rows: its `table_digest` and `row_hashes` when the build cache (`store`) is used, else None. The
+# build writes it meanwhile.
+Ready = Callable[[str, pl.DataFrame, "str | None", "pl.Series | None", "ArticleCache | None"], None]
 
 
 def check(root: Path, progress: Progress | None = None, cache: bool = True, notes: list[str] | None = None, ready: Ready | None = None) -> BuildResult:
@@ -155,7 +157,13 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     short = cached is not None and len(todo) < len(cached.hits)
     with _gc_paused():
         tables, found = combine(
-            sources, merged, unsure, memo, ready=(lambda name, df, digest: ready(name, df, digest, store)) if ready and short and not problems else None
+            sources,
+            merged,
+            unsure,
+            memo,
+            ready=(lambda name, df, digest: ready(name, df, digest, memo.rows.get(name) if memo else None, store))
+            if ready and short and not problems
+            else None,
         )
     if store is not None and memo is not None and memo.found is not None and (not memo.found.same(memo.known) or memo.known is None or memo.known.keys is None):
         store.keep_quote_links(memo.found)
@@ -172,7 +180,7 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
         digests[name] = memo.digests[name] if memo is not None and name in memo.digests else table_digest(df, rows=rows[name])
     if ready is not None and not problems:
         for name, df in tables.items():
-            ready(name, df, digests.get(name), store)  # written while they are checked (a table already told of is not written twice)
+            ready(name, df, digests.get(name), rows.get(name), store)  # written while they are checked (a table already told of is not written twice)
     validated = store.validated() if store is not None and not problems else {}
     unchanged = {name for name, digest in digests.items() if validated.get(name) == digest}
     if validated and memo is not None and memo.settled:
@@ -197,7 +205,7 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
                 articles=tables["articles"],
                 quotes=(memo.quotes_key, tables["quotes"]) if fresh_quotes and memo.quotes_key else None,
             )
-    return BuildResult(tables, None, seconds, digests, store)
+    return BuildResult(tables, None, seconds, digests, store, rows)
 
 
 # The version label of a working build: not a published version (see `tradetalks release`).
@@ -229,14 +237,21 @@ def build(
         )
     # Made at the first table that is final, once the worker processes are gone (none inherits its lock).
     early: list[EarlyTables] = []
+    groups: dict[str, RowGroups] = {}  # table -> how its Parquet file may copy row groups of the last build's
+
+    def row_groups(name: str, df: pl.DataFrame, rows: pl.Series | None, store: ArticleCache | None) -> RowGroups | None:
+        if store is None or rows is None:
+            return None
+        return groups.setdefault(name, RowGroups(rows, store.last_parquet(target, version, name)))
+
     try:
 
-        def ready(name: str, df: pl.DataFrame, digest: str | None, store: ArticleCache | None) -> None:
+        def ready(name: str, df: pl.DataFrame, digest: str | None, rows: pl.Series | None, store: ArticleCache | None) -> None:
             # A table whose files the last build wrote (same digest) is linked in later, not written.
             if store is None or digest is None or not store.reusable(target, version, {name: digest}):
                 if not early:
                     early.append(EarlyTables(target.parent, version))
-                early[0].add(name, df)
+                early[0].add(name, df, row_groups(name, df, rows, store))
 
         result = check(root, progress, cache=cache, notes=notes, ready=ready)
         t = time.perf_counter()
@@ -246,14 +261,27 @@ def build(
         archive = is_release_version(version) if archive is None else archive
         # Files of the last build whose tables are unchanged are linked in, not encoded again.
         reuse = result.store.reusable(target, version, result.digests) if result.store is not None else None
+        for name, df in result.tables.items():
+            row_groups(name, df, result.hashes.get(name), result.store)
         result.release_dir = write_release(
-            result.tables, target, version, root / "CHANGELOG.md", fingerprint, archive=archive, reuse=reuse, early=early[0] if early else None
+            result.tables,
+            target,
+            version,
+            root / "CHANGELOG.md",
+            fingerprint,
+            archive=archive,
+            reuse=reuse,
+            early=early[0] if early else None,
+            groups=groups,
         )
     finally:
         for writer in early:
             writer.close()
     if result.store is not None:
-        result.store.keep_tables(written=(target, version, result.digests, read_manifest(target)))
+        result.store.keep_tables(
+            written=(target, version, result.digests, read_manifest(target)),
+            groups={name: g.keys for name, g in groups.items() if g.keys is not None},
+        )
     result.seconds["release"] = time.perf_counter() - t
     return result
 

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tradetalks.build.errors import DatasetError
+from tradetalks.build.formats import parquet_groups
 from tradetalks.build.formats.card import card
 from tradetalks.build.formats.croissant import croissant
 from tradetalks.build.formats.datapackage import datapackage
@@ -52,6 +54,7 @@ def write_release(
     archive: bool = True,
     reuse: Mapping[str, tuple[Path, str, bool]] | None = None,
     early: EarlyTables | None = None,
+    groups: Mapping[str, RowGroups] | None = None,
 ) -> Path:
     """Write every table, the manifest, the CHANGELOG and the bundle to `target`; return it.
 
@@ -64,6 +67,7 @@ def write_release(
     `archive=False` leaves out dist/ (the zip of everything and its SHA256SUMS), which only a
     published release needs: a working build of a large corpus spends most of its writing there.
     `early`: tables already written while the build went on (`EarlyTables`); their files are moved in.
+    `groups`: table -> what lets its Parquet file copy row groups of the last build's (`RowGroups`).
     """
     # Load inputs.
     target = Path(target)
@@ -85,7 +89,7 @@ def write_release(
                 known.update(early.move_into(tmp, skip=set(linked)))
 
             def write(name: str) -> dict[str, str]:
-                return write_table_files(tmp, name, tables[name], version, skip=set(known))
+                return write_table_files(tmp, name, tables[name], version, skip=set(known), groups=(groups or {}).get(name))
 
             # Tables are written side by side: Arrow and Polars encode, compress and hash without holding the GIL.
             with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
@@ -110,11 +114,13 @@ def write_release(
     return target
 
 
-def write_table_files(directory: Path, name: str, df: pl.DataFrame, version: str, skip: set[str] | frozenset = frozenset()) -> dict[str, str]:
+def write_table_files(
+    directory: Path, name: str, df: pl.DataFrame, version: str, skip: set[str] | frozenset = frozenset(), groups: RowGroups | None = None
+) -> dict[str, str]:
     """The table's Parquet and CSV files in `directory` (but those in `skip`), each hashed as soon as written: rel -> sha256."""
     written = {}
     if f"{name}.parquet" not in skip:
-        write_parquet(df, directory / f"{name}.parquet", name, version)
+        write_parquet(df, directory / f"{name}.parquet", name, version, groups)
         written[f"{name}.parquet"] = sha256_file(directory / f"{name}.parquet")
     if f"csv/{name}.csv" not in skip:
         rel = write_csv(directory, name, df.sort(KEYS[name]))
@@ -144,13 +150,13 @@ class EarlyTables:
         self._pool = ThreadPoolExecutor(max_workers=2)
         self._written: dict[str, list[Future[dict[str, str]]]] = {}
 
-    def add(self, name: str, df: pl.DataFrame) -> None:
+    def add(self, name: str, df: pl.DataFrame, groups: RowGroups | None = None) -> None:
         """Start writing `name` (once): its files are those `write_release` would write, its Parquet and CSV side by side."""
         if name in self._written:
             return
         parquet, csv = f"{name}.parquet", f"csv/{name}.csv"
         self._written[name] = [
-            self._pool.submit(write_table_files, self.directory, name, df, self.version, skip={csv}),
+            self._pool.submit(write_table_files, self.directory, name, df, self.version, skip={csv}, groups=groups),
             self._pool.submit(write_table_files, self.directory, name, df, self.version, skip={parquet}),
         ]
 
@@ -209,13 +215,42 @@ TWIN_COLUMNS = {"articles": {"evidence": "text"}}
 ROW_GROUP = 1024 * 1024
 
 
-def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None:
+@dataclass
+class LastFile:
+    """The Parquet file the last build wrote for a table: its path, sha256, whether its stamp
+    proves it unchanged since (see `ArticleCache.reusable`), and the key of each of its row groups."""
+
+    path: Path
+    sha256: str
+    trusted: bool
+    keys: list[str]
+
+
+@dataclass
+class RowGroups:
+    """What lets `write_parquet` copy row groups of the last build's file instead of encoding them:
+    the table's `digest.row_hashes` (in its sorted order) and that file (`last`, or None).
+    `write_parquet` sets `keys` (one per row group written) and `reused` (how many it copied)."""
+
+    rows: pl.Series
+    last: LastFile | None = None
+    keys: list[str] | None = None
+    reused: int = 0
+
+
+def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str, groups: RowGroups | None = None) -> None:
     """zstd Parquet, rows sorted by key, plain Arrow types, column descriptions in the field metadata.
 
     A table of more than `ROW_GROUP` rows is converted to Arrow and written one row group at a
     time: the same bytes as `pq.write_table` of the whole table, with a fraction of its memory.
+    With `groups` (the build cache), each row group has a key (a digest of its rows, the schema
+    and the options); a group whose key is one of the last build's file is copied from that
+    file (once its sha256 is checked) rather than encoded (`formats/parquet_groups.py`): the
+    same bytes either way.
     """
     key = KEYS[name]
+    if groups is not None and (groups.rows.len() != df.height or not df[key].is_sorted()):
+        groups = None  # row hashes in another order than the file's
     df = df.sort(key)
 
     def arrow(rows: pl.DataFrame) -> pa.Table:
@@ -246,6 +281,12 @@ def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None
         pq.write_table(table.cast(schema), path, **options)
         return
     try:
+        if groups is not None:
+            try:
+                _write_groups(df, path, schema, options, arrow, groups)
+                return
+            except ValueError:  # a layout `parquet_groups` does not handle: written whole below
+                groups.keys = None
         with pq.ParquetWriter(path, schema, **options) as writer:  # what pq.write_table does, one row group at a time
             writer.write_table(table.cast(schema), row_group_size=ROW_GROUP)
             del table
@@ -254,6 +295,51 @@ def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+
+
+def _write_groups(df: pl.DataFrame, path: Path, schema: pa.Schema, options: dict, arrow, groups: RowGroups) -> None:
+    """`df` (sorted, more than `ROW_GROUP` rows) as `write_parquet` writes it, each row group
+    encoded alone or copied from `groups.last`, and the footer put together (`parquet_groups`)."""
+    prefix = json.dumps([str(schema), sorted(options.items()), ROW_GROUP]).encode("utf-8")
+    starts = list(range(0, df.height, ROW_GROUP))
+    keys = [hashlib.sha256(prefix + groups.rows.slice(start, ROW_GROUP).to_numpy().tobytes()).hexdigest()[:32] for start in starts]
+    last, old, where = groups.last, None, {}
+    if last is not None and set(keys) & set(last.keys):
+        try:
+            data = last.path.read_bytes()
+            if last.trusted or hashlib.sha256(data).hexdigest() == last.sha256:
+                old = parquet_groups.split(data)
+                if len(old.groups) == len(last.keys):
+                    where = {k: i for i, k in enumerate(last.keys)}
+        except (OSError, ValueError):
+            where = {}
+
+    def encoded(rows: pl.DataFrame) -> tuple[bytes, parquet_groups.Piece]:
+        sink = pa.BufferOutputStream()
+        pq.write_table(arrow(rows).cast(schema), sink, row_group_size=ROW_GROUP, **options)
+        data = sink.getvalue().to_pybytes()
+        return data, parquet_groups.split(data)
+
+    template = None
+    placed = []
+    reused = 0
+    with open(path, "wb") as out:
+        out.write(parquet_groups.MAGIC)
+        for ordinal, (start, k) in enumerate(zip(starts, keys, strict=True)):
+            if k in where:
+                assert old is not None
+                source, piece, i = data, old, where[k]
+                reused += 1
+            else:
+                source, piece = encoded(df.slice(start, ROW_GROUP))
+                template, i = template or piece.meta, 0
+            begin, end = piece.spans[i]
+            placed.append(parquet_groups.moved(piece.groups[i], piece.spans[i], out.tell(), ordinal))
+            out.write(memoryview(source)[begin:end])
+        if template is None:  # every row group copied: the file-level fields of a file of the same schema and options
+            template = encoded(df.slice(0, 1))[1].meta
+        out.write(parquet_groups.footer(template, placed))
+    groups.keys, groups.reused = keys, reused
 
 
 def _is_release(version: str) -> bool:
