@@ -635,3 +635,33 @@ def test_an_index_read_ahead_is_read_again_when_another_build_has_stored_since(r
     found = store.lookup(todo, sources.stamps, registries(sources))
     assert store.note is None and len(found.hits) == 5
     assert store.state["generation"] == before[0]["generation"] + 1
+
+
+def test_a_rebuild_copies_the_unchanged_row_groups_of_the_last_parquet_files(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tradetalks.build import release
+
+    monkeypatch.setattr(release, "ROW_GROUP", 4)  # several row groups in the real dataset's large tables
+    written: dict[str, tuple[int, int]] = {}  # table -> (row groups copied, row groups in the file)
+    real = release._write_groups
+
+    def spy(df, path, schema, options, arrow, groups):  # noqa: ANN001, ANN202
+        real(df, path, schema, options, arrow, groups)
+        written[path.stem] = (groups.reused, len(groups.keys))
+
+    monkeypatch.setattr(release, "_write_groups", spy)
+    out = root / "build" / "working"
+    build(root, out)
+    assert written and all(copied == 0 for copied, _ in written.values())  # nothing to copy from
+    written.clear()
+    edit_yml(root, 'note: "Paraphrase of the Xinhua read-out, without quotation marks."', 'note: "A paraphrase of the Xinhua read-out."')
+    build(root, out)
+    assert list(written) == ["evidence"]  # the only table changed; the others' files are linked
+    copied, groups = written["evidence"]
+    assert copied == groups - 1  # one row changed: one row group encoded
+    assert outcome(root, out, True) == outcome(root, root / "out-clean", False)
+    # The keys of a linked file are kept: a later edit of the quotes still copies their row groups.
+    written.clear()
+    edit_quote(root)
+    build(root, out)
+    assert 0 < written["quotes"][0] < written["quotes"][1]
+    assert outcome(root, out, True) == outcome(root, root / "out-clean2", False)

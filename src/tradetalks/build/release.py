@@ -262,7 +262,8 @@ def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str, groups:
             table = table.add_column(rows.columns.index(column), column, table[TWIN_COLUMNS[name][column]])
         return table
 
-    table = arrow(df.slice(0, ROW_GROUP))
+    # The first row group, which the file is written with when not in row groups of their own (below).
+    table = arrow(df.slice(0, 1 if groups is not None and df.height > ROW_GROUP else ROW_GROUP))
     docs = descriptions(name)
     fields = [f.with_metadata({"description": docs.get(f.name, "")}) for f in table.schema]
     schema = pa.schema(
@@ -287,6 +288,7 @@ def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str, groups:
                 return
             except ValueError:  # a layout `parquet_groups` does not handle: written whole below
                 groups.keys = None
+                table = arrow(df.slice(0, ROW_GROUP))
         with pq.ParquetWriter(path, schema, **options) as writer:  # what pq.write_table does, one row group at a time
             writer.write_table(table.cast(schema), row_group_size=ROW_GROUP)
             del table
