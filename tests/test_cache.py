@@ -422,7 +422,7 @@ def test_linked_output_files_are_read_unless_their_stamps_prove_them_unchanged(r
     rebuilt = outcome(root, out, True)
     during = list(hashed)
     assert rebuilt == outcome(root, root / "out-clean", False)
-    assert "quotes.parquet" in during and "quotes.csv" in during  # written afresh, hashed once written
+    assert "quotes.parquet" in during  # written afresh, hashed once written (its CSV is hashed block by block as it is written)
     linked = {"articles.parquet", "articles.csv", "evidence.parquet", "evidence.csv"}
     assert (linked <= set(during)) if racy else not (linked & set(during))
 
@@ -637,31 +637,41 @@ def test_an_index_read_ahead_is_read_again_when_another_build_has_stored_since(r
     assert store.state["generation"] == before[0]["generation"] + 1
 
 
-def test_a_rebuild_copies_the_unchanged_row_groups_of_the_last_parquet_files(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rebuild_copies_the_unchanged_row_groups_and_csv_blocks_of_the_last_files(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tradetalks.build import release
 
     monkeypatch.setattr(release, "ROW_GROUP", 4)  # several row groups in the real dataset's large tables
-    written: dict[str, tuple[int, int]] = {}  # table -> (row groups copied, row groups in the file)
-    real = release._write_groups
+    written: dict[str, tuple[int, int]] = {}  # file -> (pieces copied, pieces in the file)
+    real_groups, real_blocks = release._write_groups, release.write_csv_blocks
 
-    def spy(df, path, schema, options, arrow, groups):  # noqa: ANN001, ANN202
-        real(df, path, schema, options, arrow, groups)
-        written[path.stem] = (groups.reused, len(groups.keys))
+    def spy_groups(df, path, schema, options, arrow, groups):  # noqa: ANN001, ANN202
+        real_groups(df, path, schema, options, arrow, groups)
+        written[path.name] = (groups.reused, len(groups.keys))
 
-    monkeypatch.setattr(release, "_write_groups", spy)
+    def spy_blocks(path, df, blocks):  # noqa: ANN001, ANN202
+        sha = real_blocks(path, df, blocks)
+        written[path.name] = (blocks.reused, len(blocks.blocks))
+        return sha
+
+    monkeypatch.setattr(release, "_write_groups", spy_groups)
+    monkeypatch.setattr(release, "write_csv_blocks", spy_blocks)
     out = root / "build" / "working"
     build(root, out)
-    assert written and all(copied == 0 for copied, _ in written.values())  # nothing to copy from
+    assert {"evidence.parquet", "evidence.csv", "quotes.csv"} <= set(written)
+    assert all(copied == 0 for copied, _ in written.values())  # nothing to copy from
     written.clear()
     edit_yml(root, 'note: "Paraphrase of the Xinhua read-out, without quotation marks."', 'note: "A paraphrase of the Xinhua read-out."')
     build(root, out)
-    assert list(written) == ["evidence"]  # the only table changed; the others' files are linked
-    copied, groups = written["evidence"]
+    assert sorted(written) == ["evidence.csv", "evidence.parquet"]  # the only table changed; the others' files are linked
+    copied, groups = written["evidence.parquet"]
     assert copied == groups - 1  # one row changed: one row group encoded
+    copied, blocks = written["evidence.csv"]
+    assert blocks - 2 <= copied < blocks  # one or two blocks encoded (two when the row changed was a block's last)
     assert outcome(root, out, True) == outcome(root, root / "out-clean", False)
-    # The keys of a linked file are kept: a later edit of the quotes still copies their row groups.
+    # What was kept of a linked file stays: a later edit of the quotes still copies their pieces.
     written.clear()
     edit_quote(root)
     build(root, out)
-    assert 0 < written["quotes"][0] < written["quotes"][1]
+    assert 0 < written["quotes.parquet"][0] < written["quotes.parquet"][1]
+    assert 0 < written["quotes.csv"][0] < written["quotes.csv"][1]
     assert outcome(root, out, True) == outcome(root, root / "out-clean2", False)

@@ -48,7 +48,7 @@ def test_a_refused_build_leaves_the_last_build_and_no_early_files(tmp_path, monk
     people.write_text(people.read_text(encoding="utf-8") + entry, encoding="utf-8")
     early = []
     add = EarlyTables.add
-    monkeypatch.setattr(EarlyTables, "add", lambda self, name, df, groups=None: (early.append(name), add(self, name, df, groups))[1])
+    monkeypatch.setattr(EarlyTables, "add", lambda self, name, df, *copies: (early.append(name), add(self, name, df, *copies))[1])
     with pytest.raises(DatasetError, match="nobody-at-all"):
         build(root, out, cache=False)
     assert files(out) == before

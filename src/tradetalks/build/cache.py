@@ -621,6 +621,17 @@ class ArticleCache:
         trusted = isinstance(stamped_ns, int) and _output_trusted(path, (entry.get("stamps") or {}).get(rel), stamped_ns)
         return LastFile(path, sha, trusted, keys)
 
+    def last_csv(self, target: Path, version: str, name: str) -> tuple[Path, list[list]] | None:
+        """The CSV file the last build wrote into `target` for the table `name`, with its blocks
+        (`files.CsvBlocks`), when that build recorded them; or None. Each block copied is checked
+        against its sha256, so the file's stamp need not be trusted."""
+        written = self._tables().get("written")
+        if not isinstance(written, dict) or written.get("target") != str(Path(target).resolve()) or written.get("version") != version:
+            return None
+        entry = (written.get("tables") or {}).get(name)
+        found = entry.get("blocks") if isinstance(entry, dict) else None
+        return (Path(target) / f"csv/{name}.csv", found) if isinstance(found, list) else None
+
     def texts_changed(self, articles: pl.DataFrame, validated: dict[str, str]) -> pl.Series | None:
         """The ids of the articles whose text may differ from the articles table of the last build
         that passed (present in either): their `text_sha256`, the sha256 of the raw file, is not
@@ -702,13 +713,15 @@ class ArticleCache:
         quotes: tuple[str, pl.DataFrame] | None = None,  # (key, the quotes table)
         rows: Mapping[str, pl.Series] | None = None,  # with `validated`: table -> its digest.row_hashes
         groups: Mapping[str, list[str]] | None = None,  # with `written`: table -> the keys of its Parquet file's row groups (`release.RowGroups`)
+        blocks: Mapping[str, list[list]] | None = None,  # with `written`: table -> its CSV's blocks (`files.CsvBlocks`)
     ) -> None:
         """Record the digests of tables that passed validation; what was written: (target, version,
         digests, manifest); the derived tables of a build that passed: (key, tables), its quotes
         table: (key, table); with `validated`, the `articles` table that passed (its ids and texts'
         sha256, for `texts_changed`) and the `rows` of the tables that passed (for `fresh_rows`);
-        with `written`, the `groups` of the Parquet files written in row groups (for `last_parquet`):
-        a file linked from the build before keeps the keys recorded for it."""
+        with `written`, the `groups` of the Parquet files written in row groups (for `last_parquet`)
+        and the `blocks` of the CSV files written in blocks (for `last_csv`): a file linked from
+        the build before keeps what was recorded for it."""
         try:
             with self._locked():
                 record = self._tables() or {"format": FORMAT, "code": self.code}
@@ -742,13 +755,15 @@ class ArticleCache:
                             continue
                         shas = {f"{name}.parquet": entry["sha256"]} | ({f"csv/{name}.csv": files[f"csv/{name}.csv"]} if f"csv/{name}.csv" in files else {})
                         tables_written[name] = {"digest": digests[name], "files": shas, "stamps": {rel: _output_stamp(Path(target) / rel) for rel in shas}}
-                        keys = (groups or {}).get(name)
-                        if keys is None:  # the same file as the build before's (linked): the same row groups
-                            then = (before.get("tables") or {}).get(name) if before.get("target") == str(Path(target).resolve()) else None
-                            if isinstance(then, dict) and (then.get("files") or {}).get(f"{name}.parquet") == entry["sha256"]:
-                                keys = then.get("groups")
-                        if isinstance(keys, list) and keys:
-                            tables_written[name]["groups"] = keys
+                        made: Mapping[str, list] | None
+                        then = (before.get("tables") or {}).get(name) if before.get("target") == str(Path(target).resolve()) else None
+                        then = then if isinstance(then, dict) else {}
+                        for what, made, rel in (("groups", groups, f"{name}.parquet"), ("blocks", blocks, f"csv/{name}.csv")):
+                            kept: Any = (made or {}).get(name)
+                            if kept is None and rel in shas and (then.get("files") or {}).get(rel) == shas[rel]:
+                                kept = then.get(what)  # the same file as the build before's (linked): the same pieces
+                            if isinstance(kept, list) and kept:
+                                tables_written[name][what] = kept
                     record["written"] = {"target": str(Path(target).resolve()), "version": version, "stamped_ns": stamped_ns, "tables": tables_written}
                 _write_atomic(self._tables_path(), json.dumps(record, sort_keys=True).encode("utf-8"))
         except (OSError, pl.exceptions.PolarsError) as exc:

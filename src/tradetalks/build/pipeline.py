@@ -32,6 +32,7 @@ from tradetalks.build.diff import is_release_version
 from tradetalks.build.digest import row_hashes, table_digest
 from tradetalks.build.errors import DatasetError, Problem, check_version, sort_problems
 from tradetalks.build.fingerprint import provenance
+from tradetalks.build.formats.files import CsvBlocks
 from tradetalks.build.release import EarlyTables, RowGroups, read_manifest, write_release
 from tradetalks.build.sources import Sources, load_index
 from tradetalks.build.validate import EVIDENCE_CLAIMS, table_problems
@@ -237,12 +238,17 @@ def build(
         )
     # Made at the first table that is final, once the worker processes are gone (none inherits its lock).
     early: list[EarlyTables] = []
-    groups: dict[str, RowGroups] = {}  # table -> how its Parquet file may copy row groups of the last build's
+    # table -> how its Parquet file may copy row groups of the last build's, its CSV blocks of rows
+    groups: dict[str, RowGroups] = {}
+    blocks: dict[str, CsvBlocks] = {}
 
-    def row_groups(name: str, df: pl.DataFrame, rows: pl.Series | None, store: ArticleCache | None) -> RowGroups | None:
+    def copies(name: str, rows: pl.Series | None, store: ArticleCache | None) -> tuple[RowGroups | None, CsvBlocks | None]:
         if store is None or rows is None:
-            return None
-        return groups.setdefault(name, RowGroups(rows, store.last_parquet(target, version, name)))
+            return None, None
+        if name not in groups:
+            groups[name] = RowGroups(rows, store.last_parquet(target, version, name))
+            blocks[name] = CsvBlocks(rows, store.last_csv(target, version, name))
+        return groups[name], blocks[name]
 
     try:
 
@@ -251,7 +257,7 @@ def build(
             if store is None or digest is None or not store.reusable(target, version, {name: digest}):
                 if not early:
                     early.append(EarlyTables(target.parent, version))
-                early[0].add(name, df, row_groups(name, df, rows, store))
+                early[0].add(name, df, *copies(name, rows, store))
 
         result = check(root, progress, cache=cache, notes=notes, ready=ready)
         t = time.perf_counter()
@@ -261,8 +267,8 @@ def build(
         archive = is_release_version(version) if archive is None else archive
         # Files of the last build whose tables are unchanged are linked in, not encoded again.
         reuse = result.store.reusable(target, version, result.digests) if result.store is not None else None
-        for name, df in result.tables.items():
-            row_groups(name, df, result.hashes.get(name), result.store)
+        for name in result.tables:
+            copies(name, result.hashes.get(name), result.store)
         result.release_dir = write_release(
             result.tables,
             target,
@@ -273,6 +279,7 @@ def build(
             reuse=reuse,
             early=early[0] if early else None,
             groups=groups,
+            blocks=blocks,
         )
     finally:
         for writer in early:
@@ -281,6 +288,7 @@ def build(
         result.store.keep_tables(
             written=(target, version, result.digests, read_manifest(target)),
             groups={name: g.keys for name, g in groups.items() if g.keys is not None},
+            blocks={name: b.blocks for name, b in blocks.items() if b.blocks is not None},
         )
     result.seconds["release"] = time.perf_counter() - t
     return result

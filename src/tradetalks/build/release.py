@@ -31,7 +31,7 @@ from tradetalks.build.formats import parquet_groups
 from tradetalks.build.formats.card import card
 from tradetalks.build.formats.croissant import croissant
 from tradetalks.build.formats.datapackage import datapackage
-from tradetalks.build.formats.files import file_entry, read_manifest, write_csv, write_csvs, write_json, write_zip
+from tradetalks.build.formats.files import CsvBlocks, file_entry, read_manifest, write_csv, write_csv_blocks, write_csvs, write_json, write_zip
 from tradetalks.build.formats.metadata import release_date
 from tradetalks.load import apply_umask, sha256_file
 from tradetalks.schemas.tables import KEYS, MODELS, descriptions, table_description
@@ -55,6 +55,7 @@ def write_release(
     reuse: Mapping[str, tuple[Path, str, bool]] | None = None,
     early: EarlyTables | None = None,
     groups: Mapping[str, RowGroups] | None = None,
+    blocks: Mapping[str, CsvBlocks] | None = None,
 ) -> Path:
     """Write every table, the manifest, the CHANGELOG and the bundle to `target`; return it.
 
@@ -67,7 +68,8 @@ def write_release(
     `archive=False` leaves out dist/ (the zip of everything and its SHA256SUMS), which only a
     published release needs: a working build of a large corpus spends most of its writing there.
     `early`: tables already written while the build went on (`EarlyTables`); their files are moved in.
-    `groups`: table -> what lets its Parquet file copy row groups of the last build's (`RowGroups`).
+    `groups`, `blocks`: table -> what lets its Parquet file copy row groups of the last build's
+    (`RowGroups`), its CSV blocks of rows (`CsvBlocks`).
     """
     # Load inputs.
     target = Path(target)
@@ -89,7 +91,7 @@ def write_release(
                 known.update(early.move_into(tmp, skip=set(linked)))
 
             def write(name: str) -> dict[str, str]:
-                return write_table_files(tmp, name, tables[name], version, skip=set(known), groups=(groups or {}).get(name))
+                return write_table_files(tmp, name, tables[name], version, skip=set(known), groups=(groups or {}).get(name), blocks=(blocks or {}).get(name))
 
             # Tables are written side by side: Arrow and Polars encode, compress and hash without holding the GIL.
             with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
@@ -115,14 +117,24 @@ def write_release(
 
 
 def write_table_files(
-    directory: Path, name: str, df: pl.DataFrame, version: str, skip: set[str] | frozenset = frozenset(), groups: RowGroups | None = None
+    directory: Path,
+    name: str,
+    df: pl.DataFrame,
+    version: str,
+    skip: set[str] | frozenset = frozenset(),
+    groups: RowGroups | None = None,
+    blocks: CsvBlocks | None = None,
 ) -> dict[str, str]:
     """The table's Parquet and CSV files in `directory` (but those in `skip`), each hashed as soon as written: rel -> sha256."""
     written = {}
     if f"{name}.parquet" not in skip:
         write_parquet(df, directory / f"{name}.parquet", name, version, groups)
         written[f"{name}.parquet"] = sha256_file(directory / f"{name}.parquet")
-    if f"csv/{name}.csv" not in skip:
+    if f"csv/{name}.csv" in skip:
+        return written
+    if blocks is not None and blocks.rows.len() == df.height and df[KEYS[name]].is_sorted():  # the row hashes in the file's order
+        written[f"csv/{name}.csv"] = write_csv_blocks(directory / f"csv/{name}.csv", df, blocks)
+    else:
         rel = write_csv(directory, name, df.sort(KEYS[name]))
         written[rel] = sha256_file(directory / rel)
     return written
@@ -150,14 +162,14 @@ class EarlyTables:
         self._pool = ThreadPoolExecutor(max_workers=2)
         self._written: dict[str, list[Future[dict[str, str]]]] = {}
 
-    def add(self, name: str, df: pl.DataFrame, groups: RowGroups | None = None) -> None:
+    def add(self, name: str, df: pl.DataFrame, groups: RowGroups | None = None, blocks: CsvBlocks | None = None) -> None:
         """Start writing `name` (once): its files are those `write_release` would write, its Parquet and CSV side by side."""
         if name in self._written:
             return
         parquet, csv = f"{name}.parquet", f"csv/{name}.csv"
         self._written[name] = [
             self._pool.submit(write_table_files, self.directory, name, df, self.version, skip={csv}, groups=groups),
-            self._pool.submit(write_table_files, self.directory, name, df, self.version, skip={parquet}),
+            self._pool.submit(write_table_files, self.directory, name, df, self.version, skip={parquet}, blocks=blocks),
         ]
 
     def move_into(self, directory: Path, skip: set[str]) -> dict[str, str]:

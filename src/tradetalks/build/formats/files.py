@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import math
+import os
 import shutil
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -53,13 +58,109 @@ def write_csvs(root: Path, manifest: dict, tables: dict[str, pl.DataFrame] | Non
 
 def write_csv(root: Path, name: str, df: pl.DataFrame) -> str:
     """csv/<name>.csv of `df` (rows in the order given), nested values as JSON; returns its relative path."""
-    nested = [c for c, t in df.schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
-    if nested:
-        df = df.with_columns(json_text(c) for c in nested)
     rel = f"csv/{name}.csv"
-    # Polars writes "" for an empty string and nothing for null; CSV readers see both as empty.
-    df.write_csv(root / rel, line_terminator="\n", null_value="", float_precision=None)
+    _encode(_plain(df), root / rel)
     return rel
+
+
+def _encode(df: pl.DataFrame, where: Path | io.BytesIO, header: bool = True) -> None:
+    # Polars writes "" for an empty string and nothing for null; CSV readers see both as empty.
+    df.write_csv(where, include_header=header, line_terminator="\n", null_value="", float_precision=None)
+
+
+def _plain(df: pl.DataFrame) -> pl.DataFrame:
+    nested = [c for c, t in df.schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
+    return df.with_columns(json_text(c) for c in nested) if nested else df
+
+
+# A large table's CSV, in blocks that a rebuild may copy from the last build's file (`CsvBlocks`):
+# about this many blocks per table.
+CSV_BLOCKS = 64
+
+
+@dataclass
+class CsvBlocks:
+    """What lets `write_csv_blocks` copy blocks of rows of the last build's CSV instead of encoding them.
+
+    `rows`: the table's `digest.row_hashes`, in the file's order. `last`: the file the last build
+    wrote (its path) and its blocks, each [key, offset, length, sha256]. The writer sets `blocks`
+    (those of the file written) and `reused` (how many it copied).
+    """
+
+    rows: pl.Series
+    last: tuple[Path, list[list]] | None = None
+    blocks: list[list] | None = None
+    reused: int = 0
+
+
+def block_ends(rows: pl.Series) -> list[int]:
+    """Where each block of rows ends (exclusive): after every row whose hash is a multiple of a power of
+    two chosen for about `CSV_BLOCKS` blocks. Set by the rows themselves, not their positions, so
+    that adding or removing a row changes the block it is in and no other."""
+    n = rows.len()
+    step = 1 << max(0, round(math.log2(max(n, 1) / CSV_BLOCKS)))
+    ends = [e + 1 for e in (rows % step == 0).arg_true().to_list() if e + 1 < n]
+    return [*ends, n] if n else []
+
+
+def write_csv_blocks(path: Path, df: pl.DataFrame, blocks: CsvBlocks) -> str:
+    """`write_csv`'s file of `df` (rows in the order of `blocks.rows`), written block by block: a
+    block whose rows and columns are those of a block of the last file is copied from it once
+    its bytes have the sha256 recorded; returns the file's sha256. The same bytes either way."""
+    plain = _plain(df)
+    prefix = json.dumps(["csv", [[c, str(t)] for c, t in df.schema.items()]]).encode("utf-8")
+    ends = block_ends(blocks.rows)
+    starts = [0, *ends[:-1]] if ends else []
+    keys = [
+        hashlib.sha256(prefix + (b"header" if i == 0 else b"") + blocks.rows.slice(s, e - s).to_numpy().tobytes()).hexdigest()[:32]
+        for i, (s, e) in enumerate(zip(starts, ends, strict=True))
+    ]
+    old: dict[str, tuple[int, int, str]] = {}
+    source = None
+    if blocks.last is not None:
+        for entry in blocks.last[1]:
+            if isinstance(entry, list) and len(entry) == 4:
+                old.setdefault(str(entry[0]), (int(entry[1]), int(entry[2]), str(entry[3])))
+        if set(keys) & set(old):
+            try:
+                source = open(blocks.last[0], "rb")  # noqa: SIM115 - closed below
+            except OSError:
+                source = None
+    total = hashlib.sha256()
+    made: list[list] = []
+    reused = offset = 0
+    try:
+        with open(path, "wb") as out:
+            if not keys:  # no rows: the header alone
+                data = io.BytesIO()
+                _encode(plain, data)
+                out.write(data.getvalue())
+                total.update(data.getvalue())
+            for i, (s, e, key) in enumerate(zip(starts, ends, keys, strict=True)):
+                data_bytes = None
+                if source is not None and key in old:
+                    at, length, sha = old[key]
+                    try:
+                        copied = os.pread(source.fileno(), length, at)
+                    except OSError:
+                        copied = b""
+                    if len(copied) == length and hashlib.sha256(copied).hexdigest() == sha:
+                        data_bytes, block_sha = copied, sha
+                        reused += 1
+                if data_bytes is None:
+                    buffer = io.BytesIO()
+                    _encode(plain.slice(s, e - s), buffer, header=i == 0)
+                    data_bytes = buffer.getvalue()
+                    block_sha = hashlib.sha256(data_bytes).hexdigest()
+                out.write(data_bytes)
+                total.update(data_bytes)
+                made.append([key, offset, len(data_bytes), block_sha])
+                offset += len(data_bytes)
+    finally:
+        if source is not None:
+            source.close()
+    blocks.blocks, blocks.reused = made, reused
+    return total.hexdigest()
 
 
 def json_text(column: str) -> pl.Expr:
