@@ -136,3 +136,20 @@ def test_any_edits_give_the_clean_files_bytes(tables, tmp_path, changes) -> None
             edited = pl.concat([edited, edited.slice(row, 1).with_columns((pl.col("quote_id") + f"x{i}").alias("quote_id"))]).sort("quote_id")
     data, _ = in_blocks(edited, tmp_path / "edited.csv", last)
     assert data == plain(edited, tmp_path)
+
+
+def test_blocks_recorded_wrongly_or_a_linked_last_file_are_not_copied(tables, tmp_path) -> None:
+    df = tables["evidence"]
+    last = first(df, tmp_path / "first.csv")
+    recorded = last.blocks or []
+    key = recorded[2][0]
+    wrong = [[key, 0, 10**15, "0" * 64], [key, -5, 10, "x"], ["k", "0", "10", None], "not a block", [key]]
+    blocks = CsvBlocks(row_hashes(df), (tmp_path / "first.csv", wrong))
+    write_csv_blocks(tmp_path / "wrong.csv", df, blocks)
+    assert blocks.reused == 0 and (tmp_path / "wrong.csv").read_bytes() == plain(df, tmp_path)
+    # The last file replaced by a symbolic link to a file of the same bytes: not followed.
+    (tmp_path / "real.csv").write_bytes((tmp_path / "first.csv").read_bytes())
+    (tmp_path / "first.csv").unlink()
+    (tmp_path / "first.csv").symlink_to(tmp_path / "real.csv")
+    data, blocks = in_blocks(df, tmp_path / "linked.csv", last)
+    assert blocks.reused == 0 and data == plain(df, tmp_path)

@@ -40,7 +40,7 @@ def grouped(df: pl.DataFrame, name: str, path: Path, last: release.LastFile | No
 
 def last_of(path: Path, groups: release.RowGroups, trusted: bool = False) -> release.LastFile:
     assert groups.keys is not None
-    return release.LastFile(path, hashlib.sha256(path.read_bytes()).hexdigest(), trusted, list(groups.keys))
+    return release.LastFile(path, hashlib.sha256(path.read_bytes()).hexdigest(), trusted, list(groups.keys), path.stat().st_size)
 
 
 @pytest.fixture
@@ -155,3 +155,18 @@ def test_any_edits_give_the_clean_files_bytes(tables, tmp_path, monkeypatch, gro
             edited = pl.concat([edited, edited.slice(row, 1).with_columns((pl.col("quote_id") + f"x{i}").alias("quote_id"))]).sort("quote_id")
     data, _ = grouped(edited, "quotes", tmp_path / "edited.parquet", last)
     assert data == plain(edited, "quotes", tmp_path / "clean.parquet")
+
+
+def test_a_last_file_of_another_size_or_behind_a_link_is_not_read(tables, tmp_path, small_groups) -> None:
+    df = tables["evidence"]
+    _, first = grouped(df, "evidence", tmp_path / "first.parquet")
+    last = last_of(tmp_path / "first.parquet", first)
+    edited = edits(df, "evidence")["changed"]
+    other_size = release.LastFile(last.path, last.sha256, True, last.keys, last.size + 1)  # even with a trusted stamp
+    data, groups = grouped(edited, "evidence", tmp_path / "a.parquet", other_size)
+    assert groups.reused == 0 and data == plain(edited, "evidence", tmp_path / "clean.parquet")
+    (tmp_path / "real.parquet").write_bytes(last.path.read_bytes())
+    last.path.unlink()
+    last.path.symlink_to(tmp_path / "real.parquet")
+    data, groups = grouped(edited, "evidence", tmp_path / "b.parquet", last)
+    assert groups.reused == 0 and data == plain(edited, "evidence", tmp_path / "clean.parquet")

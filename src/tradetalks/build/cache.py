@@ -618,8 +618,11 @@ class ArticleCache:
         if not isinstance(sha, str) or not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             return None
         path = Path(target) / rel
-        trusted = isinstance(stamped_ns, int) and _output_trusted(path, (entry.get("stamps") or {}).get(rel), stamped_ns)
-        return LastFile(path, sha, trusted, keys)
+        stamp = (entry.get("stamps") or {}).get(rel)
+        if not isinstance(stamp, list) or not stamp or not isinstance(stamp[0], int):
+            return None
+        trusted = isinstance(stamped_ns, int) and _output_trusted(path, stamp, stamped_ns)
+        return LastFile(path, sha, trusted, keys, stamp[0])
 
     def last_csv(self, target: Path, version: str, name: str) -> tuple[Path, list[list]] | None:
         """The CSV file the last build wrote into `target` for the table `name`, with its blocks

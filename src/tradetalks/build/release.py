@@ -236,6 +236,7 @@ class LastFile:
     sha256: str
     trusted: bool
     keys: list[str]
+    size: int  # bytes, as recorded: a file of another size is not read
 
 
 @dataclass
@@ -318,12 +319,13 @@ def _write_groups(df: pl.DataFrame, path: Path, schema: pa.Schema, options: dict
     starts = list(range(0, df.height, ROW_GROUP))
     keys = [hashlib.sha256(prefix + groups.rows.slice(start, ROW_GROUP).to_numpy().tobytes()).hexdigest()[:32] for start in starts]
     last, old, where = groups.last, None, {}
+    data = b""
     if last is not None and set(keys) & set(last.keys):
         try:
-            data = last.path.read_bytes()
-            if last.trusted or hashlib.sha256(data).hexdigest() == last.sha256:
+            data = read_regular_file(last.path, last.size) or b""
+            if data and (last.trusted or hashlib.sha256(data).hexdigest() == last.sha256):
                 old = parquet_groups.split(data)
-                if len(old.groups) == len(last.keys):
+                if len(old.groups) == len(last.keys) and all(4 <= b <= e <= len(data) - 8 for b, e in old.spans):
                     where = {k: i for i, k in enumerate(last.keys)}
         except (OSError, ValueError):
             where = {}
@@ -354,6 +356,20 @@ def _write_groups(df: pl.DataFrame, path: Path, schema: pa.Schema, options: dict
             template = encoded(df.slice(0, 1))[1].meta
         out.write(parquet_groups.footer(template, placed))
     groups.keys, groups.reused = keys, reused
+
+
+def read_regular_file(path: Path, size: int) -> bytes | None:
+    """The bytes of `path` when it is a regular file (not followed if a symbolic link) of `size` bytes; else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
+            return None
+        data = fh.read(size + 1)
+    return data if len(data) == size else None
 
 
 def _is_release(version: str) -> bool:

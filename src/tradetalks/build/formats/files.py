@@ -8,6 +8,7 @@ import json
 import math
 import os
 import shutil
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,14 +119,12 @@ def write_csv_blocks(path: Path, df: pl.DataFrame, blocks: CsvBlocks) -> str:
     old: dict[str, tuple[int, int, str]] = {}
     source = None
     if blocks.last is not None:
-        for entry in blocks.last[1]:
-            if isinstance(entry, list) and len(entry) == 4:
-                old.setdefault(str(entry[0]), (int(entry[1]), int(entry[2]), str(entry[3])))
+        for entry in blocks.last[1]:  # as the build cache recorded them: checked, not trusted
+            if isinstance(entry, list) and len(entry) == 4 and all(isinstance(v, int) and v >= 0 for v in entry[1:3]) and isinstance(entry[3], str):
+                old.setdefault(str(entry[0]), (entry[1], entry[2], entry[3]))
         if set(keys) & set(old):
-            try:
-                source = open(blocks.last[0], "rb")  # noqa: SIM115 - closed below
-            except OSError:
-                source = None
+            source = _open_regular(blocks.last[0])
+    size = os.fstat(source.fileno()).st_size if source is not None else 0
     total = hashlib.sha256()
     made: list[list] = []
     reused = offset = 0
@@ -138,7 +137,7 @@ def write_csv_blocks(path: Path, df: pl.DataFrame, blocks: CsvBlocks) -> str:
                 total.update(data.getvalue())
             for i, (s, e, key) in enumerate(zip(starts, ends, keys, strict=True)):
                 data_bytes = None
-                if source is not None and key in old:
+                if source is not None and key in old and old[key][0] + old[key][1] <= size:
                     at, length, sha = old[key]
                     try:
                         copied = os.pread(source.fileno(), length, at)
@@ -161,6 +160,19 @@ def write_csv_blocks(path: Path, df: pl.DataFrame, blocks: CsvBlocks) -> str:
             source.close()
     blocks.blocks, blocks.reused = made, reused
     return total.hexdigest()
+
+
+def _open_regular(path: Path):  # noqa: ANN202 - a binary file or None
+    """`path` opened for reading when it is a regular file (a symbolic link is not followed); else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    fh = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        fh.close()
+        return None
+    return fh
 
 
 def json_text(column: str) -> pl.Expr:
