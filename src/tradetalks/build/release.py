@@ -360,15 +360,12 @@ def _write_groups(df: pl.DataFrame, path: Path, schema: pa.Schema, options: dict
 
 def read_regular_file(path: Path, size: int) -> bytes | None:
     """The bytes of `path` when it is a regular file (not followed if a symbolic link) of `size` bytes; else None."""
+    from tradetalks.build.yamldoc import read_regular
+
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
+        data = read_regular(path, str(path), size)
+    except DatasetError:
         return None
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
-            return None
-        data = fh.read(size + 1)
     return data if len(data) == size else None
 
 

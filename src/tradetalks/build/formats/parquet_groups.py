@@ -22,11 +22,27 @@ import io
 import struct as _struct
 from dataclasses import dataclass
 
-MAGIC = b"PAR1"
-
-# Compact-protocol type codes.
-STOP, TRUE, FALSE, BYTE, I16, I32, I64, DOUBLE, BINARY, LIST, SET, MAP, STRUCT, UUID = range(14)
-MAX_DEPTH = 64
+# Compact-protocol type codes, the Thrift reader's bounds and its primitives: those of the loader's footer check.
+from tradetalks.parquet_footer import (
+    BINARY,
+    BYTE,
+    DOUBLE,
+    FALSE,
+    I16,
+    I32,
+    I64,
+    LIST,
+    MAGIC,
+    MAP,
+    MAX_DEPTH,
+    SET,
+    STOP,
+    STRUCT,
+    TRUE,
+    UUID,
+)
+from tradetalks.parquet_footer import _Reader as _Primitives
+from tradetalks.parquet_footer import _zigzag as _unzigzag
 
 # Field ids (parquet-format's parquet.thrift).
 FILE_NUM_ROWS, FILE_ROW_GROUPS = 3, 4
@@ -41,33 +57,13 @@ META_TOTAL_COMPRESSED, META_DATA_PAGE, META_INDEX_PAGE, META_DICTIONARY_PAGE, ME
 Struct = list
 
 
-class _Reader:
-    def __init__(self, data: bytes) -> None:
-        self.data = memoryview(data)
-        self.pos = 0
-
-    def byte(self) -> int:
-        if self.pos >= len(self.data):
-            raise ValueError("a Parquet footer ends in the middle of a structure")
-        self.pos += 1
-        return self.data[self.pos - 1]
+class _Reader(_Primitives):
+    """The whole structure, every field kept (the footer check's reader skips what it does not need)."""
 
     def take(self, n: int) -> bytes:
-        if n < 0 or n > len(self.data) - self.pos:
-            raise ValueError("a Parquet footer ends in the middle of a value")
-        self.pos += n
-        return bytes(self.data[self.pos - n : self.pos])
-
-    def varint(self) -> int:
-        value = shift = 0
-        while True:
-            b = self.byte()
-            value |= (b & 0x7F) << shift
-            if not b & 0x80:
-                return value
-            shift += 7
-            if shift >= 70:
-                raise ValueError("a varint longer than 10 bytes")
+        start = self.pos
+        self.advance(n)
+        return bytes(self.data[start : self.pos])
 
     def struct(self, depth: int = 0) -> Struct:
         if depth > MAX_DEPTH:
@@ -117,10 +113,6 @@ class _Reader:
 
     def _element(self, kind: int, depth: int):
         return self.take(1) if kind in (TRUE, FALSE) else self.value(kind, depth)
-
-
-def _unzigzag(n: int) -> int:
-    return (n >> 1) ^ -(n & 1)
 
 
 def _zigzag(n: int) -> int:
