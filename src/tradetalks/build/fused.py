@@ -243,16 +243,19 @@ def failed_checks(
     # Per check, the rows' verdicts (before they are and-ed): those made row by row read only `changed`.
     per_row = [(check_id, ok, None) for check_id, ok in core] + declared
     local = [changed is not None and _row_by_row(check_id, check, row_checks) for check_id, _, check in per_row]
-    frames, ids = [], []
-    for frame, part in ((lf, False), (changed.lazy() if changed is not None else None, True)):
+    # The fused checks run as eager selects: on the in-memory engine, without the lazy optimiser's
+    # passes, which cost more than the query itself at 100k rows (benchmarks/README.md, target 3).
+    selects, ids = [], []
+    for frame, part in ((df, False), (changed, True)):
         chosen = [(check_id, out, check) for (check_id, out, check), row in zip(per_row, local, strict=True) if row == part]
         if frame is not None and chosen:
-            frames.append(frame.select([(_passes(out, check) if check is not None else out.all()).alias(f"c{i}") for i, (_, out, check) in enumerate(chosen)]))
+            selects.append((frame, [(_passes(out, check) if check is not None else out.all()).alias(f"c{i}") for i, (_, out, check) in enumerate(chosen)]))
             ids.append([check_id for check_id, _, _ in chosen])
-    frames += [query.select(_passes(pl.nth(0), check)) for _, query, check in queries]
     ids += [[check_id] for check_id, _, _ in queries]
     try:
-        results = pl.collect_all(frames)
+        results = [frame.select(exprs) for frame, exprs in selects]
+        if queries:
+            results += pl.collect_all([query.select(_passes(pl.nth(0), check)) for _, query, check in queries])
     except Exception:  # a query that fails is a failed check (pandera says so too); find which
         return _one_by_one(lf, failed, core, declared, queries)
     verdicts = [(check_id, value) for names, frame in zip(ids, results, strict=True) for check_id, value in zip(names, frame.row(0), strict=True)]
