@@ -1,10 +1,17 @@
 """Full build (sources -> release) on synthetic corpora: wall time, articles/s, peak memory, stages.
 
-    uv run python benchmarks/bench_build.py 1000 10000 [100000] [--repeat 3]
+    uv run python benchmarks/bench_build.py 1000 10000 [100000] [--repeat 3] [--floor]
 
 Each size runs in a fresh child process; prints one JSON line per run. peak_rss_mb is that process's
 peak; worker_peak_rss_mb the largest peak of its source-loading workers (0 below the parallel threshold),
-so the build's memory is at most peak_rss_mb + workers x worker_peak_rss_mb.
+so the build's memory is at most peak_rss_mb + workers x worker_peak_rss_mb. start_rss_mb: the
+process's resident memory when the per-article stages begin (imports, registries, the corpus listed).
+
+--floor: then, in another fresh process, the resident memory of the tables the build returns
+(`BuildResult.tables`), read back from the last run's Parquet files one after the other, the
+articles' `evidence` sharing their `text` as in the build; freed memory is returned at once
+(jemalloc's decay off), so what is counted is what the frames hold. start_rss_mb + tables_rss_mb
+is the least a build can take that holds every table in memory at once, as this one does.
 """
 
 from __future__ import annotations
@@ -24,13 +31,41 @@ import json, resource, sys, time
 from pathlib import Path
 from tradetalks.build.pipeline import build
 root, out = Path(sys.argv[1]), Path(sys.argv[2])
+start = []
+def progress(step, done, total):
+    if step == "articles" and not start:  # /proc/self/statm: resident pages (Linux)
+        start.append(int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() if Path("/proc/self/statm").exists() else 0)
 t = time.perf_counter()
-r = build(root, out, cache=False)  # a full build: every article computed (bench_incremental.py measures the cache)
+r = build(root, out, cache=False, progress=progress)  # a full build: every article computed (bench_incremental.py measures the cache)
 wall = time.perf_counter() - t
 print(json.dumps({"wall_s": round(wall, 3), "stages_s": {k: round(v, 3) for k, v in r.seconds.items()},
-                  "rows": r.rows, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                  "rows": r.rows, "start_rss_mb": round(start[0] / 2**20) if start else None, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                   # source-loading workers (large corpora only): the largest single worker's peak
                   "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}))
+"""
+
+# The tables of a build directory, read back as the build holds them: resident memory after each.
+FLOOR = """
+import gc, json, resource, sys
+from pathlib import Path
+import polars as pl
+from tradetalks.build.release import TWIN_COLUMNS
+from tradetalks.schemas.tables import MODELS
+
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize()
+
+pl.DataFrame({"a": [1]}).sum()  # Polars' thread pool and allocator started before the first reading
+base, tables, out = rss(), {}, {}
+for name in sorted(MODELS, key=lambda n: -pl.scan_parquet(Path(sys.argv[1]) / f"{n}.parquet").select(pl.len()).collect().item()):
+    before = rss()
+    df = pl.read_parquet(Path(sys.argv[1]) / f"{name}.parquet")
+    twins = {c: of for c, of in TWIN_COLUMNS.get(name, {}).items() if df[c].equals(df[of])}
+    tables[name] = df.with_columns(pl.col(of).alias(c) for c, of in twins.items())
+    del df
+    gc.collect()
+    out[name] = round((rss() - before) / 2**20)
+print(json.dumps({"tables_rss_mb": round((rss() - base) / 2**20), "by_table_mb": {n: mb for n, mb in out.items() if mb}}))
 """
 
 
@@ -39,6 +74,7 @@ def main() -> None:
     parser.add_argument("sizes", type=int, nargs="+")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--corpus", type=Path, help="an existing synthetic corpus (benchmarks/synth.py) of the one size given")
+    parser.add_argument("--floor", action="store_true", help="then the resident memory of the tables the build returns (Linux)")
     args = parser.parse_args()
     from benchmarks.synth import generate
 
@@ -54,18 +90,21 @@ def main() -> None:
                 walls.append(run["wall_s"])
                 print(json.dumps({"articles": n, "run": i, "articles_per_s": round(n / run["wall_s"]), **run}), flush=True)
             walls.sort()
-            print(
-                json.dumps(
-                    {
-                        "articles": n,
-                        "median_wall_s": walls[len(walls) // 2],
-                        "min_s": walls[0],
-                        "max_s": walls[-1],
-                        "median_articles_per_s": round(n / walls[len(walls) // 2]),
-                    }
-                ),
-                flush=True,
-            )
+            summary = {
+                "articles": n,
+                "median_wall_s": walls[len(walls) // 2],
+                "min_s": walls[0],
+                "max_s": walls[-1],
+                "median_articles_per_s": round(n / walls[len(walls) // 2]),
+            }
+            if args.floor:
+                env = process_env() | {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}  # Polars' jemalloc: freed pages returned at once
+                res = subprocess.run(
+                    [sys.executable, "-c", FLOOR, str(Path(tmp) / f"out{args.repeat - 1}")], capture_output=True, text=True, check=True, env=env
+                )
+                floor = json.loads(res.stdout.strip().splitlines()[-1])
+                summary |= floor | {"floor_mb": run["start_rss_mb"] + floor["tables_rss_mb"]}
+            print(json.dumps(summary), flush=True)
 
 
 if __name__ == "__main__":
