@@ -57,7 +57,7 @@ def rss():
 
 pl.DataFrame({"a": [1]}).sum()  # Polars' thread pool and allocator started before the first reading
 base, tables, out = rss(), {}, {}
-for name in sorted(MODELS):
+for name in sorted(MODELS, key=lambda n: -pl.scan_parquet(Path(sys.argv[1]) / f"{n}.parquet").select(pl.len()).collect().item()):
     before = rss()
     df = pl.read_parquet(Path(sys.argv[1]) / f"{name}.parquet")
     twins = {c: of for c, of in TWIN_COLUMNS.get(name, {}).items() if df[c].equals(df[of])}
