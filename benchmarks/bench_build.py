@@ -57,6 +57,8 @@ def rss():
 
 pl.DataFrame({"a": [1]}).sum()  # Polars' thread pool and allocator started before the first reading
 base, tables, out = rss(), {}, {}
+# Largest first (the README's figures were read in this order): the allocator's first growth is
+# credited to the largest table, not to whichever small one comes first.
 for name in sorted(MODELS, key=lambda n: -pl.scan_parquet(Path(sys.argv[1]) / f"{n}.parquet").select(pl.len()).collect().item()):
     before = rss()
     df = pl.read_parquet(Path(sys.argv[1]) / f"{name}.parquet")
