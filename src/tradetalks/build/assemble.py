@@ -160,6 +160,7 @@ def combine(
     unsure: set[str] | frozenset = frozenset(),
     memo: CombineMemo | None = None,
     ready: Callable[[str, pl.DataFrame, str | None], None] | None = None,
+    keep: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     """The release's tables from the parts of every chunk and the registries, and the problems of the registries.
 
@@ -168,6 +169,8 @@ def combine(
     `memo`: what the previous build left (see `CombineMemo`); its `DERIVED` tables are reused when
     their `derived_key` is the same (that build passed, so making them again finds no problem).
     `ready(table, frame, digest)` is told of a table as soon as it is final (see `pipeline.check`).
+    `keep(frame)`: the same frame held elsewhere than in memory (`spill.Spill.keep`), for the large
+    tables as they are made; the frame given is dropped.
     """
     # Load inputs.
     problems = Collector()
@@ -180,7 +183,7 @@ def combine(
         for name in list(parts[0])
     }
     # The evidence first: the largest table, final once sorted, is written while the rest is made.
-    evidence = _sorted(part.pop("evidence"), "evidence_id")
+    evidence = _sorted(part.pop("evidence"), "evidence_id", keep)
     cited = evidence.select(DERIVED_EVIDENCE)  # what the derived tables are made from
     claims_digest = ""
     if memo is not None:  # the validation's digests too
@@ -192,7 +195,7 @@ def combine(
         memo.digests["evidence"] = table_digest(evidence, rows=memo.rows["evidence"])
     if ready is not None:
         ready("evidence", evidence, memo.digests["evidence"] if memo is not None else None)
-    articles = _sorted(_with_segments(part.pop("articles"), part.pop("segments")), "article_id")
+    articles = _with_segments(part.pop("articles"), part.pop("segments"), keep)
     outlets = articles.select("article_id", pl.coalesce("wire_service_id", "outlet_id", pl.lit("article:") + pl.col("article_id")).alias("outlet_key"))
     _check_same_text(articles, problems)
 
@@ -224,7 +227,7 @@ def combine(
     tables = {
         "articles": articles,
         "people": derived["people"],
-        "quotes": _quotes_once(part.pop("quotes"), outlets, published_groups(Path(sources.root) / "release"), memo),
+        "quotes": _quotes_once(part.pop("quotes"), outlets, published_groups(Path(sources.root) / "release"), memo, keep),
         "events": derived["events"],
         "tariff_measures": derived["tariff_measures"],
         "evidence": evidence,
@@ -337,14 +340,20 @@ def splice(run: pl.DataFrame, drop: list[int], insert: pl.DataFrame | None, key:
     return pl.concat(pieces, how="vertical", rechunk=False)
 
 
-def _sorted(df: pl.DataFrame, key: str) -> pl.DataFrame:
+def _sorted(df: pl.DataFrame, key: str, keep: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> pl.DataFrame:
     """`df` sorted by `key`, consuming `df`: a column is released as soon as its sorted copy exists,
-    so a large table never sits in memory twice (chunks arriving in order are not copied at all)."""
+    so a large table never sits in memory twice (chunks arriving in order are not copied at all).
+    `keep` (see `combine`): each sorted column is handed to it as soon as it is made (a sorted
+    `df` is returned as it is, in whatever memory it was)."""
     if df[key].is_sorted():
         return df.with_columns(pl.col(key).set_sorted())
     order = _arg_sort(df[key])
     # A column made contiguous first is gathered about twice as fast as one in many chunks.
-    columns = [df.drop_in_place(name).rechunk().gather(order) for name in list(df.columns)]
+    columns = []
+    for name in list(df.columns):
+        column = df.drop_in_place(name).rechunk().gather(order)
+        columns.append(keep(column.to_frame()).to_series() if keep is not None else column)
+        del column
     return pl.DataFrame(columns).with_columns(pl.col(key).set_sorted())
 
 
@@ -361,15 +370,18 @@ def _arg_sort(ids: pl.Series) -> pl.Series:
     return ids.str.slice(len(m[1])).str.to_integer(base=16, dtype=pl.UInt64).arg_sort()
 
 
-def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
+def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame, keep: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> pl.DataFrame:
+    """The articles table, sorted, from its part and the flat segment rows; its `evidence` shares the `text`'s memory."""
     fields = ["kind", "char_start", "char_end", "reason"]
     nested = segments.sort("article_id", "char_start", "char_end", "kind").group_by("article_id", maintain_order=True).agg(pl.struct(fields).alias("segments"))
     schema = polars_schema("articles")
-    return (
-        articles.join(nested, on="article_id", how="left", maintain_order="left")
-        .with_columns(pl.col("segments").fill_null([]), pl.col("text").alias("evidence"))
-        .select(pl.col(c).cast(t) for c, t in schema.items())
-    )
+    made = articles.join(nested, on="article_id", how="left", maintain_order="left").with_columns(pl.col("segments").fill_null([]))
+    del articles, nested
+    # Sorted without the evidence, which is added after (kept apart, it would be held twice).
+    made = _sorted(made.select(pl.col(c).cast(t) for c, t in schema.items() if c != "evidence"), "article_id")
+    if keep is not None:  # made here, in memory (the join copies the rows)
+        made = keep(made)
+    return made.with_columns(pl.col("text").alias("evidence")).select(list(schema)).with_columns(pl.col("article_id").set_sorted())
 
 
 def published_groups(release_root: Path) -> dict[str, str]:
@@ -395,21 +407,34 @@ def quote_groups(quotes: pl.DataFrame) -> pl.DataFrame:
     return quotes.select("quote_id", *QUOTE_GROUP_COLUMNS)
 
 
-def _quotes_once(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str], memo: CombineMemo | None = None) -> pl.DataFrame:
+def _quotes_once(
+    quotes: pl.DataFrame,
+    outlets: pl.DataFrame,
+    published: dict[str, str],
+    memo: CombineMemo | None = None,
+    keep: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+) -> pl.DataFrame:
     """`_quotes`, or the quote rows with the previous build's groups when made from the same inputs (`quotes_key`)."""
     if memo is None:
-        return _quotes(quotes, outlets, published)
+        return _quotes(quotes, outlets, published, None, keep)
     memo.quotes_key = quotes_key(quotes, outlets, published)
     if memo.quotes is not None and memo.quotes[0] == memo.quotes_key:
         rows, groups = _sorted(quotes, "quote_id"), memo.quotes[1]
         if rows["quote_id"].equals(groups["quote_id"]):
             schema = polars_schema("quotes")
             made = rows.drop("norm", "norm_gid").hstack(groups.drop("quote_id").get_columns())
+            # Of the rows' memory, as they came (a build cache's are memory-mapped), only the group columns are new.
             return made.select(pl.col(c).cast(t) for c, t in schema.items()).with_columns(pl.col("quote_id").set_sorted())
-    return _quotes(quotes, outlets, published, memo)
+    return _quotes(quotes, outlets, published, memo, keep)
 
 
-def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str], memo: CombineMemo | None = None) -> pl.DataFrame:
+def _quotes(
+    quotes: pl.DataFrame,
+    outlets: pl.DataFrame,
+    published: dict[str, str],
+    memo: CombineMemo | None = None,
+    keep: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+) -> pl.DataFrame:
     """Quote rows with their group (a published group keeps its id) and its corroboration."""
     nodes = quotes.select("norm", "norm_gid")
     links = find_links(nodes, known=memo.known if memo is not None else None)
@@ -430,7 +455,7 @@ def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, st
         pl.col("article_id").replace_strict(outlet_of, return_dtype=pl.String).n_unique().over(group).alias("n_outlets"),
     )
     schema = polars_schema("quotes")
-    return _sorted(quotes.select(pl.col(c).cast(t) for c, t in schema.items()), "quote_id")
+    return _sorted(quotes.select(pl.col(c).cast(t) for c, t in schema.items()), "quote_id", keep)
 
 
 def _people(

@@ -77,6 +77,7 @@ from tradetalks.build.errors import DatasetError
 from tradetalks.build.release import LastFile
 from tradetalks.build.rows import Registries
 from tradetalks.build.sources import MAX_ARTICLE_BYTES, Pair
+from tradetalks.build.spill import read_mapped
 from tradetalks.build.yamldoc import read_regular
 from tradetalks.schemas.tables import polars_schema
 
@@ -317,12 +318,12 @@ class ArticleCache:
         if state.get("format") != FORMAT or state.get("code") != self.code:
             return None
         generation = int(state["generation"])
-        index = _read_ipc(self.directory / f"index-{generation}.arrow")
+        index = read_mapped(self.directory / f"index-{generation}.arrow")
         if index.schema != pl.Schema(INDEX_SCHEMA):
             raise ValueError("index of another form")
         # What each article used, from the deps of the segment its parts are in.
         per_segment = [
-            _read_ipc(self.directory / f"seg-{n}-deps.arrow").with_columns(pl.lit(int(n), dtype=pl.Int64).alias("segment")) for n in state["segments"]
+            read_mapped(self.directory / f"seg-{n}-deps.arrow").with_columns(pl.lit(int(n), dtype=pl.Int64).alias("segment")) for n in state["segments"]
         ]
         empty = pl.DataFrame(schema={**DEPS_SCHEMA, "segment": pl.Int64})
         deps = pl.concat([empty, *per_segment], how="vertical").join(index.select("article_id", "segment"), on=["article_id", "segment"], how="semi")
@@ -401,7 +402,7 @@ class ArticleCache:
             # articles computed again since): then the others' rows are left out.
             whole = counts[segment] == self.state["segments"][str(segment)]
             live = kept.filter(pl.col("segment") == segment).select("article_id")
-            frames = {name: _read_ipc(self.directory / f"seg-{segment}-{name}.arrow") for name in PART_TABLES}
+            frames = {name: read_mapped(self.directory / f"seg-{segment}-{name}.arrow") for name in PART_TABLES}
             # The articles no longer kept, from the articles part (one row per article the segment
             # holds): usually a few, whose rows are found without hashing every kept article's id.
             dead = frames["articles"].select("article_id").join(live, on="article_id", how="anti")["article_id"].implode() if not whole else None
@@ -521,7 +522,7 @@ class ArticleCache:
     def quote_links(self) -> Links | None:
         """The links the previous build found (with this code), with the texts' block keys when kept; or None."""
         try:
-            df = _read_ipc(self.directory / self._links_name())
+            df = read_mapped(self.directory / self._links_name())
             if df.schema != pl.Schema({"a": pl.String, "b": pl.String}):
                 return None
         except (OSError, ValueError, pl.exceptions.PolarsError):
@@ -529,7 +530,7 @@ class ArticleCache:
         nodes = df.filter(pl.col("b").is_null())["a"].rename("norm")
         pairs = df.filter(pl.col("b").is_not_null())
         try:
-            keys: pl.DataFrame | None = _read_ipc(self.directory / self._links_name("keys", nodes))
+            keys: pl.DataFrame | None = read_mapped(self.directory / self._links_name("keys", nodes))
             if keys is not None and keys.schema != pl.Schema(KEYS_SCHEMA):
                 keys = None
         except (OSError, ValueError, pl.exceptions.PolarsError):
@@ -643,7 +644,7 @@ class ArticleCache:
         if digest is None:
             return None
         try:
-            then = _read_ipc(self._derived_path(digest, "texts"))
+            then = read_mapped(self._derived_path(digest, "texts"))
         except (OSError, ValueError, pl.exceptions.PolarsError):
             return None
         if then.schema != pl.Schema(TEXTS_SCHEMA):
@@ -659,7 +660,7 @@ class ArticleCache:
         if digest is None:
             return None
         try:
-            then = _read_ipc(self._derived_path(digest, f"rows-{name}"))
+            then = read_mapped(self._derived_path(digest, f"rows-{name}"))
         except (OSError, ValueError, pl.exceptions.PolarsError):
             return None
         if then.schema != pl.Schema(ROWS_SCHEMA):
@@ -676,7 +677,7 @@ class ArticleCache:
         if not isinstance(key, str) or len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
             return None
         try:
-            df = _read_ipc(self._derived_path(key, "quotes"))
+            df = read_mapped(self._derived_path(key, "quotes"))
         except (OSError, ValueError, pl.exceptions.PolarsError):
             return None
         schema = polars_schema("quotes")
@@ -700,7 +701,7 @@ class ArticleCache:
         if not isinstance(key, str) or len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
             return None
         try:
-            frames = {name: _read_ipc(self._derived_path(key, name)) for name in DERIVED}
+            frames = {name: read_mapped(self._derived_path(key, name)) for name in DERIVED}
         except (OSError, ValueError, pl.exceptions.PolarsError):
             return None
         if any(frames[name].schema != pl.Schema(polars_schema(name)) for name in DERIVED):
@@ -861,18 +862,6 @@ def _only(df: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
     """The rows of the articles `ids`; `df` itself (no copy) when it holds no other."""
     keep = pl.col("article_id").is_in(ids)
     return df if df.select(keep.all()).item() else df.filter(keep)
-
-
-def _read_ipc(path: Path) -> pl.DataFrame:
-    """An Arrow IPC file of the cache, memory-mapped: its columns are not copied (the file is
-    replaced, never rewritten in place, so the mapping stays valid). Its structure is checked;
-    the cache is a local build artefact, and a file that fails this makes the cache unreadable."""
-    import pyarrow as pa
-
-    with pa.memory_map(str(path)) as source:
-        table = pa.ipc.open_file(source).read_all()
-    table.validate()
-    return pl.DataFrame(pl.from_arrow(table, rechunk=False))
 
 
 def _write_frames(frames: Iterable[pl.DataFrame], path: Path) -> None:

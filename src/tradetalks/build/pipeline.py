@@ -35,6 +35,7 @@ from tradetalks.build.fingerprint import provenance
 from tradetalks.build.formats.files import CsvBlocks
 from tradetalks.build.release import EarlyTables, RowGroups, read_manifest, write_release
 from tradetalks.build.sources import Sources, load_index
+from tradetalks.build.spill import Spill, spilling
 from tradetalks.build.validate import EVIDENCE_CLAIMS, table_problems
 
 STAGES = ("sources", "locate", "detect", "assemble")
@@ -42,6 +43,8 @@ STAGES = ("sources", "locate", "detect", "assemble")
 CHUNK = 250
 PARALLEL_FROM = 400
 MERGE_EVERY = 40  # chunks whose frames are concatenated as they arrive
+# Corpora of this many articles or more keep their large frames in memory-mapped files (build/spill.py).
+SPILL_FROM = 20_000
 
 
 @dataclass
@@ -93,7 +96,30 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     new ones (build/cache.py); a cached run gives exactly what a clean one gives. `notes`
     receives what the command line may tell about the cache. `ready` is told of each table as
     soon as it is final, before the checks that may still refuse the build.
+
+    A corpus of `SPILL_FROM` articles or more keeps the chunks' parts and its largest tables in
+    files it reads memory-mapped (build/spill.py, in <root>/build/): the same frames, in far less
+    of the process's own memory. Where that directory cannot be written, they stay in memory.
     """
+    with spilling(Path(root) / "build", _large(Path(root))) as spill:
+        return _check(root, progress, cache, notes, ready, spill)
+
+
+def _large(root: Path) -> bool:
+    """Whether the corpus has `SPILL_FROM` articles or more (counted from the names of its files)."""
+    articles = root / "dataset" / "articles"
+    if not articles.is_dir():
+        return False
+    n = 0
+    with os.scandir(articles) as it:
+        for entry in it:
+            n += entry.name.endswith(".txt")
+            if n >= SPILL_FROM:
+                return True
+    return False
+
+
+def _check(root: Path, progress: Progress | None, cache: bool, notes: list[str] | None, ready: Ready | None, spill: Spill | None) -> BuildResult:
     progress = progress or _quiet
     # Load inputs.
     t = time.perf_counter()
@@ -129,12 +155,12 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
             seconds[stage] += spent
         pending.append(part_frames(chunk.parts))
         if len(pending) == MERGE_EVERY:
-            merged.append(_concat(pending))
+            merged.append(_concat(pending, spill))
             pending = []
         done = min(len(todo), done + CHUNK)
         progress("articles", done, len(todo))
     if pending:
-        merged.append(_concat(pending))
+        merged.append(_concat(pending, spill))
     seconds["articles"] = time.perf_counter() - t
     if store is not None and cached is not None:
         t = time.perf_counter()
@@ -165,6 +191,7 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
             ready=(lambda name, df, digest: ready(name, df, digest, memo.rows.get(name) if memo else None, store))
             if ready and short and not problems
             else None,
+            keep=spill.keep if spill is not None else None,
         )
     if store is not None and memo is not None and memo.found is not None and (not memo.found.same(memo.known) or memo.known is None or memo.known.keys is None):
         store.keep_quote_links(memo.found)
@@ -320,9 +347,15 @@ def _run_chunks(root: Path, reg: Registries, chunks: list[list], record: bool = 
             yield window.popleft().result()
 
 
-def _concat(parts: list[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+def _concat(parts: list[dict[str, pl.DataFrame]], spill: Spill | None = None) -> dict[str, pl.DataFrame]:
     # One contiguous frame per table: thousands of small frames hold far more memory than their rows need.
-    return {name: pl.concat([p[name] for p in parts], rechunk=True) for name in parts[0]}
+    # With `spill`, each is then kept in a file and read from there (build/spill.py).
+    out = {}
+    for name in list(parts[0]):
+        df = pl.concat([p.pop(name) for p in parts], rechunk=True)
+        out[name] = spill.keep(df) if spill is not None else df
+        del df
+    return out
 
 
 _WORKER: tuple[Path, Registries, bool] | None = None

@@ -33,6 +33,7 @@ from tradetalks.build.formats.croissant import croissant
 from tradetalks.build.formats.datapackage import datapackage
 from tradetalks.build.formats.files import CsvBlocks, file_entry, read_manifest, write_csv, write_csv_blocks, write_csvs, write_json, write_zip
 from tradetalks.build.formats.metadata import release_date
+from tradetalks.build.spill import SPILL_PREFIX
 from tradetalks.load import apply_umask, sha256_file
 from tradetalks.schemas.tables import KEYS, MODELS, descriptions, table_description
 
@@ -496,12 +497,12 @@ def remove_leftovers(out_root: Path) -> None:
     for p in Path(out_root).iterdir():
         if p.is_dir() and p.name.startswith((".tmp-", ".old-")):
             shutil.rmtree(p, ignore_errors=True)
-        elif p.is_dir() and p.name.startswith(EARLY_PREFIX) and not _in_use(p):
+        elif p.is_dir() and p.name.startswith((EARLY_PREFIX, SPILL_PREFIX)) and not _in_use(p):
             shutil.rmtree(p, ignore_errors=True)
 
 
 def _in_use(early_dir: Path) -> bool:
-    """Whether a running build holds this `EarlyTables` directory (a killed one holds no lock)."""
+    """Whether a running build holds this `EarlyTables` or `Spill` directory (a killed one holds no lock)."""
     try:
         with open(early_dir / ".in-use", "a") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

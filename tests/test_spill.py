@@ -1,0 +1,130 @@
+"""Large builds keep their parts and tables in memory-mapped files (build/spill.py): every file
+the build writes is byte for byte what an in-memory build writes, and nothing is left behind."""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from conftest import REPO
+from tradetalks.build import pipeline, spill
+from tradetalks.build.errors import DatasetError
+from tradetalks.build.release import remove_leftovers
+
+sys.path.insert(0, str(REPO))
+from benchmarks.synth import generate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return generate(tmp_path_factory.mktemp("synth"), 30, seed=5)
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _spied(monkeypatch: pytest.MonkeyPatch, spill_from: int) -> list[int]:
+    """Build in small chunks, merged every two, spilling from `spill_from` articles; returns the rows of each frame kept on disk."""
+    monkeypatch.setattr(pipeline, "CHUNK", 4)
+    monkeypatch.setattr(pipeline, "MERGE_EVERY", 2)
+    monkeypatch.setattr(pipeline, "SPILL_FROM", spill_from)
+    kept: list[int] = []
+    real = spill.Spill.keep
+
+    def keep(self, df):  # noqa: ANN001
+        kept.append(df.height)
+        return real(self, df)
+
+    monkeypatch.setattr(spill.Spill, "keep", keep)
+    return kept
+
+
+@pytest.mark.parametrize("parallel_from", [0, 10**6])
+@pytest.mark.parametrize("cache", [False, True])
+def test_a_spilled_build_writes_the_same_bytes(corpus, tmp_path, monkeypatch, parallel_from, cache):
+    root = tmp_path / "corpus"
+    shutil.copytree(corpus, root)
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM", parallel_from)
+    kept = _spied(monkeypatch, spill_from=10**9)
+    in_memory = pipeline.build(root, tmp_path / "memory", cache=cache)
+    assert kept == []
+    monkeypatch.setattr(pipeline, "SPILL_FROM", 30)  # the corpus's size: spilled
+    shutil.rmtree(root / "build" / "cache", ignore_errors=True)  # every article computed again
+    spilled = pipeline.build(root, tmp_path / "spilled", cache=cache)
+    # Parts of every merged group (5 tables each) and the three large tables went to disk.
+    assert len(kept) >= 5 * 3 + 3 and max(kept) == spilled.tables["evidence"].height
+    assert _files(tmp_path / "spilled") == _files(tmp_path / "memory")
+    for name, df in in_memory.tables.items():
+        assert_frame_equal(spilled.tables[name], df, check_exact=True)
+    assert not list((root / "build").glob(f"{spill.SPILL_PREFIX}*"))  # nothing left behind
+    if cache:  # a rebuild from the cache, spilled, is the same again
+        again = pipeline.build(root, tmp_path / "again", cache=True)
+        assert _files(tmp_path / "again") == _files(tmp_path / "memory")
+        assert again.rows == in_memory.rows
+
+
+def test_the_articles_evidence_shares_its_text_when_spilled(corpus, tmp_path, monkeypatch):
+    root = tmp_path / "corpus"
+    shutil.copytree(corpus, root)
+    _spied(monkeypatch, spill_from=1)
+    articles = pipeline.check(root, cache=False).tables["articles"]
+    assert articles["evidence"].equals(articles["text"]) and articles["article_id"].is_sorted()
+    assert articles.columns == list(pipeline.check(root, cache=False).tables["articles"].columns)
+
+
+def test_a_failed_spilled_build_leaves_nothing_behind(corpus, tmp_path, monkeypatch):
+    root = tmp_path / "corpus"
+    shutil.copytree(corpus, root)
+    yml = root / "dataset" / "articles" / "synthetic-article-000007.yml"
+    text = yml.read_text(encoding="utf-8")
+    at = text.index("evidence: ") + len("evidence: ")
+    yml.write_text(text[:at] + "Zzz never in the text " + text[at:], encoding="utf-8")
+    kept = _spied(monkeypatch, spill_from=1)
+    with pytest.raises(DatasetError, match="evidence not found"):
+        pipeline.build(root, tmp_path / "out", cache=False)
+    assert kept  # the parts had gone to disk before the problem was reported
+    assert not list((root / "build").glob(f"{spill.SPILL_PREFIX}*"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_spill_keeps_the_same_frame_and_unlinks_its_file(tmp_path):
+    df = pl.DataFrame({"id": ["b", "a", None], "n": [1, None, 3], "tags": [["x"], [], None]})
+    with spill.spilling(tmp_path, True) as s:
+        assert s is not None
+        kept = s.keep(df)
+        assert [p.name for p in s.directory.iterdir()] == [".in-use"]  # the file is mapped, not listed
+        assert_frame_equal(kept, df, check_exact=True)
+        assert s.keep(df.clear()).height == 0
+        directory = s.directory
+    assert not directory.exists()
+    assert_frame_equal(kept, df, check_exact=True)  # still readable once the directory is gone
+    with spill.spilling(tmp_path, False) as s:
+        assert s is None
+
+
+def test_no_spill_where_the_directory_cannot_be_made(tmp_path):
+    blocked = tmp_path / "build"
+    blocked.write_text("a file where the build directory would be", encoding="utf-8")
+    with spill.spilling(blocked, True) as s:
+        assert s is None
+
+
+def test_leftovers_of_a_killed_build_are_removed_and_a_running_ones_kept(tmp_path):
+    stale = tmp_path / f"{spill.SPILL_PREFIX}stale"
+    stale.mkdir()
+    (stale / "3.arrow").write_bytes(b"partly written")
+    running = spill.Spill(tmp_path)
+    try:
+        remove_leftovers(tmp_path)
+        assert not stale.exists() and running.directory.is_dir()
+    finally:
+        running.close()
+    with open(tmp_path / "probe", "a") as fh:  # the lock is released on close
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
