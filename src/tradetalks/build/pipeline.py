@@ -18,6 +18,8 @@ import collections
 import contextlib
 import gc
 import os
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -336,7 +338,7 @@ def _run_chunks(root: Path, reg: Registries, chunks: list[list], record: bool = 
     # so the plain Python rows of the whole corpus never sit in memory at once.
     # At most a few chunks in flight: results wait in memory only as long as the caller needs.
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker, initargs=(root, reg, record)
+        max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker, initargs=(root, reg, record, os.getpid())
     ) as pool:
         window: collections.deque = collections.deque()
         for items in chunks:
@@ -361,9 +363,30 @@ def _concat(parts: list[dict[str, pl.DataFrame]], spill: Spill | None = None) ->
 _WORKER: tuple[Path, Registries, bool] | None = None
 
 
-def _init_worker(root: Path, reg: Registries, record: bool) -> None:
+def _init_worker(root: Path, reg: Registries, record: bool, parent: int) -> None:
     global _WORKER
     _WORKER = (root, reg, record)
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux, end this worker when the build process ends, however it ends.
+
+    A build killed outright (SIGKILL, the kernel's out-of-memory killer) cannot shut its pool
+    down: its workers would wait for work forever, each holding its memory and whatever pipes it
+    inherited. Elsewhere they end when the pool is shut down, as before.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the build ended before the signal was set
+        os._exit(1)
 
 
 def _worker_chunk(items: list) -> _Chunk:
