@@ -1,6 +1,6 @@
 """Full build (sources -> release) on synthetic corpora: wall time, articles/s, peak memory, stages.
 
-    uv run python benchmarks/bench_build.py 1000 10000 [100000] [--repeat 3] [--floor]
+    uv run python benchmarks/bench_build.py 1000 10000 [100000] [--repeat 3] [--floor] [--limit-mb 1000]
 
 Each size runs in a fresh child process; prints one JSON line per run. peak_rss_mb is that process's
 peak; worker_peak_rss_mb the largest peak of its source-loading workers (0 below the parallel threshold),
@@ -12,26 +12,46 @@ process's resident memory when the per-article stages begin (imports, registries
 articles' `evidence` sharing their `text` as in the build; freed memory is returned at once
 (jemalloc's decay off), so what is counted is what the frames hold. start_rss_mb + tables_rss_mb
 is the least a build can take that holds every table in memory at once, as this one does.
+
+peak_anon_mb: the largest anonymous resident memory seen (sampled every 20 ms): what no file
+backs. A large build keeps its parts and largest tables in memory-mapped files (build/spill.py),
+whose pages count in peak_rss_mb while they are resident but are the file's, which the kernel
+drops when memory is short. --limit-mb: each build runs in a fresh memory cgroup of that limit
+(page cache and the worker processes included; no swap), the real test of what a build needs;
+a run killed at the limit is reported with its return code (-9) and not timed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
+import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import process_env  # noqa: E402
 
 CHILD = """
-import json, resource, sys, time
+import json, re, resource, sys, threading, time
 from pathlib import Path
 from tradetalks.build.pipeline import build
 root, out = Path(sys.argv[1]), Path(sys.argv[2])
 start = []
+anon = [0]
+def sample():  # the process's own (anonymous) resident memory, every 20 ms: what no file backs
+    while True:
+        try:
+            anon[0] = max(anon[0], int(re.search(r"RssAnon:\\s+(\\d+)", open("/proc/self/status").read())[1]) * 1024)
+        except (OSError, TypeError):
+            return
+        time.sleep(0.02)
+threading.Thread(target=sample, daemon=True).start()
 def progress(step, done, total):
     if step == "articles" and not start:  # /proc/self/statm: resident pages (Linux)
         start.append(int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() if Path("/proc/self/statm").exists() else 0)
@@ -40,6 +60,7 @@ r = build(root, out, cache=False, progress=progress)  # a full build: every arti
 wall = time.perf_counter() - t
 print(json.dumps({"wall_s": round(wall, 3), "stages_s": {k: round(v, 3) for k, v in r.seconds.items()},
                   "rows": r.rows, "start_rss_mb": round(start[0] / 2**20) if start else None, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                  "peak_anon_mb": round(anon[0] / 2**20) if anon[0] else None,
                   # source-loading workers (large corpora only): the largest single worker's peak
                   "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}))
 """
@@ -71,12 +92,41 @@ print(json.dumps({"tables_rss_mb": round((rss() - base) / 2**20), "by_table_mb":
 """
 
 
+@contextlib.contextmanager
+def memory_cgroup(limit_mb: int) -> Iterator[tuple[Path, str]]:
+    """A fresh memory cgroup limited to `limit_mb` (page cache included, no swap): its directory
+    and the file that records its peak. Needs a writable cgroup file system (Linux, root)."""
+    v2, v1 = Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/memory")
+    if (v2 / "cgroup.controllers").is_file() and "memory" in (v2 / "cgroup.subtree_control").read_text():
+        group, limits, peak = v2 / f"tradetalks-bench-{os.getpid()}", {"memory.max": limit_mb * 2**20, "memory.swap.max": 0}, "memory.peak"
+    elif v1.is_dir():
+        group, limits, peak = v1 / f"tradetalks-bench-{os.getpid()}", {"memory.limit_in_bytes": limit_mb * 2**20}, "memory.max_usage_in_bytes"
+    else:
+        raise SystemExit("--limit-mb: no memory cgroup controller here")
+    group.mkdir()
+    try:
+        for name, value in limits.items():
+            if (group / name).exists():
+                (group / name).write_text(str(value))
+        yield group, peak
+    finally:
+        with contextlib.suppress(OSError):
+            group.rmdir()
+
+
+def _enter(procs: str) -> None:
+    """In the child, before it runs: into the cgroup (its workers follow it in)."""
+    with open(procs, "w") as fh:
+        fh.write(str(os.getpid()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", type=int, nargs="+")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--corpus", type=Path, help="an existing synthetic corpus (benchmarks/synth.py) of the one size given")
     parser.add_argument("--floor", action="store_true", help="then the resident memory of the tables the build returns (Linux)")
+    parser.add_argument("--limit-mb", type=int, help="run each build in a memory cgroup of this limit (Linux, root; no swap): does it finish, and how fast")
     args = parser.parse_args()
     from benchmarks.synth import generate
 
@@ -85,12 +135,26 @@ def main() -> None:
             root = args.corpus if args.corpus is not None else generate(Path(tmp) / "corpus", n, seed=0)
             walls = []
             for i in range(args.repeat):
-                res = subprocess.run(
-                    [sys.executable, "-c", CHILD, str(root), str(Path(tmp) / f"out{i}")], capture_output=True, text=True, check=True, env=process_env()
-                )
-                run = json.loads(res.stdout.strip().splitlines()[-1])
+                command = [sys.executable, "-c", CHILD, str(root), str(Path(tmp) / f"out{i}")]
+                if args.limit_mb is None:
+                    res = subprocess.run(command, capture_output=True, text=True, check=True, env=process_env())
+                    run = json.loads(res.stdout.strip().splitlines()[-1])
+                else:
+                    with memory_cgroup(args.limit_mb) as (group, peak):
+                        enter = functools.partial(_enter, str(group / "cgroup.procs"))
+                        res = subprocess.run(command, capture_output=True, text=True, env=process_env(), preexec_fn=enter)
+                        usage = round(int((group / peak).read_text()) / 2**20) if (group / peak).exists() else None
+                    if res.returncode != 0:  # killed at the limit (SIGKILL: -9), or failed
+                        print(
+                            json.dumps({"articles": n, "run": i, "limit_mb": args.limit_mb, "returncode": res.returncode, "cgroup_peak_mb": usage}), flush=True
+                        )
+                        continue
+                    run = json.loads(res.stdout.strip().splitlines()[-1]) | {"limit_mb": args.limit_mb, "cgroup_peak_mb": usage}
                 walls.append(run["wall_s"])
                 print(json.dumps({"articles": n, "run": i, "articles_per_s": round(n / run["wall_s"]), **run}), flush=True)
+            if not walls:
+                print(json.dumps({"articles": n, "limit_mb": args.limit_mb, "finished": 0}), flush=True)
+                continue
             walls.sort()
             summary = {
                 "articles": n,
