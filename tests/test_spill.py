@@ -36,13 +36,13 @@ def _spied(monkeypatch: pytest.MonkeyPatch, spill_from: int) -> list[int]:
     monkeypatch.setattr(pipeline, "MERGE_EVERY", 2)
     monkeypatch.setattr(pipeline, "SPILL_FROM", spill_from)
     kept: list[int] = []
-    real = spill.Spill.keep
+    real = spill.Spill.keep_frames
 
-    def keep(self, df):  # noqa: ANN001
-        kept.append(df.height)
-        return real(self, df)
+    def keep_frames(self, frames):  # noqa: ANN001
+        kept.append(sum(df.height for df in frames))
+        return real(self, frames)
 
-    monkeypatch.setattr(spill.Spill, "keep", keep)
+    monkeypatch.setattr(spill.Spill, "keep_frames", keep_frames)
     return kept
 
 
@@ -102,6 +102,7 @@ def test_spill_keeps_the_same_frame_and_unlinks_its_file(tmp_path):
         assert [p.name for p in s.directory.iterdir()] == [".in-use"]  # the file is mapped, not listed
         assert_frame_equal(kept, df, check_exact=True)
         assert s.keep(df.clear()).height == 0
+        assert_frame_equal(s.keep_frames([df, df.slice(1)]), pl.concat([df, df.slice(1)]), check_exact=True)
         directory = s.directory
     assert not directory.exists()
     assert_frame_equal(kept, df, check_exact=True)  # still readable once the directory is gone

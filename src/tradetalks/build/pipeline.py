@@ -351,13 +351,10 @@ def _run_chunks(root: Path, reg: Registries, chunks: list[list], record: bool = 
 
 def _concat(parts: list[dict[str, pl.DataFrame]], spill: Spill | None = None) -> dict[str, pl.DataFrame]:
     # One contiguous frame per table: thousands of small frames hold far more memory than their rows need.
-    # With `spill`, each is then kept in a file and read from there (build/spill.py).
-    out = {}
-    for name in list(parts[0]):
-        df = pl.concat([p.pop(name) for p in parts], rechunk=True)
-        out[name] = spill.keep(df) if spill is not None else df
-        del df
-    return out
+    # With `spill`, the frames are written one after the other to a file read from there (build/spill.py).
+    if spill is not None:
+        return {name: spill.keep_frames([p.pop(name) for p in parts]) for name in list(parts[0])}
+    return {name: pl.concat([p[name] for p in parts], rechunk=True) for name in parts[0]}
 
 
 _WORKER: tuple[Path, Registries, bool] | None = None

@@ -72,20 +72,21 @@ class Spill:
 
     def keep(self, df: pl.DataFrame) -> pl.DataFrame:
         """`df`, the same frame, its columns now read from a file: drop `df` to free its memory."""
-        if df.width == 0 or df.height == 0:
-            return df
+        return self.keep_frames([df])
+
+    def keep_frames(self, frames: list[pl.DataFrame]) -> pl.DataFrame:
+        """`frames` (one schema) one after the other in one frame read from a file, without
+        concatenating them in memory first: drop them to free their memory."""
+        if len(frames) == 1 and (frames[0].width == 0 or frames[0].height == 0):
+            return frames[0]
         self._n += 1
         path = self.directory / f"{self._n}.arrow"
         try:
-            write_ipc([df], path)
+            write_ipc(frames, path)
             return read_mapped(path)
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(path)
-
-    def keep_all(self, frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-        """`keep` of every frame, each released as soon as its copy on disk is mapped."""
-        return {name: self.keep(frames.pop(name)) for name in list(frames)}
 
     def close(self) -> None:
         """Remove the directory (frames already mapped stay readable: their files are unlinked, not unmapped)."""
