@@ -129,3 +129,21 @@ def test_leftovers_of_a_killed_build_are_removed_and_a_running_ones_kept(tmp_pat
         running.close()
     with open(tmp_path / "probe", "a") as fh:  # the lock is released on close
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_a_disk_that_fills_up_leaves_the_frames_in_memory(tmp_path, monkeypatch):
+    import errno
+
+    df = pl.DataFrame({"id": ["a", "b"], "n": [1, 2]})
+    with spill.spilling(tmp_path, True) as s:
+        assert s is not None
+
+        def full(frames, path):  # noqa: ANN001
+            Path(path).write_bytes(b"partly")
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(spill, "write_ipc", full)
+        assert_frame_equal(s.keep_frames([df, df]), pl.concat([df, df]), check_exact=True)
+        assert s.failed is not None and s.failed.errno == errno.ENOSPC
+        assert_frame_equal(s.keep(df), df, check_exact=True)  # no further attempt
+        assert [p.name for p in s.directory.iterdir()] == [".in-use"]  # the partial file is gone

@@ -58,9 +58,14 @@ class Spill:
     def __init__(self, parent: Path) -> None:
         parent.mkdir(parents=True, exist_ok=True)
         self.directory = Path(tempfile.mkdtemp(prefix=SPILL_PREFIX, dir=parent))
-        self._lock = open(self.directory / ".in-use", "a")  # noqa: SIM115 - held until close()
-        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        try:
+            self._lock = open(self.directory / ".in-use", "a")  # noqa: SIM115 - held until close()
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
+        except OSError:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            raise
         self._n = 0
+        self.failed: OSError | None = None  # why frames stay in memory from now on (a full disk, say)
 
     @classmethod
     def open(cls, parent: Path) -> Spill | None:
@@ -79,14 +84,18 @@ class Spill:
         concatenating them in memory first: drop them to free their memory."""
         if len(frames) == 1 and (frames[0].width == 0 or frames[0].height == 0):
             return frames[0]
-        self._n += 1
-        path = self.directory / f"{self._n}.arrow"
-        try:
-            write_ipc(frames, path)
-            return read_mapped(path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+        if self.failed is None:
+            self._n += 1
+            path = self.directory / f"{self._n}.arrow"
+            try:
+                write_ipc(frames, path)
+                return read_mapped(path)
+            except OSError as exc:  # no room on the disk, say: the build goes on in memory, as a small one does
+                self.failed = exc
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+        return pl.concat(frames, how="vertical", rechunk=True) if len(frames) > 1 else frames[0]
 
     def close(self) -> None:
         """Remove the directory (frames already mapped stay readable: their files are unlinked, not unmapped)."""
