@@ -147,3 +147,29 @@ def test_a_disk_that_fills_up_leaves_the_frames_in_memory(tmp_path, monkeypatch)
         assert s.failed is not None and s.failed.errno == errno.ENOSPC
         assert_frame_equal(s.keep(df), df, check_exact=True)  # no further attempt
         assert [p.name for p in s.directory.iterdir()] == [".in-use"]  # the partial file is gone
+
+
+def test_parts_stored_sorted_in_slices_rebuild_the_same_bytes(corpus, tmp_path, monkeypatch):
+    from tradetalks.build import cache as cache_module
+
+    root = tmp_path / "corpus"
+    shutil.copytree(corpus, root)
+    clean = pipeline.build(root, tmp_path / "clean", cache=False)
+    monkeypatch.setattr(cache_module, "STORE_SLICE", 7)  # the parts written to the cache in many slices
+    sliced: list[int] = []
+    real = cache_module._sorted_slices
+
+    def spy(df, key):  # noqa: ANN001
+        for part in real(df, key):
+            sliced.append(part.height)
+            yield part
+
+    monkeypatch.setattr(cache_module, "_sorted_slices", spy)
+    pipeline.build(root, tmp_path / "cold", cache=True)
+    assert len(sliced) > 3 and max(sliced) == 7
+    stored = cache_module.read_mapped(next((root / "build" / "cache" / "articles").glob("seg-*-evidence.arrow")))
+    assert stored["evidence_id"].is_sorted() and stored.height == clean.tables["evidence"].height
+    notes: list[str] = []
+    pipeline.build(root, tmp_path / "warm", cache=True, notes=notes)  # every article from the stored slices
+    assert any(n.startswith("30 of 30 articles reused") for n in notes)
+    assert _files(tmp_path / "cold") == _files(tmp_path / "clean") == _files(tmp_path / "warm")

@@ -477,7 +477,7 @@ class ArticleCache:
                 if name in SORTED_PARTS:  # kept sorted by key: see `_frames`
                     key = SORTED_PARTS[name]
                     merged = merge_runs(frames, key)
-                    frames = [merged if merged[key].is_sorted() else merged.sort(key)]
+                    frames = [merged] if merged[key].is_sorted() else _sorted_slices(merged, key)
                 _write_frames(frames, self.directory / f"seg-{new}-{name}.arrow")
             used = pl.DataFrame(
                 {"article_id": computed.dep_article, "kind": computed.dep_kind, "key": computed.dep_key},
@@ -862,6 +862,18 @@ def _only(df: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
     """The rows of the articles `ids`; `df` itself (no copy) when it holds no other."""
     keep = pl.col("article_id").is_in(ids)
     return df if df.select(keep.all()).item() else df.filter(keep)
+
+
+# Rows per slice when a part is stored in sorted order (`_sorted_slices`).
+STORE_SLICE = 1 << 18
+
+
+def _sorted_slices(df: pl.DataFrame, key: str) -> Iterator[pl.DataFrame]:
+    """`df` sorted by `key`, one slice of rows at a time: the whole sorted copy never sits in
+    memory (a large build's parts are memory-mapped files, build/spill.py)."""
+    order = df[key].arg_sort()
+    for start in range(0, df.height, STORE_SLICE):
+        yield df[order.slice(start, STORE_SLICE)]
 
 
 def _write_frames(frames: Iterable[pl.DataFrame], path: Path) -> None:
