@@ -474,11 +474,12 @@ class ArticleCache:
                 if compact and name in hit_frames:
                     frames.insert(0, hit_frames[name])
                 frames = [_only(df, ids) for df in frames]
+                written: Iterable[pl.DataFrame] = frames
                 if name in SORTED_PARTS:  # kept sorted by key: see `_frames`
                     key = SORTED_PARTS[name]
                     merged = merge_runs(frames, key)
-                    frames = [merged] if merged[key].is_sorted() else _sorted_slices(merged, key)
-                _write_frames(frames, self.directory / f"seg-{new}-{name}.arrow")
+                    written = [merged] if merged[key].is_sorted() else _sorted_slices(merged, key)
+                _write_frames(written, self.directory / f"seg-{new}-{name}.arrow")
             used = pl.DataFrame(
                 {"article_id": computed.dep_article, "kind": computed.dep_kind, "key": computed.dep_key},
                 schema={"article_id": pl.String, "kind": pl.String, "key": pl.String},
