@@ -167,6 +167,8 @@ def _check(root: Path, progress: Progress | None, cache: bool, notes: list[str] 
     if store is not None and cached is not None:
         t = time.perf_counter()
         store.store(computed, merged, cached.frames, sources.stamps, reg)
+        # What each article looked up, as Python objects: stored now, so not held through the rest of the build.
+        del computed
         if cached.frames:
             merged.insert(0, cached.frames)
         seconds["cache"] += time.perf_counter() - t
