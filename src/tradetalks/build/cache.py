@@ -77,7 +77,7 @@ from tradetalks.build.errors import DatasetError
 from tradetalks.build.release import LastFile
 from tradetalks.build.rows import Registries
 from tradetalks.build.sources import MAX_ARTICLE_BYTES, Pair
-from tradetalks.build.spill import read_mapped
+from tradetalks.build.spill import read_mapped, write_ipc
 from tradetalks.build.yamldoc import read_regular
 from tradetalks.schemas.tables import polars_schema
 
@@ -878,20 +878,11 @@ def _sorted_slices(df: pl.DataFrame, key: str) -> Iterator[pl.DataFrame]:
 
 
 def _write_frames(frames: Iterable[pl.DataFrame], path: Path) -> None:
-    """One Arrow IPC file of `frames` (one schema), written frame by frame: never concatenated in memory."""
-    import pyarrow as pa
-
+    """One Arrow IPC file of `frames` (one schema), written frame by frame (never concatenated in
+    memory) beside `path` and then put in its place."""
     tmp = path.with_name(f".{path.name}.tmp")
-    writer = None
     try:
-        with pa.OSFile(str(tmp), "wb") as sink:
-            for df in frames:
-                table = df.to_arrow(compat_level=pl.CompatLevel.newest())  # Polars' own string views: read back without a copy
-                if writer is None:
-                    writer = pa.ipc.new_file(sink, table.schema)
-                writer.write_table(table)
-            if writer is not None:
-                writer.close()
+        write_ipc(frames, tmp)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(OSError):

@@ -20,6 +20,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -37,7 +38,7 @@ def read_mapped(path: Path) -> pl.DataFrame:
     return pl.DataFrame(pl.from_arrow(table, rechunk=False))
 
 
-def write_ipc(frames: list[pl.DataFrame], path: Path) -> None:
+def write_ipc(frames: Iterable[pl.DataFrame], path: Path) -> None:
     """One Arrow IPC file of `frames` (one schema), frame by frame, in Polars' own string views."""
     import pyarrow as pa
 
