@@ -19,6 +19,9 @@ whose pages count in peak_rss_mb while they are resident but are the file's, whi
 drops when memory is short. --limit-mb: each build runs in a fresh memory cgroup of that limit
 (page cache and the worker processes included; no swap), the real test of what a build needs;
 a run killed at the limit is reported with its return code (-9) and not timed.
+
+Each build runs with Polars' allocator set as the command line sets it (`tradetalks.cli.ALLOCATOR`:
+freed pages returned at once); --allocator-default: with jemalloc's own defaults instead.
 """
 
 from __future__ import annotations
@@ -127,8 +130,12 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="an existing synthetic corpus (benchmarks/synth.py) of the one size given")
     parser.add_argument("--floor", action="store_true", help="then the resident memory of the tables the build returns (Linux)")
     parser.add_argument("--limit-mb", type=int, help="run each build in a memory cgroup of this limit (Linux, root; no swap): does it finish, and how fast")
+    parser.add_argument("--allocator-default", action="store_true", help="Polars' allocator with its own defaults, not as `tradetalks` sets it")
     args = parser.parse_args()
     from benchmarks.synth import generate
+    from tradetalks.cli import ALLOCATOR
+
+    env = process_env() if args.allocator_default else process_env() | ALLOCATOR
 
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -137,12 +144,12 @@ def main() -> None:
             for i in range(args.repeat):
                 command = [sys.executable, "-c", CHILD, str(root), str(Path(tmp) / f"out{i}")]
                 if args.limit_mb is None:
-                    res = subprocess.run(command, capture_output=True, text=True, check=True, env=process_env())
+                    res = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
                     run = json.loads(res.stdout.strip().splitlines()[-1])
                 else:
                     with memory_cgroup(args.limit_mb) as (group, peak):
                         enter = functools.partial(_enter, str(group / "cgroup.procs"))
-                        res = subprocess.run(command, capture_output=True, text=True, env=process_env(), preexec_fn=enter)
+                        res = subprocess.run(command, capture_output=True, text=True, env=env, preexec_fn=enter)
                         usage = round(int((group / peak).read_text()) / 2**20) if (group / peak).exists() else None
                     if res.returncode != 0:  # killed at the limit (SIGKILL: -9), or failed
                         print(
@@ -164,9 +171,12 @@ def main() -> None:
                 "median_articles_per_s": round(n / walls[len(walls) // 2]),
             }
             if args.floor:
-                env = process_env() | {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}  # Polars' jemalloc: freed pages returned at once
-                res = subprocess.run(
-                    [sys.executable, "-c", FLOOR, str(Path(tmp) / f"out{args.repeat - 1}")], capture_output=True, text=True, check=True, env=env
+                res = subprocess.run(  # freed pages returned at once whatever --allocator-default says
+                    [sys.executable, "-c", FLOOR, str(Path(tmp) / f"out{args.repeat - 1}")],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=process_env() | ALLOCATOR,
                 )
                 floor = json.loads(res.stdout.strip().splitlines()[-1])
                 summary |= floor | {"floor_mb": run["start_rss_mb"] + floor["tables_rss_mb"]}

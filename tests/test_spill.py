@@ -173,3 +173,75 @@ def test_parts_stored_sorted_in_slices_rebuild_the_same_bytes(corpus, tmp_path, 
     pipeline.build(root, tmp_path / "warm", cache=True, notes=notes)  # every article from the stored slices
     assert any(n.startswith("30 of 30 articles reused") for n in notes)
     assert _files(tmp_path / "cold") == _files(tmp_path / "clean") == _files(tmp_path / "warm")
+
+
+# Frees many small frames at once and reports the process's anonymous memory (MiB) before, while
+# they are held, and 0.2 s after they are dropped.
+FREED = """
+import re, time
+import polars as pl
+def anon():
+    return int(re.search(r"RssAnon:\\s+(\\d+)", open("/proc/self/status").read())[1]) // 1024
+before = anon()
+df = pl.DataFrame({"a": range(3_000_000)}).with_columns(s=pl.format("row {} of text", "a"))
+parts = [df.slice(i, 1000).rechunk() for i in range(0, df.height, 1000)]
+del df
+held = anon()
+del parts
+time.sleep(0.2)
+print(before, held, anon())
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_the_command_lines_allocator_setting_returns_freed_memory_at_once() -> None:
+    """What `tradetalks` sets for Polars' allocator does what cli.py says: freed pages go back at
+    once (with jemalloc's defaults they stay for seconds). Fails if Polars stops reading it."""
+    import os
+    import subprocess
+
+    from tradetalks.cli import ALLOCATOR
+
+    def run(env: dict[str, str]) -> tuple[int, int, int]:
+        out = subprocess.run([sys.executable, "-c", FREED], env=env, capture_output=True, text=True, check=True).stdout.split()
+        before, held, after = map(int, out)
+        return before, held, after
+
+    plain = {k: v for k, v in os.environ.items() if k not in ALLOCATOR}
+    before, held, after = run(plain | ALLOCATOR)
+    assert held - before > 60, (before, held, after)  # the frames were held
+    assert after - before < (held - before) / 4, (before, held, after)  # and given back
+    before, held, after = run(plain)
+    assert after - before > (held - before) / 2, (before, held, after)  # the default keeps them (so the setting matters)
+
+
+def test_the_command_line_sets_the_allocator_before_polars_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`main` sets it unless the user did; `tradetalks.cli` itself loads no Polars, so the setting
+    is in place when a command first imports it."""
+    import os
+    import subprocess
+
+    from tradetalks import cli
+
+    for name in cli.ALLOCATOR:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "argv", ["tradetalks", "--version"])
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert all(os.environ.get(name) == value for name, value in cli.ALLOCATOR.items())
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "narenas:1")
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert os.environ["_RJEM_MALLOC_CONF"] == "narenas:1"
+    code = "import sys, tradetalks.cli; print('polars' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_a_build_without_the_cache_keeps_no_file_stamps(corpus: Path) -> None:
+    """The stamps serve the build cache only: a build without it does not hold one per file."""
+    from tradetalks.build.sources import load_index
+
+    with_stamps, todo, _ = load_index(corpus)
+    without, todo_too, _ = load_index(corpus, stamps=False)
+    assert len(with_stamps.stamps) == 2 * len(todo) > 0
+    assert without.stamps == {} and todo_too == todo

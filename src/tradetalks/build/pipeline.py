@@ -129,14 +129,16 @@ def _check(root: Path, progress: Progress | None, cache: bool, notes: list[str] 
     store = ArticleCache.open(Path(root), stamped_ns) if cache else None
     if store is not None:
         store.prefetch()  # the stored index is read while the corpus is listed
-    sources, todo, index_problems = load_index(root)
+    sources, todo, index_problems = load_index(root, stamps=store is not None)
     reg = registries(sources)
     seconds = {"index": time.perf_counter() - t}
     cached = store.lookup(todo, sources.stamps, reg) if store is not None else None
     if cached is not None:
         seconds["cache"] = cached.seconds
         todo = cached.misses
-    progress("articles", 0, len(todo))
+        cached.misses = []
+    computing = len(todo)
+    progress("articles", 0, computing)
 
     # Process: per chunk of articles, with the registry entries that are valid.
     t = time.perf_counter()
@@ -149,6 +151,7 @@ def _check(root: Path, progress: Progress | None, cache: bool, notes: list[str] 
     computed = Computed()
     done = 0
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    del todo
     for chunk in _run_chunks(Path(root), reg, chunks, record=store is not None):
         problems += chunk.problems
         unsure |= chunk.unsure
@@ -159,21 +162,23 @@ def _check(root: Path, progress: Progress | None, cache: bool, notes: list[str] 
         if len(pending) == MERGE_EVERY:
             merged.append(_concat(pending, spill))
             pending = []
-        done = min(len(todo), done + CHUNK)
-        progress("articles", done, len(todo))
+        done = min(computing, done + CHUNK)
+        progress("articles", done, computing)
     if pending:
         merged.append(_concat(pending, spill))
+    del chunks  # the corpus's file names: not held through the rest of the build
     seconds["articles"] = time.perf_counter() - t
     if store is not None and cached is not None:
         t = time.perf_counter()
         store.store(computed, merged, cached.frames, sources.stamps, reg)
-        # What each article looked up, as Python objects: stored now, so not held through the rest of the build.
+        # What each article looked up, as Python objects, and the files' stamps: stored now, so not held through the rest of the build.
         del computed
+        sources.stamps.clear()
         if cached.frames:
             merged.insert(0, cached.frames)
         seconds["cache"] += time.perf_counter() - t
         if notes is not None:
-            notes.append(f"{len(cached.hits):,} of {len(cached.hits) + len(todo):,} articles reused from build/cache/")
+            notes.append(f"{len(cached.hits):,} of {len(cached.hits) + computing:,} articles reused from build/cache/")
             if store.note:
                 notes.append(store.note)
 
@@ -185,7 +190,7 @@ def _check(root: Path, progress: Progress | None, cache: bool, notes: list[str] 
     # written meanwhile. Otherwise every table is written once `combine` is done,
     # while the checks run: writing beside `combine`'s own work slowed it more than it saved, and
     # held the tables' Arrow copies at its peak of memory (benchmarks/README.md).
-    short = cached is not None and len(todo) < len(cached.hits)
+    short = cached is not None and computing < len(cached.hits)
     with _gc_paused():
         tables, found = combine(
             sources,

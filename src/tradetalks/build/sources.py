@@ -279,11 +279,13 @@ def read_articles(sources: Sources, items: list[Pair]) -> list[Problem]:
     return problems
 
 
-def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list[Pair], Collector]:
+def load_index(root: Path, only: list[str] | None = None, stamps: bool = True) -> tuple[Sources, list[Pair], Collector]:
     """The checked registries, the article pairs to read and the problems found so far.
 
     Articles are independent of each other, so the build reads them (`read_articles`) in chunks.
     With `only` (article ids), just those articles are paired: the rest of the corpus is not listed.
+    `stamps`: record each file's stamp (`Sources.stamps`, for the build cache); a build without the
+    cache leaves them out, a tuple of four integers per file it would hold to the end.
     """
     # Load inputs.
     root = Path(root)
@@ -345,7 +347,8 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
             present.add(p.stem)
             st = os.lstat(p)
             mode = st.st_mode  # never opened: FIFOs and devices would block
-            sources.stamps[p.name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            if stamps:
+                sources.stamps[p.name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
             if not stat.S_ISREG(mode):
                 problems.add(f"dataset/articles/{p.name}", None, None, f"{_kind(mode)}, not a regular file; commit the article's text itself")
                 continue
@@ -364,7 +367,7 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
         # Names, not Paths, while listing: a corpus has hundreds of thousands of files.
         names: list[str] = []
         no_entries: list[os.DirEntry[str]] = []
-        stamps, is_regular, suffixes = sources.stamps, stat.S_ISREG, (".txt", ".yml")
+        kept, is_regular, suffixes = sources.stamps, stat.S_ISREG, (".txt", ".yml")
         with os.scandir(art_dir) if _is(art_dir, stat.S_ISDIR) else contextlib.nullcontext(no_entries) as entries:
             for dir_entry in entries:
                 name = dir_entry.name
@@ -374,7 +377,8 @@ def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list
                     )
                     continue
                 st = dir_entry.stat(follow_symlinks=False)
-                stamps[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                if stamps:
+                    kept[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
                 if not is_regular(st.st_mode):  # never opened: FIFOs and devices would block
                     problems.add(f"dataset/articles/{name}", None, None, f"{_kind(st.st_mode)}, not a regular file; commit the article's text itself")
                     continue
