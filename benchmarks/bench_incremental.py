@@ -13,7 +13,8 @@ and stages; the whole process is timed around it):
                articles table changes).
 Before the first round, one cached build fills the cache (its time is printed as "cold": a full
 build that also writes the cache). Prints one JSON line per build, then medians (min-max) and the
-ratio incremental / full per round.
+ratio incremental / full per round. Each build runs with Polars' allocator set as the command line
+sets it (`tradetalks.cli.ALLOCATOR`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import process_env  # noqa: E402
+from tradetalks.cli import ALLOCATOR  # noqa: E402
 
 CHILD = """
 import json, resource, sys, time
@@ -48,7 +50,9 @@ print(json.dumps({"wall_s": round(time.perf_counter() - t, 3), "stages_s": {k: r
 
 def run(root: Path, out: Path, cache: bool) -> dict:
     t = time.perf_counter()
-    res = subprocess.run([sys.executable, "-c", CHILD, str(root), str(out), "cache" if cache else "nocache"], capture_output=True, text=True, env=process_env())
+    res = subprocess.run(
+        [sys.executable, "-c", CHILD, str(root), str(out), "cache" if cache else "nocache"], capture_output=True, text=True, env=process_env() | ALLOCATOR
+    )
     if res.returncode != 0:
         raise SystemExit(res.stderr[-3000:])
     row = json.loads(res.stdout.strip().splitlines()[-1])
