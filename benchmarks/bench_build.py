@@ -1,6 +1,6 @@
 """Full build (sources -> release) on synthetic corpora: wall time, articles/s, peak memory, stages.
 
-    uv run python benchmarks/bench_build.py 1000 10000 [100000] [--repeat 3] [--floor] [--limit-mb 1000]
+    uv run python benchmarks/bench_build.py 1000 10000 [100000] [--repeat 3] [--floor] [--limit-mb 1000] [--cache]
 
 Each size runs in a fresh child process; prints one JSON line per run. peak_rss_mb is that process's
 peak; worker_peak_rss_mb the largest peak of its source-loading workers (0 below the parallel threshold),
@@ -19,6 +19,9 @@ whose pages count in peak_rss_mb while they are resident but are the file's, whi
 drops when memory is short. --limit-mb: each build runs in a fresh memory cgroup of that limit
 (page cache and the worker processes included; no swap), the real test of what a build needs;
 a run killed at the limit is reported with its return code (-9) and not timed.
+
+--cache: each build with the build cache, starting from an empty `build/cache/` in the corpus (the
+first `tradetalks build` of a fresh clone: every article computed, then recorded for the next).
 
 Each build runs with Polars' allocator set as the command line sets it (`tradetalks.cli.ALLOCATOR`:
 freed pages returned at once); --allocator-default: with jemalloc's own defaults instead.
@@ -43,8 +46,11 @@ from benchmarks import process_env  # noqa: E402
 CHILD = """
 import json, re, resource, sys, threading, time
 from pathlib import Path
+import shutil
 from tradetalks.build.pipeline import build
-root, out = Path(sys.argv[1]), Path(sys.argv[2])
+root, out, cache = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "cache"
+if cache:
+    shutil.rmtree(root / "build" / "cache", ignore_errors=True)  # a first build with the cache
 start = []
 anon = [0]
 def sample():  # the process's own (anonymous) resident memory, every 20 ms: what no file backs
@@ -59,7 +65,7 @@ def progress(step, done, total):
     if step == "articles" and not start:  # /proc/self/statm: resident pages (Linux)
         start.append(int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() if Path("/proc/self/statm").exists() else 0)
 t = time.perf_counter()
-r = build(root, out, cache=False, progress=progress)  # a full build: every article computed (bench_incremental.py measures the cache)
+r = build(root, out, cache=cache, progress=progress)  # a full build: every article computed (bench_incremental.py measures rebuilds from the cache)
 wall = time.perf_counter() - t
 print(json.dumps({"wall_s": round(wall, 3), "stages_s": {k: round(v, 3) for k, v in r.seconds.items()},
                   "rows": r.rows, "start_rss_mb": round(start[0] / 2**20) if start else None, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -130,6 +136,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="an existing synthetic corpus (benchmarks/synth.py) of the one size given")
     parser.add_argument("--floor", action="store_true", help="then the resident memory of the tables the build returns (Linux)")
     parser.add_argument("--limit-mb", type=int, help="run each build in a memory cgroup of this limit (Linux, root; no swap): does it finish, and how fast")
+    parser.add_argument("--cache", action="store_true", help="with the build cache, from an empty build/cache/ each time")
     parser.add_argument("--allocator-default", action="store_true", help="Polars' allocator with its own defaults, not as `tradetalks` sets it")
     args = parser.parse_args()
     from benchmarks.synth import generate
@@ -142,7 +149,7 @@ def main() -> None:
             root = args.corpus if args.corpus is not None else generate(Path(tmp) / "corpus", n, seed=0)
             walls = []
             for i in range(args.repeat):
-                command = [sys.executable, "-c", CHILD, str(root), str(Path(tmp) / f"out{i}")]
+                command = [sys.executable, "-c", CHILD, str(root), str(Path(tmp) / f"out{i}"), "cache" if args.cache else "no-cache"]
                 if args.limit_mb is None:
                     res = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
                     run = json.loads(res.stdout.strip().splitlines()[-1])
@@ -158,7 +165,7 @@ def main() -> None:
                         continue
                     run = json.loads(res.stdout.strip().splitlines()[-1]) | {"limit_mb": args.limit_mb, "cgroup_peak_mb": usage}
                 walls.append(run["wall_s"])
-                print(json.dumps({"articles": n, "run": i, "articles_per_s": round(n / run["wall_s"]), **run}), flush=True)
+                print(json.dumps({"articles": n, "run": i, "cache": args.cache, "articles_per_s": round(n / run["wall_s"]), **run}), flush=True)
             if not walls:
                 print(json.dumps({"articles": n, "limit_mb": args.limit_mb, "finished": 0}), flush=True)
                 continue

@@ -675,3 +675,28 @@ def test_a_rebuild_copies_the_unchanged_row_groups_and_csv_blocks_of_the_last_fi
     assert 0 < written["quotes.parquet"][0] < written["quotes.parquet"][1]
     assert 0 < written["quotes.csv"][0] < written["quotes.csv"][1]
     assert outcome(root, out, True) == outcome(root, root / "out-clean2", False)
+
+
+def test_computed_chunks_are_held_as_frames_in_order() -> None:
+    """What the workers computed is taken in as frames (not Python objects), every row in order."""
+    whole = cache_module.Computed()
+    chunks = []
+    for n in range(3):
+        chunk = cache_module.Computed()
+        for i in range(n + 1):
+            chunk.add(f"a{n}{i}", f"t{n}{i}", f"y{n}{i}", {("people", f"p{i}"), ("events", f"e{n}")})
+        chunks.append(chunk)
+        whole.extend(chunk)
+    assert not whole.article_id and not whole.dep_article  # no Python lists kept
+    assert not whole.empty() and cache_module.Computed().empty()
+    assert whole.articles().rows() == [(a, t, y) for c in chunks for a, t, y in zip(c.article_id, c.txt_sha, c.yml_sha, strict=True)]
+    assert whole.deps().rows() == [row for c in chunks for row in zip(c.dep_article, c.dep_kind, c.dep_key, strict=True)]
+
+
+def test_the_listing_stamps_are_held_as_a_frame(tmp_path: Path) -> None:
+    store = cache_module.ArticleCache.open(tmp_path, 0)
+    stamps = {"a.txt": (1, 2, 3, 4), "a.yml": (5, 6, 7, 8)}
+    expected = cache_module.stamps_frame(dict(stamps))
+    store.hold_stamps(stamps)
+    assert stamps == {}
+    assert store._listed(stamps).equals(expected)

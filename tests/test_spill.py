@@ -175,6 +175,41 @@ def test_parts_stored_sorted_in_slices_rebuild_the_same_bytes(corpus, tmp_path, 
     assert _files(tmp_path / "cold") == _files(tmp_path / "clean") == _files(tmp_path / "warm")
 
 
+def test_a_spilled_first_cached_build_sorts_each_keyed_part_once(corpus, tmp_path, monkeypatch):
+    """A large first build with the cache sorts each keyed part column by column on its way to the
+    cache (never gathering rows at random across the mapped parts), and `combine` takes it sorted."""
+    from tradetalks.build import assemble
+    from tradetalks.build import cache as cache_module
+
+    root = tmp_path / "corpus"
+    shutil.copytree(corpus, root)
+    clean = pipeline.build(root, tmp_path / "clean", cache=False)
+    _spied(monkeypatch, spill_from=30)
+    gathered: list[tuple[str, str, bool]] = []  # (module, key, whether the frame came unsorted)
+
+    def spy(module, real):  # noqa: ANN001, ANN202
+        def sorted_by_key(df, key, keep=None):  # noqa: ANN001, ANN202
+            gathered.append((module, key, not df[key].is_sorted()))
+            return real(df, key, keep)
+
+        return sorted_by_key
+
+    monkeypatch.setattr(cache_module, "sorted_by_key", spy("cache", cache_module.sorted_by_key))
+    monkeypatch.setattr(assemble, "sorted_by_key", spy("combine", assemble.sorted_by_key))
+    monkeypatch.setattr(cache_module, "_sorted_slices", lambda df, key: pytest.fail("rows gathered at random across the parts"))
+    pipeline.build(root, tmp_path / "cold", cache=True)
+    assert {key for module, key, unsorted in gathered if module == "cache" and unsorted} >= {"evidence_id", "quote_id"}
+    assert ("combine", "evidence_id", False) in gathered and ("combine", "evidence_id", True) not in gathered
+    for name, key in (("evidence", "evidence_id"), ("quotes", "quote_id")):
+        stored = cache_module.read_mapped(next((root / "build" / "cache" / "articles").glob(f"seg-*-{name}.arrow")))
+        assert stored[key].is_sorted() and stored.height == clean.tables[name].height
+    assert not list((root / "build").glob(f"{spill.SPILL_PREFIX}*"))
+    notes: list[str] = []
+    pipeline.build(root, tmp_path / "warm", cache=True, notes=notes)
+    assert any(n.startswith("30 of 30 articles reused") for n in notes)
+    assert _files(tmp_path / "cold") == _files(tmp_path / "clean") == _files(tmp_path / "warm")
+
+
 # Frees many small frames at once and reports the process's anonymous memory (MiB) before, while
 # they are held, and 0.2 s after they are dropped.
 FREED = """

@@ -183,7 +183,7 @@ def combine(
         for name in list(parts[0])
     }
     # The evidence first: the largest table, final once sorted, is written while the rest is made.
-    evidence = _sorted(part.pop("evidence"), "evidence_id", keep)
+    evidence = sorted_by_key(part.pop("evidence"), "evidence_id", keep)
     cited = evidence.select(DERIVED_EVIDENCE)  # what the derived tables are made from
     claims_digest = ""
     if memo is not None:  # the validation's digests too
@@ -297,7 +297,7 @@ def merge_runs(frames: list[pl.DataFrame], key: str) -> pl.DataFrame:
     """`frames` as one frame sorted by `key` (unique within it) when the largest is sorted and the others are small.
 
     The rows of the others are placed among the largest's rows by slicing it at their positions:
-    no column is copied. Otherwise the frames are only concatenated (`_sorted` sorts them later).
+    no column is copied. Otherwise the frames are only concatenated (`sorted_by_key` sorts them later).
     """
     frames = [df for df in frames if df.height] or frames[:1]
     if len(frames) == 1:
@@ -306,7 +306,7 @@ def merge_runs(frames: list[pl.DataFrame], key: str) -> pl.DataFrame:
     rest = [df for i, df in enumerate(frames) if i != base]
     if sum(df.height for df in rest) > MERGE_ROWS or not frames[base][key].is_sorted():
         return pl.concat(frames, how="vertical")
-    # Sorted by construction: said so, so that `_sorted` need not compare every key again.
+    # Sorted by construction: said so, so that `sorted_by_key` need not compare every key again.
     return splice(frames[base], [], pl.concat(rest, how="vertical").sort(key), key).with_columns(pl.col(key).set_sorted())
 
 
@@ -340,7 +340,7 @@ def splice(run: pl.DataFrame, drop: list[int], insert: pl.DataFrame | None, key:
     return pl.concat(pieces, how="vertical", rechunk=False)
 
 
-def _sorted(df: pl.DataFrame, key: str, keep: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> pl.DataFrame:
+def sorted_by_key(df: pl.DataFrame, key: str, keep: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> pl.DataFrame:
     """`df` sorted by `key`, consuming `df`: a column is released as soon as its sorted copy exists,
     so a large table never sits in memory twice (chunks arriving in order are not copied at all).
     `keep` (see `combine`): each sorted column is handed to it as soon as it is made (a sorted
@@ -378,7 +378,7 @@ def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame, keep: Callabl
     made = articles.join(nested, on="article_id", how="left", maintain_order="left").with_columns(pl.col("segments").fill_null([]))
     del articles, nested
     # Sorted without the evidence, which is added after (kept apart, it would be held twice).
-    made = _sorted(made.select(pl.col(c).cast(t) for c, t in schema.items() if c != "evidence"), "article_id")
+    made = sorted_by_key(made.select(pl.col(c).cast(t) for c, t in schema.items() if c != "evidence"), "article_id")
     if keep is not None:  # made here, in memory (the join copies the rows)
         made = keep(made)
     return made.with_columns(pl.col("text").alias("evidence")).select(list(schema)).with_columns(pl.col("article_id").set_sorted())
@@ -419,7 +419,7 @@ def _quotes_once(
         return _quotes(quotes, outlets, published, None, keep)
     memo.quotes_key = quotes_key(quotes, outlets, published)
     if memo.quotes is not None and memo.quotes[0] == memo.quotes_key:
-        rows, groups = _sorted(quotes, "quote_id"), memo.quotes[1]
+        rows, groups = sorted_by_key(quotes, "quote_id"), memo.quotes[1]
         if rows["quote_id"].equals(groups["quote_id"]):
             schema = polars_schema("quotes")
             made = rows.drop("norm", "norm_gid").hstack(groups.drop("quote_id").get_columns())
@@ -455,7 +455,7 @@ def _quotes(
         pl.col("article_id").replace_strict(outlet_of, return_dtype=pl.String).n_unique().over(group).alias("n_outlets"),
     )
     schema = polars_schema("quotes")
-    return _sorted(quotes.select(pl.col(c).cast(t) for c, t in schema.items()), "quote_id", keep)
+    return sorted_by_key(quotes.select(pl.col(c).cast(t) for c, t in schema.items()), "quote_id", keep)
 
 
 def _people(

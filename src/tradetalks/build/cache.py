@@ -62,7 +62,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -70,7 +70,7 @@ from typing import Any
 
 import polars as pl
 
-from tradetalks.build.assemble import DERIVED, PART_SCHEMAS, QUOTE_GROUP_COLUMNS, SORTED_PARTS, merge_runs, quote_groups, splice
+from tradetalks.build.assemble import DERIVED, PART_SCHEMAS, QUOTE_GROUP_COLUMNS, SORTED_PARTS, merge_runs, quote_groups, sorted_by_key, splice
 from tradetalks.build.detect.groups import Links
 from tradetalks.build.digest import table_digest
 from tradetalks.build.errors import DatasetError
@@ -251,9 +251,28 @@ class Computed:
             self.dep_kind.append(sys.intern(kind))
             self.dep_key.append(sys.intern(key))
 
+    # Those of other chunks (`extend`), as frames.
+    _articles: list[pl.DataFrame] = field(default_factory=list, repr=False)
+    _deps: list[pl.DataFrame] = field(default_factory=list, repr=False)
+
     def extend(self, other: Computed) -> None:
-        for name in ("article_id", "txt_sha", "yml_sha", "dep_article", "dep_kind", "dep_key"):
-            getattr(self, name).extend(getattr(other, name))
+        """Take in a chunk's (made by a worker process), held as frames: as Python objects, the
+        rows of a large corpus would stay scattered over the heap long after they were stored."""
+        self._articles.append(other.articles())
+        self._deps.append(other.deps())
+
+    def empty(self) -> bool:
+        return not self.article_id and not any(df.height for df in self._articles)
+
+    def articles(self) -> pl.DataFrame:
+        """article_id, txt_sha, yml_sha of every article computed."""
+        own = pl.DataFrame({"article_id": self.article_id, "txt_sha": self.txt_sha, "yml_sha": self.yml_sha}, schema=INDEX_SCHEMA_SHAS)
+        return pl.concat([*self._articles, own], how="vertical")
+
+    def deps(self) -> pl.DataFrame:
+        """article_id, kind, key: each registry entry each article computed looked up."""
+        own = pl.DataFrame({"article_id": self.dep_article, "kind": self.dep_kind, "key": self.dep_key}, schema=USED_SCHEMA)
+        return pl.concat([*self._deps, own], how="vertical")
 
 
 @dataclass
@@ -269,6 +288,13 @@ class ArticleCache:
 
     _listing: tuple[dict, pl.DataFrame] | None = field(default=None, repr=False)
     _stored: Future | None = field(default=None, repr=False)  # `prefetch`'s reading of the stored index
+
+    def hold_stamps(self, stamps: dict[str, Stamp]) -> None:
+        """Hold the listing's `stamps` as a frame (the one `_listed` gives for them) and empty the
+        dict: a large corpus's stamps, as Python objects, would stay scattered over the heap until
+        `store`, long after they were dropped."""
+        self._listed(stamps)
+        stamps.clear()
 
     def _listed(self, stamps: dict[str, Stamp]) -> pl.DataFrame:
         """`stamps_frame(stamps)`, made once for the lookup and the store."""
@@ -429,15 +455,24 @@ class ArticleCache:
         hit_frames: dict[str, pl.DataFrame],
         stamps: dict[str, Stamp],
         reg: Registries,
-    ) -> None:
-        """Keep the articles computed without problems (`computed`, their parts among `parts`) next to the reused ones."""
-        if not computed.article_id and self.state and self.kept is not None and self.kept.height == self.state.get("articles") and not self.restamp:
-            return
+        keep: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    ) -> dict[str, pl.DataFrame]:
+        """Keep the articles computed without problems (`computed`, their parts among `parts`) next to the reused ones.
+
+        The keyed parts (`SORTED_PARTS`) are stored sorted by their key. With `keep` (a large
+        build's `spill.Spill.keep`) a part is sorted column by column, each sorted column held in a
+        file (the rows of a memory-mapped part are then read in order, never gathered at random
+        across it); returned, per table, where it holds every row of `parts` (nothing reused,
+        nothing left out), for the build to use instead of sorting the same rows again.
+        """
+        if computed.empty() and self.state and self.kept is not None and self.kept.height == self.state.get("articles") and not self.restamp:
+            return {}
         try:
             with self._locked():
-                self._store(computed, parts, hit_frames, stamps, reg)
+                return self._store(computed, parts, hit_frames, stamps, reg, keep)
         except (OSError, pl.exceptions.PolarsError) as exc:
             self.note = f"build cache not written ({exc}); the next build computes every article again"
+            return {}
 
     def _store(
         self,
@@ -446,7 +481,9 @@ class ArticleCache:
         hit_frames: dict[str, pl.DataFrame],
         stamps: dict[str, Stamp],
         reg: Registries,
-    ) -> None:
+        keep: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    ) -> dict[str, pl.DataFrame]:
+        ordered: dict[str, pl.DataFrame] = {}
         segments: dict[str, int] = dict(self.state.get("segments", {})) if self.state else {}
         kept = self.kept if self.kept is not None else pl.DataFrame(schema=INDEX_SCHEMA)
         live = collections.Counter(dict(kept.group_by("segment").len().iter_rows()))  # the kept articles per segment
@@ -457,7 +494,7 @@ class ArticleCache:
             kept = kept.with_columns(pl.lit(new, dtype=pl.Int64).alias("segment"))
         # The articles computed, with their files' stamps (a file that vanished while it was read is not kept).
         fresh = (
-            pl.DataFrame({"article_id": computed.article_id, "txt_sha": computed.txt_sha, "yml_sha": computed.yml_sha}, schema=INDEX_SCHEMA_SHAS)
+            computed.articles()
             .join(self._listed(stamps), on="article_id", how="inner", maintain_order="left")
             .drop_nulls()
             .with_columns(pl.lit(new, dtype=pl.Int64).alias("segment"))
@@ -470,20 +507,25 @@ class ArticleCache:
         if counts.get(str(new)):
             ids = in_new.implode()
             for name in PART_TABLES:
-                frames = [p[name] for p in parts if name in p]
-                if compact and name in hit_frames:
-                    frames.insert(0, hit_frames[name])
+                given = [p[name] for p in parts if name in p]
+                frames = [hit_frames[name], *given] if compact and name in hit_frames else given
                 frames = [_only(df, ids) for df in frames]
+                every_row = bool(frames) and len(frames) == len(given) and all(f is g for f, g in zip(frames, given, strict=True))
                 written: Iterable[pl.DataFrame] = frames
                 if name in SORTED_PARTS:  # kept sorted by key: see `_frames`
                     key = SORTED_PARTS[name]
                     merged = merge_runs(frames, key)
-                    written = [merged] if merged[key].is_sorted() else _sorted_slices(merged, key)
+                    if merged[key].is_sorted():
+                        written = [merged]
+                    elif keep is not None:
+                        merged = sorted_by_key(merged.clone(), key, keep)  # a clone: its columns are taken, not those of `parts`
+                        written = [merged]
+                        if every_row:
+                            ordered[name] = merged
+                    else:
+                        written = _sorted_slices(merged, key)
                 _write_frames(written, self.directory / f"seg-{new}-{name}.arrow")
-            used = pl.DataFrame(
-                {"article_id": computed.dep_article, "kind": computed.dep_kind, "key": computed.dep_key},
-                schema={"article_id": pl.String, "kind": pl.String, "key": pl.String},
-            )
+            used = computed.deps()
             deps = [used.join(_entry_hashes(used, reg), on=["kind", "key"], how="left").select(list(DEPS_SCHEMA))]
             if compact and self.deps is not None:
                 deps.insert(0, self.deps)
@@ -502,15 +544,16 @@ class ArticleCache:
         # The state names the files of its generation: written last, in one step, so a build
         # killed on the way leaves the previous generation whole.
         _write_atomic(self.directory / "state.json", json.dumps(state, sort_keys=True).encode("utf-8"))
-        keep = {f"seg-{s}-{name}.arrow" for s in segments for name in (*PART_TABLES, "deps")}
-        keep |= {"state.json", f"index-{generation}.arrow", ".lock", self._links_name()}
-        keep |= {p.name for p in self.directory.glob(f"keys-{self.code[:16]}-*.arrow")}
+        current = {f"seg-{s}-{name}.arrow" for s in segments for name in (*PART_TABLES, "deps")}
+        current |= {"state.json", f"index-{generation}.arrow", ".lock", self._links_name()}
+        current |= {p.name for p in self.directory.glob(f"keys-{self.code[:16]}-*.arrow")}
         for p in self.directory.iterdir():
-            if p.name not in keep:
+            if p.name not in current:
                 if p.is_dir() and not p.is_symlink():
                     shutil.rmtree(p, ignore_errors=True)
                 else:
                     p.unlink(missing_ok=True)
+        return ordered
 
     # The quote groups' links (detect/groups.find_links): made by `combine`, reused by the next build.
 
@@ -788,6 +831,7 @@ INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 TEXTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "text_sha256": pl.String}
 ROWS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"hash": pl.UInt64}
 KEYS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"norm": pl.String, "kind": pl.Int8, "key": pl.String}
+USED_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "kind": pl.String, "key": pl.String}
 DEPS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "kind": pl.String, "key": pl.String, "hash": pl.String}
 
 

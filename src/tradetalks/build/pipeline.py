@@ -133,6 +133,8 @@ def _check(root: Path, progress: Progress | None, cache: bool, notes: list[str] 
     reg = registries(sources)
     seconds = {"index": time.perf_counter() - t}
     cached = store.lookup(todo, sources.stamps, reg) if store is not None else None
+    if store is not None:
+        store.hold_stamps(sources.stamps)
     if cached is not None:
         seconds["cache"] = cached.seconds
         todo = cached.misses
@@ -170,10 +172,12 @@ def _check(root: Path, progress: Progress | None, cache: bool, notes: list[str] 
     seconds["articles"] = time.perf_counter() - t
     if store is not None and cached is not None:
         t = time.perf_counter()
-        store.store(computed, merged, cached.frames, sources.stamps, reg)
-        # What each article looked up, as Python objects, and the files' stamps: stored now, so not held through the rest of the build.
-        del computed
-        sources.stamps.clear()
+        ordered = store.store(computed, merged, cached.frames, sources.stamps, reg, keep=spill.keep if spill is not None else None)
+        for name, df in ordered.items():  # sorted on the way to the cache: not sorted again by `combine`
+            for i, part in enumerate(merged):
+                part[name] = df if i == 0 else df.clear()
+        del ordered
+        del computed  # what each article looked up: stored now, so not held through the rest of the build
         if cached.frames:
             merged.insert(0, cached.frames)
         seconds["cache"] += time.perf_counter() - t
@@ -204,6 +208,8 @@ def _check(root: Path, progress: Progress | None, cache: bool, notes: list[str] 
         )
     if store is not None and memo is not None and memo.found is not None and (not memo.found.same(memo.known) or memo.known is None or memo.known.keys is None):
         store.keep_quote_links(memo.found)
+    if memo is not None:  # the quote texts' links and block keys (about 200 MB at 100k articles): kept in build/cache/ now, not held through the checks
+        memo.found = memo.known = None
     problems += found
     seconds["combine"] = time.perf_counter() - t
     t = time.perf_counter()
