@@ -831,8 +831,8 @@ INDEX_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 TEXTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "text_sha256": pl.String}
 ROWS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"hash": pl.UInt64}
 KEYS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"norm": pl.String, "kind": pl.Int8, "key": pl.String}
-USED_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "kind": pl.String, "key": pl.String}
 DEPS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"article_id": pl.String, "kind": pl.String, "key": pl.String, "hash": pl.String}
+USED_SCHEMA = {c: t for c, t in DEPS_SCHEMA.items() if c != "hash"}  # what `Computed` records, before the entries' hashes
 
 
 def stamps_frame(stamps: dict[str, Stamp]) -> pl.DataFrame:

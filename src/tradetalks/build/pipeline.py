@@ -172,6 +172,7 @@ def _check(root: Path, progress: Progress | None, cache: bool, notes: list[str] 
     seconds["articles"] = time.perf_counter() - t
     if store is not None and cached is not None:
         t = time.perf_counter()
+        # `sources.stamps` is empty now: the store reads the frame `hold_stamps` made of it.
         ordered = store.store(computed, merged, cached.frames, sources.stamps, reg, keep=spill.keep if spill is not None else None)
         for name, df in ordered.items():  # sorted on the way to the cache: not sorted again by `combine`
             for i, part in enumerate(merged):
