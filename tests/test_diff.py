@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -75,18 +77,106 @@ def test_a_corrected_value_is_a_patch_and_names_the_column(pair):
     assert d.bump == "patch" and check_version(d) is None
 
 
-def test_a_changed_id_value_is_major(pair):
-    """A quote moved to another group (or any changed foreign key) breaks joins that relied on it."""
-    old, new = pair
+def _change_one(df: pl.DataFrame, key: str, column: str, value) -> pl.DataFrame:
+    """`df` with `column` of its first row (by `key`) set to `value`."""
+    first = df[key][0]
+    return df.with_columns(pl.when(pl.col(key) == first).then(pl.lit(value, dtype=df.schema[column])).otherwise(pl.col(column)).alias(column))
+
+
+def _drop_table(release: Path, name: str) -> None:
+    (release / f"{name}.parquet").unlink()
+    m = json.loads((release / "manifest.json").read_text())
+    del m["tables"][name]
+    (release / "manifest.json").write_text(json.dumps(m))
+
+
+def _add_table(release: Path, name: str) -> None:
+    m = json.loads((release / "manifest.json").read_text())
+    m["tables"][name] = {**m["tables"]["places"], "path": f"{name}.parquet"}
+    (release / "manifest.json").write_text(json.dumps(m))
+    shutil.copy(release / "places.parquet", release / f"{name}.parquet")
+
+
+def _regroup(release: Path, merged: bool) -> None:
+    """Move the quotations of the first group into the second (listing the first as merged, or not)."""
+    q = table(release, "quotes")
+    groups = q["quote_group_id"].unique().sort().to_list()
+    first, second = groups[0], groups[1]
+    q = q.with_columns(pl.when(pl.col("quote_group_id") == first).then(pl.lit(second)).otherwise(pl.col("quote_group_id")).alias("quote_group_id"))
+    if merged:
+        q = q.with_columns(
+            pl.when(pl.col("quote_group_id") == second)
+            .then(pl.concat_list("merged_group_ids", pl.lit(first)))
+            .otherwise("merged_group_ids")
+            .alias("merged_group_ids")
+        )
+    rewrite(release, "quotes", q)
+
+
+def _move_one_quote(old: Path, new: Path) -> None:
+    """Give the first group a second quotation in both releases, then move the first one into the second group."""
+    for release in (old, new):
+        q = table(release, "quotes")
+        rewrite(release, "quotes", pl.concat([q, q.head(1).with_columns(pl.lit("q_ffffffffffffffff").alias("quote_id"))]))
     q = table(new, "quotes")
-    first = q["quote_id"][0]
-    moved = pl.when(pl.col("quote_id") == first).then(pl.lit("qg_000000000000")).otherwise(pl.col("quote_group_id"))
-    rewrite(new, "quotes", q.with_columns(moved.alias("quote_group_id")))
+    groups = q["quote_group_id"].unique().sort().to_list()
+    first = q.filter(pl.col("quote_group_id") == groups[0])["quote_id"].sort()[0]
+    rewrite(
+        new, "quotes", q.with_columns(pl.when(pl.col("quote_id") == first).then(pl.lit(groups[1])).otherwise(pl.col("quote_group_id")).alias("quote_group_id"))
+    )
+
+
+def _other_person(release: Path) -> str:
+    """A registered person who did not speak the first quotation."""
+    q = table(release, "quotes").sort("quote_id")
+    return table(release, "people").filter(pl.col("person_id") != q["speaker_id"][0])["person_id"][0]
+
+
+# Each case of CONTRIBUTING.md's table "What each change means for the version", made on a copy of a release.
+CASES: dict[str, Callable[[Path], None] | None] = {
+    "rows-added": lambda r: rewrite(
+        r, "events", pl.concat([table(r, "events"), table(r, "events").head(1).with_columns(pl.lit("another-event").alias("event_id"))])
+    ),
+    "column-added": lambda r: rewrite(r, "tariff_measures", table(r, "tariff_measures").with_columns(pl.lit(1).cast(pl.Int64).alias("n_sources"))),
+    "table-added": lambda r: _add_table(r, "regions"),
+    "value-corrected": lambda r: rewrite(r, "quotes", _change_one(table(r, "quotes"), "quote_id", "cue", "told reporters")),
+    "reference-corrected": lambda r: rewrite(r, "quotes", _change_one(table(r, "quotes"), "quote_id", "speaker_id", _other_person(r))),
+    "provenance-moved": lambda r: rewrite(
+        r, "people", _change_one(_change_one(table(r, "people"), "person_id", "char_start", 0), "person_id", "article_id", "another-article")
+    ),
+    "quote-regrouped": None,  # prepares both releases: `_move_one_quote`
+    "groups-merged": lambda r: _regroup(r, merged=True),
+    "id-removed": lambda r: rewrite(r, "people", table(r, "people").tail(-1)),
+    "id-renamed": lambda r: rewrite(r, "people", _change_one(table(r, "people"), "person_id", "person_id", "renamed-person")),
+    "group-gone": lambda r: _regroup(r, merged=False),
+    "column-removed": lambda r: rewrite(r, "tariff_measures", table(r, "tariff_measures").drop("note")),
+    "column-retyped": lambda r: rewrite(r, "tariff_measures", table(r, "tariff_measures").with_columns(pl.col("rate_pct").cast(pl.String))),
+    "table-removed": lambda r: _drop_table(r, "measure_events"),
+}
+
+
+def contributing_cases() -> dict[str, str]:
+    """case -> bump, from CONTRIBUTING.md's table (the rows whose last cell is a `case`)."""
+    text = (Path(__file__).resolve().parents[1] / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("## What each change means for the version", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\|[^|\n]*\|[^|\n]*\| (MAJOR|MINOR|PATCH) \| `([a-z-]+)` \|$", section, re.M)
+    return {case: bump.lower() for bump, case in rows}
+
+
+def test_contributing_lists_every_case_tested():
+    assert set(contributing_cases()) == set(CASES)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_change_gets_the_bump_contributing_states(pair, case):
+    old, new = pair
+    if case == "quote-regrouped":
+        _move_one_quote(old, new)
+    else:
+        CASES[case](new)
     d = diff_releases(old, new)
-    assert d.tables["quotes"].changed == {first: ["quote_group_id"]}
-    assert d.tables["quotes"].ids_changed == {"quote_group_id": 1}
-    assert d.bump == "major"
-    assert "ids changed in quote_group_id (1 rows)" in (check_version(d) or "")
+    assert d.bump == contributing_cases()[case], d.summary()
+    assert check_version(d) is None or d.bump != "patch"  # 1.0.1 is a patch step: enough for a patch only
 
 
 def test_a_change_inside_a_nested_column_is_found(pair):

@@ -154,8 +154,9 @@ def build(
     elif target is None:
         out.print(f"no changes against the latest published release {base}: nothing to publish", highlight=False, soft_wrap=True)
     else:
+        because = "; ".join(f"{name}: {t.why}" for name, t in d.tables.items() if t.bump == d.bump)
         out.print(
-            f"against the latest published release {base}: {d.bump.upper()} changes; the next version would be {target} "
+            f"against the latest published release {base}: {d.bump.upper()} changes ({because}); the next version would be {target} "
             f"(`tradetalks diff` lists them; maintainers publish with `tradetalks release {target}`)",
             highlight=False,
             markup=False,

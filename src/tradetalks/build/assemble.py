@@ -139,18 +139,21 @@ def quotes_key(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str,
     return hashlib.sha256(json.dumps(digests).encode("utf-8")).hexdigest()
 
 
-def derived_key(sources: Sources, claims_digest: str, articles: pl.DataFrame, roles: pl.DataFrame, unsure: set[str] | frozenset) -> str | None:
+def derived_key(
+    sources: Sources, claims_digest: str, articles: pl.DataFrame, roles: pl.DataFrame, unsure: set[str] | frozenset, ages: Mapping[str, int]
+) -> str | None:
     """Everything the `DERIVED` tables are made from: the bytes of every registry file, the
     evidence's `DERIVED_EVIDENCE` columns (`claims_digest`, their `table_digest`), the articles'
-    ids and outlets, and the roles as stated (in any order); None while some support may be
-    missing (`unsure`). The code is the build cache's own key."""
+    ids, outlets and reference dates, the roles as stated (in any order) and the articles' ages
+    (`article_ages`); None while some support may be missing (`unsure`). The code is the build
+    cache's own key."""
     if unsure:
         return None
     files = []
     for name in REGISTRIES:
         doc = getattr(sources, name)
         files.append([name, doc.sha256 if doc is not None else None])
-    digests = [claims_digest, table_digest(articles.select(OUTLET_COLUMNS)), table_digest(roles, ordered=False)]
+    digests = [claims_digest, table_digest(articles.select(*OUTLET_COLUMNS, "reference_date")), table_digest(roles, ordered=False), sorted(ages.items())]
     return hashlib.sha256(json.dumps([files, digests]).encode("utf-8")).hexdigest()
 
 
@@ -205,15 +208,17 @@ def combine(
         memo.digests["articles"] = table_digest(articles, rows=memo.rows["articles"])
     if ready is not None:
         ready("articles", articles, memo.digests["articles"] if memo is not None else None)
-    key = derived_key(sources, claims_digest, articles, part["roles"], unsure) if memo is not None else None
+    ages = article_ages(Path(sources.root) / "release")
+    key = derived_key(sources, claims_digest, articles, part["roles"], unsure, ages) if memo is not None else None
     if memo is not None:
         memo.key = key
     if memo is not None and key is not None and memo.derived is not None and memo.derived[0] == key:
         derived = memo.derived[1]
         memo.settled = True
     else:
-        order = article_order(articles, cited)
-        ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(cited, order), problems, cited, order, reg.index, unsure)
+        order = article_order(articles, cited, ages)
+        reference = dict(zip(articles["article_id"].to_list(), articles["reference_date"].to_list(), strict=True))
+        ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(cited, order), problems, cited, order, reference, reg.index, unsure)
         events, event_disputes, _ = subject_rows("events", reg.events, cited, ctx)
         measures, measure_disputes, steps = subject_rows("measures", reg.measures, cited, ctx)
         derived = {
@@ -384,16 +389,31 @@ def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame, keep: Callabl
     return made.with_columns(pl.col("text").alias("evidence")).select(list(schema)).with_columns(pl.col("article_id").set_sorted())
 
 
-def published_groups(release_root: Path) -> dict[str, str]:
-    """Normalised quote text -> quote_group_id in the latest release under `release_root` (highest version)."""
+def published_releases(release_root: Path, table: str) -> list[Path]:
+    """The published release directories under `release_root` that hold `table`, lowest version first."""
     versions = [
         (tuple(map(int, m.groups())), p)
         for p in (release_root.iterdir() if release_root.is_dir() else [])
-        if (m := RELEASE_DIR.match(p.name)) and (p / "quotes.parquet").is_file()
+        if (m := RELEASE_DIR.match(p.name)) and (p / f"{table}.parquet").is_file()
     ]
-    if not versions:
+    return [p for _, p in sorted(versions)]
+
+
+def article_ages(release_root: Path) -> dict[str, int]:
+    """Article id -> the rank of the first published release that holds it (0: the oldest release)."""
+    ages: dict[str, int] = {}
+    for n, release in enumerate(published_releases(release_root, "articles")):
+        for article_id in pl.read_parquet(release / "articles.parquet", columns=["article_id"])["article_id"].to_list():
+            ages.setdefault(article_id, n)
+    return ages
+
+
+def published_groups(release_root: Path) -> dict[str, str]:
+    """Normalised quote text -> quote_group_id in the latest release under `release_root` (highest version)."""
+    releases = published_releases(release_root, "quotes")
+    if not releases:
         return {}
-    latest = max(versions)[1] / "quotes.parquet"
+    latest = releases[-1] / "quotes.parquet"
     published = pl.read_parquet(latest, columns=["text", "quote_group_id"]).unique().sort("quote_group_id")
     out: dict[str, str] = {}
     for text, gid in published.iter_rows():

@@ -2,8 +2,10 @@
 
 Two articles disagree only when their claims cannot both be true: date intervals that are disjoint
 (a week and a day inside it agree), places neither of which lies within the other (Busan and South
-Korea agree), other values that differ. Status claims are not compared here: a status is a step of a
-measure's lifecycle (`lifecycle.py`), and history is not disagreement.
+Korea agree), other values that differ. An article never disagrees with itself. Sets (participants,
+imposers, targets) are not compared: each article names the members it names, and the row holds
+their union. Status claims are compared as dated steps of a measure's lifecycle
+(`subjects._lifecycle`): history is not disagreement.
 """
 
 from __future__ import annotations
@@ -38,8 +40,11 @@ START_COLUMN = {"date": "date_start", "announced_date": "announced_date", "effec
 DATE_TEXT_CLAIMS = ("local_date", "date_start", "announced_date", "effective_date", "expiry_date")
 NUMBER_CLAIMS = {"rate_pct"}
 PLACE_CLAIMS = {"location"}
-# Claims that record how an article states a value without disagreeing (Washington vs Beijing day).
-NOT_COMPARED = {"local_date", "status"}
+# Claims whose value is a set: articles naming different members add up, they never disagree.
+SET_CLAIMS = {"participants", "imposer", "target"}
+# Claims that record how an article states a value without disagreeing (Washington vs Beijing day),
+# the sets, and the status (compared as a lifecycle).
+NOT_COMPARED = {"local_date", "status", *SET_CLAIMS}
 
 
 def resolve_date(expression: Any, reference: dt.date, future: bool = False) -> Resolved | None:
@@ -177,9 +182,27 @@ def compatible(field: str, a: Any, b: Any, places: PlaceRegistry) -> bool:
     return a == b
 
 
-def conflicting(field: str, values: list, places: PlaceRegistry) -> bool:
-    """True when some two of the distinct values cannot both be true."""
-    return any(not compatible(field, a, b, places) for i, a in enumerate(values) for b in values[i + 1 :])
+def conflicting(field: str, values: list, places: PlaceRegistry, articles: list[set[str]] | None = None) -> bool:
+    """True when some two of the distinct values cannot both be true, said by different articles.
+
+    `articles[i]`: the articles claiming `values[i]` (omitted: every value from its own article).
+    An article claiming two incompatible values alone is not a dispute between articles."""
+    for i, a in enumerate(values):
+        for j in range(i + 1, len(values)):
+            if compatible(field, a, values[j], places):
+                continue
+            if articles is None or len(articles[i] | articles[j]) > 1:
+                return True
+    return False
+
+
+def set_members(value: Any) -> list[str]:
+    """The members of a set claim: a list, or its text form (`claim_text` joins with commas)."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [m.strip() for m in str(value).split(",") if m.strip()]
 
 
 def claim_text(value: Any) -> str | None:

@@ -1,9 +1,13 @@
 """Compare two releases: rows added / removed / changed per table, schema changes, and the SemVer bump they need.
 
-SemVer for data (README): MAJOR = a column removed, renamed or retyped, a table removed, or ids
-removed or changed (a changed id is a removal plus an addition), and a changed value in a column
-that holds ids (a foreign key such as quote_group_id or speaker_id: rows that pointed together no
-longer do); MINOR = rows, columns or tables added; PATCH = other values corrected, ids kept.
+SemVer for data, by what a change means to someone who joins on the ids (CONTRIBUTING.md's table
+"What each change is", tested case by case against this module):
+
+- MAJOR: an id removed or renamed (a renamed id is a removal plus an addition), a quote group that
+  vanished without being merged into another, a column removed or retyped, a table removed;
+- MINOR: rows (ids), columns or tables added;
+- PATCH: a value corrected with every id kept: a foreign key that now points at another row that
+  exists (a corrected speaker), a moved provenance (a row's supporting span), any other value.
 """
 
 from __future__ import annotations
@@ -19,13 +23,9 @@ from tradetalks.build.errors import check_version as valid_version
 from tradetalks.build.formats.files import read_manifest
 
 BUMPS = ["none", "patch", "minor", "major"]
-# Columns whose values are ids: `<entity>_id`, `<entity>_ids`, and the lists of person ids.
-ID_COLUMN = re.compile(r"(_id|_ids)$")
-ID_LISTS = {"authors", "participants", "within"}
-
-
-def holds_ids(column: str) -> bool:
-    return bool(ID_COLUMN.search(column)) or column in ID_LISTS
+# Ids of entities that have no table of their own, per table: (the id column, the column that
+# lists the ids merged into it). A group id that disappears is an id removed unless it was merged.
+GROUP_IDS = {"quotes": ("quote_group_id", "merged_group_ids")}
 
 
 @dataclass
@@ -41,21 +41,18 @@ class TableDiff:
     columns_retyped: dict[str, tuple[str, str]] = field(default_factory=dict)
     table_added: bool = False
     table_removed: bool = False
+    # Group ids (`GROUP_IDS`) that no row holds any more and no group lists as merged.
+    groups_removed: list[str] = field(default_factory=list)
 
     @property
     def bump(self) -> str:
-        if self.table_removed or self.columns_removed or self.columns_retyped or self.removed or self.ids_changed:
+        if self.table_removed or self.columns_removed or self.columns_retyped or self.removed or self.groups_removed:
             return "major"
         if self.table_added or self.columns_added or self.added:
             return "minor"
         if self.changed:
             return "patch"
         return "none"
-
-    @property
-    def ids_changed(self) -> dict[str, int]:
-        """Changed values in id columns, per column."""
-        return {c: n for c, n in self.changed_columns().items() if holds_ids(c)}
 
     @property
     def schema_changes(self) -> list[str]:
@@ -68,6 +65,20 @@ class TableDiff:
         out += [f"column removed: {c}" for c in self.columns_removed]
         out += [f"column retyped: {c} ({a} -> {b})" for c, (a, b) in self.columns_retyped.items()]
         return out
+
+    @property
+    def why(self) -> str:
+        """The changes that set the bump, in words."""
+        parts = list(self.schema_changes)
+        if self.removed:
+            parts.append(f"{len(self.removed)} ids removed or renamed")
+        if self.groups_removed:
+            parts.append(f"{len(self.groups_removed)} quote groups gone without a merge")
+        if self.added:
+            parts.append(f"{len(self.added)} rows added")
+        if self.changed:
+            parts.append(f"{len(self.changed)} rows with corrected values")
+        return ", ".join(parts)
 
     def changed_columns(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -93,20 +104,21 @@ class ReleaseDiff:
             "new_version": self.new_version,
             "required_bump": self.bump,
             "tables": {
-                name: {**asdict(t), "bump": t.bump, "schema_changes": t.schema_changes, "changed_columns": t.changed_columns()}
+                name: {**asdict(t), "bump": t.bump, "why": t.why, "schema_changes": t.schema_changes, "changed_columns": t.changed_columns()}
                 for name, t in self.tables.items()
             },
         }
 
     def summary(self, limit: int = 10) -> str:
         """Human-readable, one block per table; ids listed up to `limit` per kind."""
-        lines = [f"tradetalks {self.old_version or '(none)'} -> {self.new_version}: {self.bump.upper()} changes"]
+        what = "no changes" if self.bump == "none" else f"{self.bump.upper()} changes"
+        lines = [f"tradetalks {self.old_version or '(none)'} -> {self.new_version}: {what}"]
         for name, t in self.tables.items():
             head = f"  {name}: {t.rows_old} -> {t.rows_new} rows; +{len(t.added)} added, -{len(t.removed)} removed, ~{len(t.changed)} changed"
             lines.append(head + ("" if t.bump == "none" else f"  [{t.bump}]"))
             for change in t.schema_changes:
                 lines.append(f"    {change}")
-            for label, ids in (("added", t.added), ("removed", t.removed)):
+            for label, ids in (("added", t.added), ("removed", t.removed), ("groups gone", t.groups_removed)):
                 if ids:
                     more = f" (+{len(ids) - limit} more)" if len(ids) > limit else ""
                     lines.append(f"    {label}: {', '.join(ids[:limit])}{more}")
@@ -179,7 +191,19 @@ def _diff_table(name: str, old_root: Path, o: dict, new_root: Path, n: dict) -> 
         )
         for row in flags.filter(pl.any_horizontal(common)).sort(key).iter_rows(named=True):
             t.changed[row[key]] = [c for c in common if row[c]]
+    if name in GROUP_IDS:
+        t.groups_removed = _groups_removed(old_df, new_df, *GROUP_IDS[name])
     return t
+
+
+def _groups_removed(old: pl.DataFrame, new: pl.DataFrame, column: str, merged: str) -> list[str]:
+    """Group ids of `old` that `new` neither holds nor lists as merged into another group."""
+    if column not in old.columns or column not in new.columns:
+        return []
+    kept = set(new[column].drop_nulls().to_list())
+    if merged in new.columns:
+        kept |= set(new[merged].explode().drop_nulls().to_list())
+    return sorted(set(old[column].drop_nulls().to_list()) - kept)
 
 
 def _differs(column: str) -> pl.Expr:
@@ -235,22 +259,9 @@ def check_version(d: ReleaseDiff) -> str | None:
     except ValueError as exc:
         return str(exc)
     if BUMPS.index(made) < BUMPS.index(d.bump):
-        reasons = [f"{name}: {t.bump} ({_why(t)})" for name, t in d.tables.items() if BUMPS.index(t.bump) > BUMPS.index(made)]
+        reasons = [f"{name}: {t.bump} ({t.why})" for name, t in d.tables.items() if BUMPS.index(t.bump) > BUMPS.index(made)]
         return f"version {d.new_version} is a {made} step from {d.old_version}, but the changes need a {d.bump} bump: " + "; ".join(reasons)
     return None
-
-
-def _why(t: TableDiff) -> str:
-    parts = t.schema_changes
-    if t.removed:
-        parts = parts + [f"{len(t.removed)} ids removed or changed"]
-    if t.added:
-        parts = parts + [f"{len(t.added)} rows added"]
-    if t.ids_changed:
-        parts = parts + [f"ids changed in {', '.join(f'{c} ({n} rows)' for c, n in t.ids_changed.items())}"]
-    if t.changed:
-        parts = parts + [f"{len(t.changed)} rows changed"]
-    return ", ".join(parts)
 
 
 def dumps(d: ReleaseDiff) -> str:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -20,6 +22,7 @@ from tradetalks.build.claims import (
     NOT_COMPARED,
     PLACE_CLAIMS,
     PRECISION_COLUMN,
+    SET_CLAIMS,
     START_COLUMN,
     Interval,
     PlaceRegistry,
@@ -27,12 +30,13 @@ from tradetalks.build.claims import (
     compatible,
     conflicting,
     interval,
+    set_members,
     value_text,
 )
 from tradetalks.build.errors import Collector
 from tradetalks.build.ids import stable_id
 from tradetalks.build.sources import Sources
-from tradetalks.schemas.tables import polars_schema
+from tradetalks.schemas.tables import PROVENANCE, polars_schema
 
 SUBJECT_TABLES = {"events": ("events", "event", "event_id"), "measures": ("tariff_measures", "measure", "measure_id")}
 # The measure field that dates each status; a status without one is undated (a pause, a withdrawal).
@@ -51,7 +55,6 @@ STATUS_DATE = {
 }
 # The usual order of a measure's life: steps sort by it, then by date.
 STATUS_ORDER = list(STATUS_DATE)
-PROVENANCE = ("article_id", "char_start", "char_end", "evidence", "method")
 FIRST = ("in_duplicate", "article_id", "char_start", "char_end", "evidence_id")
 
 
@@ -96,24 +99,26 @@ class Outlets:
 BY_NUMBERS = ["in_duplicate", "_article", "char_start", "char_end", "_rank"]
 
 
-def article_order(articles: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
-    """Per evidence row, in the table's order, numbers that sort and count it as its texts do:
-    `_article` sorts as its article id (a position among the sorted ids), `_rank` as its evidence
-    id (ties by position), and `_outlet` is its article's outlet key (`Outlets`) as a number (null
-    for an article not among `articles`)."""
+def article_order(articles: pl.DataFrame, evidence: pl.DataFrame, age: Mapping[str, int] | None = None) -> pl.DataFrame:
+    """Per evidence row, in the table's order, numbers that sort and count it:
+
+    `_article` sorts its article by age, then id: `age` gives the rank of the first published
+    release that holds the article, and articles no release holds come after every published one.
+    So a row's provenance (its first evidence) stays where it was published while that evidence
+    exists: an article added later never takes it over, whatever its id. `_rank` sorts as the
+    evidence id (ties by position), and `_outlet` is the article's outlet key (`Outlets`) as a
+    number (null for an article not among `articles`).
+    """
+    age = age or {}
+    newest = max(age.values(), default=-1) + 1
     ids, cited = articles["article_id"], evidence["article_id"]
     outlet = articles.select(OUTLET_KEY.rank("dense")).to_series()
     rank = (
         pl.int_range(evidence.height, dtype=pl.UInt32, eager=True) if evidence["evidence_id"].flags["SORTED_ASC"] else evidence["evidence_id"].rank("ordinal")
     )
-    # Usually `articles` are sorted by id and hold every cited article: its position is its row.
-    if ids.flags["SORTED_ASC"] and ids.null_count() == 0 and ids.n_unique() == ids.len():
-        article = cited.cast(pl.Enum(ids), strict=False).to_physical()
-        if article.null_count() == cited.null_count():
-            return pl.DataFrame([article.alias("_article"), rank.alias("_rank"), outlet.gather(article).alias("_outlet")])
-    # Otherwise: positions among every id, and the outlets looked up by id (the last row of an id, as in `Outlets`).
-    every = pl.concat([ids, cited]).drop_nulls().unique().sort()
-    article = cited.cast(pl.Enum(every)).to_physical()
+    every = pl.concat([ids, cited]).drop_nulls().unique().to_list()
+    article = cited.cast(pl.Enum(sorted(every, key=lambda a: (age.get(a, newest), a)))).to_physical()
+    # The outlets looked up by id (the last row of an id, as in `Outlets`).
     by_id = articles.select("article_id", outlet.alias("_outlet")).unique("article_id", keep="last")
     outlet = evidence.select("article_id").join(by_id, on="article_id", how="left", maintain_order="left")["_outlet"]
     return pl.DataFrame([article.alias("_article"), rank.alias("_rank"), outlet])
@@ -173,11 +178,22 @@ class Context:
     problems: Collector
     evidence: pl.DataFrame
     order: pl.DataFrame  # article_order of the evidence
+    reference: dict[str, dt.date]  # each article's reference_date: the moment its undated status claims hold
     # Each registry id's index in its file (entries that fail the schema are left out of the registries).
     index: dict[str, dict[str, int]] = dc_field(default_factory=dict)
     # Ids whose support may sit in articles or annotations left out by earlier problems: the checks
     # that need every article's evidence are not made for them (see rows.unsettled).
     unsure: set[str] | frozenset = frozenset()
+
+    @cached_property
+    def dated(self) -> dict[tuple[str, str, int, int, str], Interval]:
+        """The measures' date claims by (measure_id, article_id, char_start, char_end, date field): what dates a status claimed beside them."""
+        rows = self.evidence.filter(
+            (pl.col("subject_table") == "tariff_measures")
+            & pl.col("claim_field").is_in([f for f in STATUS_DATE.values() if f])
+            & pl.col("claim_date_start").is_not_null()
+        ).select("subject_id", "article_id", "char_start", "char_end", "claim_field", "claim_date_start", "claim_date_end", "claim_date_precision")
+        return {(m, a, s, e, f): Interval(start, end or start, precision or "day") for m, a, s, e, f, start, end, precision in rows.iter_rows()}
 
     def position(self, kind: str, ident: str, fallback: int) -> int:
         return self.index.get(kind, {}).get(ident, fallback)
@@ -228,17 +244,19 @@ def subject_rows(kind: str, registry: dict, evidence: pl.DataFrame, ctx: Context
         resolutions = {d["field"]: d for d in item.get("disputes", [])}
         disputed_fields: set[str] = set()
         for claimed in sorted(fields_of[sid]):
+            if claimed in SET_CLAIMS:
+                _check_members(table, sid, claimed, row.get(claimed), where, ctx)
             if claimed in NOT_COMPARED:
                 continue
-            found = _compare(table, sid, claimed, _row_value(claimed, row, item), resolutions.get(claimed), where, ctx)
-            if found:
+            disputed, found = _compare(table, sid, claimed, _row_value(claimed, row, item), resolutions.get(claimed), where, ctx)
+            if disputed:
                 disputed_fields.add(claimed)
                 disputes += found
         if kind == "measures":
-            found_steps, found_disputes = _lifecycle(sid, row, resolutions.get("status"), where, ctx)
+            found_steps, disputed, found_disputes = _lifecycle(sid, row, resolutions.get("status"), where, ctx)
             steps += found_steps
             disputes += found_disputes
-            if found_disputes:
+            if disputed:
                 disputed_fields.add("status")
             current = [s for s in found_steps if s["is_current"]]
             row["status"] = current[0]["status"] if current else None
@@ -289,8 +307,29 @@ def _row_value(field: str, row: dict, item: dict) -> Any:
     return claim_text(item.get(field))
 
 
-def _compare(table: str, sid: str, field: str, row_value: Any, resolution: dict | None, where: list, ctx: Context) -> list[dict]:
-    """Check the row against the claims on one field; the dispute rows when the claims conflict."""
+def _check_members(table: str, sid: str, field: str, row_members: Any, where: list, ctx: Context) -> None:
+    """A set claim (participants, imposer, target) adds members: each must be among the row's."""
+    if row_members is None:
+        return
+    held = set(set_members(row_members))
+    said: dict[str, set[str]] = defaultdict(set)
+    for c in ctx.claims[(table, sid, field)]:
+        for member in set_members(c["claim_value"]):
+            if member not in held:
+                said[member] |= ctx.articles_of([c])
+    if said:
+        doc = getattr(ctx.sources, where[0])
+        missing = "; ".join(f"{m!r} ({', '.join(sorted(arts))})" for m, arts in sorted(said.items()))
+        ctx.problems.add(
+            doc.path,
+            doc.line_of([*where, field]),
+            f"{where[0]}[{where[1]}].{field}",
+            f"the articles name {field} that {sid!r} does not list: {missing}; the row holds every member an article names, so add them",
+        )
+
+
+def _compare(table: str, sid: str, field: str, row_value: Any, resolution: dict | None, where: list, ctx: Context) -> tuple[bool, list[dict]]:
+    """Check the row against the claims on one field: whether the claims conflict, and the dispute rows when they are resolved."""
     claims = ctx.claims[(table, sid, field)]
     by_value: dict[Any, list[dict]] = defaultdict(list)
     for c in claims:
@@ -305,14 +344,15 @@ def _compare(table: str, sid: str, field: str, row_value: Any, resolution: dict 
             f"{label}.{field}",
             f"{sid!r} has {field} = {value_text(row_value)}, which no article supports; the articles claim {[value_text(v) for v in values]}",
         )
-    if not conflicting(field, values, ctx.places):
-        return []
-    return _dispute_rows(table, sid, field, by_value, row_value, resolution, where, ctx)
+    if not conflicting(field, values, ctx.places, [ctx.articles_of(by_value[v]) for v in values]):
+        return False, []
+    return True, _dispute_rows(table, sid, field, by_value, row_value, resolution, where, ctx)
 
 
 def _dispute_rows(
     table: str, sid: str, field: str, by_value: dict[Any, list[dict]], row_value: Any, resolution: dict | None, where: list, ctx: Context
 ) -> list[dict]:
+    """The rows of a dispute the curator resolved; none, and the one problem that says what to do, otherwise."""
     texts = sorted(value_text(v) for v in by_value)
     doc = getattr(ctx.sources, where[0])
     label = f"{where[0]}[{where[1]}]"
@@ -368,24 +408,67 @@ def _dispute_rows(
     return rows
 
 
-def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: Context) -> tuple[list[dict], list[dict]]:
-    """The measure's steps from its status claims; two statuses dated by the same field are a dispute."""
+# How far along its life a status puts a measure: a later moment never has an earlier stage. A
+# pause, an aversion or a withdrawal may come at any stage (and a paused measure may resume).
+STAGE = {
+    "threatened": 0,
+    "proposed": 0,
+    "reported": 0,
+    "under_investigation": 0,
+    "announced": 1,
+    "agreed": 1,
+    "in_effect": 2,
+    "expired": 3,
+}
+
+
+def status_moment(claim_row: int, ctx: Context) -> Interval | None:
+    """When a status claim holds: the date its own annotation claims for the status's date field
+    (`STATUS_DATE`), else its article's reference date (the status as of the text)."""
+    ev = ctx.evidence
+    status = ev["claim_value"][claim_row]
+    family = STATUS_DATE.get(status)
+    if family is not None:
+        same = ctx.dated.get((ev["subject_id"][claim_row], ev["article_id"][claim_row], ev["char_start"][claim_row], ev["char_end"][claim_row], family))
+        if same is not None:
+            return same
+    day = ctx.reference.get(ev["article_id"][claim_row])
+    return Interval(day, day, "day") if day is not None else None
+
+
+def status_conflict(a: tuple[str, str, Interval | None], b: tuple[str, str, Interval | None]) -> bool:
+    """Whether two dated status claims (status, article, moment) cannot both be true.
+
+    Different articles only; different statuses claimed for overlapping moments, or a later moment
+    at an earlier stage of the lifecycle (`STAGE`). Claims at different moments in the lifecycle's
+    order are its steps (proposed on 26 October, agreed on 30 October)."""
+    (sa, arta, ma), (sb, artb, mb) = a, b
+    if sa == sb or arta == artb or ma is None or mb is None:
+        return False
+    if ma.overlaps(mb):
+        return True
+    if sa not in STAGE or sb not in STAGE:
+        return False
+    earlier, later = (sa, sb) if ma.end < mb.start else (sb, sa)
+    return STAGE[earlier] > STAGE[later]
+
+
+def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: Context) -> tuple[list[dict], bool, list[dict]]:
+    """The measure's steps from its status claims, whether they conflict (`status_conflict`), and the dispute rows."""
     claims = ctx.claims.get(("tariff_measures", sid, "status"), [])
     by_status: dict[str, list[dict]] = defaultdict(list)
     for c in claims:
         by_status[c["claim_value"]].append(c)
-    same_moment: dict[str, list[str]] = defaultdict(list)
-    for status in by_status:
-        if moment := STATUS_DATE.get(status):
-            same_moment[moment].append(status)
+    dated = sorted(
+        {(status, ctx.evidence["article_id"][r], status_moment(r, ctx)) for status, cs in by_status.items() for c in cs for r in c["rows"].to_list()},
+        key=lambda d: (d[0], d[1], d[2].start if d[2] else dt.date.min),
+    )
+    clashing = sorted({s for i, a in enumerate(dated) for b in dated[i + 1 :] if status_conflict(a, b) for s in (a[0], b[0])})
     rejected: set[str] = set()
     disputes: list[dict] = []
-    for _moment, statuses in sorted(same_moment.items()):
-        if len(statuses) < 2:
-            continue
-        found = _dispute_rows("tariff_measures", sid, "status", {s: by_status[s] for s in statuses}, None, resolution, where, ctx)
-        disputes += found
-        rejected |= {d["value"] for d in found if not d["used"]}
+    if clashing:
+        disputes = _dispute_rows("tariff_measures", sid, "status", {s: by_status[s] for s in clashing}, None, resolution, where, ctx)
+        rejected = {d["value"] for d in disputes if not d["used"]}
     steps = []
     for status, cs in by_status.items():
         family = STATUS_DATE.get(status)
@@ -413,7 +496,7 @@ def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: C
     accepted = [s for s in steps if s["accepted"]]
     for s in steps:
         s["is_current"] = bool(accepted) and s is accepted[-1]
-    return steps, disputes
+    return steps, bool(clashing), disputes
 
 
 def links(registry: dict, evidence: pl.DataFrame, ctx: Context) -> list[dict]:

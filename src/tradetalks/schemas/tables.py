@@ -370,6 +370,8 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
 # The dataframe checks above whose verdict on a row reads that row's values alone: a row that
 # passed them before (same code) passes again, so a rebuild checks only new rows with them
 # (build/fused.py). A dataframe check not named here is run on every row.
+# The provenance columns, in release order (declared by the `Provenance` model).
+PROVENANCE = tuple(Provenance.__annotations__)
 ROW_CHECKS = frozenset({"span_is_well_formed", "whole_text", "speaker_is_said", "dates_ordered", "parties_are_said"})
 KEYS = {
     "articles": "article_id",
@@ -391,7 +393,7 @@ def column_order(table: str) -> list[str]:
     model = MODELS[table]
     names = list(model.to_schema().columns)
     key = KEYS[table]
-    prov = [c for c in ("article_id", "char_start", "char_end", "evidence", "method") if c != key]
+    prov = [c for c in PROVENANCE if c != key]
     own = [c for c in model.__annotations__ if c in names]
     rest = [c for c in names if c not in own]
     return [key] + [c for c in own + rest if c != key and c not in prov] + [c for c in prov if c in names]
