@@ -379,3 +379,12 @@ def test_one_article_reads_no_other_article(tmp_path):
         [sys.executable, "-m", "tradetalks.cli", "validate", "--root", str(root), "dataset/articles/broken.yml"], capture_output=True, text=True
     )
     assert res.returncode == 1 and "Traceback" not in res.stderr and "broken.yml:" in res.stderr and "broken.txt" in res.stderr
+
+
+def test_the_drafts_own_header_is_no_unresolved_marker():
+    from tradetalks.build.markers import DRAFT_HEADER, draft_markers
+
+    reviewed = "\n".join(["# yaml-language-server: $schema=../../schemas/article.schema.json", *DRAFT_HEADER, "article_id: x", "title: null"])
+    assert draft_markers(reviewed, "x.yml") == []
+    # A marker on the header's own lines' neighbours is still one.
+    assert len(draft_markers(reviewed + "\noutlet: null  # TODO: the outlet", "x.yml")) == 1

@@ -14,6 +14,13 @@ from tradetalks.build.errors import Problem
 
 # The words `suggest` writes and `validate` refuses; one list for both.
 DRAFT_MARKERS = ("GUESS", "DECIDE", "TODO")
+# The draft's own explanation of its markers, written at its top: these lines are instructions,
+# not markers left unresolved, so `validate` passes a reviewed file that keeps them.
+DRAFT_HEADER = (
+    "# Lines marked GUESS come from rules, not from a person: check each against the text, fix or delete it.",
+    "# DECIDE marks a choice the rules cannot make; TODO marks what the text cannot tell the rules.",
+    "# `tradetalks validate` refuses the file while any of these markers is left.",
+)
 # Problems reported per file; the rest are counted in one last problem.
 MAX_MARKERS_SHOWN = 10
 
@@ -35,7 +42,7 @@ def draft_markers(text: str, shown: str) -> list[Problem]:
     hidden: dict[str, int] = {}
     first_hidden = None
     for number, line in enumerate(text.splitlines(), 1):
-        if not any(word in line for word in DRAFT_MARKERS):
+        if not any(word in line for word in DRAFT_MARKERS) or line.strip() in DRAFT_HEADER:
             continue
         comment = _comment_start(line)
         for m in _WORD.finditer(line):

@@ -18,7 +18,7 @@ from pathlib import Path
 from tradetalks.build.detect.dates import find_date_expressions, resolve
 from tradetalks.build.detect.quotations import find_quotations
 from tradetalks.build.errors import DatasetError
-from tradetalks.build.markers import DRAFT_MARKERS
+from tradetalks.build.markers import DRAFT_HEADER, DRAFT_MARKERS
 from tradetalks.build.sources import read_article_text
 from tradetalks.build.suggest.anchors import pin_reference
 from tradetalks.build.suggest.attribution import attribute, find_turns, is_title_of_work, sentence_bounds
@@ -81,9 +81,7 @@ def suggest(
     out = [
         modeline(f"dataset/articles/{article_id}.yml", "article"),
         f"# Draft annotation of dataset/articles/{article_id}.txt, written by `tradetalks suggest`.",
-        f"# Lines marked {GUESS} come from rules, not from a person: check each against the text, fix or delete it.",
-        f"# {DECIDE} marks a choice the rules cannot make; {TODO} marks what the text cannot tell the rules.",
-        "# `tradetalks validate` refuses the file while any of these markers is left.",
+        *DRAFT_HEADER,
         *([f"# The text was cut to its first {MAX_CHARS} characters for drafting."] if len(full_text) > MAX_CHARS else []),
         f"article_id: {article_id}",
         "seed_file: null",
