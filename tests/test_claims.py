@@ -127,6 +127,7 @@ def test_statuses_are_steps_of_a_lifecycle_not_a_dispute(tmp_path):
     meta2 = bare_meta(
         text2,
         article_id="second",
+        reference_date="2025-11-20",
         measures=[{"measure": "us-100pct-tariff", "evidence": "The 100% tariff took effect", "claims": {"status": "in_effect"}}],
     )
     make_dataset(tmp_path, {"talks-next-week": (TEXT, article_meta(TEXT)), "second": (text2, meta2)})
@@ -203,3 +204,102 @@ def test_a_null_local_date_is_a_claim_without_a_day(tmp_path):
     local = evidence.filter(pl.col("claim_field") == "local_date")
     assert local.height == 1
     assert local["claim_date_start"].to_list() == [None]
+
+
+# Disputes only where claims cannot all be true.
+
+
+def test_articles_naming_different_participants_add_up_and_are_no_dispute(tmp_path):
+    root = _two_articles(tmp_path, {"participants": ["he-lifeng"]}, claims1={"date_start": "2025-10-17", "participants": ["scott-bessent", "he-lifeng"]})
+    t = check(root).tables
+    assert t["disputes"].height == 0 and not t["events"]["disputed"][0]
+    # A member the registry does not hold is asked for by name (the row holds every member named), never a dispute.
+    events = [dict(EVENTS[0], participants=["scott-bessent"])]
+    _two_articles(tmp_path, {"participants": ["he-lifeng"]}, claims1={"date_start": "2025-10-17", "participants": ["scott-bessent"]}, events=events)
+    with pytest.raises(DatasetError) as err:
+        check(root)
+    assert "the articles name participants that 'bessent-he-call' does not list: 'he-lifeng' (second)" in str(err.value)
+    assert "disagree" not in str(err.value)
+
+
+def test_an_article_never_disputes_itself(tmp_path):
+    text = "The call took place on 16 October, the agency said; officials later said 17 October.\n"
+    events = [
+        {"event": "bessent-he-call", "evidence": "The call took place on 16 October", "claims": {"date_start": "2025-10-16"}},
+        {"event": "bessent-he-call", "evidence": "officials later said 17 October", "claims": {"date_start": "2025-10-17"}},
+    ]
+    alone = [dict(EVENTS[0], participants=[])]
+    make_dataset(tmp_path, {"only": (text, bare_meta(text, article_id="only", events=events))}, people=[], events=alone, measures=[])
+    t = check(tmp_path).tables
+    assert t["disputes"].height == 0 and not t["events"]["disputed"][0]
+    # The same two values from two articles are a dispute.
+    text2 = "The call took place on 16 October.\n"
+    other = bare_meta(
+        text2,
+        article_id="other",
+        events=[{"event": "bessent-he-call", "evidence": "The call took place on 16 October", "claims": {"date_start": "2025-10-16"}}],
+    )
+    first = bare_meta(text, article_id="only", events=events[1:])
+    make_dataset(tmp_path, {"only": (text, first), "other": (text2, other)}, people=[], events=alone, measures=[])
+    with pytest.raises(DatasetError, match="articles disagree on date"):
+        check(tmp_path)
+
+
+def _status_articles(tmp_path, first: tuple[str, str], second: tuple[str, str], measures=None) -> Path:
+    """Two articles, each claiming (status, reference date) of the fixture measure."""
+    arts = {}
+    for article_id, (status, day) in (("earlier", first), ("later", second)):
+        text = f"The 100% tariff is {status.replace('_', ' ')}.\n"
+        evidence = text.strip().rstrip(".")
+        arts[article_id] = (
+            text,
+            bare_meta(
+                text, article_id=article_id, reference_date=day, measures=[{"measure": "us-100pct-tariff", "evidence": evidence, "claims": {"status": status}}]
+            ),
+        )
+    return make_dataset(tmp_path, arts, people=[], events=[], measures=measures)
+
+
+def test_statuses_at_different_times_in_the_lifecycles_order_are_steps(tmp_path):
+    root = _status_articles(tmp_path, ("proposed", "2025-10-26"), ("agreed", "2025-10-30"))
+    t = check(root).tables
+    assert t["disputes"].height == 0
+    assert t["measure_steps"].sort("seq")["status"].to_list() == ["proposed", "agreed"]
+    assert t["tariff_measures"]["status"][0] == "agreed"
+
+
+def test_statuses_claimed_for_the_same_day_or_going_back_in_the_lifecycle_are_a_dispute(tmp_path):
+    for first, second in ((("threatened", "2025-10-18"), ("announced", "2025-10-18")), (("announced", "2025-10-17"), ("threatened", "2025-10-25"))):
+        root = _status_articles(tmp_path, first, second)
+        with pytest.raises(DatasetError, match=r"articles disagree on status of 'us-100pct-tariff' \(announced: .*; threatened: .*\)"):
+            check(root)
+
+
+def test_a_status_dated_by_its_own_date_claim_is_compared_at_that_date(tmp_path):
+    """Announced on 10 October (a dated claim) and still a threat on 18 October go back in the lifecycle."""
+    text = "Trump announced the 100% tariff on October 10.\n"
+    measure = {
+        "measure": "us-100pct-tariff",
+        "evidence": "Trump announced the 100% tariff on October 10",
+        "claims": {"status": "announced", "announced_date": "2025-10-10"},
+    }
+    text2 = "The 100% tariff is threatened.\n"
+    later = bare_meta(
+        text2,
+        article_id="later",
+        reference_date="2025-10-18",
+        measures=[{"measure": "us-100pct-tariff", "evidence": "The 100% tariff is threatened", "claims": {"status": "threatened"}}],
+    )
+    arts = {"earlier": (text, bare_meta(text, article_id="earlier", reference_date="2025-10-30", measures=[measure])), "later": (text2, later)}
+    make_dataset(tmp_path, arts, people=[], events=[])
+    with pytest.raises(DatasetError, match="articles disagree on status"):
+        check(tmp_path)
+
+
+def test_each_resolution_gets_exactly_one_message_and_it_is_true(tmp_path):
+    resolution = {"field": "date", "values": ["2025-10-16", "2025-10-17"], "note": "the second article misdates the call"}
+    root = _two_articles(tmp_path, {"date_start": "2025-10-16"}, claims1={"date_start": "2025-10-15"}, events=[dict(EVENTS[0], disputes=[resolution])])
+    with pytest.raises(DatasetError) as err:
+        check(root)
+    about = [p for p in err.value.problems if ".disputes" in (p.field or "")]
+    assert len(about) == 1 and "was resolved for values" in about[0].message

@@ -1,21 +1,30 @@
-"""The contribution loop: a new article added by CONTRIBUTING's commands never touches a published
-release, and a published release is rebuilt byte-identical from the commit that published it."""
+"""The contribution loop: new articles added by CONTRIBUTING's commands to a copy of the real
+dataset (as it stands, a contributor's own new files included) make a MINOR change, move no
+published id or provenance, raise no false dispute and keep every dataset-level check; a
+published release is rebuilt byte-identical from the commit that published it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
+
+from dataset_invariants import check_build
+from tradetalks.schemas.tables import PROVENANCE
 
 REPO = Path(__file__).resolve().parents[1]
 NEW = REPO / "tests" / "data" / "new-article"
 ARTICLE = "negotiators-to-meet-again"
+# Its id sorts before every article of the real dataset: it must take over no row's provenance.
+FIRST = "a-new-round-opens-in-kuala-lumpur"
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "t",
     "GIT_AUTHOR_EMAIL": "t@example.org",
@@ -31,8 +40,10 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def copy_project(dest: Path) -> Path:
-    """The repository's tracked files (sources, code, published releases) in a fresh git repository."""
-    files = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z"], capture_output=True, check=True).stdout.decode().split("\0")
+    """The repository as it stands (sources, code, published releases; new files not yet committed
+    included, ignored ones left out) in a fresh git repository."""
+    listed = ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    files = subprocess.run(listed, capture_output=True, check=True).stdout.decode().split("\0")
     for rel in filter(None, files):
         src = REPO / rel
         if src.is_file():
@@ -54,20 +65,20 @@ def tradetalks(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tradetalks.cli", *args], cwd=root, env=env, capture_output=True, text=True, timeout=600)
 
 
-def add_article(root: Path) -> None:
+def add_article(root: Path, article: str = ARTICLE) -> None:
     """CONTRIBUTING's "add an article": the raw text as received, a draft, the reviewed annotation."""
     articles = root / "dataset" / "articles"
-    shutil.copyfile(NEW / f"{ARTICLE}.txt", articles / f"{ARTICLE}.txt")
-    drafted = tradetalks(root, "suggest", f"dataset/articles/{ARTICLE}.txt", "--write")
+    shutil.copyfile(NEW / f"{article}.txt", articles / f"{article}.txt")
+    drafted = tradetalks(root, "suggest", f"dataset/articles/{article}.txt", "--write")
     assert drafted.returncode == 0, drafted.stderr
-    assert "GUESS" in (articles / f"{ARTICLE}.yml").read_text(encoding="utf-8")
+    assert "GUESS" in (articles / f"{article}.yml").read_text(encoding="utf-8")
     # The contributor reviews the draft; here the reviewed file replaces it. `fill` writes what is
     # never typed by hand (modeline, article_id, the text's sha256).
-    shutil.copyfile(NEW / f"{ARTICLE}.yml", articles / f"{ARTICLE}.yml")
-    filled = tradetalks(root, "fill", f"dataset/articles/{ARTICLE}.yml")
+    shutil.copyfile(NEW / f"{article}.yml", articles / f"{article}.yml")
+    filled = tradetalks(root, "fill", f"dataset/articles/{article}.yml")
     assert filled.returncode == 0, filled.stderr
-    sha = hashlib.sha256((articles / f"{ARTICLE}.txt").read_bytes()).hexdigest()
-    assert f"text_sha256: {sha}" in (articles / f"{ARTICLE}.yml").read_text(encoding="utf-8")
+    sha = hashlib.sha256((articles / f"{article}.txt").read_bytes()).hexdigest()
+    assert f"text_sha256: {sha}" in (articles / f"{article}.yml").read_text(encoding="utf-8")
 
 
 def next_version(old: str, bump: str) -> str:
@@ -80,10 +91,11 @@ def project(tmp_path_factory) -> Path:
     return copy_project(tmp_path_factory.mktemp("project"))
 
 
-def test_a_new_article_never_touches_a_published_release(project):
+def test_new_articles_are_a_minor_change_that_moves_nothing_published(project):
     published = {d.name: tree(d) for d in (project / "release").iterdir() if d.is_dir()}
     assert published, "the copy holds the published releases"
     add_article(project)
+    add_article(project, FIRST)
 
     checked = tradetalks(project, "validate")
     assert checked.returncode == 0, checked.stderr
@@ -92,16 +104,30 @@ def test_a_new_article_never_touches_a_published_release(project):
     diff = tradetalks(project, "diff", "--json")
     assert diff.returncode == 0, diff.stderr
     d = json.loads(diff.stdout)
-    # A new article adds rows: a MINOR step from the latest published release.
-    assert d["required_bump"] == "minor" and d["tables"]["articles"]["added"] == [ARTICLE]
+    # New articles add rows: a MINOR step from the latest published release, whatever else the
+    # contributor's tree already adds; nothing published is removed or renamed.
+    assert d["required_bump"] == "minor", {name: t["why"] for name, t in d["tables"].items()}
+    assert {ARTICLE, FIRST} <= set(d["tables"]["articles"]["added"])
+    assert all(not t["removed"] and not t["groups_removed"] for t in d["tables"].values())
     expected = next_version(d["old_version"], d["required_bump"])
-    assert f"{d['required_bump'].upper()} changes; the next version would be {expected}" in built.stdout
+    assert re.search(rf"MINOR changes \(.*\); the next version would be {re.escape(expected)} ", built.stdout), built.stdout
     assert {d.name: tree(d) for d in (project / "release").iterdir() if d.is_dir()} == published
+
+    # The dataset-level checks hold, and every published row keeps its provenance.
+    working = project / "build" / "working"
+    tables = check_build(working)
+    latest = project / "release" / d["old_version"]
+    for name, key in (("people", "person_id"), ("events", "event_id"), ("tariff_measures", "measure_id"), ("measure_events", "link_id")):
+        before = pl.read_parquet(latest / f"{name}.parquet").select(key, *PROVENANCE)
+        after = tables[name].select(key, *PROVENANCE).join(before.select(key), on=key, how="semi")
+        assert after.sort(key).equals(before.sort(key)), f"{name}: a published row's provenance moved"
+    assert FIRST not in set(tables["people"]["article_id"]) | set(tables["events"]["article_id"])
 
 
 def test_a_published_release_is_rebuilt_byte_identical_from_its_commit(project):
-    if not (project / "dataset" / "articles" / f"{ARTICLE}.yml").exists():
-        add_article(project)
+    for article in (ARTICLE, FIRST):
+        if not (project / "dataset" / "articles" / f"{article}.yml").exists():
+            add_article(project, article)
     before = {p.name: tree(p) for p in (project / "release").iterdir() if p.is_dir()}
     d = json.loads(tradetalks(project, "diff", "--json").stdout)
     version = next_version(d["old_version"], d["required_bump"])
