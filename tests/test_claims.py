@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -303,3 +304,13 @@ def test_each_resolution_gets_exactly_one_message_and_it_is_true(tmp_path):
         check(root)
     about = [p for p in err.value.problems if ".disputes" in (p.field or "")]
     assert len(about) == 1 and "was resolved for values" in about[0].message
+
+
+def test_an_undated_event_builds_and_a_precision_without_a_date_is_named(tmp_path):
+    undated = dict(EVENTS[0], date_start=None, date_end=None, date_precision=None)
+    make_dataset(tmp_path, events=[undated])
+    t = check(tmp_path).tables
+    assert t["events"]["date_precision"][0] is None and t["events"]["date_start"][0] is None
+    make_dataset(tmp_path, events=[dict(undated, date_precision="day")])
+    with pytest.raises(DatasetError, match=r"events\[0\]\.date_precision\]: date_precision is 'day' but date_start is null"):
+        check(tmp_path)

@@ -13,7 +13,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from tradetalks.build.claims import DATE_FAMILIES, NUMBER_CLAIMS, PLACE_CLAIMS, PlaceRegistry, claim_intervals, claim_text, interval, period_end
+from tradetalks.build.claims import (
+    DATE_FAMILIES,
+    NUMBER_CLAIMS,
+    PLACE_CLAIMS,
+    PRECISION_COLUMN,
+    START_COLUMN,
+    PlaceRegistry,
+    claim_intervals,
+    claim_text,
+    interval,
+    period_end,
+)
 from tradetalks.build.coverage import anchor_event_date, anchored_date_problems, derived_date_claims
 from tradetalks.build.detect.groups import group_id, normalise
 from tradetalks.build.detect.mentions import find_mentions
@@ -299,6 +310,15 @@ def registry_problems(sources: Sources) -> list[Problem]:
                         doc.line_of([kind, i, end]),
                         f"{kind}[{i}].{end}",
                         f"{end} {item[end]} is before {start} {item[start]}; correct one of the two (a one-day event has {end} = {start})",
+                    )
+            for family, precision in PRECISION_COLUMN.items():
+                start = START_COLUMN[family]
+                if precision in item and item.get(precision) is not None and item.get(start) is None:
+                    problems.add(
+                        doc.path,
+                        doc.line_of([kind, i, precision]),
+                        f"{kind}[{i}].{precision}",
+                        f"{precision} is {item[precision]!r} but {start} is null; give the date, or set {precision}: null",
                     )
             for j, person in enumerate(item.get("participants", [])):
                 if reg.unknown("people", person):

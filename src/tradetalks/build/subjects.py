@@ -289,7 +289,7 @@ def _registry_values(kind: str, item: dict, schema: dict, where: list, ctx: Cont
         elif problem:
             ctx.problems.add(doc.path, doc.line_of([*where, start]), f"{kind}[{i}].{start}", problem)
         row[start], row[end] = (span.start, span.end) if span else (None, None)
-        row[prec] = span.precision if span else item.get(prec)
+        row[prec] = span.precision if span else None  # a precision without a date: `rows.registry_problems`
     if kind == "events":
         row["participants"] = list(item.get("participants", []))
         row["place_id"] = item.get("place")

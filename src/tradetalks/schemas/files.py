@@ -668,7 +668,12 @@ EVENT = _object(
         "date_end": _doc(
             NULLABLE_DATE, "The last day (inclusive); required for precision range, derived from date_start for day, week, month, year.", "2025-11-23", None
         ),
-        "date_precision": _doc(NULLABLE_PRECISION, PRECISION_WORDS, "day", "range"),
+        "date_precision": _doc(
+            NULLABLE_PRECISION,
+            PRECISION_WORDS + " null exactly when date_start is null; left null beside a date_start, it is day (range when date_end is given).",
+            "day",
+            "range",
+        ),
         "date_note": _doc(
             NULLABLE_TEXT,
             "Which articles' words give the dates, and how they were combined.",

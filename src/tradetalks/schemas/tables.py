@@ -169,7 +169,11 @@ class Events(_Subject):
         nullable=True, description="First day the event may fall on (the first day of the week, month or year for a vague date); sort by it."
     )
     date_end: pl.Date = pa.Field(nullable=True, description="Last day the event may fall on; date_start..date_end is the interval a vague date stands for.")
-    date_precision: pl.String = pa.Field(isin=PRECISIONS, description="'day', 'week', 'month', 'year', or 'range' (the event spans date_start..date_end).")
+    date_precision: pl.String = pa.Field(
+        nullable=True,
+        isin=PRECISIONS,
+        description="'day', 'week', 'month', 'year', or 'range' (the event spans date_start..date_end); null exactly when no text dates the event.",
+    )
     date_note: pl.String = pa.Field(nullable=True, description="How the date was resolved (time zones, relative expressions).")
     place_id: pl.String = pa.Field(nullable=True, str_matches=ID, description="Where, when stated (FK places.place_id).")
     participants: STRINGS = pa.Field(description="person_ids of participants (FK people.person_id).")
@@ -177,6 +181,10 @@ class Events(_Subject):
     @pa.dataframe_check(description="date_end is not before date_start")
     def dates_ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col("date_start").is_null() | pl.col("date_end").is_null() | (pl.col("date_end") >= pl.col("date_start")))
+
+    @pa.dataframe_check(description="date_precision is null exactly when date_start is null (an event no text dates)")
+    def precision_with_date(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("date_start").is_null() == pl.col("date_precision").is_null())
 
 
 class TariffMeasures(_Subject):
