@@ -394,7 +394,12 @@ def site_cmd(
         release_dir = versions[-1].parent
     if not (release_dir / "manifest.json").is_file():
         _fail(ValueError(f"{release_dir}: expected a release directory with manifest.json, found none; pass e.g. release/1.0.0"))
-    out_dir = out_dir if out_dir is not None else root / "build" / "site"
+    from tradetalks.build.outputs import DEFAULT_BUILD, output_dir
+
+    try:
+        out_dir = output_dir(root, out_dir, DEFAULT_BUILD / "site")
+    except TradetalksError as exc:
+        _fail(exc)
     diff = None
     if diff_against is not None:
         from tradetalks.build.diff import diff_releases

@@ -35,6 +35,7 @@ from tradetalks.build.digest import row_hashes, table_digest
 from tradetalks.build.errors import DatasetError, Problem, check_version, sort_problems
 from tradetalks.build.fingerprint import provenance
 from tradetalks.build.formats.files import CsvBlocks
+from tradetalks.build.outputs import DEFAULT_BUILD, output_dir
 from tradetalks.build.release import EarlyTables, RowGroups, read_manifest, write_release
 from tradetalks.build.sources import Sources, load_index
 from tradetalks.build.spill import Spill, spilling
@@ -103,6 +104,8 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     files it reads memory-mapped (build/spill.py, in <root>/build/): the same frames, in far less
     of the process's own memory. Where that directory cannot be written, they stay in memory.
     """
+    if cache:
+        output_dir(Path(root), None, DEFAULT_BUILD / "cache")  # never through a link out of the repository
     with spilling(Path(root) / "build", _large(Path(root))) as spill:
         return _check(root, progress, cache, notes, ready, spill)
 
@@ -273,12 +276,7 @@ def build(
     if version != WORKING:
         check_version(version, "the version to build")  # it becomes a directory name and a URL
     root = Path(root)
-    target = Path(target) if target is not None else root / "build" / "working"
-    published = (root / "release").resolve()
-    if target.resolve() == published or published in target.resolve().parents:
-        raise DatasetError.one(
-            str(target), None, None, "release/ holds published releases, which are never rewritten; build elsewhere (default: build/working/)"
-        )
+    target = output_dir(root, target, DEFAULT_BUILD / "working")
     # Made at the first table that is final, once the worker processes are gone (none inherits its lock).
     early: list[EarlyTables] = []
     # table -> how its Parquet file may copy row groups of the last build's, its CSV blocks of rows

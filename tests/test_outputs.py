@@ -1,0 +1,75 @@
+"""Outputs go only where they may: a `build` committed as a symbolic link never lets build, validate
+or site write through it (into a published release, or into a folder outside the repository)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import make_dataset
+from tradetalks.build.errors import DatasetError
+from tradetalks.build.outputs import DEFAULT_BUILD, output_dir
+from tradetalks.cli import app
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    root = make_dataset(tmp_path / "repo")
+    published = root / "release" / "1.0.0"
+    published.mkdir(parents=True)
+    (published / "manifest.json").write_text("{}", encoding="utf-8")
+    return root
+
+
+def run(root: Path, *args: str):
+    return CliRunner().invoke(app, [*args, "--root", str(root)])
+
+
+@pytest.mark.parametrize("command", [["build"], ["validate"]])
+@pytest.mark.parametrize("into", ["release", "outside"])
+def test_a_build_link_is_refused_and_nothing_is_written_through_it(repo, tmp_path, command, into):
+    target = repo / "release" / "1.0.0" if into == "release" else tmp_path / "users-folder"
+    target.mkdir(exist_ok=True)
+    (target / ".tmp-keep").mkdir()
+    (target / ".tmp-keep" / "notes.txt").write_text("the user's own file", encoding="utf-8")
+    before = snapshot(target)
+    os.symlink(target, repo / "build")
+    result = run(repo, *command)
+    assert result.exit_code == 1, result.output
+    assert "build: is a symbolic link" in result.output and "outputs go only to real directories" in result.output
+    assert snapshot(target) == before
+    assert sorted(p.name for p in target.iterdir()) == sorted({".tmp-keep", *(["manifest.json"] if into == "release" else [])})
+
+
+def test_a_link_further_down_is_refused_too(repo, tmp_path):
+    (repo / "build").mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.symlink(elsewhere, repo / "build" / "working")
+    with pytest.raises(DatasetError, match="working: is a symbolic link"):
+        output_dir(repo, None, DEFAULT_BUILD / "working")
+    assert not any(elsewhere.iterdir())
+
+
+def test_a_named_output_is_used_as_named_but_never_inside_a_release(repo, tmp_path):
+    assert output_dir(repo, tmp_path / "mine", DEFAULT_BUILD / "working") == tmp_path / "mine"
+    os.symlink(repo / "release" / "1.0.0", tmp_path / "sneaky")
+    with pytest.raises(DatasetError, match="inside release/"):
+        output_dir(repo, tmp_path / "sneaky" / "out", DEFAULT_BUILD / "working")
+    result = run(repo, "build", "--out", str(tmp_path / "sneaky"))
+    assert result.exit_code == 1 and "inside release/" in result.output
+
+
+def test_the_site_refuses_a_linked_build_folder(repo, tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", repo / "build")
+    result = CliRunner().invoke(app, ["site", str(repo / "release" / "1.0.0"), "--root", str(repo)])
+    assert result.exit_code == 1 and "is a symbolic link" in result.output
+    assert not any((tmp_path / "elsewhere").iterdir())
