@@ -158,3 +158,44 @@ def test_a_published_release_is_rebuilt_byte_identical_from_its_commit(project):
     bad = tradetalks(project, "reproduce", version)
     assert bad.returncode == 1
     assert "quotes.parquet: differs" in bad.stderr
+
+
+def test_a_release_needs_committed_sources_and_a_stopped_one_can_be_finished(tmp_path, monkeypatch):
+    from tradetalks import publish as publishing
+    from tradetalks.build.errors import DatasetError
+
+    root = copy_project(tmp_path / "project")
+    add_article(root)
+    from tradetalks.build.diff import latest_published
+
+    version = next_version(latest_published(root / "release").name, "minor")
+    with pytest.raises(DatasetError, match=rf"uncommitted changes in dataset/articles/{ARTICLE}.txt, dataset/articles/{ARTICLE}.yml: commit them first"):
+        publishing.publish(root, version, date="2026-11-24")
+    assert not (root / "release" / version).exists()
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Add an article")
+
+    # Stopped after writing the release, before pinning it: the next run pins it, and only it.
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(publishing, "record_known_release", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            publishing.publish(root, version, date="2026-11-24")
+    known = root / "src" / "tradetalks" / "known_releases.json"
+    assert version not in json.loads(known.read_text()) and (root / "release" / version / "manifest.json").is_file()
+    written = tree(root / "release" / version)
+    publishing.publish(root, version, date="2026-11-24")
+    pinned = json.loads(known.read_text())[version]["manifest_sha256"]
+    assert pinned == hashlib.sha256((root / "release" / version / "manifest.json").read_bytes()).hexdigest()
+    assert tree(root / "release" / version) == written
+    with pytest.raises(DatasetError, match="already published"):
+        publishing.publish(root, version)
+
+    # A release directory this tree does not make is never pinned.
+    fake = next_version(version, "minor")
+    shutil.copytree(root / "release" / version, root / "release" / fake)
+    with pytest.raises(DatasetError, match="is not pinned .* and this tree does not rebuild it"):
+        publishing.publish(root, fake)
+    assert fake not in json.loads(known.read_text())

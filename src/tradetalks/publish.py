@@ -52,7 +52,10 @@ def publish(root: Path, version: str, date: str | None = None) -> ReleaseDiff:
     if not is_release_version(version):
         raise DatasetError.one(where, None, None, f"version must look like 1.2.0 (MAJOR.MINOR.PATCH, digits only); got {version!r}")
     if (release_root / version).exists():
+        if _finish_pin(root, version):
+            return diff_releases(latest_published(release_root, below=version), release_root / version)
         raise DatasetError.one(where, None, None, "already published: a published release is never rewritten; choose the next version")
+    _committed(root, where)
     previous = latest_published(release_root)
     if previous is not None and version_key(version) <= version_key(previous.name):
         raise DatasetError.one(where, None, None, f"version {version} is not higher than the latest published release {previous.name}")
@@ -111,6 +114,52 @@ def update_citation(path: Path, version: str, date: str) -> None:
     else:
         text = re.sub(r"(?m)^(version: .*)$", rf'\1\ndate-released: "{date}"', text, count=1)
     path.write_text(text, encoding="utf-8")
+
+
+# What a release is built from (its provenance), less the files `release` itself writes: each must
+# be committed, or no commit can reproduce the release.
+SOURCES = ("dataset", "src", "pyproject.toml", "uv.lock", "hatch_build.py")
+WRITTEN_BY_RELEASE = (str(KNOWN_RELEASES), str(ABOUT))
+
+
+def _committed(root: Path, where: str) -> None:
+    """Refuse to publish from a git work tree whose sources differ from its last commit."""
+    inside = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    if inside.returncode != 0:
+        return  # not a git work tree (nothing to compare with); `reproduce` will need one
+    status = _git(root, "status", "--porcelain", "--untracked-files=all", "--", *SOURCES)
+    changed = sorted({line[3:] for line in status.splitlines() if line[3:] not in WRITTEN_BY_RELEASE})
+    if changed:
+        listed = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
+        raise DatasetError.one(
+            where, None, None, f"uncommitted changes in {listed}: commit them first, so that the commit that publishes the release can reproduce it"
+        )
+
+
+def _finish_pin(root: Path, version: str) -> bool:
+    """A release written but never pinned (the run that wrote it was stopped): pin it, if this tree
+    rebuilds it byte for byte. False when it is pinned already, or is not this tree's release."""
+    known_path = root / KNOWN_RELEASES
+    known = json.loads(known_path.read_text(encoding="utf-8")) if known_path.is_file() else {}
+    if version in known or not known_path.parent.is_dir():
+        return False
+    target = root / "release" / version
+    from tradetalks.build.pipeline import build
+
+    with tempfile.TemporaryDirectory(prefix="tradetalks-finish-") as scratch:
+        rebuilt = build(root, Path(scratch) / version, version=version, cache=False).release_dir
+        differences = compare_trees(target, rebuilt) if rebuilt is not None else ["no rebuild"]
+    if differences:
+        raise DatasetError.one(
+            f"release/{version}",
+            None,
+            None,
+            "exists but is not pinned in src/tradetalks/known_releases.json, and this tree does not rebuild it ("
+            + "; ".join(differences[:3])
+            + "): remove the directory if a stopped run left it, then publish again",
+        )
+    record_known_release(known_path, version, sha256_file(target / "manifest.json"))
+    return True
 
 
 def record_known_release(path: Path, version: str, manifest_sha256: str) -> None:
