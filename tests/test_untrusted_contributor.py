@@ -246,6 +246,22 @@ def test_the_same_raw_text_under_two_ids_is_refused_naming_both(tmp_path):
     refused(root, "dataset/articles/talks-next-week.txt: the same raw text", "as dataset/articles/talks-copy.txt")
 
 
+@pytest.mark.parametrize(
+    "copy",
+    [TEXT.replace("\n", "\r\n"), TEXT.replace("next week", "next week ", 1), TEXT.replace("Bessent", "Bes\u200bsent", 1), "\n" + TEXT],
+    ids=["crlf", "trailing-space", "zero-width", "leading-newline"],
+)
+def test_the_same_text_resubmitted_with_other_whitespace_is_refused(tmp_path, copy):
+    root = make_dataset(
+        tmp_path,
+        {
+            "talks-next-week": (TEXT, article_meta(TEXT)),
+            "talks-copy": (copy, article_meta(copy, article_id="talks-copy")),
+        },
+    )
+    refused(root, "dataset/articles/talks-next-week.txt: the same text apart from whitespace, line ends or invisible characters", "as dataset/articles/talks-copy.txt")
+
+
 # --- meaning changed silently: aliases, claims, repeated annotations ------------------------------
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,17 +262,33 @@ def combine(
 
 
 def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
-    """The same raw text under two ids would count one article twice as corroboration."""
-    # Only the few articles whose text is not unique are grouped.
-    twins = articles.filter(pl.col("text_sha256").is_duplicated()).group_by("text_sha256").agg(pl.col("article_id").sort()).sort("text_sha256")
-    for sha, ids in twins.iter_rows():
-        for other in ids[1:]:
-            problems.add(
-                f"dataset/articles/{other}.txt",
-                None,
-                None,
-                f"the same raw text (sha256 {sha[:12]}…) as dataset/articles/{ids[0]}.txt; an article is added once: delete one of the two (and its .yml)",
-            )
+    """The same text under two ids would count one article twice as corroboration: the same bytes,
+    or the same words with other whitespace, line ends or invisible characters (`same_words`)."""
+    first: dict[str, str] = {}
+    for article_id, text, sha in articles.select("article_id", "text", "text_sha256").sort("article_id").iter_rows():
+        key = same_words(text)
+        if key not in first:
+            first[key] = article_id
+            continue
+        other = first[key]
+        how = (
+            f"the same raw text (sha256 {sha[:12]}…)"
+            if articles.filter(pl.col("article_id") == other)["text_sha256"][0] == sha
+            else ("the same text apart from whitespace, line ends or invisible characters")
+        )
+        problems.add(
+            f"dataset/articles/{article_id}.txt",
+            None,
+            None,
+            f"{how} as dataset/articles/{other}.txt; an article is added once: delete one of the two (and its .yml)",
+        )
+
+
+def same_words(text: str) -> str:
+    """What stays of a text once whitespace runs, line ends and invisible (format) characters are
+    set aside and it is in NFC: two texts equal here are one article."""
+    visible = "".join(c for c in unicodedata.normalize("NFC", text) if unicodedata.category(c) != "Cf")
+    return hashlib.sha256(" ".join(visible.split()).encode("utf-8")).hexdigest()
 
 
 def _places(sources: Sources, places: PlaceRegistry, problems: Collector) -> pl.DataFrame:
