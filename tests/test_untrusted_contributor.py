@@ -13,9 +13,10 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import polars as pl
 import pytest
 
-from conftest import TEXT, article_meta, make_dataset, write_yaml
+from conftest import PEOPLE, TEXT, article_meta, make_dataset, write_yaml
 from tradetalks.build.errors import DatasetError, Problem, report_lines
 from tradetalks.build.pipeline import build, check
 
@@ -259,7 +260,11 @@ def test_the_same_text_resubmitted_with_other_whitespace_is_refused(tmp_path, co
             "talks-copy": (copy, article_meta(copy, article_id="talks-copy")),
         },
     )
-    refused(root, "dataset/articles/talks-next-week.txt: the same text apart from whitespace, line ends or invisible characters", "as dataset/articles/talks-copy.txt")
+    refused(
+        root,
+        "dataset/articles/talks-next-week.txt: the same text apart from whitespace, line ends or invisible characters",
+        "as dataset/articles/talks-copy.txt",
+    )
 
 
 # --- meaning changed silently: aliases, claims, repeated annotations ------------------------------
@@ -369,3 +374,40 @@ def test_the_cli_prints_at_most_200_problems(tmp_path):
     assert "1,000 problem(s) found" in res.stderr
     assert res.stderr.count("evidence not found") <= 200 + 5
     assert "and 800 more:" in res.stderr and "800 × evidence not found in the article text" in res.stderr
+
+
+# --- confusable people: homoglyphs, decomposed accents, invisible characters, case and accents ------
+
+
+def test_a_name_mixing_scripts_is_refused_naming_the_odd_letter(tmp_path):
+    twin = {"person_id": "scott-bessent-2", "name": "Scott Bess\u0435nt", "aliases": ["Scott Bess\u0435nt"], "country": "USA"}
+    root = make_dataset(tmp_path, people=[*PEOPLE, twin])
+    refused(
+        root,
+        "dataset/people.yml:",
+        "[people[2].name]: 'Scott Bessеnt' mixes Cyrillic and Latin letters in 'Bessеnt' ('е' (CYRILLIC SMALL LETTER IE)); retype it in one script",
+        "[people[2].aliases[0]]",
+    )
+
+
+def test_an_alias_with_decomposed_accents_is_refused(tmp_path):
+    decomposed = "Besse\u0301nt"
+    people = [dict(PEOPLE[0], aliases=[*PEOPLE[0]["aliases"], decomposed])]
+    root = make_dataset(tmp_path, people=[*people, PEOPLE[1]])
+    refused(root, f"[people[0].aliases[2]]: {decomposed!r} is not in Unicode's composed form (NFC)")
+
+
+def test_two_people_differing_only_by_case_or_accents_are_refused(tmp_path):
+    twin = {"person_id": "scott-bessent-bis", "name": "SCOTT BESSÉNT", "aliases": ["SCOTT BESSÉNT"], "country": "USA"}
+    root = make_dataset(tmp_path, people=[*PEOPLE, twin])
+    refused(root, "[people[2].name]: 'SCOTT BESSÉNT' differs from 'scott-bessent'", "only by case or accents: one person registered twice?")
+
+
+def test_an_invisible_character_inside_a_name_in_the_text_hides_no_mention(tmp_path):
+    text = TEXT.replace("Scott Bessent", "Scott Bes\u200bsent")
+    meta = article_meta(text)
+    meta["roles"][0]["evidence"] = "Treasury Secretary Scott Bes\u200bsent"
+    root = make_dataset(tmp_path, {"talks-next-week": (text, meta)})
+    people = check(root).tables["evidence"].filter(pl.col("subject_id") == "scott-bessent")
+    spans = people.filter(pl.col("evidence").str.contains("\u200b"))["evidence"].to_list()
+    assert "Scott Bes\u200bsent" in spans

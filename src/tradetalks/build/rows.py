@@ -32,6 +32,7 @@ from tradetalks.build.errors import Collector, Problem
 from tradetalks.build.hints import did_you_mean, scalar, unknown
 from tradetalks.build.ids import evidence_id, quote_id
 from tradetalks.build.locate import ArticleSpans, Located
+from tradetalks.build.names import look_alike_key, typed_name_problem
 from tradetalks.build.sources import Sources
 from tradetalks.schemas.files import STATUSES
 
@@ -103,8 +104,11 @@ def registries(sources: Sources, problems: Collector | None = None) -> Registrie
     """Registry rows by id; clashing aliases are reported to `problems` when given."""
     aliases: dict[str, str] = {}
     ambiguous: dict[str, str] = {}
+    look_alikes: dict[str, tuple[str, int]] = {}
     for i, person in sources.entries("people"):
         doc = sources.file("people")
+        if problems is not None:
+            _check_typed_names(doc, i, person, look_alikes, problems)
         for alias in person["aliases"]:
             why = common_word(alias)
             if why is not None and problems is not None:
@@ -142,6 +146,30 @@ def registries(sources: Sources, problems: Collector | None = None) -> Registrie
         index=index,
         invalid={name: set(ids) for name, ids in sources.invalid_ids.items()},
     )
+
+
+def _check_typed_names(doc: Any, i: int, person: dict, look_alikes: dict[str, tuple[str, int]], problems: Collector) -> None:
+    """A person's name and aliases are typed in one script per word and in NFC, and the name is no
+    look-alike of an earlier person's (`names.look_alike_key`)."""
+    for kind in ("name", "aliases", "ambiguous_aliases"):
+        values = [person[kind]] if kind == "name" else person.get(kind, [])
+        for j, value in enumerate(values):
+            why = typed_name_problem(value)
+            if why is not None:
+                where = ["people", i, kind] if kind == "name" else ["people", i, kind, j]
+                shown = f"people[{i}].{kind}" if kind == "name" else f"people[{i}].{kind}[{j}]"
+                problems.add(doc.path, doc.line_of(where), shown, f"{value!r} {why}")
+    key = look_alike_key(person["name"])
+    if key in look_alikes and look_alikes[key][0] != person["person_id"]:
+        other, line = look_alikes[key]
+        problems.add(
+            doc.path,
+            doc.line_of(["people", i, "name"]),
+            f"people[{i}].name",
+            f"{person['name']!r} differs from {other!r} (line {line}) only by case or accents: one person registered twice?"
+            " merge the two entries, or write the name exactly as the articles print it",
+        )
+    look_alikes.setdefault(key, (person["person_id"], doc.line_of(["people", i, "name"])))
 
 
 def referenced(meta: dict) -> dict[str, set[str]]:
