@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conftest import PEOPLE, TEXT, article_meta, make_dataset, write_yaml
+from conftest import EVENTS, PEOPLE, TEXT, article_meta, bare_meta, make_dataset, write_yaml
 from tradetalks.build.errors import DatasetError, Problem, report_lines
 from tradetalks.build.pipeline import build, check
 
@@ -411,3 +411,24 @@ def test_an_invisible_character_inside_a_name_in_the_text_hides_no_mention(tmp_p
     people = check(root).tables["evidence"].filter(pl.col("subject_id") == "scott-bessent")
     spans = people.filter(pl.col("evidence").str.contains("\u200b"))["evidence"].to_list()
     assert "Scott Bes\u200bsent" in spans
+
+
+def test_a_span_under_quotes_and_under_not_quotes_is_refused(tmp_path):
+    meta = article_meta(TEXT)
+    meta["not_quotes"] = [{"evidence": "not sustainable", "reason": "a scare quote"}]
+    root = make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
+    refused(root, "[not_quotes[0].evidence]: the same span", "is under quotes[1] (line", "a quotation is either a quote or not one")
+
+
+def test_evidence_running_from_the_body_into_its_duplicated_copy_is_refused(tmp_path):
+    body = "Talks set for Friday\nBessent will talk to Chinese officials on Friday, aides said.\n"
+    text = body + body
+    meta = bare_meta(
+        text,
+        article_id="talks-next-week",
+        segments=[{"kind": "duplicate", "start": "Talks set for Friday", "occurrence": 2, "end": "aides said.", "reason": "the page repeats the story"}],
+        events=[{"event": "bessent-he-call", "evidence": "aides said.\nTalks set for Friday", "occurrence": 1}],
+    )
+    event = dict(EVENTS[0], participants=["scott-bessent"])
+    root = make_dataset(tmp_path, {"talks-next-week": (text, meta)}, people=[PEOPLE[0]], events=[event], measures=[])
+    refused(root, "[events[0].evidence]: evidence at", "runs across an edge of the duplicated copy at")

@@ -38,7 +38,20 @@ def check_coverage(sources: Sources, located: dict[str, ArticleSpans]) -> list:
 
 
 def _quotation_coverage(art, spans: ArticleSpans, problems: Collector) -> None:
-    accounted = {(a.span.start, a.span.end): a for a in spans.annotations if a.kind in ("quotes", "not_quotes") and a.item.get("kind") != "turn"}
+    accounted = {}
+    for a in spans.annotations:
+        if a.kind not in ("quotes", "not_quotes") or a.item.get("kind") == "turn":
+            continue
+        other = accounted.setdefault((a.span.start, a.span.end), a)
+        if other.kind != a.kind:  # the same span as a quote and as no quote: neither may silently win
+            later, first = (a, other) if a.line is None or (other.line is not None and other.line <= a.line) else (other, a)
+            problems.add(
+                art.yaml.path,
+                later.line,
+                f"{later.kind}[{later.index}].evidence",
+                f"the same span {a.span.start}-{a.span.end} is under {first.kind}[{first.index}] (line {first.line}) too:"
+                " a quotation is either a quote or not one; keep one of the two",
+            )
     # A quote whose evidence did not locate may be the one meant for an unaccounted quotation.
     unlocated = sorted(i for kind, i in spans.failed if kind in ("quotes", "not_quotes"))
     maybe = f" (or correct quotes[{unlocated[0]}].evidence, which did not locate)" if unlocated else ""

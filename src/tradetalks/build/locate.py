@@ -365,6 +365,17 @@ def locate_annotations(sources: Sources) -> tuple[dict[str, ArticleSpans], list]
                     f"evidence at {ann.span.start}-{ann.span.end} lies in site boilerplate, which is not part of the article;"
                     " annotate the article's own words instead, or correct the boilerplate segment",
                 )
+        copies = [s.span for s in out.segments if s.kind == "duplicate"]
+        for ann in out.annotations if copies else ():
+            crossed = next((c for c in copies if (ann.span.start < c.start < ann.span.end) or (ann.span.start < c.end < ann.span.end)), None)
+            if crossed is not None:
+                problems.add(
+                    doc.path,
+                    ann.line,
+                    f"{ann.kind}[{ann.index}].evidence",
+                    f"evidence at {ann.span.start}-{ann.span.end} runs across an edge of the duplicated copy at {crossed.start}-{crossed.end}:"
+                    " the words of one statement lie in the body or inside one copy; shorten the evidence (or correct the duplicate segment)",
+                )
         located[article_id] = out
     return located, problems.problems
 
