@@ -92,7 +92,17 @@ def test_numbers_must_be_finite_and_sane(tmp_path, value):
     root = dataset_with(tmp_path)
     text = (root / ART).read_text(encoding="utf-8").replace("rate_pct: 100", f"rate_pct: {value}")
     (root / ART).write_text(text, encoding="utf-8")
-    refused(root, f"{ART}:", "is not a finite number of sensible size")
+    found = refused(root, f"{ART}:", "[measures[0].claims.rate_pct]: expected a number from 0 to 1000", f"found the text {value[:40]!r}")
+    assert found.count("\n") == 0, "one problem, in the file that holds the value"
+
+
+@pytest.mark.parametrize("value", [".inf", ".nan"])
+def test_a_registry_number_that_is_not_finite_is_named_in_the_registry_only(tmp_path, value):
+    root = dataset_with(tmp_path)
+    path = root / "dataset/measures.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("rate_pct: 100", f"rate_pct: {value}"), encoding="utf-8")
+    found = refused(root, "dataset/measures.yml:", "[measures[0].rate_pct]: expected a number from 0 to 1000", f"found the text {value!r}")
+    assert "unknown measure" not in found and ART not in found
 
 
 def nesting_run(tmp_path: Path, body: str) -> subprocess.CompletedProcess:

@@ -116,16 +116,19 @@ def _number(kind: str):
         except ValueError:  # e.g. an integer of more than 4,300 digits
             value = None
         if value is None or (kind == "float" and not math.isfinite(value)):
-            raise DatasetError.one(
-                loader.name, node.start_mark.line + 1, None, f"the number {node.value[:40]!r} is not a finite number of sensible size; write a plain number"
-            )
+            return NotANumber(node.value[:40])
         return value
 
     return construct
 
 
-# Numbers are finite: .inf and .nan are refused where they are read (JSON Schema ranges cannot
-# catch NaN); integers too long to convert get a message, not a ValueError.
+class NotANumber(str):
+    """A number that is not finite or too long to convert (`.nan`, `.inf`, 5,000 digits), kept as its text:
+    the JSON Schema check then names the file, line and field that hold it, and expects a number there."""
+
+
+# Numbers are finite: .inf and .nan are read as text (`NotANumber`), which the schemas refuse
+# where a number belongs (JSON Schema ranges cannot catch NaN); integers too long to convert too.
 _Loader.add_constructor(_TAG + "float", _number("float"))
 _Loader.add_constructor(_TAG + "int", _number("int"))
 
