@@ -17,7 +17,7 @@ import datetime as dt
 from tradetalks.build.claims import resolve_date
 from tradetalks.build.detect.quotations import find_quotations
 from tradetalks.build.errors import Collector
-from tradetalks.build.locate import ArticleSpans, Span
+from tradetalks.build.locate import ArticleSpans, Located, Span
 from tradetalks.build.sources import Sources
 
 # What may stand between two turns of a transcript: a speaker's label ("MARIA BARTIROMO:").
@@ -38,7 +38,7 @@ def check_coverage(sources: Sources, located: dict[str, ArticleSpans]) -> list:
 
 
 def _quotation_coverage(art, spans: ArticleSpans, problems: Collector) -> None:
-    accounted = {}
+    accounted: dict[tuple[int, int], Located] = {}
     for a in spans.annotations:
         if a.kind not in ("quotes", "not_quotes") or a.item.get("kind") == "turn":
             continue
