@@ -73,3 +73,24 @@ def test_the_site_refuses_a_linked_build_folder(repo, tmp_path):
     result = CliRunner().invoke(app, ["site", str(repo / "release" / "1.0.0"), "--root", str(repo)])
     assert result.exit_code == 1 and "is a symbolic link" in result.output
     assert not any((tmp_path / "elsewhere").iterdir())
+
+
+@pytest.mark.parametrize("command", ["build", "site"])
+def test_a_full_disk_is_the_projects_own_error_naming_the_path(repo, monkeypatch, capsys, command):
+    import errno
+    import sys
+
+    from tradetalks import cli
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(repo / "build" / "working" / ".tmp-x" / "quotes.parquet"))
+
+    monkeypatch.setattr("tradetalks.build.pipeline.build", full)
+    monkeypatch.setattr("tradetalks.build.formats.site.render_site", full)
+    args = ["build"] if command == "build" else ["site", str(repo / "release" / "1.0.0")]
+    monkeypatch.setattr(sys, "argv", ["tradetalks", *args, "--root", str(repo)])
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    assert stop.value.code == 1
+    said = capsys.readouterr().err
+    assert "could not write" in said and "quotes.parquet: No space left on device" in said and "Traceback" not in said

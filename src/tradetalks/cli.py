@@ -7,6 +7,7 @@ Each command imports only what it uses: `diff`, `cite` and `fetch` work with a p
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Iterator
@@ -433,6 +434,10 @@ def _version_key(name: str) -> tuple:
 ALLOCATOR = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
 
 
+# Errors of writing that the user can mend (space, quota, permissions), as errno numbers.
+WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG})
+
+
 def main() -> None:
     for name, value in ALLOCATOR.items():
         os.environ.setdefault(name, value)
@@ -445,6 +450,19 @@ def main() -> None:
         extra = EXTRAS.get(top, "build")
         what = f"one of the {extra} dependencies" if extra == "build" else "an optional dependency"
         err.print(f"error: this command needs {top!r}, {what}: pip install 'tradetalks[{extra}]'", highlight=False, markup=False, soft_wrap=True)
+        raise SystemExit(1) from None
+    except OSError as exc:
+        if exc.errno not in WRITE_FAILURES:
+            raise
+        # A full disk, a quota, a read-only or forbidden folder: the project's own one-line error.
+        where = exc.filename or "a file"
+        err.print(
+            f"error: could not write {where}: {exc.strerror}; nothing was published and the last good output is kept: free space"
+            " (or pass another --out) and run the command again",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
         raise SystemExit(1) from None
 
 
