@@ -11,6 +11,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
+from dataset_invariants import check_build
 from tradetalks.__about__ import __version__
 from tradetalks.build.pipeline import build
 from tradetalks.build.validate import validate_tables
@@ -118,3 +119,7 @@ def test_span_invariant_in_duckdb_sql(releases):
         assert bad == 0, name
         checked += total
     assert checked > 0
+
+
+def test_the_real_dataset_keeps_every_dataset_level_invariant(releases):
+    check_build(releases[0])
