@@ -33,9 +33,10 @@ from tradetalks.build.hints import did_you_mean, scalar, unknown
 from tradetalks.build.ids import evidence_id, quote_id
 from tradetalks.build.locate import ArticleSpans, Located
 from tradetalks.build.names import look_alike_key, typed_name_problem
-from tradetalks.build.sources import Sources
+from tradetalks.build.sources import REGISTRY_IDS, REQUIRED_REGISTRIES, Sources
 from tradetalks.schemas.files import STATUSES
 
+# The registries whose entries are rows of a table made from evidence: registry -> (table, annotation field, id field).
 SUBJECT_TABLES = {"events": ("events", "event", "event_id"), "measures": ("tariff_measures", "measure", "measure_id")}
 
 
@@ -59,7 +60,8 @@ class Registries:
         return ident not in getattr(self, kind) and ident not in self.invalid.get(kind, set())
 
 
-REGISTRY_KEYS = {"people": "person_id", "events": "event_id", "measures": "measure_id"}
+# The registries annotations name, and their id fields.
+REGISTRY_KEYS = {name: REGISTRY_IDS[name] for name in REQUIRED_REGISTRIES}
 
 
 # Aliases are matched mechanically, so an alias that is also an ordinary English word would count
@@ -355,7 +357,7 @@ def registry_problems(sources: Sources) -> list[Problem]:
 
 
 def _check_registry_ids(sources: Sources, problems: Collector) -> None:
-    for name, key in (("people", "person_id"), ("events", "event_id"), ("measures", "measure_id"), ("places", "place_id"), ("outlets", "outlet_id")):
+    for name, key in REGISTRY_IDS.items():
         doc = getattr(sources, name)
         seen: dict[str, int] = {}
         for i, item in sources.entries(name):

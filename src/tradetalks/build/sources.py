@@ -38,6 +38,8 @@ Pair = tuple[str, str, str]
 REQUIRED_REGISTRIES = ("people", "events", "measures")
 OPTIONAL_REGISTRIES = ("places", "outlets")
 REGISTRIES = (*REQUIRED_REGISTRIES, *OPTIONAL_REGISTRIES)
+# Each registry's id field.
+REGISTRY_IDS = {"people": "person_id", "events": "event_id", "measures": "measure_id", "places": "place_id", "outlets": "outlet_id"}
 DATASET_ENTRIES = frozenset({*(f"{name}.yml" for name in REGISTRIES), "articles"})
 # Article ids become file names on every contributor's machine: Windows cannot create these.
 RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
@@ -329,7 +331,7 @@ def load_index(root: Path, only: list[str] | None = None, stamps: bool = True) -
         bad = {loc[1] for loc in where if isinstance(loc[1], int)}  # every one is, as checked above
         setattr(sources, name, doc)
         sources.invalid[name] = bad
-        key = {"people": "person_id", "events": "event_id", "measures": "measure_id", "places": "place_id", "outlets": "outlet_id"}[name]
+        key = REGISTRY_IDS[name]
         sources.invalid_ids[name] = {
             item[key] for i, item in enumerate(doc.data[name]) if i in bad and isinstance(item, dict) and isinstance(item.get(key), str)
         }

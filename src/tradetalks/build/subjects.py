@@ -35,10 +35,10 @@ from tradetalks.build.claims import (
 )
 from tradetalks.build.errors import Collector
 from tradetalks.build.ids import stable_id
+from tradetalks.build.rows import SUBJECT_TABLES
 from tradetalks.build.sources import Sources
 from tradetalks.schemas.tables import PROVENANCE, polars_schema
 
-SUBJECT_TABLES = {"events": ("events", "event", "event_id"), "measures": ("tariff_measures", "measure", "measure_id")}
 # The measure field that dates each status; a status without one is undated (a pause, a withdrawal).
 STATUS_DATE = {
     "threatened": "announced_date",

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# Every id of the dataset (an article's file name included): lower-case words joined by single hyphens.
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-ARTICLE_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+ARTICLE_ID = SLUG
 ISO3 = r"^[A-Z]{3}$"
 WIKIDATA = r"^Q[1-9][0-9]*$"
 SHA256 = r"^[0-9a-f]{64}$"
@@ -29,8 +30,9 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 NULLABLE_DATE = {"anyOf": [DATE, {"type": "null"}]}
-PRECISION = {"enum": ["day", "week", "month", "year", "range"]}
-NULLABLE_PRECISION = {"enum": ["day", "week", "month", "year", "range", None]}
+PRECISIONS = ["day", "week", "month", "year", "range"]
+PRECISION = {"enum": PRECISIONS}
+NULLABLE_PRECISION = {"enum": [*PRECISIONS, None]}
 TEXT = {"type": "string", "minLength": 1}
 NULLABLE_TEXT = {"type": ["string", "null"], "minLength": 1}
 SLUG_ID = {"type": "string", "pattern": SLUG, "maxLength": 80}

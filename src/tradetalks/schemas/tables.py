@@ -11,12 +11,11 @@ from typing import Annotated
 
 import polars as pl
 
-from tradetalks.schemas.files import EVENT_TYPES, INSTRUMENTS, LINK_RELATIONS, PLACE_KINDS, STATUSES
+from tradetalks.schemas.files import EVENT_TYPES, INSTRUMENTS, LINK_RELATIONS, PLACE_KINDS, PRECISIONS, SLUG, STATUSES
 from tradetalks.schemas.pandera_api import pa
 
-ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+ID = SLUG
 HASH_ID = r"^{prefix}_[0-9a-f]{{16}}$"
-PRECISIONS = ["day", "week", "month", "year", "range"]
 METHODS_RE = r"^(curated|rule:[a-z_]+)$"
 
 # Nested column types in pandera's documented ``Annotated[pl.List, inner]`` form: a dtype instance
