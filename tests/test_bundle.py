@@ -321,3 +321,40 @@ def test_csv_json_of_nested_columns_is_what_json_dumps_writes(strings, structs) 
     for column in df.columns:
         expected = [None if v is None else json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in df[column].to_list()]
         assert df.select(json_text(column))[column].to_list() == expected
+
+
+def test_csv_cells_that_begin_like_a_formula_are_shown_as_text_and_the_parquet_keeps_them(tmp_path):
+    from tradetalks.build.formats.files import FORMULA_START, write_csv
+
+    values = ['=HYPERLINK("http://x")', "+1", "-2 points", "@SUM(A1)", "\tx", "\rx", "plain", "a=b", None]
+    df = pl.DataFrame({"id": [f"r{i}" for i in range(len(values))], "text": values, "n": [-1] * len(values), "tags": [["=x"]] * len(values)})
+    (tmp_path / "csv").mkdir()
+    rel = write_csv(tmp_path, "t", df)
+    back = pl.read_csv(tmp_path / rel, infer_schema=False)
+    for value, shown in zip(values, back["text"].to_list(), strict=True):
+        if value is not None and value[:1] in FORMULA_START:
+            assert shown == "'" + value
+        else:
+            assert shown == value
+    assert back["n"].to_list() == ["-1"] * len(values)  # numbers are numbers
+    assert json.loads(back["tags"][0]) == ["=x"]  # nested values are JSON, which never begins like a formula
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["[a link](https://evil.example)", "<img src=x onerror=alert(1)>", "**bold** _it_ | pipe", "`ticks` and ``more``", "https://bare.example/autolink"],
+)
+def test_contributors_text_in_the_card_is_shown_never_read_as_markup(title):
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from tradetalks.build.formats.card import literal
+
+    html = MarkdownIt("gfm-like").render(f"| title |\n|---|\n| {literal(title)} |\n")
+    cell = re.search(r"<td>(.*)</td>", html, re.S).group(1)
+    assert cell.startswith("<code>") and cell.endswith("</code>")
+    assert "<a " not in html and "<img" not in html and "<strong>" not in html
+    import html as entities
+
+    assert entities.unescape(re.sub(r"</?code>", "", cell)).replace("\\|", "|") == " ".join(title.split())

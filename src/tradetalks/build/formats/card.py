@@ -8,6 +8,7 @@ Generated from the manifest and the release's own articles.parquet (nothing of t
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -63,6 +64,10 @@ def card(manifest: dict, directory: Path | None = None, date: str | None = None)
         "```python",
         "articles.text[char_start:char_end] == evidence",
         "```",
+        "",
+        "The CSV copies (`csv/`) are for spreadsheets: a text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage",
+        "return has a `'` put before it, so that a spreadsheet shows it as text instead of running it as a formula (OWASP's",
+        "guidance on CSV injection). The Parquet files hold every value verbatim: use them for the span invariant.",
         "",
         "`method` is `curated` (a human annotation, reviewed in a pull request) or `rule:<name>` (an exact, mechanical rule,",
         "such as `rule:alias` for a registered person's alias). Where articles disagree (a date, a figure), each claim is an",
@@ -203,9 +208,9 @@ def contents(articles: pl.DataFrame) -> list[str]:
         "",
         f"- **{n} articles**; coverage window (publication date, else the date the content supports): **{window}**"
         + (f" ({n - dated.len()} undated)." if dated.len() < n else "."),
-        f"- **Outlets**: {', '.join(outlets) if outlets else 'none known'}"
+        f"- **Outlets**: {', '.join(map(literal, outlets)) if outlets else 'none known'}"
         + (f"; unknown for {unknown} of {n} articles (the text does not name one, and none is guessed)." if unknown else "."),
-        f"- **Wire services credited**: {', '.join(wires) if wires else 'none'}.",
+        f"- **Wire services credited**: {', '.join(map(literal, wires)) if wires else 'none'}.",
         f"- **Languages**: {', '.join(languages)}.",
         "",
         "| article | title | outlet | date |",
@@ -219,8 +224,8 @@ def contents(articles: pl.DataFrame) -> list[str]:
         .then(pl.col("reference_date") + " (content)")
         .otherwise(pl.lit("unknown"))
     )
-    title = _md_expr(pl.when(_given("title")).then(pl.col("title")).otherwise(pl.lit("(no title in the text)")))
-    outlet = _md_expr(pl.when(_given("outlet")).then(pl.col("outlet")).otherwise(pl.lit("unknown")))
+    title = pl.when(_given("title")).then(_literal_expr(pl.col("title"))).otherwise(pl.lit("(no title in the text)"))
+    outlet = pl.when(_given("outlet")).then(_literal_expr(pl.col("outlet"))).otherwise(pl.lit("unknown"))
     rows = articles.select(pl.format("| `{}` | {} | {} | {} |", pl.col("article_id"), title, outlet, date).alias("line"))["line"]
     return lines + rows.to_list() + [""]
 
@@ -302,6 +307,16 @@ def _md(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _md_expr(text: pl.Expr) -> pl.Expr:
-    """`_md` in Polars."""
-    return text.str.replace_all("|", "\\|", literal=True).str.replace_all("\n", " ", literal=True)
+def literal(text: str) -> str:
+    """Contributors' text (a title, an outlet) as a Markdown code span: shown as written, never read as
+    a link, an image, HTML or emphasis by GitHub, Hugging Face or Zenodo. The fence is longer than
+    any run of backticks inside; a `|` is escaped, as a table cell needs even in code."""
+    flat = " ".join(str(text).split()).replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def _literal_expr(text: pl.Expr) -> pl.Expr:
+    """`literal` of each value."""
+    return text.map_elements(literal, return_dtype=pl.String)

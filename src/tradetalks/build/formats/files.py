@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import stat
 import zipfile
@@ -71,7 +72,20 @@ def _encode(df: pl.DataFrame, where: Path | io.BytesIO, header: bool = True) -> 
 
 def _plain(df: pl.DataFrame) -> pl.DataFrame:
     nested = [c for c, t in df.schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
-    return df.with_columns(json_text(c) for c in nested) if nested else df
+    df = df.with_columns(json_text(c) for c in nested) if nested else df
+    return df.with_columns(spreadsheet_safe(c) for c, t in df.schema.items() if t == pl.String and c not in nested)
+
+
+# A cell a spreadsheet would run as a formula (OWASP's CSV injection guidance): one that begins with
+# one of these characters.
+FORMULA_START = "=+-@\t\r"
+
+
+def spreadsheet_safe(column: str) -> pl.Expr:
+    """The text of `column` with a `'` before any value that begins like a formula, so that a
+    spreadsheet shows it as text. The CSV copies only: the Parquet files hold every value verbatim."""
+    risky = pl.col(column).str.contains(f"^[{re.escape(FORMULA_START)}]")
+    return pl.when(risky).then(pl.lit("'") + pl.col(column)).otherwise(pl.col(column)).alias(column)
 
 
 # A large table's CSV, in blocks that a rebuild may copy from the last build's file (`CsvBlocks`):
