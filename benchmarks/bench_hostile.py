@@ -8,6 +8,8 @@ Prints one JSON line per case:
 - quotations_300k: `tradetalks validate` on an article with 300,000 tiny quotations, none annotated:
   wall time and bytes printed.
 - nesting_120kb: a registry of 120 kB of `[` refused (in a child process: it must not crash).
+- suggest_blank_*: `suggest` on 150 kB of blank lines (and of other runs), in a child process
+  stopped after 60 s: the draft's rules must stay linear in the text.
 - yaml_read_*: reading every annotation file of a synthetic corpus with this tree's reader and
   with the reader of git ref `--baseline` (interleaved runs, best of each), to show the cost of
   the duplicate-key, key-type, tag, depth and character checks.
@@ -117,6 +119,22 @@ def bench_nesting() -> None:
         emit("nesting_120kb", exit=res.returncode, output=res.stdout.strip())
 
 
+def bench_suggest_runs() -> None:
+    code = (
+        "import sys, time\n"
+        "from tradetalks.build.suggest import suggest\n"
+        "text = {'blank': '\\n' * 150000, 'space_blank': ' \\n' * 75000, 'dots': '.' * 150000, 'quotes': '\"' * 150000}[sys.argv[1]]\n"
+        "t = time.perf_counter(); suggest(text, article_id='runs', people=[], reference_date=None)\n"
+        "print(round(time.perf_counter() - t, 3))\n"
+    )
+    for case in ("blank", "space_blank", "dots", "quotes"):
+        try:
+            res = subprocess.run([sys.executable, "-c", code, case], capture_output=True, text=True, timeout=60)
+            emit(f"suggest_{case}_150kb", exit=res.returncode, seconds=res.stdout.strip() or None)
+        except subprocess.TimeoutExpired:
+            emit(f"suggest_{case}_150kb", exit=None, seconds="over 60")
+
+
 def _baseline_reader(ref: str):
     source = subprocess.run(["git", "-C", str(REPO), "show", f"{ref}:src/tradetalks/build/yamldoc.py"], capture_output=True, text=True, check=True).stdout
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
@@ -168,6 +186,7 @@ def main() -> None:
         "every_copy": bench_every_copy,
         "quotations": bench_quotations,
         "nesting": bench_nesting,
+        "suggest": bench_suggest_runs,
         "yaml": lambda: bench_yaml(args.articles, args.baseline),
     }
     for name, fn in cases.items():

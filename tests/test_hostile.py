@@ -208,3 +208,11 @@ def test_cli_error_is_plain_text_without_traceback(released):
     assert "2 problem(s) found" in res.stderr
     assert f"{ART}:" in res.stderr and "[language]" in res.stderr and "[quotes[0].kind]" in res.stderr
     assert snapshot(out) == before
+
+
+def test_suggest_on_a_text_of_blank_lines_ends():
+    """150 kB of blank lines once kept `suggest` busy for minutes (a look-ahead scanned every line
+    break's following blank lines again); the bound is generous: it guards termination, not speed."""
+    code = "from tradetalks.build.suggest import suggest; print(suggest('\\n' * 150000, article_id='runs', people=[], reference_date=None)[:20])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

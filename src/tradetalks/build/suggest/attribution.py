@@ -93,7 +93,10 @@ WORK = re.compile(r"^\s*(?:program(?:me)?|show|series|podcast|book|film|movie|do
 ABBREVIATION = re.compile(
     r"(?:(?<![^\W\d_])[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Gov|Sen|Rep|Prof|Inc|Ltd|Co|Corp|vs|etc|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec))\.$"
 )
-SENTENCE_END = re.compile(r"[.?!][”\"’']?(?=\s)|(?<![,:;–—-])[ \t]*\n(?!\s*[a-z])")
+# A line break ends a sentence unless the next words go on in lower case. The look-ahead reads at
+# most 40 spaces: a longer run of blank lines is a break whatever follows, and a text of nothing but
+# blank lines is read in linear time.
+SENTENCE_END = re.compile(r"[.?!][”\"’']?(?=\s)|(?<![,:;–—-])[ \t]*\n(?!\s{0,40}[a-z])")
 
 
 @dataclass(frozen=True)
