@@ -7,7 +7,7 @@ LazyFrame): pandera checks only the schema of a LazyFrame by default, and bad ro
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import polars as pl
 
@@ -386,6 +386,53 @@ KEYS = {
     "places": "place_id",
     "outlets": "outlet_id",
 }
+
+
+class ForeignKey(NamedTuple):
+    """A column of `table` whose values are keys of `parent` (`many`: a list column, each element one)."""
+
+    table: str
+    column: str
+    parent: str
+    many: bool = False
+
+    @property
+    def parent_column(self) -> str:
+        return KEYS[self.parent]
+
+
+# Every reference from one table to another's key: the build checks each (build/validate.py),
+# datapackage.json and croissant.json declare the single-column ones, the card lists them all.
+# (evidence.subject_id and disputes.subject_id name a row of the table in their subject_table:
+# checked by the build, described in the card, not expressible as a foreign key.)
+FOREIGN_KEYS: tuple[ForeignKey, ...] = (
+    *(ForeignKey(name, "article_id", "articles") for name, model in MODELS.items() if name != "articles" and issubclass(model, Provenance)),
+    ForeignKey("quotes", "speaker_id", "people"),
+    ForeignKey("articles", "authors", "people", many=True),
+    ForeignKey("events", "participants", "people", many=True),
+    ForeignKey("events", "place_id", "places"),
+    ForeignKey("places", "within", "places"),
+    ForeignKey("evidence", "claim_place_id", "places"),
+    ForeignKey("measure_steps", "measure_id", "tariff_measures"),
+    ForeignKey("measure_events", "measure_id", "tariff_measures"),
+    ForeignKey("measure_events", "event_id", "events"),
+    ForeignKey("disputes", "articles", "articles", many=True),
+    ForeignKey("disputes", "evidence_ids", "evidence", many=True),
+    ForeignKey("measure_steps", "articles", "articles", many=True),
+    ForeignKey("articles", "outlet_id", "outlets"),
+    ForeignKey("articles", "wire_service_id", "outlets"),
+)
+
+
+def allowed_values(table: str) -> dict[str, list[str]]:
+    """The columns of `table` that take one of a declared list of values (`isin`), with the values in declared order."""
+    cols = MODELS[table].to_schema().columns
+    out = {}
+    for name in column_order(table):
+        for check in cols[name].checks:
+            if check.name == "isin":
+                out[name] = list(check.statistics["allowed_values"])
+    return out
 
 
 def column_order(table: str) -> list[str]:
