@@ -274,12 +274,27 @@ class Disputes(Provenance):
     value_date_start: pl.Date = pa.Field(nullable=True, description="For a date: the first day of the claimed interval.")
     value_date_end: pl.Date = pa.Field(nullable=True, description="For a date: the last day of the claimed interval.")
     articles: STRINGS = pa.Field(description="The articles that state this value (FK articles.article_id), sorted.")
-    outlets: STRINGS = pa.Field(description="The known outlets (or wire services) of those articles, sorted; articles with no known outlet are left out.")
+    outlets: STRINGS = pa.Field(
+        description="The known outlets (or wire services) of those articles, sorted; articles with no known outlet are left out (n_unknown_outlet_articles counts them)."
+    )
     evidence_ids: STRINGS = pa.Field(description="The evidence rows that state this value (FK evidence.evidence_id), sorted.")
     n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles stating this value.")
     n_outlets: pl.Int64 = pa.Field(
-        ge=1, description="Distinct outlets stating this value, a wire story counted once and an article of unknown outlet counted as its own."
+        ge=1,
+        description="Distinct outlets stating this value, a wire story counted once and an article of unknown outlet counted as its own: n_known_outlets + n_unknown_outlet_articles.",
     )
+    n_known_outlets: pl.Int64 = pa.Field(ge=0, description="Distinct known outlets (or wire services) stating this value: the length of outlets.")
+    n_unknown_outlet_articles: pl.Int64 = pa.Field(
+        ge=0, description="Articles stating this value whose outlet is unknown (each may be any outlet, a known one included)."
+    )
+
+    @pa.dataframe_check(description="n_outlets = n_known_outlets + n_unknown_outlet_articles, and outlets lists the known ones")
+    def outlets_add_up(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("n_outlets") == pl.col("n_known_outlets") + pl.col("n_unknown_outlet_articles"))
+            & (pl.col("outlets").list.len() == pl.col("n_known_outlets"))
+        )
+
     row_value: pl.String = pa.Field(nullable=True, description="The value the subject row uses for the field, as text.")
     used: pl.Boolean = pa.Field(description="True when this value agrees with the row's value.")
     resolution: pl.String = pa.Field(description="The curator's note: which value the row uses, and why.")
@@ -372,7 +387,7 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
 # (build/fused.py). A dataframe check not named here is run on every row.
 # The provenance columns, in release order (declared by the `Provenance` model).
 PROVENANCE = tuple(Provenance.__annotations__)
-ROW_CHECKS = frozenset({"span_is_well_formed", "whole_text", "speaker_is_said", "dates_ordered", "parties_are_said"})
+ROW_CHECKS = frozenset({"span_is_well_formed", "whole_text", "speaker_is_said", "dates_ordered", "parties_are_said", "outlets_add_up"})
 KEYS = {
     "articles": "article_id",
     "people": "person_id",
