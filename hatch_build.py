@@ -12,9 +12,9 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-# The Parquet files and manifest are what the loader needs; the card, changelog and Croissant
-# metadata travel with them. CSV copies and the zip stay in the GitHub release.
-EXTRA_FILES = ("CHANGELOG.md", "README.md", "croissant.json")
+# Every file the manifest lists travels with the package (tables, card, CHANGELOG, datapackage.json,
+# croissant.json, CSV copies), so that everything of the shipped version works offline
+# (`tradetalks.card()`, `tradetalks fetch X.Y.Z --all`). Only the zip of them all stays in the GitHub release.
 
 
 class ReleaseDataHook(BuildHookInterface):
@@ -33,6 +33,6 @@ class ReleaseDataHook(BuildHookInterface):
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if manifest.get("version") != self.metadata.version:
             raise RuntimeError(f"{manifest_path} is for version {manifest.get('version')}, the package is {self.metadata.version}")
-        names = ["manifest.json", *(t["path"] for t in manifest["tables"].values()), *(n for n in EXTRA_FILES if (release / n).is_file())]
+        names = ["manifest.json", *(t["path"] for t in manifest["tables"].values()), *manifest.get("files", {})]
         for name in names:
             build_data["force_include"][str(release / name)] = f"tradetalks/data/{name}"

@@ -93,7 +93,18 @@ def test_croissant_validates_and_reads_every_record(bundled, caplog):
     assert meta["@context"] == CROISSANT_CONTEXT
     assert meta["conformsTo"] == "http://mlcommons.org/croissant/1.0" and meta["citeAs"]
     manifest = manifest_of(bundled)
-    assert ds.metadata.record_sets and len(ds.metadata.record_sets) == len(manifest["tables"]) == len(TABLES)
+    tables = [rs for rs in meta["recordSet"] if rs.get("dataType") != "sc:Enumeration"]
+    assert [rs["@id"] for rs in tables] == list(manifest["tables"]) == TABLES
+    assert len(ds.metadata.record_sets) == len(meta["recordSet"])
+    # Every enumerated column references a record set of its allowed values, in the manifest's order.
+    enumerations = {rs["@id"]: rs for rs in meta["recordSet"] if rs.get("dataType") == "sc:Enumeration"}
+    declared = [(name, c) for name, e in manifest["tables"].items() for c in e["columns"] if c.get("enum")]
+    assert declared and len(enumerations) == len(declared)
+    fields = {f["@id"]: f for rs in tables for f in rs["field"]}
+    for name, column in declared:
+        ref = fields[f"{name}/{column['name']}"]["references"]["field"]["@id"]
+        values = enumerations[ref.rsplit("/", 1)[0]]
+        assert [row[ref] for row in values["data"]] == column["enum"]
 
 
 def test_croissant_fields_read_every_record(bundled, tmp_path):

@@ -173,13 +173,6 @@ def test_import_is_light():
     assert out.strip() == "[]"
 
 
-def test_loading_into_polars_imports_neither_pyarrow_nor_numpy():
-    """The footer check reads Parquet metadata itself: pyarrow (and numpy) cost ~0.3 s per process."""
-    code = "import sys, tradetalks\ntradetalks.load('quotes')\nprint(sorted(m for m in ('pyarrow', 'numpy', 'pandas', 'polars') if m in sys.modules))\n"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['polars']"
-
-
 def test_the_light_import_check_can_fail():
     code = "import sys, tradetalks, tradetalks.build.pipeline\nprint('pandera' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -203,3 +196,205 @@ def test_a_checkout_reads_its_published_releases_offline_when_pinned(monkeypatch
     monkeypatch.setattr(loader, "known_releases", lambda: {"1.0.0": {"manifest_sha256": "0" * 64}})
     assert loader.checkout_release("1.0.0") is None  # not the pinned manifest: never trusted
     assert not (tmp_path / "cache").exists()
+
+
+# --- a loader that forgives and informs ---------------------------------------------------------
+
+
+def test_a_near_miss_table_name_gets_a_suggestion(shipped):
+    with pytest.raises(tradetalks.ReleaseError, match=r"no table 'quote'.*did you mean 'quotes'\?.*tables: articles"):
+        tradetalks.load("quote")
+    with pytest.raises(tradetalks.ReleaseError, match=r"did you mean 'tariff_measures'"):
+        tradetalks.describe("tarif_measure")
+    with pytest.raises(tradetalks.ReleaseError) as info:
+        tradetalks.load("zzzzzz")
+    assert "did you mean" not in str(info.value)
+
+
+def test_load_without_a_table_lists_the_tables(shipped):
+    with pytest.raises(TypeError, match="load\\(\\) needs a table.*" + ", ".join(TABLES)):
+        tradetalks.load()
+
+
+def test_a_v_prefixed_version_is_the_version(shipped):
+    version = manifest_of(shipped)["version"]
+    assert tradetalks.load("quotes", version="v" + version).height == manifest_of(shipped)["tables"]["quotes"]["rows"]
+    assert tradetalks.release_dir("v" + version) == shipped
+    with pytest.raises(tradetalks.ReleaseError, match="version must look like"):
+        tradetalks.load("quotes", version="vv1.0.0")
+
+
+def test_an_unknown_older_version_is_not_published_and_no_upgrade_is_suggested(monkeypatch):
+    monkeypatch.setattr(loader, "known_releases", lambda: {"1.0.0": {"manifest_sha256": "0" * 64}, "2.0.0": {"manifest_sha256": "1" * 64}})
+    with pytest.raises(tradetalks.ReleaseError) as info:
+        loader.expected_manifest_sha256("1.0.1")
+    message = str(info.value)
+    assert "no published version 1.0.1" in message and "did you mean '1.0.0'" in message and "1.0.0, 2.0.0" in message
+    assert "upgrade" not in message.lower()
+
+
+def test_a_version_newer_than_the_package_knows_suggests_upgrading_or_vouching(monkeypatch):
+    known = {"1.0.0": {"manifest_sha256": "0" * 64}}
+    monkeypatch.setattr(loader, "known_releases", lambda: known)
+    newer = ".".join(str(int(p) + 1) if i == 0 else p for i, p in enumerate(__version__.split(".")))
+    with pytest.raises(tradetalks.ReleaseError, match=f"{newer} is newer than the versions this package.*upgrade.*manifest_sha256"):
+        loader.expected_manifest_sha256(newer)
+    assert loader.expected_manifest_sha256(newer, "a" * 64) == "a" * 64
+
+
+def test_describe_without_a_table_lists_every_table_and_allowed_values(shipped):
+    manifest = manifest_of(shipped)
+    text = str(tradetalks.describe())
+    for name, entry in manifest["tables"].items():
+        assert name in text and entry["description"] in text
+    whole = tradetalks.describe()
+    assert [t.table for t in whole.tables] == list(manifest["tables"])
+    enumerated = [(t.table, c) for t in whole.tables for c in t.columns if c.values is not None]
+    declared = [(name, c) for name, e in manifest["tables"].items() for c in e["columns"] if c.get("enum")]
+    assert [(t, c.name, c.values) for t, c in enumerated] == [(t, c["name"], c["enum"]) for t, c in declared]
+    assert declared, "the working build declares the allowed values of its enumerated columns"
+    table, column = enumerated[0]
+    assert f"one of: {', '.join(column.values)}" in str(tradetalks.describe(table))
+
+
+def test_enumerated_columns_load_as_enum_and_categorical(shipped):
+    manifest = manifest_of(shipped)
+    for name, entry in manifest["tables"].items():
+        enums = {c["name"]: c["enum"] for c in entry["columns"] if c.get("enum")}
+        if not enums:
+            continue
+        df, pdf = tradetalks.load(name), tradetalks.load(name, to="pandas")
+        for column, values in enums.items():
+            assert df.schema[column] == pl.Enum(values), (name, column)
+            assert isinstance(pdf[column].dtype, pd.CategoricalDtype) and list(pdf[column].cat.categories) == values
+            assert pdf[column].isna().sum() == df[column].null_count()  # no value lost to the categories
+
+
+def test_a_value_outside_the_declared_enum_is_refused(shipped):
+    manifest = manifest_of(shipped)
+    name, column, present = next(
+        (n, c, values)
+        for n, e in manifest["tables"].items()
+        for c in e["columns"]
+        if c.get("enum") and (values := tradetalks.load(n)[c["name"]].drop_nulls().cast(pl.String).unique().sort().to_list())
+    )
+    column["enum"] = [v for v in column["enum"] if v != present[0]] or ["nothing"]
+    (shipped / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    loader._RELEASES.clear()
+    for to in ("polars", "pandas"):
+        with pytest.raises(tradetalks.IntegrityError, match=f"column {column['name']} holds .*not among the values"):
+            tradetalks.load(name, to=to)
+
+
+def test_card_is_the_shipped_release_card_offline(shipped):
+    assert tradetalks.card() == (shipped / "README.md").read_text(encoding="utf-8")
+    version = manifest_of(shipped)["version"]
+    assert tradetalks.card("v" + version) == tradetalks.card()
+
+
+def test_card_of_a_changed_shipped_card_is_refused(shipped):
+    (shipped / "README.md").write_text("not the card", encoding="utf-8")
+    with pytest.raises(tradetalks.IntegrityError):
+        tradetalks.card()
+
+
+def test_fetching_the_shipped_version_whole_stays_offline(shipped):
+    version = manifest_of(shipped)["version"]
+    assert tradetalks.fetch(version, whole=True) == shipped  # TRADETALKS_BASE_URL is a closed port
+    assert not (shipped.parent / "cache").exists()
+    (shipped / "csv" / "quotes.csv").write_text("tampered", encoding="utf-8")
+    loader._VERIFIED.clear()
+    with pytest.raises(tradetalks.IntegrityError, match="quotes.csv"):
+        tradetalks.fetch(version, whole=True)
+
+
+def test_a_checkout_fetches_no_published_version(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRADETALKS_BASE_URL", "http://127.0.0.1:9/{version}/")
+    monkeypatch.setenv("TRADETALKS_CACHE", str(tmp_path / "cache"))
+    for version in loader.known_releases():
+        assert tradetalks.fetch(version, whole=True) == REPO / "release" / version
+    assert not (tmp_path / "cache").exists()
+
+
+def test_loading_checks_columns_against_the_manifest(shipped):
+    manifest = manifest_of(shipped)
+    manifest["tables"]["people"]["columns"][1]["name"] = "renamed"
+    (shipped / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(tradetalks.IntegrityError, match="its columns are not those the manifest records.*renamed"):
+        tradetalks.load("people")
+
+
+# --- the Parquet footer check (pyarrow, bounded) -------------------------------------------------
+
+
+def test_the_footer_check_gives_rows_sizes_and_columns(tmp_path):
+    import pyarrow.parquet as pq
+
+    n = 2345
+    table = pa.table({"id": [f"r{i}" for i in range(n)], "x": list(range(n)), "tags": [["a"] * (i % 3) for i in range(n)]})
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path, row_group_size=1000)
+    rows, group_rows, uncompressed, columns = loader.parquet_footer(path)
+    meta = pq.read_metadata(path)
+    assert rows == group_rows == n and meta.num_row_groups == 3
+    assert uncompressed >= sum(meta.row_group(i).total_byte_size for i in range(3)) > 0
+    assert columns == [("id", "string"), ("x", "int64"), ("tags", "list<element: string>")]
+
+
+def _parquet(footer: bytes) -> bytes:
+    return b"PAR1" + footer + len(footer).to_bytes(4, "little") + b"PAR1"
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b"PAR1", "too short"),
+        (b"PAR1" + b"\x00" * 10 + (1000).to_bytes(4, "little") + b"PAR1", "footer claims 1,000 bytes"),
+        (b"PAR1" + b"\x00" * 10 + (5).to_bytes(4, "little") + b"PARE", "encrypted"),
+        (b"XXXX" + b"\x00" * 10 + (5).to_bytes(4, "little") + b"PAR1", "no Parquet magic at its start"),
+        (_parquet(b"\x16" + b"\xff" * 20), None),  # a varint that never ends
+        (_parquet(b"\x19\xfc" + b"\xff\xff\xff\xff\x0f"), None),  # a list of 4 billion row groups
+        (_parquet(b"\x1c" * 10_000), None),  # structs nested 10,000 deep
+    ],
+)
+def test_hostile_footers_are_refused(tmp_path, raw, message):
+    path = tmp_path / "f.parquet"
+    path.write_bytes(raw)
+    with pytest.raises(ValueError, match=message):
+        loader.parquet_footer(path)
+
+
+def test_a_huge_footer_is_not_handed_to_the_reader(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "f.parquet"
+    path.write_bytes(_parquet(b"\x00" * (loader.MAX_FOOTER_BYTES + 1)))
+    monkeypatch.setattr(pq, "ParquetFile", lambda *a, **k: pytest.fail("a footer over the cap must not be parsed"))
+    with pytest.raises(ValueError, match="at most"):
+        loader.parquet_footer(path)
+
+
+def test_any_truncation_or_corruption_of_a_footer_is_a_value_error_or_a_reading(tmp_path):
+    """Cut or flip bytes anywhere in a real footer: a ValueError or sizes that are not negative, nothing else."""
+    import random
+
+    source = REPO / "release" / "2.0.0" / "quotes.parquet"
+    raw = source.read_bytes()
+    length = int.from_bytes(raw[-8:-4], "little")
+    body, footer = raw[: -8 - length], raw[-8 - length : -8]
+    path = tmp_path / "f.parquet"
+    rng = random.Random(0)
+    for cut in range(0, length, max(1, length // 50)):
+        path.write_bytes(body + footer[:cut] + cut.to_bytes(4, "little") + b"PAR1")
+        with pytest.raises(ValueError):
+            loader.parquet_footer(path)
+    for _ in range(200):
+        broken = bytearray(footer)
+        for _ in range(rng.randint(1, 4)):
+            broken[rng.randrange(length)] = rng.randrange(256)
+        path.write_bytes(body + bytes(broken) + raw[-8:])
+        try:
+            rows, group_rows, uncompressed, _ = loader.parquet_footer(path)
+        except ValueError:
+            continue
+        assert min(rows, group_rows, uncompressed) >= 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandera.polars as pa
 import polars as pl
 import pytest
@@ -123,3 +125,48 @@ def test_spans_checked_in_slices_find_the_same_rows(tables, monkeypatch, wrong):
     said = [p.message for p in sliced if "is not the recorded evidence" in p.message]
     expected = [ev["evidence_id"][i] for i in wrong][: validate.SHOW_FAILURES]
     assert [m.split("=", 1)[1].split(":", 1)[0].strip("'") for m in said] == expected
+
+
+def test_every_foreign_key_is_declared_once_and_published(tmp_path):
+    """The schema's FOREIGN_KEYS name real columns and keys; datapackage.json, croissant.json and the card state them all."""
+    from test_load import build_release
+    from tradetalks.schemas.tables import FOREIGN_KEYS, KEYS, MODELS
+
+    for fk in FOREIGN_KEYS:
+        assert fk.column in MODELS[fk.table].to_schema().columns and fk.parent_column == KEYS[fk.parent]
+    assert len(set(FOREIGN_KEYS)) == len(FOREIGN_KEYS)
+    release = build_release(tmp_path)
+    package = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
+    declared = {
+        (r["name"], k["fields"][0], k["reference"]["resource"], k["reference"]["fields"][0])
+        for r in package["resources"]
+        if r["format"] == "parquet"
+        for k in r["schema"].get("foreignKeys", [])
+    }
+    assert declared == {(fk.table, fk.column, fk.parent, fk.parent_column) for fk in FOREIGN_KEYS if not fk.many}
+    croissant = json.loads((release / "croissant.json").read_text(encoding="utf-8"))
+    references = {(rs["@id"], f["name"], f["references"]["field"]["@id"]) for rs in croissant["recordSet"] for f in rs["field"] if "references" in f}
+    assert {(fk.table, fk.column, f"{fk.parent}/{fk.parent_column}") for fk in FOREIGN_KEYS} <= references
+    card = (release / "README.md").read_text(encoding="utf-8")
+    for fk in FOREIGN_KEYS:
+        assert f"`{fk.table}.{fk.column}`" in card and f"`{fk.parent}.{fk.parent_column}`" in card
+
+
+def test_every_enumeration_is_published_with_its_values(tmp_path):
+    from test_load import build_release
+    from tradetalks.schemas.tables import MODELS, allowed_values
+
+    release = build_release(tmp_path)
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    package = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
+    card = (release / "README.md").read_text(encoding="utf-8")
+    fields = {(r["name"], f["name"]): f for r in package["resources"] for f in r["schema"]["fields"]}
+    n = 0
+    for table in MODELS:
+        allowed = allowed_values(table)
+        assert {c["name"]: c["enum"] for c in manifest["tables"][table]["columns"] if "enum" in c} == allowed
+        for column, values in allowed.items():
+            n += 1
+            assert fields[(table, column)]["constraints"]["enum"] == values == fields[(table + "-csv", column)]["constraints"]["enum"]
+            assert "One of: " + ", ".join(f"`{v}`" for v in values) in card
+    assert n >= 10  # event types, instruments, statuses, kinds, relations, precisions...

@@ -74,7 +74,10 @@ def test_wheel_contains_the_release(wheel):
     assert manifest["version"] == __version__
     assert {f"tradetalks/data/{t['path']}" for t in manifest["tables"].values()} <= names
     assert "tradetalks/data/README.md" in names and "tradetalks/load.py" in names
-    assert not any(n.startswith("tradetalks/data/csv/") or n.startswith("tradetalks/data/dist/") for n in names)
+    # Every file of the shipped version (card, CHANGELOG, datapackage.json, croissant.json, CSVs), the zip of them excepted.
+    assert {f"tradetalks/data/{rel}" for rel in manifest["files"]} <= names
+    assert any(n.startswith("tradetalks/data/csv/") for n in names) and "tradetalks/data/datapackage.json" in names
+    assert not any(n.startswith("tradetalks/data/dist/") for n in names)
     print(f"wheel: {wheel.name}, {wheel.stat().st_size} bytes")
 
 
@@ -102,6 +105,9 @@ for name in tradetalks.tables():
     assert df.columns == [c["name"] for c in manifest["tables"][name]["columns"]], name
 assert tradetalks.describe("quotes").columns[0].name == "quote_id"
 assert tradetalks.load("quotes", version=tradetalks.__version__).height == manifest["tables"]["quotes"]["rows"]
+assert tradetalks.card() == (root / "README.md").read_text(encoding="utf-8")
+assert tradetalks.fetch("v" + tradetalks.__version__, whole=True) == root
+assert "quotes" in str(tradetalks.describe())
 print(json.dumps(timings))
 """
     # Outside the repo, with any download bound to fail and an empty cache: it must all come from the wheel.

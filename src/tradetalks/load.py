@@ -28,9 +28,9 @@ The server is not trusted:
 - every download is bounded in bytes (the manifest's sizes; 1 MB for the manifest), in time per
   read and in total (a deadline), and killed downloads' leftovers are removed on a later fetch;
 - table names reaching SQL are the package's own, quoted; manifest entries are type-checked;
-- before a Parquet file is read, its footer's row count and uncompressed size are checked
-  against the manifest and a cap, so a small file cannot decompress into billions of rows
-  (the footer is read by `parquet_footer`, standard library only: no pyarrow import to pay).
+- before a Parquet file is read, its footer (length bounded, read by pyarrow with bounded Thrift
+  sizes) must give the manifest's row count and columns, and its uncompressed size a cap, so a
+  small file cannot decompress into billions of rows.
 Every failure is a ReleaseError (IntegrityError when bytes do not match), saying what to do.
 """
 
@@ -93,12 +93,12 @@ class IntegrityError(ReleaseError):
 
 
 class Column:
-    """One column of a table: name, Arrow type, nullable, and what it means."""
+    """One column of a table: name, Arrow type, nullable, what it means, and its allowed values (None: any)."""
 
-    __slots__ = ("name", "type", "nullable", "description")
+    __slots__ = ("name", "type", "nullable", "description", "values")
 
-    def __init__(self, name: str, type: str, nullable: bool, description: str):
-        self.name, self.type, self.nullable, self.description = name, type, nullable, description
+    def __init__(self, name: str, type: str, nullable: bool, description: str, values: list[str] | None = None):
+        self.name, self.type, self.nullable, self.description, self.values = name, type, nullable, description, values
 
     def __repr__(self) -> str:
         return f"Column({self.name!r}, {self.type!r}, nullable={self.nullable})"
@@ -112,6 +112,17 @@ def check_version(version: object, what: str = "version") -> str:
         shown = repr(version)[:60]
         raise ReleaseError(f"{what} must look like 1.0.0 (SemVer X.Y.Z, digits only); got {shown}")
     return version
+
+
+def user_version(version: object, what: str = "version") -> str:
+    """A version as a user types it: X.Y.Z, or vX.Y.Z as tags and release URLs spell it; the plain X.Y.Z."""
+    if isinstance(version, str) and version[:1] in ("v", "V"):
+        version = version[1:]
+    return check_version(version, what)
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
 
 
 def known_releases() -> dict[str, dict[str, str]]:
@@ -143,7 +154,7 @@ def _is_sha256(value: object) -> bool:
 
 
 class TableDescription:
-    """What `describe()` returns; `print()` it for a readable summary."""
+    """What `describe(table)` returns; `print()` it for a readable summary."""
 
     def __init__(self, table: str, version: str, description: str, primary_key: str, rows: int, columns: list[Column]):
         self.table, self.version, self.description = table, version, description
@@ -160,7 +171,24 @@ class TableDescription:
             null = "" if not c.nullable else ", nullable"
             lines.append(f"  {c.name:<{width}}  {c.type}{null}")
             lines.append(f"  {'':<{width}}  {c.description}")
+            if c.values is not None:
+                lines.append(f"  {'':<{width}}  one of: {', '.join(c.values)}")
         return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+class ReleaseDescription:
+    """What `describe()` returns without a table: every table of the release; `print()` it, or read `.tables`."""
+
+    def __init__(self, version: str, tables: list[TableDescription]):
+        self.version, self.tables = version, tables
+
+    def __str__(self) -> str:
+        width = max((len(t.table) for t in self.tables), default=0)
+        head = [f"tradetalks {self.version}: {len(self.tables)} tables (tradetalks.load(table); tradetalks.card() for the dataset card)", ""]
+        head += [f"  {t.table:<{width}}  {t.rows:>7,} rows  {t.description}" for t in self.tables]
+        return "\n\n".join(["\n".join(head), *(str(t) for t in self.tables)])
 
     __repr__ = __str__
 
@@ -174,12 +202,26 @@ def tables(version: str | None = None, manifest_sha256: str | None = None) -> li
     return list(_release(version, manifest_sha256).manifest["tables"])
 
 
-def describe(table: str, version: str | None = None, manifest_sha256: str | None = None) -> TableDescription:
-    """A table's meaning and every column's type and meaning, from the release's manifest.
+@overload
+def describe(table: None = None, version: str | None = None, manifest_sha256: str | None = None) -> ReleaseDescription: ...
+@overload
+def describe(table: str, version: str | None = None, manifest_sha256: str | None = None) -> TableDescription: ...
 
-    `print(tradetalks.describe("quotes"))` shows it; the returned object also has `.columns`.
+
+def describe(table: str | None = None, version: str | None = None, manifest_sha256: str | None = None) -> TableDescription | ReleaseDescription:
+    """What a table holds: its meaning, every column's type and meaning, and the values an enumerated column allows.
+
+    `print(tradetalks.describe("quotes"))` shows one table; `print(tradetalks.describe())` every
+    table of the release. Read from the release's own manifest; the returned object also has
+    `.columns` (or `.tables`).
     """
     release = _release(version, manifest_sha256)
+    if table is None:
+        return ReleaseDescription(release.version, [_describe(release, name) for name in release.manifest["tables"]])
+    return _describe(release, table)
+
+
+def _describe(release: Release, table: str) -> TableDescription:
     entry = release.table(table)
     return TableDescription(
         table=table,
@@ -187,33 +229,53 @@ def describe(table: str, version: str | None = None, manifest_sha256: str | None
         description=entry.get("description", ""),
         primary_key=entry["primary_key"],
         rows=entry["rows"],
-        columns=[Column(c["name"], c["type"], bool(c["nullable"]), c.get("description", "")) for c in entry["columns"]],
+        columns=[Column(c["name"], c["type"], bool(c["nullable"]), c.get("description", ""), c.get("enum")) for c in entry["columns"]],
     )
 
 
+CARD = "README.md"  # a release's dataset card
+
+
+def card(version: str | None = None, manifest_sha256: str | None = None) -> str:
+    """The dataset card of a release (Markdown): what the data is, its sources, limits, tables and licence.
+
+    The shipped version's card is read offline; a pinned version's is fetched (and checked) with it.
+    """
+    release = _release(version, manifest_sha256)
+    path = release.root / CARD
+    if not path.is_file():
+        _fetch_files(release.root, release.version, only={CARD})
+    entry = dict((rel, (sha, size)) for rel, sha, size in release_files(release.manifest, str(release.root / "manifest.json"))).get(CARD)
+    if entry is not None:
+        _check_file(path, *entry)
+    return path.read_text(encoding="utf-8")
+
+
 @overload
-def load(table: str, version: str | None = None, to: Literal["polars"] = "polars", manifest_sha256: str | None = None) -> polars.DataFrame: ...
+def load(table: str | None = None, version: str | None = None, to: Literal["polars"] = "polars", manifest_sha256: str | None = None) -> polars.DataFrame: ...
 @overload
 def load(table: str, version: str | None, to: Literal["pandas"], manifest_sha256: str | None = None) -> pandas.DataFrame: ...
 @overload
-def load(table: str, version: str | None = None, *, to: Literal["pandas"], manifest_sha256: str | None = None) -> pandas.DataFrame: ...
+def load(table: str | None = None, version: str | None = None, *, to: Literal["pandas"], manifest_sha256: str | None = None) -> pandas.DataFrame: ...
 @overload
 def load(table: str, version: str | None, to: Literal["arrow"], manifest_sha256: str | None = None) -> pyarrow.Table: ...
 @overload
-def load(table: str, version: str | None = None, *, to: Literal["arrow"], manifest_sha256: str | None = None) -> pyarrow.Table: ...
+def load(table: str | None = None, version: str | None = None, *, to: Literal["arrow"], manifest_sha256: str | None = None) -> pyarrow.Table: ...
 @overload
-def load(table: str, version: str | None = None, to: str = "polars", manifest_sha256: str | None = None) -> Any: ...
+def load(table: str | None = None, version: str | None = None, to: str = "polars", manifest_sha256: str | None = None) -> Any: ...
 
 
-def load(table: str, version: str | None = None, to: str = "polars", manifest_sha256: str | None = None) -> Any:
+def load(table: str | None = None, version: str | None = None, to: str = "polars", manifest_sha256: str | None = None) -> Any:
     """Load one table of a tradetalks release.
 
     table:   articles, people, quotes, events, tariff_measures, evidence, disputes, measure_steps,
-             measure_events or places (`tradetalks.tables()`; what each column means: `print(tradetalks.describe(table))`).
-    version: None for the release shipped with this package (offline); "X.Y.Z" to pin a release:
+             measure_events, places or outlets (`tradetalks.tables()`; what each column means: `print(tradetalks.describe(table))`).
+    version: None for the release shipped with this package (offline); "X.Y.Z" (or "vX.Y.Z") to pin a release:
              downloaded once, sha256-checked against its manifest, cached.
     to:      "polars" (default) -> polars.DataFrame, "pandas" -> pandas.DataFrame,
-             "arrow" -> pyarrow.Table.
+             "arrow" -> pyarrow.Table. A column of allowed values (an event type, a status...)
+             loads as a polars Enum / pandas Categorical of those values (in the order the
+             release declares them) where the release declares them; arrow gives the file as stored.
     manifest_sha256: only for a version newer than this package: the sha256 of that version's
              manifest.json, from its release notes (SHA256SUMS); also `TRADETALKS_MANIFEST_SHA256`.
              Versions this package knows are pinned already.
@@ -224,8 +286,14 @@ def load(table: str, version: str | None = None, to: str = "polars", manifest_sh
     if to not in OUTPUTS:
         raise ValueError(f"to must be one of {', '.join(OUTPUTS)}; got {to!r}")
     release = _release(version, manifest_sha256)
+    if table is None:
+        raise TypeError(
+            f"load() needs a table, e.g. tradetalks.load('quotes'); the tables of tradetalks {release.version}: "
+            f"{', '.join(release.manifest['tables'])} (print(tradetalks.describe()) says what each holds)"
+        )
     path = release.verified_path(table)
     release.check_footer(table, path)
+    enums = {c["name"]: c["enum"] for c in release.table(table)["columns"] if c.get("enum") is not None}
     try:
         if to == "arrow":
             import pyarrow.parquet as pq
@@ -236,14 +304,34 @@ def load(table: str, version: str | None = None, to: str = "polars", manifest_sh
             import pyarrow.parquet as pq
 
             # Dates as datetime64, not objects, so that `.dt` and date arithmetic work.
-            return pq.read_table(path).to_pandas(date_as_object=False)
+            frame = pq.read_table(path).to_pandas(date_as_object=False)
+            for name, values in enums.items():
+                _check_enum(path, name, values, set(frame[name].dropna()))
+                frame[name] = frame[name].astype(_pandas_categories(values))
+            return frame
         import polars as pl
 
-        return pl.read_parquet(path)
-    except ImportError:
+        frame = pl.read_parquet(path)
+        for name, values in enums.items():
+            _check_enum(path, name, values, set(frame[name].drop_nulls().unique()))
+        return frame.with_columns(pl.col(name).cast(pl.Enum(values)) for name, values in enums.items())
+    except (ImportError, ReleaseError):
         raise
     except Exception as exc:  # OSError, or the reader's own error types for a malformed file
         raise ReleaseError(f"{path}: could not be read ({str(exc)[:200]}); delete {release.root} and load again") from None
+
+
+def _check_enum(path: Path, column: str, allowed: list[str], found: set) -> None:
+    """A value outside the allowed ones would become null in pandas: refuse the file instead."""
+    other = sorted(str(v) for v in found - set(allowed))
+    if other:
+        raise IntegrityError(f"{path}: column {column} holds {', '.join(map(repr, other[:5]))}, not among the values its manifest allows")
+
+
+def _pandas_categories(values: list[str]) -> Any:
+    import pandas as pd
+
+    return pd.CategoricalDtype(values)
 
 
 def connect(version: str | None = None, database: str = ":memory:", manifest_sha256: str | None = None) -> Any:
@@ -295,7 +383,8 @@ class Release:
     def table(self, name: str) -> dict:
         tables = self.manifest.get("tables", {})
         if not isinstance(name, str) or name not in tables:
-            raise ReleaseError(f"no table {name!r} in tradetalks {self.version}; tables: {', '.join(tables)}")
+            hint = did_you_mean(name, list(tables))
+            raise ReleaseError(f"no table {name!r} in tradetalks {self.version}{hint}; tables: {', '.join(tables)}")
         return tables[name]
 
     def verified_path(self, name: str) -> Path:
@@ -305,15 +394,12 @@ class Release:
         return path
 
     def check_footer(self, name: str, path: Path) -> None:
-        """Row count and uncompressed size from the Parquet footer, before anything decompresses."""
+        """Rows, columns and uncompressed size from the Parquet footer, against the manifest and the caps, before anything decompresses."""
         if name in self._footers:
             return
         entry = self.table(name)
-        # Read with the standard library: importing pyarrow for this would cost ~0.3 s per process.
-        from tradetalks.parquet_footer import read_footer
-
         try:
-            rows, group_rows, uncompressed = read_footer(path)
+            rows, group_rows, uncompressed, columns = parquet_footer(path)
         except (OSError, ValueError) as exc:
             raise IntegrityError(f"{path}: not a readable Parquet file ({str(exc)[:200]}); delete {self.root} and load again") from None
         if rows != entry["rows"] or group_rows != rows:
@@ -326,7 +412,73 @@ class Release:
                 f"{path}: {rows:,} rows, {uncompressed:,} bytes uncompressed; more than this loader reads "
                 f"({MAX_ROWS:,} rows, {MAX_UNCOMPRESSED_BYTES:,} bytes); refused"
             )
+        recorded = [(c["name"], c["type"]) for c in entry["columns"]]
+        if columns != recorded:
+            differ = next(((f, r) for f, r in zip(columns + [None] * len(recorded), recorded + [None] * len(columns), strict=False) if f != r), None)
+            raise IntegrityError(
+                f"{path}: its columns are not those the manifest records (first difference: the file has {differ[0] if differ else None}, "
+                f"the manifest {differ[1] if differ else None}); the file was not produced by that release. Delete {self.root} and load again"
+            )
         self._footers.add(name)
+
+
+MAX_FOOTER_BYTES = 4_000_000  # a release table's footer is a few kB per row group
+MAX_FOOTER_ITEMS = 1_000_000  # elements of any one list in the footer (row groups, columns...)
+
+
+def parquet_footer(path: Path) -> tuple[int, int, int, list[tuple[str, str]]]:
+    """(rows, rows summed over the row groups, uncompressed bytes, [(column, Arrow type)]) of a Parquet file.
+
+    The file is untrusted: its footer's length is checked before pyarrow reads it, and pyarrow's
+    Thrift reader is bounded in string and list sizes. Uncompressed bytes are counted per row
+    group as the larger of the group's `total_byte_size` and its columns' `total_uncompressed_size`.
+    ValueError for a file that is not plain Parquet or whose footer gives negative sizes.
+    """
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size < 12:
+            raise ValueError(f"{size} bytes; too short for a Parquet file")
+        head = fh.read(4)
+        fh.seek(size - 8)
+        tail = fh.read(8)
+    if tail[4:] != b"PAR1":
+        raise ValueError("an encrypted footer; not a plain Parquet file" if tail[4:] == b"PARE" else f"no Parquet magic at its end ({tail[4:]!r})")
+    if head != b"PAR1":
+        raise ValueError("no Parquet magic at its start")
+    length = int.from_bytes(tail[:4], "little")
+    if length > size - 12:
+        raise ValueError(f"its footer claims {length:,} bytes of a {size:,}-byte file")
+    if length > MAX_FOOTER_BYTES:
+        raise ValueError(f"its footer is {length:,} bytes; at most {MAX_FOOTER_BYTES:,} are read")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        with pq.ParquetFile(path, thrift_string_size_limit=MAX_FOOTER_BYTES, thrift_container_size_limit=MAX_FOOTER_ITEMS) as pf:
+            meta = pf.metadata
+            schema = pf.schema_arrow
+    except (pa.ArrowException, OSError) as exc:
+        raise ValueError(str(exc)[:200]) from None
+    groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
+    uncompressed = 0
+    for group in groups:
+        chunks = [group.column(j).total_uncompressed_size for j in range(group.num_columns)]
+        if group.num_rows < 0 or group.total_byte_size < 0 or any(c < 0 for c in chunks):
+            raise ValueError("its footer gives a negative size")
+        uncompressed += max(group.total_byte_size, sum(chunks))
+    if meta.num_rows < 0:
+        raise ValueError("its footer gives a negative row count")
+    return meta.num_rows, sum(g.num_rows for g in groups), uncompressed, [(f.name, str(f.type)) for f in schema]
+
+
+def did_you_mean(given: object, choices: list[str]) -> str:
+    """'; did you mean X?' when `given` is close to one of `choices` (difflib), else ''."""
+    import difflib
+
+    if not isinstance(given, str):
+        return ""
+    close = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 _RELEASES: dict[str, Release] = {}
@@ -335,7 +487,7 @@ _VERIFIED: dict[tuple[str, int, int], str] = {}
 
 def _release(version: str | None, manifest_sha256: str | None = None) -> Release:
     if version is not None:
-        check_version(version)
+        version = user_version(version)
     key = version or ""
     if key not in _RELEASES:
         _RELEASES[key] = _open_release(version, manifest_sha256)
@@ -435,8 +587,8 @@ def check_manifest(manifest: object, where: str) -> None:
             raise bad(f"tables.{name}.sha256 is not 64 lower-case hex digits")
         if not 0 <= entry["bytes"] <= MAX_FILE_BYTES or not 0 <= entry["rows"] <= MAX_ROWS:
             raise bad(f"tables.{name}: bytes or rows out of range")
-        if not _safe_name(entry["path"]):
-            raise bad(f"tables.{name}.path {entry['path'][:60]!r} is not a plain file name")
+        if not _safe_path(entry["path"], TABLE_FOLDERS):
+            raise bad(f"tables.{name}.path {entry['path'][:60]!r} is not a plain file name (or one in {', '.join(f + '/' for f in TABLE_FOLDERS)})")
         if not isinstance(entry.get("description", ""), str):
             raise bad(f"tables.{name}.description is not text")
         for column in entry["columns"]:
@@ -448,6 +600,11 @@ def check_manifest(manifest: object, where: str) -> None:
                 and isinstance(column.get("description", ""), str)
             ):
                 raise bad(f"tables.{name}.columns: each column needs a name, type, nullable and description")
+            allowed = column.get("enum")
+            if allowed is not None and not (
+                isinstance(allowed, list) and allowed and all(isinstance(v, str) for v in allowed) and len(set(allowed)) == len(allowed)
+            ):
+                raise bad(f"tables.{name}.columns: the enum of {column['name']!r} is not a list of distinct strings")
     paths = [entry["path"] for entry in tables.values()]
     if len(set(paths)) != len(paths):
         raise bad("two tables share one file")
@@ -542,13 +699,17 @@ def expected_manifest_sha256(version: str, manifest_sha256: str | None = None) -
     if pinned:
         return pinned
     if given:
-        return given
-    known = ", ".join(sorted(known_releases())) or "none"
+        return given  # the user vouches for that manifest
+    known = sorted({*known_releases(), __version__}, key=version_key)
+    if version_key(version) < version_key(known[-1]):
+        # Every version up to the newest this package knows is listed in known_releases.json.
+        raise ReleaseError(
+            f"tradetalks has no published version {version}{did_you_mean(version, known)} (the published versions up to {known[-1]}: {', '.join(known)})"
+        )
     raise ReleaseError(
-        f"tradetalks {__version__} does not know version {version} (it knows: {known}), so it cannot check that "
-        "server's files. Upgrade tradetalks (pip install -U tradetalks), or pass the sha256 of that version's "
-        "manifest.json from its release notes (SHA256SUMS): load(table, version=..., manifest_sha256=...) "
-        "or TRADETALKS_MANIFEST_SHA256"
+        f"tradetalks {version} is newer than the versions this package ({__version__}) knows ({', '.join(known)}), so it cannot check "
+        "that server's files. If it is published, upgrade tradetalks (pip install -U tradetalks), or pass the sha256 of its "
+        "manifest.json from its release notes (SHA256SUMS): load(table, version=..., manifest_sha256=...) or TRADETALKS_MANIFEST_SHA256"
     )
 
 
@@ -558,11 +719,31 @@ def fetch(version: str, manifest_sha256: str | None = None, whole: bool = False,
     By default the manifest and the tables (what `load()` needs). `whole=True` brings everything
     the manifest's `files` lists too (dataset card, CHANGELOG, datapackage.json, croissant.json,
     CSV copies), each checked against its sha256. `progress(name, done, total)` is called per file.
+    The shipped version (and in a source checkout every published one) is checked where it lies,
+    never downloaded.
     """
+    version = user_version(version)
+    local = local_release(version)
+    if local is not None:
+        # The shipped version (and, in a checkout, every published one) is at hand: checked, never fetched.
+        manifest = _read_manifest(local)
+        for entry in manifest["tables"].values():
+            _check_file(local / entry["path"], entry["sha256"], entry.get("bytes"))
+        for rel, sha256, size in release_files(manifest, str(local / "manifest.json")) if whole else ():
+            _check_file(local / rel, sha256, size)
+        return local
     target = _fetch_tables(version, manifest_sha256, progress)
     if whole:
         _fetch_files(target, version, progress)
     return target
+
+
+def local_release(version: str) -> Path | None:
+    """The directory of `version` when it needs no download: the shipped release, or a checkout's published one."""
+    shipped = bundled_dir()
+    if shipped is not None and _read_manifest(shipped).get("version") == version:
+        return shipped
+    return checkout_release(version)
 
 
 def _fetch_tables(version: str, manifest_sha256: str | None = None, progress: Progress | None = None) -> Path:
@@ -797,7 +978,8 @@ def _download(version: str, into: Path, expected_manifest: str, progress: Progre
     for i, entry in enumerate(manifest["tables"].values()):
         if progress is not None:
             progress(entry["path"], i, len(manifest["tables"]))
-        session.get(url + entry["path"], into / entry["path"], entry["bytes"], entry["sha256"])
+        (into / entry["path"]).parent.mkdir(exist_ok=True)
+        session.get(url + asset_name(entry["path"]), into / entry["path"], entry["bytes"], entry["sha256"])
     # The size is checked too, so a truncated file is named as such.
     for entry in manifest["tables"].values():
         _check_file(into / entry["path"], entry["sha256"], entry.get("bytes"))
@@ -813,10 +995,8 @@ def release_files(manifest: dict, where: str) -> list[tuple[str, str, int]]:
         raise IntegrityError(f'{where}: not a valid tradetalks manifest: "files" is not a mapping')
     out = []
     for rel, entry in files.items():
-        parts = rel.split("/") if isinstance(rel, str) else []
-        ok_path = (len(parts) == 1 and _safe_name(parts[0])) or (len(parts) == 2 and parts[0] == "csv" and _safe_name(parts[1]))
         if not (
-            ok_path
+            _safe_path(rel, FILE_FOLDERS)
             and isinstance(entry, dict)
             and entry.get("path") == rel
             and _is_sha256(entry.get("sha256"))
@@ -830,18 +1010,20 @@ def release_files(manifest: dict, where: str) -> list[tuple[str, str, int]]:
 
 
 def asset_name(rel: str) -> str:
-    """A release file's name among the GitHub release assets: `csv/quotes.csv` is uploaded as `csv-quotes.csv`."""
+    """A release file's name among the GitHub release assets: `csv/quotes.csv` is uploaded as `csv-quotes.csv`, `data/quotes.parquet` as `data-quotes.parquet`."""
     return rel.replace("/", "-")
 
 
-def _fetch_files(target: Path, version: str, progress: Progress | None = None) -> None:
-    """Add the manifest's `files` to a cached version: the missing ones downloaded and checked, the present ones checked."""
+def _fetch_files(target: Path, version: str, progress: Progress | None = None, only: set[str] | None = None) -> None:
+    """Add the manifest's `files` (or those of them named in `only`) to a cached version: the missing ones downloaded and checked, the present ones checked."""
     import shutil
     import tempfile
     import time
     from pathlib import Path
 
-    files = release_files(_read_manifest(target), str(target / "manifest.json"))
+    files = [f for f in release_files(_read_manifest(target), str(target / "manifest.json")) if only is None or f[0] in only]
+    if target == bundled_dir() and not all((target / rel).is_file() for rel, _, _ in files):
+        raise ReleaseError(f"{target}: the release shipped with this package lacks some of its files; reinstall tradetalks")
     missing = []
     for rel, sha256, size in files:
         if (target / rel).exists():
@@ -873,6 +1055,18 @@ def _fetch_files(target: Path, version: str, progress: Progress | None = None) -
         raise ReleaseError(f"tradetalks {version}: could not store the download in {target} ({exc}); check the cache directory") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# The folders a release's files may lie in (the flat layout of 1.0.0 and 2.0.0 has none): the tables'
+# Parquet files in `data/`, their CSV copies in `csv/`.
+TABLE_FOLDERS = ("data",)
+FILE_FOLDERS = ("csv",)
+
+
+def _safe_path(rel: object, folders: tuple[str, ...]) -> bool:
+    """A plain file name, or `<folder>/<plain file name>` for one of `folders`."""
+    parts = rel.split("/") if isinstance(rel, str) else []
+    return (len(parts) == 1 and _safe_name(parts[0])) or (len(parts) == 2 and parts[0] in folders and _safe_name(parts[1]))
 
 
 def _safe_name(name: str) -> bool:

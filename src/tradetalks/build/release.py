@@ -35,7 +35,7 @@ from tradetalks.build.formats.files import CsvBlocks, file_entry, read_manifest,
 from tradetalks.build.formats.metadata import release_date
 from tradetalks.build.spill import SPILL_PREFIX
 from tradetalks.load import apply_umask, sha256_file
-from tradetalks.schemas.tables import KEYS, MODELS, descriptions, table_description
+from tradetalks.schemas.tables import KEYS, MODELS, allowed_values, descriptions, table_description
 
 __all__ = ["write_release", "read_manifest", "add_bundle", "replace_dir", "build_lock"]
 
@@ -400,8 +400,16 @@ def table_entry(name: str, df: pl.DataFrame, path: Path, sha256: str | None = No
     docs = descriptions(name)
     arrow_schema = pq.read_schema(path)
     model_columns = MODELS[name].to_schema().columns
+    allowed = allowed_values(name)
     columns = [
-        {"name": f.name, "type": str(f.type), "nullable": bool(model_columns[f.name].nullable), "description": docs.get(f.name, "")} for f in arrow_schema
+        {
+            "name": f.name,
+            "type": str(f.type),
+            "nullable": bool(model_columns[f.name].nullable),
+            "description": docs.get(f.name, ""),
+            **({"enum": allowed[f.name]} if f.name in allowed else {}),
+        }
+        for f in arrow_schema
     ]
     return {
         **file_entry(path, sha256),

@@ -65,12 +65,13 @@ def _given(column: str) -> pl.Expr:
 
 
 OUTLET_NAME = pl.when(_given("wire_service")).then(pl.col("wire_service")).otherwise(pl.col("outlet"))
+UNKNOWN_OUTLET = "article:"  # the key of an article whose outlet is unknown: its own
 OUTLET_KEY = (
     pl.when(_given("wire_service_id"))
     .then(pl.col("wire_service_id"))
     .when(_given("outlet_id"))
     .then(pl.col("outlet_id"))
-    .otherwise(pl.lit("article:") + pl.col("article_id"))
+    .otherwise(pl.lit(UNKNOWN_OUTLET) + pl.col("article_id"))
 )
 
 
@@ -90,8 +91,19 @@ class Outlets:
     def count(self, articles: set[str]) -> int:
         return len({self.key[a] for a in articles})
 
+    def known(self, article: str) -> bool:
+        return not self.key[article].startswith(UNKNOWN_OUTLET)
+
     def names(self, articles: set[str]) -> list[str]:
-        return sorted({name for a in articles if (name := self.name[a])})
+        """The names of the known outlets of `articles` (one per outlet: `count_known` of them)."""
+        return sorted({self.name[a] or self.key[a] for a in articles if self.known(a)})
+
+    def count_known(self, articles: set[str]) -> int:
+        return len({self.key[a] for a in articles if self.known(a)})
+
+    def count_unknown(self, articles: set[str]) -> int:
+        """Articles of unknown outlet: each counts as an outlet of its own in `count`."""
+        return sum(not self.known(a) for a in articles)
 
 
 # Provenance order (`FIRST`) by numbers (`article_order`): comparing them is much cheaper than
@@ -399,6 +411,8 @@ def _dispute_rows(
                 "evidence_ids": sorted(ctx.claimed("evidence_id", cs)),
                 "n_articles": len(arts),
                 "n_outlets": ctx.outlets.count(arts),
+                "n_known_outlets": ctx.outlets.count_known(arts),
+                "n_unknown_outlet_articles": ctx.outlets.count_unknown(arts),
                 "row_value": resolution.get("use") if field == "status" else (value_text(row_value) if row_value is not None else None),
                 "used": used,
                 "resolution": resolution["note"],

@@ -14,7 +14,7 @@ import polars as pl
 from tradetalks.build.errors import Collector, DatasetError, Problem
 from tradetalks.build.fused import failed_checks
 from tradetalks.schemas.pandera_api import pa
-from tradetalks.schemas.tables import KEYS, MODELS, ROW_CHECKS
+from tradetalks.schemas.tables import FOREIGN_KEYS, KEYS, MODELS, ROW_CHECKS
 
 # In `unchanged`: the evidence's columns the derived tables are made from (assemble.DERIVED_EVIDENCE)
 # are those of the build that passed, and so are the derived tables made from them.
@@ -135,27 +135,7 @@ def check_relations(
         df = tables[child].select(columns)
         return df.filter(fresh[child]) if child in fresh and parent in unchanged else df
 
-    fks = (
-        []
-        if not foreign_keys
-        else [(name, "article_id", "articles", False) for name in MODELS if name != "articles" and "article_id" in tables[name].columns]
-        + [
-            ("quotes", "speaker_id", "people", False),
-            ("articles", "authors", "people", True),
-            ("events", "participants", "people", True),
-            ("events", "place_id", "places", False),
-            ("places", "within", "places", False),
-            ("evidence", "claim_place_id", "places", False),
-            ("measure_steps", "measure_id", "tariff_measures", False),
-            ("measure_events", "measure_id", "tariff_measures", False),
-            ("measure_events", "event_id", "events", False),
-            ("disputes", "articles", "articles", True),
-            ("disputes", "evidence_ids", "evidence", True),
-            ("measure_steps", "articles", "articles", True),
-            ("articles", "outlet_id", "outlets", False),
-            ("articles", "wire_service_id", "outlets", False),
-        ]
-    )
+    fks = [(fk.table, fk.column, fk.parent, fk.many) for fk in FOREIGN_KEYS] if foreign_keys else []
     for child, column, parent, explode in fks:
         if not rerun(child, claims if parent == "evidence" else parent):  # a reference to evidence names its evidence_id
             continue

@@ -7,7 +7,7 @@ LazyFrame): pandera checks only the schema of a LazyFrame by default, and bad ro
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import polars as pl
 
@@ -281,12 +281,27 @@ class Disputes(Provenance):
     value_date_start: pl.Date = pa.Field(nullable=True, description="For a date: the first day of the claimed interval.")
     value_date_end: pl.Date = pa.Field(nullable=True, description="For a date: the last day of the claimed interval.")
     articles: STRINGS = pa.Field(description="The articles that state this value (FK articles.article_id), sorted.")
-    outlets: STRINGS = pa.Field(description="The known outlets (or wire services) of those articles, sorted; articles with no known outlet are left out.")
+    outlets: STRINGS = pa.Field(
+        description="The known outlets (or wire services) of those articles, sorted; articles with no known outlet are left out (n_unknown_outlet_articles counts them)."
+    )
     evidence_ids: STRINGS = pa.Field(description="The evidence rows that state this value (FK evidence.evidence_id), sorted.")
     n_articles: pl.Int64 = pa.Field(ge=1, description="Distinct articles stating this value.")
     n_outlets: pl.Int64 = pa.Field(
-        ge=1, description="Distinct outlets stating this value, a wire story counted once and an article of unknown outlet counted as its own."
+        ge=1,
+        description="Distinct outlets stating this value, a wire story counted once and an article of unknown outlet counted as its own: n_known_outlets + n_unknown_outlet_articles.",
     )
+    n_known_outlets: pl.Int64 = pa.Field(ge=0, description="Distinct known outlets (or wire services) stating this value: the length of outlets.")
+    n_unknown_outlet_articles: pl.Int64 = pa.Field(
+        ge=0, description="Articles stating this value whose outlet is unknown (each may be any outlet, a known one included)."
+    )
+
+    @pa.dataframe_check(description="n_outlets = n_known_outlets + n_unknown_outlet_articles, and outlets lists the known ones")
+    def outlets_add_up(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("n_outlets") == pl.col("n_known_outlets") + pl.col("n_unknown_outlet_articles"))
+            & (pl.col("outlets").list.len() == pl.col("n_known_outlets"))
+        )
+
     row_value: pl.String = pa.Field(nullable=True, description="The value the subject row uses for the field, as text.")
     used: pl.Boolean = pa.Field(description="True when this value agrees with the row's value.")
     resolution: pl.String = pa.Field(description="The curator's note: which value the row uses, and why.")
@@ -379,7 +394,7 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
 # (build/fused.py). A dataframe check not named here is run on every row.
 # The provenance columns, in release order (declared by the `Provenance` model).
 PROVENANCE = tuple(Provenance.__annotations__)
-ROW_CHECKS = frozenset({"span_is_well_formed", "whole_text", "speaker_is_said", "dates_ordered", "parties_are_said"})
+ROW_CHECKS = frozenset({"span_is_well_formed", "whole_text", "speaker_is_said", "dates_ordered", "parties_are_said", "outlets_add_up"})
 KEYS = {
     "articles": "article_id",
     "people": "person_id",
@@ -393,6 +408,53 @@ KEYS = {
     "places": "place_id",
     "outlets": "outlet_id",
 }
+
+
+class ForeignKey(NamedTuple):
+    """A column of `table` whose values are keys of `parent` (`many`: a list column, each element one)."""
+
+    table: str
+    column: str
+    parent: str
+    many: bool = False
+
+    @property
+    def parent_column(self) -> str:
+        return KEYS[self.parent]
+
+
+# Every reference from one table to another's key: the build checks each (build/validate.py),
+# datapackage.json and croissant.json declare the single-column ones, the card lists them all.
+# (evidence.subject_id and disputes.subject_id name a row of the table in their subject_table:
+# checked by the build, described in the card, not expressible as a foreign key.)
+FOREIGN_KEYS: tuple[ForeignKey, ...] = (
+    *(ForeignKey(name, "article_id", "articles") for name, model in MODELS.items() if name != "articles" and issubclass(model, Provenance)),
+    ForeignKey("quotes", "speaker_id", "people"),
+    ForeignKey("articles", "authors", "people", many=True),
+    ForeignKey("events", "participants", "people", many=True),
+    ForeignKey("events", "place_id", "places"),
+    ForeignKey("places", "within", "places"),
+    ForeignKey("evidence", "claim_place_id", "places"),
+    ForeignKey("measure_steps", "measure_id", "tariff_measures"),
+    ForeignKey("measure_events", "measure_id", "tariff_measures"),
+    ForeignKey("measure_events", "event_id", "events"),
+    ForeignKey("disputes", "articles", "articles", many=True),
+    ForeignKey("disputes", "evidence_ids", "evidence", many=True),
+    ForeignKey("measure_steps", "articles", "articles", many=True),
+    ForeignKey("articles", "outlet_id", "outlets"),
+    ForeignKey("articles", "wire_service_id", "outlets"),
+)
+
+
+def allowed_values(table: str) -> dict[str, list[str]]:
+    """The columns of `table` that take one of a declared list of values (`isin`), with the values in declared order."""
+    cols = MODELS[table].to_schema().columns
+    out = {}
+    for name in column_order(table):
+        for check in cols[name].checks:
+            if check.name == "isin":
+                out[name] = list(check.statistics["allowed_values"])
+    return out
 
 
 def column_order(table: str) -> list[str]:

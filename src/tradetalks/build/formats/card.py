@@ -14,7 +14,8 @@ from pathlib import Path
 import polars as pl
 
 from tradetalks.build.formats import citation
-from tradetalks.build.formats.metadata import DESCRIPTION, FOREIGN_KEYS, HOMEPAGE, LICENSE_NOTE, OTHER_REFERENCES, TITLE
+from tradetalks.build.formats.metadata import DESCRIPTION, HOMEPAGE, LICENSE_NOTE, OTHER_REFERENCES, TITLE
+from tradetalks.schemas.tables import FOREIGN_KEYS
 
 # Hugging Face size_categories, by the rows of the largest table.
 SIZE_CATEGORIES = [
@@ -77,15 +78,16 @@ def card(manifest: dict, directory: Path | None = None, date: str | None = None)
         "References between tables:",
         "",
     ]
-    for name, fks in FOREIGN_KEYS.items():
-        for col, ref, ref_col in fks:
-            lines.append(f"- `{name}.{col}` -> `{ref}.{ref_col}`")
+    for fk in FOREIGN_KEYS:
+        if fk.table in t and fk.parent in t:
+            lines.append(f"- `{fk.table}.{fk.column}`{' (each element)' if fk.many else ''} -> `{fk.parent}.{fk.parent_column}`")
     lines += [f"- `{r.split(' ')[0]}` {' '.join(r.split(' ')[1:])}" for r in OTHER_REFERENCES]
     lines += ["", "## Columns", ""]
     for name, entry in t.items():
         lines += [f"### `{name}`", "", _md(entry["description"]), "", "| column | type | null | meaning |", "|---|---|---|---|"]
         for c in entry["columns"]:
-            lines.append(f"| `{c['name']}` | `{_md(c['type'])}` | {'yes' if c['nullable'] else 'no'} | {_md(c['description'])} |")
+            allowed = f" One of: {', '.join(f'`{_md(v)}`' for v in c['enum'])}." if c.get("enum") else ""
+            lines.append(f"| `{c['name']}` | `{_md(c['type'])}` | {'yes' if c['nullable'] else 'no'} | {_md(c['description'])}{allowed} |")
         lines.append("")
     lines += [
         "## Loading",

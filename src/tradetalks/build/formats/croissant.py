@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tradetalks.build.formats.citation import bibtex
-from tradetalks.build.formats.metadata import DESCRIPTION, FOREIGN_KEYS, HOMEPAGE, LICENSE_NOTE
+from tradetalks.build.formats.metadata import DESCRIPTION, HOMEPAGE, LICENSE_NOTE
+from tradetalks.schemas.tables import FOREIGN_KEYS
 
 # The official Croissant 1.0 @context, verbatim (mlcroissant warns on any other).
 CROISSANT_CONTEXT = {
@@ -85,8 +86,9 @@ def croissant(manifest: dict, date_published: str | None = None) -> dict:
         for name, entry in manifest["tables"].items()
     ]
     record_sets = []
+    enumerations: list[dict] = []
     for name, entry in manifest["tables"].items():
-        refs = {col: (ref, ref_col) for col, ref, ref_col in FOREIGN_KEYS.get(name, [])}
+        refs = {fk.column: (fk.parent, fk.parent_column) for fk in FOREIGN_KEYS if fk.table == name and fk.parent in manifest["tables"]}
         fields = []
         for c in entry["columns"]:
             field = {
@@ -120,6 +122,11 @@ def croissant(manifest: dict, date_published: str | None = None) -> dict:
             if c["name"] in refs:
                 ref, ref_col = refs[c["name"]]
                 field["references"] = {"field": {"@id": f"{ref}/{ref_col}"}}
+            elif c.get("enum"):
+                # Croissant's categorical data: the allowed values as an enumeration record set, referenced.
+                values = _enumeration(name, c["name"], c["enum"])
+                enumerations.append(values)
+                field["references"] = {"field": {"@id": values["key"]["@id"]}}
             fields.append(field)
         record_sets.append(
             {
@@ -146,5 +153,20 @@ def croissant(manifest: dict, date_published: str | None = None) -> dict:
         "usageInfo": LICENSE_NOTE,
         **({"datePublished": date_published} if date_published else {}),
         "distribution": distribution,
-        "recordSet": record_sets,
+        "recordSet": record_sets + enumerations,
+    }
+
+
+def _enumeration(table: str, column: str, values: list[str]) -> dict:
+    """The values `table.column` allows, as a Croissant enumeration (a record set of inline data)."""
+    name = f"{table}.{column}.values"
+    return {
+        "@type": "cr:RecordSet",
+        "@id": name,
+        "name": name,
+        "description": f"The values {table}.{column} allows.",
+        "dataType": "sc:Enumeration",
+        "key": {"@id": f"{name}/value"},
+        "field": [{"@type": "cr:Field", "@id": f"{name}/value", "name": "value", "dataType": "sc:Text"}],
+        "data": [{f"{name}/value": v} for v in values],
     }

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tradetalks.build.formats.metadata import DESCRIPTION, FOREIGN_KEYS, HOMEPAGE, LICENSE_NOTE, PARQUET_MEDIATYPE, TITLE
+from tradetalks.build.formats.metadata import DESCRIPTION, HOMEPAGE, LICENSE_NOTE, PARQUET_MEDIATYPE, TITLE
 from tradetalks.load import sha256_file
+from tradetalks.schemas.tables import FOREIGN_KEYS
 
 
 def table_schema_type(arrow_type: str, fmt: str = "csv") -> str:
@@ -42,7 +43,12 @@ def datapackage(manifest: dict, root: Path, csv_paths: dict[str, str], hashes: d
                 "fields": [field_descriptor(c, fmt) for c in entry["columns"]],
                 "primaryKey": [entry["primary_key"]],
             }
-            fks = [{"fields": [col], "reference": {"resource": ref + suffix, "fields": [ref_col]}} for col, ref, ref_col in FOREIGN_KEYS.get(name, [])]
+            # Table Schema keys are column to column: a list column's references are the card's.
+            fks = [
+                {"fields": [fk.column], "reference": {"resource": fk.parent + suffix, "fields": [fk.parent_column]}}
+                for fk in FOREIGN_KEYS
+                if fk.table == name and not fk.many and fk.parent in manifest["tables"]
+            ]
             if fks:
                 schema["foreignKeys"] = fks
             resource = {
@@ -96,6 +102,11 @@ def field_descriptor(column: dict, fmt: str) -> dict:
     field = {"name": column["name"], "type": table_schema_type(column["type"], fmt), "description": column["description"]}
     if column["type"].startswith("list<"):
         field["description"] += " (CSV: a JSON array.)" if fmt == "csv" else f" (Parquet {column['type']}.)"
+    constraints: dict = {}
     if not column["nullable"]:
-        field["constraints"] = {"required": True}
+        constraints["required"] = True
+    if column.get("enum"):
+        constraints["enum"] = column["enum"]
+    if constraints:
+        field["constraints"] = constraints
     return field

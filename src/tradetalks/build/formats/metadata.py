@@ -26,19 +26,11 @@ CODE_LICENSE = "MIT"
 KEYWORDS = ["trade", "tariffs", "news", "provenance", "dataset"]
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 
-# Foreign keys that are one column to one column (lists and the polymorphic evidence.subject_id
-# cannot be expressed in Table Schema / Croissant; the card documents them, the build checks them).
-FOREIGN_KEYS = {
-    "people": [("article_id", "articles", "article_id")],
-    "quotes": [("article_id", "articles", "article_id"), ("speaker_id", "people", "person_id")],
-    "events": [("article_id", "articles", "article_id")],
-    "tariff_measures": [("article_id", "articles", "article_id")],
-    "evidence": [("article_id", "articles", "article_id")],
-}
+# References the foreign keys (tradetalks.schemas.tables.FOREIGN_KEYS) cannot state: the row they
+# name lies in the table their row's subject_table says.
 OTHER_REFERENCES = [
-    "articles.authors (list) -> people.person_id",
-    "events.participants (list) -> people.person_id",
     "evidence.subject_id -> people.person_id, events.event_id or tariff_measures.measure_id, by evidence.subject_table",
+    "disputes.subject_id -> events.event_id or tariff_measures.measure_id, by disputes.subject_table",
 ]
 
 

@@ -22,27 +22,45 @@ import io
 import struct as _struct
 from dataclasses import dataclass
 
-# Compact-protocol type codes, the Thrift reader's bounds and its primitives: those of the loader's footer check.
-from tradetalks.parquet_footer import (
-    BINARY,
-    BYTE,
-    DOUBLE,
-    FALSE,
-    I16,
-    I32,
-    I64,
-    LIST,
-    MAGIC,
-    MAP,
-    MAX_DEPTH,
-    SET,
-    STOP,
-    STRUCT,
-    TRUE,
-    UUID,
-)
-from tradetalks.parquet_footer import _Reader as _Primitives
-from tradetalks.parquet_footer import _zigzag as _unzigzag
+MAGIC = b"PAR1"
+MAX_DEPTH = 64  # nesting of structs and lists (Thrift's own default limit)
+# Thrift compact-protocol type codes.
+STOP, TRUE, FALSE, BYTE, I16, I32, I64, DOUBLE, BINARY, LIST, SET, MAP, STRUCT, UUID = range(14)
+
+
+class _Primitives:
+    """Bytes of a footer read one at a time, every read kept inside them."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.pos = 0
+
+    def byte(self) -> int:
+        if self.pos >= len(self.data):
+            raise ValueError("its footer ends in the middle of a structure")
+        self.pos += 1
+        return self.data[self.pos - 1]
+
+    def advance(self, n: int) -> None:
+        if n > len(self.data) - self.pos:
+            raise ValueError("its footer ends in the middle of a value")
+        self.pos += n
+
+    def varint(self) -> int:
+        value = shift = 0
+        while True:
+            b = self.byte()
+            value |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return value
+            shift += 7
+            if shift >= 70:
+                raise ValueError("a varint longer than 10 bytes")
+
+
+def _unzigzag(n: int) -> int:
+    return (n >> 1) ^ -(n & 1)
+
 
 # Field ids (parquet-format's parquet.thrift).
 FILE_NUM_ROWS, FILE_ROW_GROUPS = 3, 4
@@ -58,7 +76,7 @@ Struct = list
 
 
 class _Reader(_Primitives):
-    """The whole structure, every field kept (the footer check's reader skips what it does not need)."""
+    """The whole structure, every field kept."""
 
     def take(self, n: int) -> bytes:
         start = self.pos
