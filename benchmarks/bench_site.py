@@ -1,7 +1,7 @@
 """`tradetalks site` on synthetic corpora: build time, pages, size; then page-open time in Chromium.
 
     uv run python benchmarks/bench_site.py 1000 10000 [--repeat 3] [--release-dir DIR]
-    uv run python benchmarks/bench_site.py --readme-shot docs/site-article.png
+    uv run python benchmarks/bench_site.py --shots docs/
 
 For each size: generate the corpus (benchmarks/synth.py), build its release, then time the whole
 `tradetalks site` process (a fresh output directory each run; CPU time of the process and its
@@ -69,40 +69,67 @@ def open_times(site: Path, repeat: int = 5) -> dict:
     return out
 
 
-def readme_shot(path: Path) -> None:
-    """The article screenshot for the README: the published release, a quotation selected."""
+def latest_release() -> Path:
+    versions = [p.parent for p in (REPO / "release").glob("*/manifest.json") if p.parent.name[:1].isdigit()]
+    return max(versions, key=lambda p: tuple(int(x) if x.isdigit() else -1 for x in p.name.split(".")))
+
+
+def pick_pages(release: Path) -> dict[str, str]:
+    """One page of each kind, chosen from the data: the most quoted person, a disputed event and
+    measure (the most reported), the article with the most quotations."""
+    import polars as pl
+
+    q = pl.read_parquet(release / "quotes.parquet")
+    article = q.group_by("article_id").len().sort(["len", "article_id"], descending=[True, False])["article_id"][0]
+    person = q.drop_nulls("speaker_id").group_by("speaker_id").len().sort(["len", "speaker_id"], descending=[True, False])["speaker_id"][0]
+    pages = {"article": f"articles/{article}.html", "person": f"people/{person}.html"}
+    for table, key, noun in (("events", "event_id", "event"), ("tariff_measures", "measure_id", "measure")):
+        df = pl.read_parquet(release / f"{table}.parquet").sort(["disputed", "n_articles", key], descending=[True, True, False])
+        pages[noun] = f"{table}/{df[key][0]}.html"
+    return pages
+
+
+def shots(folder: Path, release: Path | None = None) -> None:
+    """Screenshots of each page kind, at 1400 px and on a phone (390 px): the README's and docs/."""
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as profile:
+    release = release or latest_release()
+    pages = pick_pages(release)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
-        subprocess.run([sys.executable, "-m", "tradetalks.cli", "site", str(REPO / "release" / "1.0.0"), "--out", str(site)], check=True)
+        subprocess.run([sys.executable, "-m", "tradetalks.cli", "site", str(release), "--out", str(site)], check=True, capture_output=True)
         with sync_playwright() as p:
-            ctx = p.chromium.launch_persistent_context(
-                profile, executable_path=shutil.which("chromium") or "/usr/bin/chromium", headless=True, args=FLAGS, viewport={"width": 1280, "height": 860}
-            )
-            page = ctx.new_page()
-            page.goto((site / "articles" / "us-china-envoys-set-trade-talks.html").as_uri())
-            mark = page.locator("#text mark.k-quote[tabindex='0']").nth(2)
-            mark.scroll_into_view_if_needed()
-            mark.click()
-            page.evaluate("window.scrollBy(0, -120)")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(path))
-            ctx.close()
-    print(f"wrote {path}")
+            browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", headless=True, args=FLAGS)
+            for width, height, suffix in ((1400, 900, ""), (390, 844, "-phone")):
+                ctx = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1, has_touch=bool(suffix))
+                page = ctx.new_page()
+                for kind, rel in (*pages.items(), ("timeline", "timeline.html"), ("search", "search.html?q=tariff"), ("index", "index.html")):
+                    url = (site / rel.split("?")[0]).as_uri() + ("?" + rel.split("?")[1] if "?" in rel else "")
+                    page.goto(url)
+                    if kind == "article":
+                        mark = page.locator("#text mark.k-quote[tabindex='0']").nth(1)
+                        mark.scroll_into_view_if_needed()
+                        mark.click()
+                        if not suffix:
+                            page.evaluate("window.scrollTo(0, 0)")
+                    page.screenshot(path=str(folder / f"site-{kind}{suffix}.png"))
+                ctx.close()
+            browser.close()
+    print(f"wrote screenshots of {', '.join(pages)}, timeline, search and index to {folder}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", type=int, nargs="*")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--readme-shot", type=Path)
+    parser.add_argument("--shots", type=Path, help="write screenshots of each page kind into this folder (docs/)")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from benchmarks.synth import generate
 
-    if args.readme_shot:
-        readme_shot(args.readme_shot)
+    if args.shots:
+        shots(args.shots)
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = generate(Path(tmp) / "corpus", n, seed=0)
