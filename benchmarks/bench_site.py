@@ -1,7 +1,14 @@
-"""`tradetalks site` on synthetic corpora: build time, pages, size; then page-open time in Chromium.
+"""`tradetalks site` on the real dataset and on synthetic corpora: build time, pages, size; then
+page-open time in Chromium.
 
-    uv run python benchmarks/bench_site.py 1000 10000 [--repeat 3] [--release-dir DIR]
+    uv run python benchmarks/bench_site.py --real [--repeat 5] [--baseline HEAD~1]
+    uv run python benchmarks/bench_site.py 1000 10000 [--repeat 3]
     uv run python benchmarks/bench_site.py --shots docs/
+
+--real: the README's `tradetalks site` (the latest release in release/, into a fresh directory) as a
+whole process, `--repeat` times; with --baseline REF, the same command with the package sources of
+git ref REF (extracted to a temporary directory, first on PYTHONPATH; same interpreter and
+dependencies), interleaved with this tree's runs, and the ratio of the medians.
 
 For each size: generate the corpus (benchmarks/synth.py), build its release, then time the whole
 `tradetalks site` process (a fresh output directory each run; CPU time of the process and its
@@ -14,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -69,6 +77,47 @@ def open_times(site: Path, repeat: int = 5) -> dict:
     return out
 
 
+def timed(cmd: list[str], env: dict) -> tuple[float, float]:
+    """(wall, CPU) seconds of a command and its children."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def real(repeat: int, baseline: str | None) -> None:
+    """The real dataset's site, this tree against `baseline`, runs interleaved."""
+    from benchmarks import process_env
+
+    release = latest_release()
+    with tempfile.TemporaryDirectory() as tmp:
+        envs = {"this tree": process_env()}
+        if baseline:
+            archive = subprocess.run(["git", "-C", str(REPO), "archive", baseline, "src"], capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+            envs[baseline] = process_env({**os.environ, "PYTHONPATH": str(Path(tmp) / "src")})
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in envs}
+        for i in range(repeat + 1):  # the first round warms the file and bytecode caches; not counted
+            for name, env in envs.items():
+                out = Path(tmp) / f"site-{len(runs[name])}-{name.replace(' ', '-').replace('/', '-')}"
+                result = timed([sys.executable, "-m", "tradetalks.cli", "site", str(release), "--out", str(out)], env)
+                shutil.rmtree(out)
+                if i:
+                    runs[name].append(result)
+        medians = {}
+        for name, r in runs.items():
+            wall, cpu = [w for w, _ in r], [c for _, c in r]
+            medians[name] = (statistics.median(wall), statistics.median(cpu))
+            print(
+                f"{name}: site of {release.name} in {medians[name][0]:.2f} s wall ({min(wall):.2f}-{max(wall):.2f}), {medians[name][1]:.2f} s CPU, median of {repeat}"
+            )
+        if baseline:
+            (w, c), (bw, bc) = medians["this tree"], medians[baseline]
+            print(f"this tree / {baseline}: wall {w / bw:.2f}x, CPU {c / bc:.2f}x")
+
+
 def latest_release() -> Path:
     versions = [p.parent for p in (REPO / "release").glob("*/manifest.json") if p.parent.name[:1].isdigit()]
     return max(versions, key=lambda p: tuple(int(x) if x.isdigit() else -1 for x in p.name.split(".")))
@@ -122,7 +171,9 @@ def shots(folder: Path, release: Path | None = None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", type=int, nargs="*")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=None, help="runs per size (default 3; 5 with --real)")
+    parser.add_argument("--real", action="store_true", help="time the site of the real dataset (the latest release)")
+    parser.add_argument("--baseline", default=None, help="with --real: a git ref to compare with (e.g. HEAD~1)")
     parser.add_argument("--shots", type=Path, help="write screenshots of each page kind into this folder (docs/)")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
@@ -130,6 +181,9 @@ def main() -> None:
 
     if args.shots:
         shots(args.shots)
+    if args.real:
+        real(args.repeat or 5, args.baseline)
+    args.repeat = args.repeat or 3
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = generate(Path(tmp) / "corpus", n, seed=0)
