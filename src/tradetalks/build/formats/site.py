@@ -40,6 +40,7 @@ from tradetalks.build.formats.site_text import highlight
 HERE = Path(__file__).parent
 MARKER = ".tradetalks-site"
 PAGE_ROWS = 200  # rows per listing page; longer lists continue on numbered pages
+INDEX_ARTICLES, INDEX_PEOPLE = 12, 8  # the index lists the latest articles and the most quoted people
 SECTION_ROWS = 100  # rows per table on an entity page (a person may have thousands of mentions)
 N_SPEAKER_COLOURS = 8  # tints for people (site.css spk-0..7)
 N_ORG_COLOURS = 3  # hatched tints for organisations (site.css spk-org-0..2)
@@ -107,7 +108,7 @@ def render_site(release_dir: Path, out_dir: Path, diff: dict | None = None, jobs
         articles={a["article_id"]: a for a in rel.tables["articles"].to_dicts()} if "articles" in rel.tables else {},
     )
     say("article pages", 1, 5)
-    n_articles = _articles(w, rel, jobs)
+    articles = _articles(w, rel, jobs)
     lap("articles", 2)
     say("people, events and measures", 2, 5)
     _entities(w, rel, jobs)
@@ -139,12 +140,14 @@ def render_site(release_dir: Path, out_dir: Path, diff: dict | None = None, jobs
         "index.html",
         title=f"tradetalks {rel.version}",
         glance=glance,
+        articles=articles[:INDEX_ARTICLES],
+        quoted=sorted(((len(qs), rel.name("people", p), p) for p, qs in ctx.quotes_by_speaker.items()), key=lambda t: (-t[0], t[1]))[:INDEX_PEOPLE],
         diff=diff,
         story_words=words.span(*timeline.window) if timeline else "",
         entity_tables=[(t, sd.noun(t), len(rel.rows[t])) for t in sd.entity_tables(rel)],
     )
     lap("search and index", 5)
-    return SiteResult(out, w.n, n_articles, seconds)
+    return SiteResult(out, w.n, len(articles), seconds)
 
 
 def _png(svg: str) -> bytes:
@@ -156,10 +159,10 @@ def _png(svg: str) -> bytes:
 # Pages -------------------------------------------------------------------------------------------
 
 
-def _articles(w: _Writer, rel: sd.Release, jobs: int) -> int:
+def _articles(w: _Writer, rel: sd.Release, jobs: int) -> list[dict]:
     arts = rel.tables.get("articles")
     if arts is None:
-        return 0
+        return []
     ids = sorted(arts["article_id"].to_list())
     _parallel(w, _article_pages, ids, jobs)
     counts = w.ctx["n_rows"]
@@ -172,7 +175,7 @@ def _articles(w: _Writer, rel: sd.Release, jobs: int) -> int:
         r["date"] = r["date"][1] if r["date"] else None
     columns = [("title", "article"), ("outlet", "outlet or wire"), ("date", "published"), ("n_rows", "highlighted passages")]
     _listing(w, "articles", "Articles", listing, columns)
-    return len(listing)
+    return listing
 
 
 def _outlet(art: dict) -> str | None:
