@@ -138,8 +138,11 @@ def pick_pages(release: Path) -> dict[str, str]:
     return pages
 
 
+PHONE_SHOTS = ("article", "person", "timeline")  # page kinds also shot on a phone
+
+
 def shots(folder: Path, release: Path | None = None) -> None:
-    """Screenshots of each page kind, at 1400 px and on a phone (390 px): the README's and docs/."""
+    """Screenshots of each page kind at 1400 px, and of some on a phone (390 px), into docs/."""
     from playwright.sync_api import sync_playwright
 
     release = release or latest_release()
@@ -154,6 +157,8 @@ def shots(folder: Path, release: Path | None = None) -> None:
                 ctx = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1, has_touch=bool(suffix))
                 page = ctx.new_page()
                 for kind, rel in (*pages.items(), ("timeline", "timeline.html"), ("search", "search.html?q=tariff"), ("index", "index.html")):
+                    if suffix and kind not in PHONE_SHOTS:
+                        continue
                     url = (site / rel.split("?")[0]).as_uri() + ("?" + rel.split("?")[1] if "?" in rel else "")
                     page.goto(url)
                     if kind == "article":

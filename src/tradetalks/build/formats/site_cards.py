@@ -18,6 +18,9 @@ from tradetalks.build.formats.site_html import PROVENANCE, Cells
 TOLD = {
     "quotes": {"text", "speaker_id", "speaker_name", "speaker_organisation", "speaker_note", "cue", "channel", "n_articles", "n_outlets", "quote_group_id"},
     "evidence": {"subject_table", "subject_id", "claim_field", "claim_value", "claim_date_start", "claim_date_end", "claim_date_precision", "date_text"},
+    "disputes": {"subject_table", "subject_id", "field", "value", "value_date_start", "value_date_end"},
+    "measure_steps": {"measure_id", "status", "step", "date_start", "date_end", "date_precision"},
+    "measure_events": {"measure_id", "event_id", "relation"},
 }
 
 
@@ -35,7 +38,7 @@ class Cards:
         if not row_id:
             return ""
         href = self.cells.page(table, str(row_id))
-        label = e(text if text is not None else self.rel.name(table, str(row_id)))
+        label = e(text if text is not None else self.rel.name(table, str(row_id)).rstrip("."))
         return f'<a href="{href}">{label}</a>' if href else label
 
     def card(self, table: str, row: dict, kind: str) -> str:
@@ -71,6 +74,19 @@ class Cards:
             if kind == "mention":
                 return f"<p>Mentions {subject}.</p>"
             return f"<p>Evidence for the {e(sd.noun(subject_table))}: {subject}.</p>"
+        if table == "disputes" and row.get("subject_table"):
+            subject = self.link(row["subject_table"], row.get("subject_id"))
+            start, end = row.get("value_date_start"), row.get("value_date_end")
+            value = words.span(start, end or start) if isinstance(start, dt.date) else words.value(row.get("value"))
+            return f"<p>Articles disagree on the <strong>{e(words.field(row.get('field') or ''))}</strong> of {subject}: these words support <strong>{e(value)}</strong>.</p>"
+        if table == "measure_steps" and row.get("measure_id"):
+            span = sd.interval(row.get("date_start"), row.get("date_end"), row.get("date_precision"))
+            when = f", {words.when(span[0], span[1], row.get('date_precision'))}" if span else ""
+            status = words.status(row.get("status") or row.get("step"))
+            return f"<p>A step in the course of {self.link('tariff_measures', row['measure_id'])}: <strong>{e(status)}</strong>{e(when)}.</p>"
+        if table == "measure_events" and row.get("measure_id") and row.get("event_id"):
+            relation = f" ({e(str(row['relation']).replace('_', ' '))})" if row.get("relation") else ""
+            return f"<p>Links the measure {self.link('tariff_measures', row['measure_id'])} to the event {self.link('events', row['event_id'])}{relation}.</p>"
         if row.get("measure_id") and "tariff_measures" in self.rel.rows:
             return f"<p>{e(sd.noun(table).capitalize())} of the measure {self.link('tariff_measures', row['measure_id'])}.</p>"
         return ""
