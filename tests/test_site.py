@@ -383,6 +383,21 @@ def test_dates_and_values_in_words():
     assert words.field("announced_date") == "date announced" and words.field("speaker_organisation") == "speaker organisation"
 
 
+def test_the_site_writes_only_into_its_out_directory(tmp_path, monkeypatch):
+    rel = copy_release(tmp_path / "rel")
+    monkeypatch.chdir(tmp_path)
+
+    def files() -> dict[str, tuple[int, int]]:
+        return {
+            str(p.relative_to(tmp_path)): (p.stat().st_size, p.stat().st_mtime_ns) for p in tmp_path.rglob("*") if "site" not in p.relative_to(tmp_path).parts
+        }
+
+    before = files()
+    render_site(rel, tmp_path / "site", jobs=2)
+    assert files() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rel", "site"]
+
+
 def test_the_first_data_model_is_still_drawn(tmp_path):
     out = render_site(FIRST_RELEASE, tmp_path / "site", jobs=1).out_dir
     assert (out / "timeline.html").exists() and (out / "search-index.js").exists()

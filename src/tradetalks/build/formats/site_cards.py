@@ -69,7 +69,7 @@ class Cards:
                 field = row.get("claim_field") or ""
                 flag = field in self.disputed.get((subject_table, str(subject_id)), set())
                 said = f" (“{e(row['date_text'])}”)" if row.get("date_text") else ""
-                out = f"<p>This article says the <strong>{e(words.field(field))}</strong> of {subject} is <strong>{e(claim_value(row))}</strong>{said}.</p>"
+                out = f"<p>This article says the <strong>{e(words.field(field.removesuffix('_pct')))}</strong> of {subject} is <strong>{e(claim_value(row))}</strong>{said}.</p>"
                 return out + ('<p class="disputed-note">⚑ Articles disagree on this: see the page for both sides.</p>' if flag else "")
             if kind == "mention":
                 return f"<p>Mentions {subject}.</p>"
@@ -112,6 +112,7 @@ def claim_value(row: dict) -> str:
     start, end = row.get("claim_date_start"), row.get("claim_date_end")
     if isinstance(start, dt.date):
         return words.when(start, end if isinstance(end, dt.date) else start, row.get("claim_date_precision"))
+    unit = "%" if (row.get("claim_field") or "").endswith("_pct") else ""
     if row.get("claim_number") is not None:
-        return words.value(row["claim_number"])
-    return words.value(row.get("claim_value"))
+        return words.value(row["claim_number"]) + unit
+    return words.value(row.get("claim_value")) + (unit if row.get("claim_value") is not None else "")

@@ -157,7 +157,7 @@ def claim_sentence(ctx: Context, c: dict) -> dict:
     said = f" (“{c['date_text']}”)" if c.get("date_text") else ""
     return {
         "article": ctx.titles.get(c["article_id"], c["article_id"]),
-        "field": words.field(c.get("claim_field") or ""),
+        "field": words.field((c.get("claim_field") or "").removesuffix("_pct")),
         "value": claim_value(c) + said,
         "href": span_href(c["article_id"], c["evidence_id"]),
         "evidence": c.get("evidence") or "",
@@ -183,19 +183,15 @@ def happening(ctx: Context, table: str, row_id: str) -> dict:
     says = []
     for aid, evs in sorted(by_article.items(), key=lambda kv: (ctx.titles.get(kv[0], kv[0]), kv[0])):
         evs.sort(key=lambda r: (r["char_start"], r["char_end"], r["evidence_id"]))
-        says.append(
-            {
-                "article": ctx.titles.get(aid, aid),
-                "entries": [
-                    {
-                        "evidence": ev.get("evidence") or "",
-                        "href": span_href(aid, ev["evidence_id"]),
-                        "claim": claim_sentence(ctx, ev) if ev.get("claim_field") else None,
-                    }
-                    for ev in evs
-                ],
-            }
-        )
+        # One block quote per stretch of words, with every claim resting on it.
+        entries: dict[tuple[int, int], dict[str, Any]] = {}
+        for ev in evs:
+            entry = entries.setdefault(
+                (ev["char_start"], ev["char_end"]), {"evidence": ev.get("evidence") or "", "href": span_href(aid, ev["evidence_id"]), "claims": []}
+            )
+            if ev.get("claim_field"):
+                entry["claims"].append(claim_sentence(ctx, ev))
+        says.append({"article": ctx.titles.get(aid, aid), "entries": list(entries.values())})
     steps = sorted(rel_rows.get("measure_steps", []), key=lambda s: (s.get("seq") or 0, str(s.get("date_start") or ""), s.get("step_id") or ""))
     links = []
     for link in rel_rows.get("measure_events", []):
