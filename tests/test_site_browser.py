@@ -322,8 +322,8 @@ def test_the_search_finds_from_disk(site, page, phone):
     phone.locator("#search-q").fill(" ".join(q["text"].split()[:4]))
     hit = phone.locator("#results li a").first
     assert "#s-" in hit.get_attribute("href")
-    hit.tap()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        hit.tap()
     assert phone.locator("#panel-body [data-selected]").count() == 1
 
 
