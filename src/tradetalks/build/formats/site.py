@@ -13,7 +13,6 @@ the caller; `progress(step, done, total)` hears of each stage.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing as mp
 import os
 import shutil
 import time
@@ -25,7 +24,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from tradetalks.build.formats import site_data as sd
@@ -36,9 +34,10 @@ from tradetalks.build.formats import site_words as words
 from tradetalks.build.formats.site_cards import Cards
 from tradetalks.build.formats.site_data import SiteError
 from tradetalks.build.formats.site_text import highlight
+from tradetalks.build.formats.site_writer import HERE, Writer, env, fresh_dir, parallel
 
-HERE = Path(__file__).parent
-MARKER = ".tradetalks-site"
+__all__ = ["SiteError", "SiteResult", "render_site"]
+
 PAGE_ROWS = 200  # rows per listing page; longer lists continue on numbered pages
 INDEX_ARTICLES, INDEX_PEOPLE = 12, 8  # the index lists the latest articles and the most quoted people
 SECTION_ROWS = 100  # rows per table on an entity page (a person may have thousands of mentions)
@@ -93,8 +92,8 @@ def render_site(release_dir: Path, out_dir: Path, diff: dict | None = None, jobs
     lap("load", 1)
 
     # Process and save.
-    out = _fresh_dir(Path(out_dir))
-    w = _Writer(out, _env(rel), rel)
+    out = fresh_dir(Path(out_dir))
+    w = Writer(out, env(rel), rel)
     for name in ("site.css", "site.js"):
         shutil.copyfile(HERE / "site_static" / name, out / name)
     by_article = sd.article_rows(rel)
@@ -159,12 +158,12 @@ def _png(svg: str) -> bytes:
 # Pages -------------------------------------------------------------------------------------------
 
 
-def _articles(w: _Writer, rel: sd.Release, jobs: int) -> list[dict]:
+def _articles(w: Writer, rel: sd.Release, jobs: int) -> list[dict]:
     arts = rel.tables.get("articles")
     if arts is None:
         return []
     ids = sorted(arts["article_id"].to_list())
-    _parallel(w, _article_pages, ids, jobs)
+    parallel(w, _article_pages, ids, jobs)
     counts = w.ctx["n_rows"]
     listing = []
     for aid in ids:
@@ -192,7 +191,7 @@ def _published(art: dict) -> tuple[str, str] | None:
     return None
 
 
-def _article_pages(w: _Writer, ids: list[str]) -> None:
+def _article_pages(w: Writer, ids: list[str]) -> None:
     rel, cards, by_article, speakers = w.rel, w.ctx["cards"], w.ctx["by_article"], w.ctx["speakers"]
     arts = w.ctx["articles"]
     for aid in ids:
@@ -241,10 +240,10 @@ def _speaker_key(rel: sd.Release, rows: list, quoted: Counter, speakers: dict[st
     return Markup(f'<h3>Who is quoted here</h3><ul class="speakers">{"".join(items)}</ul>')
 
 
-def _entities(w: _Writer, rel: sd.Release, jobs: int) -> None:
+def _entities(w: Writer, rel: sd.Release, jobs: int) -> None:
     for table in sd.entity_tables(rel):
         ids = sorted(rel.rows[table])
-        _parallel(w, _entity_pages, [(table, i) for i in ids], jobs)
+        parallel(w, _entity_pages, [(table, i) for i in ids], jobs)
         rows = rel.rows[table]
         if table == "people":
             listing: list[dict[str, Any]] = [
@@ -285,7 +284,7 @@ TOLD_SECTIONS = {"people": {"quotes", "mentions", "claims", "roles"}, "events": 
 TOLD_SECTIONS["tariff_measures"] = TOLD_SECTIONS["events"] | {"measure_steps"}
 
 
-def _entity_pages(w: _Writer, keys: list[tuple[str, str]]) -> None:
+def _entity_pages(w: Writer, keys: list[tuple[str, str]]) -> None:
     rel, ctx = w.rel, w.ctx["ent"]
     for table, row_id in keys:
         row = rel.rows[table][row_id]
@@ -304,7 +303,7 @@ def _entity_pages(w: _Writer, keys: list[tuple[str, str]]) -> None:
             w.page(f"{base}.html", "entity.html", noun=sd.noun(table), details=ent.details(row, {rel.keys[table]}), **common)
 
 
-def _listing(w: _Writer, folder: str, title: str, rows: list[dict], columns: list[tuple[str, str]]) -> None:
+def _listing(w: Writer, folder: str, title: str, rows: list[dict], columns: list[tuple[str, str]]) -> None:
     pages = max(1, -(-len(rows) // PAGE_ROWS))
     for p in range(pages):
         chunk = rows[p * PAGE_ROWS : (p + 1) * PAGE_ROWS]
@@ -320,7 +319,7 @@ def _listing(w: _Writer, folder: str, title: str, rows: list[dict], columns: lis
         )
 
 
-def _section(w: _Writer, base: str, name: str, rows: list[dict], skip: set[str], disputed: set[str]) -> dict:
+def _section(w: Writer, base: str, name: str, rows: list[dict], skip: set[str], disputed: set[str]) -> dict:
     """A table of related rows: the first page inline, the rest on `<base>--<name>-<n>.html`."""
     columns = [c for c in (rows[0].keys() if rows else []) if c not in skip]
     table = name if name in w.rel.tables else ("evidence" if name in ("mentions", "claims", "evidence") else "")
@@ -337,31 +336,6 @@ def _section(w: _Writer, base: str, name: str, rows: list[dict], skip: set[str],
         else:
             w.page(f"{stem}-{p + 1}.html", "section.html", title=f"{name} of {base.rsplit('/', 1)[-1]}", html=html, back=f"{base}.html", pager=pager)
     return first or {"name": name, "html": Markup(""), "pager": [], "n": 0}
-
-
-def _parallel(w: _Writer, fn, items: list, jobs: int) -> None:
-    """Run fn(w, chunk) over items, in `jobs` forked processes when there are enough items."""
-    if jobs <= 1 or len(items) < 50 or "fork" not in mp.get_all_start_methods():
-        fn(w, items)
-        return
-    global _FORKED
-    _FORKED = (w, fn)
-    chunks = [items[k::jobs] for k in range(jobs)]
-    with mp.get_context("fork").Pool(jobs) as pool:
-        w.n += sum(pool.map(_run_forked, chunks))
-    _FORKED = None
-
-
-_FORKED: tuple[_Writer, Callable[[_Writer, list], object]] | None = None  # set by _parallel before it forks
-
-
-def _run_forked(chunk: list) -> int:
-    if _FORKED is None:
-        raise RuntimeError("_run_forked runs only in a worker forked by _parallel, which sets _FORKED first")
-    w, fn = _FORKED
-    w.n = 0  # pages written by this worker; the parent adds them up
-    fn(w, chunk)
-    return w.n
 
 
 def _speaker_classes(rel: sd.Release) -> dict[str, str]:
@@ -388,58 +362,3 @@ def _pager(stem: str, p: int, pages: int, first: str | None = None) -> list[tupl
     if pages <= 1:
         return []
     return [(k + 1, first if (k == 0 and first) else _page_name(stem, k), k == p) for k in range(pages)]
-
-
-# Writing -----------------------------------------------------------------------------------------
-
-
-class _Writer:
-    """Renders templates into files; knows each page's depth to make relative links."""
-
-    def __init__(self, out: Path, env: Environment, rel: sd.Release):
-        self.out, self.env, self.rel, self.n = out, env, rel, 0
-        self.cells = site_html.Cells(rel)
-        self.ctx: dict = {}  # what the pages being written share (forked workers inherit it)
-        self.templates: dict = {}
-        self.dirs: set[Path] = set()
-
-    def page(self, path: str, template: str, **context) -> None:
-        if template not in self.templates:
-            self.templates[template] = self.env.get_template(template)
-        html = self.templates[template].render(root="../" * path.count("/"), version=self.rel.version, **context)
-        target = self.out / path
-        if target.parent not in self.dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self.dirs.add(target.parent)
-        target.write_text(html, encoding="utf-8")
-        self.n += 1
-
-
-def _env(rel: sd.Release) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "site_templates"),
-        autoescape=select_autoescape(["html"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["q"] = lambda s: quote(str(s), safe="")
-    env.filters["file"] = sd.safe_name
-    env.filters["field"] = words.field
-    env.filters["words"] = words.value
-    ents = sd.entity_tables(rel)
-    env.globals.update(nav=[(t, "People" if t == "people" else f"{sd.noun(t).capitalize()}s") for t in ents], entity_names=set(ents))
-    return env
-
-
-def _fresh_dir(out: Path) -> Path:
-    """out, emptied if it holds an earlier site; refused if it holds anything else."""
-    if out.exists():
-        if not out.is_dir():
-            raise SiteError(f"{out}: expected a directory for the site, found a file; pass another --out")
-        if any(out.iterdir()) and not (out / MARKER).exists():
-            raise SiteError(f"{out}: the directory is not empty and holds no earlier site ({MARKER}); pass an empty or new --out")
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    (out / MARKER).write_text("written by `tradetalks site`; the whole directory is replaced on the next run\n", encoding="utf-8")
-    return out

@@ -22,6 +22,8 @@ from typing import Any
 
 import polars as pl
 
+from tradetalks.build.formats import site_words as words
+
 SPAN_COLUMNS = ("article_id", "char_start", "char_end")
 # Entity tables get their own pages; the word is the page's noun.
 ENTITY_NOUNS = {"people": "person", "events": "event", "tariff_measures": "measure"}
@@ -176,14 +178,12 @@ KIND_WORDS = {
 
 def span_label(rel: Release, table: str, row: dict, kind: str) -> str:
     """What a reader hears/sees for a span besides its colour: 'quotation — Scott Bessent'."""
-    from tradetalks.build.formats.site_words import field, value
-
     if kind == "quote":
         return f"quotation — {speaker_name(rel, row)}"
     if table == "evidence":
         subject = rel.name(row.get("subject_table") or "", row.get("subject_id"))
         if kind == "claim":
-            return f"claimed fact — {subject}: {field(row.get('claim_field') or '')} {value(row.get('claim_value'))}"
+            return f"claimed fact — {subject}: {words.field(row.get('claim_field') or '')} {words.value(row.get('claim_value'))}"
         return f"{KIND_WORDS[kind]} — {subject}"
     name = rel.name("tariff_measures", row.get("measure_id")) if row.get("measure_id") else str(row.get(rel.keys.get(table, ""), ""))
     return f"{noun(table)} — {name}"
