@@ -8,7 +8,9 @@ page-open time in Chromium.
 --real: the README's `tradetalks site` (the latest release in release/, into a fresh directory) as a
 whole process, `--repeat` times; with --baseline REF, the same command with the package sources of
 git ref REF (extracted to a temporary directory, first on PYTHONPATH; same interpreter and
-dependencies), interleaved with this tree's runs, and the ratio of the medians.
+dependencies), interleaved with this tree's runs, and the ratio of the medians. A ref from before
+altair was dropped needs it: `uv run --with altair==6.3.0 python benchmarks/bench_site.py --real
+--baseline 8d6c2d6`.
 
 For each size: generate the corpus (benchmarks/synth.py), build its release, then time the whole
 `tradetalks site` process (a fresh output directory each run; CPU time of the process and its
@@ -81,7 +83,9 @@ def timed(cmd: list[str], env: dict) -> tuple[float, float]:
     """(wall, CPU) seconds of a command and its children."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if done.returncode:
+        sys.exit(f"{' '.join(cmd)} failed ({env.get('PYTHONPATH') or 'this tree'}):\n{done.stderr[-2000:]}")
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
