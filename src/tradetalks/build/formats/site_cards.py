@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from html import escape
+from urllib.parse import quote
 
 from tradetalks.build.formats import site_data as sd
 from tradetalks.build.formats import site_words as words
@@ -53,7 +54,7 @@ class Cards:
             f'<section class="row k-{kind}" id="r-{escape(rid)}" data-row="{escape(rid)}" data-table="{escape(table)}">'
             f'<p class="card-kind"><span class="{swatch}" aria-hidden="true"></span>{e(sd.KIND_WORDS.get(kind, kind))}</p>'
             f"{body}"
-            f'<p class="card-links"><a class="show" href="#s-{escape(rid)}">Show in the text</a></p>'
+            f'<p class="card-links"><a class="show" href="#s-{quote(rid, safe="")}">Show in the text</a></p>'
             f'<details class="prov"><summary>Where this comes from</summary>{self.fields(row, rest)}{self.fields(row, prov)}'
             f'<p class="id">{e(sd.noun(table))} <code>{e(rid)}</code> in the <code>{e(table)}</code> table</p></details>'
             "</section>"
