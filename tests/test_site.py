@@ -383,6 +383,19 @@ def test_dates_and_values_in_words():
     assert words.field("announced_date") == "date announced" and words.field("speaker_organisation") == "speaker organisation"
 
 
+def test_long_lists_are_cut_short_and_listed_in_full_in_the_tables(tmp_path, monkeypatch):
+    from tradetalks.build.formats import site_entities
+
+    monkeypatch.setattr(site_entities, "LIST_MAX", 2)
+    out = render_site(RELEASE, tmp_path / "site", jobs=1).out_dir
+    quotes = pl.read_parquet(RELEASE / "quotes.parquet").drop_nulls("speaker_id")
+    pid = quotes.group_by("speaker_id").agg(pl.col("quote_group_id").n_unique()).sort("quote_group_id", descending=True)["speaker_id"][0]
+    html = (out / "people" / f"{pid}.html").read_text(encoding="utf-8")
+    assert html.count('<div class="quote-group"') == 2 and "more quotation groups" in html
+    n = quotes.filter(pl.col("speaker_id") == pid).height
+    assert f"Quotes ({n})" in html  # every quotation in the folded, paginated table
+
+
 def test_the_site_writes_only_into_its_out_directory(tmp_path, monkeypatch):
     rel = copy_release(tmp_path / "rel")
     monkeypatch.chdir(tmp_path)

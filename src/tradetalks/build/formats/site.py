@@ -290,15 +290,16 @@ def _entity_pages(w: Writer, keys: list[tuple[str, str]]) -> None:
         row = rel.rows[table][row_id]
         base = f"{table}/{sd.safe_name(row_id)}"
         hot = ctx.disputed.get((table, row_id), set())
-        told = TOLD_SECTIONS.get(table, set())
+        model = ent.person(ctx, row_id) if table == "people" else ent.happening(ctx, table, row_id) if table in ("events", "tariff_measures") else {}
+        told = TOLD_SECTIONS.get(table, set()) - model.get("cut", set())  # what a page cuts short, its tables list in full
         sections = sorted((name, rows) for name, rows in ctx.related.get((table, row_id), {}).items() if name not in told)
         views = [_section(w, base, name, rows, {rel.keys[table], "subject_table", "subject_id"}, hot) for name, rows in sections]
         common = {"title": rel.name(table, row_id), "table": table, "row_id": row_id, "sections": views}
         if table == "people":
-            w.page(f"{base}.html", "person.html", p=ent.person(ctx, row_id), **common)
+            w.page(f"{base}.html", "person.html", p=model, **common)
         elif table in ("events", "tariff_measures"):
             participants = [(p, rel.name("people", p), w.cells.page("people", p)) for p in row.get("participants") or []]
-            w.page(f"{base}.html", "happening.html", h=ent.happening(ctx, table, row_id), participants=participants, **common)
+            w.page(f"{base}.html", "happening.html", h=model, participants=participants, **common)
         else:
             w.page(f"{base}.html", "entity.html", noun=sd.noun(table), details=ent.details(row, {rel.keys[table]}), **common)
 

@@ -31,6 +31,11 @@ HAPPENING_TOLD = {
 }  # fmt: skip
 
 
+# A page tells at most this many quotation groups, articles naming a person, or articles saying
+# so; the rest are in its paginated tables under "Details and provenance" (`cut` names them).
+LIST_MAX = 100
+
+
 @dataclass
 class Context:
     rel: sd.Release
@@ -128,15 +133,18 @@ def person(ctx: Context, pid: str) -> dict:
         "aliases": [a for a in row.get("aliases") or [] if a != row.get("name")],
         "country": row.get("country"),
         "counts": counts_sentence(row, len(ctx.quotes_by_speaker.get(pid, [])), len({q["article_id"] for q in ctx.quotes_by_speaker.get(pid, [])})),
-        "quotations": quotations,
+        "quotations": quotations[:LIST_MAX],
+        "more_quotations": max(0, len(quotations) - LIST_MAX),
         "roles": [
             {"role": k[0], "organisation": k[1], "country": k[2], "as_stated": v} for k, v in sorted(roles.items(), key=lambda kv: (-len(kv[1]), str(kv[0])))
         ],
         "claims": [claim_sentence(ctx, c) for c in sorted(claims, key=lambda c: (c["article_id"], c["char_start"]))],
         "mentions": [
             {"article": ctx.titles.get(a, a), "href": span_href(a, ms[0]["evidence_id"]), "n": len(ms)}
-            for a, ms in sorted(mentions.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            for a, ms in sorted(mentions.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:LIST_MAX]
         ],
+        "more_mentions": max(0, len(mentions) - LIST_MAX),
+        "cut": {name for name, n in (("quotes", len(quotations)), ("mentions", len(mentions))) if n > LIST_MAX},
         "details": details(row, PERSON_TOLD),
     }
 
@@ -211,7 +219,9 @@ def happening(ctx: Context, table: str, row_id: str) -> dict:
         "what": row.get("description") or rel.name(table, row_id),
         "facts": facts(ctx, table, row),
         "when": when,
-        "says": says,
+        "says": says[:LIST_MAX],
+        "more_says": max(0, len(says) - LIST_MAX),
+        "cut": {"evidence", "claims"} if len(says) > LIST_MAX else set(),
         "n_articles": row.get("n_articles"),
         "n_outlets": row.get("n_outlets"),
         "disputes": disputes(ctx, table, row_id, rel_rows),
