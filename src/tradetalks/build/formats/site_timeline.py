@@ -59,11 +59,13 @@ def layout(items: list[dict]) -> Timeline:
 # For papers ---------------------------------------------------------------------------------------
 
 W, LABEL_W, ROW_H, TOP = 1100, 420, 22, 64
+PAPER_ROWS = 60  # rows a figure for a paper can hold; the page draws every item
 KIND_COLOURS = {"event": "#2f6f3e", "measure": "#a4561a"}
 
 
 def svg(t: Timeline) -> str:
-    """The story's window as an SVG: one row per item, a bar over the days its date can mean."""
+    """The story's window as an SVG: one row per item (the first PAPER_ROWS), a bar over the days
+    its date can mean."""
     lo, hi = t.window
     days = (hi - lo).days + 1
     track = W - LABEL_W - 20
@@ -71,8 +73,11 @@ def svg(t: Timeline) -> str:
     def x(d: dt.date) -> float:
         return LABEL_W + track * min(max((d - lo).days, 0), days) / days
 
-    lanes = [("Dated to the day or the week", t.story), ("Vague dates: a month or longer (faint)", t.vague)]
-    height = TOP + sum(ROW_H * (len(rows) + 1.5) for _, rows in lanes if rows) + 20
+    story = t.story[:PAPER_ROWS]
+    vague = t.vague[: PAPER_ROWS - len(story)]
+    left_out = len(t.story) + len(t.vague) - len(story) - len(vague)
+    lanes = [("Dated to the day or the week", story), ("Vague dates: a month or longer (faint)", vague)]
+    height = TOP + sum(ROW_H * (len(rows) + 1.5) for _, rows in lanes if rows) + 20 + (ROW_H if left_out else 0)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{int(height)}" viewBox="0 0 {W} {int(height)}" font-family="sans-serif" font-size="12">',
         f'<rect width="{W}" height="{int(height)}" fill="#fff"/>',
@@ -114,5 +119,7 @@ def svg(t: Timeline) -> str:
                     out.append(f'<text x="{LABEL_W + 4}" y="{y + 14}" fill="#333">◀ {escape(words.day(first))}</text>')
             y += ROW_H
         y += ROW_H / 2
+    if left_out:
+        out.append(f'<text x="8" y="{y + 14}" fill="#555">{escape(f"and {left_out} more dated items: see timeline.html")}</text>')
     out.append("</svg>")
     return "\n".join(out)
