@@ -42,8 +42,7 @@ def put_table(release: Path, name: str, df: pl.DataFrame, key: str) -> None:
 
 
 class Page(HTMLParser):
-    """Every element's tag and attributes, the text of each <mark data-row> fragment, and the text
-    of every element with an id (`text_by_id`)."""
+    """Every element's tag and attributes, and the text of each <mark data-row> fragment."""
 
     def __init__(self, html: str):
         super().__init__(convert_charrefs=True)
