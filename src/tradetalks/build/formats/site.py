@@ -85,8 +85,8 @@ def render_site(release_dir: Path, out_dir: Path, diff: dict | None = None, jobs
     rel = sd.load_release(Path(release_dir))
     ctx = ent.context(rel)
     items = sd.timeline_items(rel)
-    timeline = tl.layout(items) if items else None
-    ctx.timeline = items
+    timeline = tl.layout(items) if items else None  # adds each item's date in words and its links
+    ctx.timeline = items  # listings and the search index show those dates
     glance = sd.coverage(rel, items)
     jobs = jobs or min(2, os.cpu_count() or 1)
     lap("load", 1)
