@@ -10,15 +10,23 @@ from pathlib import Path
 import polars as pl
 
 REPO = Path(__file__).resolve().parents[1]
-RELEASE = REPO / "release" / "1.0.0"
 
 
-def copy_release(dest: Path) -> Path:
-    """The published release's manifest and Parquet tables, copied to dest (never edited in place)."""
+def _latest(folder: Path) -> Path:
+    versions = [p.parent for p in folder.glob("*/manifest.json") if p.parent.name[:1].isdigit()]
+    return max(versions, key=lambda p: tuple(int(x) if x.isdigit() else -1 for x in p.name.split(".")))
+
+
+RELEASE = _latest(REPO / "release")  # the data model the site draws today
+FIRST_RELEASE = REPO / "release" / "1.0.0"  # an older data model it still draws
+
+
+def copy_release(dest: Path, source: Path = RELEASE) -> Path:
+    """A published release's manifest and Parquet tables, copied to dest (never edited in place)."""
     dest.mkdir(parents=True, exist_ok=True)
-    manifest = json.loads((RELEASE / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest["tables"].values():
-        shutil.copyfile(RELEASE / entry["path"], dest / entry["path"])
+        shutil.copyfile(source / entry["path"], dest / entry["path"])
     (dest / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return dest
 

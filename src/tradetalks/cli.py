@@ -410,7 +410,8 @@ def site_cmd(
         except TradetalksError as exc:
             _fail(exc)
     try:
-        result = render_site(release_dir, out_dir, diff=diff)
+        with _progress("writing the site") as update:
+            result = render_site(release_dir, out_dir, diff=diff, progress=update)
     except SiteError as exc:
         _fail(exc)
     out.print(

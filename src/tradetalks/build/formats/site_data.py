@@ -22,6 +22,8 @@ from typing import Any
 
 import polars as pl
 
+from tradetalks.build.formats import site_words as words
+
 SPAN_COLUMNS = ("article_id", "char_start", "char_end")
 # Entity tables get their own pages; the word is the page's noun.
 ENTITY_NOUNS = {"people": "person", "events": "event", "tariff_measures": "measure"}
@@ -39,14 +41,10 @@ FK_COLUMNS = {
 PROVENANCE_ONLY = {"articles", "people", "events", "tariff_measures"}
 # Span kinds, outermost first when two spans start at the same character.
 KIND_ORDER = ["segment", "quote", "event", "measure", "claim", "mention", "row"]
-DATE_FIELDS: dict[str, list[tuple[str, str | None, str]]] = {  # (start column, end column or None, precision column)
-    "events": [("date_start", "date_end", "date_precision")],
-    "tariff_measures": [
-        ("announced_date", None, "announced_date_precision"),
-        ("effective_date", None, "effective_date_precision"),
-        ("expiry_date", None, "expiry_date_precision"),
-    ],
-}
+# Tables whose dates are drawn on the timeline and told on their pages (see `date_fields`).
+DATED_TABLES = ("events", "tariff_measures", "measure_steps")
+# An item whose date can mean more days than this is vague: drawn faint, in its own lane.
+VAGUE_DAYS = 7
 TEXT_COLUMNS = {"text"}  # long columns kept off the row panels (the article page shows the text)
 
 
@@ -149,15 +147,46 @@ def span_kind(table: str, row: dict) -> str:
     return "row"
 
 
+def speaker_key(row: dict) -> str:
+    """Who a quotation is by, as a colour group: a person ('p:<id>'), an organisation ('o:<name>'),
+    or nobody named ('u:')."""
+    if row.get("speaker_id"):
+        return f"p:{row['speaker_id']}"
+    if row.get("speaker_organisation"):
+        return f"o:{row['speaker_organisation']}"
+    return "u:"
+
+
+def speaker_name(rel: Release, row: dict) -> str:
+    if row.get("speaker_id"):
+        return row.get("speaker_name") or rel.name("people", row["speaker_id"])
+    if row.get("speaker_organisation"):
+        return str(row["speaker_organisation"])
+    return str(row.get("speaker_label") or "speaker not named")
+
+
+KIND_WORDS = {
+    "quote": "quotation",
+    "mention": "mention of a person",
+    "event": "event",
+    "measure": "measure",
+    "claim": "claimed fact",
+    "row": "other record",
+    "segment": "not part of the story",
+}
+
+
 def span_label(rel: Release, table: str, row: dict, kind: str) -> str:
+    """What a reader hears/sees for a span besides its colour: 'quotation — Scott Bessent'."""
     if kind == "quote":
-        return f"quote — {row.get('speaker_name') or row.get('speaker_organisation') or row.get('speaker_label') or rel.name('people', row.get('speaker_id'))}"
+        return f"quotation — {speaker_name(rel, row)}"
     if table == "evidence":
         subject = rel.name(row.get("subject_table") or "", row.get("subject_id"))
         if kind == "claim":
-            return f"claim — {subject}: {row.get('claim_field')} = {row.get('claim_value')}"
-        return f"{kind} — {subject}"
-    return f"{noun(table)} — {row.get(rel.keys.get(table, ''), '')}"
+            return f"claimed fact — {subject}: {words.field(row.get('claim_field') or '')} {words.value(row.get('claim_value'))}"
+        return f"{KIND_WORDS[kind]} — {subject}"
+    name = rel.name("tariff_measures", row.get("measure_id")) if row.get("measure_id") else str(row.get(rel.keys.get(table, ""), ""))
+    return f"{noun(table)} — {name}"
 
 
 def article_rows(rel: Release) -> dict[str, list[tuple[str, dict]]]:
@@ -182,7 +211,7 @@ def spans_of(rel: Release, article: dict, rows: list[tuple[str, dict]]) -> list[
         )
     for table, row in rows:
         kind = span_kind(table, row)
-        group = (row.get("speaker_id") or row.get("speaker_organisation") or row.get("speaker_label") or "") if kind == "quote" else ""
+        group = speaker_key(row) if kind == "quote" else ""
         spans.append(Span(str(row[rel.keys[table]]), table, kind, row["char_start"], row["char_end"], span_label(rel, table, row, kind), group))
     n = len(article.get("text") or "")
     return [s for s in spans if 0 <= s.start < s.end <= n]
@@ -229,8 +258,15 @@ def related(rel: Release) -> dict[tuple[str, str], dict[str, list[dict]]]:
 
 
 def disputed_fields(rel: Release) -> dict[tuple[str, str], set[str]]:
-    """(table, id) -> the fields whose claimed values differ across articles (or a disputes table names)."""
+    """(table, id) -> the fields articles dispute: from the release's disputes table (claims compared by
+    meaning at build time), or, for a release without one, the fields whose claimed values differ."""
     out: dict[tuple[str, str], set[str]] = defaultdict(set)
+    disputes = rel.tables.get("disputes")
+    if disputes is not None and {"subject_table", "subject_id"} <= set(disputes.columns):
+        fcol = next((c for c in ("field", "claim_field") if c in disputes.columns), None)
+        for r in disputes.to_dicts():
+            out[(r["subject_table"], r["subject_id"])].add(r[fcol] if fcol else "*")
+        return out
     if "evidence" in rel.tables and "claim_field" in rel.tables["evidence"].columns:
         claims = (
             rel.tables["evidence"]
@@ -241,15 +277,27 @@ def disputed_fields(rel: Release) -> dict[tuple[str, str], set[str]]:
         )
         for r in claims.to_dicts():
             out[(r["subject_table"], r["subject_id"])].add(r["claim_field"])
-    disputes = rel.tables.get("disputes")
-    if disputes is not None and {"subject_table", "subject_id"} <= set(disputes.columns):
-        fcol = next((c for c in ("field", "claim_field") if c in disputes.columns), None)
-        for r in disputes.to_dicts():
-            out[(r["subject_table"], r["subject_id"])].add(r[fcol] if fcol else "*")
     return out
 
 
 # Dates -------------------------------------------------------------------------------------------
+
+
+def date_fields(df: pl.DataFrame) -> list[tuple[str, str | None, str | None]]:
+    """(start, end or None, precision or None) for every date a table states, read from its columns:
+    `X_start`/`X_end`/`X_precision`, or `X`/`X_end`/`X_precision` for any other Date column `X`.
+    Every `*_end` column is the end of the date it follows, never a date of its own."""
+    cols = df.schema
+    dates = [c for c, t in cols.items() if t == pl.Date]
+    out = []
+    for c in dates:
+        if c.endswith("_end") and (c.removesuffix("_end") + "_start" in cols or c.removesuffix("_end") in cols):
+            continue  # the end of another date
+        base = c.removesuffix("_start") if c.endswith("_start") else c
+        end = base + "_end" if base + "_end" in cols else None
+        prec = base + "_precision" if base + "_precision" in cols else None
+        out.append((c, end, prec))
+    return out
 
 
 def interval(start: dt.date | None, end: dt.date | None, precision: str | None) -> tuple[dt.date, dt.date] | None:
@@ -268,57 +316,59 @@ def interval(start: dt.date | None, end: dt.date | None, precision: str | None) 
     return start, start
 
 
+def what_of(column: str) -> str:
+    """A date column as the word for what happened then: 'announced_date' -> 'announced'."""
+    base = column.removesuffix("_start").removesuffix("_date")
+    return {"date": "date", "announced": "announced", "effective": "in effect", "expiry": "ends"}.get(base, base.replace("_", " "))
+
+
 def timeline_items(rel: Release) -> list[dict]:
-    """One item per dated stretch of an event or measure: its interval, precision, whether disputed,
-    and the evidence span it rests on."""
+    """One item per date an event, a measure or a measure's step states (every Date column, with its
+    `*_end` and `*_precision`): its interval, precision, whether disputed, and its evidence span.
+    A step dated from a column of its measure (`date_source`) is that date, drawn once."""
     disputed = disputed_fields(rel)
     primary = primary_evidence(rel)
-    steps = rel.tables.get("measure_steps")
     items = []
     for table in ("events", "tariff_measures"):
+        if table not in rel.tables:
+            continue
+        fields = date_fields(rel.tables[table])
         for row_id, row in sorted(rel.rows.get(table, {}).items()):
-            fields = list(DATE_FIELDS[table])
-            if table == "tariff_measures" and "date_start" in row:
-                fields = [("date_start", "date_end", "date_precision")] + fields
             for start_col, end_col, prec_col in fields:
-                span = interval(row.get(start_col), row.get(end_col) if end_col else None, row.get(prec_col))
+                span = interval(row.get(start_col), row.get(end_col) if end_col else None, row.get(prec_col) if prec_col else None)
                 if span is None:
                     continue
-                flagged = {start_col, end_col or start_col, "*"} & disputed.get((table, row_id), set())
+                base = start_col.removesuffix("_start")
+                flagged = {start_col, base, end_col or start_col, "*"} & disputed.get((table, row_id), set())
+                cols = [c for c in (start_col, end_col) if c]
                 items.append(
                     _item(
-                        rel,
-                        table,
-                        row_id,
-                        start_col.removesuffix("_date").removesuffix("_start") or start_col,
-                        span,
-                        row.get(prec_col),
-                        bool(flagged),
-                        primary.get((table, row_id)),
+                        rel, table, row_id, what_of(start_col), span, row.get(prec_col) if prec_col else None, bool(flagged), primary.get((table, row_id)), cols
                     )
                 )
-    if steps is not None and {"measure_id", "date_start"} <= set(steps.columns):
-        for r in steps.sort([c for c in ("measure_id", "date_start") if c in steps.columns]).to_dicts():
-            span = interval(r.get("date_start"), r.get("date_end"), r.get("date_precision"))
-            if span is None:
-                continue
-            ev = (r["article_id"], r.get("evidence_id") or "") if r.get("article_id") else primary.get(("tariff_measures", r["measure_id"]))
-            items.append(
-                _item(
-                    rel,
-                    "tariff_measures",
-                    r["measure_id"],
-                    str(r.get("step") or r.get("status") or "step"),
-                    span,
-                    r.get("date_precision"),
-                    bool(r.get("disputed")),
-                    ev,
+    steps = rel.tables.get("measure_steps")
+    if steps is not None and "measure_id" in steps.columns:
+        measures = rel.rows.get("tariff_measures", {})
+        for start_col, end_col, prec_col in date_fields(steps):
+            for r in steps.sort([c for c in ("measure_id", "seq", start_col) if c in steps.columns]).to_dicts():
+                span = interval(r.get(start_col), r.get(end_col) if end_col else None, r.get(prec_col) if prec_col else None)
+                if span is None:
+                    continue
+                source = r.get("date_source")
+                m = measures.get(r["measure_id"], {})
+                if source and source in m and interval(m.get(source), m.get(source + "_end"), m.get(source + "_precision")) == span:
+                    continue  # the measure's own date, drawn from its row
+                key = rel.keys.get("measure_steps", "")
+                ev = (r["article_id"], str(r.get(key) or "")) if r.get("article_id") and r.get(key) else primary.get(("tariff_measures", r["measure_id"]))
+                what = str(r.get("step") or r.get("status") or "step").replace("_", " ")
+                cols = [f"measure_steps.{c}" for c in (start_col, end_col) if c]
+                items.append(
+                    _item(rel, "tariff_measures", r["measure_id"], what, span, r.get(prec_col) if prec_col else None, bool(r.get("disputed")), ev, cols)
                 )
-            )
     return items
 
 
-def _item(rel, table, row_id, what, span, precision, disputed, evidence) -> dict:
+def _item(rel, table, row_id, what, span, precision, disputed, evidence, columns) -> dict:
     row = rel.rows.get(table, {}).get(row_id, {})
     return {
         "table": table,
@@ -329,10 +379,13 @@ def _item(rel, table, row_id, what, span, precision, disputed, evidence) -> dict
         "start": span[0].isoformat(),
         "end": (span[1] + dt.timedelta(days=1)).isoformat(),
         "last": span[1].isoformat(),
+        "days": (span[1] - span[0]).days + 1,
         "precision": precision or "day",
-        "vague": span[0] != span[1],
+        "vague": (span[1] - span[0]).days + 1 > VAGUE_DAYS,
+        "ranged": span[0] != span[1],
         "disputed": disputed,
         "evidence": evidence,
+        "columns": columns,
     }
 
 

@@ -6,8 +6,6 @@ Every page that shows rows sits one folder below the site root, so links start w
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from functools import lru_cache
 from html import escape
 from urllib.parse import quote
@@ -15,6 +13,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from tradetalks.build.formats import site_data as sd
+from tradetalks.build.formats import site_words as words
 
 ROOT = "../"
 PROVENANCE = ("article_id", "char_start", "char_end", "evidence", "method")
@@ -55,7 +54,7 @@ class Cells:
         return f'<a href="{href}#s-{quote(str(row_id), safe="")}">{escape(_short(text), quote=False)}</a>'
 
     def dl(self, row: dict, columns, cls: str = "fields") -> str:
-        items = "".join(f"<dt>{escape(c)}</dt><dd>{self.cell(c, row)}</dd>" for c in columns)
+        items = "".join(f"<dt>{escape(words.field(c))}</dt><dd>{self.cell(c, row)}</dd>" for c in columns)
         return f'<dl class="{cls}">{items}</dl>'
 
     def fields(self, row: dict, skip) -> Markup:
@@ -63,19 +62,6 @@ class Cells:
 
     def provenance(self, row: dict) -> Markup:
         return Markup(self.dl(row, [c for c in PROVENANCE if c in row], "fields provenance"))
-
-    def row_block(self, table: str, row: dict, kind: str, label: str) -> str:
-        """One row of an article page: what it says, then where it comes from."""
-        key = self.rel.keys[table]
-        rid = str(row[key])
-        # The id is in the heading, and the article is the page's own: not repeated below.
-        fields = [c for c in row if c not in PROVENANCE and c != key and row[c] is not None and row[c] != []]
-        return (
-            f'<section class="row k-{kind}" id="r-{escape(rid)}" data-row="{escape(rid)}" data-table="{escape(table)}">'
-            f'<h3><span class="tag">{kind}</span> {escape(label, quote=False)}</h3>'
-            f'<p><a class="show" href="#s-{quote(rid, safe="")}">show in the text</a> · <code>{escape(table)}</code> row <code>{escape(rid)}</code></p>'
-            f"{self.dl(row, fields)}<h4>Provenance</h4>{self.dl(row, [c for c in PROVENANCE[1:] if c in row], 'fields provenance')}</section>"
-        )
 
     def table_rows(self, table: str, rows: list[dict], columns: list[str], disputed: set[str]) -> list[str]:
         """<tr> per row; the evidence cell links to the span in its article."""
@@ -94,18 +80,13 @@ class Cells:
 
 
 def table(caption: str, columns: list[str], trs: list[str]) -> Markup:
-    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in columns)
+    head = "".join(f'<th scope="col">{escape(words.field(c))}</th>' for c in columns)
     return Markup(f'<table class="rows"><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{"".join(trs)}</tbody></table>')
 
 
 def _text(v) -> str:
-    if isinstance(v, str):
-        return _short(v)
-    if isinstance(v, (dt.date, dt.datetime)):
-        return v.isoformat()
-    if isinstance(v, (list, dict)):
-        return _short(json.dumps(v, ensure_ascii=False, default=str))
-    return str(v)
+    """A value as a reader says it (lists joined, booleans as yes/no, dates in words), shortened."""
+    return _short(words.value(v))
 
 
 def _short(s: str) -> str:

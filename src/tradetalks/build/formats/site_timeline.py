@@ -1,27 +1,34 @@
-"""The timeline of events and measures: a Vega-Lite chart (altair), rendered offline by vl-convert.
+"""The timeline of the story: every dated event, measure and step, laid out for the page and for papers.
 
-One row per event or measure; a vague date (a week, a month, a range) is drawn as a bar over the
-days it can mean, an exact day as a point; a disputed date gets a dashed red outline, a cross and a red ring;
-every mark links (SVG anchor) to the evidence span it rests on. Shape and outline, not colour
-alone, tell the kinds apart.
+    layout(items) -> Timeline          the rows, in two lanes, and the windows to show
+    svg(timeline) -> str               the same rows as a self-contained SVG (timeline.svg)
+
+The page opens on the story's window: the days that the precisely dated items span (a day, a
+week, a short range), so the weeks the articles report fill the width. Items whose date can mean
+more than `VAGUE_DAYS` days (a month, "earlier this year") have their own lane, drawn faint; they
+are clipped to the window with an arrow saying where they start. Zoom and pan are done by site.js
+from each bar's dates (data-start, data-last); on a phone the rows are a vertical list by date.
 """
 
 from __future__ import annotations
 
-import re
+import datetime as dt
+from dataclasses import dataclass
+from html import escape
 from urllib.parse import quote
 
-import altair as alt
-import vl_convert as vlc
-
+from tradetalks.build.formats import site_words as words
 from tradetalks.build.formats.site_data import noun, safe_name
 
-ROW_PX = 16
-MAX_LABEL = 60
-MAX_ROWS = 80  # beyond this many rows, rows share lanes (see chart)
-LANE_SLOTS = 12
-# vl-convert resolves relative links against this base; they are made relative again afterwards.
-_BASE = "https://vega.github.io/vega-datasets/"
+PAD_DAYS = 2  # days of margin around the story's window
+
+
+@dataclass
+class Timeline:
+    story: list[dict]  # items dated within VAGUE_DAYS days, by date
+    vague: list[dict]  # the others, by date
+    window: tuple[dt.date, dt.date]  # the story's days, first and last (inclusive)
+    full: tuple[dt.date, dt.date]  # every item's days
 
 
 def evidence_href(item: dict, prefix: str = "") -> str:
@@ -31,117 +38,88 @@ def evidence_href(item: dict, prefix: str = "") -> str:
     return f"{prefix}{item['table']}/{quote(safe_name(item['id']))}.html"
 
 
-def chart(items: list[dict]) -> alt.Chart | alt.LayerChart:
-    values = []
-    for it in items:
-        label = f"{noun(it['table'])}: {it['name']}"
-        label = label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
-        values.append(
-            {
-                "row": f"{label} [{it['id']}]",
-                "label": label,
-                "what": it["what"],
-                "start": it["start"],
-                "end": it["end"],
-                "last": it["last"],
-                "precision": it["precision"],
-                "kind": noun(it["table"]),
-                "date": "disputed" if it["disputed"] else ("vague" if it["vague"] else "exact"),
-                "href": evidence_href(it),
-                "id": it["id"],
-                "group": it.get("group", ""),
-            }
-        )
-    first: dict[str, tuple] = {}
-    for v in values:
-        first[v["row"]] = min(first.get(v["row"], (v["start"], v["row"])), (v["start"], v["row"]))
-    order = sorted(first, key=first.__getitem__)
-    data = alt.Data(values=values)
-    lanes = None
-    if len(order) <= MAX_ROWS:
-        y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelExpr="split(datum.label, ' [')[0]", labelLimit=360, labelFontSize=10))
-        height = max(60, ROW_PX * len(order))
-    else:
-        # Too many rows to label one by one (and labels are what costs time to draw): one lane per
-        # kind and type, rows spread over a few slots inside it; the table beside the chart names them.
-        lanes, height = _lanes(values, order)
-        y = alt.Y("pos:Q", axis=None, scale=alt.Scale(domain=[-1, height / (ROW_PX / 2)], reverse=True), title=None)
-    tooltip = [
-        alt.Tooltip("label:N", title="row"),
-        alt.Tooltip("what:N", title="date"),
-        alt.Tooltip("start:T", title="from"),
-        alt.Tooltip("last:T", title="to"),
-        alt.Tooltip("precision:N"),
-        alt.Tooltip("date:N", title="status"),
+def layout(items: list[dict]) -> Timeline:
+    """Sort items into the story's lane and the vague lane, with the default window."""
+    order = sorted(items, key=lambda i: (i["start"], i["last"], i["name"], i["what"], i["id"]))
+    for it in order:
+        first, last = dt.date.fromisoformat(it["start"]), dt.date.fromisoformat(it["last"])
+        it["when"] = words.when(first, last, it["precision"])
+        it["href"] = evidence_href(it)
+        it["page"] = f"{it['table']}/{quote(safe_name(it['id']))}.html"
+        it["kind"] = noun(it["table"])
+    story = [i for i in order if not i["vague"]]
+    vague = [i for i in order if i["vague"]]
+    dated = story or order
+    lo = min(dt.date.fromisoformat(i["start"]) for i in dated) - dt.timedelta(days=PAD_DAYS)
+    hi = max(dt.date.fromisoformat(i["last"]) for i in dated) + dt.timedelta(days=PAD_DAYS)
+    full = (min(dt.date.fromisoformat(i["start"]) for i in order), max(dt.date.fromisoformat(i["last"]) for i in order))
+    return Timeline(story, vague, (lo, hi), full)
+
+
+# For papers ---------------------------------------------------------------------------------------
+
+W, LABEL_W, ROW_H, TOP = 1100, 420, 22, 64
+PAPER_ROWS = 60  # rows a figure for a paper can hold; the page draws every item
+KIND_COLOURS = {"event": "#2f6f3e", "measure": "#a4561a"}
+
+
+def svg(t: Timeline) -> str:
+    """The story's window as an SVG: one row per item (the first PAPER_ROWS), a bar over the days
+    its date can mean."""
+    lo, hi = t.window
+    days = (hi - lo).days + 1
+    track = W - LABEL_W - 20
+
+    def x(d: dt.date) -> float:
+        return LABEL_W + track * min(max((d - lo).days, 0), days) / days
+
+    story = t.story[:PAPER_ROWS]
+    vague = t.vague[: PAPER_ROWS - len(story)]
+    left_out = len(t.story) + len(t.vague) - len(story) - len(vague)
+    lanes = [("Dated to the day or the week", story), ("Vague dates: a month or longer (faint)", vague)]
+    height = TOP + sum(ROW_H * (len(rows) + 1.5) for _, rows in lanes if rows) + 20 + (ROW_H if left_out else 0)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{int(height)}" viewBox="0 0 {W} {int(height)}" font-family="sans-serif" font-size="12">',
+        f'<rect width="{W}" height="{int(height)}" fill="#fff"/>',
+        f'<text x="8" y="20" font-size="16" font-weight="bold">{escape(f"The story, {words.span(lo, hi)}")}</text>',
+        '<text x="8" y="38" fill="#555">A bar covers every day a date can mean; a dot is an exact day; red outline: articles dispute the date.</text>',
     ]
-    colour = alt.Color("kind:N", title="kind", scale=alt.Scale(range=["#1f5fa8", "#b5651d", "#5b8c2a"]))
-    base = alt.Chart(data).encode(y=y, href="href:N", tooltip=tooltip)
-    bars = (
-        base.transform_filter("datum.date != 'exact'")
-        .mark_bar(height=ROW_PX * 0.6, opacity=0.55)
-        .encode(
-            x=alt.X("start:T", title="date (bars: vague or ranged dates, over the days they can mean)"),
-            x2="end:T",
-            color=colour,
-            stroke=alt.Stroke("date:N", title="date", scale=alt.Scale(domain=["exact", "vague", "disputed"], range=["#333", "#333", "#c00"])),
-            strokeDash=alt.StrokeDash("date:N", scale=alt.Scale(domain=["exact", "vague", "disputed"], range=[[1, 0], [1, 0], [4, 2]]), legend=None),
-            strokeWidth=alt.value(1.2),
-        )
-    )
-    points = base.mark_point(filled=True, size=40).encode(
-        x="start:T",
-        color=colour,
-        shape=alt.Shape("date:N", title="date", scale=alt.Scale(domain=["exact", "vague", "disputed"], range=["circle", "triangle-right", "cross"])),
-    )
-    # A disputed date is ringed in red as well: shape, outline and colour all say it.
-    rings = (
-        base.transform_filter("datum.date == 'disputed'")
-        .mark_point(shape="circle", size=260, filled=False, strokeWidth=2)
-        .encode(x="start:T", color=alt.value("#c00"))
-    )
-    layers = [bars, points, rings]
-    if lanes:
-        layers.append(
-            alt.Chart(alt.Data(values=lanes))
-            .mark_text(align="left", dx=4, fontSize=11, fontWeight="bold")
-            .encode(x=alt.value(0), y=alt.Y("pos:Q"), text="lane:N")
-        )
-    return (
-        alt.layer(*layers)
-        .properties(
-            width=720,
-            height=height,
-            title=alt.TitleParams(
-                "Events and measures over time",
-                subtitle="circle: an exact day · triangle and bar: a vague or ranged date, over the days it can mean · cross in a red ring: a disputed date",
-            ),
-        )
-        .configure_axis(grid=True)
-    )
-
-
-def _lanes(values: list[dict], order: list[str]) -> tuple[list[dict], int]:
-    """Give each value a y position `pos` in its lane; return the lanes' labels and the chart height."""
-    rank = {r: i for i, r in enumerate(order)}
-    lanes: dict[str, list[dict]] = {}
-    for v in sorted(values, key=lambda v: (v["kind"], v["group"], rank[v["row"]])):
-        lanes.setdefault(f"{v['kind']}: {v['group']}" if v["group"] else v["kind"], []).append(v)
-    labels, pos = [], 0
-    for lane, vs in lanes.items():
-        slots: dict[str, int] = {}
-        for v in vs:
-            slots.setdefault(v["row"], len(slots) % LANE_SLOTS)
-            v["pos"] = pos + 1 + slots[v["row"]]
-        labels.append({"lane": f"{lane} ({len(slots)})", "pos": pos})
-        pos += LANE_SLOTS + 2
-    return labels, max(60, pos * ROW_PX // 2)
-
-
-def render(items: list[dict]) -> tuple[str, bytes, dict]:
-    """(SVG text with relative links, PNG bytes, the Vega-Lite spec) of the timeline."""
-    spec = chart(items).to_dict()
-    svg = vlc.vega_to_svg(vlc.vegalite_to_vega(spec))
-    png = vlc.svg_to_png(svg, scale=1.5)  # from the same drawing: cheaper than laying it out again
-    svg = svg.replace(f'xlink:href="{_BASE}', 'xlink:href="')
-    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
-    return svg, png, spec
+    step = 7 if days > 21 else 1
+    d = lo
+    while d <= hi:
+        if step == 1 or d.weekday() == 0:
+            out.append(f'<line x1="{x(d):.1f}" x2="{x(d):.1f}" y1="{TOP - 6}" y2="{int(height) - 14}" stroke="#e3e3e3"/>')
+            out.append(f'<text x="{x(d) + 2:.1f}" y="{TOP - 10}" fill="#555">{d.day} {d:%b}</text>')
+        d += dt.timedelta(days=1)
+    y: float = TOP + 8
+    for title, rows in lanes:
+        if not rows:
+            continue
+        out.append(f'<text x="8" y="{y + 12}" font-weight="bold">{escape(title)}</text>')
+        y += ROW_H
+        for it in rows:
+            first, last = dt.date.fromisoformat(it["start"]), dt.date.fromisoformat(it["last"])
+            label = f"{it['kind']}: {it['name']}"
+            label = label if len(label) <= 62 else label[:61] + "…"
+            out.append(f'<text x="8" y="{y + 14}">{escape(label)}</text>')
+            colour = KIND_COLOURS.get(it["kind"], "#444")
+            stroke = ' stroke="#c00" stroke-width="2"' if it["disputed"] else ""
+            opacity = "0.35" if it["vague"] else "0.85"
+            if last < lo or first > hi:
+                side = "◀ " if last < lo else ""
+                out.append(f'<text x="{LABEL_W + (0 if last < lo else track - 120)}" y="{y + 14}" fill="#777">{escape(side + it["when"])}</text>')
+            elif first == last:
+                out.append(f'<circle cx="{(x(first) + x(first + dt.timedelta(days=1))) / 2:.1f}" cy="{y + 10}" r="5" fill="{colour}"{stroke}/>')
+            else:
+                x0, x1 = x(first), x(last + dt.timedelta(days=1))
+                out.append(
+                    f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 3):.1f}" height="12" rx="3" fill="{colour}" fill-opacity="{opacity}"{stroke}/>'
+                )
+                if first < lo:
+                    out.append(f'<text x="{LABEL_W + 4}" y="{y + 14}" fill="#333">◀ {escape(words.day(first))}</text>')
+            y += ROW_H
+        y += ROW_H / 2
+    if left_out:
+        out.append(f'<text x="8" y="{y + 14}" fill="#555">{escape(f"and {left_out} more dated items: see timeline.html")}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
