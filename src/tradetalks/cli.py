@@ -122,10 +122,11 @@ def build(
     """Build the working tree into build/working/ and say what version bump it needs against the latest published release."""
     import time
 
-    from tradetalks.build.diff import diff_releases, is_release_version, latest_published, next_version
+    from tradetalks.build.diff import diff_releases, latest_published, next_version
     from tradetalks.build.errors import DatasetError, TradetalksError
     from tradetalks.build.pipeline import WORKING
     from tradetalks.build.pipeline import build as run_build
+    from tradetalks.schemas.versions import is_release_version
 
     t = time.perf_counter()
     notes: list[str] = []
@@ -389,7 +390,11 @@ def site_cmd(
 
     t = time.perf_counter()
     if release_dir is None:
-        versions = sorted((p for p in (root / "release").glob("*/manifest.json") if p.parent.name[:1].isdigit()), key=lambda p: _version_key(p.parent.name))
+        from tradetalks.schemas.versions import is_release_version, version_key
+
+        versions = sorted(
+            (p for p in (root / "release").glob("*/manifest.json") if is_release_version(p.parent.name)), key=lambda p: version_key(p.parent.name)
+        )
         if not versions:
             _fail(ValueError(f"{root / 'release'}: no release directory with a manifest.json; run `tradetalks build` or pass RELEASE_DIR"))
         release_dir = versions[-1].parent
@@ -421,10 +426,6 @@ def site_cmd(
         soft_wrap=True,
     )
     out.print("  " + ", ".join(f"{stage} {s:.2f} s" for stage, s in result.seconds.items()), highlight=False, soft_wrap=True)
-
-
-def _version_key(name: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else -1 for p in name.split("."))
 
 
 # Polars' allocator (jemalloc) keeps the pages a frame frees for about ten seconds before giving

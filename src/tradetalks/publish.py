@@ -27,13 +27,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tradetalks.build.diff import ReleaseDiff, check_version, diff_releases, is_release_version, latest_published, version_key
+from tradetalks.build.diff import ReleaseDiff, check_version, diff_releases, latest_published
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.fingerprint import provenance
 from tradetalks.build.formats.files import read_manifest
 from tradetalks.build.pipeline import check
 from tradetalks.build.release import write_release
 from tradetalks.load import sha256_file
+from tradetalks.schemas.versions import is_release_version, version_key
 
 KNOWN_RELEASES = Path("src") / "tradetalks" / "known_releases.json"
 ABOUT = Path("src") / "tradetalks" / "__about__.py"

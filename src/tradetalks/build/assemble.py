@@ -40,9 +40,9 @@ from tradetalks.build.sources import REGISTRIES, Sources
 from tradetalks.build.subjects import Context, Outlets, article_order, claim_rows, corroboration, links, subject_rows, table
 from tradetalks.build.subjects import primary_rows as _primary
 from tradetalks.schemas.tables import polars_schema
+from tradetalks.schemas.versions import is_release_version, version_key
 
 QUOTE_GROUP_COLUMNS = ("quote_group_id", "merged_group_ids", "n_articles", "n_outlets")
-RELEASE_DIR = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 ROLE_SCHEMA = {
     "person": pl.String,
     "article_id": pl.String,
@@ -408,12 +408,8 @@ def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame, keep: Callabl
 
 def published_releases(release_root: Path, table: str) -> list[Path]:
     """The published release directories under `release_root` that hold `table`, lowest version first."""
-    versions = [
-        (tuple(map(int, m.groups())), p)
-        for p in (release_root.iterdir() if release_root.is_dir() else [])
-        if (m := RELEASE_DIR.match(p.name)) and (p / f"{table}.parquet").is_file()
-    ]
-    return [p for _, p in sorted(versions)]
+    found = [p for p in (release_root.iterdir() if release_root.is_dir() else []) if is_release_version(p.name) and (p / f"{table}.parquet").is_file()]
+    return sorted(found, key=lambda p: version_key(p.name))
 
 
 def article_ages(release_root: Path) -> dict[str, int]:

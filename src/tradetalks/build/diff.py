@@ -13,7 +13,6 @@ SemVer for data, by what a change means to someone who joins on the ids (CONTRIB
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import polars as pl
 
 from tradetalks.build.errors import check_version as valid_version
 from tradetalks.build.formats.files import read_manifest
+from tradetalks.schemas.versions import is_release_version, version_key
 
 BUMPS = ["none", "patch", "minor", "major"]
 # Ids of entities that have no table of their own, per table: (the id column, the column that
@@ -209,16 +209,6 @@ def _groups_removed(old: pl.DataFrame, new: pl.DataFrame, column: str, merged: s
 def _differs(column: str) -> pl.Expr:
     """True where the old and new values differ (nulls compare equal to nulls)."""
     return pl.col(column).ne_missing(pl.col(f"{column}__new"))
-
-
-def is_release_version(version: object) -> bool:
-    """A published version's form: MAJOR.MINOR.PATCH, digits only, no leading zeros."""
-    return isinstance(version, str) and re.fullmatch(r"(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})", version) is not None
-
-
-def version_key(version: str) -> tuple[int, int, int]:
-    major, minor, patch = (int(x) for x in version.split("."))
-    return major, minor, patch
 
 
 def next_version(old_version: str | None, bump: str) -> str | None:

@@ -30,7 +30,6 @@ import polars as pl
 from tradetalks.build.articles import article_stages
 from tradetalks.build.assemble import DERIVED, CombineMemo, Registries, article_columns, combine, part_frames, registries
 from tradetalks.build.cache import PART_TABLES, ArticleCache, Computed, recording
-from tradetalks.build.diff import is_release_version
 from tradetalks.build.digest import row_hashes, table_digest
 from tradetalks.build.errors import DatasetError, Problem, check_version, sort_problems
 from tradetalks.build.fingerprint import provenance
@@ -40,6 +39,7 @@ from tradetalks.build.release import EarlyTables, RowGroups, read_manifest, writ
 from tradetalks.build.sources import Sources, load_index
 from tradetalks.build.spill import Spill, spilling
 from tradetalks.build.validate import EVIDENCE_CLAIMS, table_problems
+from tradetalks.schemas.versions import is_release_version
 
 STAGES = ("sources", "locate", "detect", "assemble")
 # Articles per chunk, and the corpus size from which chunks go to worker processes.

@@ -371,7 +371,7 @@ def read_regular_file(path: Path, size: int) -> bytes | None:
 
 
 def _is_release(version: str) -> bool:
-    from tradetalks.build.diff import is_release_version
+    from tradetalks.schemas.versions import is_release_version
 
     return is_release_version(version)
 
