@@ -129,8 +129,13 @@ def test_a_published_release_is_rebuilt_byte_identical_from_its_commit(project):
         if not (project / "dataset" / "articles" / f"{article}.yml").exists():
             add_article(project, article)
     before = {p.name: tree(p) for p in (project / "release").iterdir() if p.is_dir()}
-    d = json.loads(tradetalks(project, "diff", "--json").stdout)
+    assert tradetalks(project, "build").returncode == 0
+    diffed = tradetalks(project, "diff", "--json")
+    assert diffed.returncode == 0, diffed.stderr
+    d = json.loads(diffed.stdout)
     version = next_version(d["old_version"], d["required_bump"])
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Add two articles")  # a release is made from committed sources only
     released = tradetalks(project, "release", version, "--date", "2026-11-24")
     assert released.returncode == 0, released.stderr
     assert {name: tree(project / "release" / name) for name in before} == before
