@@ -1,4 +1,4 @@
-"""Leave-one-out evaluation of `tradetalks suggest` on the curated seed articles.
+"""Evaluation of `tradetalks suggest`: leave-one-out on the curated articles, and the development set.
 
 For each article of dataset/articles/: drop its own annotation file and every registry entry
 (people, events, measures) that no other article uses, draft it with `suggest` from its text alone,
@@ -6,6 +6,15 @@ and score the draft against the curated annotation. Run from the repository root
 
     uv run python benchmarks/suggest_eval.py            # the table
     uv run python benchmarks/suggest_eval.py --json     # the same numbers as JSON
+    uv run python benchmarks/suggest_eval.py --devset ../devset-texts --scorer ../shared/devset/score.py
+
+The development set (articles from other outlets, never in this repository: their texts are
+third-party copy) is scored next to it, per article, when its folder is given by `--devset` or
+TRADETALKS_DEVSET: each subfolder holding a `gold.json` and an `articles/` folder is a set. Its
+scorer (`score.py`, from `--scorer`, TRADETALKS_DEVSET_SCORER, or the devset folder) reads each
+draft by meaning, as its docstring says; here the drafts come from this checkout's working tree,
+with the full registries (minus what only a dataset article with the same text uses, should a
+development text ever be added to the dataset). Without a devset folder that part is skipped.
 
 What is scored (gold = the curated annotation, located in the text; draft = the YAML `suggest`
 prints, comments included where it lists registry proposals and the people it found):
@@ -32,8 +41,11 @@ Time is the wall time of one `suggest` call (median of 5), registry loading excl
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib.util
 import inspect
 import json
+import os
 import re
 import statistics
 import sys
@@ -61,17 +73,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--root", type=Path, default=ROOT, help="repository root (holds dataset/)")
     parser.add_argument("--show", action="store_true", help="list every miss and false item")
+    parser.add_argument("--devset", type=Path, default=os.environ.get("TRADETALKS_DEVSET"), help="folder of the development sets (*/gold.json, */articles/)")
+    parser.add_argument("--scorer", type=Path, default=os.environ.get("TRADETALKS_DEVSET_SCORER"), help="the development set's score.py")
     args = parser.parse_args(argv)
     results = evaluate(args.root)
+    found = args.devset is not None and any(Path(args.devset).glob("*/gold.json"))
+    dev = evaluate_devset(args.root, args.devset, args.scorer) if found else None
     if args.json:
-        print(json.dumps(results, indent=2, sort_keys=True))
-    else:
-        print(table(results))
-        if args.show:
-            for r in results["articles"]:
-                print(f"\n## {r['article']}")
-                for line in r["misses"]:
-                    print("  " + line)
+        print(json.dumps({**results, "devset": dev}, indent=2, sort_keys=True))
+        return 0
+    print("## Leave-one-out on dataset/articles\n")
+    print(table(results))
+    if args.show:
+        for r in results["articles"]:
+            print(f"\n## {r['article']}")
+            for line in r["misses"]:
+                print("  " + line)
+    if dev is None:
+        where = f"no */gold.json under {args.devset}" if args.devset else "give --devset or TRADETALKS_DEVSET"
+        print(f"\n(development set skipped: {where})")
+        return 0
+    print("\n## Development set (articles no rule was tuned on)\n")
+    print(devset_table(dev))
+    if args.show:
+        for name, d in dev.items():
+            for r in d["articles"]:
+                print(f"\n## {name}/{r['article']}")
+                for line in r["detail"]:
+                    print(line)
+    print("\n## Side by side (share of gold items caught; false items per article)\n")
+    print(summary_table(results, dev))
     return 0
 
 
@@ -102,8 +133,8 @@ def evaluate(root: Path) -> dict:
 
 
 def _derive_gold_dates(doc: dict, events: dict[str, dict]) -> None:
-    """The curated rows' dates as the build reads them: a `date_claim` derives its dates from
-    date_text (the curator did not type them), so the gold claims are what the build derives."""
+    """The rows' dates as the build reads them: a `date_claim` derives its dates from date_text
+    (neither the curator nor the draft types them), so the claims compared are what the build derives."""
     import datetime as dt
 
     from tradetalks.build.coverage import derived_date_claims
@@ -144,6 +175,8 @@ def _score(article_id: str, text: str, gold: dict, registry: dict, kept: dict) -
         draft_text = suggest(text, article_id=article_id, people=kept["people"], reference_date=None, **extra)
         times.append(time.perf_counter() - t)
     draft = yaml.safe_load(draft_text)
+    if draft.get("reference_date"):
+        _derive_gold_dates(draft, {e["event_id"]: e for e in registry["events"]})  # the draft's date_claim, read as the build reads it
     proposals = _proposals(draft_text)
     named = _named(draft_text)
     false = 0
@@ -254,6 +287,88 @@ def _score(article_id: str, text: str, gold: dict, registry: dict, kept: dict) -
         "seconds": statistics.median(times),
         "misses": misses,
     }
+
+
+# The development set.
+
+DEV_COLUMNS = ("quotes", "speakers", "people", "events", "measures")
+
+
+def evaluate_devset(root: Path, folder: Path, scorer: Path | None) -> dict:
+    """Per-article scores of each development set, by its own scorer (see the module docstring)."""
+    # Load inputs.
+    folder = Path(folder)
+    scorer = Path(scorer) if scorer else folder / "score.py"
+    if not scorer.is_file():
+        raise SystemExit(f"{scorer}: no development-set scorer; give --scorer (the devset's score.py)")
+    spec = importlib.util.spec_from_file_location("devset_score", scorer)
+    score = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(score)  # type: ignore[union-attr]
+    registry = {kind: yaml.safe_load((root / "dataset" / f"{kind}.yml").read_text(encoding="utf-8"))[kind] for kind in ("people", "events", "measures")}
+    regs = score.read_registries(root, score.Yaml(root))
+    articles = root / "dataset" / "articles"
+    docs = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(articles.glob("*.yml"))}
+    texts = {a: (articles / f"{a}.txt").read_text(encoding="utf-8") for a in docs}
+    sha = {hashlib.sha256(t.encode("utf-8")).hexdigest(): a for a, t in texts.items()}
+
+    # Process.
+    sets = {}
+    for gold_path in sorted(folder.glob("*/gold.json")):
+        rows = []
+        for name, gold in sorted(json.loads(gold_path.read_text(encoding="utf-8"))["files"].items()):
+            text = (gold_path.parent / "articles" / name).read_text(encoding="utf-8")
+            same = sha.get(hashlib.sha256(text.encode("utf-8")).hexdigest())
+            kept = (
+                registry
+                if same is None
+                else _leave_one_out(registry, {a: d for a, d in docs.items() if a != same}, {a: t for a, t in texts.items() if a != same})
+            )
+            t = time.perf_counter()
+            raw = suggest(text, article_id=f"devset-{name[:2]}", people=kept["people"], reference_date=None, events=kept["events"], measures=kept["measures"])
+            seconds = time.perf_counter() - t
+            draft = score.Draft()
+            draft.add_document(yaml.safe_load(raw), "")
+            draft.add_comments(raw)
+            s = score.score_article(gold, text, draft, score.Resolver(regs, regs, draft))
+            rows.append(
+                {
+                    "article": name,
+                    **{c: [s[c], s[f"n_{'quotes' if c == 'speakers' else c}"]] for c in DEV_COLUMNS},
+                    "false": s["false"],
+                    "seconds": seconds,
+                    "detail": s["detail"],
+                }
+            )
+        total = {c: [sum(r[c][0] for r in rows), sum(r[c][1] for r in rows)] for c in DEV_COLUMNS}
+        sets[gold_path.parent.name] = {"articles": rows, "total": {**total, "false": sum(r["false"] for r in rows), "n_articles": len(rows)}}
+    return sets
+
+
+def devset_table(dev: dict) -> str:
+    head = f"| set | article | {' | '.join(DEV_COLUMNS)} | false | s/article |"
+    lines = [head, "|---|---|" + "---:|" * (len(DEV_COLUMNS) + 2)]
+    for name, d in dev.items():
+        for r in [*d["articles"], {"article": "**total**", **d["total"]}]:
+            cells = [f"{r[c][0]}/{r[c][1]}" + (f" ({r[c][0] / r[c][1]:.2f})" if r[c][1] else "") for c in DEV_COLUMNS]
+            secs = f"{r['seconds']:.3f}" if "seconds" in r else ""
+            lines.append(f"| {name} | {r['article']} | {' | '.join(cells)} | {r['false']} | {secs} |")
+    return "\n".join(lines)
+
+
+def summary_table(results: dict, dev: dict) -> str:
+    """One line per set: the leave-one-out's columns next to the development set's (dated = events)."""
+    lines = ["| set | quotes | speakers | people | dated events | measures | false/article |", "|---|---:|---:|---:|---:|---:|---:|"]
+    t = results["total"]
+    rate = lambda x: f"{x[0] / x[1]:.2f}" if x[1] else "–"  # noqa: E731
+    lines.append(
+        f"| leave-one-out | {rate(t['quotes'])} | {rate(t['speakers'])} | {rate(t['people'])} | {rate(t['dated'])} | {rate(t['measures'])} | {t['false'] / len(results['articles']):.2f} |"
+    )
+    for name, d in dev.items():
+        u = d["total"]
+        lines.append(
+            f"| {name} | {rate(u['quotes'])} | {rate(u['speakers'])} | {rate(u['people'])} | {rate(u['events'])} | {rate(u['measures'])} | {u['false'] / u['n_articles']:.2f} |"
+        )
+    return "\n".join(lines)
 
 
 # Reading the draft.

@@ -55,6 +55,9 @@ D = date.fromisoformat
         ("Thursday, October 30, 2025", "2025-10-30", "2025-10-30", "day"),
         ("2025-10-27", "2025-10-27", "2025-10-27", "day"),
         ("in 2024", "2024-01-01", "2024-12-31", "year"),
+        ("since May", "2025-05-01", "2025-05-31", "month"),  # the month an open-ended period starts in
+        ("Since March", "2025-03-01", "2025-03-31", "month"),
+        ("since 2018", "2018-01-01", "2018-12-31", "year"),
     ],
 )
 def test_resolve(expression, start, end, precision):

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import EVENTS, MEASURES, PEOPLE, REPO, TEXT, make_dataset
+from tradetalks.build.coverage import derived_date_claims
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.locate import locate
 from tradetalks.build.suggest import suggest, suggest_file
@@ -57,6 +58,13 @@ def proposals(out: str, kind: str) -> list[dict]:
     return yaml.safe_load("\n".join(block))
 
 
+def claimed(row: dict, reference: str) -> dict:
+    """The row's claims with the dates its `date_claim` derives, as the build reads them."""
+    derived, problem = derived_date_claims(row, date.fromisoformat(reference), {})
+    assert problem is None, problem
+    return {**(row.get("claims") or {}), **derived}
+
+
 def speakers(doc: dict) -> list[tuple[str, str | None]]:
     return [(q["evidence"], q["speaker"]) for q in doc["quotes"]]
 
@@ -70,9 +78,10 @@ def test_reuters_dateline_gives_the_reference_date_and_relative_dates_resolve():
     assert doc["reference_date"] == "2025-10-18"
     assert "dateline" in doc["reference_date_note"] and "GUESS" in out.split("reference_date:")[1].splitlines()[0]
     friday = next(e for e in doc["events"] if e["date_text"] == "on Friday")
-    assert friday["claims"] == {"date_start": "2025-10-17"}
+    assert friday["date_claim"] == "date_start" and "claims" not in friday  # the date is derived, never typed
+    assert claimed(friday, doc["reference_date"]) == {"date_start": "2025-10-17"}
     week = next(e for e in doc["events"] if e["date_text"] == "next week")
-    assert "claims" not in week and "2025-10-20..2025-10-26" in week["note"]
+    assert "claims" not in week and "date_claim" not in week and "2025-10-20..2025-10-26" in week["note"]
 
 
 def test_dateline_without_a_year_takes_it_from_the_registry_and_says_so():
@@ -95,15 +104,16 @@ def test_published_line_and_long_date_line():
 def test_no_date_anywhere_leaves_the_reference_date_to_a_person():
     out, doc = draft("Officials met on Friday to discuss tariffs.\n", events=[])
     assert doc["reference_date"] is None and "TODO" in out
-    assert "claims" not in doc["events"][0]
+    assert "claims" not in doc["events"][0] and "date_claim" not in doc["events"][0]
 
 
 def test_absolute_dates_resolve_without_a_reference_date():
     _, doc = draft("Officials said the tariff would take effect on November 1, after talks on October 9.\n")
     assert doc["reference_date"] == "2025-10-09"  # the latest day stated in the past tense
-    _, doc = draft("Officials said the 100% tariff would take effect on November 1.\n")
+    out, doc = draft("Officials said the 100% tariff would take effect on November 1.\n")
     assert doc["reference_date"] is None  # only a future date: no reference date
-    assert doc["measures"][0]["claims"]["effective_date"] == "2025-11-01"
+    assert doc["measures"][0]["date_claim"] == "effective_date"
+    assert '# GUESS: date "on November 1" -> 2025-11-01 (day)' in out  # how the words read, for the person choosing the reference date
 
 
 def test_later_this_week_written_on_a_sunday_is_the_coming_week_never_that_sunday():
@@ -112,13 +122,51 @@ def test_later_this_week_written_on_a_sunday_is_the_coming_week_never_that_sunda
     assert "claims" not in row and "2025-10-27..2025-11-02" in row["note"]
 
 
+def test_future_wording_with_a_passive_reads_weekdays_forward():
+    _, doc = draft("Thursday, October 23, 2025\nTalks will be hosted by Malaysia on Saturday and Sunday.\n", events=[])
+    row = doc["events"][0]
+    assert row["date_tense"] == "future" and claimed(row, "2025-10-23") == {"date_start": "2025-10-25", "date_end": "2025-10-26"}
+
+
 def test_ranges_of_days_are_intervals():
     text = "Monday, October 27, 2025\nThe envoys met on Saturday and Sunday in Kuala Lumpur. Leaders will meet from Wednesday to Friday in Korea.\n"
     _, doc = draft(text)
     rows = {e["date_text"]: e for e in doc["events"]}
-    assert rows["on Saturday and Sunday"]["claims"] == {"date_start": "2025-10-25", "date_end": "2025-10-26"}
-    assert rows["from Wednesday to Friday"]["claims"] == {"date_start": "2025-10-29", "date_end": "2025-10-31"}
+    assert claimed(rows["on Saturday and Sunday"], "2025-10-27") == {"date_start": "2025-10-25", "date_end": "2025-10-26"}
+    assert claimed(rows["from Wednesday to Friday"], "2025-10-27") == {"date_start": "2025-10-29", "date_end": "2025-10-31"}
     assert rows["from Wednesday to Friday"]["date_tense"] == "future"
+
+
+def test_a_leading_index_date_field_is_the_reference_date():
+    _, doc = draft(" date 2025-10-07 NEWSWIRE) Ministers met on Tuesday to review the customs rules.\n", events=[])
+    assert doc["reference_date"] == "2025-10-07" and "index date" in doc["reference_date_note"]
+    assert claimed(next(e for e in doc["events"] if e["date_text"] == "on Tuesday"), doc["reference_date"]) == {"date_start": "2025-10-07"}
+
+
+def test_a_publication_field_among_the_byline_fields_is_the_reference_date():
+    text = "Envoys set for a Geneva round\n\nBy ANNA LEE and TOM ROSS in Geneva | example.com | Updated: 2025-10-21 09:15\n\nThe ministry announced the talks on Tuesday.\n"
+    _, doc = draft(text, events=[])
+    assert doc["reference_date"] == "2025-10-21" and doc["published_date"] == "2025-10-21"
+
+
+def test_a_weekday_tied_to_a_registered_event_gives_a_window_and_past_weekdays_pick_the_day():
+    # No page date; the registered call was on Friday 17 October, so the writing lies in 17..23
+    # October, and "on Sunday" (past) lies on or before it: 19 October, never the event's own day.
+    text = "Officials welcome call\n\nBessent held a video call with He Lifeng on Friday. Officials in Beijing on Sunday welcomed the call.\n"
+    _, doc = draft(text)
+    assert doc["reference_date"] == "2025-10-19" and "bessent-he-call" in doc["reference_date_note"]
+    # A weekday carrying its own date is a stated day, not a clue to the week of writing.
+    _, doc = draft("Officials welcome call\n\nBessent held a video call with He Lifeng on Friday (Oct 24), officials said.\n")
+    assert doc["reference_date"] == "2025-10-24"
+
+
+def test_past_weekdays_after_the_latest_stated_day_move_the_reference_date():
+    caption = "The minister speaks at a forum on October 8, 2025 in Geneva. (Photo agency)\nThe minister on Thursday said talks would resume.\n"
+    _, doc = draft(caption, events=[])
+    assert doc["reference_date"] == "2025-10-09" and "past weekdays (Thursday)" in doc["reference_date_note"]
+    # A day written with its weekday is where the weekdays count from: "on Saturday" is the day before.
+    _, doc = draft("Talks began on Sunday, Oct. 19, 2025 in Geneva.\nThe minister told reporters on Saturday the talks would be hard.\n", events=[])
+    assert doc["reference_date"] == "2025-10-19"
 
 
 # Speakers.
@@ -147,6 +195,54 @@ def test_speakers_from_the_structure_of_attribution():
     ]
     cctv = doc["quotes"][5]
     assert cctv["speaker_organisation"] == "CCTV" and cctv["cue"] == "according to"
+
+
+def test_an_unnamed_spokesperson_gives_the_organisation_and_pronouns_and_places_continue_it():
+    text = (
+        "Monday, October 20, 2025\n"
+        "“We will respond firmly,” a spokesperson for the Chinese Foreign Ministry said on Monday.\n"
+        "“Dialogue remains the way forward,” he said.\n"
+        "The spokesperson urged calm. “Nobody gains from escalation,” the spokesperson added.\n"
+        "Beijing also described the latest curbs as “reckless”.\n"
+        "A Trade Ministry spokesman said: “The talks were useful.”\n"
+    )
+    out, doc = draft(text)
+    orgs = [(q["evidence"], q["speaker"], q.get("speaker_organisation")) for q in doc["quotes"]]
+    assert orgs == [
+        ("We will respond firmly,", None, "Chinese Foreign Ministry"),
+        ("Dialogue remains the way forward,", None, "Chinese Foreign Ministry"),  # "he": no person before
+        ("Nobody gains from escalation,", None, "Chinese Foreign Ministry"),
+        ("reckless", None, "Chinese Foreign Ministry"),  # the capital speaks through the body named before
+        ("The talks were useful.", None, "Trade Ministry"),
+    ]
+    assert "GUESS: subject of the reporting verb before the quotation: 'Beijing' stands for its government" in out
+
+
+def test_a_pronoun_after_the_one_person_of_its_sentence_and_a_name_that_modifies_a_group():
+    text = (
+        "Monday, October 20, 2025\n"
+        "The selloff followed a late post by Donald Trump, in which he called the curbs “a hostile act”.\n"
+        "China pressed the Trump administration over what it called “bullying tactics”.\n"
+    )
+    _, doc = draft(text)
+    assert speakers(doc) == [("a hostile act", "donald-trump"), ("bullying tactics", None)]
+    assert doc["quotes"][1]["speaker_organisation"] == "China"  # no body of China spoke before: the place itself
+
+
+def test_a_participle_skips_objects_a_paragraph_of_reporting_carries_over_and_a_handle_before_a_colon():
+    text = (
+        "Monday, October 20, 2025\n"
+        "A spokesperson for the Chinese Foreign Ministry said on Monday that talks would go on.\n"
+        "Reacting to a letter from the US President, Beijing backed the rules, saying it was ready to “deepen dialogue”.\n"
+        "Trump repeated that he would fly to Tokyo.\n"
+        "“Nothing is settled yet.”\n"
+        "@OfficeOfXiJinping on the visit: “A good start.”\n"
+    )
+    _, doc = draft(text)
+    rows = {q["evidence"][:10]: (q["speaker"], q.get("speaker_organisation")) for q in doc["quotes"]}
+    assert rows["deepen dia"] == (None, "Chinese Foreign Ministry")  # not "the US President" after "to"
+    assert rows["Nothing is"] == ("donald-trump", None)  # opens the paragraph after Trump's reporting one
+    assert rows["A good sta"] == ("xi-jinping", None)  # the handle holds his full name
 
 
 def test_names_inside_a_quotation_and_after_a_preposition_are_not_the_speaker():
@@ -182,6 +278,43 @@ def test_transcript_turns_are_quotations_without_marks():
     assert [p["name"] for p in proposals(out, "people")] == ["Kristen Welker"]
 
 
+def test_transcript_labels_with_titles_headlines_with_colons_and_lone_datelines():
+    text = (
+        "TRADE TALKS: WHAT COMES NEXT\n"
+        "JANE ROE: Welcome back. We begin with the treasury secretary.\n"
+        "PRESIDENT DONALD TRUMP: Jane, it is a pleasure.\n"
+        "PRES. TRUMP: The talks here were long but fair.\n"
+    )
+    out, doc = draft(text)
+    assert speakers(doc) == [
+        ("Welcome back. We begin with the treasury secretary.", "jane-roe"),
+        ("Jane, it is a pleasure.", "donald-trump"),  # the title is not part of the name
+        ("The talks here were long but fair.", "donald-trump"),  # "PRES." is an abbreviated title
+    ]
+    assert [p["name"] for p in proposals(out, "people")] == ["Jane Roe"]  # no person named "Trade Talks"
+    out, doc = draft("GENEVA: Negotiators from both sides met for talks on Friday, officials said.\n")
+    assert doc["quotes"] == [] and proposals(out, "people") == []  # one label line is a dateline, not a transcript
+
+
+def test_programme_titles_after_aired_on_and_with_a_full_stop_inside_the_marks():
+    text = "The interview aired on “Morning Report with Jane Roe” on Sunday. He spoke to “Sunday Review with John Doe.”\n"
+    _, doc = draft(text)
+    assert doc["quotes"] == [] and len(doc["not_quotes"]) == 2
+
+
+def test_answer_turns_of_a_briefing_and_the_name_right_before_the_verb():
+    text = (
+        "Briefing transcript\nQ: Reporters say Bessent described the letter sent by He Lifeng as “unhelpful”. Is that fair?\n"
+        "A: We have answered this question many times.\n"
+        "Officials in Geneva said Bessent had told reporters, “We are ready to talk.”\n"
+    )
+    _, doc = draft(text)
+    row = lambda start: next(q for q in doc["quotes"] if q["evidence"].startswith(start))  # noqa: E731
+    assert row("unhelpful")["speaker"] == "scott-bessent"  # "described … as": not the agent of "made by"
+    assert row("We have")["speaker"] is None and "answer in the transcript" in row("We have")["speaker_note"]
+    assert row("We are ready")["speaker"] == "scott-bessent"  # not the sentence's first actor
+
+
 # People.
 
 
@@ -208,6 +341,33 @@ def test_a_misspelt_name_is_drafted_as_a_variant_of_this_article_only():
     out, doc = draft("US President Donald Trunp said on Friday that tariffs would stay.\n")
     assert {"evidence": "Donald Trunp", "person": "donald-trump", "variant": True} in doc["mentions"]
     assert proposals(out, "people") == []  # not a new person
+
+
+def test_a_registered_surname_with_another_first_name_alone_or_misheard_is_a_variant():
+    people = REGISTRY + [{"person_id": "janet-smithers", "name": "Janet Smithers", "aliases": ["Janet Smithers"], "country": "USA"}]
+    text = "Trade Representative Maria Smithers joined the call.\nSmithers declined to comment. Later, Smithars spoke again.\n"
+    out, doc = draft(text, people=people)
+    variants = [(m["evidence"], m["person"]) for m in doc["mentions"] if m.get("variant")]
+    assert variants == [("Maria Smithers", "janet-smithers"), ("Smithers", "janet-smithers"), ("Smithars", "janet-smithers")]
+    assert "the surname of a registered person" in out and proposals(out, "people") == []
+    assert {"person": "janet-smithers", "role": "Trade Representative"}.items() <= doc["roles"][0].items()
+
+
+def test_a_registered_person_with_a_lowercase_title_and_runs_that_end_with_a_sentence():
+    _, doc = draft("Monday, October 20, 2025\nXi met American leader Donald Trump on Monday.\n")
+    assert [(r["person"], r["role"], r["country"]) for r in doc["roles"]] == [("donald-trump", "leader", "USA")]
+    out, doc = draft("Talks were led by Vice Minister Ann Lee. US Treasury Secretary Scott Bessent sat in.\n")
+    roles = {r["person"]: (r["role"], r["country"], r["organisation"]) for r in doc["roles"]}
+    assert roles == {"ann-lee": ("Vice Minister", None, None), "scott-bessent": ("Treasury Secretary", "USA", None)}
+
+
+def test_an_appositive_title_without_an_article_and_a_title_before_a_comma():
+    out, doc = draft("Ann Lee, dean of the trade school, said the talks would be long. Talks were led by the Vice President, He Lifeng.\n")
+    roles = {r["person"]: r["role"] for r in doc["roles"]}
+    assert roles == {"ann-lee": "dean of the trade school", "he-lifeng": "Vice President"}
+    assert [p["name"] for p in proposals(out, "people")] == ["Ann Lee"]
+    _, doc = draft("Ann Lee, President Trump and others met on Friday.\n")
+    assert all(r["person"] != "ann-lee" for r in doc["roles"])  # a title followed by a name is the next person's, not hers
 
 
 def test_roles_are_recorded_as_stated():
@@ -274,13 +434,106 @@ def test_an_unregistered_measure_is_drafted_as_a_new_entry():
     (row,) = doc["measures"]
     (entry,) = proposals(out, "measures")
     assert row["measure"] == entry["measure_id"] and entry["instrument"] == "export_control" and entry["imposer"] == ["CHN"]
-    assert row["claims"]["announced_date"] == "2025-10-09" and row["date_text"] == "on October 9"
-    assert doc["events"][0]["claims"] == {"date_start": "2025-10-09"}  # the announcement is an event too
+    assert claimed(row, "2025-10-13")["announced_date"] == "2025-10-09" and row["date_text"] == "on October 9"
+    assert claimed(doc["events"][0], "2025-10-13") == {"date_start": "2025-10-09"}  # the announcement is an event too
 
 
 def test_generic_mentions_of_an_instrument_draft_no_measure():
     _, doc = draft("Monday, October 13, 2025\nMarkets fear a cycle of tit-for-tat tariffs and tariff tensions.\n")
     assert doc["measures"] == []
+
+
+def test_a_dated_clause_without_event_words_is_an_event_of_type_other_when_its_date_resolves():
+    out, doc = draft("Wednesday, October 15, 2025\nBond yields fell on Wednesday afternoon. Markets were volatile in recent weeks.\n", events=[])
+    assert [e["date_text"] for e in doc["events"]] == ["on Wednesday afternoon"]
+    assert [e["event_type"] for e in proposals(out, "events")] == ["other"]
+
+
+def test_a_measure_links_to_the_registered_one_about_the_same_goods_and_other_wordings_of_instruments():
+    registry = [
+        {
+            "measure_id": "cn-magnet-curbs",
+            "imposer": ["CHN"],
+            "target": [],
+            "instrument": "export_control",
+            "description": "Chinese export controls on rare earth magnets",
+            "rate_pct": None,
+        },
+        {
+            "measure_id": "us-chip-curbs",
+            "imposer": ["USA"],
+            "target": ["CHN"],
+            "instrument": "export_control",
+            "description": "US limits on chip exports",
+            "rate_pct": None,
+        },
+    ]
+    text = (
+        "Monday, October 20, 2025\n"
+        "Beijing tightened restrictions on the export of rare earth magnets.\n"
+        "It also sanctioned three freight firms that helped US investigations into its ports.\n"
+        "The move answered Washington's recently adopted docking fees.\n"
+    )
+    out, doc = draft(text, measures=registry)
+    rows = [(r["evidence"][:12], r["measure"]) for r in doc["measures"]]
+    assert rows[0] == ("Beijing tigh", "cn-magnet-curbs")  # the goods match, not the US chip curbs
+    entries = {e["measure_id"]: e for e in proposals(out, "measures")}
+    kinds = [entries[m]["instrument"] for _, m in rows[1:] if m in entries]
+    assert "sanction" in kinds and "investigation" in kinds
+    fee = next(entries[m] for e, m in rows if e.startswith("The move") and m in entries)
+    assert fee["imposer"] == ["USA"]  # the possessive owner, not the country acting in the sentence before
+
+
+def test_wordings_of_an_effective_date_are_not_an_announcement():
+    for wording in ("came into force on October 6", "goes into effect on December 1", "kicks in on December 1", "took effect on October 6"):
+        _, doc = draft(f"Monday, October 20, 2025\nThe 25% tariff on steel {wording}, officials said.\n", measures=[])
+        assert doc["measures"][0]["date_claim"] == "effective_date", wording
+    # Past words read a weekday back, future words forward; the build reads it the same way (date_tense).
+    _, doc = draft("Monday, October 20, 2025\nThe 25% tariff on steel took effect on Tuesday, officials said.\n", measures=[])
+    assert "date_tense" not in doc["measures"][0] and claimed(doc["measures"][0], "2025-10-20")["effective_date"] == "2025-10-14"
+    _, doc = draft("Monday, October 20, 2025\nThe 25% tariff on steel will take effect on Tuesday, officials said.\n", measures=[])
+    assert doc["measures"][0]["date_tense"] == "future" and claimed(doc["measures"][0], "2025-10-20")["effective_date"] == "2025-10-21"
+
+
+def test_fees_purchases_pauses_and_export_limits_are_measures():
+    text = (
+        "Monday, October 13, 2025\n"
+        "Beijing said its new docking fees on US-flagged vessels apply from March.\n"
+        "China agreed to buy more US soybeans, officials said.\n"
+        "Washington agreed to a 90-day pause on new tariffs.\n"
+        "The administration weighed limits on software exports to China.\n"
+    )
+    out, doc = draft(text, measures=[])
+    entries = {e["measure_id"]: e for e in proposals(out, "measures")}
+    drafted = [(r["evidence"][:12], entries[r["measure"]]["instrument"], r["measure"]) for r in doc["measures"]]
+    assert [(e, i) for e, i, _ in drafted] == [
+        ("Beijing said", "other"),
+        ("China agreed", "other"),
+        ("Washington a", "truce"),
+        ("Washington a", "tariff"),  # the paused tariffs themselves
+        ("The administ", "export_control"),
+    ]
+    assert "fee" in drafted[0][2] and "purchase" in drafted[1][2]  # the kind the registry files under `other`
+    # An `other` measure of another kind is not the registered one: a fee is never matched to a purchase.
+    purchase = {
+        "measure_id": "soy-deal",
+        "imposer": ["CHN"],
+        "target": ["USA"],
+        "instrument": "other",
+        "description": "Chinese purchases of US soybeans",
+        "rate_pct": None,
+    }
+    _, doc = draft(text, measures=[purchase])
+    assert [r["measure"] == "soy-deal" for r in doc["measures"][:2]] == [False, True]
+
+
+def test_a_mention_without_rate_or_status_is_drafted_when_it_names_its_goods_and_a_quoted_rate_counts():
+    _, doc = draft("Monday, October 13, 2025\nOfficials vowed to tighten controls over rare-earth magnets.\n", measures=[])
+    assert len(doc["measures"]) == 1
+    _, doc = draft("Monday, October 13, 2025\nOfficials discussed tariff tensions with rare-earth buyers.\n", measures=[])
+    assert doc["measures"] == []  # a tariff needs a rate or a status; the goods nearby belong to another clause's words
+    _, doc = draft("Monday, October 13, 2025\n“Our duty on them is now 150 per cent,” Trump said.\n", measures=[])
+    assert doc["measures"][0]["claims"]["rate_pct"] == 150
 
 
 def test_a_registered_event_is_matched_by_type_and_date():
@@ -324,6 +577,9 @@ def test_the_draft_of_each_seed_article_is_valid_once_its_markers_are_resolved(p
     for kind in ("people", "events", "measures"):
         for entry in proposals(out, kind):
             assert isinstance(entry, dict)
+    # CONTRIBUTING: a date stated in words the rules resolve is claimed with date_claim, never typed.
+    for row in (doc.get("events") or []) + (doc.get("measures") or []):
+        assert not {"date_start", "date_end", "announced_date", "effective_date", "expiry_date"} & set(row.get("claims") or {}), row
 
 
 PIECES = list("ab AB.,:’‘'\"“”\n|/-0123456789") + ["Bessent", "He", "said", "October ", "Friday", "tariff", "100%", "By ", "Also Read"]
@@ -406,7 +662,7 @@ def test_a_wire_story_with_a_photo_caption_a_byline_with_places_and_a_footer():
     quote = doc["quotes"][0]
     assert (quote["speaker"], quote["speaker_organisation"], quote["cue"]) == (None, "the Chinese commerce ministry", "According to")
     (measure,) = doc["measures"]
-    assert measure["claims"]["effective_date"] == "2025-11-01" and measure["date_text"] == "on November 1"
+    assert claimed(measure, doc["reference_date"])["effective_date"] == "2025-11-01" and measure["date_text"] == "on November 1"
     assert [e["date_text"] for e in doc["events"]] == ["on Saturday", "on Thursday"]
 
 
@@ -441,7 +697,7 @@ def test_measure_parties_and_the_only_registered_truce():
     assert (entry["imposer"], entry["target"]) == (["USA"], ["CHN"]) and "status" not in entry  # a status is claimed in the article
     assert rows["Washington might imp"]["claims"]["status"] == "reported"
     assert rows["The truce between th"]["measure"] == "us-china-truce"
-    assert rows["The truce between th"]["claims"] == {"expiry_date": "2025-11-01"}
+    assert claimed(rows["The truce between th"], doc["reference_date"]) == {"expiry_date": "2025-11-01"}
 
 
 def test_more_site_furniture():

@@ -25,7 +25,8 @@ another event, not on the article's date). It never raises. The rules, for a ref
 - absolute dates: "October 9", "Oct. 9", "9 October", "Thursday, October 30, 2025" (the weekday
   must agree), "2025-10-27"; ranges "October 31 to November 1", "Oct 30-31"; months "in April",
   "late July", "mid-September", "October 2025" (precision month: where "late" begins is not
-  mechanical); "in 2025" (year). Without a year, the year putting the date nearest to R is
+  mechanical); "in 2025" (year); "since May", "since 2018": the month or year it starts in, the latest
+  on or before R (what began then is open-ended; its start is that month or year). Without a year, the year putting the date nearest to R is
   chosen; a tie goes to the past, or to the future with `future=True`.
 - relative to something other than R ("days later", "hours after", "a week earlier", "the following week",
   "in recent weeks", "a few weeks ago"): found by `find_date_expressions`, resolved to None.
@@ -258,7 +259,7 @@ def _range(g: dict, ref: date, future: bool) -> Resolved | None:
 
 
 @_rule(
-    rf"(?:in\s+(?:(?:early|mid|late)[\s-]+)?|(?:early|mid|late)[\s-]+)(?P<m>{_MONTH})(?:,?\s+(?P<y>{_YEAR}))?"
+    rf"(?:(?:in|since)\s+(?:(?:early|mid|late)[\s-]+)?|(?:early|mid|late)[\s-]+)(?P<m>{_MONTH})(?:,?\s+(?P<y>{_YEAR}))?"
     rf"|(?P<m2>{_MONTH}),?\s+(?P<y2>{_YEAR})"
 )
 def _month_name(g: dict, ref: date, future: bool) -> Resolved:
@@ -268,11 +269,13 @@ def _month_name(g: dict, ref: date, future: bool) -> Resolved:
         return _month(int(year), month_no)
     here = ref.year * 12 + ref.month - 1
     candidates = [(y * 12 + month_no - 1) for y in (ref.year - 1, ref.year, ref.year + 1)]
+    if _words(g["0"]).startswith("since"):
+        candidates = [c for c in candidates if c <= here]  # "since March": a March that has passed
     best = min(candidates, key=lambda c: (abs(c - here), (c < here) if future else (c > here)))
     return _month(best // 12, best % 12 + 1)
 
 
-@_rule(rf"in\s+(?P<y>{_YEAR})")
+@_rule(rf"(?:in|since)\s+(?P<y>{_YEAR})")
 def _year(g: dict, ref: date, future: bool) -> Resolved:
     year = int(g["y"])
     return Resolved(date(year, 1, 1), date(year, 12, 31), "year")

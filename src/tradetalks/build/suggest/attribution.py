@@ -11,8 +11,12 @@ In order, for a quotation in its sentence:
    the same paragraph) continues it: same speaker.
 Actors are people (by name), pronouns ("he", "she": the person subject of the latest sentence
 before), roles ("the US treasury secretary": the person whose drafted role shares its words, else
-the latest person subject) and organisations (capitalised names that are not people: speaker null,
-with a `speaker_organisation`). Names inside quotations never count. Titles of works in quotation marks
+the latest person subject), organisations (capitalised names that are not people: speaker null,
+with a `speaker_organisation`) and unnamed spokespeople of an organisation ("a spokesperson for
+the commerce ministry", "a foreign ministry spokesman": the organisation speaks). A pronoun or
+"the spokesperson" with no person subject before it continues the latest spokesperson's
+organisation; a country or its capital as the speaker ("Beijing said") is that organisation when
+one of its country spoke before in the article (metonymy: the government speaks through it). Names inside quotations never count. Titles of works in quotation marks
 (`NBC’s “Meet the Press” program`) are drafted as not_quotes.
 """
 
@@ -29,7 +33,7 @@ from tradetalks.build.suggest.render import Spans
 VERB = re.compile(
     r"\b(?:said|says|say|told|tells|wrote|writes|added|adds|noted|notes|stated|states|warned|insisted|argued|explained"
     r"|posted|asked|replied|responded|declared|confirmed|described|characteri[sz]ed|called|reported|[Aa]ccording\s+to"
-    r"|suggested|stressed|emphasi[sz]ed|urged|vowed|pledged|predicted|claimed|acknowledged|conceded|quipped|tweeted"
+    r"|suggested|stressed|emphasi[sz]ed|urged|vowed|pledged|predicted|claimed|acknowledged|conceded|quipped|tweeted|reiterated|repeated|reaffirmed"
     r"|saying|telling|writing|adding|noting|warning|calling|describing|insisting|arguing)\b"
 )
 PREPOSITIONS = {
@@ -58,6 +62,8 @@ PREPOSITIONS = {
     "toward",
     "towards",
 }
+# Prepositions whose noun is an object ("to the minister"), never a subject; not "after the envoy left".
+OBJECT_PREPOSITIONS = PREPOSITIONS - {"after", "before", "and", "including"}
 FUNCTION = FUNCTION_WORDS | {
     "according",
     "separately",
@@ -88,6 +94,22 @@ FUNCTION = FUNCTION_WORDS | {
 }
 ROLE = re.compile(r"\b[Tt]he\s+(?:[\w.’'-]+\s+){0,3}?(?:" + "|".join(sorted(TITLE_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
+_BODY = r"(?:ministry|department|office|commission|council|bureau|embassy|administration|agency|government|cabinet|mission)"
+_SPOKES = r"(?:spokes(?:person|man|woman)|official|representative)"
+# "a spokesperson for the foreign ministry", "an unidentified official of the Japanese Finance Ministry"
+SPOKES_OF = re.compile(
+    rf"\b(?:[Aa]n?|[Tt]he)\s+(?:(?:unnamed|unidentified|senior)\s+)?{_SPOKES}\s+(?:of|for|at|from)\s+"
+    rf"(?P<org>(?:the\s+)?(?:[\w’'.-]+\s+){{0,4}}?{_BODY}(?:\s+of\s+(?:the\s+)?[A-Za-z]+(?:(?-i:\s+[A-Z][a-z]+)|\s+and\s+[A-Za-z]+)?)?)\b",
+    re.IGNORECASE,
+)
+# "a Finance Ministry spokeswoman", "a Japan trade ministry official"
+ORG_SPOKES = re.compile(rf"\b(?:[Aa]n?|[Tt]he)\s+(?P<org>(?:[\w’'.-]+\s+){{0,3}}?{_BODY}(?:\s+of\s+[A-Za-z]+)?)\s+{_SPOKES}\b", re.IGNORECASE)
+# A country or its capital standing for its government.
+# "the Trump administration": a name that modifies a group is not the group's voice.
+STAFF = re.compile(r"[’']?s?\s+(?:administration|government|team|campaign|officials|aides|camp|cabinet)\b")
+PLACE = re.compile(r"(?<![-–\w])(?:China|Beijing|Washington|(?:the\s+)?United\s+States|the\s+U\.?S\.?)(?![-–]\w|\w)")
+PLACES = {"china": "CHN", "beijing": "CHN", "united states": "USA", "us": "USA", "u.s.": "USA", "washington": "USA", "america": "USA"}
+ORG_COUNTRY = {"china": "CHN", "chinese": "CHN", "beijing": "CHN", "us": "USA", "u.s.": "USA", "american": "USA", "united": "USA", "washington": "USA"}
 WORK = re.compile(r"^\s*(?:program(?:me)?|show|series|podcast|book|film|movie|documentary|column|newsletter|album|song|segment|broadcast)\b", re.IGNORECASE)
 # "U.S. Treasury", "Mr. Li", "Nov. 1": a full stop that ends an abbreviation, not a sentence.
 ABBREVIATION = re.compile(
@@ -119,18 +141,20 @@ class Attribution:
 def is_title_of_work(text: str, q: Quotation) -> str | None:
     """A reason when the quotation is the title of a programme or work, else None."""
     inner = text[q.inner_start : q.inner_end].strip()
-    if inner.endswith(","):
-        inner = inner[:-1]  # American style: "Face the Nation," with the comma inside the marks
+    if inner.endswith((",", ".")) and not inner.endswith(".."):
+        inner = inner[:-1]  # American style: "Evening Report," with the comma or full stop inside the marks
     words = inner.split()
     if not 1 <= len(words) <= 8 or inner[-1:] in ".,?!;:":
         return None
-    capitalised = all(w[0].isupper() or w.lower() in {"the", "of", "and", "a", "an", "in", "on", "for", "to"} for w in words)
+    capitalised = all(w[0].isupper() or w.lower() in {"the", "of", "and", "a", "an", "in", "on", "for", "to", "with", "at"} for w in words)
     before = text[max(0, q.start - 30) : q.start]
     after = text[q.end : q.end + 30]
     if capitalised and WORK.match(after):
         return f"title of a {WORK.match(after).group().strip()} in quotation marks, not a quotation"  # type: ignore[union-attr]
     if capitalised and len(words) >= 2 and re.search(r"(?:’s|'s|s’|s'|[A-Z]’|[A-Z]')\s+$", before):
         return "title of a programme in quotation marks (an outlet’s possessive before it), not a quotation"
+    if capitalised and len(words) >= 3 and re.search(r"\b(?:aired|appeared|appearing|speaking|spoke|said|told)\s+(?:on|to)\s+$", before, re.IGNORECASE):
+        return "title of a programme in quotation marks (a broadcast it aired on or was told to), not a quotation"
     return None
 
 
@@ -158,12 +182,29 @@ def find_actors(text: str, cast: Cast, quotations: list[Quotation]) -> list[Acto
             actors.append(Actor(m.start, m.end, "pronoun" if at_start else "person", None if at_start else m.person_id, m.surface))
             covered.update(range(m.start, m.end))
     free = lambda a, b: not quoted(a) and not any(p in covered for p in range(a, b))  # noqa: E731
+    # A social-media handle holding a registered full name ("@MinisterJaneRoe") is that person.
+    joined = {"".join(p.name.lower().split()): pid for pid, p in cast.people.items() if not p.new and len(p.name.split()) >= 2}
+    for m in re.finditer(r"@(\w{3,40})", text):
+        pid = next((pid for j, pid in sorted(joined.items()) if j in m.group(1).lower()), None)
+        if pid and free(m.start(), m.end()):
+            actors.append(Actor(m.start(), m.end(), "person", pid, m.group()))
+            covered.update(range(m.start(), m.end()))
     for m in PRONOUN.finditer(text):
         if free(m.start(), m.end()):
             actors.append(Actor(m.start(), m.end(), "pronoun", None, m.group()))
+    for pattern in (SPOKES_OF, ORG_SPOKES):
+        for m in pattern.finditer(text):
+            if free(m.start(), m.end()):
+                org = re.sub(r"^the\s+", "", " ".join(m.group("org").split()), flags=re.IGNORECASE)
+                actors.append(Actor(m.start(), m.end(), "spokesperson", None, org))
+                covered.update(range(m.start(), m.end()))
     for m in ROLE.finditer(text):
         if free(m.start(), m.end()) and not re.match(r"\s+[A-Z]", text[m.end() : m.end() + 2]):
             actors.append(Actor(m.start(), m.end(), "role", None, m.group()))
+            covered.update(range(m.start(), m.end()))
+    for m in PLACE.finditer(text):
+        if free(m.start(), m.end()) and not re.match(r"[’']s\b", text[m.end() : m.end() + 2]):
+            actors.append(Actor(m.start(), m.end(), "place", None, m.group()))
             covered.update(range(m.start(), m.end()))
     for m in RUN.finditer(text):
         words = m.group().split()
@@ -172,8 +213,8 @@ def find_actors(text: str, cast: Cast, quotations: list[Quotation]) -> list[Acto
         if not words:
             continue
         start = m.start() + m.group().index(words[0])
-        if len(words) == 1 and words[0].lower() in lowercase:
-            continue  # "Tensions have eased": an ordinary word capitalised at a sentence start
+        if len(words) == 1 and (words[0].lower() in lowercase or re.fullmatch(r"[A-Z][a-z]+ing", words[0])):
+            continue  # "Tensions have eased", "Reacting to …": an ordinary word capitalised at a sentence start
         if free(start, m.end()) and words[0].lower() not in DEMONYMS:
             label = " ".join(words).removesuffix("’s").removesuffix("'s")
             label = label[:-1] if label.endswith(".") and label.count(".") == 1 else label  # "CCTV." ends a sentence
@@ -197,13 +238,17 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
         return (ends[i - 1] if i else 0), (ends[i] if i < len(ends) else len(text))
 
     def subject(lo: int, hi: int) -> Actor | None:
+        """The first actor of text[lo:hi] that does not follow a preposition; a place only when no other is."""
+        place = None
         for a in actors[bisect_left(starts, lo) : bisect_left(starts, hi)]:
             if not quoted(a.start):
                 prev = re.search(r"(\w+)\W*$", text[max(lo, a.start - 20) : a.start])
-                if prev and prev.group(1).lower() in PREPOSITIONS:
+                if prev and prev.group(1).lower() in PREPOSITIONS or STAFF.match(text, a.end):
                     continue
-                return a
-        return None
+                if a.kind != "place":
+                    return a
+                place = place or a
+        return place
 
     def person_before(pos: int) -> str | None:
         """The person subject of the latest sentence before `pos` (or earlier in its sentence)."""
@@ -216,23 +261,51 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
             s = subject(slo, e)
             if s and s.kind == "person" and s.person_id:
                 return s.person_id
+            if s and s.kind == "spokesperson":
+                return None  # the latest speaker is an organisation's: see spokesperson_before
             if s and s.kind in ("pronoun", "role"):
                 continue
         return None
 
+    spokes = [a for a in actors if a.kind == "spokesperson"]
+
+    def spokesperson_before(pos: int, country: str | None = None) -> Actor | None:
+        """The latest unnamed spokesperson before `pos` (of that country's organisation, when given)."""
+        earlier = [a for a in spokes if a.start < pos and (country is None or _country(a.label) == country)]
+        return earlier[-1] if earlier else None
+
     def resolve(a: Actor) -> tuple[str | None, str | None, str]:
         if a.kind == "person":
             return a.person_id, None, f"name {a.label!r}"
-        if a.kind == "org":
+        if a.kind == "spokesperson":
+            return None, a.label, f"a spokesperson of {a.label!r}: the organisation speaks"
+        if a.kind in ("org", "place"):
+            place = PLACES.get(re.sub(r"^the\s+|[’']s$", "", a.label.lower()))
+            body = spokesperson_before(a.start, place) if place else None
+            if body is not None:
+                return None, body.label, f"{a.label!r} stands for its government: {body.label!r}, whose spokesperson spoke before"
             return None, a.label, f"organisation {a.label!r}"
         if a.kind == "nobody":
             return None, None, "no speaker is named"
+        if a.kind == "role" and re.search(_SPOKES, a.label, re.IGNORECASE):
+            body = spokesperson_before(a.start)
+            if body is not None:
+                return None, body.label, f"{a.label!r}: the spokesperson of {body.label!r} named before"
         if a.kind == "role":
             words = {w.lower() for w in re.findall(r"\w+", a.label)} - {"the", "us", "u", "s"}
             matches = [pid for pid, rw in role_of.items() if words & rw - {"president", "vice"} or words & rw == {"president"}]
             if len(matches) == 1:
                 return matches[0], None, f"role {a.label!r} as drafted for {matches[0]}"
+        lo, _ = sentence(a.start)
+        named = {
+            b.person_id for b in actors[bisect_left(starts, lo) : bisect_left(starts, a.start)] if b.kind == "person" and b.person_id and not quoted(b.start)
+        }
+        if a.kind == "pronoun" and len(named) == 1:
+            # "the minister's post, in which she said …": the one person named before it in its sentence.
+            return named.pop(), None, f"pronoun {a.label!r}: the one person named before it in its sentence"
         who = person_before(a.start)
+        if who is None and a.kind == "pronoun" and (body := spokesperson_before(a.start)) is not None:
+            return None, body.label, f"pronoun {a.label!r}: no person subject before it; the spokesperson of {body.label!r} named before"
         return who, None, f"{a.kind} {a.label!r} taken as the person subject before it" + ("" if who else ", none found")
 
     # Process.
@@ -248,6 +321,8 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
             actor, cue, where = found
             speaker, label, why = resolve(actor)
             att = Attribution(speaker, label, cue, f"{where}: {why}")
+        elif (who := _reporter_before(text, q, person_before)) is not None:
+            att = Attribution(who, None, None, "no attribution of its own; opens the paragraph after one where this person is reporting")
         elif previous and not text[lo : q.start].strip() and _continues(text, previous[0], q, ends):
             p = previous[1]
             att = Attribution(p.speaker, p.label, p.cue, "no attribution of its own; continues the quotation before it")
@@ -289,9 +364,11 @@ def _before(text, q, lo, actors, quoted, subject):
         first = subject(lo, q.start)
         if first and q.inner_start < len(text) and text[q.inner_start : q.inner_start + 1].islower():
             return first, None, "subject of the sentence the partial quotation sits in"
+        if first and first.kind == "person" and text[lo : q.start].rstrip().endswith(":"):
+            return first, None, "the person heading the words before the colon ('X on the talks: “…”')"
         return None
     v = verbs[-1]
-    agent = re.match(r"\s*(?:\w+\s+){0,2}?by\s+", text[v.end() : q.start])
+    agent = re.match(r"\s*(?:\w+ly\s+)?by\s+", text[v.end() : q.start])  # "described by X as", not "comments made by X"
     if v.group().lower().startswith("according") or agent:
         after = [a for a in actors if v.end() <= a.start < q.start and not quoted(a.start)]
         if after:
@@ -303,9 +380,21 @@ def _before(text, q, lo, actors, quoted, subject):
         return Actor(v.start(), v.end(), "nobody", None, ""), v.group(), "passive reporting verb with no agent"
     if v.group().endswith("ing"):
         # "Trump softened his tone, saying …": the participle's subject is the nearest actor before it.
-        near = [a for a in actors if lo <= a.start < v.start() and not quoted(a.start) and a.kind != "org"]
+        near = [
+            a
+            for a in actors
+            if lo <= a.start < v.start()
+            and not quoted(a.start)
+            and a.kind not in ("org", "place")
+            and not STAFF.match(text, a.end)
+            and not _object(text, lo, a)
+        ]
         if near:
             return near[-1], v.group(), "subject of the participle before the quotation"
+    right = [a for a in actors if lo <= a.start and a.end <= v.start() and not quoted(a.start) and a.kind in ("person", "spokesperson")]
+    if right and re.fullmatch(r"[\s,]*(?:(?:had|has|have|was|is|also|then|later|again|once|further|reportedly)\s+)*", text[right[-1].end : v.start()]):
+        # "… claimed that Ms. Roe had written, “…”": the name right before the verb, not the sentence's first.
+        return right[-1], v.group(), "the name right before the reporting verb"
     first = subject(lo, v.start())
     if first:
         return first, v.group(), "subject of the reporting verb before the quotation"
@@ -313,6 +402,31 @@ def _before(text, q, lo, actors, quoted, subject):
     if 1 <= len(np.split()) <= 6:
         return Actor(lo, v.start(), "org", None, np), v.group(), "subject of the reporting verb before the quotation"
     return None
+
+
+def _country(label: str) -> str | None:
+    """The country an organisation's name says it belongs to ("Chinese Foreign Ministry" -> CHN)."""
+    return next((ORG_COUNTRY[w] for w in re.findall(r"[\w.]+", label.lower().replace("’s", "").replace("'s", "")) if w in ORG_COUNTRY), None)
+
+
+def _object(text: str, lo: int, a: Actor) -> bool:
+    """ "Reacting to the envoy’s letter, Beijing …": an actor after a preposition is an object."""
+    prev = re.search(r"(\w+)\W*$", text[max(lo, a.start - 20) : a.start])
+    return bool(prev and prev.group(1).lower() in OBJECT_PREPOSITIONS)
+
+
+def _reporter_before(text: str, q: Quotation, person_before) -> str | None:
+    """A quotation opening its paragraph, with no attribution, right after a paragraph whose person
+    subject reports ("the envoy repeated that …" / "“Nothing is settled …”"): that person."""
+    line_start = text.rfind("\n", 0, q.start) + 1
+    if text[line_start : q.start].strip() or line_start == 0:
+        return None
+    prev_start = text.rfind("\n", 0, max(0, line_start - 1)) + 1
+    previous = text[prev_start:line_start]
+    if not previous.strip() or not VERB.search(previous) or re.search(r"[“\"]", previous) or not re.search(r"[.?!]\s*$", previous):
+        return None  # no reporting paragraph that ends before it (a wrapped line continues its sentence)
+    who: str | None = person_before(q.start)
+    return who
 
 
 def _continues(text: str, prev: Quotation, q: Quotation, ends: list[int]) -> bool:
@@ -323,6 +437,8 @@ def _continues(text: str, prev: Quotation, q: Quotation, ends: list[int]) -> boo
 
 TURN = re.compile(r"^[ \t]*(?P<label>[A-Z][\w.’'-]*(?:[ \t]+[A-Z][\w.’'-]*){0,3})[ \t]*:[ \t]+(?P<speech>\S.*?)[ \t]*$", re.MULTILINE)
 QUESTION = {"q", "question", "reporter", "interviewer", "host", "moderator"}
+ANSWER = {"a", "answer"}
+TITLE_ABBREVIATIONS = {"sec", "secy", "sen", "rep", "gov", "amb", "gen", "pres", "vp", "fm"}
 
 
 @dataclass(frozen=True)
@@ -344,15 +460,26 @@ def find_turns(text: str, cast: Cast, skip: list[tuple[int, int]]) -> list[Turn]
             forms[form.casefold()] = pid
             forms[form.split()[-1].casefold()] = pid
     turns = []
+    # One "GENEVA: …" line is a dateline, not a transcript: a transcript has several turns.
+    transcript = sum(1 for m in TURN.finditer(text) if re.search(r"[a-z]", m.group("speech"))) >= 2
     for m in TURN.finditer(text):
         label, speech = m.group("label"), m.group("speech")
-        if any(a <= m.start() < b for a, b in skip) or len(speech.split()) < 3 or speech[0] in "“\"‘'":
-            continue
+        if any(a <= m.start() < b for a, b in skip) or len(speech.split()) < 3 or speech[0] in "“\"‘'" or not re.search(r"[a-z]", speech):
+            continue  # an all-caps headline with a colon ("TRADE TALKS: WHAT COMES NEXT") is no turn
         key = re.sub(r"^(?:mr|ms|mrs|dr)\.?\s+", "", label.casefold())
+        # "TRADE MINISTER JANE ROE", "MIN. ROE": the name without the title.
+        words = [w for w in key.split() if w.rstrip(".") not in TITLE_WORDS and w.rstrip(".") not in TITLE_ABBREVIATIONS]
+        if key not in forms:
+            # The longest tail of the label that is a known name ("[trade] jane roe").
+            key = next((" ".join(words[i:]) for i in range(len(words)) if " ".join(words[i:]) in forms), key)
         if key in forms:
             turns.append(Turn(m.start("speech"), m.end("speech"), forms[key], None, f"transcript turn of {label!r}"))
         elif key.rstrip(".") in QUESTION:
             turns.append(Turn(m.start("speech"), m.end("speech"), None, "question in the transcript", f"transcript turn of {label!r}"))
-        elif label.isupper() and len(label.split()) <= 3 and len(label) > 1:
+        elif key.rstrip(".") in ANSWER:
+            turns.append(
+                Turn(m.start("speech"), m.end("speech"), None, "answer in the transcript", f"transcript turn of {label!r}; the one answering is not named")
+            )
+        elif transcript and label.isupper() and len(label.split()) <= 3 and len(label) > 1:
             turns.append(Turn(m.start("speech"), m.end("speech"), None, label.title(), f"transcript turn of {label!r}, not a known person"))
     return turns

@@ -8,19 +8,26 @@ Kept apart from the rest of `suggest` because the claims model of events and mea
   `rate_basis` additional ("additional", "surtax", "by a further"), `status` from the verb
   (threaten → threatened, announce/impose/declare → announced, pause → paused, "might"/"could" →
   reported, an investigation → under_investigation), and a date claim from the date expression
-  in the same clause (announced_date, or effective_date after "take effect"/"begin"/"starting",
-  expiry_date after "expire"). A row is matched to a registered measure by instrument and rate
+  in the same clause (`date_claim`: announced_date, or effective_date after "take effect"/"begin"/
+  "starting", expiry_date after "expire"). A row is matched to a registered measure by instrument and rate
   (a rate that differs rules one out), then imposer and target; a definite mention without a rate
   ("the levy", "these restrictions") refers to the article's previous measure of that instrument.
+  Port and docking fees and purchase commitments ("purchases of US farm goods") are measures
+  too (instrument `other` in the registry); a mention with neither rate nor status is drafted
+  only when it names the goods or sector it is about ("controls on rare earths").
   Otherwise a new registry entry is drafted, shared by the rows that describe the same measure.
 - events: every date expression outside boilerplate and page furniture gives an event row on its
   clause (unless it only dates a measure's start or end), typed from the words around it (call,
-  talks, meeting, summit, interview…), matched to a registered event of that type whose dates hold
-  the resolved date, else drafted as a new registry entry. Claims: a day → `date_start`; a range →
-  `date_start` and `date_end` ("from October 31 to November 1", "on Saturday and Sunday", "this
-  weekend"); a named month ("in September") → its first day; a week, a relative
-  month or year ("next week", "later this month") → no claim, the interval in a note (a single day
-  would be wrong). Inside a quotation the date is relative to the day it was said: flagged.
+  talks, meeting, summit, interview…, else `other` when the date resolves: "bond yields fell on
+  Wednesday" is dated news too), matched to a registered event of that type whose dates hold
+  the resolved date, else drafted as a new registry entry. Date claims: a day → `date_claim:
+  date_start`; a range → `[date_start, date_end]` ("from October 31 to November 1", "on Saturday and
+  Sunday", "this weekend"); a named month ("in September") → `date_start` (its first day); a week, a
+  relative month or year ("next week", "later this month") → no claim, the interval in a note (a
+  single day would be wrong). Inside a quotation the date is relative to the day it was said: flagged.
+- dates are never typed (CONTRIBUTING): a row names the field its date_text dates (`date_claim`),
+  with `date_tense: future` where the words were read forward, so the build derives the same day;
+  a comment above the row says what the words mean against the reference date, for the review.
 """
 
 from __future__ import annotations
@@ -31,20 +38,47 @@ from dataclasses import dataclass
 from datetime import date
 
 from tradetalks.build.detect.dates import DateMention, Resolved, resolve
-from tradetalks.build.suggest.render import Row, Spans, clip, locator
+from tradetalks.build.suggest.render import Row, Spans, clip, locator, q
 
 INSTRUMENTS = [
     ("tariff", re.compile(r"\b(?:tariffs?|levy|levies|duty|duties|surtax(?:es)?|surcharges?)\b", re.IGNORECASE)),
     (
         "export_control",
-        re.compile(r"\b(?:export\s+(?:controls?|restrictions?|curbs?|bans?|limits?|licen[cs]es?)|(?:controls|restrictions|curbs)(?:\s+on\b)?)", re.IGNORECASE),
+        re.compile(
+            r"\b(?:export\s+(?:controls?|restrictions?|curbs?|bans?|limits?|licen[cs]es?)|(?:limits|controls|restrictions|curbs)\s+on\s+(?:[\w-]+\s+){0,3}exports?\b"
+            r"|(?:controls|restrictions|curbs)(?:\s+on\b)?)",
+            re.IGNORECASE,
+        ),
     ),
     ("entity_list", re.compile(r"\bentity\s+list\b", re.IGNORECASE)),
-    ("sanction", re.compile(r"\bsanctions?\b(?:\s+list)?", re.IGNORECASE)),
+    ("sanction", re.compile(r"\bsanction(?:s|ed|ing)?\b(?:\s+list)?", re.IGNORECASE)),
     ("import_ban", re.compile(r"\b(?:import\s+bans?|bans?\s+on\s+imports?)\b", re.IGNORECASE)),
-    ("truce", re.compile(r"\btruce\b|\bagreement\b(?=[^.]{0,40}\b(?:expire|lapse|extend))", re.IGNORECASE)),
-    ("investigation", re.compile(r"\b(?:investigation|probe)\b", re.IGNORECASE)),
+    (
+        "truce",
+        re.compile(
+            r"\btruce\b|\bagreement\b(?=[^.]{0,40}\b(?:expire|lapse|extend))|\b(?:pause|suspension|reprieve)\s+(?:on|of)\b(?=[^.]{0,30}\btariffs?\b)",
+            re.IGNORECASE,
+        ),
+    ),
+    ("investigation", re.compile(r"\b(?:investigations?|probes?)\b", re.IGNORECASE)),
+    # Kinds the registry files under `other`, drafted with their own word so that the review sees what they are.
+    ("fee", re.compile(r"\b(?:(?:port|port-entry|docking|berthing|entry|special|service|transit)[\s-]+(?:fees?|charges?)|fees)\b", re.IGNORECASE)),
+    (
+        "purchase",
+        re.compile(
+            r"\b(?:(?:agricultur\w*|soybean|farm|grain|energy)\s+purchases?|purchases?\s+of\s+(?:[\w-]+\s+){0,2}(?:soybeans?|farm\s+goods|agricultur\w*|grain|energy)"
+            r"|buy(?:ing|s)?\s+(?:more\s+)?(?:American\s+|U\.?S\.?\s+)?(?:soybeans?|farm\s+goods|agricultur\w*\s+products|grain|energy))\b",
+            re.IGNORECASE,
+        ),
+    ),
 ]
+# The registry's instrument for a drafted kind, and the words an `other` entry must share to be the same measure.
+SCHEMA_INSTRUMENT = {"fee": "other", "purchase": "other"}
+KIND_WORDS = {"fee": r"(?i)\bfees?\b|\bcharges?\b", "purchase": r"(?i)\bpurchas|\bbuy"}
+# What makes a mention without a rate or a status specific: the goods or the sector it is about.
+SPECIFIC = re.compile(
+    r"\b(?:rare[\s-]earths?|critical\s+minerals|software|chips?|semiconductors?|soybeans?|magnets?|ships?|vessels?|shipbuilding|fentanyl)\b", re.IGNORECASE
+)
 RATE = re.compile(r"(\d{1,4}(?:\.\d+)?)\s*(?:%|per\s*cent\b|percent\b)", re.IGNORECASE)
 ADDITIONAL = re.compile(
     r"\b(?:additional|extra|further|surtax|on\s+top|increase[sd]?\s+by|raise[sd]?\s+by|hike[sd]?\s+by|by\s+an\s+additional)\b", re.IGNORECASE
@@ -54,7 +88,7 @@ STATUS = [
     ("reported", r"\b(?:might|could|may|reportedly|considering|weighing|mull(?:s|ed|ing)?)\b"),
     ("paused", r"\bpaus(?:e|ed|es|ing)\b|\bsuspend(?:s|ed|ing)?\b"),
     ("withdrawn", r"\b(?:lift(?:s|ed)?|scrap(?:s|ped)?|withdr[ae]w\w*|cancel(?:s|led|ed)?|revok\w+)\b"),
-    ("under_investigation", r"\binvestigation\b|\bprobe\b"),
+    ("under_investigation", r"\binvestigations?\b|\bprobes?\b"),
     ("in_effect", r"\b(?:in\s+effect|took\s+effect|now\s+subject\s+to|increased|are\s+now)\b"),
     ("announced", r"\b(?:announc\w+|declar\w+|impos\w+|introduc\w+|unveil\w+|roll(?:ed)?\s+out|added|expanded|adds)\b"),
     ("agreed", r"\bagree[sd]?\b"),
@@ -63,7 +97,12 @@ COUNTRIES = {
     "CHN": r"\b(?:China|China’s|China's|Chinese|Beijing|Beijing’s|Beijing's)\b",
     "USA": r"\b(?:US|U\.S\.|United\s+States|America|American|Washington|Washington’s|Washington's)\b",
 }
-EFFECTIVE = re.compile(r"\b(?:take\s+effect|takes\s+effect|effective|begin|begins|start|starts|starting|from|as\s+of|kick\s+in)\b[^.]{0,25}$", re.IGNORECASE)
+EFFECTIVE = re.compile(
+    r"\b(?:take\s+effect|takes\s+effect|took\s+effect|effective|begin|begins|start|starts|starting|started|from|as\s+of|kicks?\s+in|kicked\s+in"
+    r"|(?:go|goes|went|come|comes|came)\s+into\s+(?:effect|force)|in\s+force|implemented|(?:levied|collected|charged)\s+(?:from|since))\b[^.]{0,25}$",
+    re.IGNORECASE,
+)
+PAST_START = re.compile(r"\b(?:took|came|went|kicked|implemented|levied|collected|charged|expired|ended|lapsed|began|started)\b", re.IGNORECASE)
 EXPIRY = re.compile(r"\b(?:expire|expires|expiring|lapse|lapses|end|ends|until)\b[^.]{0,25}$", re.IGNORECASE)
 # Future wording, scheduled presents included ("who arrives on Sunday").
 FUTURE = re.compile(
@@ -129,8 +168,8 @@ def draft_measures(
     seen: set[tuple[int, str]] = set()
     hits = sorted((m.start(), m.end(), instrument) for instrument, pattern in INSTRUMENTS for m in pattern.finditer(text))[:MAX_HITS]
     for start, end, instrument in hits:
-        if _inside(ctx.skip, start) or _inside(ctx.quoted, start):
-            continue
+        if _inside(ctx.skip, start) or (_inside(ctx.quoted, start) and not RATE.search(text, max(0, start - 40), end + 40)):
+            continue  # inside a quotation, only a rate makes a measure specific ("our duty is now 40 per cent")
         lo, hi = clause_of(ctx, start)
         if (lo, instrument) in seen or any(s < end and start < e for s, e, i in hits if i != instrument and (s, e) != (start, end) and e - s > end - start):
             continue
@@ -160,24 +199,23 @@ def draft_measures(
             dated = [d for d in dates if plo <= d.start and d.end >= lo - 3 - len(text[plo:lo]) + len(text[plo:lo].rstrip(" ,")) and d.end <= lo]
         date_note = ""
         date_field, value, date_note = _measure_date(ctx, dated[0], lo) if dated else ("", None, "")
-        if rate_pct is None and status in (None, "agreed") and date_field not in ("effective_date", "expiry_date"):
+        specific = instrument in SCHEMA_INSTRUMENT or (instrument != "tariff" and SPECIFIC.search(text, max(lo, start - 25), min(hi, end + 30)))
+        if rate_pct is None and status in (None, "agreed") and date_field not in ("effective_date", "expiry_date") and not specific:
             continue  # a generic mention ("tariff tensions", "tit-for-tat tariffs"): nothing specific to claim
         clause_dates.update((d.start, clause) for d in dated)
         if dated:
             d = dated[0]
-            if value:
-                claims[date_field] = value
             used_dates.add(d.start) if date_field in ("effective_date", "expiry_date") else None
         imposer, target = _parties(clause, start - lo, country_of, lo)
         definite = re.search(r"\b(?:this|these|that|those|such)\s+(?:\w+\s+){0,2}$", text[max(lo, start - 30) : start], re.IGNORECASE)
-        measure_id, how = _match(registry, instrument, rate_pct, imposer, target, status)
+        measure_id, how = _match(registry, instrument, rate_pct, imposer, target, status, _goods(clause))
         if measure_id is None and definite and rate_pct is None and instrument in last:
             measure_id, how = last[instrument], "a definite mention without a rate: the article's previous measure of this kind"
         if measure_id is None:
             key = (instrument, rate_pct, imposer, target)
             entry = new.get(key)
             if entry is None:
-                entry = new[key] = _new_measure(ctx, instrument, rate_pct, claims, imposer, target, clause)
+                entry = new[key] = _new_measure(ctx, instrument, rate_pct, {**claims, **({date_field: value} if value else {})}, imposer, target, clause)
             measure_id, how = entry.fields["measure_id"], "no registered measure fits: a new entry is drafted below"
         last[instrument] = measure_id
         c_lo, c_hi = clip(text, *_trim(text, lo, hi))
@@ -187,6 +225,14 @@ def draft_measures(
             row.notes["claims"] = "GUESS: read off the clause; keep only what it states"
         if dated:
             row.fields["date_text"] = " ".join(dated[0].expression.split())
+            if value:
+                row.fields["date_claim"] = date_field
+                row.notes["date_claim"] = "GUESS: the build claims the date date_text means; check the field it dates"
+            ahead = _ahead(date_field, text[max(lo, dated[0].start - 60) : dated[0].start])
+            if ahead:
+                row.fields["date_tense"] = "future"  # the build reads "starting Friday" forward, as the draft did
+                row.notes["date_tense"] = "GUESS: a start or end date lies ahead of the words"
+            row.lead.append(resolution(ctx, dated[0], ahead))
             if date_note:
                 row.fields["note"] = date_note
         rows.append(row)
@@ -211,8 +257,8 @@ def draft_events(
         resolved, why = _resolve(ctx, d, future)
         claims, note = _claims(resolved, why, {"day": "date_start"})
         kind = next((t for t, p in EVENT_TYPES if re.search(p, clause + " " + (measure_clause or ""), re.IGNORECASE)), "other")
-        if kind == "other":
-            continue  # no event words around the date ("volatile in recent weeks", "imported none in September")
+        if kind == "other" and resolved is None:
+            continue  # no event words and no date the rules resolve ("volatile in recent weeks")
         event_id, how = _match_event(registry, kind, resolved)
         if event_id is None:
             key = (kind, resolved.date_start if resolved else None)
@@ -222,10 +268,11 @@ def draft_events(
             event_id, how = entry.fields["event_id"], "no registered event fits: a new entry is drafted below"
         c_lo, c_hi = clip(text, *_trim(text, lo, hi))
         row = Row({**locator(text, c_lo, c_hi), "event": event_id}, {"event": f"GUESS: {how}"}, start=d.start)
-        if claims:
-            row.fields["claims"] = claims
-            row.notes["claims"] = f"GUESS: {why}"
         row.fields["date_text"] = " ".join(d.expression.split())
+        if claims:
+            row.fields["date_claim"] = next(iter(claims)) if len(claims) == 1 else list(claims)
+            row.notes["date_claim"] = "GUESS: the build claims the date date_text means"
+        row.lead.append(resolution(ctx, d, future))
         if future:
             row.fields["date_tense"] = "future"
             row.notes["date_tense"] = "GUESS: future wording before the date"
@@ -240,10 +287,23 @@ def draft_events(
 # Dates.
 
 
+def resolution(ctx: Context, d: DateMention, future: bool) -> str:
+    """A review line: what the date words mean, as the build will read them."""
+    words = " ".join(d.expression.split())
+    r, why = _resolve(ctx, d, future)
+    if r is None:
+        return f"GUESS: date {q(words)}: {why}"
+    span = r.date_start.isoformat() + ("" if r.date_start == r.date_end else f"..{r.date_end.isoformat()}")
+    how = ("read against the reference date" + (", as future" if future else "")) if ctx.reference else why.split(": ", 1)[-1]
+    return f"GUESS: date {q(words)} -> {span} ({r.precision}), {how}"
+
+
 def _future(before: str) -> bool:
     """Future wording governs the date: a cue ("will meet", "set to") with no past-tense verb after it."""
     cues = list(FUTURE.finditer(before))
-    return bool(cues) and not re.search(r"\b\w{3,}ed\b", before[cues[-1].end() :])
+    # A participle after "be" ("will be hosted on Saturday") is still the future; "agreed on Saturday" is past.
+    after = re.sub(r"\b(?:be|been|being|get|to)\s+\w+ed\b", " ", before[cues[-1].end() :]) if cues else ""
+    return bool(cues) and not re.search(r"\b\w{3,}ed\b", after)
 
 
 def _resolve(ctx: Context, d: DateMention, future: bool) -> tuple[Resolved | None, str]:
@@ -275,10 +335,15 @@ def _absolute(why: str) -> bool:
     return bool(re.search(r"(?i)'(?:from\s+|on\s+|in\s+|early\s+|mid-?\s*|late\s+)*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|'\d{1,2}\s", why))
 
 
+def _ahead(key: str, before: str) -> bool:
+    """A start or end date is read forward ("would take effect on Friday"), unless the words are past ("took effect on Tuesday")."""
+    return key != "announced_date" and not PAST_START.search(before)
+
+
 def _measure_date(ctx: Context, d: DateMention, lo: int) -> tuple[str, str | None, str]:
     before = ctx.text[max(lo, d.start - 60) : d.start]
     key = "expiry_date" if EXPIRY.search(before) else "effective_date" if EFFECTIVE.search(before) else "announced_date"
-    resolved, why = _resolve(ctx, d, key != "announced_date")
+    resolved, why = _resolve(ctx, d, _ahead(key, before))
     claims, note = _claims(resolved, why, {"day": key})
     if key not in claims and claims:
         claims = {key: next(iter(claims.values()))}
@@ -288,15 +353,25 @@ def _measure_date(ctx: Context, d: DateMention, lo: int) -> tuple[str, str | Non
 # Registry matching and new entries.
 
 
-def _match(registry, instrument, rate, imposer, target, status):
-    family = {"truce": {"truce", "agreement"}}.get(instrument, {instrument})
+def _goods(words: str) -> set[str]:
+    """The goods or sectors a text names, normalised ("rare-earth exports" -> {"rare earth"})."""
+    return {re.sub(r"[\s-]+", " ", g.lower()).removesuffix("s") for g in SPECIFIC.findall(words)}
+
+
+def _match(registry, instrument, rate, imposer, target, status, goods=frozenset()):
+    family = {"truce": {"truce", "agreement"}}.get(instrument, {SCHEMA_INSTRUMENT.get(instrument, instrument)})
     scored = []
     for m in registry:
         if m.get("instrument") not in family:
             continue
+        if instrument in KIND_WORDS and not re.search(KIND_WORDS[instrument], f"{m.get('description')} {m.get('scope')}"):
+            continue  # another kind of `other` measure
+        theirs = _goods(f"{m.get('measure_id')} {m.get('description')} {m.get('scope')}".replace("-", " "))
+        if goods and theirs and not goods & theirs:
+            continue  # about other goods ("software" is not "rare earths")
         if rate is not None and (m.get("rate_pct") is None or float(m["rate_pct"]) != float(rate)):
             continue  # a stated rate the entry does not have: another measure
-        score = 3 * (rate is not None and m.get("rate_pct") is not None)
+        score = 3 * (rate is not None and m.get("rate_pct") is not None) + 2 * bool(goods & theirs)
         score += bool(imposer and imposer in str(m.get("imposer"))) + bool(target and target in str(m.get("target")))
         score += bool(status and status == m.get("status"))
         scored.append((score, m["measure_id"]))
@@ -306,7 +381,9 @@ def _match(registry, instrument, rate, imposer, target, status):
         return only, f"the only registered {instrument}"
     if not scored or scored[0][0] < 2 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
         return None, ""
-    return scored[0][1], f"registered {instrument} matched by " + ("rate, " if rate is not None else "") + "imposer, target and status"
+    return scored[0][1], f"registered {instrument} matched by " + ("rate, " if rate is not None else "") + (
+        "goods, " if goods else ""
+    ) + "imposer, target and status"
 
 
 def _match_event(registry, kind, r):
@@ -333,7 +410,7 @@ def _new_measure(ctx, instrument, rate, claims, imposer, target, clause) -> Row:
         "measure_id": measure_id,
         "imposer": [imposer] if imposer else [],
         "target": [target] if target else [],
-        "instrument": instrument,
+        "instrument": SCHEMA_INSTRUMENT.get(instrument, instrument),
         "description": " ".join(clause.split())[:200].strip(" ,;:") or "TODO",
         "rate_pct": rate,
         "rate_basis": claims.get("rate_basis"),
@@ -388,7 +465,10 @@ def _parties(clause: str, at: int, country_of: dict[int, str], lo: int) -> tuple
         if target:
             break
     before = clause[:at]
-    for word in before.split()[-1:-3:-1]:  # "the US tariff", "Chinese new export controls"
+    owner = re.search(r"\b(United\s+States|U\.S\.|US|America|China|Beijing|Washington)(?:’s|'s|’|')\s+(?:[\w-]+\s+){0,3}$", before)
+    if owner and (own := next((c for c, p in COUNTRIES.items() if re.fullmatch(p, owner.group(1))), None)) and own != target:
+        return own, target  # "Washington's recently adopted steel levies"
+    for word in before.split()[-1:-5:-1]:  # "the US tariff", "Chinese new export controls", "Japan’s new chip export curbs"
         own = next((c for c, p in COUNTRIES.items() if re.fullmatch(p, word)), None)
         if own and own != target:
             return own, target

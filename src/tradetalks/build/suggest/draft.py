@@ -23,7 +23,7 @@ from tradetalks.build.sources import read_article_text
 from tradetalks.build.suggest.anchors import pin_reference
 from tradetalks.build.suggest.attribution import attribute, find_turns, is_title_of_work, sentence_bounds
 from tradetalks.build.suggest.claims import Context, clause_of, clauses, draft_events, draft_measures
-from tradetalks.build.suggest.page import find_published, find_reference, find_segments
+from tradetalks.build.suggest.page import datelines, find_published, find_reference, find_segments
 from tradetalks.build.suggest.people import find_people
 from tradetalks.build.suggest.render import Row, Spans, commented, every_copy, find_spans, locator, q, section
 from tradetalks.build.yamldoc import read_yaml
@@ -45,7 +45,7 @@ def suggest(
     full_text, text = text, text[:MAX_CHARS]
     segments, title = find_segments(text)
     skip = [(s.start, s.end) for s in segments if s.kind == "boilerplate"]
-    furniture = [(s.start, s.end) for s in segments if s.kind in ("boilerplate", "header", "byline", "caption")]
+    furniture = [(s.start, s.end) for s in segments if s.kind in ("boilerplate", "header", "byline", "caption")] + datelines(text)
     bylines = [(s.start, s.end) for s in segments if s.kind == "byline"]
     years = [int(str(e.get("date_start"))[:4]) for e in events or [] if e.get("date_start")]
     year_hint = Counter(years).most_common(1)[0][0] if years else None
@@ -295,7 +295,7 @@ def _mentions(text: str, cast) -> tuple[list[Row], list[Row]]:
             person.append(
                 Row(
                     {**locator(text, n.start, n.end), "person": n.person_id, "variant": True},
-                    {"variant": f"GUESS: a misspelling or variant of {name!r} in this article only, matched by similarity"},
+                    {"variant": f"GUESS: a misspelling or variant of {name!r} in this article only, {n.why}"},
                     start=n.start,
                 )
             )

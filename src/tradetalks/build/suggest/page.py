@@ -43,6 +43,8 @@ PUBLISHED = re.compile(r"^(?:published|updated|posted|last\s+updated|first\s+pub
 DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][A-Za-z .]{1,30})?),\s+(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s+\d{4})?)\s*\((?P<agency>[A-Za-z ]{2,30})\)"
 )
+# A search index's date field printed before the text (" date 2025-03-02 Wire) Officials said …").
+INDEX_DATE = re.compile(r"\A\s*date\s+(?P<date>\d{4}-\d{2}-\d{2})\b")
 COPYRIGHT = re.compile(r"^(?:copyright\b|©)", re.IGNORECASE)
 NAME_WORD = r"[A-Z][\w’'.-]+"
 
@@ -181,6 +183,17 @@ def find_segments(text: str) -> tuple[list[Segment], Line | None]:
     return merged, title
 
 
+def datelines(text: str) -> list[tuple[int, int]]:
+    """Spans of the datelines ("GENEVA, Mar 2 (Wire) -"): the day of writing, not an event."""
+    return [(line.start, line.start + m.end()) for line in lines_of(text)[:40] if (m := DATELINE.match(text[line.start : line.end]))]
+
+
+def _parts(t: str) -> list[str]:
+    """The line, or its parts when it is a short run of page fields ("By A | site.com | Updated: 2025-03-02")."""
+    parts = [p.strip() for p in t.split("|")]
+    return [t] if len(parts) == 1 or len(t.split()) > 40 else [t, *parts]
+
+
 def _line_index(lines: list[Line], end: int) -> int:
     return next(i for i, line in enumerate(lines) if line.end == end and line.text)
 
@@ -206,6 +219,12 @@ def _names_then_date(t: str) -> bool:
     return bool(names) and all(re.fullmatch(rf"{NAME_WORD}(?:\s+{NAME_WORD}){{1,3}}", n) for n in names)
 
 
+def _date_of_line(t: str) -> str:
+    """The date expression of a date line with a time ("2025-03-02 08:15" -> "2025-03-02"), else ""."""
+    found = [f for f in find_date_expressions(t) if re.search(r"\d{4}", f.expression)]
+    return found[0].expression if len(found) == 1 else ""
+
+
 def _is_date_line(t: str) -> bool:
     """A line that is a date (and maybe a time): "Thursday, October 30, 2025", "11:16am, 25 Oct 2025"."""
     if len(t.split()) > 12 or not re.search(r"\d{4}", t):
@@ -226,11 +245,13 @@ def _is_date_line(t: str) -> bool:
 def find_published(text: str, segments: list[Segment], year_hint: int | None) -> tuple[date, int, int] | None:
     """The date the page prints for the article (a "Published:" line, a byline or header date): (date, start, end)."""
     for line in lines_of(text)[:40]:
-        p = PUBLISHED.match(line.text)
-        if p and _is_date_line(line.text[p.end() :]):
-            d = _full_date(line.text[p.end() :], text, year_hint)
-            if d:
-                return d[0], line.start, line.end
+        for part in _parts(line.text):
+            p = PUBLISHED.match(part)
+            if p and _is_date_line(part[p.end() :]):
+                d = _full_date(part[p.end() :], text, year_hint) or _full_date(_date_of_line(part[p.end() :]), text, year_hint)
+                if d:
+                    at = text.find(part, line.start, line.end)
+                    return (d[0], at, at + len(part)) if at >= 0 and part != line.text else (d[0], line.start, line.end)
     for seg in segments:
         if seg.kind in ("byline", "header") and ("date" in seg.reason or seg.kind == "byline"):
             for found in find_date_expressions(text[seg.start : seg.end]):
@@ -246,6 +267,11 @@ def find_published(text: str, segments: list[Segment], year_hint: int | None) ->
 def find_reference(text: str, segments: list[Segment], year_hint: int | None, dates: list | None = None) -> Reference:
     """The date relative expressions are written from, with its evidence and why."""
     lines = lines_of(text)
+    index = INDEX_DATE.match(text)
+    if index:
+        day = resolve(index.group("date"), date(2000, 1, 1))
+        if day is not None:
+            return Reference(day.date_start, index.group(0).strip(), f"the leading index date field {index.group(0).strip()!r} gives the day of the copy", True)
     for line in lines[:40]:
         m = DATELINE.match(line.text)
         if m:
@@ -253,11 +279,12 @@ def find_reference(text: str, segments: list[Segment], year_hint: int | None, da
             if d:
                 return Reference(d[0], m.group(0), f"the dateline {m.group(0)!r} gives the day of writing{d[1]}", True)
     for line in lines:
-        p = PUBLISHED.match(line.text)
-        if p and _is_date_line(line.text[p.end() :]):
-            d = _full_date(line.text[p.end() :], text, year_hint)
-            if d:
-                return Reference(d[0], line.text, f"the page's publication line {line.text!r}; a page may be updated after the article was written", True)
+        for part in _parts(line.text):
+            p = PUBLISHED.match(part)
+            if p and _is_date_line(part[p.end() :]):
+                d = _full_date(part[p.end() :], text, year_hint) or _full_date(_date_of_line(part[p.end() :]), text, year_hint)
+                if d:
+                    return Reference(d[0], part, f"the page's publication line {part!r}; a page may be updated after the article was written", True)
     for seg in segments:
         if seg.kind in ("byline", "header") and ("date" in seg.reason or seg.kind == "byline"):
             for found in find_date_expressions(text[seg.start : seg.end]):

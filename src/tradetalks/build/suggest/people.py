@@ -79,6 +79,10 @@ TITLE_WORDS = {
     "strategist",
     "correspondent",
     "editor",
+    "dean",
+    "anchor",
+    "presenter",
+    "researcher",
 }
 TITLE_PREFIX = {
     "vice",
@@ -336,10 +340,16 @@ DEMONYMS = {
     "american-born": "USA",
 }
 PRONOUNS = {"he", "she"}
+# A line that opens with a label and a colon ("BESSENT: …", "Q: …"): a transcript has several.
+TURN_LINE = re.compile(r"^[ \t]*[A-Z][\w.’'-]*(?:[ \t]+[A-Z][\w.’'-]*){0,3}[ \t]*:[ \t]+(\S[^\n]*)", re.MULTILINE)
 LABEL_WORDS = {"also", "read", "more", "breaking", "news", "update", "editor", "note", "related", "earlier", "story", "watch", "live", "photo", "video"}
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "madam"}
 WORD = r"[A-Z][\w’'.-]*[\w.]|[A-Z]"
-RUN = re.compile(rf"(?:{WORD})(?:[ \t]+(?:(?:of|the|de|van|von|bin|al)[ \t]+)?(?:{WORD}))*")
+# A word ending a sentence ("… Minister Ann Lee. EU Trade …") ends the run; an abbreviated title does not.
+_RUN_GOES_ON = (
+    "(?:(?<![a-z]{2}\\.)|" + "|".join(rf"(?<={a}\.)" for a in ("Gen", "Gov", "Sen", "Rep", "Col", "Capt", "Adm", "Sgt", "Mrs", "Amb", "Sec", "Prof")) + ")"
+)
+RUN = re.compile(rf"(?:{WORD})(?:{_RUN_GOES_ON}[ \t]+(?:(?:of|the|de|van|von|bin|al)[ \t]+)?(?:{WORD}))*")
 VERBS = r"(?:said|says|told|tells|wrote|writes|added|adds|noted|stated|warned|insisted|argued|explained|posted|asked|replied|responded|declared|announced|confirmed|described|characteri[sz]ed|called)"
 BY = re.compile(r"\b(?:[Rr]eported|[Ww]ritten|[Rr]eporting|[Ee]dited|[Ee]diting|^By|\bBy)\s+by\s+|\bBy\s+|^By\s+", re.MULTILINE)
 
@@ -377,6 +387,7 @@ class Named:
     surface: str
     person_id: str
     variant: bool = False
+    why: str = "matched by similarity"
 
 
 @dataclass
@@ -446,12 +457,20 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
         if known is not None:
             if title_at >= 0 and known.start == n_start:
                 roles.append(_role(text, tokens, title_at, known.person_id, m.start(), known.end))
+            elif title_at < 0 and known.start == n_start == m.start() and (lowered := _lowercase_role(text, m.start(), known.person_id, known.end)):
+                roles.append(lowered)  # "American leader Donald Trump"
+            elif title_at < 0 and known.start == n_start == m.start() and (before_comma := _title_before_comma(text, m.start(), known.person_id, known.end)):
+                roles.append(before_comma)  # "the Trade Minister, Jane Roe"
             continue
         if any(p in covered for p in range(n_start, n_end)):
             continue
-        variant_of = _variant(surface, aliases)
+        variant_of, why = _variant(surface, aliases), "matched by similarity"
+        if not variant_of and (variant_of := _same_surname(surface, registry, lowercase)):
+            why = "the surname of a registered person (a first name that differs, or the surname alone)"
         if variant_of:
-            names.append(Named(n_start, n_end, surface, variant_of, variant=True))
+            names.append(Named(n_start, n_end, surface, variant_of, variant=True, why=why))
+            if title_at >= 0:
+                roles.append(_role(text, tokens, title_at, variant_of, m.start(), n_end))
             people[variant_of].variants.setdefault(surface, []).append(n_start)
             continue
         words = surface.split()
@@ -460,7 +479,11 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
         before = text[max(0, n_start - 30) : n_start]
         said_after = re.match(rf"\s*(?:,[^,]{{0,60}},\s*)?(?:also\s+|later\s+|earlier\s+)?{VERBS}\b", after)
         said_before = re.search(rf"\b{VERBS}\s+$", before)
-        appositive = re.match(r",\s+(?:the|a|an)\s+[\w’'. -]{0,40}?\b(" + "|".join(sorted(TITLE_WORDS)) + r")\b", after, re.IGNORECASE)
+        titles = "|".join(sorted(TITLE_WORDS))
+        # "Mark Rutte, the NATO secretary general"; without an article only a title right after the comma ("Ann Lee, dean of …").
+        appositive = re.match(rf",\s+(?:the|a|an)\s+[\w’'. -]{{0,40}}?\b({titles})\b", after, re.IGNORECASE) or re.match(
+            rf",\s+(?:[\w’'.-]+\s+)?({titles})\b(?!\s+[A-Z])", after
+        )
         if not plain or not 1 <= len(words) <= 4:
             continue
         lower_title = re.search(r"\b([a-z][\w-]*)\s+$", text[max(0, m.start() - 25) : m.start()]) if title_at < 0 else None
@@ -473,14 +496,10 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
             covered.update(range(n_start, n_end))
             if title_at >= 0:
                 roles.append(_role(text, tokens, title_at, pid, m.start(), n_end))
-            elif lower_title:
-                lo = m.start() - (len(text[max(0, m.start() - 25) : m.start()]) - lower_title.start(1))
-                org = re.search(r"((?:[A-Z][\w.’'-]*\s+){1,4})$", text[max(0, lo - 60) : lo])
-                org_text = org.group(1).strip() if org else None
-                country = DEMONYMS.get((org_text or "").lower())
-                roles.append(Role(pid, lo - (len(org.group(1)) if org else 0), n_end, lower_title.group(1), country, None if country else org_text))
+            elif lower_title and (lowered := _lowercase_role(text, m.start(), pid, n_end)):
+                roles.append(lowered)
             elif appositive:
-                rest = re.match(r",\s+(?:the|a|an)\s+([^,.;\n]{1,60})", text[n_end:])
+                rest = re.match(r",\s+(?:(?:the|a|an)\s+)?([^,.;\n]{1,60})", text[n_end:])
                 role = rest.group(1).strip() if rest else appositive.group(0).lstrip(", ").split(" ", 1)[1]
                 roles.append(Role(pid, n_start, n_end + (rest.end() if rest else appositive.end()), role, None, None, "appositive"))
 
@@ -500,10 +519,16 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
                     covered.update(range(start, start + len(part)))
 
     # Transcript labels in capitals ("KRISTEN WELKER: …"): a speaker's name.
-    for m in re.finditer(r"^[ \t]*((?:MR\.?\s+|MS\.?\s+|DR\.?\s+)?[A-Z][A-Z’'-]+(?:[ \t]+[A-Z][A-Z’'-]+){1,2})[ \t]*:[ \t]+\S", text, re.MULTILINE):
+    labels = list(
+        re.finditer(r"^[ \t]*((?:MR\.?\s+|MS\.?\s+|DR\.?\s+)?[A-Z][A-Z’'-]+(?:[ \t]+[A-Z][A-Z’'-]+){1,2})[ \t]*:[ \t]+(\S[^\n]*)", text, re.MULTILINE)
+    )
+    transcript = sum(1 for m in TURN_LINE.finditer(text) if re.search(r"[a-z]", m.group(1))) >= 2
+    for m in labels if transcript else []:  # one "GENEVA: …" line is a dateline, not a speaker
         label = re.sub(r"^(?:MR|MS|DR)\.?\s+", "", m.group(1))
         if inside(m.start()) or any(p in covered for p in range(m.start(1), m.end(1))) or LABEL_WORDS & set(label.lower().split()):
             continue
+        if not re.search(r"[a-z]", m.group(2)) or TITLE_WORDS & set(label.lower().split()):
+            continue  # an all-caps headline with a colon, or a title ("TRADE MINISTER JANE ROE"): no new name
         name = " ".join(w.capitalize() for w in label.split())
         if _variant(name, aliases) or name in aliases:
             continue
@@ -536,6 +561,27 @@ def find_people(text: str, registry: list[dict], skip: list[tuple[int, int]], by
     return Cast(people, sorted(names, key=lambda n: n.start), undecided, roles)
 
 
+def _title_before_comma(text: str, at: int, pid: str, name_end: int) -> Role | None:
+    """ "talks led by the Trade Minister, Jane Roe": a capitalised title, a comma, then the name."""
+    m = re.search(r"\b[Tt]he\s+((?:[A-Z][\w-]*\s+){0,3}([A-Z][\w-]*))\s*,\s*$", text[max(0, at - 60) : at])
+    if not m or m.group(2).lower() not in TITLE_WORDS:
+        return None
+    start = at - (len(text[max(0, at - 60) : at]) - m.start(1))
+    return Role(pid, start, name_end, m.group(1).strip(), None, None, "the title before a comma")
+
+
+def _lowercase_role(text: str, at: int, pid: str, name_end: int) -> Role | None:
+    """ "American leader Donald Trump", "the trade chief Li": a lowercase title right before the name, as printed."""
+    lower_title = re.search(r"\b([a-z][\w-]*)\s+$", text[max(0, at - 25) : at])
+    if not lower_title or lower_title.group(1) not in TITLE_WORDS:
+        return None
+    lo = at - (len(text[max(0, at - 25) : at]) - lower_title.start(1))
+    org = re.search(r"((?:[A-Z][\w.’'-]*\s+){1,4})$", text[max(0, lo - 60) : lo])
+    org_text = org.group(1).strip() if org else None
+    country = DEMONYMS.get((org_text or "").lower())
+    return Role(pid, lo - (len(org.group(1)) if org else 0), name_end, lower_title.group(1), country, None if country else org_text)
+
+
 def _role(text: str, tokens: list[tuple[str, int]], title_at: int, pid: str, run_start: int, name_end: int) -> Role:
     """ "US Treasury Secretary Scott Bessent": role "Treasury Secretary", country USA."""
     first = title_at
@@ -553,6 +599,33 @@ def _role(text: str, tokens: list[tuple[str, int]], title_at: int, pid: str, run
     if organisation and organisation.split(" ")[0].lower() in DEMONYMS:
         organisation = organisation.split(" ", 1)[1] if " " in organisation else None
     return Role(pid, start, name_end, role, country, organisation)
+
+
+def _same_surname(surface: str, registry: list[dict], lowercase: set[str]) -> str | None:
+    """The registered person whose surname `surface` carries: "Tom Smithers" or "Smithers" for Janet
+    Smithers, and a surname misheard in a transcript ("Smithars") when rapidfuzz rates it 80 or more (same
+    first letter, five letters or more); only when one person has that surname, and not for a word
+    the text also prints in lower case."""
+    word = surface.split()[-1].removesuffix("’s").removesuffix("'s")
+    if len(word) < 4 or word.lower() in lowercase or not word[:1].isupper():
+        return None
+    surnames = _surnames(tuple((p["person_id"], p.get("name", "")) for p in registry))
+    if word in surnames:
+        return surnames[word]
+    if len(word) >= 5 and " " not in surface:
+        close = {pid for name, pid in surnames.items() if name[:1] == word[:1] and fuzz.ratio(word.lower(), name.lower()) >= 80}
+        return close.pop() if len(close) == 1 else None
+    return None
+
+
+@lru_cache(maxsize=8)
+def _surnames(people: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Last word of each registered full name -> person, for surnames only one person has."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for pid, name in people:
+        if len(name.split()) >= 2:
+            seen[name.split()[-1]].add(pid)
+    return {w: next(iter(p)) for w, p in seen.items() if len(p) == 1}
 
 
 def _variant(surface: str, aliases: dict[str, str]) -> str | None:
