@@ -231,6 +231,14 @@ def test_a_damaged_index_is_ignored(root: Path, how: str) -> None:
         assert reused(cached_equals_clean(root, "repaired")) == n
 
 
+def entry_parts(path: Path) -> dict[str, pl.DataFrame]:
+    """The parts one entry holds, read as the cache reads them."""
+    article_id = pl.read_ipc(path)["articles"][0][0]["article_id"]
+    parts, ids = cache_module._unpack([(article_id, path.read_bytes())])
+    assert ids == {article_id}
+    return parts
+
+
 def forge(root: Path, change) -> None:  # noqa: ANN001
     """Rewrite every cached entry with `change(parts)` applied, and record the new bytes in the index:
     an entry that passes the sha256 check but holds other rows than the article's."""
@@ -238,8 +246,8 @@ def forge(root: Path, change) -> None:  # noqa: ANN001
     index = json.loads(index_path.read_text(encoding="utf-8"))
     for key in index["entries"]:
         path = cache_dir(root) / f"{key}.arrow"
-        parts = cache_module._unpack(path.read_bytes())
-        data = cache_module._pack(change(parts))
+        parts = entry_parts(path)
+        [(_, data)] = cache_module._pack(change(parts), [parts["articles"]["article_id"][0]])
         path.write_bytes(data)
         index["entries"][key] = [hashlib.sha256(data).hexdigest(), len(data)]
     index_path.write_text(json.dumps(index), encoding="utf-8")
@@ -259,13 +267,24 @@ def test_every_check_runs_on_the_full_tables_even_for_cached_rows(root: Path) ->
 
 def test_an_entry_of_another_article_is_not_used(root: Path) -> None:
     cached_equals_clean(root, "first")
-    forge(root, lambda parts: {name: df.with_columns(pl.lit("someone-else").alias("article_id")) for name, df in parts.items()})
+    index = json.loads((cache_dir(root) / "index.json").read_text(encoding="utf-8"))
+    paths = [cache_dir(root) / f"{key}.arrow" for key in index["entries"]]
+    if len(paths) < 2:
+        pytest.skip("one article: no other article's entry to swap in")
+    data = [p.read_bytes() for p in paths]
+    for path, other in zip(paths, [*data[1:], data[0]], strict=True):  # each entry holds the next one's rows
+        path.write_bytes(other)
+    index["entries"] = {p.stem: [hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size] for p in paths}
+    (cache_dir(root) / "index.json").write_text(json.dumps(index), encoding="utf-8")
     assert reused(cached_equals_clean(root, "forged")) == 0
 
 
-def test_an_entry_of_other_columns_is_not_used(root: Path) -> None:
+def test_an_entry_of_other_columns_is_not_used(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cached_equals_clean(root, "first")
-    forge(root, lambda parts: parts | {"quotes": parts["quotes"].drop("norm")})
+    real = cache_module._pack
+    monkeypatch.setattr(cache_module, "_pack", lambda parts, ids: real(parts | {"quotes": parts["quotes"].drop("norm")}, ids))
+    forge(root, lambda parts: parts)
+    monkeypatch.undo()
     assert reused(cached_equals_clean(root, "forged")) == 0
 
 
@@ -277,11 +296,17 @@ def test_a_cache_that_cannot_be_written_is_skipped_with_a_note(root: Path) -> No
 
 
 def test_pack_and_unpack_keep_every_part_exactly(root: Path) -> None:
-    cached_equals_clean(root, "first")
-    for path in entries(root):
-        parts = cache_module._unpack(path.read_bytes())
-        again = cache_module._unpack(cache_module._pack(parts))
-        for name, df in parts.items():
-            assert again[name].equals(df) and again[name].schema == df.schema, name
-    with pytest.raises((ValueError, OSError, pl.exceptions.PolarsError)):
-        cache_module._unpack(b"not arrow")
+    tables = build(root, root / "out", cache=False).tables
+    from tradetalks.build.assemble import PART_SCHEMAS
+    from tradetalks.build.pipeline import article_parts
+    from tradetalks.build.sources import load_index
+
+    sources, todo, _ = load_index(root)
+    parts = article_parts(root, sources, todo, cache=False).frames
+    ids = tables["articles"]["article_id"].to_list()
+    again, good = cache_module._unpack(cache_module._pack(parts, ids))
+    assert good == set(ids)
+    for name in PART_SCHEMAS:
+        assert again[name].schema == parts[name].schema, name
+        assert again[name].sort("article_id", maintain_order=True).equals(parts[name]), name
+    assert cache_module._unpack([(ids[0], b"not arrow")])[1] == set()

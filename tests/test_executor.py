@@ -35,14 +35,17 @@ def files(out: Path) -> dict[str, bytes]:
 
 def test_a_build_on_a_dask_cluster_is_byte_identical_to_the_local_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("distributed")
-    from distributed import Client, LocalCluster
+    from distributed import LocalCluster
 
     corpus = generate(tmp_path / "synth", 14, seed=5)
     monkeypatch.setattr(executor, "CHUNK", 3)  # several tasks, spread over the workers
     for root in (REPO, corpus):
         local = build(root, tmp_path / "local", cache=False)
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
-            counted = Counted(client.get_executor())
+        with (
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+            executor.dask_executor(cluster.scheduler_address) as on_cluster,  # as `--scheduler ADDRESS` connects
+        ):
+            counted = Counted(on_cluster)
             remote = build(root, tmp_path / "dask", cache=False, executor=counted)
         assert counted.tasks == -(-remote.rows["articles"] // executor.CHUNK)  # every article went to the cluster
         assert local.rows == remote.rows

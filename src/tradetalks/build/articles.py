@@ -56,15 +56,15 @@ class ChunkRows:
     the other, and what the build needs to know of each article and of the whole chunk."""
 
     columns: dict[str, dict[str, list]]  # table -> column -> values (`rows.COLUMNS`)
-    # Per article, in order: its id, whether its stages found no problem, and its rows per table.
-    articles: list[tuple[str, bool, dict[str, int]]] = field(default_factory=list)
+    # Per article, in order: its id, and whether its stages found no problem.
+    articles: list[tuple[str, bool]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     unsure: set[str] = field(default_factory=set)  # see `rows.unsettled`
     seconds: dict[str, float] = field(default_factory=dict)  # per stage, summed over the articles
 
 
 def article_chunk(root: Path, reg: Registries, items: list[Pair]) -> ChunkRows:
-    """The stages of each article of `items`, one article at a time (so that each one's rows can be kept apart)."""
+    """The stages of each article of `items`, one article at a time (so that each one's problems are its own)."""
     chunk = ChunkRows({name: {c: [] for c in columns} for name, columns in COLUMNS.items()})
     seconds: dict[str, float] = collections.defaultdict(float)
     was_enabled = gc.isenabled()
@@ -76,7 +76,7 @@ def article_chunk(root: Path, reg: Registries, items: list[Pair]) -> ChunkRows:
                 columns = chunk.columns[name]
                 for column, values in zip(COLUMNS[name], zip(*part, strict=True), strict=True) if part else ():
                     columns[column].extend(values)
-            chunk.articles.append((item[0], not problems, {name: len(part) for name, part in rows.items()}))
+            chunk.articles.append((item[0], not problems))
             chunk.problems += problems
             chunk.unsure |= unsure
             for stage, s in spent.items():

@@ -24,8 +24,8 @@ The cache can only make a build faster, never different:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
-import io
 import json
 import os
 import re
@@ -33,6 +33,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 
 from tradetalks.build.assemble import PART_SCHEMAS
 from tradetalks.build.errors import DatasetError
@@ -67,36 +68,33 @@ class ArticleCache:
             return None
         return _sha256([self.shared, article_id, *files])
 
-    def get(self, key: str, article_id: str) -> dict[str, pl.DataFrame] | None:
-        """The parts of article `article_id` stored under `key`, when the entry is exactly what was written; else None."""
-        recorded = self.recorded.get(key)
-        if recorded is None:
-            return None
-        sha256, size = recorded
-        data = _read_exactly(self.directory / f"{key}.arrow", size)
-        if data is None or hashlib.sha256(data).hexdigest() != sha256:
-            return None
-        try:
-            parts = _unpack(data)
-        except (OSError, ValueError, pl.exceptions.PolarsError):
-            return None
-        for df in parts.values():
-            if df.height and not (df["article_id"] == article_id).all():
-                return None
-        self.kept[key] = recorded
-        return parts
+    def get(self, wanted: list[tuple[str, str]]) -> tuple[dict[str, pl.DataFrame], set[str]]:
+        """The parts of the articles `wanted` (article id, key) whose entry is exactly what was
+        written, every one's rows in one frame per part; and the ids of those articles."""
+        found: list[tuple[str, str, bytes]] = []
+        for article_id, key in wanted:
+            recorded = self.recorded.get(key)
+            data = _read_exactly(self.directory / f"{key}.arrow", recorded[1]) if recorded is not None else None
+            if data is not None and recorded is not None and hashlib.sha256(data).hexdigest() == recorded[0]:
+                found.append((article_id, key, data))
+        parts, ids = _unpack([(article_id, data) for article_id, _, data in found])
+        for article_id, key, _ in found:
+            if article_id in ids:
+                self.kept[key] = self.recorded[key]
+        return parts, ids
 
-    def put(self, key: str, parts: dict[str, pl.DataFrame]) -> None:
-        """Keep the parts of one article (computed without a problem) under `key`; an entry that
-        cannot be written is left out, with a note."""
-        data = _pack(parts)
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            _write_atomic(self.directory / f"{key}.arrow", data)
-        except OSError as exc:
-            self.note = self.note or f"build cache: not written ({exc.strerror or exc})"
-            return
-        self.kept[key] = (hashlib.sha256(data).hexdigest(), len(data))
+    def put(self, keys: dict[str, str], parts: dict[str, pl.DataFrame]) -> None:
+        """Keep the rows in `parts` of each article of `keys` (article id -> key: articles computed
+        without a problem); an entry that cannot be written is left out, with a note."""
+        for article_id, data in _pack(parts, list(keys)):
+            key = keys[article_id]
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                _write_atomic(self.directory / f"{key}.arrow", data)
+            except OSError as exc:
+                self.note = self.note or f"build cache: not written ({exc.strerror or exc})"
+                continue
+            self.kept[key] = (hashlib.sha256(data).hexdigest(), len(data))
 
     def close(self) -> None:
         """Record the entries of this build in the index, and delete the others' files."""
@@ -148,26 +146,64 @@ def _sha256(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
 
 
-def _pack(parts: dict[str, pl.DataFrame]) -> bytes:
-    """One article's parts as one Arrow IPC file: a single row, each part a list of its rows (structs)."""
-    row = pl.DataFrame([pl.Series(name, [parts[name].to_struct()]) for name in PART_SCHEMAS])
-    sink = io.BytesIO()
-    row.write_ipc(sink, compression="uncompressed")
-    return sink.getvalue()
+def _pack(parts: dict[str, pl.DataFrame], ids: list[str]) -> list[tuple[str, bytes]]:
+    """(article id, entry) for each article of `ids`: one Arrow IPC file of a single row, each
+    part a column holding the list of that article's rows (as structs)."""
+    table = _rows(parts, ids)
+    entries = []
+    for i, article_id in enumerate(ids):
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table.slice(i, 1))
+        entries.append((article_id, sink.getvalue().to_pybytes()))
+    return entries
 
 
-def _unpack(data: bytes) -> dict[str, pl.DataFrame]:
-    """The parts `_pack` wrote, each with exactly the columns and types of its part's schema; ValueError otherwise."""
-    row = pl.read_ipc(io.BytesIO(data))
-    if row.columns != list(PART_SCHEMAS) or row.height != 1:
-        raise ValueError("not a cache entry")
-    parts = {}
-    for name, schema in PART_SCHEMAS.items():
-        expected = pl.Schema(schema())
-        if row.schema[name] != pl.List(pl.Struct(expected)) or row[name].null_count():
-            raise ValueError(f"the {name} part has other columns")
-        parts[name] = row[name][0].struct.unnest()
-    return parts
+def _rows(parts: dict[str, pl.DataFrame], ids: list[str]) -> pa.Table:
+    """One row per article of `ids`, in that order: a column per part, the list of the article's rows."""
+    rows = pl.DataFrame({"_id": ids}, schema={"_id": pl.String})
+    for name in PART_SCHEMAS:
+        own = parts[name].select(pl.col("article_id").alias("_id"), pl.struct(pl.all()).alias(name)).group_by("_id", maintain_order=True).agg(name)
+        rows = rows.join(own, on="_id", how="left", maintain_order="left")
+        rows = rows.with_columns(pl.col(name).fill_null(pl.lit([], dtype=rows.schema[name])))
+    return rows.drop("_id").to_arrow()
+
+
+@functools.cache
+def _entry_schema() -> pa.Schema:
+    """The Arrow schema of every entry `_pack` writes."""
+    return _rows({name: pl.DataFrame(schema=schema()) for name, schema in PART_SCHEMAS.items()}, []).schema
+
+
+def _unpack(entries: list[tuple[str, bytes]]) -> tuple[dict[str, pl.DataFrame], set[str]]:
+    """The parts of the entries (article id, bytes) that have the schema `_pack` writes and hold
+    rows of their own article only, each part's rows in one frame; and the ids of those articles."""
+    tables, ids = [], []
+    for article_id, data in entries:
+        try:
+            reader = pa.ipc.open_file(pa.py_buffer(data))
+            if not reader.schema.equals(_entry_schema()):
+                continue
+            table = reader.read_all()
+        except (pa.ArrowException, OSError, ValueError):
+            continue
+        if table.num_rows == 1:
+            tables.append(table)
+            ids.append(article_id)
+    if not tables:
+        return {name: pl.DataFrame(schema=schema()) for name, schema in PART_SCHEMAS.items()}, set()
+    from_arrow = pl.from_arrow(pa.concat_tables(tables).combine_chunks())
+    assert isinstance(from_arrow, pl.DataFrame)
+    rows = from_arrow.with_columns(pl.Series("_id", ids, dtype=pl.String))
+    # An entry with a null element, or a row of another article, is not used.
+    bad: set[str] = set()
+    for name in PART_SCHEMAS:
+        bad |= set(rows.filter(pl.col(name).is_null() | pl.col(name).list.eval(pl.element().is_null()).list.any())["_id"])
+        flat = rows.select("_id", name).explode(name).filter(pl.col(name).is_not_null()).unnest(name)
+        bad |= set(flat.filter(pl.col("article_id").ne_missing(pl.col("_id")))["_id"])
+    good = rows.filter(~pl.col("_id").is_in(sorted(bad)))
+    parts = {name: good.select(name).explode(name).filter(pl.col(name).is_not_null()).unnest(name) for name in PART_SCHEMAS}
+    return parts, set(ids) - bad
 
 
 def _read_exactly(path: Path, size: int) -> bytes | None:

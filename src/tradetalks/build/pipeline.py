@@ -169,18 +169,13 @@ def article_parts(
     rows taken from the build cache when it holds them for exactly these inputs."""
     # Load inputs: what the cache holds for these articles.
     store = ArticleCache(root, sources) if cache else None
+    keys = {item[0]: store.key(item) for item in todo} if store is not None else {}
     frames: list[dict[str, pl.DataFrame]] = []
-    keys: dict[str, str | None] = {}
-    missing: list[Pair] = []
-    for item in todo:
-        key = store.key(item) if store is not None else None
-        hit = store.get(key, item[0]) if store is not None and key is not None else None
-        if hit is not None:
-            frames.append(hit)
-        else:
-            keys[item[0]] = key
-            missing.append(item)
-    reused = len(frames)
+    reused: set[str] = set()
+    if store is not None:
+        hits, reused = store.get([(article_id, key) for article_id, key in keys.items() if key is not None])
+        frames.append(hits)
+    missing = [item for item in todo if item[0] not in reused]
 
     # Process: the others, chunk by chunk, wherever the executor runs them.
     problems: list[Problem] = []
@@ -202,7 +197,7 @@ def article_parts(
     if store is not None:
         store.close()
         if notes is not None:
-            notes.append(f"{reused:,} of {len(todo):,} articles reused from build/cache/")
+            notes.append(f"{len(reused):,} of {len(todo):,} articles reused from build/cache/")
             if store.note:
                 notes.append(store.note)
 
@@ -216,12 +211,8 @@ def article_parts(
     return Parts(merged, problems, unsure, seconds)
 
 
-def _keep(store: ArticleCache, part: dict[str, pl.DataFrame], articles: list[tuple[str, bool, dict[str, int]]], keys: dict[str, str | None]) -> None:
-    """Keep in `store` the rows of each article of a chunk whose stages found no problem (its rows follow each other in `part`)."""
-    offsets = dict.fromkeys(part, 0)
-    for article_id, clean, counts in articles:
-        key = keys.get(article_id)
-        if clean and key is not None:
-            store.put(key, {name: part[name].slice(offsets[name], counts[name]) for name in part})
-        for name in part:
-            offsets[name] += counts[name]
+def _keep(store: ArticleCache, part: dict[str, pl.DataFrame], articles: list[tuple[str, bool]], keys: dict[str, str | None]) -> None:
+    """Keep in `store` the rows of each article of a chunk whose stages found no problem."""
+    clean = {article_id: key for article_id, ok in articles if ok and (key := keys.get(article_id)) is not None}
+    if clean:
+        store.put(clean, part)
