@@ -11,8 +11,8 @@ The cache can only make a build faster, never different:
 - an entry is one Arrow IPC file, `articles/<key>.arrow`; `articles/index.json` records the
   sha256 and size of every entry written. An entry is used only when it is a regular file (looked
   at with lstat, opened without following a link and without blocking) of the recorded size whose
-  bytes have the recorded sha256, and whose frames have the schemas of the parts and name only its
-  article. Anything else (an unreadable or odd index, a symbolic link, a FIFO, a directory, a
+  bytes have the recorded sha256, whose Arrow data is well formed (validated in full) with the
+  schema the writer gives, and whose rows name only its article. Anything else (an unreadable or odd index, a symbolic link, a FIFO, a directory, a
   truncated or edited file) is ignored: the article is computed again.
 - only articles whose stages found no problem are kept, so a problem is always reported afresh;
 - the cache decides nothing else: the cross-article work and every check run on the full tables.
@@ -44,8 +44,10 @@ from tradetalks.build.yamldoc import MAX_YAML_BYTES, read_regular
 FORMAT = 4
 # The libraries whose versions shape the rows (the lock file, in the code's fingerprint, pins them in a checkout).
 LIBRARIES = ("polars", "pyarrow", "pyyaml", "fastjsonschema", "jsonschema")
-# An index larger than this is not read (about 200 bytes per article).
+# An index larger than this is not read (about 200 bytes per article), nor an entry (an article's
+# text is at most 5 MB: its rows hold a few times that at most).
 MAX_INDEX_BYTES = 256 * 1024 * 1024
+MAX_ENTRY_BYTES = 128 * 1024 * 1024
 KEY = re.compile(r"[0-9a-f]{64}")
 
 
@@ -185,6 +187,7 @@ def _unpack(entries: list[tuple[str, bytes]]) -> tuple[dict[str, pl.DataFrame], 
             if not reader.schema.equals(_entry_schema()):
                 continue
             table = reader.read_all()
+            table.validate(full=True)  # offsets and buffers in bounds before anything reads them
         except (pa.ArrowException, OSError, ValueError):
             continue
         if table.num_rows == 1:
@@ -208,6 +211,8 @@ def _unpack(entries: list[tuple[str, bytes]]) -> tuple[dict[str, pl.DataFrame], 
 
 def _read_exactly(path: Path, size: int) -> bytes | None:
     """The bytes of `path` when it is a regular file of `size` bytes (never following a link, never blocking); else None."""
+    if not 0 < size <= MAX_ENTRY_BYTES:
+        return None
     try:
         data = read_regular(path, str(path), size)
     except (DatasetError, OSError):
