@@ -29,7 +29,9 @@ def run_chunks(fn: Callable[[list[T]], R], items: list[T], executor: Executor | 
 
     `executor`: where to run them (e.g. `dask_executor`); by default in worker processes when the
     items are many and the machine has several cores, else here. `fn` and the items are sent to
-    the workers: a module-level function (or a `functools.partial` of one) and plain data.
+    the workers: a module-level function (or a `functools.partial` of one) and plain data. The
+    default workers start afresh and import the caller's main module, as in any multiprocessing
+    program: a script that builds runs under `if __name__ == "__main__":`.
     """
     chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
     if executor is not None:
