@@ -74,7 +74,7 @@ def _progress(what: str) -> Iterator:
         yield update
 
 
-EXECUTOR_HELP = "Where the per-article work runs: 'local' (worker processes for large corpora) or 'dask' (a Dask cluster; needs the [dask] extra)."
+EXECUTOR_HELP = "Where the per-article work runs: 'local' (worker processes for large corpora) or 'dask' (a Dask cluster; needs the \\[dask] extra)."
 SCHEDULER_HELP = (
     "With --executor dask: the scheduler's address (e.g. tcp://10.0.0.5:8786), whose workers see the repository at the same path; default: a local cluster."
 )
