@@ -1,22 +1,14 @@
 """Full build (sources -> release) on synthetic corpora: wall time, articles/s, peak memory, stages.
 
-    uv run python benchmarks/bench_build.py 1000 10000 [100000] [--repeat 3] [--floor] [--limit-mb 1000] [--cache]
+    uv run python benchmarks/bench_build.py 1000 10000 [100000] [--repeat 3] [--limit-mb 1000] [--cache]
 
 Each size runs in a fresh child process; prints one JSON line per run. peak_rss_mb is that process's
 peak; worker_peak_rss_mb the largest peak of its source-loading workers (0 below the parallel threshold),
 so the build's memory is at most peak_rss_mb + workers x worker_peak_rss_mb. start_rss_mb: the
 process's resident memory when the per-article stages begin (imports, registries, the corpus listed).
 
---floor: then, in another fresh process, the resident memory of the tables the build returns
-(`BuildResult.tables`), read back from the last run's Parquet files one after the other, the
-articles' `evidence` sharing their `text` as in the build; freed memory is returned at once
-(jemalloc's decay off), so what is counted is what the frames hold. start_rss_mb + tables_rss_mb
-is the least a build can take that holds every table in memory at once, as this one does.
-
 peak_anon_mb: the largest anonymous resident memory seen (sampled every 20 ms): what no file
-backs. A large build keeps its parts and largest tables in memory-mapped files (build/spill.py),
-whose pages count in peak_rss_mb while they are resident but are the file's, which the kernel
-drops when memory is short. --limit-mb: each build runs in a fresh memory cgroup of that limit
+backs. --limit-mb: each build runs in a fresh memory cgroup of that limit
 (page cache and the worker processes included; no swap), the real test of what a build needs;
 a run killed at the limit is reported with its return code (-9) and not timed.
 
@@ -70,34 +62,8 @@ wall = time.perf_counter() - t
 print(json.dumps({"wall_s": round(wall, 3), "stages_s": {k: round(v, 3) for k, v in r.seconds.items()},
                   "rows": r.rows, "start_rss_mb": round(start[0] / 2**20) if start else None, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                   "peak_anon_mb": round(anon[0] / 2**20) if anon[0] else None,
-                  # source-loading workers (large corpora only): the largest single worker's peak
+                  # the per-article workers (large corpora only): the largest single worker's peak
                   "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}))
-"""
-
-# The tables of a build directory, read back as the build holds them: resident memory after each.
-FLOOR = """
-import gc, json, resource, sys
-from pathlib import Path
-import polars as pl
-from tradetalks.build.release import TWIN_COLUMNS
-from tradetalks.schemas.tables import MODELS
-
-def rss():
-    return int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize()
-
-pl.DataFrame({"a": [1]}).sum()  # Polars' thread pool and allocator started before the first reading
-base, tables, out = rss(), {}, {}
-# Largest first (the README's figures were read in this order): the allocator's first growth is
-# credited to the largest table, not to whichever small one comes first.
-for name in sorted(MODELS, key=lambda n: -pl.scan_parquet(Path(sys.argv[1]) / f"{n}.parquet").select(pl.len()).collect().item()):
-    before = rss()
-    df = pl.read_parquet(Path(sys.argv[1]) / f"{name}.parquet")
-    twins = {c: of for c, of in TWIN_COLUMNS.get(name, {}).items() if df[c].equals(df[of])}
-    tables[name] = df.with_columns(pl.col(of).alias(c) for c, of in twins.items())
-    del df
-    gc.collect()
-    out[name] = round((rss() - before) / 2**20)
-print(json.dumps({"tables_rss_mb": round((rss() - base) / 2**20), "by_table_mb": {n: mb for n, mb in out.items() if mb}}))
 """
 
 
@@ -134,7 +100,6 @@ def main() -> None:
     parser.add_argument("sizes", type=int, nargs="+")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--corpus", type=Path, help="an existing synthetic corpus (benchmarks/synth.py) of the one size given")
-    parser.add_argument("--floor", action="store_true", help="then the resident memory of the tables the build returns (Linux)")
     parser.add_argument("--limit-mb", type=int, help="run each build in a memory cgroup of this limit (Linux, root; no swap): does it finish, and how fast")
     parser.add_argument("--cache", action="store_true", help="with the build cache, from an empty build/cache/ each time")
     parser.add_argument("--allocator-default", action="store_true", help="Polars' allocator with its own defaults, not as `tradetalks` sets it")
@@ -177,16 +142,6 @@ def main() -> None:
                 "max_s": walls[-1],
                 "median_articles_per_s": round(n / walls[len(walls) // 2]),
             }
-            if args.floor:
-                res = subprocess.run(  # freed pages returned at once whatever --allocator-default says
-                    [sys.executable, "-c", FLOOR, str(Path(tmp) / f"out{args.repeat - 1}")],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                    env=process_env() | ALLOCATOR,
-                )
-                floor = json.loads(res.stdout.strip().splitlines()[-1])
-                summary |= floor | {"floor_mb": run["start_rss_mb"] + floor["tables_rss_mb"]}
             print(json.dumps(summary), flush=True)
 
 

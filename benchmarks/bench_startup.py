@@ -10,7 +10,9 @@ time is what the command costs on an idle one.
 
 --baseline REF: the same command with the package sources of git ref REF (extracted to a
     temporary directory and put first on PYTHONPATH; same interpreter, same dependencies),
-    interleaved with this tree's runs, and the ratio of the medians.
+    interleaved with this tree's runs, and the ratio of the medians. It writes its build to
+    build/bench-baseline/ (its build cache stays in build/cache/, beside this tree's), so that
+    neither replaces the files the other's next run starts from.
 --uv: also time `uv run tradetalks build`, the README's exact command (uv's own start-up added).
 --no-cache: pass `--no-cache` to the build (every article computed afresh); without it, every
     timed run after the warm-up reuses build/cache/, as a contributor's second build does.
@@ -78,7 +80,10 @@ def main() -> None:
     commands: dict[str, tuple[list[str], dict | None]] = {"this tree": ([sys.executable, "-m", "tradetalks", "build", *extra], process_env(None, cold))}
     try:
         if args.baseline:
-            commands[args.baseline] = ([sys.executable, "-m", "tradetalks", "build", *extra], process_env(baseline_env(args.baseline, tmp), cold))
+            commands[args.baseline] = (
+                [sys.executable, "-m", "tradetalks", "build", "--out", "build/bench-baseline", *extra],
+                process_env(baseline_env(args.baseline, tmp), cold),
+            )
         if args.uv and shutil.which("uv"):
             commands["uv run tradetalks build"] = (["uv", "run", "tradetalks", "build", *extra], process_env(None, cold))
         for cmd, env in commands.values():

@@ -1,4 +1,4 @@
-"""The build's per-chunk path: chunk boundaries and worker processes never change a table or an error."""
+"""The build's per-article map: chunk boundaries, worker processes and the executor never change a table or an error."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from conftest import REPO
-from tradetalks.build import pipeline
+from tradetalks.build import executor, pipeline
 from tradetalks.build.errors import DatasetError
 
 sys.path.insert(0, str(REPO))
@@ -17,9 +17,9 @@ from benchmarks.synth import generate  # noqa: E402
 
 
 def _check(root: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, parallel_from: int):
-    monkeypatch.setattr(pipeline, "CHUNK", chunk)
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM", parallel_from)
-    return pipeline.check(root)
+    monkeypatch.setattr(executor, "CHUNK", chunk)
+    monkeypatch.setattr(executor, "PARALLEL_FROM", parallel_from)
+    return pipeline.check(root, cache=False)
 
 
 def _assert_same(a, b) -> None:
@@ -86,68 +86,3 @@ def test_problems_identical_in_any_chunking(corpus, tmp_path, monkeypatch):
     assert runs[0] == runs[1] == runs[2]
     keys = [(p.path, -1 if p.line is None else p.line) for p in runs[0]]
     assert keys == sorted(keys)
-
-
-KILLED_BUILD = """
-import sys, time
-from pathlib import Path
-from tradetalks.build import pipeline
-
-def blocked(items):  # a worker busy for longer than the test waits
-    print("worker", flush=True)
-    time.sleep(600)
-
-pipeline._worker_chunk = blocked
-pipeline.PARALLEL_FROM = 0
-pipeline.check(Path(sys.argv[1]), cache=False)
-"""
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
-def test_workers_end_when_the_build_is_killed(corpus, tmp_path):
-    import contextlib
-    import os
-    import signal
-    import subprocess
-    import time
-
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(corpus)], stdout=subprocess.PIPE, text=True)
-    alive: list[int] = []
-    try:
-        assert proc.stdout is not None and proc.stdout.readline() == "worker\n"
-
-        def workers() -> list[int]:
-            found = []
-            for entry in os.listdir("/proc"):
-                try:
-                    with open(f"/proc/{entry}/stat") as fh:
-                        fields = fh.read().rsplit(")", 1)[1].split()
-                except (OSError, IndexError):
-                    continue
-                if fields[1] == str(proc.pid):  # the parent pid
-                    found.append(int(entry))
-            return found
-
-        alive = workers()
-        assert alive  # the pool's workers, busy
-        proc.send_signal(signal.SIGKILL)  # as the out-of-memory killer would: no clean-up runs
-        proc.wait()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") and _running(pid) for pid in alive):
-            time.sleep(0.05)
-        assert not [pid for pid in alive if os.path.exists(f"/proc/{pid}") and _running(pid)]
-    finally:
-        proc.kill()
-        proc.wait()
-        for pid in alive:  # none, unless the test failed
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-
-
-def _running(pid: int) -> bool:
-    """Whether `pid` is a live process (a zombie waiting to be reaped has ended)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False

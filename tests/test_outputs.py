@@ -42,8 +42,11 @@ def test_a_build_link_is_refused_and_nothing_is_written_through_it(repo, tmp_pat
     before = snapshot(target)
     os.symlink(target, repo / "build")
     result = run(repo, *command)
-    assert result.exit_code == 1, result.output
-    assert "build: is a symbolic link" in result.output and "outputs go only to real directories" in result.output
+    if command == ["build"]:  # the working build has nowhere to go
+        assert result.exit_code == 1, result.output
+        assert "build: is a symbolic link" in result.output and "outputs go only to real directories" in result.output
+    else:  # validate writes nothing but the cache, which it does without
+        assert result.exit_code == 0, result.output
     assert snapshot(target) == before
     assert sorted(p.name for p in target.iterdir()) == sorted({".tmp-keep", *(["manifest.json"] if into == "release" else [])})
 

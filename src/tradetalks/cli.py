@@ -24,7 +24,7 @@ out = Console()
 err = Console(stderr=True)
 
 # What a missing module means: the extra that brings it (anything else is a build dependency).
-EXTRAS = {"pandas": "pandas", "duckdb": "duckdb"}
+EXTRAS = {"pandas": "pandas", "duckdb": "duckdb", "dask": "dask", "distributed": "dask"}
 
 
 def _version(value: bool) -> None:
@@ -75,11 +75,37 @@ def _progress(what: str) -> Iterator:
         yield update
 
 
+EXECUTOR_HELP = "Where the per-article work runs: 'local' (worker processes for large corpora) or 'dask' (a Dask cluster; needs the \\[dask] extra)."
+SCHEDULER_HELP = (
+    "With --executor dask: the scheduler's address (e.g. tcp://10.0.0.5:8786), whose workers see the repository at the same path; default: a local cluster."
+)
+
+
+@contextmanager
+def _executor(name: str, scheduler: str | None) -> Iterator:
+    """The executor `--executor` names (None: the build's default), open for the command's duration."""
+    from tradetalks.build.errors import DatasetError
+
+    if name == "dask":
+        from tradetalks.build.executor import dask_executor
+
+        with dask_executor(scheduler) as executor:
+            yield executor
+    elif name != "local":
+        raise DatasetError.one("--executor", None, None, f"expected 'local' or 'dask', found {name!r}")
+    elif scheduler is not None:
+        raise DatasetError.one("--scheduler", None, None, "a scheduler address goes with --executor dask")
+    else:
+        yield None
+
+
 @app.command()
 def validate(
     articles: list[Path] = typer.Argument(None, help="Check only these articles (dataset/articles/<id>.yml or .txt) and the registry entries they use."),
     root: Path = typer.Option(Path("."), help="Repository root (holds dataset/)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Compute every article afresh instead of reusing build/cache/ (the result is the same)."),
+    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+    scheduler: str = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ) -> None:
     """Check every source file and annotation (no release is written). Exit 0 when valid."""
     from tradetalks.build.errors import TradetalksError
@@ -97,7 +123,8 @@ def validate(
             return
         from tradetalks.build.pipeline import check
 
-        result = check(root, cache=not no_cache)
+        with _executor(executor, scheduler) as runner:
+            result = check(root, cache=not no_cache, executor=runner)
     except TradetalksError as exc:
         _fail(exc)
     out.print(
@@ -118,6 +145,8 @@ def build(
     archive: bool = typer.Option(
         False, "--zip", help="Also write dist/ (the zip of everything and its SHA256SUMS), as a published release has (implied by --as-version)."
     ),
+    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+    scheduler: str = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ) -> None:
     """Build the working tree into build/working/ and say what version bump it needs against the latest published release."""
     import time
@@ -133,8 +162,10 @@ def build(
     try:
         if as_version is not None and not is_release_version(as_version):
             raise DatasetError.one("--as-version", None, None, f"expected a version like 1.2.0, found {as_version!r}")
-        with _progress("building") as update:
-            result = run_build(root, out_dir, as_version or WORKING, progress=update, cache=not (no_cache or as_version), notes=notes, archive=archive or None)
+        with _executor(executor, scheduler) as runner, _progress("building") as update:
+            result = run_build(
+                root, out_dir, as_version or WORKING, progress=update, cache=not (no_cache or as_version), notes=notes, archive=archive or None, executor=runner
+            )
     except TradetalksError as exc:
         _fail(exc)
     for note in notes:

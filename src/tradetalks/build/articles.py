@@ -1,22 +1,25 @@
 """The stages of one article, and `tradetalks validate <article>...`: sources, locate, coverage, rows.
 
 Everything here depends on one article at a time and the registries, and imports no Polars:
-the build runs it per chunk of articles (in worker processes for large corpora), and validating
-the articles being written runs it for those alone, in a second or two however large the corpus.
+the build maps `article_chunk` over chunks of articles (on an executor, build/executor.py), and
+validating the articles being written runs the stages for those alone, in a second or two
+however large the corpus.
 """
 
 from __future__ import annotations
 
+import collections
 import gc
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradetalks.build.coverage import check_coverage
 from tradetalks.build.errors import DatasetError, Problem, sort_problems
 from tradetalks.build.locate import locate_annotations
-from tradetalks.build.rows import REGISTRY_KEYS, Registries, article_rows, referenced, registries, registry_problems, unsettled
-from tradetalks.build.sources import Sources, load_index, read_articles
+from tradetalks.build.rows import COLUMNS, REGISTRY_KEYS, Registries, article_rows, referenced, registries, registry_problems, unsettled
+from tradetalks.build.sources import Pair, Sources, load_index, read_articles
 
 
 def article_stages(
@@ -47,6 +50,44 @@ def article_stages(
     return rows, problems, unsure, seconds
 
 
+@dataclass
+class ChunkRows:
+    """What the stages of a chunk of articles give: their rows as plain columns, one article after
+    the other, and what the build needs to know of each article and of the whole chunk."""
+
+    columns: dict[str, dict[str, list]]  # table -> column -> values (`rows.COLUMNS`)
+    # Per article, in order: its id, and whether its stages found no problem.
+    articles: list[tuple[str, bool]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unsure: set[str] = field(default_factory=set)  # see `rows.unsettled`
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage, summed over the articles
+
+
+def article_chunk(root: Path, reg: Registries, items: list[Pair]) -> ChunkRows:
+    """The stages of each article of `items`, one article at a time (so that each one's problems are its own)."""
+    chunk = ChunkRows({name: {c: [] for c in columns} for name, columns in COLUMNS.items()})
+    seconds: dict[str, float] = collections.defaultdict(float)
+    was_enabled = gc.isenabled()
+    gc.disable()  # parsed YAML and rows are acyclic: freed by reference counting, never worth a full collection
+    try:
+        for item in items:
+            rows, problems, unsure, spent = article_stages(root, reg, [item])
+            for name, part in rows.items():
+                columns = chunk.columns[name]
+                for column, values in zip(COLUMNS[name], zip(*part, strict=True), strict=True) if part else ():
+                    columns[column].extend(values)
+            chunk.articles.append((item[0], not problems))
+            chunk.problems += problems
+            chunk.unsure |= unsure
+            for stage, s in spent.items():
+                seconds[stage] += s
+    finally:
+        if was_enabled:
+            gc.enable()
+    chunk.seconds = dict(seconds)
+    return chunk
+
+
 def check_articles(root: Path, paths: Sequence[Path | str]) -> list[str]:
     """Check only the articles at `paths` (their .yml or .txt) and the registry entries they use.
 
@@ -69,7 +110,7 @@ def check_articles(root: Path, paths: Sequence[Path | str]) -> list[str]:
 
     # Process: the articles as in a full run, then what their registry entries say.
     articles = Sources(root=root)
-    gc.disable()  # as in the build's chunks: parsed YAML is acyclic
+    gc.disable()  # as in `article_chunk`: parsed YAML is acyclic
     try:
         problems += article_stages(root, reg, todo, articles)[1]
     finally:

@@ -25,13 +25,17 @@ SKIP_DIRS = {"__pycache__", "data"}  # `data/` is the release a wheel ships, not
 
 def provenance(root: Path) -> dict:
     """The fingerprints of the sources under `root` and of the running package's code."""
-    import tradetalks
-
-    package = Path(tradetalks.__file__).resolve().parent
     return {
         "sources_sha256": _digest(_source_files(Path(root))),
-        "code_sha256": _digest(_code_files(package)),
+        "code_sha256": code_fingerprint(),
     }
+
+
+def code_fingerprint() -> str:
+    """The fingerprint of the running package's code (and, in a checkout, the pyproject.toml and uv.lock beside it)."""
+    import tradetalks
+
+    return _digest(_code_files(Path(tradetalks.__file__).resolve().parent))
 
 
 def _source_files(root: Path) -> list[tuple[str, Path]]:

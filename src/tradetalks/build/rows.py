@@ -224,7 +224,7 @@ def _strings(data: Any) -> set[str]:
 
 
 # The columns of the per-article part tables, in the order of their rows' tuples: a tuple is made,
-# and turned into columns (`assemble.article_columns`), much faster than a dict.
+# and turned into columns (`articles.article_chunk`), much faster than a dict.
 COLUMNS = {
     "articles": (
         "article_id",

@@ -93,8 +93,6 @@ class Sources:
     invalid_ids: dict[str, set[str]] = field(default_factory=dict)
     # Articles whose files failed the sources checks (left out of every later stage).
     left_out: list[LeftOut] = field(default_factory=list)
-    # Per article file name: size, modification and change times, inode, as listed (see build/cache.py).
-    stamps: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
     def entries(self, name: str) -> list[tuple[int, dict[str, Any]]]:
         """The registry's valid entries with their index in the file."""
@@ -281,13 +279,11 @@ def read_articles(sources: Sources, items: list[Pair]) -> list[Problem]:
     return problems
 
 
-def load_index(root: Path, only: list[str] | None = None, stamps: bool = True) -> tuple[Sources, list[Pair], Collector]:
+def load_index(root: Path, only: list[str] | None = None) -> tuple[Sources, list[Pair], Collector]:
     """The checked registries, the article pairs to read and the problems found so far.
 
     Articles are independent of each other, so the build reads them (`read_articles`) in chunks.
     With `only` (article ids), just those articles are paired: the rest of the corpus is not listed.
-    `stamps`: record each file's stamp (`Sources.stamps`, for the build cache); a build without the
-    cache leaves them out, a tuple of four integers per file it would hold to the end.
     """
     # Load inputs.
     root = Path(root)
@@ -347,10 +343,7 @@ def load_index(root: Path, only: list[str] | None = None, stamps: bool = True) -
             if not os.path.lexists(p):
                 continue
             present.add(p.stem)
-            st = os.lstat(p)
-            mode = st.st_mode  # never opened: FIFOs and devices would block
-            if stamps:
-                sources.stamps[p.name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            mode = os.lstat(p).st_mode  # never opened: FIFOs and devices would block
             if not stat.S_ISREG(mode):
                 problems.add(f"dataset/articles/{p.name}", None, None, f"{_kind(mode)}, not a regular file; commit the article's text itself")
                 continue
@@ -369,7 +362,7 @@ def load_index(root: Path, only: list[str] | None = None, stamps: bool = True) -
         # Names, not Paths, while listing: a corpus has hundreds of thousands of files.
         names: list[str] = []
         no_entries: list[os.DirEntry[str]] = []
-        kept, is_regular, suffixes = sources.stamps, stat.S_ISREG, (".txt", ".yml")
+        is_regular, suffixes = stat.S_ISREG, (".txt", ".yml")
         with os.scandir(art_dir) if _is(art_dir, stat.S_ISDIR) else contextlib.nullcontext(no_entries) as entries:
             for dir_entry in entries:
                 name = dir_entry.name
@@ -379,8 +372,6 @@ def load_index(root: Path, only: list[str] | None = None, stamps: bool = True) -
                     )
                     continue
                 st = dir_entry.stat(follow_symlinks=False)
-                if stamps:
-                    kept[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
                 if not is_regular(st.st_mode):  # never opened: FIFOs and devices would block
                     problems.add(f"dataset/articles/{name}", None, None, f"{_kind(st.st_mode)}, not a regular file; commit the article's text itself")
                     continue

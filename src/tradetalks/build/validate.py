@@ -1,24 +1,16 @@
 """Stage 5, validate: the Pandera models per table (every failure at once), then cross-table checks.
 
-Each table's declared checks run first as one fused Polars query (build/fused.py); only a table
-that fails one of them, or that the fused query cannot judge, goes through pandera's own
-`validate`, whose failure cases make the error messages.
+Every check runs on every row of every table, at every build.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import polars as pl
 
 from tradetalks.build.errors import Collector, DatasetError, Problem
-from tradetalks.build.fused import failed_checks
 from tradetalks.schemas.pandera_api import pa
-from tradetalks.schemas.tables import FOREIGN_KEYS, KEYS, MODELS, ROW_CHECKS
+from tradetalks.schemas.tables import FOREIGN_KEYS, KEYS, MODELS
 
-# In `unchanged`: the evidence's columns the derived tables are made from (assemble.DERIVED_EVIDENCE)
-# are those of the build that passed, and so are the derived tables made from them.
-EVIDENCE_CLAIMS = "evidence claims"
 # How many failing rows of one check to print before summarising the rest.
 SHOW_FAILURES = 5
 
@@ -30,39 +22,17 @@ def validate_tables(tables: dict[str, pl.DataFrame]) -> None:
         raise DatasetError(problems)
 
 
-def table_problems(
-    tables: dict[str, pl.DataFrame],
-    foreign_keys: bool = True,
-    unchanged: set[str] | frozenset = frozenset(),
-    texts_changed: pl.Series | None = None,
-    fresh: Mapping[str, pl.Series] | None = None,
-) -> list[Problem]:
-    """Every schema and cross-table failure; `foreign_keys=False` skips the foreign keys.
-
-    `unchanged`: tables proven identical to those of an earlier build whose every check passed,
-    with the same code (the build cache's digests); a check that reads only such tables is not run again.
-    `texts_changed`: when the articles table is not among them, the ids of the articles whose text
-    may differ from that build's (see `check_relations`); None: any may.
-    `fresh`: for a table that is not unchanged, a mask of its rows that are not rows of its table
-    in that build (row hashes): a check that reads only the row itself (and unchanged tables) is
-    run on those rows alone; every other row passed it then.
-    """
+def table_problems(tables: dict[str, pl.DataFrame], foreign_keys: bool = True) -> list[Problem]:
+    """Every schema and cross-table failure; `foreign_keys=False` skips the foreign keys."""
     problems = Collector()
-    fresh = fresh or {}
     for name in MODELS:
-        if name not in unchanged:
-            check_table(name, tables[name], problems, fresh.get(name))
-    check_relations(tables, problems, foreign_keys, unchanged, texts_changed, fresh)
+        check_table(name, tables[name], problems)
+    check_relations(tables, problems, foreign_keys)
     return problems.problems
 
 
-def check_table(name: str, df: pl.DataFrame, problems: Collector, fresh: pl.Series | None = None) -> None:
-    """Pandera validation of one table (a DataFrame, so data checks run, not only the schema).
-
-    `fresh`: the rows that may fail a check of one row at a time (see `table_problems`); pandera,
-    when a check fails, judges every row."""
-    if failed_checks(MODELS[name].to_schema(), df, df.filter(fresh) if fresh is not None else None, ROW_CHECKS) == set():
-        return  # every declared check passes
+def check_table(name: str, df: pl.DataFrame, problems: Collector) -> None:
+    """Pandera validation of one table (a DataFrame, so data checks run, not only the schema)."""
     try:
         MODELS[name].validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -104,42 +74,12 @@ def _key_column(df: pl.DataFrame) -> str:
     return df.columns[0]
 
 
-def check_relations(
-    tables: dict[str, pl.DataFrame],
-    problems: Collector,
-    foreign_keys: bool = True,
-    unchanged: set[str] | frozenset = frozenset(),
-    texts_changed: pl.Series | None = None,
-    fresh: Mapping[str, pl.Series] | None = None,
-) -> None:
-    """Foreign keys, the span invariant, and derived counts; a check reading only `unchanged` tables is skipped (see `table_problems`).
-
-    The span invariant of an unchanged table reads the articles' texts: when the articles table
-    has changed and `texts_changed` names the articles whose text may have (present now or then),
-    only those articles' rows are checked again; every other row and its text are as they were
-    when they passed. Of a table with `fresh` rows, a foreign key into an unchanged table and the
-    span invariant read those rows (and the rows of articles whose text may have changed) alone.
-    """
+def check_relations(tables: dict[str, pl.DataFrame], problems: Collector, foreign_keys: bool = True) -> None:
+    """Foreign keys, the span invariant, and derived counts."""
     articles, evidence = tables["articles"], tables["evidence"]
-    fresh = fresh or {}
-    # What the checks of the evidence's claims against the derived tables read of it.
-    claims = EVIDENCE_CLAIMS if EVIDENCE_CLAIMS in unchanged else "evidence"
-
-    def rerun(*names: str) -> bool:
-        return not set(names) <= unchanged
-
-    def rows_of(child: str, parent: str, columns: list[str]) -> pl.DataFrame:
-        """The `columns` of the rows of `child` whose check against the unchanged or `fresh`-checked
-        `parent` may fail (the columns first: a copy of the evidence's every column, filtered, takes
-        hundreds of MB at 100k articles)."""
-        df = tables[child].select(columns)
-        return df.filter(fresh[child]) if child in fresh and parent in unchanged else df
-
     fks = [(fk.table, fk.column, fk.parent, fk.many) for fk in FOREIGN_KEYS] if foreign_keys else []
     for child, column, parent, explode in fks:
-        if not rerun(child, claims if parent == "evidence" else parent):  # a reference to evidence names its evidence_id
-            continue
-        bad = _missing(rows_of(child, parent, list(dict.fromkeys([_key_column(tables[child]), column]))), column, tables[parent], KEYS[parent], explode)
+        bad = _missing(tables[child], column, tables[parent], KEYS[parent], explode)
         for child_key, ref in bad.head(SHOW_FAILURES).iter_rows():
             problems.add(
                 f"table {child}",
@@ -149,8 +89,6 @@ def check_relations(
                 f" register {ref!r} (dataset/{_REGISTRY_FILE.get(parent, parent)}.yml) or correct the id",
             )
     for subject in ("events", "tariff_measures") if foreign_keys else ():
-        if not rerun(subject, "disputes"):
-            continue
         ids = tables[subject][KEYS[subject]]
         bad = tables["disputes"].filter((pl.col("subject_table") == subject) & ~pl.col("subject_id").is_in(ids.implode()))
         for row in bad.head(SHOW_FAILURES).iter_rows(named=True):
@@ -158,10 +96,8 @@ def check_relations(
                 "table disputes", None, "subject_id", f"dispute_id={row['dispute_id']!r} points to {subject} {row['subject_id']!r}, which does not exist"
             )
     for subject in ("people", "events", "tariff_measures") if foreign_keys else ():
-        if not rerun(subject, claims):
-            continue
         ids = tables[subject][KEYS[subject]]
-        bad = rows_of("evidence", subject, ["evidence_id", "subject_table", "subject_id"]).filter(
+        bad = evidence.select("evidence_id", "subject_table", "subject_id").filter(
             (pl.col("subject_table") == subject) & ~pl.col("subject_id").is_in(ids.implode())
         )
         for row in bad.head(SHOW_FAILURES).iter_rows(named=True):
@@ -175,16 +111,9 @@ def check_relations(
     # The provenance invariant: articles.text[char_start:char_end] == evidence, for every row of every table.
     texts = articles.select("article_id", pl.col("text").alias("_text"))
     for name, df in tables.items():
-        if "evidence" not in df.columns or not rerun(name, "articles"):
-            continue  # a reference table (places, outlets): no text supports its rows; or checked before
-        cols = list(dict.fromkeys([_key_column(df), "article_id", "char_start", "char_end", "evidence"]))
-        rows = df.select(cols)
-        if name in unchanged and texts_changed is not None:
-            rows = rows.filter(pl.col("article_id").is_in(texts_changed.implode()))
-        elif name in fresh and "articles" in unchanged:
-            rows = rows.filter(fresh[name])
-        elif name in fresh and texts_changed is not None:
-            rows = rows.filter(fresh[name] | pl.col("article_id").is_in(texts_changed.implode()))
+        if "evidence" not in df.columns:
+            continue  # a reference table (places, outlets): no text supports its rows
+        rows = df.select(list(dict.fromkeys([_key_column(df), "article_id", "char_start", "char_end", "evidence"])))
         for row in _wrong_spans(rows, texts):
             problems.add(
                 f"table {name}",
@@ -196,8 +125,6 @@ def check_relations(
 
     # n_articles is derived from evidence, never typed.
     for subject in ("people", "events", "tariff_measures"):
-        if not rerun(subject, claims):
-            continue
         derived = (
             evidence.select("subject_table", "subject_id", "article_id")
             .filter(pl.col("subject_table") == subject)
@@ -213,28 +140,17 @@ def check_relations(
                 "n_articles",
                 f"{key}={row[key]!r} has n_articles={row['n_articles']} but evidence names {row['_n']} article(s); counts are derived: please report this as a bug",
             )
-    if rerun("quotes"):
-        _check_quote_counts(tables["quotes"], problems)
+    _check_quote_counts(tables["quotes"], problems)
     _check_derived_subjects(tables, problems)
-
-
-# Rows whose spans are cut from their texts at a time (`_wrong_spans`): the cut spans of a large
-# table's every row at once (the evidence's, at 100k articles) would take hundreds of MB.
-SPAN_ROWS = 1 << 18
 
 
 def _wrong_spans(rows: pl.DataFrame, texts: pl.DataFrame) -> list[dict]:
     """The first `SHOW_FAILURES` rows (in order) whose `evidence` is not text[char_start:char_end] of their article's `_text`, or whose article has none."""
-    shown: list[dict] = []
-    for start in range(0, rows.height, SPAN_ROWS):
-        joined = rows.slice(start, SPAN_ROWS).join(texts, on="article_id", how="left", maintain_order="left")
-        bad = joined.filter(
-            pl.col("_text").is_null() | (pl.col("_text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start")) != pl.col("evidence"))
-        )
-        shown += bad.head(SHOW_FAILURES - len(shown)).iter_rows(named=True)
-        if len(shown) == SHOW_FAILURES:
-            break
-    return shown
+    joined = rows.join(texts, on="article_id", how="left", maintain_order="left")
+    bad = joined.filter(
+        pl.col("_text").is_null() | (pl.col("_text").str.slice(pl.col("char_start"), pl.col("char_end") - pl.col("char_start")) != pl.col("evidence"))
+    )
+    return list(bad.head(SHOW_FAILURES).iter_rows(named=True))
 
 
 def _check_quote_counts(quotes: pl.DataFrame, problems: Collector) -> None:

@@ -15,8 +15,6 @@ import yaml
 
 from tradetalks.build.errors import DatasetError, Problem, dotted
 from tradetalks.build.markers import draft_markers
-from tradetalks.build.yamlfast import DISAGREE, make_reader
-from tradetalks.schemas.files import FILE_SCHEMAS
 
 # A YAML file of this dataset is a few kilobytes; anything far larger is a mistake or an attack.
 MAX_YAML_BYTES = 2_000_000
@@ -139,11 +137,7 @@ _Loader.yaml_implicit_resolvers = {
 
 
 class YamlDoc:
-    """A parsed YAML document plus the node tree, to find the line of any value.
-
-    A document read by the fast path keeps its text instead: the node tree is composed (by the
-    careful loader) the first time a line is asked for, which is when there is a problem to report.
-    """
+    """A parsed YAML document plus the node tree, to find the line of any value."""
 
     def __init__(
         self,
@@ -153,7 +147,6 @@ class YamlDoc:
         first_line: str = "",  # where the yaml-language-server modeline is
         markers: list[Problem] | None = None,
         *,
-        text: str | None = None,  # the source, when `node` is to be composed on demand
         sha256: str = "",  # of the file's bytes; by default, of `source` encoded when first asked for
         source: str | None = None,  # the text read, kept for its sha256
     ) -> None:
@@ -168,8 +161,7 @@ class YamlDoc:
         self.first_line = first_line
         # Draft markers (GUESS, DECIDE, TODO) left in the file's comments and values.
         self.markers: list[Problem] = [] if markers is None else markers
-        self._node = node
-        self._text = text
+        self.node = node
 
     def __repr__(self) -> str:
         return f"YamlDoc(path={str(self.path)!r}, data={self.data!r})"
@@ -180,16 +172,9 @@ class YamlDoc:
 
     @functools.cached_property
     def sha256(self) -> str:
-        """The sha256 of the file's bytes: its text encoded again (strict UTF-8 decoding is one-to-one); only the build cache asks."""
+        """The sha256 of the file's bytes: its text encoded again (strict UTF-8 decoding is one-to-one)."""
         assert self._source is not None
         return hashlib.sha256(self._source.encode("utf-8")).hexdigest()
-
-    @property
-    def node(self) -> yaml.Node | None:
-        """The composed node tree (None for an empty document)."""
-        if self._text is not None:
-            self._node, self._text = compose(self._text, str(self.path)), None
-        return self._node
 
     def line_of(self, location: list[str | int] | tuple[str | int, ...]) -> int | None:
         """1-based line of the value at `location` (keys and list indexes), or of its nearest parent."""
@@ -389,24 +374,8 @@ def _name(ch: str) -> str:
     return unicodedata.name(ch, "")
 
 
-def _field_names(schema: dict[str, Any]) -> set[str]:
-    """Every field name a schema defines (the keys of almost every mapping a dataset file holds)."""
-    fields = schema.get("properties", {})
-    nested = [*fields.values(), *schema.get("anyOf", ()), schema.get("items")]
-    return set(fields).union(*(_field_names(sub) for sub in nested if isinstance(sub, dict)))
-
-
-# The fast reader, kept to the cases where it gives what _Loader gives (see yamlfast); the field
-# names the schemas define are the keys it knows to be text without a look.
-_read_fast = make_reader(_Loader.yaml_implicit_resolvers, set().union(*map(_field_names, FILE_SCHEMAS.values())))
-
-
-def read_yaml(path: str | Path, display: str | None = None, *, fast: bool = True) -> YamlDoc:
-    """Parse one YAML file; every failure is a DatasetError naming the file and line.
-
-    With `fast` (the default), a file the fast reader provably reads alike is read by it; the
-    careful loader reads the rest and reports every refusal. Both give the same YamlDoc.
-    """
+def read_yaml(path: str | Path, display: str | None = None) -> YamlDoc:
+    """Parse one YAML file; every failure is a DatasetError naming the file and line."""
     shown = display or str(path)
     raw = read_regular(path, shown, MAX_YAML_BYTES)
     try:
@@ -417,12 +386,8 @@ def read_yaml(path: str | Path, display: str | None = None, *, fast: bool = True
     if text.startswith("\ufeff"):
         raise DatasetError.one(shown, 1, None, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
     check_depth(text, shown)
-    data = _read_fast(text) if fast else DISAGREE
-    if data is DISAGREE:
-        data, node = _careful(text, shown)
-        doc = YamlDoc(shown, data, node, source=text)
-    else:
-        doc = YamlDoc(shown, data, text=text, source=text)
+    data, node = _careful(text, shown)
+    doc = YamlDoc(shown, data, node, source=text)
     doc.first_line = text[: text.find("\n")] if "\n" in text else text
     doc.markers = draft_markers(text, shown)
     check_characters(doc, text)
@@ -451,15 +416,3 @@ def _careful(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
     finally:
         loader.dispose()
     return data, node
-
-
-def compose(text: str, shown: str) -> yaml.Node | None:
-    """The node tree of a document the fast path read (so the careful loader reads it without error)."""
-    loader = _Loader(text)
-    loader.name = shown
-    try:
-        return loader.get_node() if loader.check_node() else None
-    except yaml.YAMLError:  # cannot happen (see yamlfast); an error message then goes without its line
-        return None
-    finally:
-        loader.dispose()

@@ -77,21 +77,6 @@ STATUSES = [
 ]
 PLACE_KINDS = ["country", "region", "city", "venue"]
 LINK_RELATIONS = ["announcement", "threat", "statement", "report", "agreement", "talks", "pause"]
-EVENT_CLAIMS = ["date_start", "date_end", "local_date", "location", "participants", "description"]
-MEASURE_CLAIMS = [
-    "rate_pct",
-    "rate_basis",
-    "status",
-    "announced_date",
-    "announced_date_end",
-    "effective_date",
-    "effective_date_end",
-    "expiry_date",
-    "expiry_date_end",
-    "scope",
-    "target",
-    "imposer",
-]
 SEGMENT_KINDS = ["boilerplate", "duplicate", "header", "caption", "byline", "transcript"]
 QUOTE_CHANNELS = ["interview", "social_media", "statement", "press_conference", "remarks", "readout", "report", None]
 
@@ -146,8 +131,6 @@ def _located(extra: dict[str, Any], required: tuple[str, ...] = (), description:
 def _located_or_null(description: str, example: str) -> dict[str, Any]:
     return _doc({"anyOf": [_located({}), {"type": "null"}]}, description, {"evidence": example}, None)
 
-
-CLAIM_VALUE = {"type": ["string", "number", "integer", "boolean", "null"]}
 
 # Claimed values, one schema per claim field: a claim is compared with the registry and across
 # articles, so its type and range are checked as strictly as the registry's own fields.
@@ -848,8 +831,3 @@ def schema_file(kind: str) -> str:
 
 
 FILE_SCHEMAS: dict[str, dict[str, Any]] = {kind: _file_schema(kind) for kind in KINDS}
-PEOPLE_FILE = FILE_SCHEMAS["people"]
-EVENTS_FILE = FILE_SCHEMAS["events"]
-MEASURES_FILE = FILE_SCHEMAS["measures"]
-PLACES_FILE = FILE_SCHEMAS["places"]
-OUTLETS_FILE = FILE_SCHEMAS["outlets"]

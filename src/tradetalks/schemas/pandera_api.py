@@ -54,6 +54,11 @@ def _import_polars_only() -> None:
     try:
         import pandera.polars  # noqa: F401
         import pandera.strategies.base_strategies  # noqa: F401 - imported by the first validation; hypothesis only here
+        from pandera.backends import register_checks
+
+        # The first check asks (once, cached) whether pandas' types apply to the frame: asked
+        # here, the answer is "pandas is not installed", and the first validation imports no pandas.
+        getattr(register_checks, "_load_get_backend_types_from_mro", lambda: None)()
     finally:
         sys.meta_path.remove(finder)
 

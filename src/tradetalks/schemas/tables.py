@@ -389,12 +389,9 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "places": Places,
     "outlets": Outlets,
 }
-# The dataframe checks above whose verdict on a row reads that row's values alone: a row that
-# passed them before (same code) passes again, so a rebuild checks only new rows with them
-# (build/fused.py). A dataframe check not named here is run on every row.
 # The provenance columns, in release order (declared by the `Provenance` model).
 PROVENANCE = tuple(Provenance.__annotations__)
-ROW_CHECKS = frozenset({"span_is_well_formed", "whole_text", "speaker_is_said", "dates_ordered", "parties_are_said", "outlets_add_up"})
+
 KEYS = {
     "articles": "article_id",
     "people": "person_id",

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import math
-import os
 import re
 import shutil
-import stat
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -42,17 +37,11 @@ def read_manifest(release_dir: Path) -> dict:
     return manifest
 
 
-def write_csvs(root: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None, keep: set[str] | frozenset = frozenset()) -> dict[str, str]:
-    """csv/<table>.csv for every table: same rows and order as the Parquet, nested values as JSON.
-
-    `keep`: files already in place (`csv/<table>.csv` linked from an earlier build), not written again.
-    """
+def write_csvs(root: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None) -> dict[str, str]:
+    """csv/<table>.csv for every table: same rows and order as the Parquet, nested values as JSON."""
     (root / "csv").mkdir(exist_ok=True)
     out = {}
     for name, entry in manifest["tables"].items():
-        if f"csv/{name}.csv" in keep:
-            out[name] = f"csv/{name}.csv"
-            continue
         df = tables[name].sort(entry["primary_key"]) if tables is not None else pl.read_parquet(root / entry["path"])
         out[name] = write_csv(root, name, df)
     return out
@@ -86,107 +75,6 @@ def spreadsheet_safe(column: str) -> pl.Expr:
     spreadsheet shows it as text. The CSV copies only: the Parquet files hold every value verbatim."""
     risky = pl.col(column).str.contains(f"^[{re.escape(FORMULA_START)}]")
     return pl.when(risky).then(pl.lit("'") + pl.col(column)).otherwise(pl.col(column)).alias(column)
-
-
-# A large table's CSV, in blocks that a rebuild may copy from the last build's file (`CsvBlocks`):
-# about this many blocks per table.
-CSV_BLOCKS = 64
-
-
-@dataclass
-class CsvBlocks:
-    """What lets `write_csv_blocks` copy blocks of rows of the last build's CSV instead of encoding them.
-
-    `rows`: the table's `digest.row_hashes`, in the file's order. `last`: the file the last build
-    wrote (its path) and its blocks, each [key, offset, length, sha256]. The writer sets `blocks`
-    (those of the file written) and `reused` (how many it copied).
-    """
-
-    rows: pl.Series
-    last: tuple[Path, list[list]] | None = None
-    blocks: list[list] | None = None
-    reused: int = 0
-
-
-def block_ends(rows: pl.Series) -> list[int]:
-    """Where each block of rows ends (exclusive): after every row whose hash is a multiple of a power of
-    two chosen for about `CSV_BLOCKS` blocks. Set by the rows themselves, not their positions, so
-    that adding or removing a row changes the block it is in and no other."""
-    n = rows.len()
-    step = 1 << max(0, round(math.log2(max(n, 1) / CSV_BLOCKS)))
-    ends = [e + 1 for e in (rows % step == 0).arg_true().to_list() if e + 1 < n]
-    return [*ends, n] if n else []
-
-
-def write_csv_blocks(path: Path, df: pl.DataFrame, blocks: CsvBlocks) -> str:
-    """`write_csv`'s file of `df` (rows in the order of `blocks.rows`), written block by block: a
-    block whose rows and columns are those of a block of the last file is copied from it once
-    its bytes have the sha256 recorded; returns the file's sha256. The same bytes either way."""
-    plain = _plain(df)
-    prefix = json.dumps(["csv", [[c, str(t)] for c, t in df.schema.items()]]).encode("utf-8")
-    ends = block_ends(blocks.rows)
-    starts = [0, *ends[:-1]] if ends else []
-    keys = [
-        hashlib.sha256(prefix + (b"header" if i == 0 else b"") + blocks.rows.slice(s, e - s).to_numpy().tobytes()).hexdigest()[:32]
-        for i, (s, e) in enumerate(zip(starts, ends, strict=True))
-    ]
-    old: dict[str, tuple[int, int, str]] = {}
-    source = None
-    if blocks.last is not None:
-        for entry in blocks.last[1]:  # as the build cache recorded them: checked, not trusted
-            if isinstance(entry, list) and len(entry) == 4 and all(isinstance(v, int) and v >= 0 for v in entry[1:3]) and isinstance(entry[3], str):
-                old.setdefault(str(entry[0]), (entry[1], entry[2], entry[3]))
-        if set(keys) & set(old):
-            source = _open_regular(blocks.last[0])
-    size = os.fstat(source.fileno()).st_size if source is not None else 0
-    total = hashlib.sha256()
-    made: list[list] = []
-    reused = offset = 0
-    try:
-        with open(path, "wb") as out:
-            if not keys:  # no rows: the header alone
-                data = io.BytesIO()
-                _encode(plain, data)
-                out.write(data.getvalue())
-                total.update(data.getvalue())
-            for i, (s, e, key) in enumerate(zip(starts, ends, keys, strict=True)):
-                data_bytes = None
-                if source is not None and key in old and old[key][0] + old[key][1] <= size:
-                    at, length, sha = old[key]
-                    try:
-                        copied = os.pread(source.fileno(), length, at)
-                    except OSError:
-                        copied = b""
-                    if len(copied) == length and hashlib.sha256(copied).hexdigest() == sha:
-                        data_bytes, block_sha = copied, sha
-                        reused += 1
-                if data_bytes is None:
-                    buffer = io.BytesIO()
-                    _encode(plain.slice(s, e - s), buffer, header=i == 0)
-                    data_bytes = buffer.getvalue()
-                    block_sha = hashlib.sha256(data_bytes).hexdigest()
-                out.write(data_bytes)
-                total.update(data_bytes)
-                made.append([key, offset, len(data_bytes), block_sha])
-                offset += len(data_bytes)
-    finally:
-        if source is not None:
-            source.close()
-    blocks.blocks, blocks.reused = made, reused
-    return total.hexdigest()
-
-
-def _open_regular(path: Path):  # noqa: ANN202 - a binary file or None
-    """`path` opened for reading when it is a regular file (a symbolic link is not followed); else None."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    fh = os.fdopen(fd, "rb")
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        fh.close()
-        return None
-    return fh
 
 
 def json_text(column: str) -> pl.Expr:

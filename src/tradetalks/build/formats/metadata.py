@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 HOMEPAGE = "https://github.com/tradetalks/tradetalks"
-ASSETS = HOMEPAGE + "/releases/download/v{version}/"
 TITLE = "tradetalks: news coverage of the October 2025 US-China trade talks, with provenance"
 DESCRIPTION = (
     "A versioned, provenance-first dataset of news coverage of the October 2025 US-China trade talks: "

@@ -217,13 +217,6 @@ def spans_of(rel: Release, article: dict, rows: list[tuple[str, dict]]) -> list[
     return [s for s in spans if 0 <= s.start < s.end <= n]
 
 
-def link_target(column: str, row: dict) -> str | None:
-    """The table a column's value points into (subject_id follows subject_table)."""
-    if column == "subject_id":
-        return row.get("subject_table")
-    return FK_COLUMNS.get(column)
-
-
 # Entities ----------------------------------------------------------------------------------------
 
 
