@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from test_load import build_release
+from test_load import build_release, table_path
 from tradetalks.build.diff import diff_releases
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.formats.croissant import CROISSANT_CONTEXT, croissant
@@ -146,7 +146,7 @@ def test_croissant_context_is_the_standard_one():
 
 def test_csv_copies_match_the_parquet(bundled):
     for name in TABLES:
-        parquet = pl.read_parquet(bundled / f"{name}.parquet")
+        parquet = pl.read_parquet(table_path(bundled, name))
         csv = pl.read_csv(bundled / "csv" / f"{name}.csv", infer_schema=False)
         assert csv.columns == parquet.columns and csv.height == parquet.height
         for col, dtype in parquet.schema.items():
@@ -155,7 +155,7 @@ def test_csv_copies_match_the_parquet(bundled):
         key = parquet.columns[0]
         assert csv[key].to_list() == parquet[key].to_list()
     text = pl.read_csv(bundled / "csv/articles.csv", infer_schema=False)["text"][0]
-    assert text == pl.read_parquet(bundled / "articles.parquet")["text"][0]  # newlines and curly quotes intact
+    assert text == pl.read_parquet(table_path(bundled, "articles"))["text"][0]  # newlines and curly quotes intact
 
 
 def test_card_documents_every_table_and_column(bundled):
@@ -188,7 +188,7 @@ def test_zip_is_deterministic_in_form(bundled):
         assert names == sorted(names)
         assert all(i.date_time == (1980, 1, 1, 0, 0, 0) and (i.external_attr >> 16) == 0o100644 for i in infos)
         assert "tradetalks-data-1.0.0/manifest.json" in names and "tradetalks-data-1.0.0/csv/quotes.csv" in names
-        assert zf.read("tradetalks-data-1.0.0/quotes.parquet") == (bundled / "quotes.parquet").read_bytes()
+        assert zf.read("tradetalks-data-1.0.0/data/quotes.parquet") == table_path(bundled, "quotes").read_bytes()
         assert zf.read("tradetalks-data-1.0.0/manifest.json") == (bundled / "manifest.json").read_bytes()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from test_load import table_path
 from tradetalks.build import cache as cache_module
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.pipeline import build
@@ -252,8 +253,14 @@ def test_a_rebuild_links_the_files_of_unchanged_tables_and_checks_only_changed_o
     assert rebuilt == outcome(root, root / "out-clean", False)
     after = inodes(out)
     kept = {rel for rel in after if before.get(rel) == after[rel]}
-    assert {"articles.parquet", "csv/articles.csv", "evidence.parquet", "csv/evidence.csv", "places.parquet"} <= kept  # linked from the last build
-    assert "quotes.parquet" not in kept and "csv/quotes.csv" not in kept and "manifest.json" not in kept
+    assert {
+        "data/articles.parquet",
+        "csv/articles.csv",
+        "data/evidence.parquet",
+        "csv/evidence.csv",
+        "data/places.parquet",
+    } <= kept  # linked from the last build
+    assert "data/quotes.parquet" not in kept and "csv/quotes.csv" not in kept and "manifest.json" not in kept
 
 
 @pytest.mark.parametrize("racy", [False, True])
@@ -395,7 +402,7 @@ def test_the_quote_links_and_keys_are_kept_for_the_next_build(root: Path) -> Non
     cached_equals_clean(root, "first")
     links = cache_module.ArticleCache.open(root, 0).quote_links()
     assert links is not None and links.keys is not None
-    quotes = pl.read_parquet(root / "out-first-cached" / "quotes.parquet")
+    quotes = pl.read_parquet(table_path(root / "out-first-cached", "quotes"))
     assert links.nodes.to_list() == sorted({normalise(t) for t in quotes["text"].to_list()})
     assert set(links.keys["norm"].unique().to_list()) == set(links.nodes.to_list())
 
@@ -517,10 +524,10 @@ def edit_text_outside_spans(root: Path) -> None:
     build(root, built, cache=False)
     covered: set[int] = set()
     for name in ("evidence", "quotes", "people", "events", "tariff_measures"):
-        rows = pl.read_parquet(built / f"{name}.parquet").filter(pl.col("article_id") == ANCHORED)
+        rows = pl.read_parquet(table_path(built, name)).filter(pl.col("article_id") == ANCHORED)
         for start, end in rows.select("char_start", "char_end").iter_rows():
             covered.update(range(start - 40, end + 40))  # with a margin: detection reads words around a span
-    segments = pl.read_parquet(built / "articles.parquet").filter(pl.col("article_id") == ANCHORED)["segments"].explode().drop_nulls()
+    segments = pl.read_parquet(table_path(built, "articles")).filter(pl.col("article_id") == ANCHORED)["segments"].explode().drop_nulls()
     for segment in segments.to_list():
         covered.update(range(segment["char_start"] - 40, segment["char_end"] + 40))
     txt = root / "dataset" / "articles" / f"{ANCHORED}.txt"

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import test_load
+from test_load import table_path
 from tradetalks.build.diff import check_version, diff_releases, required_bump
 from tradetalks.build.release import plain_arrow
 from tradetalks.cli import app
@@ -39,7 +40,7 @@ def set_version(release: Path, version: str) -> None:
 
 def rewrite(release: Path, name: str, df: pl.DataFrame) -> None:
     """Replace one table's Parquet and its manifest entry (columns, types, rows, checksum)."""
-    path = release / f"{name}.parquet"
+    path = table_path(release, name)
     pq.write_table(plain_arrow(df.to_arrow()), path)
     m = json.loads((release / "manifest.json").read_text())
     entry = m["tables"][name]
@@ -58,7 +59,7 @@ def rewrite(release: Path, name: str, df: pl.DataFrame) -> None:
 
 
 def table(release: Path, name: str) -> pl.DataFrame:
-    return pl.read_parquet(release / f"{name}.parquet")
+    return pl.read_parquet(table_path(release, name))
 
 
 def test_identical_releases_need_no_bump(pair):
@@ -84,7 +85,7 @@ def _change_one(df: pl.DataFrame, key: str, column: str, value) -> pl.DataFrame:
 
 
 def _drop_table(release: Path, name: str) -> None:
-    (release / f"{name}.parquet").unlink()
+    table_path(release, name).unlink()
     m = json.loads((release / "manifest.json").read_text())
     del m["tables"][name]
     (release / "manifest.json").write_text(json.dumps(m))
@@ -92,9 +93,11 @@ def _drop_table(release: Path, name: str) -> None:
 
 def _add_table(release: Path, name: str) -> None:
     m = json.loads((release / "manifest.json").read_text())
-    m["tables"][name] = {**m["tables"]["places"], "path": f"{name}.parquet"}
+    places = m["tables"]["places"]["path"]
+    path = str(Path(places).with_name(f"{name}.parquet"))  # beside it, in either layout
+    m["tables"][name] = {**m["tables"]["places"], "path": path}
     (release / "manifest.json").write_text(json.dumps(m))
-    shutil.copy(release / "places.parquet", release / f"{name}.parquet")
+    shutil.copy(release / places, release / path)
 
 
 def _regroup(release: Path, merged: bool) -> None:

@@ -22,7 +22,7 @@ import yaml
 
 import test_load
 from conftest import make_dataset
-from test_load import fresh_loader_state, loader  # noqa: F401  (fixtures)
+from test_load import fresh_loader_state, loader, table_path  # noqa: F401  (fixtures)
 from test_workflows import vendored_schema
 from tradetalks.__about__ import __version__
 
@@ -295,7 +295,7 @@ def test_card_has_a_hugging_face_header(dated_release):
 
 def test_card_lists_articles_outlets_window_and_limits(dated_release):
     card = (dated_release / "README.md").read_text(encoding="utf-8")
-    articles = pl.read_parquet(dated_release / "articles.parquet")
+    articles = pl.read_parquet(table_path(dated_release, "articles"))
     for article_id in articles["article_id"]:
         assert f"`{article_id}`" in card
     dates = articles.select(pl.coalesce("published_date", "reference_date")).to_series().drop_nulls().sort()

@@ -20,6 +20,7 @@ from tradetalks.build.claims import PlaceRegistry
 from tradetalks.build.detect.groups import Links, find_links, group_frame, normalise
 from tradetalks.build.digest import row_hashes, table_digest
 from tradetalks.build.errors import Collector, DatasetError, Problem
+from tradetalks.build.formats.files import table_file
 from tradetalks.build.locate import ArticleSpans
 from tradetalks.build.rows import (  # noqa: F401  (re-exported: the pipeline's per-article half)
     COLUMNS,
@@ -389,12 +390,12 @@ def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame, keep: Callabl
     return made.with_columns(pl.col("text").alias("evidence")).select(list(schema)).with_columns(pl.col("article_id").set_sorted())
 
 
-def published_releases(release_root: Path, table: str) -> list[Path]:
-    """The published release directories under `release_root` that hold `table`, lowest version first."""
+def published_tables(release_root: Path, table: str) -> list[Path]:
+    """The Parquet files of `table` in the published releases under `release_root` (of either layout), lowest version first."""
     versions = [
-        (tuple(map(int, m.groups())), p)
+        (tuple(map(int, m.groups())), path)
         for p in (release_root.iterdir() if release_root.is_dir() else [])
-        if (m := RELEASE_DIR.match(p.name)) and (p / f"{table}.parquet").is_file()
+        if (m := RELEASE_DIR.match(p.name)) and (path := table_file(p, table)) is not None
     ]
     return [p for _, p in sorted(versions)]
 
@@ -402,18 +403,18 @@ def published_releases(release_root: Path, table: str) -> list[Path]:
 def article_ages(release_root: Path) -> dict[str, int]:
     """Article id -> the rank of the first published release that holds it (0: the oldest release)."""
     ages: dict[str, int] = {}
-    for n, release in enumerate(published_releases(release_root, "articles")):
-        for article_id in pl.read_parquet(release / "articles.parquet", columns=["article_id"])["article_id"].to_list():
+    for n, path in enumerate(published_tables(release_root, "articles")):
+        for article_id in pl.read_parquet(path, columns=["article_id"])["article_id"].to_list():
             ages.setdefault(article_id, n)
     return ages
 
 
 def published_groups(release_root: Path) -> dict[str, str]:
     """Normalised quote text -> quote_group_id in the latest release under `release_root` (highest version)."""
-    releases = published_releases(release_root, "quotes")
+    releases = published_tables(release_root, "quotes")
     if not releases:
         return {}
-    latest = releases[-1] / "quotes.parquet"
+    latest = releases[-1]
     published = pl.read_parquet(latest, columns=["text", "quote_group_id"]).unique().sort("quote_group_id")
     out: dict[str, str] = {}
     for text, gid in published.iter_rows():

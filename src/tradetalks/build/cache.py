@@ -74,6 +74,7 @@ from tradetalks.build.assemble import DERIVED, PART_SCHEMAS, QUOTE_GROUP_COLUMNS
 from tradetalks.build.detect.groups import Links
 from tradetalks.build.digest import table_digest
 from tradetalks.build.errors import DatasetError
+from tradetalks.build.formats.files import csv_rel, parquet_rel
 from tradetalks.build.release import LastFile
 from tradetalks.build.rows import Registries
 from tradetalks.build.sources import MAX_ARTICLE_BYTES, Pair
@@ -643,7 +644,7 @@ class ArticleCache:
                 continue
             files = entry.get("files") or {}
             stamps = entry.get("stamps") or {}
-            if files and all(rel in (f"{name}.parquet", f"csv/{name}.csv") and isinstance(sha, str) for rel, sha in files.items()):
+            if files and all(rel in (parquet_rel(name), csv_rel(name)) and isinstance(sha, str) for rel, sha in files.items()):
                 for rel, sha in files.items():
                     path = Path(target) / rel
                     out[rel] = (path, sha, isinstance(stamped_ns, int) and _output_trusted(path, stamps.get(rel), stamped_ns))
@@ -658,7 +659,7 @@ class ArticleCache:
         entry = (written.get("tables") or {}).get(name)
         if not isinstance(entry, dict):
             return None
-        rel = f"{name}.parquet"
+        rel = parquet_rel(name)
         sha, keys, stamped_ns = (entry.get("files") or {}).get(rel), entry.get("groups"), written.get("stamped_ns")
         if not isinstance(sha, str) or not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             return None
@@ -678,7 +679,7 @@ class ArticleCache:
             return None
         entry = (written.get("tables") or {}).get(name)
         found = entry.get("blocks") if isinstance(entry, dict) else None
-        return (Path(target) / f"csv/{name}.csv", found) if isinstance(found, list) else None
+        return (Path(target) / csv_rel(name), found) if isinstance(found, list) else None
 
     def texts_changed(self, articles: pl.DataFrame, validated: dict[str, str]) -> pl.Series | None:
         """The ids of the articles whose text may differ from the articles table of the last build
@@ -801,12 +802,12 @@ class ArticleCache:
                     for name, entry in manifest["tables"].items():
                         if name not in digests:
                             continue
-                        shas = {f"{name}.parquet": entry["sha256"]} | ({f"csv/{name}.csv": files[f"csv/{name}.csv"]} if f"csv/{name}.csv" in files else {})
+                        shas = {parquet_rel(name): entry["sha256"]} | ({csv_rel(name): files[csv_rel(name)]} if csv_rel(name) in files else {})
                         tables_written[name] = {"digest": digests[name], "files": shas, "stamps": {rel: _output_stamp(Path(target) / rel) for rel in shas}}
                         made: Mapping[str, list] | None
                         then = (before.get("tables") or {}).get(name) if before.get("target") == str(Path(target).resolve()) else None
                         then = then if isinstance(then, dict) else {}
-                        for what, made, rel in (("groups", groups, f"{name}.parquet"), ("blocks", blocks, f"csv/{name}.csv")):
+                        for what, made, rel in (("groups", groups, parquet_rel(name)), ("blocks", blocks, csv_rel(name))):
                             kept: Any = (made or {}).get(name)
                             if kept is None and rel in shas and (then.get("files") or {}).get(rel) == shas[rel]:
                                 kept = then.get(what)  # the same file as the build before's (linked): the same pieces

@@ -31,7 +31,20 @@ from tradetalks.build.formats import parquet_groups
 from tradetalks.build.formats.card import card
 from tradetalks.build.formats.croissant import croissant
 from tradetalks.build.formats.datapackage import datapackage
-from tradetalks.build.formats.files import CsvBlocks, file_entry, read_manifest, write_csv, write_csv_blocks, write_csvs, write_json, write_zip
+from tradetalks.build.formats.files import (
+    CSV_DIR,
+    DATA_DIR,
+    CsvBlocks,
+    csv_rel,
+    file_entry,
+    parquet_rel,
+    read_manifest,
+    write_csv,
+    write_csv_blocks,
+    write_csvs,
+    write_json,
+    write_zip,
+)
 from tradetalks.build.formats.metadata import release_date
 from tradetalks.build.spill import SPILL_PREFIX
 from tradetalks.load import apply_umask, sha256_file
@@ -86,7 +99,8 @@ def write_release(
         try:
             manifest: dict = {"dataset": "tradetalks", "version": version, "tables": {}, "files": {}}
             linked = _link_reused(tmp, reuse or {})
-            (tmp / "csv").mkdir(exist_ok=True)
+            (tmp / CSV_DIR).mkdir(exist_ok=True)
+            (tmp / DATA_DIR).mkdir(exist_ok=True)
             known = dict(linked)
             if early is not None:
                 known.update(early.move_into(tmp, skip=set(linked)))
@@ -99,7 +113,7 @@ def write_release(
                 for written in pool.map(write, sorted(MODELS, key=lambda n: -tables[n].height)):
                     known.update(written)
             for name in MODELS:
-                manifest["tables"][name] = table_entry(name, tables[name], tmp / f"{name}.parquet", known.get(f"{name}.parquet"))
+                manifest["tables"][name] = table_entry(name, tables[name], tmp, known.get(parquet_rel(name)))
             if changelog is not None and changelog.exists():
                 shutil.copyfile(changelog, tmp / "CHANGELOG.md")
             if provenance is not None:
@@ -128,13 +142,14 @@ def write_table_files(
 ) -> dict[str, str]:
     """The table's Parquet and CSV files in `directory` (but those in `skip`), each hashed as soon as written: rel -> sha256."""
     written = {}
-    if f"{name}.parquet" not in skip:
-        write_parquet(df, directory / f"{name}.parquet", name, version, groups)
-        written[f"{name}.parquet"] = sha256_file(directory / f"{name}.parquet")
-    if f"csv/{name}.csv" in skip:
+    parquet, csv = parquet_rel(name), csv_rel(name)
+    if parquet not in skip:
+        write_parquet(df, directory / parquet, name, version, groups)
+        written[parquet] = sha256_file(directory / parquet)
+    if csv in skip:
         return written
     if blocks is not None and blocks.rows.len() == df.height and df[KEYS[name]].is_sorted():  # the row hashes in the file's order
-        written[f"csv/{name}.csv"] = write_csv_blocks(directory / f"csv/{name}.csv", df, blocks)
+        written[csv] = write_csv_blocks(directory / csv, df, blocks)
     else:
         rel = write_csv(directory, name, df.sort(KEYS[name]))
         written[rel] = sha256_file(directory / rel)
@@ -156,7 +171,8 @@ class EarlyTables:
     def __init__(self, parent: Path, version: str) -> None:
         parent.mkdir(parents=True, exist_ok=True)
         self.directory = Path(tempfile.mkdtemp(prefix=EARLY_PREFIX, dir=parent))
-        (self.directory / "csv").mkdir()
+        (self.directory / CSV_DIR).mkdir()
+        (self.directory / DATA_DIR).mkdir()
         self._lock = open(self.directory / ".in-use", "a")  # noqa: SIM115 - held until close()
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         self.version = version
@@ -167,7 +183,7 @@ class EarlyTables:
         """Start writing `name` (once): its files are those `write_release` would write, its Parquet and CSV side by side."""
         if name in self._written:
             return
-        parquet, csv = f"{name}.parquet", f"csv/{name}.csv"
+        parquet, csv = parquet_rel(name), csv_rel(name)
         self._written[name] = [
             self._pool.submit(write_table_files, self.directory, name, df, self.version, skip={csv}, groups=groups),
             self._pool.submit(write_table_files, self.directory, name, df, self.version, skip={parquet}, blocks=blocks),
@@ -396,7 +412,9 @@ def schema_fingerprint(columns: list[dict]) -> str:
     return hashlib.sha256(canon.encode()).hexdigest()
 
 
-def table_entry(name: str, df: pl.DataFrame, path: Path, sha256: str | None = None) -> dict:
+def table_entry(name: str, df: pl.DataFrame, directory: Path, sha256: str | None = None) -> dict:
+    """The manifest's entry of table `name`, written in `directory`."""
+    path = directory / parquet_rel(name)
     docs = descriptions(name)
     arrow_schema = pq.read_schema(path)
     model_columns = MODELS[name].to_schema().columns
@@ -413,6 +431,7 @@ def table_entry(name: str, df: pl.DataFrame, path: Path, sha256: str | None = No
     ]
     return {
         **file_entry(path, sha256),
+        "path": parquet_rel(name),
         "rows": df.height,
         "primary_key": KEYS[name],
         "description": table_description(name),
