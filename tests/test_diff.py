@@ -11,13 +11,12 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
 
 import test_load
+from cli_helpers import invoke
 from test_load import table_path
 from tradetalks.build.diff import check_version, diff_releases, required_bump
 from tradetalks.build.release import plain_arrow
-from tradetalks.cli import app
 from tradetalks.load import sha256_file
 
 built_release = test_load.built_release  # session fixture; an assignment, so the parameters that use it are not redefinitions
@@ -256,9 +255,9 @@ def test_required_bump():
 def test_cli_diff(pair):
     old, new = pair
     rewrite(new, "people", table(new, "people").head(1))
-    result = CliRunner().invoke(app, ["diff", str(old), str(new)])
+    result = invoke(["diff", str(old), str(new)])
     assert result.exit_code == 0, result.output
     assert "people: 2 -> 1 rows; +0 added, -1 removed" in result.output
     assert "MAJOR" in result.output and "version check:" in result.output
-    as_json = CliRunner().invoke(app, ["diff", str(old), str(new), "--json"])
+    as_json = invoke(["diff", str(old), str(new), "--json"])
     assert json.loads(as_json.output)["required_bump"] == "major"

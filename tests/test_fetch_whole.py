@@ -17,6 +17,7 @@ import pytest
 
 import test_fetch
 import tradetalks
+from cli_helpers import invoke
 from test_fetch import OLD, Server, as_assets
 from test_load import fresh_loader_state, loader  # noqa: F401  (autouse fixture)
 
@@ -134,9 +135,6 @@ def test_fetch_command_all(assets, old_release, tmp_path):
 
 def test_cite_of_an_older_version_reads_its_fetched_changelog(assets, old_release, tmp_path, monkeypatch):
     """A version the package knows but does not ship: its CHANGELOG comes with the whole fetch."""
-    from typer.testing import CliRunner
-
-    from tradetalks.cli import app
 
     path = assets.root / OLD / "CHANGELOG.md"
     path.write_text(f"# Changelog\n\n## {OLD} - 2029-06-30\n\nOlder.\n", encoding="utf-8")
@@ -147,7 +145,7 @@ def test_cite_of_an_older_version_reads_its_fetched_changelog(assets, old_releas
     pinned = loader.sha256_file(manifest_path)
     monkeypatch.delenv("TRADETALKS_MANIFEST_SHA256")
     monkeypatch.setattr(loader, "known_releases", lambda: {OLD: {"manifest_sha256": pinned}})
-    result = CliRunner().invoke(app, ["cite", "--version", OLD, "--format", "apa"])
+    result = invoke(["cite", "--version", OLD, "--format", "apa"])
     assert result.exit_code == 0, result.output
     assert "(2029)" in result.output and f"(Version {OLD})" in result.output
     assert (tmp_path / "cache" / OLD / "CHANGELOG.md").is_file()

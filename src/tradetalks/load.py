@@ -472,13 +472,13 @@ def parquet_footer(path: Path) -> tuple[int, int, int, list[tuple[str, str]]]:
 
 
 def did_you_mean(given: object, choices: list[str]) -> str:
-    """'; did you mean X?' when `given` is close to one of `choices` (difflib), else ''."""
+    """' (did you mean X?)' when `given` is close to one of `choices` (difflib), else ''."""
     import difflib
 
     if not isinstance(given, str):
         return ""
     close = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 _RELEASES: dict[str, Release] = {}
@@ -704,7 +704,7 @@ def expected_manifest_sha256(version: str, manifest_sha256: str | None = None) -
     if version_key(version) < version_key(known[-1]):
         # Every version up to the newest this package knows is listed in known_releases.json.
         raise ReleaseError(
-            f"tradetalks has no published version {version}{did_you_mean(version, known)} (the published versions up to {known[-1]}: {', '.join(known)})"
+            f"tradetalks has no published version {version}{did_you_mean(version, known)}; the published versions up to {known[-1]} are {', '.join(known)}"
         )
     raise ReleaseError(
         f"tradetalks {version} is newer than the versions this package ({__version__}) knows ({', '.join(known)}), so it cannot check "

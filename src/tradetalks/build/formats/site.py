@@ -55,10 +55,13 @@ class SiteResult:
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
 
 
-def render_site(release_dir: Path, out_dir: Path, diff: dict | None = None, jobs: int | None = None) -> SiteResult:
+def render_site(
+    release_dir: Path, out_dir: Path, diff: dict | None = None, jobs: int | None = None, progress: Callable[[str], None] | None = None
+) -> SiteResult:
     """Write the site of the release in release_dir to out_dir (replacing an earlier site there).
 
-    Article and entity pages are written by `jobs` processes (default: up to 2, the CPUs there are)."""
+    Article and entity pages are written by `jobs` processes (default: up to 2, the CPUs there are).
+    `progress(stage)` is called as each stage ends."""
     # Load inputs.
     clock, seconds = time.perf_counter(), {}
 
@@ -66,6 +69,8 @@ def render_site(release_dir: Path, out_dir: Path, diff: dict | None = None, jobs
         nonlocal clock
         seconds[stage] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
+        if progress is not None:
+            progress(f"{stage} done ({seconds[stage]:.2f} s)")
 
     rel = sd.load_release(Path(release_dir))
     items = sd.timeline_items(rel)
