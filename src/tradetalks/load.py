@@ -4,15 +4,19 @@
     quotes = tradetalks.load("quotes")                   # polars; the release shipped with this package
     quotes = tradetalks.load("quotes", version="1.0.0")  # pinned: fetched, sha256-checked, cached
     con = tradetalks.connect()                           # DuckDB, one view per table
-    print(tradetalks.describe("quotes"))                 # every column and what it means
+    print(tradetalks.describe("quotes"))                 # every column, what it means, the values it allows
+    text = tradetalks.card()                             # the release's dataset card
 
-Light on purpose: this module imports the standard library only. polars, pandas, duckdb and
-pooch are imported inside the functions that need them, and nothing here touches the build
-(pandera, jsonschema): column docs come from the release's own manifest.json.
+Light on purpose: this module imports the standard library only. polars, pandas, pyarrow, duckdb
+and pooch are imported inside the functions that need them, and nothing here touches the build
+(pandera, jsonschema): column docs and allowed values come from the release's own manifest.json.
+A release lays its tables out flat (1.0.0, 2.0.0) or in `data/` (later ones); its manifest says
+where each file is.
 
 Where a release comes from:
 - no version, or the version this package was built with: the copy inside the installed
-  package (`tradetalks/data/`), or `<repo>/release/<version>/` in a source checkout. Offline.
+  package (`tradetalks/data/`, every file of the release), or `<repo>/release/<version>/` in a
+  source checkout (where every published version is read in place). Offline.
 - any other version: downloaded from `TRADETALKS_BASE_URL` (default: the GitHub release assets
   of `v<version>`), manifest first, every file checked against the manifest's sha256, and kept
   in `TRADETALKS_CACHE` (default: the user cache directory) under `<version>/`. Offline after
