@@ -1,6 +1,6 @@
 """The README's `tradetalks build` on the real dataset, as a whole process (start-up and imports included).
 
-    uv run python benchmarks/bench_startup.py [--repeat 7] [--baseline REF] [--uv] [--no-cache]
+    uv run python benchmarks/bench_startup.py [--repeat 7] [--baseline REF] [--uv] [--no-cache] [--help-only]
 
 Runs `python -m tradetalks build` in the repository root (the same entry point as the
 `tradetalks` script; it writes build/working/, as the README's command does) and prints the
@@ -16,6 +16,8 @@ time is what the command costs on an idle one.
 --uv: also time `uv run tradetalks build`, the README's exact command (uv's own start-up added).
 --no-cache: pass `--no-cache` to the build (every article computed afresh); without it, every
     timed run after the warm-up reuses build/cache/, as a contributor's second build does.
+--help-only: time `tradetalks --help` instead of the build: the start-up alone, what a user who
+    types the command to see what it does waits for (target: under 0.3 s).
 --cold-imports: every run compiles every Python module from source (no bytecode cache), as where
     PYTHONDONTWRITEBYTECODE is set; by default the bytecode caches are written by the warm-up run
     and used after, as on a user's machine (see benchmarks.process_env).
@@ -72,20 +74,19 @@ def main() -> None:
     parser.add_argument("--uv", action="store_true", help="also time `uv run tradetalks build`")
     parser.add_argument("--no-cache", action="store_true", help="pass --no-cache to the build")
     parser.add_argument("--cold-imports", action="store_true", help="no bytecode cache: every module compiled at every run")
+    parser.add_argument("--help-only", action="store_true", help="time `tradetalks --help` instead of the build")
     args = parser.parse_args()
-    extra = ["--no-cache"] if args.no_cache else []
+    what = ["--help"] if args.help_only else ["build", *(["--no-cache"] if args.no_cache else [])]
     tmp = Path(tempfile.mkdtemp(prefix="tradetalks-bench-startup-"))
     cold = tmp / "pycache" if args.cold_imports else None
     print("bytecode caches:", "none (every module compiled at every run)" if cold else "written by the warm-up run, then used")
-    commands: dict[str, tuple[list[str], dict | None]] = {"this tree": ([sys.executable, "-m", "tradetalks", "build", *extra], process_env(None, cold))}
+    commands: dict[str, tuple[list[str], dict | None]] = {"this tree": ([sys.executable, "-m", "tradetalks", *what], process_env(None, cold))}
     try:
         if args.baseline:
-            commands[args.baseline] = (
-                [sys.executable, "-m", "tradetalks", "build", "--out", "build/bench-baseline", *extra],
-                process_env(baseline_env(args.baseline, tmp), cold),
-            )
+            baseline_what = what if args.help_only else [*what[:1], "--out", "build/bench-baseline", *what[1:]]
+            commands[args.baseline] = ([sys.executable, "-m", "tradetalks", *baseline_what], process_env(baseline_env(args.baseline, tmp), cold))
         if args.uv and shutil.which("uv"):
-            commands["uv run tradetalks build"] = (["uv", "run", "tradetalks", "build", *extra], process_env(None, cold))
+            commands[f"uv run tradetalks {' '.join(what)}"] = (["uv", "run", "tradetalks", *what], process_env(None, cold))
         for cmd, env in commands.values():
             timed(cmd, env)  # warm the OS file cache and the bytecode caches
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}

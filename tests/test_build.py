@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import EVENTS, MEASURES, PEOPLE, TEXT, article_meta, bare_meta, make_dataset
+from test_load import table_path
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.pipeline import build, check
 
@@ -113,7 +114,7 @@ def test_release_is_reproducible_and_atomic(dataset, tmp_path):
 def test_rows_are_sorted_by_id(dataset, tmp_path):
     rel = build(dataset, tmp_path / "out").release_dir
     for name, key in [("quotes", "quote_id"), ("evidence", "evidence_id"), ("people", "person_id")]:
-        ids = pl.read_parquet(rel / f"{name}.parquet")[key].to_list()
+        ids = pl.read_parquet(table_path(rel, name))[key].to_list()
         assert ids == sorted(ids)
 
 

@@ -12,14 +12,13 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from test_load import build_release
+from cli_helpers import invoke
+from test_load import build_release, table_path
 from tradetalks.build.diff import diff_releases
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.formats.croissant import CROISSANT_CONTEXT, croissant
 from tradetalks.build.formats.metadata import release_date
-from tradetalks.cli import app
 from tradetalks.load import sha256_file
 from tradetalks.publish import publish, update_changelog
 from tradetalks.schemas.tables import descriptions, table_description
@@ -146,7 +145,7 @@ def test_croissant_context_is_the_standard_one():
 
 def test_csv_copies_match_the_parquet(bundled):
     for name in TABLES:
-        parquet = pl.read_parquet(bundled / f"{name}.parquet")
+        parquet = pl.read_parquet(table_path(bundled, name))
         csv = pl.read_csv(bundled / "csv" / f"{name}.csv", infer_schema=False)
         assert csv.columns == parquet.columns and csv.height == parquet.height
         for col, dtype in parquet.schema.items():
@@ -155,7 +154,7 @@ def test_csv_copies_match_the_parquet(bundled):
         key = parquet.columns[0]
         assert csv[key].to_list() == parquet[key].to_list()
     text = pl.read_csv(bundled / "csv/articles.csv", infer_schema=False)["text"][0]
-    assert text == pl.read_parquet(bundled / "articles.parquet")["text"][0]  # newlines and curly quotes intact
+    assert text == pl.read_parquet(table_path(bundled, "articles"))["text"][0]  # newlines and curly quotes intact
 
 
 def test_card_documents_every_table_and_column(bundled):
@@ -188,7 +187,7 @@ def test_zip_is_deterministic_in_form(bundled):
         assert names == sorted(names)
         assert all(i.date_time == (1980, 1, 1, 0, 0, 0) and (i.external_attr >> 16) == 0o100644 for i in infos)
         assert "tradetalks-data-1.0.0/manifest.json" in names and "tradetalks-data-1.0.0/csv/quotes.csv" in names
-        assert zf.read("tradetalks-data-1.0.0/quotes.parquet") == (bundled / "quotes.parquet").read_bytes()
+        assert zf.read("tradetalks-data-1.0.0/data/quotes.parquet") == table_path(bundled, "quotes").read_bytes()
         assert zf.read("tradetalks-data-1.0.0/manifest.json") == (bundled / "manifest.json").read_bytes()
 
 
@@ -276,19 +275,18 @@ def built_release_for_changelog(tmp_path):
 def test_cli_build_never_writes_release_and_release_refuses_existing(tmp_path):
     root = tmp_path / "repo"
     build_release(root)
-    runner = CliRunner()
-    ok = runner.invoke(app, ["release", "1.0.0", "--root", str(root), "--date", "2026-01-02"])
+    ok = invoke(["release", "1.0.0", "--root", str(root), "--date", "2026-01-02"])
     assert ok.exit_code == 0, ok.output
     published = _tree(root / "release" / "1.0.0")
     assert "release/1.0.0/datapackage.json" in {f"release/1.0.0/{k}" for k in published}
 
-    built = runner.invoke(app, ["build", "--root", str(root)])
+    built = invoke(["build", "--root", str(root)])
     assert built.exit_code == 0, built.output
     assert "no changes against the latest published release 1.0.0" in built.output
     assert (root / "build" / "working" / "manifest.json").exists()
-    into_release = runner.invoke(app, ["build", "--root", str(root), "--out", str(root / "release" / "1.0.0")])
+    into_release = invoke(["build", "--root", str(root), "--out", str(root / "release" / "1.0.0")])
     assert into_release.exit_code == 1 and "never rewritten" in into_release.output
-    again = runner.invoke(app, ["release", "1.0.0", "--root", str(root)])
+    again = invoke(["release", "1.0.0", "--root", str(root)])
     assert again.exit_code == 1 and "already published" in again.output
     assert _tree(root / "release" / "1.0.0") == published
 

@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 
 from dataset_invariants import check_build
+from test_load import table_path
 from tradetalks.schemas.tables import PROVENANCE
 
 REPO = Path(__file__).resolve().parents[1]
@@ -156,7 +157,7 @@ def test_a_published_release_is_rebuilt_byte_identical_from_its_commit(project):
     assert again.returncode == 1 and "already published" in again.stderr
 
     # One byte changed in the published release is caught, and named.
-    path = project / f"release/{version}/quotes.parquet"
+    path = table_path(project / "release" / version, "quotes")
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))

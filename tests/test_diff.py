@@ -11,12 +11,12 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
 
 import test_load
+from cli_helpers import invoke
+from test_load import table_path
 from tradetalks.build.diff import check_version, diff_releases, required_bump
 from tradetalks.build.release import plain_arrow
-from tradetalks.cli import app
 from tradetalks.load import sha256_file
 
 built_release = test_load.built_release  # session fixture; an assignment, so the parameters that use it are not redefinitions
@@ -39,7 +39,7 @@ def set_version(release: Path, version: str) -> None:
 
 def rewrite(release: Path, name: str, df: pl.DataFrame) -> None:
     """Replace one table's Parquet and its manifest entry (columns, types, rows, checksum)."""
-    path = release / f"{name}.parquet"
+    path = table_path(release, name)
     pq.write_table(plain_arrow(df.to_arrow()), path)
     m = json.loads((release / "manifest.json").read_text())
     entry = m["tables"][name]
@@ -58,7 +58,7 @@ def rewrite(release: Path, name: str, df: pl.DataFrame) -> None:
 
 
 def table(release: Path, name: str) -> pl.DataFrame:
-    return pl.read_parquet(release / f"{name}.parquet")
+    return pl.read_parquet(table_path(release, name))
 
 
 def test_identical_releases_need_no_bump(pair):
@@ -84,7 +84,7 @@ def _change_one(df: pl.DataFrame, key: str, column: str, value) -> pl.DataFrame:
 
 
 def _drop_table(release: Path, name: str) -> None:
-    (release / f"{name}.parquet").unlink()
+    table_path(release, name).unlink()
     m = json.loads((release / "manifest.json").read_text())
     del m["tables"][name]
     (release / "manifest.json").write_text(json.dumps(m))
@@ -92,9 +92,11 @@ def _drop_table(release: Path, name: str) -> None:
 
 def _add_table(release: Path, name: str) -> None:
     m = json.loads((release / "manifest.json").read_text())
-    m["tables"][name] = {**m["tables"]["places"], "path": f"{name}.parquet"}
+    places = m["tables"]["places"]["path"]
+    path = str(Path(places).with_name(f"{name}.parquet"))  # beside it, in either layout
+    m["tables"][name] = {**m["tables"]["places"], "path": path}
     (release / "manifest.json").write_text(json.dumps(m))
-    shutil.copy(release / "places.parquet", release / f"{name}.parquet")
+    shutil.copy(release / places, release / path)
 
 
 def _regroup(release: Path, merged: bool) -> None:
@@ -253,9 +255,9 @@ def test_required_bump():
 def test_cli_diff(pair):
     old, new = pair
     rewrite(new, "people", table(new, "people").head(1))
-    result = CliRunner().invoke(app, ["diff", str(old), str(new)])
+    result = invoke(["diff", str(old), str(new)])
     assert result.exit_code == 0, result.output
     assert "people: 2 -> 1 rows; +0 added, -1 removed" in result.output
     assert "MAJOR" in result.output and "version check:" in result.output
-    as_json = CliRunner().invoke(app, ["diff", str(old), str(new), "--json"])
+    as_json = invoke(["diff", str(old), str(new), "--json"])
     assert json.loads(as_json.output)["required_bump"] == "major"

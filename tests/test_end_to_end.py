@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from dataset_invariants import check_build
+from test_load import table_path
 from tradetalks.__about__ import __version__
 from tradetalks.build.pipeline import build
 from tradetalks.build.validate import validate_tables
@@ -89,13 +90,13 @@ def test_manifest_checksums_and_counts(releases):
 
 def test_every_table_loads_in_polars_pandas_duckdb_and_validates(releases):
     rel = releases[0]
-    tables = {name: pl.read_parquet(rel / f"{name}.parquet") for name in MODELS}
+    tables = {name: pl.read_parquet(table_path(rel, name)) for name in MODELS}
     validate_tables(tables)
     for name, df in tables.items():
         assert df.height > 0, name
-        pdf = pd.read_parquet(rel / f"{name}.parquet")
+        pdf = pd.read_parquet(table_path(rel, name))
         assert len(pdf) == df.height and list(pdf.columns) == df.columns
-        n = duckdb.connect().execute(f"SELECT count(*) FROM '{rel / name}.parquet'").fetchone()[0]
+        n = duckdb.connect().execute(f"SELECT count(*) FROM '{table_path(rel, name)}'").fetchone()[0]
         assert n == df.height
 
 
@@ -103,7 +104,7 @@ def test_span_invariant_in_duckdb_sql(releases):
     """DuckDB's substring is 1-based and counts code points: text[start:end] == substring(text, start + 1, end - start)."""
     rel = releases[0]
     con = duckdb.connect()
-    con.execute(f"CREATE VIEW articles AS FROM '{rel / 'articles.parquet'}'")
+    con.execute(f"CREATE VIEW articles AS FROM '{table_path(rel, 'articles')}'")
     checked = 0
     for name in MODELS:
         if "evidence" not in MODELS[name].to_schema().columns:
@@ -113,7 +114,7 @@ def test_span_invariant_in_duckdb_sql(releases):
             SELECT count(*) FILTER (WHERE substring(a.text, t.char_start + 1, t.char_end - t.char_start) <> t.evidence
                                     OR a.text IS NULL),
                    count(*)
-            FROM '{rel / name}.parquet' t LEFT JOIN articles a USING (article_id)
+            FROM '{table_path(rel, name)}' t LEFT JOIN articles a USING (article_id)
             """
         ).fetchone()
         assert bad == 0, name

@@ -54,11 +54,28 @@ def old_release(tmp_path_factory) -> Path:
     return build_release(tmp_path_factory.mktemp("old"), version=OLD)
 
 
+def as_assets(release: Path, into: Path) -> Path:
+    """`release` laid out as GitHub release assets, as the release workflow uploads them: every
+    top-level file, and a file in a folder with the folder as a prefix (csv/x.csv as csv-x.csv)."""
+    into.mkdir(parents=True)
+    for p in sorted(release.rglob("*")):
+        rel = p.relative_to(release).as_posix()
+        if p.is_file() and not rel.startswith("dist/"):
+            shutil.copy2(p, into / loader.asset_name(rel))
+    return into
+
+
+def served_file(www: Path, table: str) -> Path:
+    """Where the server holds the Parquet file of `table` of 0.9.0."""
+    manifest = json.loads((www / OLD / "manifest.json").read_text())
+    return www / OLD / loader.asset_name(manifest["tables"][table]["path"])
+
+
 @pytest.fixture
 def served(old_release, tmp_path, monkeypatch):
-    """A copy of release 0.9.0 served over HTTP; the cache in tmp_path/cache; no shipped release."""
+    """Release 0.9.0 served over HTTP as release assets; the cache in tmp_path/cache; no shipped release."""
     www = tmp_path / "www"
-    shutil.copytree(old_release, www / OLD)
+    as_assets(old_release, www / OLD)
     server = Server(www)
     monkeypatch.setenv("TRADETALKS_BASE_URL", server.url)
     monkeypatch.setenv("TRADETALKS_CACHE", str(tmp_path / "cache"))
@@ -108,19 +125,19 @@ def test_fetch_checks_caches_and_then_works_offline(served, old_release, tmp_pat
 
 
 def test_a_tampered_download_is_refused_and_not_cached(served, tmp_path):
-    flip_byte(served.root / OLD / "quotes.parquet")
+    flip_byte(served_file(served.root, "quotes"))
     with pytest.raises(tradetalks.IntegrityError, match="quotes.parquet does not match the sha256"):
         tradetalks.load("people", version=OLD)
     assert not (cache_dir(tmp_path) / OLD).exists()
     assert leftovers(tmp_path) == []
     # Once the server has the right bytes again, the fetch succeeds: nothing bad was remembered.
-    flip_byte(served.root / OLD / "quotes.parquet")
+    flip_byte(served_file(served.root, "quotes"))
     loader._RELEASES.clear()
     assert tradetalks.load("quotes", version=OLD).height == 2
 
 
 def test_a_truncated_download_is_refused_and_not_cached(served, tmp_path):
-    path = served.root / OLD / "articles.parquet"
+    path = served_file(served.root, "articles")
     path.write_bytes(path.read_bytes()[:1000])
     with pytest.raises(tradetalks.IntegrityError, match="articles.parquet does not match"):
         tradetalks.load("articles", version=OLD)
@@ -147,7 +164,7 @@ def test_a_missing_version_is_a_clear_error(served, tmp_path):
 
 def test_a_cached_file_corrupted_later_is_refused(served, tmp_path):
     tradetalks.load("quotes", version=OLD)
-    flip_byte(cache_dir(tmp_path) / OLD / "evidence.parquet")
+    flip_byte(cache_dir(tmp_path) / OLD / json.loads((cache_dir(tmp_path) / OLD / "manifest.json").read_text())["tables"]["evidence"]["path"])
     loader._RELEASES.clear()
     loader._VERIFIED.clear()
     with pytest.raises(tradetalks.IntegrityError, match="evidence.parquet.*delete"):

@@ -1,14 +1,13 @@
 """A pinned version fetched whole (card, CHANGELOG, CSVs, datapackage, croissant), over real HTTP on 127.0.0.1.
 
-The server holds the files as the release workflow uploads them to a GitHub release: flat, the
-CSVs renamed `csv-<table>.csv`.
+The server holds the files as the release workflow uploads them to a GitHub release: flat, a
+file in a folder renamed with the folder as a prefix (`csv-<table>.csv`, `data-<table>.parquet`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -18,21 +17,11 @@ import pytest
 
 import test_fetch
 import tradetalks
-from test_fetch import OLD, Server
+from cli_helpers import invoke
+from test_fetch import OLD, Server, as_assets
 from test_load import fresh_loader_state, loader  # noqa: F401  (autouse fixture)
 
 old_release = test_fetch.old_release  # module fixture; an assignment, so the parameters that use it are not redefinitions
-
-
-def as_assets(release: Path, into: Path) -> Path:
-    """`release` laid out as GitHub release assets: every top-level file, and csv/x.csv as csv-x.csv."""
-    into.mkdir(parents=True)
-    for p in release.iterdir():
-        if p.is_file():
-            shutil.copy2(p, into / p.name)
-    for p in (release / "csv").iterdir():
-        shutil.copy2(p, into / f"csv-{p.name}")
-    return into
 
 
 @pytest.fixture
@@ -146,9 +135,6 @@ def test_fetch_command_all(assets, old_release, tmp_path):
 
 def test_cite_of_an_older_version_reads_its_fetched_changelog(assets, old_release, tmp_path, monkeypatch):
     """A version the package knows but does not ship: its CHANGELOG comes with the whole fetch."""
-    from typer.testing import CliRunner
-
-    from tradetalks.cli import app
 
     path = assets.root / OLD / "CHANGELOG.md"
     path.write_text(f"# Changelog\n\n## {OLD} - 2029-06-30\n\nOlder.\n", encoding="utf-8")
@@ -159,7 +145,30 @@ def test_cite_of_an_older_version_reads_its_fetched_changelog(assets, old_releas
     pinned = loader.sha256_file(manifest_path)
     monkeypatch.delenv("TRADETALKS_MANIFEST_SHA256")
     monkeypatch.setattr(loader, "known_releases", lambda: {OLD: {"manifest_sha256": pinned}})
-    result = CliRunner().invoke(app, ["cite", "--version", OLD, "--format", "apa"])
+    result = invoke(["cite", "--version", OLD, "--format", "apa"])
     assert result.exit_code == 0, result.output
     assert "(2029)" in result.output and f"(Version {OLD})" in result.output
     assert (tmp_path / "cache" / OLD / "CHANGELOG.md").is_file()
+
+
+def test_both_layouts_are_fetched_and_loaded(old_release, tmp_path, monkeypatch):
+    """A release of the data/ layout (its tables uploaded as data-<table>.parquet) and one laid out flat, as 1.0.0 and 2.0.0 are."""
+    from test_load import flat_copy
+
+    flat = flat_copy(old_release, tmp_path / "flat")
+    monkeypatch.setattr(loader, "bundled_dir", lambda: None)
+    for name, release in (("data", old_release), ("flat", flat)):
+        loader._RELEASES.clear()
+        server = Server(as_assets(release, tmp_path / name / "www" / OLD).parent)
+        try:
+            monkeypatch.setenv("TRADETALKS_BASE_URL", server.url)
+            monkeypatch.setenv("TRADETALKS_CACHE", str(tmp_path / name / "cache"))
+            monkeypatch.setenv("TRADETALKS_MANIFEST_SHA256", loader.sha256_file(release / "manifest.json"))
+            root = tradetalks.fetch(OLD, whole=True)
+            for table, entry in json.loads((release / "manifest.json").read_text())["tables"].items():
+                assert (root / entry["path"]).read_bytes() == (release / entry["path"]).read_bytes()
+                assert tradetalks.load(table, version=OLD).height == entry["rows"]
+            tables = [r for r in server.requests if r.endswith(".parquet")]
+            assert tables and all(r.split("/")[-1].startswith("data-") == (name == "data") for r in tables), tables
+        finally:
+            server.close()

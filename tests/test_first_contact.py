@@ -22,7 +22,7 @@ import yaml
 
 import test_load
 from conftest import make_dataset
-from test_load import fresh_loader_state, loader  # noqa: F401  (fixtures)
+from test_load import fresh_loader_state, loader, table_path  # noqa: F401  (fixtures)
 from test_workflows import vendored_schema
 from tradetalks.__about__ import __version__
 
@@ -77,6 +77,7 @@ def test_version_flag_and_python_dash_m():
 
 
 def test_install_hint_is_printed_literally(tmp_path):
+    (tmp_path / "dataset").mkdir()
     out = tradetalks("validate", "--root", str(tmp_path), blocked="pandera,yaml")
     assert out.returncode == 1
     assert "pip install 'tradetalks[build]'" in out.stderr, out.stderr
@@ -295,7 +296,7 @@ def test_card_has_a_hugging_face_header(dated_release):
 
 def test_card_lists_articles_outlets_window_and_limits(dated_release):
     card = (dated_release / "README.md").read_text(encoding="utf-8")
-    articles = pl.read_parquet(dated_release / "articles.parquet")
+    articles = pl.read_parquet(table_path(dated_release, "articles"))
     for article_id in articles["article_id"]:
         assert f"`{article_id}`" in card
     dates = articles.select(pl.coalesce("published_date", "reference_date")).to_series().drop_nulls().sort()
@@ -397,3 +398,107 @@ def test_release_updates_the_readme_install_examples_and_the_card_year(tmp_path)
     assert "pip install tradetalks==X.Y.Z" in text
     card = (root / "release" / "1.0.1" / "README.md").read_text(encoding="utf-8")
     assert "year         = {2031}" in card and "(released 2031-04-05)" in card
+
+
+# --- the command line for both audiences --------------------------------------------------------
+
+COMMANDS = ["fetch", "cite", "card", "tables", "validate", "build", "suggest", "fill", "schemas", "diff", "site", "release", "reproduce"]
+
+
+def test_help_imports_no_heavy_module():
+    code = "import sys\nfrom tradetalks.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+    code += "print(sorted(m for m in ('typer', 'rich', 'click', 'polars', 'pyarrow', 'tradetalks.build') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_every_command_has_help_and_flags_show_no_value_labels():
+    top = tradetalks("--help")
+    assert top.returncode == 0
+    for command in COMMANDS:
+        assert re.search(rf"^  {command} ", top.stdout, re.M), command
+        out = tradetalks(command, "--help")
+        assert out.returncode == 0 and f"Usage: tradetalks {command}" in out.stdout, out.stderr
+        assert "<bool>" not in out.stdout and "BOOL" not in out.stdout
+        for flag in ("--no-cache", "--zip", "--write", "--check", "--json", "--all"):
+            # A flag is listed alone in its help line, never with a value after it.
+            assert not re.search(rf"^\s+{flag} [A-Z<]", out.stdout, re.M), (command, flag)
+
+
+@pytest.mark.parametrize("value", ["true", "False", "1"])
+def test_a_flag_given_a_value_is_refused_not_read_as_a_file(value):
+    out = tradetalks("validate", "--no-cache", value)
+    assert out.returncode == 2, out.stderr
+    assert f"--no-cache is a flag and takes no value: write --no-cache alone (it was followed by '{value}')" in out.stderr
+    assert "not an article file" not in out.stderr
+
+
+@pytest.mark.parametrize("command", [["validate"], ["build"], ["suggest", "x.txt"], ["fill"], ["release", "9.9.9"], ["reproduce", "2.0.0"], ["site"], ["diff"]])
+def test_what_needs_a_checkout_says_so_in_one_line(tmp_path, command):
+    out = tradetalks(*command, cwd=tmp_path, blocked=BUILD_ONLY)
+    assert out.returncode == 1
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith("error: run this in a checkout of the tradetalks repository (needs "), line
+
+
+def test_what_a_researcher_needs_works_outside_a_checkout(tmp_path):
+    env = {"TRADETALKS_CACHE": str(tmp_path / "cache"), "TRADETALKS_BASE_URL": "http://127.0.0.1:9/{version}/"}
+    shipped = loader.bundled_dir()
+    assert shipped is not None
+    for args, expect in (
+        (["tables"], "quotes"),
+        (["tables", "quotes"], "quote_id"),
+        (["card"], "# tradetalks"),
+        (["cite"], "@misc{"),
+        (["fetch", f"v{__version__}", "--all"], str(shipped)),
+    ):
+        out = tradetalks(*args, cwd=tmp_path, blocked=BUILD_ONLY, env=env)
+        assert out.returncode == 0 and expect in out.stdout, (args, out.stderr)
+    assert not (tmp_path / "cache").exists()
+    out = tradetalks("tables", "quote", cwd=tmp_path, blocked=BUILD_ONLY, env=env)
+    assert out.returncode == 1 and "did you mean 'quotes'" in out.stderr
+
+
+def test_diff_of_identical_releases_says_no_changes_in_words(built_release):
+    out = tradetalks("diff", str(built_release), str(built_release), blocked=BUILD_ONLY)
+    assert out.returncode == 0, out.stderr
+    assert "no changes" in out.stdout and "NONE" not in out.stdout
+
+
+def _on_a_terminal(*args: str) -> bytes:
+    """Run the command line with stderr on a pseudo-terminal; what it wrote there."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", BLOCKER, "", *args], stdout=subprocess.DEVNULL, stderr=follower, env={**os.environ, "TERM": "xterm", "COLUMNS": "100"}
+        )
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert proc.wait(timeout=300) == 0, seen[-500:]
+    finally:
+        os.close(leader)
+    return seen
+
+
+def test_site_shows_a_line_per_stage_on_a_terminal_and_nothing_in_a_pipe(built_release, tmp_path):
+    seen = _on_a_terminal("site", str(built_release), "--out", str(tmp_path / "site"))
+    lines = [line for line in seen.decode().splitlines() if line.startswith("site: ")]
+    assert len(lines) >= 3 and all(" done (" in line for line in lines), seen[-500:]
+    out = tradetalks("site", str(built_release), "--out", str(tmp_path / "site2"))
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+
+
+def test_validate_shows_its_stages_on_a_terminal(tmp_path):
+    make_dataset(tmp_path)
+    seen = _on_a_terminal("validate", "--root", str(tmp_path))
+    assert b"validating: " in seen, seen[-500:]

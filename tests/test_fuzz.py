@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import test_fetch
 from conftest import TEXT, article_meta, make_dataset, write_yaml
-from test_fetch import OLD
+from test_fetch import OLD, as_assets
 from test_load import loader
 from tradetalks.build.errors import TradetalksError
 from tradetalks.build.locate import locate
@@ -235,12 +235,11 @@ def _paths(node, prefix=()):
 def fuzz_server(old_release, tmp_path_factory):
     import functools
     import http.server
-    import shutil
     import threading
 
     base = tmp_path_factory.mktemp("fuzzsrv")
     www = base / "www"
-    shutil.copytree(old_release, www / OLD)
+    as_assets(old_release, www / OLD)
     state = {"mode": "ok"}
 
     class Handler(http.server.SimpleHTTPRequestHandler):

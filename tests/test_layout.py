@@ -118,8 +118,8 @@ def _imported(code: str, heavy: list[str]) -> list[str]:
 def test_the_build_command_imports_nothing_it_does_not_use(tmp_path):
     repo = SRC.parent
     code = (
-        "import sys\nfrom tradetalks.cli import app\n"
-        f"try:\n    app(['build', '--root', {str(repo)!r}, '--out', {str(tmp_path / 'out')!r}])\n"
+        "import sys\nfrom tradetalks.cli import main\n"
+        f"try:\n    main(['build', '--root', {str(repo)!r}, '--out', {str(tmp_path / 'out')!r}])\n"
         "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
     )
     assert _imported(code, NOT_FOR_THE_BUILD) == []

@@ -68,6 +68,11 @@ def manifest_of(release: Path) -> dict:
     return json.loads((release / "manifest.json").read_text(encoding="utf-8"))
 
 
+def table_path(release: Path, name: str) -> Path:
+    """The Parquet file of table `name` in a release directory, where its manifest says."""
+    return release / manifest_of(release)["tables"][name]["path"]
+
+
 def test_load_every_table_in_polars_pandas_and_arrow(shipped):
     manifest = manifest_of(shipped)
     assert tradetalks.tables() == TABLES == list(manifest["tables"])
@@ -125,7 +130,7 @@ def test_unknown_table_and_bad_arguments_are_clear(shipped):
 
 
 def test_a_tampered_shipped_file_is_refused(shipped):
-    path = shipped / "quotes.parquet"
+    path = table_path(shipped, "quotes")
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
@@ -135,7 +140,7 @@ def test_a_tampered_shipped_file_is_refused(shipped):
 
 
 def test_a_truncated_shipped_file_is_refused(shipped):
-    path = shipped / "events.parquet"
+    path = table_path(shipped, "events")
     path.write_bytes(path.read_bytes()[:-10])
     with pytest.raises(tradetalks.IntegrityError, match="truncated"):
         tradetalks.connect()
@@ -398,3 +403,58 @@ def test_any_truncation_or_corruption_of_a_footer_is_a_value_error_or_a_reading(
         except ValueError:
             continue
         assert min(rows, group_rows, uncompressed) >= 0
+
+
+# --- release layouts: data/ (from 2.1.0 on) and flat (1.0.0, 2.0.0) ----------------------------
+
+
+def flat_copy(release: Path, into: Path) -> Path:
+    """`release` laid out as 1.0.0 and 2.0.0 were published: the Parquet files beside the manifest."""
+    shutil.copytree(release, into)
+    manifest = manifest_of(into)
+    for entry in manifest["tables"].values():
+        name = Path(entry["path"]).name
+        (into / entry["path"]).rename(into / name)
+        entry["path"] = name
+    (into / "data").rmdir()
+    (into / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return into
+
+
+def test_a_release_keeps_its_parquet_files_alone_in_data(built_release):
+    import duckdb
+    import pyarrow.dataset as ds
+
+    manifest = manifest_of(built_release)
+    assert sorted(p.name for p in (built_release / "data").iterdir()) == sorted(f"{name}.parquet" for name in manifest["tables"])
+    assert [p.relative_to(built_release).as_posix() for p in built_release.rglob("*.parquet") if p.parent.name != "data"] == []
+    for name, entry in manifest["tables"].items():
+        assert entry["path"] == f"data/{name}.parquet"
+        dataset = ds.dataset(built_release / entry["path"], format="parquet")
+        assert dataset.count_rows() == entry["rows"] and dataset.schema.names == [c["name"] for c in entry["columns"]]
+    # A glob over the data folder names one table's file; every version's copies of a table, likewise.
+    n = duckdb.sql(f"SELECT count(*) FROM '{built_release}/data/quote*.parquet'").fetchall()[0][0]
+    assert n == manifest["tables"]["quotes"]["rows"]
+
+
+def test_the_loader_reads_both_layouts(built_release, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRADETALKS_BASE_URL", "http://127.0.0.1:9/{version}/")
+    flat = flat_copy(built_release, tmp_path / "flat")
+    assert not (flat / "data").exists()
+    for root in (built_release, flat):
+        loader._RELEASES.clear()
+        monkeypatch.setattr(loader, "bundled_dir", lambda root=root: root)
+        for name in TABLES:
+            assert tradetalks.load(name).equals(pl.read_parquet(table_path(built_release, name))), (root, name)
+        con = tradetalks.connect()
+        assert con.execute("SELECT count(*) FROM quotes").fetchone()[0] == manifest_of(root)["tables"]["quotes"]["rows"]
+    for version in loader.known_releases():  # the published releases are flat
+        assert all("/" not in e["path"] for e in manifest_of(REPO / "release" / version)["tables"].values())
+
+
+@pytest.mark.parametrize("path", ["data/../quotes.parquet", "csv/quotes.parquet", "data/sub/quotes.parquet", "/data/quotes.parquet", "data\\quotes.parquet"])
+def test_a_table_path_outside_data_is_refused(path):
+    manifest = manifest_of(REPO / "release" / "2.0.0")
+    manifest["tables"]["quotes"]["path"] = path
+    with pytest.raises(tradetalks.IntegrityError, match="not a plain file name"):
+        loader.check_manifest(manifest, "manifest.json")

@@ -7,12 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from cli_helpers import invoke
 from conftest import make_dataset
 from tradetalks.build.errors import DatasetError
 from tradetalks.build.outputs import DEFAULT_BUILD, output_dir
-from tradetalks.cli import app
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -29,7 +28,7 @@ def repo(tmp_path) -> Path:
 
 
 def run(root: Path, *args: str):
-    return CliRunner().invoke(app, [*args, "--root", str(root)])
+    return invoke([*args, "--root", str(root)])
 
 
 @pytest.mark.parametrize("command", [["build"], ["validate"]])
@@ -73,7 +72,7 @@ def test_a_named_output_is_used_as_named_but_never_inside_a_release(repo, tmp_pa
 def test_the_site_refuses_a_linked_build_folder(repo, tmp_path):
     (tmp_path / "elsewhere").mkdir()
     os.symlink(tmp_path / "elsewhere", repo / "build")
-    result = CliRunner().invoke(app, ["site", str(repo / "release" / "1.0.0"), "--root", str(repo)])
+    result = invoke(["site", str(repo / "release" / "1.0.0"), "--root", str(repo)])
     assert result.exit_code == 1 and "is a symbolic link" in result.output
     assert not any((tmp_path / "elsewhere").iterdir())
 

@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
+from cli_helpers import invoke
 from site_helpers import FIRST_RELEASE, RELEASE, Page, copy_release, put_table
 from tradetalks.build.formats import site_words as words
 from tradetalks.build.formats.site import SiteError, render_site
@@ -421,35 +421,33 @@ def test_the_first_data_model_is_still_drawn(tmp_path):
 
 
 def test_cli_writes_the_site_with_a_diff_and_refuses_a_foreign_directory(tmp_path):
-    from tradetalks.cli import app
 
     old = copy_release(tmp_path / "old")
     people = pl.read_parquet(old / "people.parquet")
     put_table(old, "people", people.head(people.height - 1), "person_id")
     out = tmp_path / "site"
-    result = CliRunner().invoke(app, ["site", str(RELEASE), "--out", str(out), "--diff-against", str(old)])
+    result = invoke(["site", str(RELEASE), "--out", str(out), "--diff-against", str(old)])
     assert result.exit_code == 0, result.output
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "Changes against" in html and "minor" in html and people["person_id"][-1] in html
     # Running again replaces the site; a directory with other files is refused with a sentence.
-    assert CliRunner().invoke(app, ["site", str(RELEASE), "--out", str(out)]).exit_code == 0
+    assert invoke(["site", str(RELEASE), "--out", str(out)]).exit_code == 0
     other = tmp_path / "other"
     other.mkdir()
     (other / "notes.txt").write_text("mine", encoding="utf-8")
-    result = CliRunner().invoke(app, ["site", str(RELEASE), "--out", str(other)])
+    result = invoke(["site", str(RELEASE), "--out", str(other)])
     assert result.exit_code == 1 and "not empty" in result.output and (other / "notes.txt").exists()
     with pytest.raises(SiteError):
         render_site(RELEASE, other)
 
 
 def test_a_damaged_release_is_a_sentence_not_a_traceback(tmp_path):
-    from tradetalks.cli import app
 
     rel = copy_release(tmp_path / "rel")
     (rel / "events.parquet").write_bytes(b"not parquet")
-    result = CliRunner().invoke(app, ["site", str(rel), "--out", str(tmp_path / "site")])
+    result = invoke(["site", str(rel), "--out", str(tmp_path / "site")])
     assert result.exit_code == 1 and "events.parquet: expected a Parquet table" in result.output
     (rel / "manifest.json").write_text("{", encoding="utf-8")
-    result = CliRunner().invoke(app, ["site", str(rel), "--out", str(tmp_path / "site")])
+    result = invoke(["site", str(rel), "--out", str(tmp_path / "site")])
     assert result.exit_code == 1 and "manifest.json: expected a release manifest" in result.output
     assert "Traceback" not in result.output

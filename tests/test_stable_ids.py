@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -66,9 +67,11 @@ def _ids(tables: dict[str, pl.DataFrame], article: str) -> dict[str, list[tuple]
 
 
 def _publish(root: Path, tables: dict[str, pl.DataFrame], version: str) -> None:
-    """What a release leaves for the next build to read: its quotes table."""
-    (root / "release" / version).mkdir(parents=True, exist_ok=True)
-    tables["quotes"].write_parquet(root / "release" / version / "quotes.parquet")
+    """What a release leaves for the next build to read: its quotes table, where its manifest says."""
+    (root / "release" / version / "data").mkdir(parents=True, exist_ok=True)
+    tables["quotes"].write_parquet(root / "release" / version / "data" / "quotes.parquet")
+    manifest = {"dataset": "tradetalks", "version": version, "tables": {"quotes": {"path": "data/quotes.parquet"}}}
+    (root / "release" / version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -20,7 +20,7 @@ import pytest
 
 import test_fetch
 import tradetalks
-from test_fetch import OLD
+from test_fetch import OLD, as_assets, served_file
 from test_load import fresh_loader_state, loader  # noqa: F401  (autouse fixture)
 
 old_release = test_fetch.old_release  # module fixture; an assignment, so the parameters that use it are not redefinitions
@@ -74,7 +74,7 @@ class Hostile:
 @pytest.fixture
 def www(old_release, tmp_path) -> Path:
     www = tmp_path / "www"
-    shutil.copytree(old_release, www / OLD)
+    as_assets(old_release, www / OLD)
     return www
 
 
@@ -148,7 +148,7 @@ def test_an_endless_manifest_is_cut_at_its_cap(hostile, tmp_path, monkeypatch):
 
 def test_an_endless_table_file_is_cut_at_the_manifest_size(hostile, tmp_path, monkeypatch):
     monkeypatch.setattr(loader, "DEADLINE_S", 60.0)
-    hostile.routes[f"/{OLD}/quotes.parquet"] = endless
+    hostile.routes[f"/{OLD}/{served_file(hostile.root, 'quotes').name}"] = endless
     manifest = json.loads((hostile.root / OLD / "manifest.json").read_text())
     with pytest.raises(tradetalks.IntegrityError, match=f"more than the {manifest['tables']['quotes']['bytes']:,} bytes"):
         tradetalks.load("quotes", version=OLD)
@@ -225,12 +225,12 @@ def test_a_redirect_on_the_same_host_is_followed(hostile, www):
 
 
 def tamper_consistently(www: Path) -> None:
-    """Rewrite quotes.parquet and its manifest entry so that the pair is self-consistent."""
-    root = www / OLD
-    table = pq.read_table(root / "quotes.parquet")
+    """Rewrite the served quotes table and its manifest entry so that the pair is self-consistent."""
+    root, served = www / OLD, served_file(www, "quotes")
+    table = pq.read_table(served)
     fake = table.set_column(table.schema.get_field_index("text"), "text", pa.array(["fabricated"] * table.num_rows))
-    pq.write_table(fake, root / "quotes.parquet")
-    raw = (root / "quotes.parquet").read_bytes()
+    pq.write_table(fake, served)
+    raw = served.read_bytes()
     manifest = json.loads((root / "manifest.json").read_text())
     manifest["tables"]["quotes"].update(sha256=sha256(raw), bytes=len(raw))
     (root / "manifest.json").write_text(json.dumps(manifest))
@@ -292,7 +292,7 @@ def compressible_parquet(path: Path, rows: int) -> bytes:
 
 
 def test_a_parquet_file_with_more_rows_than_its_manifest_is_refused_before_reading(hostile, www, monkeypatch):
-    raw = compressible_parquet(www / OLD / "quotes.parquet", 200_000)
+    raw = compressible_parquet(served_file(www, "quotes"), 200_000)
     manifest = json.loads((www / OLD / "manifest.json").read_text())
     manifest["tables"]["quotes"].update(sha256=sha256(raw), bytes=len(raw))  # rows still says 2
     serve_manifest(manifest, monkeypatch, www)
@@ -306,7 +306,7 @@ def test_a_parquet_file_with_more_rows_than_its_manifest_is_refused_before_readi
 
 
 def test_a_parquet_bomb_consistent_with_its_manifest_is_refused_by_the_caps(hostile, www, monkeypatch):
-    raw = compressible_parquet(www / OLD / "quotes.parquet", 200_000)
+    raw = compressible_parquet(served_file(www, "quotes"), 200_000)
     assert len(raw) < 10_000  # small on the wire
     manifest = json.loads((www / OLD / "manifest.json").read_text())
     manifest["tables"]["quotes"].update(sha256=sha256(raw), bytes=len(raw), rows=200_000)
@@ -421,13 +421,14 @@ def test_a_half_written_cache_entry_is_an_integrity_error(hostile, tmp_path, dam
     loader._RELEASES.clear()
     loader._VERIFIED.clear()
     cached = tmp_path / "cache" / OLD
+    people = cached / json.loads((cached / "manifest.json").read_text())["tables"]["people"]["path"]
     if damage == "no-stamp":
         (cached / loader.STAMP).unlink()
     elif damage == "no-table":
-        (cached / "people.parquet").unlink()
+        people.unlink()
     elif damage == "table-is-dir":
-        (cached / "people.parquet").unlink()
-        (cached / "people.parquet").mkdir()
+        people.unlink()
+        people.mkdir()
     elif damage == "garbage-manifest":
         (cached / "manifest.json").write_bytes(b"\xff\x00")
         (cached / loader.STAMP).write_text(sha256(b"\xff\x00"))
@@ -464,7 +465,7 @@ def test_a_leftover_directory_without_a_manifest_is_a_release_error(hostile, tmp
 
 def test_a_malformed_parquet_the_user_vouched_for_is_a_release_error(hostile, www, monkeypatch):
     raw = b"PAR1" + b"\x00" * 100 + b"PAR1"
-    (www / OLD / "quotes.parquet").write_bytes(raw)
+    served_file(www, "quotes").write_bytes(raw)
     manifest = json.loads((www / OLD / "manifest.json").read_text())
     manifest["tables"]["quotes"].update(sha256=sha256(raw), bytes=len(raw))
     serve_manifest(manifest, monkeypatch, www)

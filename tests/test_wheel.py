@@ -156,9 +156,24 @@ def test_installed_wheel_first_contact(wheel, tmp_path):
     out = run(str(command), "diff", shipped, shipped)
     assert out.returncode == 0, out.stderr
     assert "rows" in out.stdout
-    # A command that needs the extra says so, literally.
+    # A command that needs a checkout says so in one line; in a checkout, one that needs the extra says so, literally.
+    out = run(str(command), "validate")
+    assert out.returncode == 1 and out.stderr.strip().splitlines() == [
+        "error: run this in a checkout of the tradetalks repository (needs dataset/); no dataset/ here"
+    ], out.stderr
+    (tmp_path / "dataset").mkdir()
     out = run(str(command), "validate")
     assert out.returncode == 1 and "pip install 'tradetalks[build]'" in out.stderr and "Traceback" not in out.stderr
+    # What a researcher needs works from the plain install, offline.
+    out = run(str(command), "tables")
+    assert out.returncode == 0 and "quotes" in out.stdout and "rows" in out.stdout, out.stderr
+    out = run(str(command), "tables", "quotes")
+    assert out.returncode == 0 and "quote_id" in out.stdout and "one of: full, partial, turn" in out.stdout, out.stderr
+    out = run(str(command), "card")
+    assert out.returncode == 0 and out.stdout == (Path(shipped) / "README.md").read_text(encoding="utf-8"), out.stderr
+    out = run(str(command), "fetch", f"v{__version__}", "--all")
+    assert out.returncode == 0 and out.stdout.strip() == shipped, out.stderr
+    assert not (tmp_path / "cache").exists()
     # Both licences travel with the package.
     out = run(
         str(python),

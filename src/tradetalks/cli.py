@@ -1,43 +1,47 @@
-"""`tradetalks validate | build | diff | suggest | fill | schemas | release | reproduce | cite | fetch`: the command line.
+"""`tradetalks COMMAND`: the command line.
 
-Each command imports only what it uses: `diff`, `cite` and `fetch` work with a plain
-`pip install tradetalks`; `validate`, `build`, `suggest`, `release` and `reproduce` need the
-`[build]` extra, and say so when it is missing.
+For researchers, from a plain `pip install tradetalks`: `fetch`, `cite`, `card`, `tables`.
+In a checkout of the repository: `validate`, `build`, `suggest`, `fill`, `schemas`, `diff`,
+`site`, and for maintainers `release` and `reproduce`; these need the `[build]` extra (the
+contributors' `uv sync` has it) and say so in one line when it, or the checkout, is missing.
+
+Built on argparse: help is formatted from the standard library alone, so `tradetalks --help` (and
+any command's) starts in a few tens of milliseconds; each command imports what it uses when it runs.
 """
 
 from __future__ import annotations
 
+import argparse
 import errno
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import typer
-from rich.console import Console
-
 from tradetalks.__about__ import __version__
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build, validate and inspect the tradetalks dataset.")
-out = Console()
-err = Console(stderr=True)
 
 # What a missing module means: the extra that brings it (anything else is a build dependency).
 EXTRAS = {"pandas": "pandas", "duckdb": "duckdb", "dask": "dask", "distributed": "dask"}
+CHECKOUT = "run this in a checkout of the tradetalks repository (needs {needs})"
+# Words a flag's user may type after it as if it took a value (`--no-cache true`).
+BOOLEAN_WORDS = {"true", "false", "yes", "no", "on", "off", "1", "0"}
 
 
-def _version(value: bool) -> None:
-    if value:
-        out.print(f"tradetalks {__version__}", highlight=False, markup=False)
-        raise typer.Exit()
+class Failure(Exception):
+    """A command's failure, said in one line on stderr; exit status `code`."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
 
 
-@app.callback()
-def _options(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
-) -> None:
-    """Build, validate and inspect the tradetalks dataset."""
+def say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def warn(text: str) -> None:
+    sys.stderr.write(text + "\n")
 
 
 def _fail(exc: Exception) -> None:
@@ -45,110 +49,115 @@ def _fail(exc: Exception) -> None:
     from tradetalks.build.errors import DatasetError, report_lines
 
     count = len(exc.problems) if isinstance(exc, DatasetError) else 1
-    err.print(f"error: {count:,} problem(s) found", style="bold red", highlight=False, markup=False, soft_wrap=True)
+    warn(f"error: {count:,} problem(s) found")
     # At most SHOW_PROBLEMS lines, then a count per kind: the output stays readable and bounded.
-    lines = report_lines(exc.problems) if isinstance(exc, DatasetError) else [str(exc)]
-    for line in lines:
-        err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
-    raise typer.Exit(1)
+    for line in report_lines(exc.problems) if isinstance(exc, DatasetError) else [str(exc)]:
+        warn(f"  {line}")
+    raise SystemExit(1)
+
+
+def _checkout(root: Path, *needs: str) -> None:
+    """Failure unless `root` holds every path of `needs` (dataset/, release/...): the command needs a checkout."""
+    missing = [n for n in needs if not (root / n.rstrip("/")).exists()]
+    if missing:
+        where = "here" if root == Path(".") else f"in {root}"
+        raise Failure(f"{CHECKOUT.format(needs=' and '.join(needs))}; no {' or '.join(missing)} {where}")
 
 
 @contextmanager
-def _progress(what: str) -> Iterator:
-    """A progress display on stderr for long work; silent (a no-op callback) when stderr is not a terminal.
-
-    Yields `update(step, done, total)`: `total` 0 or 1 shows a step without a count.
-    """
-    if not err.is_terminal:
+def _progress(what: str) -> Iterator[Callable[[str, int, int], None]]:
+    """`update(step, done, total)` for long work: a line on stderr per step on a terminal; nothing in a pipe or a log."""
+    if not sys.stderr.isatty():
         yield lambda step, done, total: None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    shown: list[str] = []
 
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
-    ) as bar:
-        task = bar.add_task(what, total=None)
+    def update(step: str, done: int, total: int) -> None:
+        if shown[-1:] != [step]:
+            shown.append(step)
+            count = f" ({total:,})" if total > 1 else ""
+            warn(f"{what}: {step}{count}")
 
-        def update(step: str, done: int, total: int) -> None:
-            bar.update(task, description=f"{what}: {step}", completed=done, total=total if total > 1 else None)
-
-        yield update
+    yield update
 
 
-EXECUTOR_HELP = "Where the per-article work runs: 'local' (worker processes for large corpora) or 'dask' (a Dask cluster; needs the \\[dask] extra)."
-SCHEDULER_HELP = (
-    "With --executor dask: the scheduler's address (e.g. tcp://10.0.0.5:8786), whose workers see the repository at the same path; default: a local cluster."
-)
+# ---------------------------------------------------------------------------------------------
+# For researchers: a plain install
 
 
-@contextmanager
-def _executor(name: str, scheduler: str | None) -> Iterator:
-    """The executor `--executor` names (None: the build's default), open for the command's duration."""
-    from tradetalks.build.errors import DatasetError
+def cmd_tables(args: argparse.Namespace) -> None:
+    from tradetalks.load import describe
 
-    if name == "dask":
-        from tradetalks.build.executor import dask_executor
-
-        with dask_executor(scheduler) as executor:
-            yield executor
-    elif name != "local":
-        raise DatasetError.one("--executor", None, None, f"expected 'local' or 'dask', found {name!r}")
-    elif scheduler is not None:
-        raise DatasetError.one("--scheduler", None, None, "a scheduler address goes with --executor dask")
-    else:
-        yield None
+    say(str(describe(args.table, args.version)))
 
 
-@app.command()
-def validate(
-    articles: list[Path] = typer.Argument(None, help="Check only these articles (dataset/articles/<id>.yml or .txt) and the registry entries they use."),
-    root: Path = typer.Option(Path("."), help="Repository root (holds dataset/)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Compute every article afresh instead of reusing build/cache/ (the result is the same)."),
-    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
-    scheduler: str = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-) -> None:
-    """Check every source file and annotation (no release is written). Exit 0 when valid."""
+def cmd_card(args: argparse.Namespace) -> None:
+    from tradetalks.load import card
+
+    sys.stdout.write(card(args.version))
+
+
+def cmd_cite(args: argparse.Namespace) -> None:
+    from tradetalks.build.formats.citation import FORMATS, render
+    from tradetalks.build.formats.metadata import release_date
+    from tradetalks.load import bundled_dir, fetch, known_releases, user_version, version_key
+
+    if args.format not in FORMATS:
+        raise Failure(f"--format must be one of {', '.join(FORMATS)}; got {args.format!r}", code=2)
+    version = user_version(args.version or __version__, "--version")
+    # The shipped CHANGELOG dates every version up to the shipped one; a newer one's comes with it.
+    date = None
+    shipped = bundled_dir()
+    if shipped is not None and (shipped / "CHANGELOG.md").is_file():
+        date = release_date((shipped / "CHANGELOG.md").read_text(encoding="utf-8"), version)
+    known = sorted({*known_releases(), __version__}, key=version_key)
+    if date is None and version != __version__ and version in known:
+        with _progress(f"fetching tradetalks {version}") as update:
+            root = fetch(version, whole=True, progress=update)
+        date = release_date((root / "CHANGELOG.md").read_text(encoding="utf-8"), version) if (root / "CHANGELOG.md").is_file() else None
+    if date is None and version not in known:
+        newer = version_key(version) > version_key(known[-1])
+        raise Failure(
+            f"tradetalks {version} is not a published version this package knows (it knows: {', '.join(known)})"
+            + ("; if it is newer, upgrade tradetalks (pip install -U tradetalks)" if newer else "")
+        )
+    sys.stdout.write(render(args.format, version, date).rstrip("\n") + "\n")
+
+
+def cmd_fetch(args: argparse.Namespace) -> None:
+    from tradetalks.load import fetch
+
+    with _progress(f"fetching tradetalks {args.version}") as update:
+        root = fetch(args.version, args.manifest_sha256, whole=args.all, progress=update)
+    say(str(root))
+
+
+# ---------------------------------------------------------------------------------------------
+# In a checkout of the repository
+
+
+def cmd_validate(args: argparse.Namespace) -> None:
+    _checkout(args.root, "dataset/")
     from tradetalks.build.errors import TradetalksError
 
     try:
-        if articles:
+        if args.articles:
             from tradetalks.build.articles import check_articles  # no Polars, no Pandera: a second or two
 
-            checked = check_articles(root, articles)
-            out.print(
-                f"valid: {', '.join(checked)} (and the registry entries used); run `tradetalks validate` for the cross-article checks",
-                highlight=False,
-                soft_wrap=True,
-            )
+            checked = check_articles(args.root, args.articles)
+            say(f"valid: {', '.join(checked)} (and the registry entries used); run `tradetalks validate` for the cross-article checks")
             return
         from tradetalks.build.pipeline import check
 
-        with _executor(executor, scheduler) as runner:
-            result = check(root, cache=not no_cache, executor=runner)
+        with _executor(args.executor, args.scheduler) as runner, _progress("validating") as update:
+            result = check(args.root, progress=update, cache=not args.no_cache, executor=runner)
     except TradetalksError as exc:
         _fail(exc)
-    out.print(
-        f"valid: {result.rows['articles']} articles, " + ", ".join(f"{n} {t}" for t, n in result.rows.items() if t != "articles"),
-        highlight=False,
-        soft_wrap=True,
-    )
+    say(f"valid: {result.rows['articles']} articles, " + ", ".join(f"{n} {t}" for t, n in result.rows.items() if t != "articles"))
 
 
-@app.command()
-def build(
-    root: Path = typer.Option(Path("."), help="Repository root (holds dataset/)."),
-    out_dir: Path = typer.Option(None, "--out", help="Where the build goes (default: <root>/build/working/). Never release/."),
-    as_version: str = typer.Option(None, "--as-version", help="Build in the exact form release X.Y.Z was published in (what `reproduce` compares)."),
-    no_cache: bool = typer.Option(
-        False, "--no-cache", help="Compute every article afresh instead of reusing build/cache/ (implied by --as-version; the result is the same)."
-    ),
-    archive: bool = typer.Option(
-        False, "--zip", help="Also write dist/ (the zip of everything and its SHA256SUMS), as a published release has (implied by --as-version)."
-    ),
-    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
-    scheduler: str = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-) -> None:
-    """Build the working tree into build/working/ and say what version bump it needs against the latest published release."""
+def cmd_build(args: argparse.Namespace) -> None:
+    _checkout(args.root, "dataset/")
     import time
 
     from tradetalks.build.diff import diff_releases, latest_published, next_version
@@ -159,304 +168,349 @@ def build(
 
     t = time.perf_counter()
     notes: list[str] = []
+    as_version = args.as_version
     try:
         if as_version is not None and not is_release_version(as_version):
             raise DatasetError.one("--as-version", None, None, f"expected a version like 1.2.0, found {as_version!r}")
-        with _executor(executor, scheduler) as runner, _progress("building") as update:
+        with _executor(args.executor, args.scheduler) as runner, _progress("building") as update:
             result = run_build(
-                root, out_dir, as_version or WORKING, progress=update, cache=not (no_cache or as_version), notes=notes, archive=archive or None, executor=runner
+                args.root,
+                args.out,
+                as_version or WORKING,
+                progress=update,
+                cache=not (args.no_cache or as_version),
+                notes=notes,
+                archive=args.zip or None,
+                executor=runner,
             )
     except TradetalksError as exc:
         _fail(exc)
     for note in notes:
-        out.print(note, highlight=False, markup=False, soft_wrap=True)
+        say(note)
     for table, n in result.rows.items():
-        out.print(f"  {table:<16} {n:>6} rows", highlight=False, soft_wrap=True)
+        say(f"  {table:<16} {n:>6} rows")
     kind = f"release {as_version} rebuilt" if as_version else "working build written"
-    out.print(f"{kind} to {result.release_dir} in {time.perf_counter() - t:.2f} s", highlight=False, soft_wrap=True)
+    say(f"{kind} to {result.release_dir} in {time.perf_counter() - t:.2f} s")
     if as_version:
         return
     if result.release_dir is None:
         raise RuntimeError("build returned no release directory; a build that is not a check always writes one")
-    previous = latest_published(Path(root) / "release")
+    previous = latest_published(Path(args.root) / "release")
     d = diff_releases(previous, result.release_dir)
     base = previous.name if previous is not None else None
     target = next_version(base, d.bump)
     if previous is None:
-        out.print("no published release yet: the first one is published with `tradetalks release 1.0.0`", highlight=False, soft_wrap=True)
+        say("no published release yet: the first one is published with `tradetalks release 1.0.0`")
     elif target is None:
-        out.print(f"no changes against the latest published release {base}: nothing to publish", highlight=False, soft_wrap=True)
+        say(f"no changes against the latest published release {base}: nothing to publish")
     else:
         because = "; ".join(f"{name}: {t.why}" for name, t in d.tables.items() if t.bump == d.bump)
-        out.print(
+        say(
             f"against the latest published release {base}: {d.bump.upper()} changes ({because}); the next version would be {target} "
-            f"(`tradetalks diff` lists them; maintainers publish with `tradetalks release {target}`)",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
+            f"(`tradetalks diff` lists them; maintainers publish with `tradetalks release {target}`)"
         )
 
 
-@app.command()
-def suggest(
-    article: Path = typer.Argument(..., help="dataset/articles/<article_id>.txt"),
-    root: Path = typer.Option(Path("."), help="Repository root (holds dataset/)."),
-    write: bool = typer.Option(False, "--write", help="Write dataset/articles/<article_id>.yml (never overwrites)."),
-) -> None:
-    """Draft an article's annotation file from the detectors; every guess is marked as one."""
+def cmd_suggest(args: argparse.Namespace) -> None:
+    _checkout(args.root, "dataset/")
     from tradetalks.build.errors import TradetalksError
     from tradetalks.build.suggest import suggest_file
 
     try:
-        draft = suggest_file(article, root, write=write)
+        draft = suggest_file(args.article, args.root, write=args.write)
     except TradetalksError as exc:
         _fail(exc)
-    if write:
-        out.print(
-            f"draft written to dataset/articles/{article.stem}.yml; resolve every GUESS, DECIDE and TODO (validate refuses them),"
-            f" checking with `tradetalks validate dataset/articles/{article.stem}.yml`",
-            highlight=False,
-            soft_wrap=True,
+    if args.write:
+        stem = args.article.stem
+        say(
+            f"draft written to dataset/articles/{stem}.yml; resolve every GUESS, DECIDE and TODO (validate refuses them),"
+            f" checking with `tradetalks validate dataset/articles/{stem}.yml`"
         )
     else:
         sys.stdout.write(draft)
 
 
-@app.command("release")
-def release_cmd(
-    version: str = typer.Argument(..., help="The version to publish, X.Y.Z: higher than the latest published, and big enough for the changes."),
-    root: Path = typer.Option(Path("."), help="Repository root (holds dataset/ and release/)."),
-    date: str = typer.Option(None, help="Release date for CHANGELOG and CITATION (default: today)."),
-) -> None:
-    """Maintainers: freeze the working tree into release/X.Y.Z/ (never rewritten), with CHANGELOG, CITATION and the version."""
-    from tradetalks.build.errors import TradetalksError
-    from tradetalks.publish import publish
-
-    try:
-        d = publish(root, version, date)
-    except TradetalksError as exc:
-        _fail(exc)
-    out.print(d.summary(), highlight=False, markup=False)
-    out.print(
-        f"release written to {Path(root) / 'release' / version}; CHANGELOG.md, CITATION.cff, README.md, src/tradetalks/__about__.py and "
-        f"src/tradetalks/known_releases.json updated. Commit them, then tag v{version}.",
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
-    )
-
-
-@app.command("reproduce")
-def reproduce_cmd(
-    version: str = typer.Argument(..., help="A published version, X.Y.Z."),
-    root: Path = typer.Option(Path("."), help="Repository root (a git checkout holding release/)."),
-    ref: str = typer.Option(None, help="The commit or tag to rebuild from (default: tag vX.Y.Z, else the last commit that changed release/X.Y.Z/)."),
-) -> None:
-    """Rebuild a published release from the sources and code it was built from, and prove it byte-identical."""
-    from tradetalks.build.errors import TradetalksError
-    from tradetalks.publish import reproduce
-
-    try:
-        result = reproduce(root, version, ref)
-    except TradetalksError as exc:
-        _fail(exc)
-    if result.ok:
-        out.print(
-            f"release {version}: rebuilt from {result.ref} ({result.commit[:12]}); all {result.files} files byte-identical",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
-        return
-    err.print(f"release {version} is NOT reproduced from {result.ref} ({result.commit[:12]}):", highlight=False, markup=False)
-    for problem in result.problems:
-        err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
-    raise typer.Exit(1)
-
-
-@app.command("diff")
-def diff_cmd(
-    old: Path = typer.Argument(None, help="The older release directory (default: the latest published release in release/)."),
-    new: Path = typer.Argument(None, help="The newer one (default: the working build, build/working/)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the full diff as JSON."),
-    limit: int = typer.Option(10, help="Ids listed per kind of change and table."),
-) -> None:
-    """Rows added / removed / changed per table, schema changes, and the version bump they require."""
-    from tradetalks.build.diff import check_version, diff_releases, dumps, latest_published
-    from tradetalks.build.errors import TradetalksError
-
-    try:
-        old = old if old is not None else latest_published(Path("release"))
-        d = diff_releases(old, new if new is not None else Path("build") / "working")
-    except TradetalksError as exc:
-        _fail(exc)
-    if as_json:
-        sys.stdout.write(dumps(d) + "\n")
-        return
-    out.print(d.summary(limit), highlight=False, markup=False)
-    problem = check_version(d)
-    out.print(f"version check: {problem or 'ok'}", highlight=False, markup=False)
-
-
-@app.command()
-def fill(
-    files: list[Path] = typer.Argument(None, help="Dataset YAML files (default: every file under dataset/)."),
-    root: Path = typer.Option(Path("."), help="Repository root (holds dataset/)."),
-    check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 when a file is not filled."),
-) -> None:
-    """Write what is never typed by hand: the schema modeline, article_id, text_sha256, new person_ids."""
+def cmd_fill(args: argparse.Namespace) -> None:
+    _checkout(args.root, "dataset/")
     from tradetalks.build.errors import DatasetError, Problem, TradetalksError
     from tradetalks.build.fill import dataset_files, fill_file
 
     problems: list[Problem] = []
     unfilled = 0
-    for path in files or dataset_files(root):
+    for path in args.files or dataset_files(args.root):
         try:
-            done = fill_file(path, root, write=not check)
+            done = fill_file(path, args.root, write=not args.check)
         except TradetalksError as exc:
             # Any other error becomes a Problem of this file: DatasetError holds Problems only (its summary reads .message).
             problems += exc.problems if isinstance(exc, DatasetError) else [Problem(str(path), None, None, str(exc))]
             continue
         for change in done.changes:
-            out.print(f"{done.path}: {change}" if not check else f"{done.path}: needs fill ({change})", highlight=False, markup=False, soft_wrap=True)
+            say(f"{done.path}: {change}" if not args.check else f"{done.path}: needs fill ({change})")
         for left in done.left:
-            err.print(f"{done.path}: {left}", highlight=False, markup=False, soft_wrap=True)
+            warn(f"{done.path}: {left}")
         unfilled += bool(done.changes)
     if problems:
         _fail(DatasetError(problems))
-    if check and unfilled:
-        err.print(f"{unfilled} file(s) need `tradetalks fill`", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+    if args.check and unfilled:
+        raise Failure(f"{unfilled} file(s) need `tradetalks fill`")
 
 
-@app.command()
-def schemas(
-    root: Path = typer.Option(Path("."), help="Repository root (where schemas/ and docs/ are)."),
-    write: bool = typer.Option(False, "--write", help="Write schemas/*.schema.json and docs/reference.md."),
-) -> None:
-    """Publish the dataset file schemas and the field reference (default: check they are up to date)."""
+def cmd_schemas(args: argparse.Namespace) -> None:
     from tradetalks.schemas.publish import stale
     from tradetalks.schemas.publish import write as write_outputs
 
-    if write:
-        for rel in write_outputs(root):
-            out.print(f"wrote {rel}", highlight=False, soft_wrap=True)
+    if args.write:
+        for rel in write_outputs(args.root):
+            say(f"wrote {rel}")
         return
-    outdated = stale(root)
+    outdated = stale(args.root)
     for rel in outdated:
-        err.print(f"{rel} is out of date; run `tradetalks schemas --write`", highlight=False, soft_wrap=True)
+        warn(f"{rel} is out of date; run `tradetalks schemas --write`")
     if outdated:
-        raise typer.Exit(1)
-    out.print("schemas/ and docs/reference.md are up to date", highlight=False, soft_wrap=True)
+        raise SystemExit(1)
+    say("schemas/ and docs/reference.md are up to date")
 
 
-@app.command("cite")
-def cite_cmd(
-    version: str = typer.Option(None, "--version", help="The version you used (default: the one this package ships)."),
-    fmt: str = typer.Option("bibtex", "--format", help="bibtex, apa or cff (a CITATION.cff for that version)."),
-) -> None:
-    """Print how to cite a version of the dataset (BibTeX, APA or CITATION.cff); the year is its release date's."""
-    from tradetalks.build.formats.citation import FORMATS, render
-    from tradetalks.build.formats.metadata import release_date
-    from tradetalks.load import ReleaseError, bundled_dir, check_version, fetch, known_releases
-
-    if fmt not in FORMATS:
-        err.print(f"error: --format must be one of {', '.join(FORMATS)}; got {fmt!r}", highlight=False, markup=False)
-        raise typer.Exit(2)
-    try:
-        version = check_version(version or __version__, "--version")
-        # The shipped CHANGELOG dates every version up to the shipped one; a newer one's comes with it.
-        date = None
-        shipped = bundled_dir()
-        if shipped is not None and (shipped / "CHANGELOG.md").is_file():
-            date = release_date((shipped / "CHANGELOG.md").read_text(encoding="utf-8"), version)
-        if date is None and version != __version__ and version in known_releases():
-            with _progress(f"fetching tradetalks {version}") as update:
-                root = fetch(version, whole=True, progress=update)
-            date = release_date((root / "CHANGELOG.md").read_text(encoding="utf-8"), version) if (root / "CHANGELOG.md").is_file() else None
-        if date is None and version != __version__ and version not in known_releases():
-            known = ", ".join(sorted({*known_releases(), __version__}))
-            raise ReleaseError(
-                f"tradetalks {version} is not a published version this package knows (it knows: {known}); "
-                "upgrade tradetalks for newer ones (pip install -U tradetalks)"
-            )
-    except ReleaseError as exc:
-        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-    sys.stdout.write(render(fmt, version, date).rstrip("\n") + "\n")
-
-
-@app.command("fetch")
-def fetch_cmd(
-    version: str = typer.Argument(..., help="A published version, X.Y.Z."),
-    whole: bool = typer.Option(False, "--all", help="Every file of the release (card, CHANGELOG, CSVs, datapackage, croissant), not only the tables."),
-    manifest_sha256: str = typer.Option(
-        None, "--manifest-sha256", help="Only for a version newer than this package: its manifest's sha256 (release notes, SHA256SUMS)."
-    ),
-) -> None:
-    """Download a pinned version into the cache (sha256-checked) and print where it is."""
-    from tradetalks.load import ReleaseError, fetch
+def cmd_diff(args: argparse.Namespace) -> None:
+    if args.old is None or args.new is None:
+        # The defaults are the checkout's: its latest published release and its working build.
+        try:
+            _checkout(Path("."), *(["release/"] if args.old is None else []), *(["build/working/"] if args.new is None else []))
+        except Failure as exc:
+            raise Failure(f"{exc}; or give two release directories: tradetalks diff OLD NEW") from None
+    from tradetalks.build.diff import check_version, diff_releases, dumps, latest_published
+    from tradetalks.build.errors import TradetalksError
 
     try:
-        with _progress(f"fetching tradetalks {version}") as update:
-            root = fetch(version, manifest_sha256, whole=whole, progress=update)
-    except ReleaseError as exc:
-        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-    out.print(str(root), highlight=False, markup=False, soft_wrap=True)
+        old = args.old if args.old is not None else latest_published(Path("release"))
+        d = diff_releases(old, args.new if args.new is not None else Path("build") / "working")
+    except TradetalksError as exc:
+        _fail(exc)
+    if args.json:
+        sys.stdout.write(dumps(d) + "\n")
+        return
+    say(d.summary(args.limit))
+    problem = check_version(d)
+    say(f"version check: {problem or 'ok'}")
 
 
-@app.command("site")
-def site_cmd(
-    release_dir: Path = typer.Argument(None, help="A release directory (default: the highest version in release/)."),
-    out_dir: Path = typer.Option(None, "--out", help="Where the site goes (default: <root>/build/site; an earlier site there is replaced)."),
-    diff_against: Path = typer.Option(None, "--diff-against", help="An older release directory: show what changed since it."),
-    root: Path = typer.Option(Path("."), help="Repository root (holds release/)."),
-) -> None:
-    """Write a static site of a release: articles with every row highlighted, entity pages, a timeline."""
+def cmd_site(args: argparse.Namespace) -> None:
     import time
 
-    from tradetalks.build.errors import TradetalksError
-    from tradetalks.build.formats.site import SiteError, render_site
-
     t = time.perf_counter()
+    release_dir = args.release_dir
     if release_dir is None:
+        _checkout(args.root, "release/")
         from tradetalks.schemas.versions import is_release_version, version_key
 
         versions = sorted(
-            (p for p in (root / "release").glob("*/manifest.json") if is_release_version(p.parent.name)), key=lambda p: version_key(p.parent.name)
+            (p for p in (args.root / "release").glob("*/manifest.json") if is_release_version(p.parent.name)), key=lambda p: version_key(p.parent.name)
         )
         if not versions:
-            _fail(ValueError(f"{root / 'release'}: no release directory with a manifest.json; run `tradetalks build` or pass RELEASE_DIR"))
+            raise Failure(f"{args.root / 'release'}: no release directory with a manifest.json; run `tradetalks build` or pass RELEASE_DIR")
         release_dir = versions[-1].parent
     if not (release_dir / "manifest.json").is_file():
-        _fail(ValueError(f"{release_dir}: expected a release directory with manifest.json, found none; pass e.g. release/1.0.0"))
+        raise Failure(f"{release_dir}: expected a release directory with manifest.json, found none; pass e.g. release/1.0.0")
+    from tradetalks.build.errors import TradetalksError
+    from tradetalks.build.formats.site import SiteError, render_site
     from tradetalks.build.outputs import DEFAULT_BUILD, output_dir
 
     try:
-        out_dir = output_dir(root, out_dir, DEFAULT_BUILD / "site")
+        out_dir = output_dir(args.root, args.out, DEFAULT_BUILD / "site")
     except TradetalksError as exc:
         _fail(exc)
     diff = None
-    if diff_against is not None:
+    if args.diff_against is not None:
         from tradetalks.build.diff import diff_releases
 
         try:
-            diff = diff_releases(diff_against, release_dir).to_json()
+            diff = diff_releases(args.diff_against, release_dir).to_json()
         except TradetalksError as exc:
             _fail(exc)
     try:
-        with _progress("writing the site") as update:
+        with _progress("site") as update:
             result = render_site(release_dir, out_dir, diff=diff, progress=update)
     except SiteError as exc:
         _fail(exc)
-    out.print(
+    say(
         f"site of {release_dir}: {result.pages} pages ({result.articles} articles) written to {result.out_dir} "
-        f"in {time.perf_counter() - t:.2f} s; open {result.out_dir / 'index.html'}",
-        highlight=False,
-        soft_wrap=True,
+        f"in {time.perf_counter() - t:.2f} s; open {result.out_dir / 'index.html'}"
     )
-    out.print("  " + ", ".join(f"{stage} {s:.2f} s" for stage, s in result.seconds.items()), highlight=False, soft_wrap=True)
+    say("  " + ", ".join(f"{stage} {s:.2f} s" for stage, s in result.seconds.items()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Maintainers
+
+
+def cmd_release(args: argparse.Namespace) -> None:
+    _checkout(args.root, "dataset/")
+    from tradetalks.build.errors import TradetalksError
+    from tradetalks.publish import publish
+
+    try:
+        with _progress(f"publishing {args.version}") as update:
+            update("building and checking", 0, 0)
+            d = publish(args.root, args.version, args.date)
+    except TradetalksError as exc:
+        _fail(exc)
+    say(d.summary())
+    say(
+        f"release written to {Path(args.root) / 'release' / args.version}; CHANGELOG.md, CITATION.cff, README.md, src/tradetalks/__about__.py and "
+        f"src/tradetalks/known_releases.json updated. Commit them, then tag v{args.version}."
+    )
+
+
+def cmd_reproduce(args: argparse.Namespace) -> None:
+    _checkout(args.root, "release/", ".git")
+    from tradetalks.build.errors import TradetalksError
+    from tradetalks.publish import reproduce
+
+    try:
+        with _progress(f"reproducing {args.version}") as update:
+            update("rebuilding from its commit", 0, 0)
+            result = reproduce(args.root, args.version, args.ref)
+    except TradetalksError as exc:
+        _fail(exc)
+    if result.ok:
+        say(f"release {args.version}: rebuilt from {result.ref} ({result.commit[:12]}); all {result.files} files byte-identical")
+        return
+    warn(f"release {args.version} is NOT reproduced from {result.ref} ({result.commit[:12]}):")
+    for problem in result.problems:
+        warn(f"  {problem}")
+    raise SystemExit(1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The parser
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "Usage: " if prefix is None else prefix)
+
+
+def _root(p: argparse.ArgumentParser, holds: str = "dataset/") -> None:
+    p.add_argument("--root", type=Path, default=Path("."), metavar="DIR", help=f"repository root (holds {holds}; default: .)")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="tradetalks",
+        formatter_class=_Formatter,
+        description="News coverage of the October 2025 US-China trade talks, with provenance for every row: load, cite, build and check it.",
+        usage="%(prog)s [--help] [--version] COMMAND [ARGS...]",
+    )
+    top.add_argument("--version", action="version", version=f"tradetalks {__version__}", help="print the version and exit")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", title="commands", help=argparse.SUPPRESS)
+
+    listed: dict[str, list[tuple[str, str]]] = {}
+    group = ""
+
+    def command(name: str, run: Callable[[argparse.Namespace], None], summary: str, more: str = "") -> argparse.ArgumentParser:
+        """A command; the top-level help lists it under `group` with its `summary`, its own help adds `more`."""
+        p = sub.add_parser(name, prog=f"tradetalks {name}", help=summary, description=f"{summary}. {more}".strip(), formatter_class=_Formatter)
+        p.set_defaults(run=run)
+        listed.setdefault(group, []).append((name, summary))
+        return p
+
+    group = "For researchers (a plain install is enough)"
+
+    p = command(
+        "fetch",
+        cmd_fetch,
+        "Download a published version (sha256-checked) and print where it is",
+        "The shipped version is checked where it lies, never downloaded.",
+    )
+    p.add_argument("version", metavar="VERSION", help="a published version, X.Y.Z (or vX.Y.Z)")
+    p.add_argument("--all", action="store_true", help="every file of the release (card, CHANGELOG, CSVs, datapackage, croissant), not only the tables")
+    p.add_argument("--manifest-sha256", metavar="SHA256", help="only for a version newer than this package: its manifest's sha256 (release notes, SHA256SUMS)")
+    p = command("cite", cmd_cite, "Print how to cite a version (BibTeX, APA or CITATION.cff)", "The year is its release date's.")
+    p.add_argument("--version", metavar="X.Y.Z", help="the version you used (default: the one this package ships)")
+    p.add_argument("--format", default="bibtex", metavar="FORMAT", help="bibtex (default), apa or cff (a CITATION.cff for that version)")
+    p = command("card", cmd_card, "Print a version's dataset card (Markdown)", "What the data is, its sources, tables, limits, licence and citation.")
+    p.add_argument("--version", metavar="X.Y.Z", help="a published version (default: the one this package ships)")
+    p = command("tables", cmd_tables, "List a version's tables, or a table's columns, meanings and allowed values")
+    p.add_argument("table", nargs="?", metavar="TABLE", help="a table (default: every table)")
+    p.add_argument("--version", metavar="X.Y.Z", help="a published version (default: the one this package ships)")
+
+    group = "In a checkout of the repository (with the [build] extra: uv sync)"
+    p = command("validate", cmd_validate, "Check every source file and annotation", "No release is written. Exit 0 when valid.")
+    p.add_argument(
+        "articles",
+        nargs="*",
+        type=Path,
+        metavar="ARTICLE",
+        help="check only these articles (dataset/articles/<id>.yml or .txt) and the registry entries they use",
+    )
+    _root(p)
+    p.add_argument("--no-cache", action="store_true", help="compute every article afresh instead of reusing build/cache/ (the result is the same)")
+    _executor_options(p)
+    p = command(
+        "build", cmd_build, "Build the working tree into build/working/ and say what version bump it needs", "The bump is against the latest published release."
+    )
+    _root(p)
+    p.add_argument("--out", type=Path, metavar="DIR", help="where the build goes (default: <root>/build/working/); never release/")
+    p.add_argument("--as-version", metavar="X.Y.Z", help="build in the exact form release X.Y.Z was published in (what `reproduce` compares)")
+    p.add_argument(
+        "--no-cache", action="store_true", help="compute every article afresh instead of reusing build/cache/ (implied by --as-version; the result is the same)"
+    )
+    p.add_argument("--zip", action="store_true", help="also write dist/ (the zip of everything and its SHA256SUMS), as a published release has")
+    _executor_options(p)
+    p = command("suggest", cmd_suggest, "Draft an article's annotation file from the detectors", "Every guess is marked as one.")
+    p.add_argument("article", type=Path, metavar="ARTICLE", help="dataset/articles/<article_id>.txt")
+    _root(p)
+    p.add_argument("--write", action="store_true", help="write dataset/articles/<article_id>.yml (never overwrites)")
+    p = command("fill", cmd_fill, "Write what is never typed by hand (schema modeline, article_id, text_sha256, new person_ids)")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE", help="dataset YAML files (default: every file under dataset/)")
+    _root(p)
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 when a file is not filled")
+    p = command("schemas", cmd_schemas, "Publish the dataset file schemas and the field reference", "By default, check that they are up to date.")
+    _root(p, "schemas/ and docs/")
+    p.add_argument("--write", action="store_true", help="write schemas/*.schema.json and docs/reference.md")
+    p = command("diff", cmd_diff, "Rows added / removed / changed per table, schema changes, and the version bump they need")
+    p.add_argument("old", nargs="?", type=Path, metavar="OLD", help="the older release directory (default: the latest published release in release/)")
+    p.add_argument("new", nargs="?", type=Path, metavar="NEW", help="the newer one (default: the working build, build/working/)")
+    p.add_argument("--json", action="store_true", help="print the full diff as JSON")
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="ids listed per kind of change and table (default: 10)")
+    p = command("site", cmd_site, "Write a static site of a release", "Articles with every row highlighted, entity pages, a timeline.")
+    p.add_argument("release_dir", nargs="?", type=Path, metavar="RELEASE_DIR", help="a release directory (default: the highest version in release/)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="where the site goes (default: <root>/build/site; an earlier site there is replaced)")
+    p.add_argument("--diff-against", type=Path, metavar="OLD", help="an older release directory: show what changed since it")
+    _root(p, "release/")
+    group = "Maintainers, in a checkout"
+    p = command("release", cmd_release, "Freeze the working tree into release/X.Y.Z/, never rewritten", "With CHANGELOG, CITATION and the version.")
+    p.add_argument("version", metavar="X.Y.Z", help="the version to publish: higher than the latest published, and big enough for the changes")
+    _root(p, "dataset/ and release/")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="release date for CHANGELOG and CITATION (default: today)")
+    p = command(
+        "reproduce",
+        cmd_reproduce,
+        "Rebuild a published release from its commit and prove it byte-identical",
+        "The sources and the code are those it was built from.",
+    )
+    p.add_argument("version", metavar="X.Y.Z", help="a published version")
+    _root(p, "release/, a git checkout")
+    p.add_argument("--ref", metavar="REF", help="the commit or tag to rebuild from (default: tag vX.Y.Z, else the last commit that changed release/X.Y.Z/)")
+    width = max(len(name) for names in listed.values() for name, _ in names)
+    top.epilog = "\n\n".join(f"{title}:\n" + "\n".join(f"  {name:<{width}}  {short}" for name, short in names) for title, names in listed.items())
+    top.epilog += "\n\n`tradetalks COMMAND --help` says more about one."
+    return top
+
+
+def _flag_given_a_value(p: argparse.ArgumentParser, argv: list[str]) -> tuple[argparse.ArgumentParser, str] | None:
+    """'--no-cache true': a flag followed by a word that reads as its value, which argparse would take
+    as an argument (an article named 'true'). The command's parser and what to say, or None."""
+    sub = next((a for a in p._actions if isinstance(a, argparse._SubParsersAction)), None)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    target = sub.choices.get(command) if sub is not None and command is not None else None
+    if target is None:
+        return None
+    flags = {s for a in target._actions if isinstance(a, argparse._StoreTrueAction) for s in a.option_strings}
+    for flag, value in zip(argv, argv[1:], strict=False):
+        if flag in flags and value.lower() in BOOLEAN_WORDS:
+            return target, f"{flag} is a flag and takes no value: write {flag} alone (it was followed by {value!r})"
+    return None
 
 
 # Polars' allocator (jemalloc) keeps the pages a frame frees for about ten seconds before giving
@@ -471,31 +525,73 @@ ALLOCATOR = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
 WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG})
 
 
-def main() -> None:
+def _executor_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="where the per-article work runs: local (worker processes for large corpora) or dask (a Dask cluster; needs the [dask] extra)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --executor dask: the scheduler's address (e.g. tcp://10.0.0.5:8786), whose workers see the repository at the same path;"
+        " default: a local cluster",
+    )
+
+
+@contextmanager
+def _executor(name: str, scheduler: str | None) -> Iterator:
+    """The executor `--executor` names (None: the build's default), open for the command's duration."""
+    if name == "dask":
+        from tradetalks.build.executor import dask_executor
+
+        with dask_executor(scheduler) as executor:
+            yield executor
+    elif scheduler is not None:
+        raise Failure("--scheduler goes with --executor dask", code=2)
+    else:
+        yield None
+
+
+def main(argv: list[str] | None = None) -> None:
     for name, value in ALLOCATOR.items():
         os.environ.setdefault(name, value)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    p = parser()
+    if not argv:
+        p.print_help()
+        return
+    wrong = _flag_given_a_value(p, argv)
+    if wrong is not None:
+        p.parse_known_args(argv)  # --help answered as usual first
+        wrong[0].error(wrong[1])
+    args = p.parse_args(argv)
+    if args.command is None:
+        p.print_help()
+        return
+    from tradetalks.load import ReleaseError
+
     try:
-        app(prog_name="tradetalks")
-    except ModuleNotFoundError as exc:
-        # A plain `pip install tradetalks` loads data; building needs the [build] extra.
-        # markup=False: rich would read "[build]" as a style tag and print nothing of it.
-        top = (exc.name or "").split(".")[0]
-        extra = EXTRAS.get(top, "build")
-        what = f"one of the {extra} dependencies" if extra == "build" else "an optional dependency"
-        err.print(f"error: this command needs {top!r}, {what}: pip install 'tradetalks[{extra}]'", highlight=False, markup=False, soft_wrap=True)
-        raise SystemExit(1) from None
+        args.run(args)
+    except (Failure, ReleaseError) as exc:
+        warn(f"error: {exc}")
+        raise SystemExit(exc.code if isinstance(exc, Failure) else 1) from None
     except OSError as exc:
         if exc.errno not in WRITE_FAILURES:
             raise
         # A full disk, a quota, a read-only or forbidden folder: the project's own one-line error.
-        where = exc.filename or "a file"
-        err.print(
-            f"error: could not write {where}: {exc.strerror}; nothing was published and the last good output is kept: free space"
-            " (or pass another --out) and run the command again",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
+        warn(
+            f"error: could not write {exc.filename or 'a file'}: {exc.strerror}; nothing was published and the last good output is kept:"
+            " free space (or pass another --out) and run the command again"
         )
+        raise SystemExit(1) from None
+    except ModuleNotFoundError as exc:
+        # A plain `pip install tradetalks` loads data; building needs the [build] extra.
+        top = (exc.name or "").split(".")[0]
+        extra = EXTRAS.get(top, "build")
+        what = f"one of the {extra} dependencies" if extra == "build" else "an optional dependency"
+        warn(f"error: this command needs {top!r}, {what}: pip install 'tradetalks[{extra}]'")
         raise SystemExit(1) from None
 
 

@@ -4,15 +4,19 @@
     quotes = tradetalks.load("quotes")                   # polars; the release shipped with this package
     quotes = tradetalks.load("quotes", version="1.0.0")  # pinned: fetched, sha256-checked, cached
     con = tradetalks.connect()                           # DuckDB, one view per table
-    print(tradetalks.describe("quotes"))                 # every column and what it means
+    print(tradetalks.describe("quotes"))                 # every column, what it means, the values it allows
+    text = tradetalks.card()                             # the release's dataset card
 
-Light on purpose: this module imports the standard library only. polars, pandas, duckdb and
-pooch are imported inside the functions that need them, and nothing here touches the build
-(pandera, jsonschema): column docs come from the release's own manifest.json.
+Light on purpose: this module imports the standard library only. polars, pandas, pyarrow, duckdb
+and pooch are imported inside the functions that need them, and nothing here touches the build
+(pandera, jsonschema): column docs and allowed values come from the release's own manifest.json.
+A release lays its tables out flat (1.0.0, 2.0.0) or in `data/` (later ones); its manifest says
+where each file is.
 
 Where a release comes from:
 - no version, or the version this package was built with: the copy inside the installed
-  package (`tradetalks/data/`), or `<repo>/release/<version>/` in a source checkout. Offline.
+  package (`tradetalks/data/`, every file of the release), or `<repo>/release/<version>/` in a
+  source checkout (where every published version is read in place). Offline.
 - any other version: downloaded from `TRADETALKS_BASE_URL` (default: the GitHub release assets
   of `v<version>`), manifest first, every file checked against the manifest's sha256, and kept
   in `TRADETALKS_CACHE` (default: the user cache directory) under `<version>/`. Offline after
@@ -472,13 +476,13 @@ def parquet_footer(path: Path) -> tuple[int, int, int, list[tuple[str, str]]]:
 
 
 def did_you_mean(given: object, choices: list[str]) -> str:
-    """'; did you mean X?' when `given` is close to one of `choices` (difflib), else ''."""
+    """' (did you mean X?)' when `given` is close to one of `choices` (difflib), else ''."""
     import difflib
 
     if not isinstance(given, str):
         return ""
     close = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 _RELEASES: dict[str, Release] = {}
@@ -704,7 +708,7 @@ def expected_manifest_sha256(version: str, manifest_sha256: str | None = None) -
     if version_key(version) < version_key(known[-1]):
         # Every version up to the newest this package knows is listed in known_releases.json.
         raise ReleaseError(
-            f"tradetalks has no published version {version}{did_you_mean(version, known)} (the published versions up to {known[-1]}: {', '.join(known)})"
+            f"tradetalks has no published version {version}{did_you_mean(version, known)}; the published versions up to {known[-1]} are {', '.join(known)}"
         )
     raise ReleaseError(
         f"tradetalks {version} is newer than the versions this package ({__version__}) knows ({', '.join(known)}), so it cannot check "

@@ -18,11 +18,12 @@ import polars as pl
 from tradetalks.build.claims import PlaceRegistry
 from tradetalks.build.detect.groups import group_frame, normalise
 from tradetalks.build.errors import Collector, Problem
+from tradetalks.build.formats.files import table_file
 from tradetalks.build.rows import COLUMNS, Registries, registries, registry_problems
 from tradetalks.build.sources import Sources
 from tradetalks.build.subjects import Context, Outlets, article_order, claim_rows, corroboration, links, subject_rows, table
 from tradetalks.build.subjects import primary_rows as _primary
-from tradetalks.schemas.tables import polars_schema
+from tradetalks.schemas.tables import PROVENANCE, polars_schema
 from tradetalks.schemas.versions import is_release_version, version_key
 
 QUOTE_GROUP_COLUMNS = ("quote_group_id", "merged_group_ids", "n_articles", "n_outlets")
@@ -173,27 +174,31 @@ def _with_segments(articles: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFra
     return made.with_columns(pl.col("text").alias("evidence")).select(pl.col(c).cast(t) for c, t in schema.items()).sort("article_id")
 
 
-def published_releases(release_root: Path, table: str) -> list[Path]:
-    """The published release directories under `release_root` that hold `table`, lowest version first."""
-    found = [p for p in (release_root.iterdir() if release_root.is_dir() else []) if is_release_version(p.name) and (p / f"{table}.parquet").is_file()]
-    return sorted(found, key=lambda p: version_key(p.name))
+def published_tables(release_root: Path, table: str) -> list[Path]:
+    """The Parquet files of `table` in the published releases under `release_root` (of either layout), lowest version first."""
+    found = [
+        (version_key(p.name), path)
+        for p in (release_root.iterdir() if release_root.is_dir() else [])
+        if is_release_version(p.name) and (path := table_file(p, table)) is not None
+    ]
+    return [path for _, path in sorted(found)]
 
 
 def article_ages(release_root: Path) -> dict[str, int]:
     """Article id -> the rank of the first published release that holds it (0: the oldest release)."""
     ages: dict[str, int] = {}
-    for n, release in enumerate(published_releases(release_root, "articles")):
-        for article_id in pl.read_parquet(release / "articles.parquet", columns=["article_id"])["article_id"].to_list():
+    for n, path in enumerate(published_tables(release_root, "articles")):
+        for article_id in pl.read_parquet(path, columns=["article_id"])["article_id"].to_list():
             ages.setdefault(article_id, n)
     return ages
 
 
 def published_groups(release_root: Path) -> dict[str, str]:
     """Normalised quote text -> quote_group_id in the latest release under `release_root` (highest version)."""
-    releases = published_releases(release_root, "quotes")
+    releases = published_tables(release_root, "quotes")
     if not releases:
         return {}
-    latest = releases[-1] / "quotes.parquet"
+    latest = releases[-1]
     published = pl.read_parquet(latest, columns=["text", "quote_group_id"]).unique().sort("quote_group_id")
     out: dict[str, str] = {}
     for text, gid in published.iter_rows():
@@ -255,7 +260,7 @@ def _people(
                 "n_articles": counts[pid][0],
                 "n_outlets": counts[pid][1],
                 "n_mentions": n_mentions.get(pid, 0),
-                **{k: p[k] for k in ("article_id", "char_start", "char_end", "evidence", "method")},
+                **{k: p[k] for k in PROVENANCE},
             }
         )
     schema = polars_schema("people")

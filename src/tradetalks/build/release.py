@@ -27,7 +27,7 @@ from tradetalks.build.errors import DatasetError
 from tradetalks.build.formats.card import card
 from tradetalks.build.formats.croissant import croissant
 from tradetalks.build.formats.datapackage import datapackage
-from tradetalks.build.formats.files import file_entry, read_manifest, write_csvs, write_json, write_zip
+from tradetalks.build.formats.files import DATA_DIR, file_entry, parquet_rel, read_manifest, write_csvs, write_json, write_zip
 from tradetalks.build.formats.metadata import release_date
 from tradetalks.load import apply_umask
 from tradetalks.schemas.tables import KEYS, MODELS, allowed_values, descriptions, table_description
@@ -68,9 +68,10 @@ def write_release(
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}-", dir=parent))
         try:
             manifest: dict = {"dataset": "tradetalks", "version": version, "tables": {}, "files": {}}
+            (tmp / DATA_DIR).mkdir(exist_ok=True)
             for name in MODELS:
-                write_parquet(tables[name], tmp / f"{name}.parquet", name, version)
-                manifest["tables"][name] = table_entry(name, tables[name], tmp / f"{name}.parquet")
+                write_parquet(tables[name], tmp / parquet_rel(name), name, version)
+                manifest["tables"][name] = table_entry(name, tables[name], tmp)
             if changelog is not None and changelog.exists():
                 shutil.copyfile(changelog, tmp / "CHANGELOG.md")
             if provenance is not None:
@@ -163,7 +164,9 @@ def schema_fingerprint(columns: list[dict]) -> str:
     return hashlib.sha256(canon.encode()).hexdigest()
 
 
-def table_entry(name: str, df: pl.DataFrame, path: Path) -> dict:
+def table_entry(name: str, df: pl.DataFrame, directory: Path, sha256: str | None = None) -> dict:
+    """The manifest's entry of table `name`, written in `directory`."""
+    path = directory / parquet_rel(name)
     docs = descriptions(name)
     arrow_schema = pq.read_schema(path)
     model_columns = MODELS[name].to_schema().columns
@@ -179,7 +182,8 @@ def table_entry(name: str, df: pl.DataFrame, path: Path) -> dict:
         for f in arrow_schema
     ]
     return {
-        **file_entry(path),
+        **file_entry(path, sha256),
+        "path": parquet_rel(name),
         "rows": df.height,
         "primary_key": KEYS[name],
         "description": table_description(name),

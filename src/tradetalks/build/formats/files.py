@@ -14,6 +14,32 @@ import polars as pl
 from tradetalks.build.errors import DatasetError
 from tradetalks.load import sha256_file
 
+# Where a release's files lie. The tables' Parquet files are alone in `data/`, so that a directory
+# reader (pyarrow.dataset, DuckDB globs, Hugging Face `data_files`) pointed at one of them reads that
+# table, and none trips over the card or the CSVs; the CSV copies are in `csv/`. Releases up to
+# 2.0.0 were published with their Parquet files beside the manifest: readers take each table's
+# path from the manifest, never from here.
+DATA_DIR = "data"
+CSV_DIR = "csv"
+
+
+def parquet_rel(table: str) -> str:
+    return f"{DATA_DIR}/{table}.parquet"
+
+
+def csv_rel(table: str) -> str:
+    return f"{CSV_DIR}/{table}.csv"
+
+
+def table_file(release_dir: Path, table: str) -> Path | None:
+    """The Parquet file of `table` in a release directory of either layout (its manifest says where), or None."""
+    try:
+        entry = read_manifest(release_dir)["tables"].get(table)
+    except DatasetError:
+        return None
+    path = Path(release_dir) / entry["path"] if isinstance(entry, dict) and isinstance(entry.get("path"), str) else None
+    return path if path is not None and path.is_file() else None
+
 
 def file_entry(path: Path, sha256: str | None = None) -> dict:
     """`sha256`: the file's, when already known (checked by the caller)."""
@@ -39,7 +65,7 @@ def read_manifest(release_dir: Path) -> dict:
 
 def write_csvs(root: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None) -> dict[str, str]:
     """csv/<table>.csv for every table: same rows and order as the Parquet, nested values as JSON."""
-    (root / "csv").mkdir(exist_ok=True)
+    (root / CSV_DIR).mkdir(exist_ok=True)
     out = {}
     for name, entry in manifest["tables"].items():
         df = tables[name].sort(entry["primary_key"]) if tables is not None else pl.read_parquet(root / entry["path"])
@@ -49,7 +75,7 @@ def write_csvs(root: Path, manifest: dict, tables: dict[str, pl.DataFrame] | Non
 
 def write_csv(root: Path, name: str, df: pl.DataFrame) -> str:
     """csv/<name>.csv of `df` (rows in the order given), nested values as JSON; returns its relative path."""
-    rel = f"csv/{name}.csv"
+    rel = csv_rel(name)
     _encode(_plain(df), root / rel)
     return rel
 
