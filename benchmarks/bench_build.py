@@ -39,7 +39,7 @@ CHILD = """
 import json, re, resource, sys, threading, time
 from pathlib import Path
 import shutil
-from tradetalks.build.pipeline import build
+from tradetalks.pipeline.run import build
 root, out, cache = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "cache"
 if cache:
     shutil.rmtree(root / "build" / "cache", ignore_errors=True)  # a first build with the cache

@@ -47,8 +47,8 @@ def words_text(n_chars: int, seed: int = 0) -> str:
 
 
 def bench_hint() -> None:
-    from tradetalks.build.errors import LocateError
-    from tradetalks.build.locate import locate
+    from tradetalks.errors import LocateError
+    from tradetalks.pipeline.locate import locate
 
     text = words_text(5_000_000)
     evidence = words_text(2_000, seed=1) + " zzz-not-in-the-text"
@@ -69,8 +69,8 @@ def bench_hint() -> None:
 
 
 def bench_every_copy() -> None:
-    from tradetalks.build.errors import LocateError
-    from tradetalks.build.locate import locate
+    from tradetalks.errors import LocateError
+    from tradetalks.pipeline.locate import locate
 
     text = "a " * 2_500_000
     for tokens in (2, 1_000, 100_000):
@@ -107,8 +107,8 @@ def bench_quotations() -> None:
 def bench_nesting() -> None:
     code = (
         "import sys, time; from pathlib import Path\n"
-        "from tradetalks.build.yamldoc import read_yaml\n"
-        "from tradetalks.build.errors import DatasetError\n"
+        "from tradetalks.pipeline.yamldoc import read_yaml\n"
+        "from tradetalks.errors import DatasetError\n"
         "p = Path(sys.argv[1]); t = time.perf_counter()\n"
         "try:\n    read_yaml(p)\nexcept DatasetError as e:\n    print(round(time.perf_counter() - t, 4), str(e)[:60])\n"
     )
@@ -122,7 +122,7 @@ def bench_nesting() -> None:
 def bench_suggest_runs() -> None:
     code = (
         "import sys, time\n"
-        "from tradetalks.build.suggest import suggest\n"
+        "from tradetalks.authoring.suggest import suggest\n"
         "text = {'blank': '\\n' * 150000, 'space_blank': ' \\n' * 75000, 'dots': '.' * 150000, 'quotes': '\"' * 150000}[sys.argv[1]]\n"
         "t = time.perf_counter(); suggest(text, article_id='runs', people=[], reference_date=None)\n"
         "print(round(time.perf_counter() - t, 3))\n"
@@ -136,7 +136,7 @@ def bench_suggest_runs() -> None:
 
 
 def _baseline_reader(ref: str):
-    source = subprocess.run(["git", "-C", str(REPO), "show", f"{ref}:src/tradetalks/build/yamldoc.py"], capture_output=True, text=True, check=True).stdout
+    source = subprocess.run(["git", "-C", str(REPO), "show", f"{ref}:src/tradetalks/pipeline/yamldoc.py"], capture_output=True, text=True, check=True).stdout
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
         fh.write(source)
     spec = importlib.util.spec_from_file_location("yamldoc_baseline", fh.name)
@@ -149,7 +149,7 @@ def _baseline_reader(ref: str):
 def bench_yaml(n: int, ref: str) -> None:
     sys.path.insert(0, str(REPO))
     from benchmarks.synth import generate
-    from tradetalks.build.yamldoc import read_yaml
+    from tradetalks.pipeline.yamldoc import read_yaml
 
     baseline = _baseline_reader(ref)
     with tempfile.TemporaryDirectory() as tmp:

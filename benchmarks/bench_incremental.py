@@ -37,7 +37,7 @@ from tradetalks.cli import ALLOCATOR  # noqa: E402
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from tradetalks.build.pipeline import build
+from tradetalks.pipeline.run import build
 root, out, cache = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "cache"
 notes = []
 t = time.perf_counter()

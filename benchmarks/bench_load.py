@@ -68,7 +68,7 @@ def synthetic_quotes(rows: int, seed: int = 0):
 
     import polars as pl
 
-    from tradetalks.schemas.tables import polars_schema
+    from tradetalks.contract.tables import polars_schema
 
     rng = random.Random(seed)
     real = pl.read_parquet(release_dir() / "quotes.parquet")
@@ -95,7 +95,7 @@ def synthetic_quotes(rows: int, seed: int = 0):
 
 def build_release(cache: Path, rows: int) -> tuple[Path, str]:
     """A cached release `VERSION` under `cache` with `rows` quotes; its directory and its manifest's sha256."""
-    from tradetalks.build.release import table_entry, write_parquet
+    from tradetalks.pipeline.write import table_entry, write_parquet
 
     shipped = release_dir()
     manifest = json.loads((shipped / "manifest.json").read_text(encoding="utf-8"))

@@ -58,10 +58,10 @@ from rapidfuzz import fuzz
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from tradetalks.build.detect.mentions import find_mentions  # noqa: E402
-from tradetalks.build.errors import LocateError  # noqa: E402
-from tradetalks.build.locate import Span, find_spans, locate  # noqa: E402
-from tradetalks.build.suggest import suggest  # noqa: E402
+from tradetalks.authoring.suggest import suggest  # noqa: E402
+from tradetalks.errors import LocateError  # noqa: E402
+from tradetalks.pipeline.locate import Span, find_spans, locate  # noqa: E402
+from tradetalks.text.mentions import find_mentions  # noqa: E402
 
 DATE_CLAIMS = ("date_start", "date_end", "local_date", "announced_date", "effective_date", "expiry_date")
 SLACK = 2
@@ -137,7 +137,7 @@ def _derive_gold_dates(doc: dict, events: dict[str, dict]) -> None:
     (neither the curator nor the draft types them), so the claims compared are what the build derives."""
     import datetime as dt
 
-    from tradetalks.build.coverage import derived_date_claims
+    from tradetalks.pipeline.coverage import derived_date_claims
 
     reference = dt.date.fromisoformat(str(doc["reference_date"]))
     for table in ("events", "measures"):

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tradetalks.build.validate import validate_tables
-from tradetalks.schemas.tables import KEYS, MODELS, PROVENANCE
+from tradetalks.contract.tables import KEYS, MODELS, PROVENANCE
+from tradetalks.pipeline.validate import validate_tables
 
 
 def check_build(release: Path) -> dict[str, pl.DataFrame]:

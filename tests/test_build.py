@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from conftest import EVENTS, MEASURES, PEOPLE, TEXT, article_meta, bare_meta, make_dataset
 from test_load import table_path
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.pipeline import build, check
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline.run import build, check
 
 
 def test_fixture_tables(dataset):

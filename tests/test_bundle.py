@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 
 from cli_helpers import invoke
 from test_load import build_release, table_path
-from tradetalks.build.diff import diff_releases
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.formats.croissant import CROISSANT_CONTEXT, croissant
-from tradetalks.build.formats.metadata import release_date
+from tradetalks.contract.tables import descriptions, table_description
+from tradetalks.errors import DatasetError
+from tradetalks.formats.croissant import CROISSANT_CONTEXT, croissant
+from tradetalks.formats.metadata import release_date
 from tradetalks.load import sha256_file
-from tradetalks.publish import publish, update_changelog
-from tradetalks.schemas.tables import descriptions, table_description
+from tradetalks.publishing.diff import diff_releases
+from tradetalks.publishing.publish import publish, update_changelog
 
 TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence", "disputes", "measure_steps", "measure_events", "places", "outlets"]
 
@@ -320,7 +320,7 @@ _ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)  #
 def test_csv_json_of_nested_columns_is_what_json_dumps_writes(strings, structs) -> None:  # noqa: ANN001
     import polars as pl
 
-    from tradetalks.build.formats.files import json_text
+    from tradetalks.formats.plain_files import json_text
 
     n = min(len(strings), len(structs))
     df = pl.DataFrame(
@@ -333,7 +333,7 @@ def test_csv_json_of_nested_columns_is_what_json_dumps_writes(strings, structs) 
 
 
 def test_csv_cells_that_begin_like_a_formula_are_shown_as_text_and_the_parquet_keeps_them(tmp_path):
-    from tradetalks.build.formats.files import FORMULA_START, write_csv
+    from tradetalks.formats.plain_files import FORMULA_START, write_csv
 
     values = ['=HYPERLINK("http://x")', "+1", "-2 points", "@SUM(A1)", "\tx", "\rx", "plain", "a=b", None]
     df = pl.DataFrame({"id": [f"r{i}" for i in range(len(values))], "text": values, "n": [-1] * len(values), "tags": [["=x"]] * len(values)})
@@ -358,7 +358,7 @@ def test_contributors_text_in_the_card_is_shown_never_read_as_markup(title):
 
     from markdown_it import MarkdownIt
 
-    from tradetalks.build.formats.card import literal
+    from tradetalks.formats.card import literal
 
     html = MarkdownIt("gfm-like").render(f"| title |\n|---|\n| {literal(title)} |\n")
     cell = re.search(r"<td>(.*)</td>", html, re.S).group(1)

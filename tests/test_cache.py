@@ -1,4 +1,4 @@
-"""The build cache (build/cache.py) can only make a build faster, never different.
+"""The build cache (pipeline/cache.py) can only make a build faster, never different.
 
 A cached build writes the bytes a clean one writes, whatever happened to build/cache/ in between:
 every kind of input change is seen (an article's files, the registries, the code), every kind of
@@ -20,9 +20,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tradetalks.build import cache as cache_module
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.pipeline import build
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline import cache as cache_module
+from tradetalks.pipeline.run import build
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -308,9 +308,9 @@ def test_a_cache_reached_through_a_link_is_not_used_and_nothing_is_written_throu
 
 def test_pack_and_unpack_keep_every_part_exactly(root: Path) -> None:
     tables = build(root, root / "out", cache=False).tables
-    from tradetalks.build.assemble import PART_SCHEMAS
-    from tradetalks.build.pipeline import article_parts
-    from tradetalks.build.sources import load_index
+    from tradetalks.pipeline.assemble import PART_SCHEMAS
+    from tradetalks.pipeline.run import article_parts
+    from tradetalks.pipeline.sources import load_index
 
     sources, todo, _ = load_index(root)
     parts = article_parts(root, sources, todo, cache=False).frames

@@ -9,8 +9,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from conftest import REPO
-from tradetalks.build import executor, pipeline
-from tradetalks.build.errors import DatasetError
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline import executor
+from tradetalks.pipeline import run as pipeline
 
 sys.path.insert(0, str(REPO))
 from benchmarks.synth import generate  # noqa: E402

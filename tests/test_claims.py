@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import EVENTS, MEASURES, TEXT, article_meta, bare_meta, make_dataset, write_yaml
-from tradetalks.build.claims import Interval, PlaceRegistry, claim_intervals, conflicting, interval
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.pipeline import check
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline.claims import Interval, PlaceRegistry, claim_intervals, conflicting, interval
+from tradetalks.pipeline.run import check
 
 D = dt.date
 
@@ -159,7 +159,7 @@ def test_two_statuses_for_the_same_moment_are_a_dispute(tmp_path):
 def test_validation_catches_a_status_or_dispute_flag_out_of_step(dataset):
     import polars as pl
 
-    from tradetalks.build.validate import validate_tables
+    from tradetalks.pipeline.validate import validate_tables
 
     tables = check(dataset).tables
     bad = dict(tables, tariff_measures=tables["tariff_measures"].with_columns(pl.lit("in_effect").alias("status"), pl.lit(True).alias("disputed")))

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from conftest import EVENTS, make_dataset
-from tradetalks.build.articles import check_articles
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.pipeline import check
-from tradetalks.build.sources import OPTIONAL_REGISTRIES, REGISTRIES
-from tradetalks.schemas.tables import MODELS
+from tradetalks.contract.tables import MODELS
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline.per_article import check_articles
+from tradetalks.pipeline.run import check
+from tradetalks.pipeline.sources import OPTIONAL_REGISTRIES, REGISTRIES
 
 REPO = Path(__file__).resolve().parents[1]
 GUIDE = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ import pytest
 
 from dataset_invariants import check_build
 from test_load import table_path
-from tradetalks.schemas.tables import PROVENANCE
+from tradetalks.contract.tables import PROVENANCE
 
 REPO = Path(__file__).resolve().parents[1]
 NEW = REPO / "tests" / "data" / "new-article"
@@ -167,12 +167,12 @@ def test_a_published_release_is_rebuilt_byte_identical_from_its_commit(project):
 
 
 def test_a_release_needs_committed_sources_and_a_stopped_one_can_be_finished(tmp_path, monkeypatch):
-    from tradetalks import publish as publishing
-    from tradetalks.build.errors import DatasetError
+    from tradetalks.errors import DatasetError
+    from tradetalks.publishing import publish as publishing
 
     root = copy_project(tmp_path / "project")
     add_article(root)
-    from tradetalks.build.diff import latest_published
+    from tradetalks.publishing.diff import latest_published
 
     version = next_version(latest_published(root / "release").name, "minor")
     with pytest.raises(DatasetError, match=rf"uncommitted changes in dataset/articles/{ARTICLE}.txt, dataset/articles/{ARTICLE}.yml: commit them first"):

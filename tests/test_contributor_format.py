@@ -15,13 +15,13 @@ import pytest
 import yaml
 
 from conftest import EVENTS, REPO, TEXT, article_meta, make_dataset, write_yaml
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.fill import dataset_files, fill_file, slug
-from tradetalks.build.pipeline import check
-from tradetalks.build.suggest import suggest
-from tradetalks.schemas.files import FILE_SCHEMAS, KINDS, schema_file
-from tradetalks.schemas.modeline import kind_of, modeline, parse, resolve
-from tradetalks.schemas.publish import REFERENCE, outputs, stale
+from tradetalks.authoring.fill import dataset_files, fill_file, slug
+from tradetalks.authoring.suggest import suggest
+from tradetalks.contract.input_files import FILE_SCHEMAS, KINDS, schema_file
+from tradetalks.contract.modeline import kind_of, modeline, parse, resolve
+from tradetalks.contract.schema_files import REFERENCE, outputs, stale
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline.run import check
 
 ARTICLES = sorted((REPO / "dataset" / "articles").glob("*.yml"))
 SAMPLE = REPO / "dataset" / "articles" / "bessent-he-talks-set-for-next-week.yml"
@@ -64,7 +64,7 @@ def test_stale_notices_a_changed_file(tmp_path):
 
 
 def test_schemas_commands_check_and_write(tmp_path):
-    module = [sys.executable, "-m", "tradetalks.schemas"]
+    module = [sys.executable, "-m", "tradetalks.contract"]
     assert subprocess.run([*module, "--check", "--root", str(REPO)], capture_output=True, timeout=120).returncode == 0
     assert subprocess.run([*module, "--check", "--root", str(tmp_path)], capture_output=True, timeout=120).returncode == 1
     cli = [sys.executable, "-m", "tradetalks.cli", "schemas", "--root", str(tmp_path)]

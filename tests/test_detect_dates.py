@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import REPO
-from tradetalks.build.detect.dates import WEEKDAYS, Resolved, find_date_expressions, resolve
+from tradetalks.text.dates import WEEKDAYS, Resolved, find_date_expressions, resolve
 
 SAT = date(2025, 10, 18)  # a Saturday: the day after the Bessent-He call
 D = date.fromisoformat

@@ -7,7 +7,7 @@ import hashlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tradetalks.build.detect.groups import group_quotes, normalise, stable_groups
+from tradetalks.text.groups import group_quotes, normalise, stable_groups
 
 
 def test_normalise_folds_quotes_dashes_case_and_end_punctuation():
@@ -91,7 +91,7 @@ _WORDS = ["we", "will", "meet", "in", "person", "next", "week", "tariffs", "“f
 def _frame_answer(texts: list[str], previous: dict[str, str]) -> tuple[dict[str, str], dict[str, list[str]]]:
     import polars as pl
 
-    from tradetalks.build.detect.groups import group_frame, group_id
+    from tradetalks.text.groups import group_frame, group_id
 
     norms = [normalise(t) for t in texts]
     nodes = pl.DataFrame({"norm": norms, "norm_gid": [group_id(n) for n in norms]}, schema={"norm": pl.String, "norm_gid": pl.String})
@@ -118,7 +118,7 @@ def test_corpus_grouping_equals_the_reference(texts: list[str], published: list[
 
 def test_corpus_grouping_falls_back_to_the_reference_on_an_id_collision() -> None:
     # A text that stays alone but whose own id is a published id of another group.
-    from tradetalks.build.detect.groups import group_id
+    from tradetalks.text.groups import group_id
 
     texts = ["frank and detailed", "constructive talks", "constructive talks!"]
     previous = {normalise("constructive talks"): group_id(normalise("frank and detailed"))}
@@ -135,7 +135,7 @@ def test_links_kept_from_an_earlier_set_equal_links_found_afresh(first: list[str
     """A text added (or its near copy) is compared with its blocks only; removed texts take their links with them."""
     import polars as pl
 
-    from tradetalks.build.detect.groups import Links, find_links
+    from tradetalks.text.groups import Links, find_links
 
     def frame(texts: list[str]) -> pl.DataFrame:
         return pl.DataFrame({"norm": sorted({normalise(t) for t in texts})}, schema={"norm": pl.String})
@@ -162,7 +162,7 @@ def _reference_links(texts: list[str], threshold: float) -> set[tuple[str, str]]
 
     from rapidfuzz import fuzz
 
-    from tradetalks.build.detect.groups import _ENDS, _KEY_KINDS, _block_key
+    from tradetalks.text.groups import _ENDS, _KEY_KINDS, _block_key
 
     f = 1 - threshold / 100
     stretch = (1 + f) / (1 - f) if f < 1 else math.inf
@@ -180,7 +180,7 @@ def _reference_links(texts: list[str], threshold: float) -> set[tuple[str, str]]
 def _links(texts: list[str], threshold: float) -> set[tuple[str, str]]:
     import polars as pl
 
-    from tradetalks.build.detect.groups import find_links
+    from tradetalks.text.groups import find_links
 
     return find_links(pl.DataFrame({"norm": [normalise(t) for t in texts]}, schema={"norm": pl.String}), threshold).pairs
 
@@ -222,7 +222,7 @@ def _near_copies() -> list[str]:
 def test_links_found_in_forked_processes_equal_links_found_in_one(monkeypatch) -> None:  # noqa: ANN001
     import os
 
-    from tradetalks.build.detect import groups
+    from tradetalks.text import groups
 
     texts = _near_copies()
     alone = _links(texts, 90.0)
@@ -245,7 +245,7 @@ def test_links_found_in_forked_processes_equal_links_found_in_one(monkeypatch) -
 def test_a_forked_process_that_fails_leaves_its_kind_to_the_parent(monkeypatch) -> None:  # noqa: ANN001
     import os
 
-    from tradetalks.build.detect import groups
+    from tradetalks.text import groups
 
     texts = _near_copies()
     alone = _links(texts, 90.0)
@@ -270,7 +270,7 @@ def test_an_error_in_the_parent_ends_its_forked_processes(monkeypatch) -> None: 
 
     import pytest
 
-    from tradetalks.build.detect import groups
+    from tradetalks.text import groups
 
     monkeypatch.setattr(groups, "PARALLEL_FROM", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import REPO
-from tradetalks.build.detect.mentions import Mention, find_mentions
+from tradetalks.text.mentions import Mention, find_mentions
 
 ALIASES = {"Scott Bessent": "scott-bessent", "Bessent": "scott-bessent", "He Lifeng": "he-lifeng"}
 AMBIGUOUS = {"He": "he-lifeng"}

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import REPO
-from tradetalks.build.detect.quotations import find_quotations
+from tradetalks.text.quotations import find_quotations
 
 ARTICLES = REPO / "dataset" / "articles"
 

@@ -15,9 +15,9 @@ import pytest
 import test_load
 from cli_helpers import invoke
 from test_load import table_path
-from tradetalks.build.diff import check_version, diff_releases, required_bump
-from tradetalks.build.release import plain_arrow
 from tradetalks.load import sha256_file
+from tradetalks.pipeline.write import plain_arrow
+from tradetalks.publishing.diff import check_version, diff_releases, required_bump
 
 built_release = test_load.built_release  # session fixture; an assignment, so the parameters that use it are not redefinitions
 

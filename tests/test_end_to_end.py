@@ -14,10 +14,10 @@ import pytest
 from dataset_invariants import check_build
 from test_load import table_path
 from tradetalks.__about__ import __version__
-from tradetalks.build.pipeline import build
-from tradetalks.build.validate import validate_tables
+from tradetalks.contract.tables import MODELS
 from tradetalks.load import sha256_file
-from tradetalks.schemas.tables import MODELS
+from tradetalks.pipeline.run import build
+from tradetalks.pipeline.validate import validate_tables
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -65,7 +65,7 @@ PUBLISHED = sorted(p.name for p in (REPO / "release").iterdir() if p.is_dir() an
 
 @pytest.mark.parametrize("version", PUBLISHED)
 def test_published_release_is_rebuilt_byte_identical_from_its_commit(version):
-    from tradetalks.publish import reproduce
+    from tradetalks.publishing.publish import reproduce
 
     if not _history_has(f"release/{version}"):
         pytest.skip(f"no git history here to rebuild release {version} from")

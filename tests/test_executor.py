@@ -10,8 +10,8 @@ import pytest
 
 from cli_helpers import invoke
 from conftest import REPO
-from tradetalks.build import executor
-from tradetalks.build.pipeline import build
+from tradetalks.pipeline import executor
+from tradetalks.pipeline.run import build
 
 sys.path.insert(0, str(REPO))
 from benchmarks.synth import generate  # noqa: E402

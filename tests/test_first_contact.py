@@ -55,7 +55,7 @@ def tradetalks(*args: str, cwd: Path = REPO, blocked: str = "", env: dict | None
 @pytest.fixture(scope="module")
 def dated_release(tmp_path_factory) -> Path:
     """The fixture dataset released as 3.1.4 on 2031-01-05 (a CHANGELOG entry with a date)."""
-    from tradetalks.build.pipeline import build
+    from tradetalks.pipeline.run import build
 
     root = tmp_path_factory.mktemp("dated")
     make_dataset(root)
@@ -211,7 +211,7 @@ def test_licences_agree():
 
 
 def changelog_date(version: str) -> str:
-    from tradetalks.build.formats.metadata import release_date
+    from tradetalks.formats.metadata import release_date
 
     date = release_date((REPO / "CHANGELOG.md").read_text(encoding="utf-8"), version)
     assert date is not None
@@ -219,7 +219,7 @@ def changelog_date(version: str) -> str:
 
 
 def test_citation_cff_is_dated_like_the_changelog_and_matches_the_package():
-    from tradetalks.build.formats import metadata
+    from tradetalks.formats import metadata
 
     cff = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
     assert cff["date-released"] == changelog_date(cff["version"])
@@ -264,7 +264,7 @@ def test_cite_refuses_unknown_versions_and_formats():
 
 
 def test_citation_year_follows_the_release_date():
-    from tradetalks.build.formats import citation
+    from tradetalks.formats import citation
 
     for date in ("2026-11-22", "2031-01-05"):
         assert f"year         = {{{date[:4]}}}" in citation.bibtex("1.2.3", date)
@@ -325,7 +325,7 @@ def test_card_cites_with_the_release_year(dated_release):
 
 
 def test_card_of_a_working_build_is_undated(tmp_path):
-    from tradetalks.build.pipeline import build
+    from tradetalks.pipeline.run import build
 
     make_dataset(tmp_path)
     card = (build(tmp_path).release_dir / "README.md").read_text(encoding="utf-8")
@@ -337,7 +337,7 @@ def test_card_of_a_working_build_is_undated(tmp_path):
 
 @pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
 def test_build_output_modes_follow_the_umask(tmp_path, mask):
-    from tradetalks.build.pipeline import build
+    from tradetalks.pipeline.run import build
 
     make_dataset(tmp_path)
     old = os.umask(mask)
@@ -380,7 +380,7 @@ def test_release_workflow_publishes_to_pypi_with_trusted_publishing():
 
 def test_release_updates_the_readme_install_examples_and_the_card_year(tmp_path):
     from test_load import build_release
-    from tradetalks.publish import publish
+    from tradetalks.publishing.publish import publish
 
     root = tmp_path / "repo"
     build_release(root)
@@ -407,7 +407,7 @@ COMMANDS = ["fetch", "cite", "card", "tables", "validate", "build", "suggest", "
 
 def test_help_imports_no_heavy_module():
     code = "import sys\nfrom tradetalks.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-    code += "print(sorted(m for m in ('typer', 'rich', 'click', 'polars', 'pyarrow', 'tradetalks.build') if m in sys.modules))"
+    code += "print(sorted(m for m in ('typer', 'rich', 'click', 'polars', 'pyarrow', 'tradetalks.pipeline') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
 

@@ -12,9 +12,9 @@ import test_fetch
 from conftest import TEXT, article_meta, make_dataset, write_yaml
 from test_fetch import OLD, as_assets
 from test_load import loader
-from tradetalks.build.errors import TradetalksError
-from tradetalks.build.locate import locate
-from tradetalks.build.pipeline import check
+from tradetalks.errors import TradetalksError
+from tradetalks.pipeline.locate import locate
+from tradetalks.pipeline.run import check
 
 old_release = test_fetch.old_release  # module fixture; an assignment, so the parameters that use it are not redefinitions
 
@@ -145,7 +145,7 @@ def yaml_texts(draw):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=yaml_texts())
 def test_yaml_reader_raises_only_dataset_errors(tmp_path_factory, text):
-    from tradetalks.build.yamldoc import MAX_DEPTH, read_yaml
+    from tradetalks.pipeline.yamldoc import MAX_DEPTH, read_yaml
 
     path = tmp_path_factory.mktemp("yz") / "f.yml"
     path.write_text(text, encoding="utf-8")
@@ -201,7 +201,7 @@ ALPHABET = st.sampled_from(list("ab \n\t\r\u00a0\u2003.x"))
 @settings(max_examples=500, deadline=None)
 @given(text=st.text(ALPHABET, max_size=60), evidence=st.text(ALPHABET, max_size=8))
 def test_find_spans_matches_the_reference(text, evidence):
-    from tradetalks.build.locate import find_spans
+    from tradetalks.pipeline.locate import find_spans
 
     assert [(s.start, s.end) for s in find_spans(text, evidence)] == _reference_spans(text, evidence)
 

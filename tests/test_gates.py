@@ -17,12 +17,12 @@ import pytest
 import yaml
 
 from conftest import EVENTS, MEASURES, PEOPLE, REPO, TEXT, article_meta, make_dataset, write_yaml
-from tradetalks.build.articles import check_articles
-from tradetalks.build.errors import DatasetError, Problem
-from tradetalks.build.hints import expected
-from tradetalks.build.markers import DRAFT_MARKERS, MAX_MARKERS_SHOWN, draft_markers
-from tradetalks.build.pipeline import build, check
-from tradetalks.schemas import files
+from tradetalks.contract import input_files as files
+from tradetalks.errors import DatasetError, Problem
+from tradetalks.pipeline.hints import expected
+from tradetalks.pipeline.markers import DRAFT_MARKERS, MAX_MARKERS_SHOWN, draft_markers
+from tradetalks.pipeline.per_article import check_articles
+from tradetalks.pipeline.run import build, check
 
 ART = "dataset/articles/talks-next-week.yml"
 
@@ -95,8 +95,8 @@ def test_marker_output_is_bounded_per_file():
 
 
 def test_a_suggest_draft_is_refused_until_every_marker_is_resolved(tmp_path):
-    from tradetalks.build.suggest import draft as suggest_module
-    from tradetalks.build.suggest import suggest
+    from tradetalks.authoring.suggest import draft as suggest_module
+    from tradetalks.authoring.suggest import suggest
 
     assert (suggest_module.GUESS, suggest_module.DECIDE, suggest_module.TODO) == DRAFT_MARKERS
     root = make_dataset(tmp_path)
@@ -382,7 +382,7 @@ def test_one_article_reads_no_other_article(tmp_path):
 
 
 def test_the_drafts_own_header_is_no_unresolved_marker():
-    from tradetalks.build.markers import DRAFT_HEADER, draft_markers
+    from tradetalks.pipeline.markers import DRAFT_HEADER, draft_markers
 
     reviewed = "\n".join(["# yaml-language-server: $schema=../../schemas/article.schema.json", *DRAFT_HEADER, "article_id: x", "title: null"])
     assert draft_markers(reviewed, "x.yml") == []

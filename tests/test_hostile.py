@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EVENTS, MEASURES, PEOPLE, TEXT, article_meta, make_dataset
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.pipeline import build
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline.run import build
 
 ART = "dataset/articles/talks-next-week.yml"
 
@@ -213,6 +213,6 @@ def test_cli_error_is_plain_text_without_traceback(released):
 def test_suggest_on_a_text_of_blank_lines_ends():
     """150 kB of blank lines once kept `suggest` busy for minutes (a look-ahead scanned every line
     break's following blank lines again); the bound is generous: it guards termination, not speed."""
-    code = "from tradetalks.build.suggest import suggest; print(suggest('\\n' * 150000, article_id='runs', people=[], reference_date=None)[:20])"
+    code = "from tradetalks.authoring.suggest import suggest; print(suggest('\\n' * 150000, article_id='runs', people=[], reference_date=None)[:20])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import MEASURES, TEXT, article_meta, bare_meta, make_dataset
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.pipeline import check
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline.run import check
 
 LINK = {"event": "bessent-he-call", "relation": "statement", "note": "the call where the tariff came up"}
 

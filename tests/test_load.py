@@ -30,7 +30,7 @@ TABLES = ["articles", "people", "quotes", "events", "tariff_measures", "evidence
 def build_release(root: Path, version: str = "1.0.0") -> Path:
     """The conftest fixture dataset built (detect, assemble, validate, release) into root/out/<version>/,
     in the form a release of that version is published in."""
-    from tradetalks.build.pipeline import build
+    from tradetalks.pipeline.run import build
 
     make_dataset(root)
     (root / "CHANGELOG.md").write_text(f"# Changelog\n\n## {version}\n\nFixture release.\n", encoding="utf-8")
@@ -169,7 +169,7 @@ def test_repo_checkout_falls_back_to_release_dir():
         assert found is None
 
 
-HEAVY = ["polars", "pandas", "pyarrow", "numpy", "duckdb", "pandera", "jsonschema", "pooch", "requests", "yaml", "typer", "tradetalks.build"]
+HEAVY = ["polars", "pandas", "pyarrow", "numpy", "duckdb", "pandera", "jsonschema", "pooch", "requests", "yaml", "typer", "tradetalks.pipeline"]
 
 
 def test_import_is_light():
@@ -179,7 +179,7 @@ def test_import_is_light():
 
 
 def test_the_light_import_check_can_fail():
-    code = "import sys, tradetalks, tradetalks.build.pipeline\nprint('pandera' in sys.modules)"
+    code = "import sys, tradetalks, tradetalks.pipeline.run\nprint('pandera' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "True"
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tradetalks.build.errors import LocateError
-from tradetalks.build.locate import find_spans, locate
+from tradetalks.errors import LocateError
+from tradetalks.pipeline.locate import find_spans, locate
 
 TEXT = "He said “frank and\ndetailed” talks. He said it twice: frank and detailed."
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import TEXT, article_meta, make_dataset, write_yaml
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.pipeline import check
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline.run import check
 
 OUTLETS = [
     {"outlet_id": "reuters", "name": "Reuters", "domain": "reuters.com", "owner": "Thomson Reuters", "country": "GBR", "wire_service": True},

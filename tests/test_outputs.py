@@ -10,8 +10,8 @@ import pytest
 
 from cli_helpers import invoke
 from conftest import make_dataset
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.outputs import DEFAULT_BUILD, output_dir
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline.outputs import DEFAULT_BUILD, output_dir
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -87,8 +87,8 @@ def test_a_full_disk_is_the_projects_own_error_naming_the_path(repo, monkeypatch
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(repo / "build" / "working" / ".tmp-x" / "quotes.parquet"))
 
-    monkeypatch.setattr("tradetalks.build.pipeline.build", full)
-    monkeypatch.setattr("tradetalks.build.formats.site.render_site", full)
+    monkeypatch.setattr("tradetalks.pipeline.run.build", full)
+    monkeypatch.setattr("tradetalks.site.render.render_site", full)
     args = ["build"] if command == "build" else ["site", str(repo / "release" / "1.0.0")]
     monkeypatch.setattr(sys, "argv", ["tradetalks", *args, "--root", str(repo)])
     with pytest.raises(SystemExit) as stop:

@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tradetalks.build.subjects import BY_NUMBERS, FIRST, article_order, corroboration, primary_rows
+from tradetalks.pipeline.subjects import BY_NUMBERS, FIRST, article_order, corroboration, primary_rows
 
 ids = st.text(alphabet="ab-z09", min_size=1, max_size=4)
 

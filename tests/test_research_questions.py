@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from tradetalks.build.pipeline import check
+from tradetalks.pipeline.run import check
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,7 +35,7 @@ def _sql(tables: dict[str, pl.DataFrame], query: str) -> pl.DataFrame:
 
 def as_loaded(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """The tables as `tradetalks.load` gives them: columns of allowed values as polars Enums."""
-    from tradetalks.schemas.tables import allowed_values
+    from tradetalks.contract.tables import allowed_values
 
     return {name: df.with_columns(pl.col(c).cast(pl.Enum(v)) for c, v in allowed_values(name).items()) for name, df in tables.items()}
 

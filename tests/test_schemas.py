@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import make_dataset
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.pipeline import check
-from tradetalks.build.validate import validate_tables
-from tradetalks.schemas.tables import MODELS, polars_schema
+from tradetalks.contract.tables import MODELS, polars_schema
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline.run import check
+from tradetalks.pipeline.validate import validate_tables
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_n_articles_must_match_evidence(tables):
 
 @pytest.mark.parametrize("wrong", [[1], [0, 3, 4], list(range(0, 40, 3))])
 def test_the_span_check_reports_the_first_wrong_rows_in_order(tables, wrong):
-    from tradetalks.build import validate
+    from tradetalks.pipeline import validate
 
     ev = tables["evidence"]
     wrong = [i for i in wrong if i < ev.height]
@@ -123,7 +123,7 @@ def test_the_span_check_reports_the_first_wrong_rows_in_order(tables, wrong):
 def test_every_foreign_key_is_declared_once_and_published(tmp_path):
     """The schema's FOREIGN_KEYS name real columns and keys; datapackage.json, croissant.json and the card state them all."""
     from test_load import build_release
-    from tradetalks.schemas.tables import FOREIGN_KEYS, KEYS, MODELS
+    from tradetalks.contract.tables import FOREIGN_KEYS, KEYS, MODELS
 
     for fk in FOREIGN_KEYS:
         assert fk.column in MODELS[fk.table].to_schema().columns and fk.parent_column == KEYS[fk.parent]
@@ -147,7 +147,7 @@ def test_every_foreign_key_is_declared_once_and_published(tmp_path):
 
 def test_every_enumeration_is_published_with_its_values(tmp_path):
     from test_load import build_release
-    from tradetalks.schemas.tables import MODELS, allowed_values
+    from tradetalks.contract.tables import MODELS, allowed_values
 
     release = build_release(tmp_path)
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))

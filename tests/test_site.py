@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from cli_helpers import invoke
 from site_helpers import FIRST_RELEASE, RELEASE, Page, copy_release, put_table
-from tradetalks.build.formats import site_words as words
-from tradetalks.build.formats.site import SiteError, render_site
-from tradetalks.build.formats.site_data import KIND_ORDER, VAGUE_DAYS, Span
-from tradetalks.build.formats.site_text import highlight
+from tradetalks.site import words
+from tradetalks.site.article_text import highlight
+from tradetalks.site.data import KIND_ORDER, VAGUE_DAYS, Span
+from tradetalks.site.render import SiteError, render_site
 
 
 @pytest.fixture(scope="module")
@@ -384,7 +384,7 @@ def test_dates_and_values_in_words():
 
 
 def test_long_lists_are_cut_short_and_listed_in_full_in_the_tables(tmp_path, monkeypatch):
-    from tradetalks.build.formats import site_entities
+    from tradetalks.site import entities as site_entities
 
     monkeypatch.setattr(site_entities, "LIST_MAX", 2)
     out = render_site(RELEASE, tmp_path / "site", jobs=1).out_dir

@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 
 from site_helpers import RELEASE, REPO
-from tradetalks.build.formats.site import render_site
+from tradetalks.site.render import render_site
 
 REQUIRED = os.environ.get("TRADETALKS_BROWSER_TESTS") == "required"
 

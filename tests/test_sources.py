@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from conftest import TEXT, article_meta, make_dataset, write_yaml
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.sources import load_sources
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline.sources import load_sources
 
 
 def problems_of(root: Path) -> list[str]:

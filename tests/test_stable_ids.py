@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import TEXT, article_meta, make_dataset
-from tradetalks.build.detect.groups import normalise, stable_groups
-from tradetalks.build.ids import evidence_id, quote_id, stable_id
-from tradetalks.build.pipeline import check
+from tradetalks.pipeline.ids import evidence_id, quote_id, stable_id
+from tradetalks.pipeline.run import check
+from tradetalks.text.groups import normalise, stable_groups
 
 BASE_QUOTES = ["We will meet in person next week,", "not sustainable"]
 # Rows an article makes (their ids are natural keys of the article), and registry rows (kept while supported).

@@ -17,11 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import EVENTS, MEASURES, PEOPLE, REPO, TEXT, make_dataset
-from tradetalks.build.coverage import derived_date_claims
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.locate import locate
-from tradetalks.build.suggest import suggest, suggest_file
-from tradetalks.schemas.files import ARTICLE
+from tradetalks.authoring.suggest import suggest, suggest_file
+from tradetalks.contract.input_files import ARTICLE
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline.coverage import derived_date_claims
+from tradetalks.pipeline.locate import locate
 
 ARTICLES = REPO / "dataset" / "articles"
 REGISTRY = PEOPLE + [

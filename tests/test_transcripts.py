@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import PEOPLE, article_meta, make_dataset
-from tradetalks.build.errors import DatasetError
-from tradetalks.build.pipeline import check
+from tradetalks.errors import DatasetError
+from tradetalks.pipeline.run import check
 
 TEXT = (
     "Scott Bessent speaks to Fox Business\n"

@@ -17,8 +17,8 @@ import polars as pl
 import pytest
 
 from conftest import EVENTS, PEOPLE, TEXT, article_meta, bare_meta, make_dataset, write_yaml
-from tradetalks.build.errors import DatasetError, Problem, report_lines
-from tradetalks.build.pipeline import build, check
+from tradetalks.errors import DatasetError, Problem, report_lines
+from tradetalks.pipeline.run import build, check
 
 ART = "dataset/articles/talks-next-week.yml"
 TXT = "dataset/articles/talks-next-week.txt"
@@ -180,7 +180,7 @@ def test_utf16_without_bom_is_refused(tmp_path):
 
 
 def test_the_hard_coded_format_characters_cover_unicode_cf():
-    from tradetalks.build.yamldoc import UNSEEN
+    from tradetalks.pipeline.yamldoc import UNSEEN
 
     missing = [hex(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf" and not UNSEEN.match(chr(c))]
     assert missing == []
@@ -348,7 +348,7 @@ def test_a_version_that_is_not_semver_is_refused_by_build(tmp_path, version):
 
 
 def test_diff_refuses_a_manifest_whose_version_is_not_semver(tmp_path):
-    from tradetalks.build.diff import diff_releases, required_bump
+    from tradetalks.publishing.diff import diff_releases, required_bump
 
     root = make_dataset(tmp_path / "repo")
     rel = build(root, tmp_path / "out", version="1.0.0").release_dir

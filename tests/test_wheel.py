@@ -49,7 +49,7 @@ RELEASED = "2027-03-04"
 def dated_release(project: Path) -> Path:
     """The conftest fixture dataset released as this package's version on RELEASED."""
     from conftest import make_dataset
-    from tradetalks.build.pipeline import build
+    from tradetalks.pipeline.run import build
 
     make_dataset(project)
     (project / "CHANGELOG.md").write_text(f"# Changelog\n\n## {__version__} - {RELEASED}\n\nFixture release.\n", encoding="utf-8")

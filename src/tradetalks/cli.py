@@ -46,7 +46,7 @@ def warn(text: str) -> None:
 
 def _fail(exc: Exception) -> None:
     """Print a data error as the contributor needs it: every problem, one per line, no traceback."""
-    from tradetalks.build.errors import DatasetError, report_lines
+    from tradetalks.errors import DatasetError, report_lines
 
     count = len(exc.problems) if isinstance(exc, DatasetError) else 1
     warn(f"error: {count:,} problem(s) found")
@@ -98,8 +98,8 @@ def cmd_card(args: argparse.Namespace) -> None:
 
 
 def cmd_cite(args: argparse.Namespace) -> None:
-    from tradetalks.build.formats.citation import FORMATS, render
-    from tradetalks.build.formats.metadata import release_date
+    from tradetalks.formats.citation import FORMATS, render
+    from tradetalks.formats.metadata import release_date
     from tradetalks.load import bundled_dir, fetch, known_releases, user_version, version_key
 
     if args.format not in FORMATS:
@@ -138,16 +138,16 @@ def cmd_fetch(args: argparse.Namespace) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> None:
     _checkout(args.root, "dataset/")
-    from tradetalks.build.errors import TradetalksError
+    from tradetalks.errors import TradetalksError
 
     try:
         if args.articles:
-            from tradetalks.build.articles import check_articles  # no Polars, no Pandera: a second or two
+            from tradetalks.pipeline.per_article import check_articles  # no Polars, no Pandera: a second or two
 
             checked = check_articles(args.root, args.articles)
             say(f"valid: {', '.join(checked)} (and the registry entries used); run `tradetalks validate` for the cross-article checks")
             return
-        from tradetalks.build.pipeline import check
+        from tradetalks.pipeline.run import check
 
         with _executor(args.executor, args.scheduler) as runner, _progress("validating") as update:
             result = check(args.root, progress=update, cache=not args.no_cache, executor=runner)
@@ -160,11 +160,11 @@ def cmd_build(args: argparse.Namespace) -> None:
     _checkout(args.root, "dataset/")
     import time
 
-    from tradetalks.build.diff import diff_releases, latest_published, next_version
-    from tradetalks.build.errors import DatasetError, TradetalksError
-    from tradetalks.build.pipeline import WORKING
-    from tradetalks.build.pipeline import build as run_build
-    from tradetalks.schemas.versions import is_release_version
+    from tradetalks.contract.versions import is_release_version
+    from tradetalks.errors import DatasetError, TradetalksError
+    from tradetalks.pipeline.run import WORKING
+    from tradetalks.pipeline.run import build as run_build
+    from tradetalks.publishing.diff import diff_releases, latest_published, next_version
 
     t = time.perf_counter()
     notes: list[str] = []
@@ -213,8 +213,8 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 def cmd_suggest(args: argparse.Namespace) -> None:
     _checkout(args.root, "dataset/")
-    from tradetalks.build.errors import TradetalksError
-    from tradetalks.build.suggest import suggest_file
+    from tradetalks.authoring.suggest import suggest_file
+    from tradetalks.errors import TradetalksError
 
     try:
         draft = suggest_file(args.article, args.root, write=args.write)
@@ -232,8 +232,8 @@ def cmd_suggest(args: argparse.Namespace) -> None:
 
 def cmd_fill(args: argparse.Namespace) -> None:
     _checkout(args.root, "dataset/")
-    from tradetalks.build.errors import DatasetError, Problem, TradetalksError
-    from tradetalks.build.fill import dataset_files, fill_file
+    from tradetalks.authoring.fill import dataset_files, fill_file
+    from tradetalks.errors import DatasetError, Problem, TradetalksError
 
     problems: list[Problem] = []
     unfilled = 0
@@ -256,8 +256,8 @@ def cmd_fill(args: argparse.Namespace) -> None:
 
 
 def cmd_schemas(args: argparse.Namespace) -> None:
-    from tradetalks.schemas.publish import stale
-    from tradetalks.schemas.publish import write as write_outputs
+    from tradetalks.contract.schema_files import stale
+    from tradetalks.contract.schema_files import write as write_outputs
 
     if args.write:
         for rel in write_outputs(args.root):
@@ -278,8 +278,8 @@ def cmd_diff(args: argparse.Namespace) -> None:
             _checkout(Path("."), *(["release/"] if args.old is None else []), *(["build/working/"] if args.new is None else []))
         except Failure as exc:
             raise Failure(f"{exc}; or give two release directories: tradetalks diff OLD NEW") from None
-    from tradetalks.build.diff import check_version, diff_releases, dumps, latest_published
-    from tradetalks.build.errors import TradetalksError
+    from tradetalks.errors import TradetalksError
+    from tradetalks.publishing.diff import check_version, diff_releases, dumps, latest_published
 
     try:
         old = args.old if args.old is not None else latest_published(Path("release"))
@@ -301,7 +301,7 @@ def cmd_site(args: argparse.Namespace) -> None:
     release_dir = args.release_dir
     if release_dir is None:
         _checkout(args.root, "release/")
-        from tradetalks.schemas.versions import is_release_version, version_key
+        from tradetalks.contract.versions import is_release_version, version_key
 
         versions = sorted(
             (p for p in (args.root / "release").glob("*/manifest.json") if is_release_version(p.parent.name)), key=lambda p: version_key(p.parent.name)
@@ -311,9 +311,9 @@ def cmd_site(args: argparse.Namespace) -> None:
         release_dir = versions[-1].parent
     if not (release_dir / "manifest.json").is_file():
         raise Failure(f"{release_dir}: expected a release directory with manifest.json, found none; pass e.g. release/1.0.0")
-    from tradetalks.build.errors import TradetalksError
-    from tradetalks.build.formats.site import SiteError, render_site
-    from tradetalks.build.outputs import DEFAULT_BUILD, output_dir
+    from tradetalks.errors import TradetalksError
+    from tradetalks.pipeline.outputs import DEFAULT_BUILD, output_dir
+    from tradetalks.site.render import SiteError, render_site
 
     try:
         out_dir = output_dir(args.root, args.out, DEFAULT_BUILD / "site")
@@ -321,7 +321,7 @@ def cmd_site(args: argparse.Namespace) -> None:
         _fail(exc)
     diff = None
     if args.diff_against is not None:
-        from tradetalks.build.diff import diff_releases
+        from tradetalks.publishing.diff import diff_releases
 
         try:
             diff = diff_releases(args.diff_against, release_dir).to_json()
@@ -345,8 +345,8 @@ def cmd_site(args: argparse.Namespace) -> None:
 
 def cmd_release(args: argparse.Namespace) -> None:
     _checkout(args.root, "dataset/")
-    from tradetalks.build.errors import TradetalksError
-    from tradetalks.publish import publish
+    from tradetalks.errors import TradetalksError
+    from tradetalks.publishing.publish import publish
 
     try:
         with _progress(f"publishing {args.version}") as update:
@@ -363,8 +363,8 @@ def cmd_release(args: argparse.Namespace) -> None:
 
 def cmd_reproduce(args: argparse.Namespace) -> None:
     _checkout(args.root, "release/", ".git")
-    from tradetalks.build.errors import TradetalksError
-    from tradetalks.publish import reproduce
+    from tradetalks.errors import TradetalksError
+    from tradetalks.publishing.publish import reproduce
 
     try:
         with _progress(f"reproducing {args.version}") as update:
@@ -544,7 +544,7 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
 def _executor(name: str, scheduler: str | None) -> Iterator:
     """The executor `--executor` names (None: the build's default), open for the command's duration."""
     if name == "dask":
-        from tradetalks.build.executor import dask_executor
+        from tradetalks.pipeline.executor import dask_executor
 
         with dask_executor(scheduler) as executor:
             yield executor

@@ -1,0 +1,1 @@
+"""Publishing: freeze a build into release/X.Y.Z/, prove it reproducible, and diff two releases."""
