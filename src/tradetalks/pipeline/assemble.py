@@ -20,7 +20,7 @@ from tradetalks.contract.versions import is_release_version, version_key
 from tradetalks.errors import Collector, Problem
 from tradetalks.formats.plain_files import table_file
 from tradetalks.pipeline.claims import PlaceRegistry
-from tradetalks.pipeline.rows import COLUMNS, Registries, registries, registry_problems
+from tradetalks.pipeline.rows import Registries, registries, registry_problems
 from tradetalks.pipeline.sources import Sources
 from tradetalks.pipeline.subjects import Context, Outlets, article_order, claim_rows, corroboration, links, subject_rows, table
 from tradetalks.pipeline.subjects import primary_rows as _primary
@@ -54,15 +54,15 @@ def part_frames(columns: dict[str, dict[str, list]]) -> dict[str, pl.DataFrame]:
     frames = {}
     for name, cols in columns.items():
         schema = PART_SCHEMAS[name]()
-        if list(cols) != list(schema):  # `rows.COLUMNS` names the columns of the schemas, in their order
-            raise RuntimeError(f"the {name} rows have columns {list(cols)}, the schema {list(schema)}; this is a bug in rows.COLUMNS")
+        if list(cols) != list(schema):
+            raise RuntimeError(f"the {name} rows have columns {list(cols)}, the schema {list(schema)}; this is a bug in the rows made")
         frames[name] = pl.DataFrame(cols, schema=schema)
     return frames
 
 
 # The evidence columns the subject tables (people, events, measures and what follows from their
 # claims) are made from: only these reach the code that makes them.
-CLAIM_COLUMNS = tuple(c for c in COLUMNS["evidence"] if c not in ("claim_number", "date_text", "note", "variant"))
+CLAIM_COLUMNS = tuple(c for c in PART_SCHEMAS["evidence"]() if c not in ("claim_number", "date_text", "note", "variant"))
 
 
 def combine(sources: Sources, parts: dict[str, pl.DataFrame], unsure: set[str] | frozenset = frozenset()) -> tuple[dict[str, pl.DataFrame], list[Problem]]:

@@ -18,13 +18,13 @@ from pathlib import Path
 from tradetalks.errors import DatasetError, Problem, sort_problems
 from tradetalks.pipeline.coverage import check_coverage
 from tradetalks.pipeline.locate import locate_annotations
-from tradetalks.pipeline.rows import COLUMNS, REGISTRY_KEYS, Registries, article_rows, referenced, registries, registry_problems, unsettled
+from tradetalks.pipeline.rows import REGISTRY_KEYS, Registries, Row, article_rows, referenced, registries, registry_problems, unsettled
 from tradetalks.pipeline.sources import Pair, Sources, load_index, read_articles
 
 
 def article_stages(
     root: Path, reg: Registries, items: list, sources: Sources | None = None
-) -> tuple[dict[str, list[tuple]], list[Problem], set[str], dict[str, float]]:
+) -> tuple[dict[str, list[Row]], list[Problem], set[str], dict[str, float]]:
     """Sources, locate, coverage and rows of the article pairs `items`, each stage on what the earlier accepted.
 
     Returns the rows, every problem, the ids whose support may be in what was left out (see
@@ -55,7 +55,7 @@ class ChunkRows:
     """What the stages of a chunk of articles give: their rows as plain columns, one article after
     the other, and what the build needs to know of each article and of the whole chunk."""
 
-    columns: dict[str, dict[str, list]]  # table -> column -> values (`rows.COLUMNS`)
+    columns: dict[str, dict[str, list]]  # table -> column -> values (the columns of `assemble.PART_SCHEMAS`)
     # Per article, in order: its id, and whether its stages found no problem.
     articles: list[tuple[str, bool]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -65,7 +65,9 @@ class ChunkRows:
 
 def article_chunk(root: Path, reg: Registries, items: list[Pair]) -> ChunkRows:
     """The stages of each article of `items`, one article at a time (so that each one's problems are its own)."""
-    chunk = ChunkRows({name: {c: [] for c in columns} for name, columns in COLUMNS.items()})
+    from tradetalks.pipeline.assemble import PART_SCHEMAS  # the build's: Polars and the table models
+
+    chunk = ChunkRows({name: {c: [] for c in schema()} for name, schema in PART_SCHEMAS.items()})
     seconds: dict[str, float] = collections.defaultdict(float)
     was_enabled = gc.isenabled()
     gc.disable()  # parsed YAML and rows are acyclic: freed by reference counting, never worth a full collection
@@ -73,9 +75,8 @@ def article_chunk(root: Path, reg: Registries, items: list[Pair]) -> ChunkRows:
         for item in items:
             rows, problems, unsure, spent = article_stages(root, reg, [item])
             for name, part in rows.items():
-                columns = chunk.columns[name]
-                for column, values in zip(COLUMNS[name], zip(*part, strict=True), strict=True) if part else ():
-                    columns[column].extend(values)
+                for column, values in chunk.columns[name].items():
+                    values.extend(row[column] for row in part)
             chunk.articles.append((item[0], not problems))
             chunk.problems += problems
             chunk.unsure |= unsure

@@ -223,85 +223,15 @@ def _strings(data: Any) -> set[str]:
     return set()
 
 
-# The columns of the per-article part tables, in the order of their rows' tuples: a tuple is made,
-# and turned into columns (`per_article.article_chunk`), much faster than a dict.
-COLUMNS = {
-    "articles": (
-        "article_id",
-        "seed_file",
-        "title",
-        "outlet",
-        "outlet_id",
-        "outlet_note",
-        "url",
-        "authors",
-        "wire_service",
-        "wire_service_id",
-        "published_date",
-        "published_date_end",
-        "published_date_precision",
-        "published_date_note",
-        "reference_date",
-        "reference_date_note",
-        "language",
-        "text",
-        "text_sha256",
-        "n_chars",
-        "notes",
-        "char_start",
-        "char_end",
-        "method",
-    ),
-    "evidence": (
-        "evidence_id",
-        "subject_table",
-        "subject_id",
-        "claim_field",
-        "claim_value",
-        "claim_date_start",
-        "claim_date_end",
-        "claim_date_precision",
-        "claim_number",
-        "claim_place_id",
-        "date_text",
-        "in_duplicate",
-        "note",
-        "variant",
-        "article_id",
-        "char_start",
-        "char_end",
-        "evidence",
-        "method",
-    ),
-    "quotes": (
-        "quote_id",
-        "text",
-        "speaker_id",
-        "speaker_name",
-        "speaker_organisation",
-        "speaker_note",
-        "kind",
-        "cue",
-        "channel",
-        "in_duplicate",
-        "note",
-        "article_id",
-        "char_start",
-        "char_end",
-        "evidence",
-        "method",
-        "norm",
-        "norm_gid",
-    ),
-    "roles": ("person", "article_id", "char_start", "index", "role", "organisation", "country"),
-    "segments": ("article_id", "kind", "char_start", "char_end", "reason"),
-}
+# Rows are dicts by column name; the columns each part holds are declared once, by the table
+# models (`assemble.PART_SCHEMAS`).
+Row = dict[str, Any]
 
 
-def article_rows(sources: Sources, located: dict[str, ArticleSpans], reg: Registries) -> tuple[dict[str, list[tuple]], list[Problem]]:
+def article_rows(sources: Sources, located: dict[str, ArticleSpans], reg: Registries) -> tuple[dict[str, list[Row]], list[Problem]]:
     """The rows that depend on one article only, for the articles in `sources` (a chunk or all), and their problems.
 
-    Each row is a tuple of its table's `COLUMNS`.
+    Each row is a dict by column name (the columns of `assemble.PART_SCHEMAS`).
     """
     problems = Collector()
     segments = {aid: _Segments(spans) for aid, spans in located.items()}
@@ -395,7 +325,7 @@ class _Segments:
         return False
 
 
-def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[tuple]:
+def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, problems: Collector) -> list[Row]:
     rows = []
     for aid, art in sources.articles.items():
         meta, spans = art.meta, located[aid]
@@ -403,32 +333,32 @@ def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registrie
             if reg.unknown("people", author):
                 problems.add(art.yaml.path, art.yaml.line_of(["authors", i]), f"authors[{i}]", _unknown(reg, "people", author))
         rows.append(
-            (
-                aid,
-                meta.get("seed_file"),
-                art.text[spans.title.start : spans.title.end] if spans.title else None,
-                meta.get("outlet"),
-                _outlet_id(art, "outlet", reg.outlets, problems),
-                meta.get("outlet_note"),
-                meta.get("url"),
-                list(meta.get("authors", [])),
-                meta.get("wire_service"),
-                _outlet_id(art, "wire_service", reg.outlets, problems),
-                _date(meta.get("published_date")),
-                _published_end(meta),
-                meta.get("published_date_precision"),
-                meta.get("published_date_note"),
-                _date(meta["reference_date"]),
-                meta["reference_date_note"],
-                meta["language"],
-                art.text,
-                art.sha256,
-                len(art.text),
-                list(meta.get("notes", [])),
-                0,
-                len(art.text),
-                "curated",
-            )
+            {
+                "article_id": aid,
+                "seed_file": meta.get("seed_file"),
+                "title": art.text[spans.title.start : spans.title.end] if spans.title else None,
+                "outlet": meta.get("outlet"),
+                "outlet_id": _outlet_id(art, "outlet", reg.outlets, problems),
+                "outlet_note": meta.get("outlet_note"),
+                "url": meta.get("url"),
+                "authors": list(meta.get("authors", [])),
+                "wire_service": meta.get("wire_service"),
+                "wire_service_id": _outlet_id(art, "wire_service", reg.outlets, problems),
+                "published_date": _date(meta.get("published_date")),
+                "published_date_end": _published_end(meta),
+                "published_date_precision": meta.get("published_date_precision"),
+                "published_date_note": meta.get("published_date_note"),
+                "reference_date": _date(meta["reference_date"]),
+                "reference_date_note": meta["reference_date_note"],
+                "language": meta["language"],
+                "text": art.text,
+                "text_sha256": art.sha256,
+                "n_chars": len(art.text),
+                "notes": list(meta.get("notes", [])),
+                "char_start": 0,
+                "char_end": len(art.text),
+                "method": "curated",
+            }
         )
     return rows
 
@@ -452,14 +382,18 @@ def _published_end(meta: dict) -> dt.date | None:
     return period_end(start, meta.get("published_date_precision") or "day") if start else None
 
 
-def _segment_rows(located: dict[str, ArticleSpans]) -> list[tuple]:
-    return [(aid, s.kind, s.span.start, s.span.end, s.reason) for aid, spans in located.items() for s in spans.segments]
+def _segment_rows(located: dict[str, ArticleSpans]) -> list[Row]:
+    return [
+        {"article_id": aid, "kind": s.kind, "char_start": s.span.start, "char_end": s.span.end, "reason": s.reason}
+        for aid, spans in located.items()
+        for s in spans.segments
+    ]
 
 
-def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, segments: dict[str, _Segments], problems: Collector) -> list[tuple]:
+def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, segments: dict[str, _Segments], problems: Collector) -> list[Row]:
     """rule:alias rows for exact alias matches; curated rows for ambiguous aliases ('He') and variants."""
     aliases, ambiguous = reg.aliases, reg.ambiguous
-    rows: list[tuple] = []
+    rows: list[Row] = []
     for aid, art in sources.articles.items():
         spans, segs, text = located[aid], segments[aid], art.text
         found, undecided = find_mentions(text, aliases, ambiguous)
@@ -516,7 +450,7 @@ def _mention_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: R
     return rows
 
 
-def _variant_evidence(art, segs: _Segments, variants: list[Located], found: list, reg: Registries, problems: Collector) -> list[tuple]:
+def _variant_evidence(art, segs: _Segments, variants: list[Located], found: list, reg: Registries, problems: Collector) -> list[Row]:
     """Curated rows for surface forms of one article (a misspelling, a transliteration, a bare surname)."""
     rows = []
     for ann in variants:
@@ -604,35 +538,34 @@ def _evidence(
     claim: _Claim = NO_CLAIM,
     note: str | None = None,
     variant: bool = False,
-) -> tuple:
-    """An evidence row, as `COLUMNS["evidence"]`."""
-    field, value, date_text, date_start, date_end, precision, number, place_id = claim
-    return (
-        evidence_id(table, subject, article_id, start, end, field),
-        table,
-        subject,
-        field,
-        value,
-        date_start,
-        date_end,
-        precision,
-        number,
-        place_id,
-        date_text,
-        segs.in_duplicate(start, end),
-        note,
-        variant,
-        article_id,
-        start,
-        end,
-        text[start:end],
-        method,
-    )
+) -> Row:
+    """An evidence row."""
+    return {
+        "evidence_id": evidence_id(table, subject, article_id, start, end, claim.field),
+        "subject_table": table,
+        "subject_id": subject,
+        "claim_field": claim.field,
+        "claim_value": claim.value,
+        "claim_date_start": claim.date_start,
+        "claim_date_end": claim.date_end,
+        "claim_date_precision": claim.date_precision,
+        "claim_number": claim.number,
+        "claim_place_id": claim.place_id,
+        "date_text": claim.date_text,
+        "in_duplicate": segs.in_duplicate(start, end),
+        "note": note,
+        "variant": variant,
+        "article_id": article_id,
+        "char_start": start,
+        "char_end": end,
+        "evidence": text[start:end],
+        "method": method,
+    }
 
 
-def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, segments: dict[str, _Segments], problems: Collector) -> list[tuple]:
+def _curated_evidence(sources: Sources, located: dict[str, ArticleSpans], reg: Registries, segments: dict[str, _Segments], problems: Collector) -> list[Row]:
     people, registries = reg.people, {"events": reg.events, "measures": reg.measures}
-    rows: list[tuple] = []
+    rows: list[Row] = []
     for aid, art in sources.articles.items():
         spans, segs, text = located[aid], segments[aid], art.text
         # every_copy annotations are located once per copy: their claims are read (and reported) once.
@@ -754,7 +687,7 @@ REFERENCES = {
 }
 
 
-def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict, segments: dict[str, _Segments], problems: Collector) -> list[tuple]:
+def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict, segments: dict[str, _Segments], problems: Collector) -> list[Row]:
     rows = []
     for aid, art in sources.articles.items():
         spans, segs = located[aid], segments[aid]
@@ -779,34 +712,42 @@ def _quote_rows(sources: Sources, located: dict[str, ArticleSpans], people: dict
             text = " ".join(evidence.split())
             norm = normalise(text)
             rows.append(
-                (
-                    quote_id(aid, start, end),
-                    text,
-                    speaker,
-                    people[speaker]["name"] if speaker in people else None,
-                    item.get("speaker_organisation"),
-                    item.get("speaker_note"),
-                    item["kind"],
-                    item.get("cue"),
-                    item.get("channel"),
-                    segs.in_duplicate(start, end),
-                    item.get("note"),
-                    ann.article_id,
-                    start,
-                    end,
-                    evidence,
-                    "curated",
+                {
+                    "quote_id": quote_id(aid, start, end),
+                    "text": text,
+                    "speaker_id": speaker,
+                    "speaker_name": people[speaker]["name"] if speaker in people else None,
+                    "speaker_organisation": item.get("speaker_organisation"),
+                    "speaker_note": item.get("speaker_note"),
+                    "kind": item["kind"],
+                    "cue": item.get("cue"),
+                    "channel": item.get("channel"),
+                    "in_duplicate": segs.in_duplicate(start, end),
+                    "note": item.get("note"),
+                    "article_id": ann.article_id,
+                    "char_start": start,
+                    "char_end": end,
+                    "evidence": evidence,
+                    "method": "curated",
                     # What the quote groups are made of (`assemble._quotes`), computed here, per article.
-                    norm,
-                    group_id(norm),
-                )
+                    "norm": norm,
+                    "norm_gid": group_id(norm),
+                }
             )
     return rows
 
 
-def _role_rows(located: dict[str, ArticleSpans]) -> list[tuple]:
+def _role_rows(located: dict[str, ArticleSpans]) -> list[Row]:
     return [
-        (a.item["person"], a.article_id, a.span.start, a.index, a.item["role"], a.item.get("organisation"), a.item.get("country"))
+        {
+            "person": a.item["person"],
+            "article_id": a.article_id,
+            "char_start": a.span.start,
+            "index": a.index,
+            "role": a.item["role"],
+            "organisation": a.item.get("organisation"),
+            "country": a.item.get("country"),
+        }
         for spans in located.values()
         for a in spans.annotations
         if a.kind == "roles"
