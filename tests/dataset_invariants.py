@@ -4,6 +4,7 @@ data itself, never from today's counts."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -16,7 +17,8 @@ from tradetalks.pipeline.validate import validate_tables
 def check_build(release: Path) -> dict[str, pl.DataFrame]:
     """Every table validates (schema, foreign keys, spans, corroboration), is sorted by its unique
     key, slices back to its evidence in SQL too, and no dispute is an article disagreeing with itself."""
-    tables = {name: pl.read_parquet(release / f"{name}.parquet") for name in MODELS}
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    tables = {name: pl.read_parquet(release / manifest["tables"][name]["path"]) for name in MODELS}
     validate_tables(tables)
     for name, df in tables.items():
         key = df[KEYS[name]]

@@ -119,7 +119,7 @@ def test_new_articles_are_a_minor_change_that_moves_nothing_published(project):
     tables = check_build(working)
     latest = project / "release" / d["old_version"]
     for name, key in (("people", "person_id"), ("events", "event_id"), ("tariff_measures", "measure_id"), ("measure_events", "link_id")):
-        before = pl.read_parquet(latest / f"{name}.parquet").select(key, *PROVENANCE)
+        before = pl.read_parquet(table_path(latest, name)).select(key, *PROVENANCE)
         after = tables[name].select(key, *PROVENANCE).join(before.select(key), on=key, how="semi")
         assert after.sort(key).equals(before.sort(key)), f"{name}: a published row's provenance moved"
     assert FIRST not in set(tables["people"]["article_id"]) | set(tables["events"]["article_id"])
