@@ -125,36 +125,6 @@ def test_corpus_grouping_falls_back_to_the_reference_on_an_id_collision() -> Non
     assert _frame_answer(texts, previous) == stable_groups(texts, previous)
 
 
-@settings(max_examples=100, deadline=None)
-@given(
-    st.lists(st.lists(st.sampled_from(_WORDS), min_size=0, max_size=12).map(" ".join), min_size=1, max_size=30, unique=True),
-    st.lists(st.lists(st.sampled_from(_WORDS), min_size=0, max_size=12).map(" ".join), max_size=10),
-    st.data(),
-)
-def test_links_kept_from_an_earlier_set_equal_links_found_afresh(first: list[str], added: list[str], data) -> None:  # noqa: ANN001
-    """A text added (or its near copy) is compared with its blocks only; removed texts take their links with them."""
-    import polars as pl
-
-    from tradetalks.text.groups import Links, find_links
-
-    def frame(texts: list[str]) -> pl.DataFrame:
-        return pl.DataFrame({"norm": sorted({normalise(t) for t in texts})}, schema={"norm": pl.String})
-
-    near = [t[:-1] + "x" for t in data.draw(st.lists(st.sampled_from(first), max_size=5)) if t]
-    removed = set(data.draw(st.lists(st.sampled_from(first), max_size=10)))
-    second = [t for t in first if t not in removed] + added + near
-    known = find_links(frame(first))
-    fresh, kept = find_links(frame(second)), find_links(frame(second), known=known)
-    assert kept.pairs == fresh.pairs
-    assert kept.nodes.to_list() == fresh.nodes.to_list()
-    assert kept.same(fresh)
-    # The block keys carried over (only the new texts' computed) equal those computed afresh,
-    # and links kept without their keys give the same pairs.
-    assert kept.keys is not None and fresh.keys is not None
-    assert kept.keys.sort(pl.all()).equals(fresh.keys.sort(pl.all()))
-    assert find_links(frame(second), known=Links(known.nodes, known.pairs)).pairs == fresh.pairs
-
-
 def _reference_links(texts: list[str], threshold: float) -> set[tuple[str, str]]:
     """Every pair of distinct normalised texts that share a block key and score at least `threshold`, one pair at a time."""
     import itertools
@@ -182,7 +152,7 @@ def _links(texts: list[str], threshold: float) -> set[tuple[str, str]]:
 
     from tradetalks.text.groups import find_links
 
-    return find_links(pl.DataFrame({"norm": [normalise(t) for t in texts]}, schema={"norm": pl.String}), threshold).pairs
+    return find_links(pl.DataFrame({"norm": [normalise(t) for t in texts]}, schema={"norm": pl.String}), threshold)
 
 
 @settings(max_examples=100, deadline=None)
@@ -217,80 +187,3 @@ def _near_copies() -> list[str]:
         cut = (7 * i) % len(t)
         texts.append(t[:cut] + "xyz"[i % 3] * (i % 4) + t[cut + 1 :])
     return texts
-
-
-def test_links_found_in_forked_processes_equal_links_found_in_one(monkeypatch) -> None:  # noqa: ANN001
-    import os
-
-    from tradetalks.text import groups
-
-    texts = _near_copies()
-    alone = _links(texts, 90.0)
-    assert alone == _reference_links(texts, 90.0) and alone
-    monkeypatch.setattr(groups, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    parent, compared = os.getpid(), []
-    compare = groups._compare
-
-    def counted(*args):  # noqa: ANN002, ANN202
-        if os.getpid() == parent:
-            compared.append(args)
-        return compare(*args)
-
-    monkeypatch.setattr(groups, "_compare", counted)
-    assert _links(texts, 90.0) == alone
-    assert not compared  # every kind's blocks compared in a child
-
-
-def test_a_forked_process_that_fails_leaves_its_kind_to_the_parent(monkeypatch) -> None:  # noqa: ANN001
-    import os
-
-    from tradetalks.text import groups
-
-    texts = _near_copies()
-    alone = _links(texts, 90.0)
-    monkeypatch.setattr(groups, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    parent, compared = os.getpid(), []
-    compare = groups._compare
-
-    def failing(*args):  # noqa: ANN002, ANN202
-        if os.getpid() != parent:
-            raise RuntimeError("a child that fails")
-        compared.append(args)
-        return compare(*args)
-
-    monkeypatch.setattr(groups, "_compare", failing)
-    assert _links(texts, 90.0) == alone
-    assert len(compared) == len(groups._KEY_KINDS)  # each kind again, in the parent
-
-
-def test_an_error_in_the_parent_ends_its_forked_processes(monkeypatch) -> None:  # noqa: ANN001
-    import os
-
-    import pytest
-
-    from tradetalks.text import groups
-
-    monkeypatch.setattr(groups, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    forked, fork, blocks = [], groups._fork, groups._blocks
-
-    def recorded(*args):  # noqa: ANN002, ANN202
-        child = fork(*args)
-        forked.append(child[0])
-        return child
-
-    def failing(keyed, kind, *args):  # noqa: ANN001, ANN002, ANN202
-        if kind == 2:
-            raise KeyboardInterrupt
-        return blocks(keyed, kind, *args)
-
-    monkeypatch.setattr(groups, "_fork", recorded)
-    monkeypatch.setattr(groups, "_blocks", failing)
-    with pytest.raises(KeyboardInterrupt):
-        _links(_near_copies(), 90.0)
-    assert len(forked) == 2
-    for pid in forked:  # ended and reaped
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)

@@ -33,19 +33,13 @@ since the previous release takes "qg_" + sha256 of its smallest normalised text.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import itertools
 import math
-import os
-import pickle
 import re
-import signal
 import string
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -187,183 +181,51 @@ class _Components:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-@dataclass
-class Links:
-    """The near-duplicate pairs among a set of distinct normalised texts (every pair that shares a
-    block and scores at least the threshold), kept so that grouping an overlapping set next time
-    compares only the texts it has not seen: whether two texts are linked depends on them alone."""
-
-    nodes: pl.Series = field(compare=False, repr=False)  # the distinct normalised texts, sorted (a column: a corpus has many)
-    pairs: set[tuple[str, str]]  # (a, b) with a < b
-    # Every block key of the nodes (`_keys`: norm, kind, key), or None: a key depends on its text
-    # alone, so next time only the new texts' keys are computed.
-    keys: pl.DataFrame | None = field(default=None, compare=False, repr=False)
-
-    def same(self, other: Links | None) -> bool:
-        """The same texts and the same pairs."""
-        return other is not None and self.pairs == other.pairs and self.nodes.equals(other.nodes)
-
-
-def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD, known: Links | None = None) -> Links:
-    """The links among `nodes` (`norm`): only the texts not in `known` are compared, with their blocks.
-
-    `known` must be the links of an earlier set at the same threshold (made by this function).
-    """
-    import polars as pl
-
+def find_links(nodes: pl.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> set[tuple[str, str]]:
+    """The near-duplicate pairs (a, b), a < b, among the distinct texts of `nodes` (`norm`): every
+    pair that shares a block and scores at least `threshold`."""
     nodes = nodes.select("norm").unique().sort("norm")
     f = 1 - threshold / 100
     stretch = (1 + f) / (1 - f) if f < 1 else math.inf
-    texts = nodes["norm"]
+    keyed = _keys(nodes, stretch)
     pairs: set[tuple[str, str]] = set()
-    new: pl.Series | None = None  # the texts not in `known`
-    gone = False  # some of the known texts are no longer there
-    if known is not None and texts.equals(known.nodes):  # the same texts (both sorted): nothing to compare
-        new, pairs = texts.clear(), set(known.pairs)
-    elif known is not None:
-        # Joins rather than `is_in`: a hash table of half a million texts is built several times faster.
-        new = nodes.join(known.nodes.to_frame("norm"), on="norm", how="anti")["norm"]
-        gone = texts.len() - new.len() < known.nodes.len()
-        ends = pl.Series(sorted({t for p in known.pairs for t in p}), dtype=pl.String).to_frame("norm")
-        alive = set(ends.join(nodes, on="norm", how="semi")["norm"].to_list())
-        pairs = {p for p in known.pairs if p[0] in alive and p[1] in alive}
-
-    def keep(a: str, b: str) -> None:
-        if a != b:
-            pairs.add((a, b) if a < b else (b, a))
-
-    wanted = None
-    if new is None or known is None or known.keys is None:
-        keyed = _keys(nodes, stretch)
-        if new is not None:
-            wanted = keyed.filter(pl.col("norm").is_in(new.implode())).select("kind", "key")
-    else:
-        wanted = _keys(new.to_frame("norm"), stretch)
-        kept = known.keys
-        if gone:  # texts gone since: their keys go too
-            kept = kept.join(nodes, on="norm", how="semi")
-        keyed = pl.concat([kept, wanted], how="vertical") if wanted.height else kept
-        wanted = wanted.select("kind", "key")
-    # With new texts, only the blocks of their keys: those keys' rows, found in one pass.
-    candidates = keyed if wanted is None else keyed.join(wanted.unique(), on=["kind", "key"], how="semi")
-    # Each kind's blocks are compared in a forked child when that is worth it, while the parent goes on
-    # to the next kind's blocks; a child that fails leaves its kind to the parent.
-    children: dict[int, tuple[int, BinaryIO]] = {}
-    try:
-        for kind in range(len(_KEY_KINDS)) if candidates.height else ():
-            blocks = _blocks(candidates, kind, stretch, wanted, new)
-            child = _fork(blocks, threshold) if blocks.cost >= PARALLEL_FROM and _can_fork() else None
-            if child is None:
-                for a, b in _compare(blocks, threshold):
-                    keep(a, b)
-            else:
-                children[kind] = child
-            del blocks  # before the next kind's
-        for kind, (pid, pipe) in list(children.items()):
-            data = pipe.read()
-            pipe.close()
-            status = os.waitpid(pid, 0)[1]
-            del children[kind]
-            for a, b in pickle.loads(data) if status == 0 else _compare(_blocks(candidates, kind, stretch, wanted, new), threshold):
-                keep(a, b)
-    finally:
-        for pid, pipe in children.values():  # left by an exception
-            pipe.close()
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-    return Links(texts.rename("norm"), pairs, keyed)
-
-
-class _Blocks(NamedTuple):
-    """One kind's blocks, to compare (`_blocks`): few Python objects, so that handing them to a forked
-    child and freeing them in the parent is cheap (freeing objects a child shares copies their pages)."""
-
-    joined: str  # the texts of all blocks one after the other, each block's by length, in one string
-    lengths: list[int]  # the length of each text
-    todo: list[int] | None  # the texts to compare (their indices; None: all)
-    ahead: list[int]  # for each, how many of the texts after it to compare it with (those whose length can reach the threshold)
-    back: list[int] | None  # for each, how many of the texts before it (None: none)
-    cost: int  # an estimate of the time the comparisons take, in comparisons
-
-
-def _compare(blocks: _Blocks, threshold: float) -> list[tuple[str, str]]:
-    """The pairs (a, b) scoring at least `threshold`, for each text a and the texts b it is to be compared
-    with. Pure Python and rapidfuzz: it may run in a forked child, where Polars must not."""
-    joined, lengths = blocks.joined, blocks.lengths
-    texts = [joined[end - n : end] for end, n in zip(itertools.accumulate(lengths), lengths, strict=True)]
-    pairs = []
-    todo = range(len(texts)) if blocks.todo is None else blocks.todo
-    for i, after, before in zip(todo, blocks.ahead, blocks.back or itertools.repeat(0, len(todo)), strict=True):
-        if after or before:
-            a = texts[i]
-            choices = texts[i - before : i] + texts[i + 1 : i + 1 + after] if before else texts[i + 1 : i + 1 + after]
-            for b, _score, _j in process.extract(a, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
-                pairs.append((a, b))
+    for kind in range(len(_KEY_KINDS)) if keyed.height else ():
+        for a, b in _compare(_blocks(keyed, kind, stretch), threshold):
+            if a != b:
+                pairs.add((a, b) if a < b else (b, a))
     return pairs
 
 
-# A kind's blocks are compared in a forked child from this many comparisons on (about 0.1 s):
-# below that, forking a large process costs more than it saves.
-PARALLEL_FROM = 1_000_000
-_CALL = 10  # one rapidfuzz call costs about as much as ten comparisons (measured)
+class _Blocks(NamedTuple):
+    """One kind's blocks, to compare (`_blocks`)."""
+
+    texts: list[str]  # the texts of all blocks one after the other, each block's by length
+    ahead: list[int]  # for each, how many of the texts after it to compare it with (those whose length can reach the threshold)
 
 
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
-
-
-def _fork(blocks: _Blocks, threshold: float) -> tuple[int, BinaryIO] | None:
-    """A forked child computing `_compare(blocks, threshold)` on the memory it inherits (nothing is pickled
-    but the pairs it finds): (its pid, the pipe to read them from), or None when it cannot be forked."""
-    read, write = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read)
-        os.close(write)
-        return None
-    if pid == 0:  # the child: never Polars (its thread pool is not in the child), never back to the caller
-        status = 1
-        try:
-            gc.disable()  # a collection could free Polars objects here
-            os.close(read)
-            with open(write, "wb") as out:
-                out.write(pickle.dumps(_compare(blocks, threshold), protocol=pickle.HIGHEST_PROTOCOL))
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write)
-    return pid, open(read, "rb")
+def _compare(blocks: _Blocks, threshold: float) -> list[tuple[str, str]]:
+    """The pairs (a, b) scoring at least `threshold`, for each text a and the texts b after it in its block it may match."""
+    texts, pairs = blocks.texts, []
+    for i, after in enumerate(blocks.ahead):
+        if after:
+            for b, _score, _j in process.extract(texts[i], texts[i + 1 : i + 1 + after], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
+                pairs.append((texts[i], b))
+    return pairs
 
 
 def _compare_block(block: list[str], threshold: float, found: Callable[[str, str], None]) -> None:
-    """Call `found(a, b)` for every pair of the block scoring at least `threshold` (and maybe for (a, a)).
-
-    Small blocks: one rapidfuzz call per text; large ones: scored all-against-all in C on every
-    core, a slice of rows at a time (bounded memory).
-    """
-    if len(block) < 256:
-        for i, a in enumerate(block[:-1]):
-            for b, _score, _j in process.extract(a, block[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
-                found(a, b)
-        return
-    for start in range(0, len(block), 512):
-        scores = process.cdist(block[start : start + 512], block, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
-        for i, j in zip(*scores.nonzero(), strict=True):
-            found(block[start + i], block[j])
+    """Call `found(a, b)` for every pair of the block scoring at least `threshold`."""
+    for i, a in enumerate(block[:-1]):
+        for b, _score, _j in process.extract(a, block[i + 1 :], scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
+            found(a, b)
 
 
-def group_frame(
-    nodes: pl.DataFrame, previous: dict[str, str], threshold: float = DEFAULT_THRESHOLD, links: Links | None = None
-) -> tuple[dict[str, str], dict[str, list[str]]]:
+def group_frame(nodes: pl.DataFrame, previous: dict[str, str], threshold: float = DEFAULT_THRESHOLD) -> tuple[dict[str, str], dict[str, list[str]]]:
     """`stable_groups` for a corpus: `nodes` has the distinct normalised texts (`norm`) and their `group_id(norm)` (`norm_gid`).
 
     Returns the normalised texts whose group id is not their own `norm_gid` (they joined a group,
     or keep a published id) mapped to their id, and the merges. Block keys are computed by Polars
-    and only the blocks of two or more texts are compared (`find_links`; `links` when given, found
-    for these nodes at this threshold); the ids of the texts that stay alone are the `norm_gid`
+    and only the blocks of two or more texts are compared (`find_links`); the ids of the texts that stay alone are the `norm_gid`
     given, computed where the quotes were (per article, cached). Where a collision of ids would
     make order matter, the reference implementation decides.
     """
@@ -372,7 +234,7 @@ def group_frame(
     nodes = nodes.unique("norm")  # in any order: nothing below depends on it
     components = _Components()
     root, link, parent = components.root, components.link, components.parent
-    for a, b in sorted((links if links is not None else find_links(nodes, threshold)).pairs):
+    for a, b in sorted(find_links(nodes, threshold)):
         link(a, b)
 
     # The texts whose id needs deciding: those in a group of two or more, and the published ones.
@@ -423,19 +285,15 @@ def _keys(nodes: pl.DataFrame, stretch: float) -> pl.DataFrame:
     )
 
 
-def _blocks(keyed: pl.DataFrame, kind: int, stretch: float, wanted: pl.DataFrame | None = None, new: pl.Series | None = None) -> _Blocks:
-    """One kind's blocks of two or more texts from `_keys` (with `wanted`: kind, key, only the blocks of
-    those keys), for `_compare`. Each text is compared with the texts of its block whose lengths can
-    reach the threshold: without `new`, those after it (each pair once); with `new`, only the new
-    texts are, with those before and after it.
-    """
+def _blocks(keyed: pl.DataFrame, kind: int, stretch: float) -> _Blocks:
+    """One kind's blocks of two or more texts from `_keys`, for `_compare`: each text is compared
+    with the texts after it in its block whose lengths can reach the threshold (each pair once)."""
     import polars as pl
 
-    of_kind = keyed.filter(pl.col("kind") == kind).select("norm", "key")
-    if wanted is not None:
-        of_kind = of_kind.filter(pl.col("key").is_in(wanted.filter(pl.col("kind") == kind)["key"].unique().implode()))
     frame = (
-        of_kind.filter(pl.col("key").is_duplicated())
+        keyed.filter(pl.col("kind") == kind)
+        .select("norm", "key")
+        .filter(pl.col("key").is_duplicated())
         .with_columns(pl.col("norm").str.len_chars().cast(pl.Int64).alias("length"))
         .sort("key", "length")  # texts of one length in any order: each pair is compared all the same
         .select("norm", "length", pl.col("key").rle_id().cast(pl.Int64).alias("block"))
@@ -446,29 +304,9 @@ def _blocks(keyed: pl.DataFrame, kind: int, stretch: float, wanted: pl.DataFrame
         frame = frame.with_columns((pl.col("length") * max(stretch, 1.0) + 1).floor().cast(pl.Int64).alias("reach"))
     else:
         frame = frame.with_columns(pl.col("length").max().alias("reach"))
-    # Block and length in one sorted number: a binary search finds the range [lo, hi) of each text's
-    # block that it can match.
+    # Block and length in one sorted number: a binary search finds where each text's reach ends in its block.
     span = (frame.select(pl.col("reach").max()).item() or 0) + 1
     at, top = frame["block"] * span + frame["length"], frame["block"] * span + frame["reach"]
     i = pl.int_range(pl.len(), dtype=pl.Int64)
-    frame = frame.select(
-        "norm",
-        "length",
-        i.alias("i"),
-        (at.search_sorted(top, side="right").cast(pl.Int64) - i - 1).alias("ahead"),  # hi - i - 1
-        (i - top.search_sorted(at, side="left").cast(pl.Int64) if new is not None else pl.lit(0, dtype=pl.Int64)).alias("back"),  # i - lo
-    )
-    joined, lengths = frame.select(pl.col("norm").str.join("")).item(), frame["length"].to_list()
-    if new is None:  # every text with the texts after it: small numbers, and Python shares the objects of ints up to 256
-        todo = frame.select("ahead", "back")
-    else:  # only the new texts, with the texts before and after them
-        todo = frame.filter(pl.col("norm").is_in(new.implode()) & (pl.col("ahead") + pl.col("back") > 0)).select("i", "ahead", "back")
-    cost = todo.select(pl.col("ahead").sum() + pl.col("back").sum() + _CALL * (pl.col("ahead") + pl.col("back") > 0).sum()).item()
-    return _Blocks(
-        joined,
-        lengths,
-        todo["i"].to_list() if new is not None else None,
-        todo["ahead"].to_list(),
-        todo["back"].to_list() if new is not None else None,
-        cost,
-    )
+    ahead = frame.select((at.search_sorted(top, side="right").cast(pl.Int64) - i - 1).alias("ahead"))["ahead"]
+    return _Blocks(frame["norm"].to_list(), ahead.to_list())
