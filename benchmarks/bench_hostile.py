@@ -8,7 +8,8 @@ Prints one JSON line per case:
 - quotations_300k: `tradetalks validate` on an article with 300,000 tiny quotations, none annotated:
   wall time and bytes printed.
 - nesting_120kb: a registry of 120 kB of `[` refused (in a child process: it must not crash).
-- suggest_blank_*: `suggest` on 150 kB of blank lines (and of other runs), in a child process
+- suggest_blank_*: `suggest` on 150 kB of blank lines (and of other runs; `repeated_lines`: one long
+  line printed 300 times, a duplicate segment whose end text is searched), in a child process
   stopped after 60 s: the draft's rules must stay linear in the text.
 - yaml_read_*: reading every annotation file of a synthetic corpus with this tree's reader and
   with the reader of git ref `--baseline` (interleaved runs, best of each), to show the cost of
@@ -123,11 +124,12 @@ def bench_suggest_runs() -> None:
     code = (
         "import sys, time\n"
         "from tradetalks.authoring.suggest import suggest\n"
-        "text = {'blank': '\\n' * 150000, 'space_blank': ' \\n' * 75000, 'dots': '.' * 150000, 'quotes': '\"' * 150000}[sys.argv[1]]\n"
+        "text = {'blank': '\\n' * 150000, 'space_blank': ' \\n' * 75000, 'dots': '.' * 150000, 'quotes': '\"' * 150000,\n"
+        "        'repeated_lines': ('A line of ' + ' '.join(f'w{i}' for i in range(60)) + ' ends here.\\n') * 300}[sys.argv[1]]\n"
         "t = time.perf_counter(); suggest(text, article_id='runs', people=[], reference_date=None)\n"
         "print(round(time.perf_counter() - t, 3))\n"
     )
-    for case in ("blank", "space_blank", "dots", "quotes"):
+    for case in ("blank", "space_blank", "dots", "quotes", "repeated_lines"):
         try:
             res = subprocess.run([sys.executable, "-c", code, case], capture_output=True, text=True, timeout=60)
             emit(f"suggest_{case}_150kb", exit=res.returncode, seconds=res.stdout.strip() or None)

@@ -22,6 +22,11 @@ def test_straight_and_curly_double_quotes():
     assert (text[first.start], text[first.end - 1], first.open_mark, first.close_mark) == ('"', '"', '"', '"')
 
 
+def test_a_straight_mark_before_a_tag_end_is_markup_left_in_the_page():
+    text = '">.@JaneRoe on the deal: "We are close." more text\n'
+    assert inners(text) == ["We are close."]
+
+
 def test_single_quotes_curly_and_straight():
     assert inners("talks after ‘constructive’ video call") == ["constructive"]
     assert inners("vows 'success' in Ukraine, 'stop where they are'") == ["success", "stop where they are"]

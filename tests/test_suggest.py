@@ -311,8 +311,81 @@ def test_answer_turns_of_a_briefing_and_the_name_right_before_the_verb():
     _, doc = draft(text)
     row = lambda start: next(q for q in doc["quotes"] if q["evidence"].startswith(start))  # noqa: E731
     assert row("unhelpful")["speaker"] == "scott-bessent"  # "described … as": not the agent of "made by"
-    assert row("We have")["speaker"] is None and "answer in the transcript" in row("We have")["speaker_note"]
+    assert row("We have")["speaker"] is None and row("We have")["speaker_note"] == "unattributed: the one answering is not named"
+    assert row("Reporters say")["speaker_note"] == "unattributed: the questioner is not named"
     assert row("We are ready")["speaker"] == "scott-bessent"  # not the sentence's first actor
+
+
+def test_answer_turns_speak_for_the_body_whose_briefing_the_text_before_them_names():
+    text = (
+        "Notes from the daily press briefing of the Trade Ministry of Ruritania, Monday.\n"
+        "Q: Will the new export rules apply to chips made abroad?\n"
+        "A: The rules are clear and apply to every exporter alike.\n"
+        "Q: When will the licences be issued?\n"
+        "A: Applications are being processed as we speak.\n"
+    )
+    _, doc = draft(text)
+    rows = [(q["speaker"], q.get("speaker_organisation"), q.get("speaker_note")) for q in doc["quotes"]]
+    question = (None, None, "unattributed: the questioner is not named")
+    answer = (None, "Trade Ministry of Ruritania", None)
+    assert rows == [question, answer, question, answer]
+
+
+def test_a_headline_or_subhead_shortening_attributed_words_takes_their_speaker():
+    text = (
+        "Monday, October 20, 2025\n"
+        "‘Plainly unfair rules’: Ruritania answers the new levies\n"
+        "“The new levies are plainly unfair rules aimed at our growers,” a spokesperson for the Ruritanian Trade Ministry said.\n"
+        "The levies take effect next month and cover fruit, grain and timber shipped from the southern ports, "
+        "which handle most of the country's farm exports.\n"
+        "‘Open doors’\n"
+        "The minister said the market would keep “open doors” for all.\n"
+    )
+    _, doc = draft(text)
+    head = doc["quotes"][0]
+    assert head["evidence"] == "Plainly unfair rules" and head["speaker_organisation"] == "Ruritanian Trade Ministry"
+    subhead = doc["quotes"][2]  # two words are too few to tell a repeat from a common phrase
+    assert subhead["evidence"] == "Open doors" and "speaker_organisation" not in subhead
+    assert subhead["speaker_note"].startswith("unattributed")
+
+
+def test_scare_quotes_and_quotations_without_a_speaker_say_unattributed():
+    text = (
+        "Monday, October 20, 2025\n"
+        "Some capitals keep adding curbs under the guise of “fair play”, the columnist argues.\n"
+        "The accord commits both ports to “swiftly” reopen.\n"
+    )
+    out, doc = draft(text)
+    scare, plain = doc["quotes"]
+    assert scare["speaker"] is None and scare["speaker_note"] == "unattributed: the writer's own scare quote after 'under the guise of'"
+    assert "DECIDE: the writer's own scare quote? If nobody is quoted, move it to not_quotes" in out  # the house rule for scare quotes
+    assert plain["speaker"] is None and plain["speaker_note"].startswith("unattributed:")
+
+
+def test_a_body_by_its_common_noun_a_late_attribution_clause_and_both_countries():
+    text = (
+        "Monday, October 20, 2025\n"
+        "The Ministry of Trade said on Monday that envoys would meet in Geneva.\n"
+        "The envoys will discuss “matters of common concern”, in line with the plan agreed in the spring call between the two leaders, the ministry added.\n"
+        "Chinese and American officials met. Both countries called the meeting “useful”.\n"
+        "The administration has since dropped the plan, admitting that it was “unworkable”.\n"
+        "Beijing praised the rules, saying the government would “keep talking” with Washington.\n"
+    )
+    _, doc = draft(text)
+    rows = {q["evidence"]: (q["speaker"], q.get("speaker_organisation")) for q in doc["quotes"]}
+    assert rows["matters of common concern"] == (None, "Ministry of Trade")  # the ministry named before
+    assert rows["useful"] == (None, "China–United States")
+    assert rows["unworkable"] == (None, "The administration")  # no administration named before: as printed
+    assert rows["keep talking"] == (None, "Beijing")  # "saying the government …" opens a clause: not the speaker
+    _, doc = draft("Monday, October 20, 2025\nEnvoys of Ruritania met in Beijing. Both countries called the meeting “useful”.\n")
+    assert doc["quotes"][0]["speaker_organisation"] == "Both countries"  # no pair the article names more than in passing
+    _, doc = draft("Monday, October 20, 2025\nThe administration’s envoy told reporters the offer was “final”.\n")
+    assert doc["quotes"][0].get("speaker_organisation") != "The administration"  # a possessive modifies the speaker
+    _, doc = draft("Monday, October 20, 2025\nThe visit was described by the state broadcaster RTN as\n“warm and fruitful”\nfor both sides.\n")
+    assert (doc["quotes"][0]["speaker_organisation"], doc["quotes"][0]["cue"]) == ("RTN", "described")  # a wrapped line goes on
+    _, doc = draft("Monday, October 20, 2025\nThe two sides reportedly agreed to settle the matter “without delay”.\n")
+    reported = doc["quotes"][0]  # a report's words, its source unnamed
+    assert reported["speaker"] is None and reported["speaker_note"] == "unattributed: 'reportedly': the report's source is not named"
 
 
 # People.
@@ -443,6 +516,23 @@ def test_generic_mentions_of_an_instrument_draft_no_measure():
     assert doc["measures"] == []
 
 
+def test_a_measure_named_only_as_the_setting_of_the_sentence_drafts_no_row():
+    text = (
+        "Monday, October 13, 2025\n"
+        "Envoys agreed to meet again, amid lingering worries including Ruritania's curbs on magnet exports.\n"
+        "Ministers pledged a joint response to the new export controls on rare earths.\n"
+        "Ruritania imposed export controls on rare earths last week.\n"
+    )
+    _, doc = draft(text, measures=[])
+    assert [m["evidence"] for m in doc["measures"]] == ["Ruritania imposed export controls on rare earths last week."]
+
+
+def test_a_figure_for_a_period_from_published_data_is_no_event():
+    text = "Wednesday, October 15, 2025\nRuritania shipped no grain abroad in August, trade figures showed.\nBond yields fell on Wednesday.\n"
+    _, doc = draft(text, events=[])
+    assert [e["date_text"] for e in doc["events"]] == ["on Wednesday"]
+
+
 def test_a_dated_clause_without_event_words_is_an_event_of_type_other_when_its_date_resolves():
     out, doc = draft("Wednesday, October 15, 2025\nBond yields fell on Wednesday afternoon. Markets were volatile in recent weeks.\n", events=[])
     assert [e["date_text"] for e in doc["events"]] == ["on Wednesday afternoon"]
@@ -482,6 +572,57 @@ def test_a_measure_links_to_the_registered_one_about_the_same_goods_and_other_wo
     assert "sanction" in kinds and "investigation" in kinds
     fee = next(entries[m] for e, m in rows if e.startswith("The move") and m in entries)
     assert fee["imposer"] == ["USA"]  # the possessive owner, not the country acting in the sentence before
+
+
+def test_a_threat_a_tariff_both_sides_impose_and_a_level_in_words_link_to_their_registered_entries():
+    tariff = {"instrument": "tariff", "target": ["CHN"], "rate_pct": None}
+    registry = [
+        {**tariff, "measure_id": "us-duties-in-force", "imposer": ["USA"], "description": "US duties on Chinese steel"},
+        {**tariff, "measure_id": "us-duty-threat", "imposer": ["USA"], "description": "A threatened US duty on Chinese goods"},
+        {**tariff, "measure_id": "us-cn-duty-spiral", "imposer": ["USA", "CHN"], "target": ["USA", "CHN"], "description": "Duties each side raised"},
+    ]
+    text = (
+        "Monday, October 20, 2025\n"
+        "Beijing condemned the latest US tariff threat.\n"
+        "Over the summer, tariffs between the two countries climbed to triple-digit levels.\n"
+    )
+    _, doc = draft(text, measures=registry)
+    assert [r["measure"] for r in doc["measures"]] == ["us-duty-threat", "us-cn-duty-spiral"]
+
+
+def test_the_measures_own_verb_with_an_object_is_the_act():
+    text = "Monday, October 20, 2025\nRuritania also sanctioned three shipping firms. Traders fear sanctions.\n"
+    _, doc = draft(text, measures=[])
+    assert [(r["evidence"], r["claims"]) for r in doc["measures"]] == [("Ruritania also sanctioned three shipping firms.", {"status": "announced"})]
+
+
+def test_cutting_off_imports_is_an_import_ban():
+    text = "Monday, October 20, 2025\nThe minister threatened to halt Ruritanian timber imports.\n"
+    out, doc = draft(text, measures=[])
+    assert [(r["evidence"], r["claims"]) for r in doc["measures"]] == [(text.splitlines()[1], {"status": "threatened"})]
+    assert [e["instrument"] for e in proposals(out, "measures")] == ["import_ban"]
+
+
+def test_a_later_measure_in_a_list_has_its_own_words_as_evidence():
+    text = "Monday, October 20, 2025\nWashington threatened export curbs on drones and additional 60% tariffs on Ruritanian steel.\n"
+    _, doc = draft(text, measures=[])
+    assert [r["evidence"] for r in doc["measures"]] == [
+        "Washington threatened export curbs on drones and additional 60% tariffs on Ruritanian steel.",  # the first item keeps the verb
+        "additional 60% tariffs on Ruritanian steel.",
+    ]
+    assert doc["measures"][1]["claims"] == {"rate_pct": 60, "rate_basis": "additional", "status": "threatened"}  # claims still read off the clause
+    text = (
+        "Monday, October 20, 2025\nThe envoy offered to lower tariffs on Ruritanian cars in exchange for grain purchases, "
+        "curbing fentanyl precursors and easing controls on magnet exports.\n"
+    )
+    out, doc = draft(text, measures=[])
+    assert [r["evidence"] for r in doc["measures"]] == ["grain purchases", "curbing fentanyl precursors", "easing controls on magnet exports."]
+    assert [e["instrument"] for e in proposals(out, "measures")][:2] == ["other", "other"]  # purchases and drug control: `other` kinds
+    text = (
+        "Monday, October 20, 2025\nRuritania may delay curbs on magnet exports and resume purchases of American grain, so avoiding a steep rise in tariffs.\n"
+    )
+    _, doc = draft(text, measures=[])
+    assert "resume purchases of American grain" in [r["evidence"] for r in doc["measures"]]  # ends at the comma before the next item
 
 
 def test_wordings_of_an_effective_date_are_not_an_announcement():
@@ -629,6 +770,20 @@ def test_a_page_date_that_contradicts_a_weekday_tied_to_a_registered_event_is_re
     assert "bessent-he-call" in doc["reference_date_note"] and "not 2025-10-30" in doc["reference_date_note"]
     # With no registered event to tie the weekday to, the page date stands.
     assert draft(text, events=[])[1]["reference_date"] == "2025-10-30"
+
+
+def test_this_morning_after_a_registered_call_and_its_participant_dates_the_writing():
+    # No date line; the only stated day is an old photo's. The registered call (conftest EVENTS)
+    # was on 17 October: "this morning" after the call's words puts the writing on the 17th or 18th.
+    text = (
+        "\nHe Lifeng and Scott Bessent at an earlier meeting in Geneva, May 10, 2025.\n"
+        "The video call between He Lifeng and Scott Bessent this morning set the tone for talks next week.\n"
+    )
+    _, doc = draft(text)
+    assert doc["reference_date"] == "2025-10-17" and "'this morning' (bessent-he-call" in doc["reference_date_note"]
+    # A briefing "today" about the talks is no tie: the event's words come after the date.
+    _, doc = draft("\nHe Lifeng and Scott Bessent at an earlier meeting in Geneva, May 10, 2025.\nA briefing today on the video call of He Lifeng.\n")
+    assert doc["reference_date"] == "2025-05-10"
 
 
 def test_sentences_and_reporting_verbs_of_other_shapes():

@@ -9,6 +9,7 @@ The rule, mark by mark:
   is a trailing possessive ("traders’ views") and is ignored. Inside an open single quotation, a
   plural possessive (s’ or s' followed by a word: "‘the leaders’ meeting’") is an apostrophe when
   another mark later on the line can close the quotation; otherwise it closes it ("‘the talks’ went").
+- A straight " right before > is what a scraped page leaves of markup (`<a href="…">`): no mark.
 - Single quotations nest inside double ones (`nested=True`) and vice versa. Top-level single
   quotations never cross a line break: an unmatched opening single mark is far more often a
   stray apostrophe ("’90s") than a quotation wrapped over lines.
@@ -101,6 +102,8 @@ def _role(text: str, i: int) -> str | None:
         return "close"
     at_word_start = before.isspace() or before in OPENING_PUNCT
     if ch == '"':
+        if after == ">":
+            return None  # `">`: the end of a markup attribute left in a scraped page, not a quotation mark
         if at_word_start and not after.isspace():
             return "open"
         return "close" if not before.isspace() else None

@@ -8,7 +8,9 @@ after it: a window. Windows of all such weekdays are intersected (the largest ag
 Then: the date printed on the page (or the latest date stated in the body) is kept when it lies in
 the window; otherwise the window's first day on or after every other past weekday of the body
 ("the ministry on Monday rejected …") is proposed, with the reason, because a page date can be an update or
-crawl date, and news is written close to what it reports. A weekday that carries its own date
+crawl date, and news is written close to what it reports. "Today" or "this morning" after the event's
+words and a participant ("the call between X and Y this morning") puts the writing on the event's day
+or the next (time zones); "yesterday" a day later. A weekday that carries its own date
 ("on Monday (Nov 3)", "Monday, Nov. 3") is a stated day, not a clue to the writing's week.
 """
 
@@ -23,6 +25,11 @@ from tradetalks.text.dates import WEEKDAYS, DateMention
 
 BARE_WEEKDAY = re.compile(r"^(?:on\s+)?(?P<wd>" + "|".join(WEEKDAYS) + r")(?:\s+(?:morning|afternoon|evening|night))?$", re.IGNORECASE)
 MAX_EVENT_DAYS = 3
+# "this morning", "earlier today", "yesterday": a day next to the writing.
+NEAR_DAY = re.compile(
+    r"^(?:earlier\s+)?(?:today|tonight|this\s+(?:morning|afternoon|evening))$|^(?P<yesterday>yesterday|last\s+night)(?:\s+(?:morning|afternoon|evening))?$",
+    re.IGNORECASE,
+)
 # "Monday (Nov 3)", "Monday, Nov. 3": the weekday's own date follows it.
 OWN_DATE = re.compile(r"\s*(?:\(\s*|,\s*)(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\b|\d{1,2}\s+[A-Z][a-z]{2,8}\b)")
 FUTURE_WORDS = re.compile(r"\b(?:will|would|to\s+be|set\s+to|scheduled|expected|next|coming)\b", re.IGNORECASE)
@@ -39,25 +46,26 @@ def pin_reference(
     # Process: one window per weekday tied to a registered event.
     past: list[int] = []  # weekdays of the body read in the past tense
     for d in dates:
-        m = BARE_WEEKDAY.match(" ".join(d.expression.split()))
+        words = " ".join(d.expression.split())
+        if (near := NEAR_DAY.match(words)) and d.start not in skip:
+            # "this morning's call with X" tied to a registered call: written that day, or the next
+            # one (the event's date is in one time zone, the article's in another); "yesterday": a day later.
+            lag = 1 if near.group("yesterday") else 0
+            for e, day in _tied(text, d, events, people_at, clause_of, before_only=True):
+                first = day + timedelta(days=lag)
+                windows.append((first, first + timedelta(days=1), f"{words!r} ({e['event_id']}, {day.isoformat()})"))
+            continue
+        m = BARE_WEEKDAY.match(words)
         if not m or d.start in skip or OWN_DATE.match(text, d.end):
             continue
-        lo, hi = clause_of(d.start)
-        clause = text[lo:hi]
+        lo, _ = clause_of(d.start)
         if FUTURE_WORDS.search(text[lo : d.start]):
             continue  # future wording: the weekday lies after the writing
         past.append(WEEKDAYS.index(m.group("wd").lower()))
-        kinds = {t for t, p in EVENT_TYPES if re.search(p, clause, re.IGNORECASE)}
-        named = {pid for a, b, pid in people_at if lo <= a < hi}
         wd = WEEKDAYS.index(m.group("wd").lower())
-        for e in events:
-            if e.get("event_type") not in kinds or not named & set(e.get("participants") or []):
-                continue
-            start, end = date.fromisoformat(str(e["date_start"])), date.fromisoformat(str(e.get("date_end") or e["date_start"]))
-            days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
-            for day in days:
-                if day.weekday() == wd:
-                    windows.append((day, day + timedelta(days=6), f"{' '.join(d.expression.split())!r} ({e['event_id']}, {day.isoformat()})"))
+        for e, day in _tied(text, d, events, people_at, clause_of):
+            if day.weekday() == wd:
+                windows.append((day, day + timedelta(days=6), f"{words!r} ({e['event_id']}, {day.isoformat()})"))
     if not windows:
         return _after_past_weekdays(found, past)
     best = max(({w for w in windows if w[0] <= v[1] and v[0] <= w[1]} for v in windows), key=lambda ws: (len(ws), -min(w[0] for w in ws).toordinal()))
@@ -73,9 +81,27 @@ def pin_reference(
     return Reference(
         day,
         "",
-        f"weekdays of the text tied to registered events put the writing between {lo_day.isoformat()} and {hi_day.isoformat()}: {ties}; {taken}{was}",
+        f"days of the text tied to registered events put the writing between {lo_day.isoformat()} and {hi_day.isoformat()}: {ties}; {taken}{was}",
         False,
     )
+
+
+def _tied(text: str, d: DateMention, events: list[dict], people_at: list[tuple[int, int, str]], clause_of, before_only=False) -> list[tuple[dict, date]]:
+    """(event, day) for each day of each registered event whose type the date's clause names and one
+    of whose participants it names (`before_only`: both before the date, as in "the call between X
+    and Y this morning", not "a briefing today on X's talks")."""
+    lo, hi = clause_of(d.start)
+    hi = d.start if before_only else hi
+    clause = text[lo:hi]
+    kinds = {t for t, p in EVENT_TYPES if re.search(p, clause, re.IGNORECASE)}
+    named = {pid for a, b, pid in people_at if lo <= a < hi}
+    out = []
+    for e in events:
+        if e.get("event_type") not in kinds or not named & set(e.get("participants") or []):
+            continue
+        start, end = date.fromisoformat(str(e["date_start"])), date.fromisoformat(str(e.get("date_end") or e["date_start"]))
+        out += [(e, start + timedelta(days=k)) for k in range((end - start).days + 1)]
+    return out
 
 
 def _first_after(lo_day: date, hi_day: date, past: list[int]) -> date:

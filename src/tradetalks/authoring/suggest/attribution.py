@@ -8,7 +8,14 @@ In order, for a quotation in its sentence:
    first actor that does not follow a preposition: "with He" is not the subject), or the agent after
    "by"/"according to";
 3. a quotation with no attribution of its own that follows an attributed one (the next sentence, or
-   the same paragraph) continues it: same speaker.
+   the same paragraph) continues it: same speaker;
+4. a quotation still without a speaker whose words all recur, in order, in a quotation attributed
+   elsewhere in the article (a headline or subhead shortening the body's words) takes that speaker.
+A line that stops on a lower-case word and goes on with a quotation ("… described it as" / "“…”")
+is one wrapped sentence. A partial quotation in a sentence saying "reportedly" is the report's,
+its source unnamed. A short lower-case quotation after "so-called" or "under the guise of" is the writer's own scare
+quote: unattributed. Every quotation left without a person or organisation says so
+(`speaker_note: "unattributed: …"`).
 Actors are people (by name), pronouns ("he", "she": the person subject of the latest sentence
 before), roles ("the US treasury secretary": the person whose drafted role shares its words, else
 the latest person subject), organisations (capitalised names that are not people: speaker null,
@@ -16,7 +23,10 @@ with a `speaker_organisation`) and unnamed spokespeople of an organisation ("a s
 the commerce ministry", "a foreign ministry spokesman": the organisation speaks). A pronoun or
 "the spokesperson" with no person subject before it continues the latest spokesperson's
 organisation; a country or its capital as the speaker ("Beijing said") is that organisation when
-one of its country spoke before in the article (metonymy: the government speaks through it). Names inside quotations never count. Titles of works in quotation marks
+one of its country spoke before in the article (metonymy: the government speaks through it). A
+body named by its common noun ("the ministry added", "the administration") is the organisation of
+that kind named before it, else the words as printed; "both countries" or "the two sides" is the
+pair of countries the article names most. Names inside quotations never count. Titles of works in quotation marks
 (`NBC’s “Meet the Press” program`) are drafted as not_quotes.
 """
 
@@ -24,6 +34,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from dataclasses import dataclass
 
 from tradetalks.authoring.suggest.people import DEMONYMS, FUNCTION_WORDS, RUN, TITLE_WORDS, Cast, bare
@@ -104,6 +115,17 @@ SPOKES_OF = re.compile(
 )
 # "a Finance Ministry spokeswoman", "a Japan trade ministry official"
 ORG_SPOKES = re.compile(rf"\b(?:[Aa]n?|[Tt]he)\s+(?P<org>(?:[\w’'.-]+\s+){{0,3}}?{_BODY}(?:\s+of\s+[A-Za-z]+)?)\s+{_SPOKES}\b", re.IGNORECASE)
+# "the ministry added", "the administration has since…": a body by its common noun, no name.
+BODY = re.compile(
+    rf"\b[Tt]he\s+(?P<mod>[\w.’'-]+\s+)?(?P<body>(?-i:ministry|department|administration|government|commission|agency|bureau|embassy|cabinet))\b"
+    rf"(?!\s+(?:of\b|{_SPOKES}))",
+    re.IGNORECASE,
+)
+# "Both countries described …", "the two sides agreed": the article's two countries.
+PAIR = re.compile(r"\b(?:[Bb]oth|[Tt]he\s+two)\s+(?:countries|sides|nations|governments|delegations)\b")
+COUNTRY_NAMES = {"CHN": "China", "USA": "United States"}
+# The writer's own scare quote: "so-called “reforms”", "under the guise of “security”".
+SCARE = re.compile(r"(?:\bso-called|\bunder\s+the\s+(?:guise|pretext|banner|cover)\s+of|\bin\s+the\s+name\s+of)\s*$", re.IGNORECASE)
 # A country or its capital standing for its government.
 # "the Trump administration": a name that modifies a group is not the group's voice.
 STAFF = re.compile(r"[’']?s?\s+(?:administration|government|team|campaign|officials|aides|camp|cabinet)\b")
@@ -136,6 +158,11 @@ class Attribution:
     label: str | None
     cue: str | None
     why: str
+    note: str | None = None  # why nobody is named, for a speaker_note
+    scare: bool = False  # looks like the writer's own scare quote (CONTRIBUTING: those go to not_quotes)
+
+
+UNATTRIBUTED = "unattributed: the rules found no speaker; name one if the text does"
 
 
 def is_title_of_work(text: str, q: Quotation) -> str | None:
@@ -161,13 +188,23 @@ def is_title_of_work(text: str, q: Quotation) -> str | None:
 def sentence_bounds(text: str, quotations: list[Quotation]) -> list[int]:
     """Sentence end offsets outside quotations, plus the ends of quotations that close a sentence."""
     inner = Spans((q.inner_start, q.inner_end) for q in quotations if not q.nested)
-    ends = {m.end() for m in SENTENCE_END.finditer(text) if m.start() not in inner and not ABBREVIATION.search(text, max(0, m.start() - 6), m.start() + 1)}
+    ends = {
+        m.end()
+        for m in SENTENCE_END.finditer(text)
+        if m.start() not in inner and not ABBREVIATION.search(text, max(0, m.start() - 6), m.start() + 1) and not _wrapped_before_quote(text, m)
+    }
     for q in quotations:
         if not q.nested and re.search(r"[.?!]\s*$", text[q.inner_start : q.inner_end]):
             nxt = text[q.end : q.end + 3].lstrip()[:1]
             if not nxt.islower() and nxt not in (",",):
                 ends.add(q.end)
     return sorted(ends | {len(text)})
+
+
+def _wrapped_before_quote(text: str, m: re.Match) -> bool:
+    """ "… described it as\n“frank talks”": a line that stops on a lower-case word and goes on with a
+    quotation is one wrapped sentence, not two."""
+    return text[m.start() : m.start() + 1] in " \t\n" and text[m.start() - 1 : m.start()].islower() and text[m.end() : m.end() + 1] in '“"'
 
 
 def find_actors(text: str, cast: Cast, quotations: list[Quotation]) -> list[Actor]:
@@ -197,6 +234,12 @@ def find_actors(text: str, cast: Cast, quotations: list[Quotation]) -> list[Acto
             if free(m.start(), m.end()):
                 org = re.sub(r"^the\s+", "", " ".join(m.group("org").split()), flags=re.IGNORECASE)
                 actors.append(Actor(m.start(), m.end(), "spokesperson", None, org))
+                covered.update(range(m.start(), m.end()))
+    for pattern, kind in ((BODY, "body"), (PAIR, "pair")):
+        for m in pattern.finditer(text):
+            # "the ministry’s envoy said": the body modifies the speaker, it is not the speaker.
+            if free(m.start(), m.end()) and not re.match(r"[’']s\b", text[m.end() : m.end() + 2]):
+                actors.append(Actor(m.start(), m.end(), kind, None, " ".join(m.group().split())))
                 covered.update(range(m.start(), m.end()))
     for m in ROLE.finditer(text):
         if free(m.start(), m.end()) and not re.match(r"\s+[A-Z]", text[m.end() : m.end() + 2]):
@@ -268,6 +311,10 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
         return None
 
     spokes = [a for a in actors if a.kind == "spokesperson"]
+    places = (re.sub(r"^the\s+", "", " ".join(m.group().split()).lower()) for m in PLACE.finditer(text))
+    counts = Counter(PLACES[w] for w in places if w in PLACES)
+    counts.update(ORG_COUNTRY[w] for w in re.findall(r"\b(?:Chinese|American)\b", text) for w in [w.lower()])
+    pair = sorted(c for c, n in counts.most_common(2) if n >= 2)  # each named more than in passing
 
     def spokesperson_before(pos: int, country: str | None = None) -> Actor | None:
         """The latest unnamed spokesperson before `pos` (of that country's organisation, when given)."""
@@ -285,6 +332,17 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
             if body is not None:
                 return None, body.label, f"{a.label!r} stands for its government: {body.label!r}, whose spokesperson spoke before"
             return None, a.label, f"organisation {a.label!r}"
+        if a.kind == "body":
+            noun = a.label.split()[-1].lower()
+            before = [b for b in actors if b.start < a.start and b.kind in ("org", "spokesperson") and noun in b.label.lower().split()]
+            if before:
+                return None, before[-1].label, f"{a.label!r}: the {noun} named before, {before[-1].label!r}"
+            return None, a.label, f"organisation {a.label!r}, as printed (no {noun} is named before it)"
+        if a.kind == "pair":
+            if len(pair) == 2:
+                label = "–".join(COUNTRY_NAMES[c] for c in pair)  # a pair, as in "China–US talks"
+                return None, label, f"{a.label!r}: the two countries the article names most"
+            return None, a.label, f"{a.label!r}, as printed"
         if a.kind == "nobody":
             return None, None, "no speaker is named"
         if a.kind == "role" and re.search(_SPOKES, a.label, re.IGNORECASE):
@@ -316,11 +374,15 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
             continue
         lo, hi = sentence(q.start)
         near = actors[bisect_left(starts, lo) : bisect_left(starts, hi + 40)]
-        found = _after(text, q, hi, near, quoted) or _before(text, q, lo, near, quoted, subject)
-        if found:
+        scare = SCARE.search(text, max(0, q.start - 30), q.start) if len(text[q.inner_start : q.inner_end].split()) <= 4 else None
+        found = None if scare else _after(text, q, hi, near, quoted) or _tail(text, q, hi, near) or _before(text, q, lo, near, quoted, subject)
+        if scare:
+            why = f"the writer's own scare quote after {' '.join(scare.group().split())!r}"
+            att = Attribution(None, None, None, why, f"unattributed: {why}", scare=True)
+        elif found:
             actor, cue, where = found
             speaker, label, why = resolve(actor)
-            att = Attribution(speaker, label, cue, f"{where}: {why}")
+            att = Attribution(speaker, label, cue, f"{where}: {why}", f"unattributed: {where}" if actor.kind == "nobody" else None)
         elif (who := _reporter_before(text, q, person_before)) is not None:
             att = Attribution(who, None, None, "no attribution of its own; opens the paragraph after one where this person is reporting")
         elif previous and not text[lo : q.start].strip() and _continues(text, previous[0], q, ends):
@@ -330,7 +392,47 @@ def attribute(text: str, quotations: list[Quotation], cast: Cast) -> dict[int, A
             att = Attribution(None, None, None, "no attribution found in its sentence")
         out[q.start] = att
         previous = (q, att)
+    return _repeated(text, quotations, out)
+
+
+def _repeated(text: str, quotations: list[Quotation], out: dict[int, Attribution]) -> dict[int, Attribution]:
+    """A quotation with no speaker whose words (three or more) all recur, in order, in a quotation
+    attributed elsewhere ("‘Fair talks’: minister hits back" over "… were fair talks, he said"):
+    that quotation's speaker."""
+    words = {q.start: re.findall(r"\w+", text[q.inner_start : q.inner_end].lower()) for q in quotations if not q.nested}
+    known = [(start, att) for start, att in sorted(out.items()) if (att.speaker or att.label) and not att.note and start in words]
+    vocab = {start: set(words[start]) for start, _ in known}
+    for start, att in sorted(out.items()):
+        mine = words.get(start, [])
+        if att.speaker or att.label or att.note or len(mine) < 3:
+            continue
+        need = set(mine)
+        source = next((k for k in known if k[0] != start and need <= vocab[k[0]] and _in_order(mine, words[k[0]])), None)
+        if source:
+            other = source[1]
+            who = other.speaker or other.label
+            out[start] = Attribution(
+                other.speaker, other.label, None, f"no attribution of its own; its words recur in order in a quotation given to {who!r} (at offset {source[0]})"
+            )
     return out
+
+
+def _in_order(short: list[str], long: list[str]) -> bool:
+    """Every word of `short` occurs in `long`, in the same order."""
+    it = iter(long)
+    return len(short) < len(long) and all(w in it for w in short)
+
+
+def _tail(text, q, hi, actors):
+    """`“…” on the talks, in line with the plan, the ministry added.`: the actor of an attribution
+    clause that ends the sentence, however far after the quotation."""
+    rest = text[q.end : hi]
+    m = re.search(r",\s*(?P<who>[^,“”\"‘]{2,60}?)\s+(?P<verb>said|added|says|adds|noted|stated|told\s+reporters)\s*[.]?\s*$", rest)
+    if not m or re.search(r"[“\"‘]", rest[: m.start()]):
+        return None
+    lo, v0 = q.end + m.start("who"), q.end + m.start("verb")
+    inside = [a for a in actors if lo <= a.start < v0]
+    return (inside[-1], m.group("verb"), "attribution clause ending the sentence after the quotation") if inside else None
 
 
 def _after(text, q, hi, actors, quoted):
@@ -344,8 +446,10 @@ def _after(text, q, hi, actors, quoted):
     if between and v0 - between[-1].end <= 20:
         return between[-1], m.group(), "attribution after the quotation"
     after = [a for a in actors if v1 <= a.start < v1 + 40 and not quoted(a.start)]
+    participle = m.group().endswith("ing")  # "…,” saying officials were ready": a clause follows, not the speaker
     if (
         not between
+        and not participle
         and after
         and (
             m.group().lower().startswith("according")
@@ -362,6 +466,10 @@ def _before(text, q, lo, actors, quoted, subject):
     verbs = [m for m in VERB.finditer(text, lo, q.start) if not quoted(m.start())]
     if not verbs:
         first = subject(lo, q.start)
+        hearsay = re.search(r"\b(?:reportedly|allegedly|purportedly)\b", text[lo : q.start], re.IGNORECASE)
+        if hearsay:
+            # "The envoys reportedly agreed to act “without delay”": the words are the report's, whose source is not named.
+            return Actor(hearsay.start() + lo, hearsay.end() + lo, "nobody", None, ""), None, f"{hearsay.group()!r}: the report's source is not named"
         if first and q.inner_start < len(text) and text[q.inner_start : q.inner_start + 1].islower():
             return first, None, "subject of the sentence the partial quotation sits in"
         if first and first.kind == "person" and text[lo : q.start].rstrip().endswith(":"):
@@ -448,8 +556,25 @@ class Turn:
     start: int
     end: int
     speaker: str | None
-    label: str | None
+    label: str | None  # a note on a speaker who is not a known person
     why: str
+    organisation: str | None = None
+
+
+# "the Ministry of Commerce", "China’s Foreign Ministry": an organisation by its proper name.
+NAMED_BODY = re.compile(
+    r"(?:[A-Z][\w’'.-]*\s+){0,3}(?:Ministry|Department|Commission|Bureau|Embassy|Administration|Agency|Government|Cabinet|Office)"
+    r"(?:\s+of\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)?"
+)
+BRIEFING = re.compile(r"\b(?:briefing|press\s+conference|news\s+conference|Q\s*&\s*A|transcript)\b", re.IGNORECASE)
+
+
+def _host(preamble: str) -> str | None:
+    """The organisation the text before a transcript names as holding the briefing, if it names one."""
+    if not BRIEFING.search(preamble):
+        return None
+    m = NAMED_BODY.search(preamble)
+    return re.sub(r"^[Tt]he\s+", "", " ".join(m.group().split())) if m else None
 
 
 def find_turns(text: str, cast: Cast, skip: list[tuple[int, int]]) -> list[Turn]:
@@ -459,7 +584,8 @@ def find_turns(text: str, cast: Cast, skip: list[tuple[int, int]]) -> list[Turn]
         for form in [person.name, *person.forms]:
             forms[form.casefold()] = pid
             forms[form.split()[-1].casefold()] = pid
-    turns = []
+    turns: list[Turn] = []
+    host: str | None | bool = False  # not looked up yet
     # One "GENEVA: …" line is a dateline, not a transcript: a transcript has several turns.
     transcript = sum(1 for m in TURN.finditer(text) if re.search(r"[a-z]", m.group("speech"))) >= 2
     for m in TURN.finditer(text):
@@ -475,11 +601,17 @@ def find_turns(text: str, cast: Cast, skip: list[tuple[int, int]]) -> list[Turn]
         if key in forms:
             turns.append(Turn(m.start("speech"), m.end("speech"), forms[key], None, f"transcript turn of {label!r}"))
         elif key.rstrip(".") in QUESTION:
-            turns.append(Turn(m.start("speech"), m.end("speech"), None, "question in the transcript", f"transcript turn of {label!r}"))
+            turns.append(Turn(m.start("speech"), m.end("speech"), None, "unattributed: the questioner is not named", f"transcript turn of {label!r}"))
         elif key.rstrip(".") in ANSWER:
-            turns.append(
-                Turn(m.start("speech"), m.end("speech"), None, "answer in the transcript", f"transcript turn of {label!r}; the one answering is not named")
-            )
+            if host is False:
+                first = turns[0].start if turns else m.start()
+                host = _host(text[: text.rfind("\n", 0, first) + 1][:3000])
+            why = f"transcript turn of {label!r}; the one answering is not named"
+            if host:
+                turns.append(Turn(m.start("speech"), m.end("speech"), None, None, f"{why}; the text before the transcript names its host", host))  # type: ignore[arg-type]
+            else:
+                turns.append(Turn(m.start("speech"), m.end("speech"), None, "unattributed: the one answering is not named", why))
         elif transcript and label.isupper() and len(label.split()) <= 3 and len(label) > 1:
-            turns.append(Turn(m.start("speech"), m.end("speech"), None, label.title(), f"transcript turn of {label!r}, not a known person"))
+            note = f"labelled {label.title()!r} in the transcript"
+            turns.append(Turn(m.start("speech"), m.end("speech"), None, note, f"transcript turn of {label!r}, not a known person"))
     return turns

@@ -10,13 +10,14 @@ are printed as commented blocks at the end, to paste into dataset/*.yml after re
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 from tradetalks.authoring.suggest.anchors import pin_reference
-from tradetalks.authoring.suggest.attribution import attribute, find_turns, is_title_of_work, sentence_bounds
+from tradetalks.authoring.suggest.attribution import UNATTRIBUTED, attribute, find_turns, is_title_of_work, sentence_bounds
 from tradetalks.authoring.suggest.drafted_claims import Context, clause_of, clauses, draft_events, draft_measures
 from tradetalks.authoring.suggest.page import datelines, find_published, find_reference, find_segments
 from tradetalks.authoring.suggest.people import find_people
@@ -31,6 +32,7 @@ from tradetalks.text.dates import find_date_expressions, resolve
 from tradetalks.text.quotations import find_quotations
 
 MAX_CHARS = 100_000  # bound work on untrusted input (five long articles); longer texts are drafted from their start
+MAX_END_WORDS = 40  # words a segment's end text may take
 MAX_ROWS = 400  # quotations and date expressions drafted at most; a news article has far fewer
 
 # The draft's markers, which `validate` refuses until a person has resolved each one.
@@ -211,7 +213,10 @@ def _segment_row(text: str, seg) -> Row:
         start_span_end = find_spans(text, loc["evidence"])[loc.get("occurrence", 1) - 1].end
         last_line = " ".join(lines[-1].group().split())
         words = list(re.finditer(r"\S+", text[seg.start : seg.end]))
-        candidates = [last_line] + [" ".join(w.group() for w in words[-n:]) for n in range(min(4, len(words)), len(words) + 1)]
+        # At most MAX_END_WORDS last words: a segment of repeated lines (a body printed twice) must not
+        # cost a search per word of it.
+        tails = (" ".join(w.group() for w in words[-n:]) for n in range(min(4, len(words)), min(len(words), MAX_END_WORDS) + 1))
+        candidates = itertools.chain([last_line], tails)
         for end_text in candidates:
             ends = [sp for sp in find_spans(text, end_text) if sp.end >= start_span_end]
             if ends and ends[0].end == seg.end:
@@ -242,11 +247,15 @@ def _quotes(text: str, quotations, attributions) -> tuple[list[Row], list[Row]]:
         row = Row(dict(loc), start=qu.start)
         if qu.close_mark == "":
             row.lead.append("GUESS: quotation left open (news style carries a quote over paragraphs); evidence runs to the end of its paragraph")
+        if att and att.scare:
+            row.lead.append("DECIDE: the writer's own scare quote? If nobody is quoted, move it to not_quotes with that reason (CONTRIBUTING)")
         row.fields["speaker"] = att.speaker if att else None
         row.notes["speaker"] = f"GUESS: {att.why}" if att else "GUESS: no attribution found"
         if att and att.speaker is None and att.label:
             row.fields["speaker_organisation"] = att.label
             row.notes["speaker_organisation"] = "GUESS: an organisation, not a registered person"
+        elif not att or att.speaker is None:
+            row.fields["speaker_note"] = (att.note if att else None) or UNATTRIBUTED
         row.fields["kind"] = "full" if full else "partial"
         row.notes["kind"] = "GUESS: " + ("starts with a capital" if full else "starts mid-sentence")
         row.fields["cue"] = att.cue if att else None
@@ -260,8 +269,11 @@ def _turns(text: str, turns) -> list[Row]:
     rows = []
     for t in turns:
         row = Row({**locator(text, t.start, t.end), "speaker": t.speaker}, {"speaker": f"GUESS: {t.why}"}, start=t.start)
-        if t.speaker is None and t.label:
-            row.fields["speaker_note"] = f"labelled {t.label!r} in the transcript"
+        if t.speaker is None and t.organisation:
+            row.fields["speaker_organisation"] = t.organisation
+            row.notes["speaker_organisation"] = "GUESS: the organisation whose briefing the text before the transcript names"
+        elif t.speaker is None and t.label:
+            row.fields["speaker_note"] = t.label
         row.fields.update({"kind": "turn", "cue": None, "note": "Transcript turn: the words follow the speaker's label, with no quotation marks."})
         row.notes["kind"] = "GUESS: a whole turn; mark the transcript under segments (kind: transcript)"
         rows.append(row)

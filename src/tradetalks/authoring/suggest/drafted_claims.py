@@ -3,23 +3,31 @@
 Kept apart from the rest of `suggest` because the claims model of events and measures may change.
 
 - measures: every instrument word outside quotations and site boilerplate ("tariff", "levy",
-  "duties", "export controls", "restrictions on", "sanctions", "entity list", "truce", "investigation")
+  "duties", "export controls", "restrictions on", "sanctions", "entity list", "truce", "investigation",
+  "cut off imports")
   gives a row on its clause, with claims read off the clause: `rate_pct` ("100%", "100 per cent"),
   `rate_basis` additional ("additional", "surtax", "by a further"), `status` from the verb
-  (threaten → threatened, announce/impose/declare → announced, pause → paused, "might"/"could" →
+  (threaten → threatened, announce/impose/declare or the measure's own verb with an object,
+  "sanctioned five firms" → announced, pause → paused, "might"/"could" →
   reported, an investigation → under_investigation), and a date claim from the date expression
   in the same clause (`date_claim`: announced_date, or effective_date after "take effect"/"begin"/
   "starting", expiry_date after "expire"). A row is matched to a registered measure by instrument and rate
-  (a rate that differs rules one out), then imposer and target; a definite mention without a rate
+  (a rate that differs rules one out), then imposer and target (a threat prefers the entry that
+  calls itself one; "tariffs between the two countries" the entry both sides impose; a level in
+  words, "triple-digit", makes a tariff mention worth a row); a definite mention without a rate
   ("the levy", "these restrictions") refers to the article's previous measure of that instrument.
-  Port and docking fees and purchase commitments ("purchases of US farm goods") are measures
-  too (instrument `other` in the registry); a mention with neither rate nor status is drafted
-  only when it names the goods or sector it is about ("controls on rare earths").
+  Port and docking fees, purchase commitments ("purchases of US farm goods") and action on the
+  fentanyl trade ("cracking down on fentanyl") are measures too (instrument `other` in the registry); a mention with neither rate nor status is drafted
+  only when it names the goods or sector it is about ("controls on rare earths"), and not when it is
+  only the setting of a sentence about something else ("amid …", "a response to …").
   Otherwise a new registry entry is drafted, shared by the rows that describe the same measure.
+  A later item of a list of measures in one clause ("export curbs on chips and 50% tariffs", "… in
+  exchange for grain purchases, curbs on …") takes as evidence its own words, from the cut before it
+  to the cut before the next item; its claims are still read off the clause.
 - events: every date expression outside boilerplate and page furniture gives an event row on its
   clause (unless it only dates a measure's start or end), typed from the words around it (call,
   talks, meeting, summit, interview…, else `other` when the date resolves: "bond yields fell on
-  Wednesday" is dated news too), matched to a registered event of that type whose dates hold
+  Wednesday" is dated news too, but a figure for a period that published data "showed" is not), matched to a registered event of that type whose dates hold
   the resolved date, else drafted as a new registry entry. Date claims: a day → `date_claim:
   date_start`; a range → `[date_start, date_end]` ("from October 31 to November 1", "on Saturday and
   Sunday", "this weekend"); a named month ("in September") → `date_start` (its first day); a week, a
@@ -52,7 +60,13 @@ INSTRUMENTS = [
     ),
     ("entity_list", re.compile(r"\bentity\s+list\b", re.IGNORECASE)),
     ("sanction", re.compile(r"\bsanction(?:s|ed|ing)?\b(?:\s+list)?", re.IGNORECASE)),
-    ("import_ban", re.compile(r"\b(?:import\s+bans?|bans?\s+on\s+imports?)\b", re.IGNORECASE)),
+    (
+        "import_ban",
+        re.compile(
+            r"\b(?:import\s+bans?|bans?\s+on\s+imports?|(?:cut(?:s|ting)?\s+off|halt(?:s|ed|ing)?|stop(?:s|ped|ping)?)\s+(?:[\w.’'-]+\s+){0,2}imports?)\b",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "truce",
         re.compile(
@@ -63,6 +77,15 @@ INSTRUMENTS = [
     ("investigation", re.compile(r"\b(?:investigations?|probes?)\b", re.IGNORECASE)),
     # Kinds the registry files under `other`, drafted with their own word so that the review sees what they are.
     ("fee", re.compile(r"\b(?:(?:port|port-entry|docking|berthing|entry|special|service|transit)[\s-]+(?:fees?|charges?)|fees)\b", re.IGNORECASE)),
+    # Action on the fentanyl trade that one side asks of the other ("cracking down on fentanyl").
+    (
+        "drug_control",
+        re.compile(
+            r"\b(?:crack(?:s|ed|ing)?\s+down\s+on|curb(?:s|ed|ing)?|stem(?:s|med|ming)?\s+the\s+flow\s+of)\s+(?:[\w-]+\s+){0,2}?fentanyl\b"
+            r"|\bfentanyl\s+precursors?\b",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "purchase",
         re.compile(
@@ -73,8 +96,8 @@ INSTRUMENTS = [
     ),
 ]
 # The registry's instrument for a drafted kind, and the words an `other` entry must share to be the same measure.
-SCHEMA_INSTRUMENT = {"fee": "other", "purchase": "other"}
-KIND_WORDS = {"fee": r"(?i)\bfees?\b|\bcharges?\b", "purchase": r"(?i)\bpurchas|\bbuy"}
+SCHEMA_INSTRUMENT = {"fee": "other", "purchase": "other", "drug_control": "other"}
+KIND_WORDS = {"fee": r"(?i)\bfees?\b|\bcharges?\b", "purchase": r"(?i)\bpurchas|\bbuy", "drug_control": r"(?i)fentanyl|precursor"}
 # What makes a mention without a rate or a status specific: the goods or the sector it is about.
 SPECIFIC = re.compile(
     r"\b(?:rare[\s-]earths?|critical\s+minerals|software|chips?|semiconductors?|soybeans?|magnets?|ships?|vessels?|shipbuilding|fentanyl)\b", re.IGNORECASE
@@ -127,6 +150,26 @@ EVENT_WORDS = re.compile(
 )
 # Ranges whose ends are not stated days ("later this week", "earlier this month") get no claim.
 VAGUE = re.compile(r"\b(?:earlier|later|week|month|year)\b", re.IGNORECASE)
+# "amid … export curbs", "a response to the controls": the measure is the setting of a sentence about something else.
+BACKGROUND = re.compile(r"\b(?:amid|including|response\s+to|reaction\s+to|in\s+the\s+wake\s+of)\s+(?:[\w’'-]+\s+){0,5}$", re.IGNORECASE)
+# Where a list of measures in one clause is cut into its items.
+LIST_CUT = re.compile(r",?\s+(?:and|or|in\s+exchange\s+for|in\s+return\s+for)\s+")
+# The measure's own verb with its object: "sanctioned five firms", "blacklisted the shipper".
+IMPOSED_VERB = re.compile(
+    r"(?:sanctioned|blacklisted)\s+(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|dozens|a|an|the|its|their)\b", re.IGNORECASE
+)
+# A rate stated in words: "tariffs reached triple-digit levels".
+LEVEL = re.compile(r"\b(?:triple|double|three|two)[-\s]digit\b", re.IGNORECASE)
+# Both sides' measures at once: "tariffs between the two countries", "levies on each other's goods".
+_US, _CN = r"(?:the\s+)?(?:US|U\.S\.|United\s+States|Washington|America)", r"(?:China|Beijing)"
+BILATERAL = re.compile(
+    rf"\bbetween\s+(?:the\s+two\s+(?:countries|sides|economies|nations)|{_US}\s+and\s+{_CN}|{_CN}\s+and\s+{_US})\b|\beach\s+other\b|\btit[-\s]for[-\s]tat\b",
+    re.IGNORECASE,
+)
+# "imports fell in September, customs data showed": a figure for a period, not an event.
+STATISTIC = re.compile(
+    r"\b(?:data|figures|statistics)\s+(?:show(?:s|ed)?|released|published)\b|\baccording\s+to\s+(?:[\w-]+\s+){0,2}(?:data|figures|statistics)\b", re.IGNORECASE
+)
 MAX_HITS = 400  # instrument words read at most (bounded work on untrusted input)
 
 
@@ -182,6 +225,8 @@ def draft_measures(
         status = next((s for s, p in STATUS if re.search(p, clause, re.IGNORECASE)), None)
         if instrument == "investigation":
             status = "under_investigation"
+        elif status is None and IMPOSED_VERB.match(text, start):
+            status = "announced"  # "it sanctioned five firms": the verb of the measure is the act
         claims: dict = {}
         if rate_pct is not None:
             claims["rate_pct"] = rate_pct
@@ -199,16 +244,21 @@ def draft_measures(
             dated = [d for d in dates if plo <= d.start and d.end >= lo - 3 - len(text[plo:lo]) + len(text[plo:lo].rstrip(" ,")) and d.end <= lo]
         date_note = ""
         date_field, value, date_note = _measure_date(ctx, dated[0], lo) if dated else ("", None, "")
-        specific = instrument in SCHEMA_INSTRUMENT or (instrument != "tariff" and SPECIFIC.search(text, max(lo, start - 25), min(hi, end + 30)))
-        if rate_pct is None and status in (None, "agreed") and date_field not in ("effective_date", "expiry_date") and not specific:
-            continue  # a generic mention ("tariff tensions", "tit-for-tat tariffs"): nothing specific to claim
+        specific = (
+            instrument in SCHEMA_INSTRUMENT
+            or (instrument != "tariff" and SPECIFIC.search(text, max(lo, start - 25), min(hi, end + 30)))
+            or (instrument == "tariff" and LEVEL.search(clause))
+        )
+        background = BACKGROUND.search(text, max(lo, start - 60), start)
+        if rate_pct is None and status in (None, "agreed") and date_field not in ("effective_date", "expiry_date") and (background or not specific):
+            continue  # a generic mention ("tariff tensions", "tit-for-tat tariffs") or the setting ("amid export curbs"): nothing to claim
         clause_dates.update((d.start, clause) for d in dated)
         if dated:
             d = dated[0]
             used_dates.add(d.start) if date_field in ("effective_date", "expiry_date") else None
         imposer, target = _parties(clause, start - lo, country_of, lo)
         definite = re.search(r"\b(?:this|these|that|those|such)\s+(?:\w+\s+){0,2}$", text[max(lo, start - 30) : start], re.IGNORECASE)
-        measure_id, how = _match(registry, instrument, rate_pct, imposer, target, status, _goods(clause))
+        measure_id, how = _match(registry, instrument, rate_pct, imposer, target, status, _goods(clause), bool(BILATERAL.search(clause)))
         if measure_id is None and definite and rate_pct is None and instrument in last:
             measure_id, how = last[instrument], "a definite mention without a rate: the article's previous measure of this kind"
         if measure_id is None:
@@ -218,7 +268,7 @@ def draft_measures(
                 entry = new[key] = _new_measure(ctx, instrument, rate_pct, {**claims, **({date_field: value} if value else {})}, imposer, target, clause)
             measure_id, how = entry.fields["measure_id"], "no registered measure fits: a new entry is drafted below"
         last[instrument] = measure_id
-        c_lo, c_hi = clip(text, *_trim(text, lo, hi))
+        c_lo, c_hi = clip(text, *_trim(text, *_own_part(text, lo, hi, start, end, instrument, hits)))
         row = Row({**locator(text, c_lo, c_hi), "measure": measure_id}, {"measure": f"GUESS: {how}"}, start=start)
         if claims:
             row.fields["claims"] = claims
@@ -257,8 +307,8 @@ def draft_events(
         resolved, why = _resolve(ctx, d, future)
         claims, note = _claims(resolved, why, {"day": "date_start"})
         kind = next((t for t, p in EVENT_TYPES if re.search(p, clause + " " + (measure_clause or ""), re.IGNORECASE)), "other")
-        if kind == "other" and resolved is None:
-            continue  # no event words and no date the rules resolve ("volatile in recent weeks")
+        if kind == "other" and (resolved is None or STATISTIC.search(clause)):
+            continue  # no event words and no date the rules resolve ("volatile in recent weeks"), or a statistic for a period
         event_id, how = _match_event(registry, kind, resolved)
         if event_id is None:
             key = (kind, resolved.date_start if resolved else None)
@@ -358,7 +408,7 @@ def _goods(words: str) -> set[str]:
     return {re.sub(r"[\s-]+", " ", g.lower()).removesuffix("s") for g in SPECIFIC.findall(words)}
 
 
-def _match(registry, instrument, rate, imposer, target, status, goods=frozenset()):
+def _match(registry, instrument, rate, imposer, target, status, goods=frozenset(), bilateral=False):
     family = {"truce": {"truce", "agreement"}}.get(instrument, {SCHEMA_INSTRUMENT.get(instrument, instrument)})
     scored = []
     for m in registry:
@@ -374,6 +424,10 @@ def _match(registry, instrument, rate, imposer, target, status, goods=frozenset(
         score = 3 * (rate is not None and m.get("rate_pct") is not None) + 2 * bool(goods & theirs)
         score += bool(imposer and imposer in str(m.get("imposer"))) + bool(target and target in str(m.get("target")))
         score += bool(status and status == m.get("status"))
+        # "tariffs between the two countries": the entry both impose, not one side's.
+        score += 2 * bool(bilateral and len(m.get("imposer") or []) >= 2)
+        # A threat matches the entry that names itself one ("…-tariff-threat-…"), not the tariffs in force.
+        score += 2 * bool(status == "threatened" and re.search(r"(?i)threat", f"{m['measure_id']} {m.get('description')}"))
         scored.append((score, m["measure_id"]))
     scored.sort(key=lambda s: (-s[0], s[1]))
     only = scored[0][1] if len(scored) == 1 else None
@@ -478,6 +532,30 @@ def _parties(clause: str, at: int, country_of: dict[int, str], lo: int) -> tuple
     if imposer == target:
         imposer = next((c for _, c in sorted(acting) if c != target), None)
     return imposer, target
+
+
+def _own_part(text: str, lo: int, hi: int, start: int, end: int, instrument: str, hits: list[tuple[int, int, str]]) -> tuple[int, int]:
+    """The part of the clause about this measure when it is a later item of a list of measures:
+    in "threatened export curbs on chips and new 50% tariffs", the tariffs' row starts after the
+    "and" (the first item keeps the whole clause, its verb included); an item in the middle ends
+    at the next cut."""
+    before = [e for s, e, i in hits if i != instrument and lo <= s and e <= start]
+    if not before:
+        return lo, hi
+    cuts = list(_cuts(text, max(before), start))
+    lo = cuts[-1].end() if cuts else lo
+    after = [s for s, e, i in hits if i != instrument and end <= s < hi]
+    cut = next(_cuts(text, end, min(after)), None) if after else None
+    return lo, (cut.start() if cut else hi)  # a middle item ends where the next one begins
+
+
+def _cuts(text: str, a: int, b: int):
+    """Cuts between two items of a list in text[a:b]: "and", "or", "in exchange for", or a comma when
+    the items are close ("soybean purchases, curbs on …")."""
+    found = list(LIST_CUT.finditer(text, a, b))
+    if not found and len(re.findall(r"\w+", text[a:b])) <= 6:
+        found = list(re.compile(r",\s+").finditer(text, a, b))
+    return iter(found)
 
 
 def _trim(text: str, lo: int, hi: int) -> tuple[int, int]:
