@@ -253,7 +253,7 @@ def reproduce(root: Path, version: str, ref: str | None = None, timeout: float =
         _extract(root, commit, tree)
         recorded = manifest.get("provenance")
         if recorded is not None:
-            now = _run_code(tree, "import json; from tradetalks.pipeline.fingerprint import provenance; print(json.dumps(provenance('.')))", timeout)
+            now = _run_code(tree, _PROVENANCE, timeout)
             for key, value in json.loads(now.stdout).items():
                 if recorded.get(key) != value:
                     result.problems.append(f"{key}: the release records {recorded.get(key)}, {ref} gives {value}")
@@ -268,6 +268,14 @@ def reproduce(root: Path, version: str, ref: str | None = None, timeout: float =
     return result
 
 
+# The fingerprints, computed by the rebuilt commit's own code, wherever its layout keeps them
+# (`pipeline/` since 2.1.0, `build/` before).
+_PROVENANCE = (
+    "import json\n"
+    "try:\n    from tradetalks.pipeline.fingerprint import provenance\n"
+    "except ImportError:\n    from tradetalks.build.fingerprint import provenance\n"
+    "print(json.dumps(provenance('.')))"
+)
 _CLI = "import sys; from tradetalks.cli import main; sys.argv[0] = 'tradetalks'; main()"
 
 
