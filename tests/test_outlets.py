@@ -42,3 +42,24 @@ def test_unknown_outlets_each_count_as_their_own(tmp_path):
 def test_an_outlet_missing_from_the_registry_is_named(tmp_path):
     with pytest.raises(DatasetError, match=r"\[outlet\]: 'Evening Post' is not a name or alias of an outlet in dataset/outlets.yml"):
         check(_corpus(tmp_path, {"outlet": "Evening Post"}, {}))
+
+
+def test_one_outlet_printed_two_ways_is_named_once_and_the_counts_add_up():
+    import polars as pl
+
+    from tradetalks.pipeline.subjects import Outlets
+
+    articles = pl.DataFrame(
+        {
+            "article_id": ["a", "b", "c"],
+            "wire_service": ["Reuters", "reuters", None],
+            "wire_service_id": ["reuters", "reuters", None],
+            "outlet": [None, None, None],
+            "outlet_id": [None, None, None],
+        },
+        schema={"article_id": pl.String, "wire_service": pl.String, "wire_service_id": pl.String, "outlet": pl.String, "outlet_id": pl.String},
+    )
+    outlets, every = Outlets.of(articles), {"a", "b", "c"}
+    assert outlets.names(every) == ["Reuters"]
+    assert (outlets.count_known(every), outlets.count_unknown(every), outlets.count(every)) == (1, 1, 2)
+    assert len(outlets.names(every)) + outlets.count_unknown(every) == outlets.count(every)

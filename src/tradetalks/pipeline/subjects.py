@@ -95,8 +95,14 @@ class Outlets:
         return not self.key[article].startswith(UNKNOWN_OUTLET)
 
     def names(self, articles: set[str]) -> list[str]:
-        """The names of the known outlets of `articles` (one per outlet: `count_known` of them)."""
-        return sorted({self.name[a] or self.key[a] for a in articles if self.known(a)})
+        """The names of the known outlets of `articles`, one per outlet (`count_known` of them): two
+        articles of one outlet may print its name differently ("Reuters", "REUTERS"); the first in
+        sort order stands for it."""
+        by_key: dict[str, set[str]] = defaultdict(set)
+        for a in articles:
+            if self.known(a):
+                by_key[self.key[a]].add(self.name[a] or self.key[a])
+        return sorted(min(names) for names in by_key.values())
 
     def count_known(self, articles: set[str]) -> int:
         return len({self.key[a] for a in articles if self.known(a)})
