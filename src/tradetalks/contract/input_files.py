@@ -175,6 +175,25 @@ def _date_claim(fields: list[str]) -> dict[str, Any]:
     )
 
 
+def _dated(claims: list[str]) -> dict[str, Any]:
+    """The fields of an event or measure annotation that date it: its date words and how they are read."""
+    return {
+        "date_text": DATE_TEXT,
+        "date_claim": _date_claim(claims),
+        "date_precision": _doc(
+            PRECISION,
+            "Precision of this annotation's date claims; default: that of date_text as resolved, else day. " + PRECISION_WORDS,
+            "month",
+            "week",
+        ),
+        "date_anchor": DATE_ANCHOR,
+        "date_anchor_event": DATE_ANCHOR_EVENT,
+        "date_tense": DATE_TENSE,
+        "date_override_reason": DATE_OVERRIDE_REASON,
+        "note": ROW_NOTE,
+    }
+
+
 DATE_ANCHOR = _doc(
     DATE,
     "Resolve date_text against this date instead of the article's reference_date: the day the quoted words"
@@ -478,19 +497,7 @@ ARTICLE: dict[str, Any] = _object(
                             {"date_start": "2025-11-10", "location": "Geneva"},
                             {"local_date": "2025-11-11"},
                         ),
-                        "date_text": DATE_TEXT,
-                        "date_claim": _date_claim(["date_start", "date_end", "local_date"]),
-                        "date_precision": _doc(
-                            PRECISION,
-                            "Precision of this annotation's date claims; default: that of date_text as resolved, else day. " + PRECISION_WORDS,
-                            "month",
-                            "week",
-                        ),
-                        "date_anchor": DATE_ANCHOR,
-                        "date_anchor_event": DATE_ANCHOR_EVENT,
-                        "date_tense": DATE_TENSE,
-                        "date_override_reason": DATE_OVERRIDE_REASON,
-                        "note": ROW_NOTE,
+                        **_dated(["date_start", "date_end", "local_date"]),
                     },
                     ("event",),
                 ),
@@ -547,19 +554,7 @@ ARTICLE: dict[str, Any] = _object(
                             {"rate_pct": 35.3, "status": "in_effect"},
                             {"effective_date": "2025-12-01"},
                         ),
-                        "date_text": DATE_TEXT,
-                        "date_claim": _date_claim(["announced_date", "effective_date", "expiry_date"]),
-                        "date_precision": _doc(
-                            PRECISION,
-                            "Precision of this annotation's date claims; default: that of date_text as resolved, else day. " + PRECISION_WORDS,
-                            "month",
-                            "week",
-                        ),
-                        "date_anchor": DATE_ANCHOR,
-                        "date_anchor_event": DATE_ANCHOR_EVENT,
-                        "date_tense": DATE_TENSE,
-                        "date_override_reason": DATE_OVERRIDE_REASON,
-                        "note": ROW_NOTE,
+                        **_dated(["announced_date", "effective_date", "expiry_date"]),
                     },
                     ("measure",),
                 ),
