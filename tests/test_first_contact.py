@@ -102,30 +102,8 @@ def test_progress_is_quiet_when_output_is_not_a_terminal(tmp_path):
 
 
 def test_progress_shows_on_a_terminal(tmp_path):
-    import pty
-
     make_dataset(tmp_path)
-    leader, follower = pty.openpty()
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", BLOCKER, "", "build", "--root", str(tmp_path)],
-            stdout=subprocess.DEVNULL,
-            stderr=follower,
-            env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
-        )
-        os.close(follower)
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            seen += chunk
-        assert proc.wait(timeout=120) == 0
-    finally:
-        os.close(leader)
+    seen = _on_a_terminal("build", "--root", str(tmp_path))
     assert b"building" in seen, seen[-500:]
 
 
