@@ -9,6 +9,7 @@ and subject rows).
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -142,11 +143,17 @@ def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
         )
 
 
+# Characters outside ASCII: the only ones that can be invisible (format characters) or change under NFC.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def same_words(text: str) -> str:
     """What stays of a text once whitespace runs, line ends and invisible (format) characters are
     set aside and it is in NFC: two texts equal here are one article."""
-    visible = "".join(c for c in unicodedata.normalize("NFC", text) if unicodedata.category(c) != "Cf")
-    return hashlib.sha256(" ".join(visible.split()).encode("utf-8")).hexdigest()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        text = text.translate({ord(c): None for c in set(_NON_ASCII.findall(text)) if unicodedata.category(c) == "Cf"})
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
 def _places(sources: Sources, places: PlaceRegistry, problems: Collector) -> pl.DataFrame:

@@ -64,11 +64,15 @@ def _order(m: Mention) -> tuple[int, int, str, str]:
 Matcher = tuple[dict[str, tuple[str, bool]], re.Pattern[str], re.Pattern[str]]
 
 
+# Characters outside ASCII: the only ones that can be invisible (format characters).
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def _invisible_in(text: str) -> str:
     """The invisible (format, Unicode category Cf) characters the text holds, sorted; '' for most texts."""
     if text.isascii():
         return ""
-    return "".join(sorted({c for c in text if not c.isascii() and unicodedata.category(c) == "Cf"}))
+    return "".join(sorted(c for c in set(_NON_ASCII.findall(text)) if unicodedata.category(c) == "Cf"))
 
 
 def _visible(surface: str) -> str:
