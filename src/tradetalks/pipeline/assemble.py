@@ -8,7 +8,6 @@ and subject rows).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -123,18 +122,15 @@ def combine(sources: Sources, parts: dict[str, pl.DataFrame], unsure: set[str] |
 def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
     """The same text under two ids would count one article twice as corroboration: the same bytes,
     or the same words with other whitespace, line ends or invisible characters (`same_words`)."""
-    first: dict[str, str] = {}
-    for article_id, text, sha in articles.select("article_id", "text", "text_sha256").sort("article_id").iter_rows():
-        key = same_words(text)
-        if key not in first:
-            first[key] = article_id
+    keyed = articles.select("article_id", "text_sha256", same_words(pl.col("text")).alias("_words"))
+    twins = keyed.filter(pl.col("_words").is_duplicated()).sort("article_id")
+    first: dict[str, tuple[str, str]] = {}
+    for article_id, sha, words in twins.iter_rows():
+        if words not in first:
+            first[words] = (article_id, sha)
             continue
-        other = first[key]
-        how = (
-            f"the same raw text (sha256 {sha[:12]}…)"
-            if articles.filter(pl.col("article_id") == other)["text_sha256"][0] == sha
-            else ("the same text apart from whitespace, line ends or invisible characters")
-        )
+        other, other_sha = first[words]
+        how = f"the same raw text (sha256 {sha[:12]}…)" if other_sha == sha else "the same text apart from whitespace, line ends or invisible characters"
         problems.add(
             f"dataset/articles/{article_id}.txt",
             None,
@@ -147,13 +143,19 @@ def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
-def same_words(text: str) -> str:
-    """What stays of a text once whitespace runs, line ends and invisible (format) characters are
+def _visible(text: str) -> str:
+    """`text` in NFC, without its invisible (format) characters."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFC", text)
+    return text.translate({ord(c): None for c in set(_NON_ASCII.findall(text)) if unicodedata.category(c) == "Cf"})
+
+
+def same_words(text: pl.Expr) -> pl.Expr:
+    """What stays of each text once whitespace runs, line ends and invisible (format) characters are
     set aside and it is in NFC: two texts equal here are one article."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-        text = text.translate({ord(c): None for c in set(_NON_ASCII.findall(text)) if unicodedata.category(c) == "Cf"})
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+    visible = text.map_elements(_visible, return_dtype=pl.String)
+    return visible.str.replace_all(r"\s+", " ").str.strip_chars()
 
 
 def _places(sources: Sources, places: PlaceRegistry, problems: Collector) -> pl.DataFrame:

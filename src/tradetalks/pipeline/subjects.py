@@ -442,17 +442,16 @@ STAGE = {
 }
 
 
-def status_moment(claim_row: int, ctx: Context) -> Interval | None:
-    """When a status claim holds: the date its own annotation claims for the status's date field
+def status_moment(claim: dict, ctx: Context) -> Interval | None:
+    """When a status claim (its evidence row: claim_value, subject_id, article_id, char_start,
+    char_end) holds: the date its own annotation claims for the status's date field
     (`STATUS_DATE`), else its article's reference date (the status as of the text)."""
-    ev = ctx.evidence
-    status = ev["claim_value"][claim_row]
-    family = STATUS_DATE.get(status)
+    family = STATUS_DATE.get(claim["claim_value"])
     if family is not None:
-        same = ctx.dated.get((ev["subject_id"][claim_row], ev["article_id"][claim_row], ev["char_start"][claim_row], ev["char_end"][claim_row], family))
+        same = ctx.dated.get((claim["subject_id"], claim["article_id"], claim["char_start"], claim["char_end"], family))
         if same is not None:
             return same
-    day = ctx.reference.get(ev["article_id"][claim_row])
+    day = ctx.reference.get(claim["article_id"])
     return Interval(day, day, "day") if day is not None else None
 
 
@@ -479,8 +478,10 @@ def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: C
     by_status: dict[str, list[dict]] = defaultdict(list)
     for c in claims:
         by_status[c["claim_value"]].append(c)
+    rows = [r for cs in by_status.values() for c in cs for r in c["rows"].to_list()]
+    said = ctx.evidence.select("claim_value", "subject_id", "article_id", "char_start", "char_end")[rows] if rows else None
     dated = sorted(
-        {(status, ctx.evidence["article_id"][r], status_moment(r, ctx)) for status, cs in by_status.items() for c in cs for r in c["rows"].to_list()},
+        {(c["claim_value"], c["article_id"], status_moment(c, ctx)) for c in (said.iter_rows(named=True) if said is not None else ())},
         key=lambda d: (d[0], d[1], d[2].start if d[2] else dt.date.min),
     )
     clashing = sorted({s for i, a in enumerate(dated) for b in dated[i + 1 :] if status_conflict(a, b) for s in (a[0], b[0])})
