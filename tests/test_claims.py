@@ -314,3 +314,16 @@ def test_an_undated_event_builds_and_a_precision_without_a_date_is_named(tmp_pat
     make_dataset(tmp_path, events=[dict(undated, date_precision="day")])
     with pytest.raises(DatasetError, match=r"events\[0\]\.date_precision\]: date_precision is 'day' but date_start is null"):
         check(tmp_path)
+
+
+_STATUS = st.sampled_from(["threatened", "announced", "in_effect", "paused", "expired"])
+_DAY = st.integers(0, 6).map(lambda n: dt.date(2025, 10, 1) + dt.timedelta(days=n))
+_MOMENT = st.one_of(st.none(), st.tuples(_DAY, st.integers(0, 2)).map(lambda d: Interval(d[0], d[0] + dt.timedelta(days=d[1]), "day")))
+
+
+@given(st.lists(st.tuples(_STATUS, st.sampled_from(["a1", "a2", "a3"]), _MOMENT), max_size=12))
+def test_clashing_statuses_are_those_of_some_conflicting_pair_of_claims(claims):
+    from tradetalks.pipeline.subjects import clashing_statuses, status_conflict
+
+    every_pair = {s for i, a in enumerate(claims) for b in claims[i + 1 :] if status_conflict(a, b) for s in (a[0], b[0])}
+    assert clashing_statuses(claims) == sorted(every_pair)

@@ -8,8 +8,6 @@ and subject rows).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -40,9 +38,9 @@ SEGMENT_SCHEMA = {"article_id": pl.String, "kind": pl.String, "char_start": pl.I
 
 
 # Articles come without their nested `segments` and their `evidence` (the whole text): `combine`
-# adds both, the segments from flat rows.
+# adds both, the segments from flat rows. `words_sha256` (`rows.words_sha256`) is dropped there.
 PART_SCHEMAS: dict[str, Callable[[], Mapping[str, pl.DataType | type[pl.DataType]]]] = {
-    "articles": lambda: {c: t for c, t in polars_schema("articles").items() if c not in ("segments", "evidence")},
+    "articles": lambda: {c: t for c, t in polars_schema("articles").items() if c not in ("segments", "evidence")} | {"words_sha256": pl.String},
     "evidence": lambda: polars_schema("evidence"),
     "quotes": lambda: {c: t for c, t in polars_schema("quotes").items() if c not in QUOTE_GROUP_COLUMNS} | {"norm": pl.String, "norm_gid": pl.String},
     "roles": lambda: ROLE_SCHEMA,
@@ -77,8 +75,8 @@ def combine(sources: Sources, parts: dict[str, pl.DataFrame], unsure: set[str] |
     problems.problems += registry_problems(sources)
     evidence = parts["evidence"].sort("evidence_id")
     cited = evidence.select(CLAIM_COLUMNS)
+    _check_same_text(parts["articles"], problems)
     articles = _with_segments(parts["articles"], parts["segments"])
-    _check_same_text(articles, problems)
 
     # Process.
     ages = article_ages(Path(sources.root) / "release")
@@ -121,9 +119,8 @@ def combine(sources: Sources, parts: dict[str, pl.DataFrame], unsure: set[str] |
 
 def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
     """The same text under two ids would count one article twice as corroboration: the same bytes,
-    or the same words with other whitespace, line ends or invisible characters (`same_words`)."""
-    keyed = articles.select("article_id", "text_sha256", same_words(pl.col("text")).alias("_words"))
-    twins = keyed.filter(pl.col("_words").is_duplicated()).sort("article_id")
+    or the same words with other whitespace, line ends or invisible characters (`rows.words_sha256`)."""
+    twins = articles.select("article_id", "text_sha256", "words_sha256").filter(pl.col("words_sha256").is_duplicated()).sort("article_id")
     first: dict[str, tuple[str, str]] = {}
     for article_id, sha, words in twins.iter_rows():
         if words not in first:
@@ -137,25 +134,6 @@ def _check_same_text(articles: pl.DataFrame, problems: Collector) -> None:
             None,
             f"{how} as dataset/articles/{other}.txt; an article is added once: delete one of the two (and its .yml)",
         )
-
-
-# Characters outside ASCII: the only ones that can be invisible (format characters) or change under NFC.
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-
-
-def _visible(text: str) -> str:
-    """`text` in NFC, without its invisible (format) characters."""
-    if text.isascii():
-        return text
-    text = unicodedata.normalize("NFC", text)
-    return text.translate({ord(c): None for c in set(_NON_ASCII.findall(text)) if unicodedata.category(c) == "Cf"})
-
-
-def same_words(text: pl.Expr) -> pl.Expr:
-    """What stays of each text once whitespace runs, line ends and invisible (format) characters are
-    set aside and it is in NFC: two texts equal here are one article."""
-    visible = text.map_elements(_visible, return_dtype=pl.String)
-    return visible.str.replace_all(r"\s+", " ").str.strip_chars()
 
 
 def _places(sources: Sources, places: PlaceRegistry, problems: Collector) -> pl.DataFrame:

@@ -10,6 +10,9 @@ here: a worker process (and `tradetalks validate <article>`) computes these with
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -353,6 +356,7 @@ def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registrie
                 "language": meta["language"],
                 "text": art.text,
                 "text_sha256": art.sha256,
+                "words_sha256": words_sha256(art.text),
                 "n_chars": len(art.text),
                 "notes": list(meta.get("notes", [])),
                 "char_start": 0,
@@ -361,6 +365,20 @@ def _articles(sources: Sources, located: dict[str, ArticleSpans], reg: Registrie
             }
         )
     return rows
+
+
+def words_sha256(text: str) -> str:
+    """The sha256 of what stays of `text` in NFC once its invisible (format) characters are dropped
+    and its whitespace runs and line ends are one space: two texts equal here are one article
+    (`assemble` refuses the second)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        text = text.translate({ord(c): None for c in set(_NON_ASCII.findall(text)) if unicodedata.category(c) == "Cf"})
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+# Characters outside ASCII: the only ones that can be invisible (format characters) or change under NFC.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _outlet_id(art, field: str, outlets: dict[str, str], problems: Collector) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from functools import cached_property
@@ -472,6 +472,25 @@ def status_conflict(a: tuple[str, str, Interval | None], b: tuple[str, str, Inte
     return STAGE[earlier] > STAGE[later]
 
 
+def clashing_statuses(claims: Iterable[tuple[str, str, Interval | None]]) -> list[str]:
+    """The statuses among `claims` (status, article, moment) of which two claims conflict (`status_conflict`).
+
+    Claims are taken as groups, the articles that claim one status at one moment: two groups clash
+    when their statuses conflict at their moments and two different articles can make the claims.
+    So the work grows with the distinct statuses and moments, not with the articles."""
+    articles_at: dict[tuple[str, Interval], set[str]] = defaultdict(set)
+    for status, article, moment in claims:
+        if moment is not None:
+            articles_at[(status, moment)].add(article)
+    groups = sorted(articles_at.items())
+    found: set[str] = set()
+    for i, ((sa, ma), arts_a) in enumerate(groups):
+        for (sb, mb), arts_b in groups[i + 1 :]:
+            if not {sa, sb} <= found and len(arts_a | arts_b) > 1 and status_conflict((sa, "", ma), (sb, " ", mb)):
+                found |= {sa, sb}
+    return sorted(found)
+
+
 def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: Context) -> tuple[list[dict], bool, list[dict]]:
     """The measure's steps from its status claims, whether they conflict (`status_conflict`), and the dispute rows."""
     claims = ctx.claims.get(("tariff_measures", sid, "status"), [])
@@ -480,11 +499,8 @@ def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: C
         by_status[c["claim_value"]].append(c)
     rows = [r for cs in by_status.values() for c in cs for r in c["rows"].to_list()]
     said = ctx.evidence.select("claim_value", "subject_id", "article_id", "char_start", "char_end")[rows] if rows else None
-    dated = sorted(
-        {(c["claim_value"], c["article_id"], status_moment(c, ctx)) for c in (said.iter_rows(named=True) if said is not None else ())},
-        key=lambda d: (d[0], d[1], d[2].start if d[2] else dt.date.min),
-    )
-    clashing = sorted({s for i, a in enumerate(dated) for b in dated[i + 1 :] if status_conflict(a, b) for s in (a[0], b[0])})
+    said_rows = said.iter_rows(named=True) if said is not None else ()
+    clashing = clashing_statuses((c["claim_value"], c["article_id"], status_moment(c, ctx)) for c in said_rows)
     rejected: set[str] = set()
     disputes: list[dict] = []
     if clashing:

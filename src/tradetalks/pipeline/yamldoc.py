@@ -52,57 +52,14 @@ _ESCAPE = re.compile(r"\\[0abvfeNxuU]")
 
 
 class _Loader(_Base):  # type: ignore[misc, valid-type]
-    """SafeLoader that keeps dates as strings (JSON Schema checks them) and refuses aliases,
-    tags outside JSON's types, duplicate keys and keys that are not text."""
+    """libyaml's parser and composer with SafeLoader's resolver, without its timestamps: dates stay
+    strings (JSON Schema checks them, and 2025-02-30 gets a clear message). `_construct` turns the
+    node tree it composes into data."""
 
-    def construct_object(self, node, deep=False):  # noqa: ANN001
-        # An alias is the same node met twice: anchors let a tiny file expand into a huge
-        # document, and plain data never needs them.
-        if node in self.constructed_objects or node in self.recursive_objects:
-            raise DatasetError.one(
-                self.name,
-                node.start_mark.line + 1,
-                None,
-                "YAML anchors and aliases (&name / *name) are not allowed in dataset files; write the value out",
-            )
-        if node.tag not in ALLOWED_TAGS:
-            shown = "the merge key <<" if node.tag == _TAG + "merge" else f"the tag {node.tag[:60]!r}"
-            raise DatasetError.one(
-                self.name,
-                node.start_mark.line + 1,
-                None,
-                f"{shown} is not allowed in dataset files (only plain text, numbers, true/false, null, lists and mappings);"
-                " write the value out plainly, quoted if it must stay text",
-            )
-        return super().construct_object(node, deep)
 
-    def construct_mapping(self, node, deep=False):  # noqa: ANN001
-        # A later duplicate key would silently win while a reviewer reads the first one.
-        mapping: dict[str, Any] = {}
-        lines: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            line = key_node.start_mark.line + 1
-            if key_node.tag == _TAG + "merge":
-                raise DatasetError.one(self.name, line, None, "the merge key << is not allowed in dataset files; write the fields out")
-            if key_node.tag != _STR or not isinstance(key_node, yaml.ScalarNode):
-                found = key_node.value if isinstance(key_node, yaml.ScalarNode) else type(key_node).__name__.replace("Node", "").lower()
-                raise DatasetError.one(
-                    self.name,
-                    line,
-                    None,
-                    f"mapping keys must be text, found {str(found)[:60]!r} ({key_node.tag.rsplit(':', 1)[-1]}); field names are words such as `evidence:`",
-                )
-            key = key_node.value
-            if key in lines:
-                raise DatasetError.one(
-                    self.name,
-                    line,
-                    key,
-                    f"duplicate key {key[:60]!r}: also on line {lines[key]} of the same mapping; keep one (YAML would keep only the last)",
-                )
-            lines[key] = line
-            mapping[key] = self.construct_object(value_node, deep=deep)
-        return mapping
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != _TAG + "timestamp"] for key, resolvers in _Base.yaml_implicit_resolvers.items()
+}
 
 
 def _number(kind: str):
@@ -127,13 +84,72 @@ class NotANumber(str):
 
 # Numbers are finite: .inf and .nan are read as text (`NotANumber`), which the schemas refuse
 # where a number belongs (JSON Schema ranges cannot catch NaN); integers too long to convert too.
-_Loader.add_constructor(_TAG + "float", _number("float"))
-_Loader.add_constructor(_TAG + "int", _number("int"))
-
-# Dates stay strings: JSON Schema's "date" format checks them, and 2025-02-30 gets a clear message.
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"] for key, resolvers in _Base.yaml_implicit_resolvers.items()
+_SCALARS = {
+    _TAG + "float": _number("float"),
+    _TAG + "int": _number("int"),
+    _TAG + "bool": yaml.constructor.SafeConstructor.construct_yaml_bool,
+    _TAG + "null": yaml.constructor.SafeConstructor.construct_yaml_null,
 }
+_KIND = {tag: yaml.ScalarNode for tag in ALLOWED_TAGS} | {_TAG + "seq": yaml.SequenceNode, _TAG + "map": yaml.MappingNode}
+
+
+def _construct(loader: _Loader, root: yaml.Node, shown: str) -> Any:
+    """The data of the node tree `root`, JSON's types only. Refuses aliases, tags outside JSON's
+    types, merge keys, keys that are not text and duplicate keys, each with its line."""
+    seen: set[int] = set()
+
+    def refuse(node: yaml.Node, message: str, field: str | None = None) -> DatasetError:
+        return DatasetError.one(shown, node.start_mark.line + 1, field, message)
+
+    def build(node: yaml.Node) -> Any:
+        # An alias is the same node met twice: anchors let a tiny file expand into a huge
+        # document, and plain data never needs them.
+        if id(node) in seen:
+            raise refuse(node, "YAML anchors and aliases (&name / *name) are not allowed in dataset files; write the value out")
+        seen.add(id(node))
+        tag = node.tag
+        if tag not in ALLOWED_TAGS:
+            what = "the merge key <<" if tag == _TAG + "merge" else f"the tag {tag[:60]!r}"
+            raise refuse(
+                node,
+                f"{what} is not allowed in dataset files (only plain text, numbers, true/false, null, lists and mappings);"
+                " write the value out plainly, quoted if it must stay text",
+            )
+        kind = _KIND[tag]
+        if not isinstance(node, kind):  # e.g. `!!map [1, 2]`
+            raise yaml.constructor.ConstructorError(None, None, f"expected a {kind.id} node, but found {node.id}", node.start_mark)
+        if kind is yaml.MappingNode:
+            return mapping(node)
+        if kind is yaml.SequenceNode:
+            return [build(item) for item in node.value]
+        return node.value if tag == _STR else _SCALARS[tag](loader, node)
+
+    def mapping(node: yaml.Node) -> dict[str, Any]:
+        # A later duplicate key would silently win while a reviewer reads the first one.
+        out: dict[str, Any] = {}
+        lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                raise refuse(key_node, "the merge key << is not allowed in dataset files; write the fields out")
+            if key_node.tag != _STR or not isinstance(key_node, yaml.ScalarNode):
+                found = key_node.value if isinstance(key_node, yaml.ScalarNode) else key_node.id
+                raise refuse(
+                    key_node,
+                    f"mapping keys must be text, found {str(found)[:60]!r} ({key_node.tag.rsplit(':', 1)[-1]}); field names are words such as `evidence:`",
+                )
+            if id(key_node) in seen:
+                raise refuse(key_node, "YAML anchors and aliases (&name / *name) are not allowed in dataset files; write the value out")
+            seen.add(id(key_node))
+            key, line = key_node.value, key_node.start_mark.line + 1
+            if key in lines:
+                raise refuse(
+                    key_node, f"duplicate key {key[:60]!r}: also on line {lines[key]} of the same mapping; keep one (YAML would keep only the last)", key
+                )
+            lines[key] = line
+            out[key] = build(value_node)
+        return out
+
+    return build(root)
 
 
 class YamlDoc:
@@ -397,11 +413,10 @@ def read_yaml(path: str | Path, display: str | None = None) -> YamlDoc:
 def _careful(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
     """The data and node tree of the one document in `text`, or a DatasetError naming the line."""
     loader = _Loader(text)
-    loader.name = shown
     try:
         if loader.check_node():
             node = loader.get_node()
-            data = loader.construct_document(node)
+            data = _construct(loader, node, shown)
             if loader.check_node():
                 raise DatasetError.one(shown, loader.get_node().start_mark.line + 1, None, "more than one YAML document in the file; keep one")
         else:
