@@ -67,16 +67,17 @@ def combine(sources: Sources, parts: dict[str, pl.DataFrame], unsure: set[str] |
     """The release's tables from every article's parts (`PART_SCHEMAS`) and the registries, and the problems of the registries.
 
     `unsure`: ids whose support may be in articles or annotations left out by earlier problems;
-    the checks that need every article's evidence skip them (see `unsettled`).
+    the checks that need every article's evidence skip them (see `unsettled`). The parts are taken
+    out of `parts` as they are used, so that each is freed once its table is made.
     """
     # Load inputs.
     problems = Collector()
     reg = registries(sources)
     problems.problems += registry_problems(sources)
-    evidence = parts["evidence"].sort("evidence_id")
+    evidence = parts.pop("evidence").sort("evidence_id")
     cited = evidence.select(CLAIM_COLUMNS)
     _check_same_text(parts["articles"], problems)
-    articles = _with_segments(parts["articles"], parts["segments"])
+    articles = _with_segments(parts.pop("articles"), parts.pop("segments"))
 
     # Process.
     ages = article_ages(Path(sources.root) / "release")
@@ -88,8 +89,8 @@ def combine(sources: Sources, parts: dict[str, pl.DataFrame], unsure: set[str] |
     outlets = articles.select("article_id", pl.coalesce("wire_service_id", "outlet_id", pl.lit("article:") + pl.col("article_id")).alias("outlet_key"))
     tables = {
         "articles": articles,
-        "people": _people(reg, cited, parts["roles"], sources, problems, unsure, order),
-        "quotes": _quotes(parts["quotes"], outlets, published_groups(Path(sources.root) / "release")),
+        "people": _people(reg, cited, parts.pop("roles"), sources, problems, unsure, order),
+        "quotes": _quotes(parts.pop("quotes"), outlets, published_groups(Path(sources.root) / "release")),
         "events": events,
         "tariff_measures": measures,
         "evidence": evidence,

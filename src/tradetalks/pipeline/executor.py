@@ -44,7 +44,10 @@ def run_chunks(fn: Callable[[list[T]], R], items: list[T], executor: Executor | 
         return
     # Fresh worker processes, not forks of this one: it may hold Polars' threads, which a fork does not copy.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":  # the server imports `fn`'s module once; each worker is a fork of it
+        context.set_forkserver_preload([getattr(fn, "func", fn).__module__])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # A few chunks per worker in flight: a result waits in this process's memory only until it is taken.
         yield from _in_order(pool, fn, chunks, window=3 * workers)
 

@@ -63,11 +63,10 @@ class ChunkRows:
     seconds: dict[str, float] = field(default_factory=dict)  # per stage, summed over the articles
 
 
-def article_chunk(root: Path, reg: Registries, items: list[Pair]) -> ChunkRows:
-    """The stages of each article of `items`, one article at a time (so that each one's problems are its own)."""
-    from tradetalks.pipeline.assemble import PART_SCHEMAS  # the build's: Polars and the table models
-
-    chunk = ChunkRows({name: {c: [] for c in schema()} for name, schema in PART_SCHEMAS.items()})
+def article_chunk(root: Path, reg: Registries, columns: dict[str, list[str]], items: list[Pair]) -> ChunkRows:
+    """The stages of each article of `items`, one article at a time (so that each one's problems are
+    its own); their rows as the `columns` of each part (those of `assemble.PART_SCHEMAS`)."""
+    chunk = ChunkRows({name: {c: [] for c in names} for name, names in columns.items()})
     seconds: dict[str, float] = collections.defaultdict(float)
     was_enabled = gc.isenabled()
     gc.disable()  # parsed YAML and rows are acyclic: freed by reference counting, never worth a full collection

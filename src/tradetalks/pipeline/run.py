@@ -186,7 +186,8 @@ def article_parts(
     seconds: dict[str, float] = {}
     done = 0
     progress("articles", 0, len(missing))
-    for n, chunk in run_chunks(functools.partial(article_chunk, root, registries(sources)), missing, executor):
+    columns = {name: list(schema()) for name, schema in PART_SCHEMAS.items()}
+    for n, chunk in run_chunks(functools.partial(article_chunk, root, registries(sources), columns), missing, executor):
         part = part_frames(chunk.columns)
         frames.append(part)
         problems += chunk.problems
@@ -206,7 +207,7 @@ def article_parts(
 
     # Every article's rows in the order of their ids, however they were computed or cached.
     merged = {
-        name: pl.concat([f[name] for f in frames], how="vertical", rechunk=True).sort("article_id", maintain_order=True)
+        name: pl.concat([f.pop(name) for f in frames], how="vertical", rechunk=True).sort("article_id", maintain_order=True)
         if frames
         else pl.DataFrame(schema=schema())
         for name, schema in PART_SCHEMAS.items()

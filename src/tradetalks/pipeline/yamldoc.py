@@ -93,6 +93,10 @@ _SCALARS = {
 _KIND = {tag: yaml.ScalarNode for tag in ALLOWED_TAGS} | {_TAG + "seq": yaml.SequenceNode, _TAG + "map": yaml.MappingNode}
 
 
+def _kind_name(kind: type) -> str:
+    return kind.__name__.removesuffix("Node").lower()
+
+
 def _construct(loader: _Loader, root: yaml.Node, shown: str) -> Any:
     """The data of the node tree `root`, JSON's types only. Refuses aliases, tags outside JSON's
     types, merge keys, keys that are not text and duplicate keys, each with its line."""
@@ -117,7 +121,7 @@ def _construct(loader: _Loader, root: yaml.Node, shown: str) -> Any:
             )
         kind = _KIND[tag]
         if not isinstance(node, kind):  # e.g. `!!map [1, 2]`
-            raise yaml.constructor.ConstructorError(None, None, f"expected a {kind.id} node, but found {node.id}", node.start_mark)
+            raise yaml.constructor.ConstructorError(None, None, f"expected a {_kind_name(kind)}, but found a {_kind_name(type(node))}", node.start_mark)
         if kind is yaml.MappingNode:
             return mapping(node)
         if kind is yaml.SequenceNode:
@@ -132,7 +136,7 @@ def _construct(loader: _Loader, root: yaml.Node, shown: str) -> Any:
             if key_node.tag == _TAG + "merge":
                 raise refuse(key_node, "the merge key << is not allowed in dataset files; write the fields out")
             if key_node.tag != _STR or not isinstance(key_node, yaml.ScalarNode):
-                found = key_node.value if isinstance(key_node, yaml.ScalarNode) else key_node.id
+                found = key_node.value if isinstance(key_node, yaml.ScalarNode) else _kind_name(type(key_node))
                 raise refuse(
                     key_node,
                     f"mapping keys must be text, found {str(found)[:60]!r} ({key_node.tag.rsplit(':', 1)[-1]}); field names are words such as `evidence:`",
