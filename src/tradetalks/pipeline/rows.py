@@ -373,7 +373,8 @@ def words_sha256(text: str) -> str:
     (`assemble` refuses the second)."""
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-        text = text.translate({ord(c): None for c in set(_NON_ASCII.findall(text)) if unicodedata.category(c) == "Cf"})
+        invisible = {ord(c): None for c in set(_NON_ASCII.findall(text)) if unicodedata.category(c) == "Cf"}
+        text = text.translate(invisible) if invisible else text
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
