@@ -367,3 +367,21 @@ def test_contributors_text_in_the_card_is_shown_never_read_as_markup(title):
     import html as entities
 
     assert entities.unescape(re.sub(r"</?code>", "", cell)).replace("\\|", "|") == " ".join(title.split())
+
+
+def test_a_table_is_written_row_group_by_row_group_into_the_bytes_of_one_whole_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parquet written a row group at a time (so a large table is never converted whole) has the
+    bytes pyarrow writes for the whole table at once, in row groups of `ROW_GROUP` rows."""
+    import pyarrow.parquet as pq
+
+    from tradetalks.pipeline import write
+
+    frame = pl.read_parquet(build_release(tmp_path / "repo") / "data" / "evidence.parquet")
+    monkeypatch.setattr(write, "ROW_GROUP", max(1, frame.height // 3 - 1))  # four row groups, the last one short
+    write.write_parquet(frame, tmp_path / "in-groups.parquet", "evidence", "dev")
+    schema = pq.read_schema(tmp_path / "in-groups.parquet")
+    whole = write.plain_arrow(frame.sort("evidence_id").to_arrow(compat_level=pl.CompatLevel.oldest())).cast(schema)
+    options = dict(write.PARQUET_OPTIONS) | {"compression_level": write.WORKING_COMPRESSION_LEVEL}
+    pq.write_table(whole, tmp_path / "whole.parquet", row_group_size=write.ROW_GROUP, **options)
+    assert pq.read_metadata(tmp_path / "in-groups.parquet").num_row_groups == -(-frame.height // write.ROW_GROUP) > 1
+    assert (tmp_path / "in-groups.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()

@@ -80,7 +80,17 @@ def cache_dir(root: Path) -> Path:
 
 
 def entries(root: Path) -> list[Path]:
+    """Every file of every entry."""
     return sorted(cache_dir(root).glob("*.arrow"))
+
+
+def index(root: Path) -> dict:
+    return json.loads((cache_dir(root) / "index.json").read_text(encoding="utf-8"))
+
+
+def kept(root: Path) -> set[str]:
+    """The articles whose rows the cache holds."""
+    return {a for entry in index(root)["entries"].values() for a in entry["articles"]}
 
 
 def append(path: Path, text: str) -> None:
@@ -90,7 +100,8 @@ def append(path: Path, text: str) -> None:
 def test_cold_warm_and_clean_builds_are_byte_identical(root: Path) -> None:
     n = len(articles(root))
     assert reused(cached_equals_clean(root, "cold")) == 0
-    assert len(entries(root)) == n  # one entry per article
+    assert kept(root) == set(articles(root))
+    assert len(entries(root)) == len(cache_module.PART_SCHEMAS) * len(cache_module.entry_groups(articles(root)))
     assert reused(cached_equals_clean(root, "warm")) == n
 
 
@@ -148,7 +159,7 @@ def test_an_article_with_problems_is_never_kept(root: Path) -> None:
     n = len(articles(root))
     append(root / "dataset" / "articles" / f"{articles(root)[0]}.yml", "# GUESS: who said it\n")
     cached_equals_clean(root, "marked")
-    assert len(entries(root)) == n - 1
+    assert kept(root) == set(articles(root)[1:])
     assert reused(cached_equals_clean(root, "again")) == n - 1
     problems = outcome(root, root / "out-third", True)
     assert isinstance(problems, list) and any("GUESS" in p for p in problems)
@@ -161,7 +172,7 @@ def test_a_removed_article_leaves_the_cache(root: Path) -> None:
     for suffix in (".txt", ".yml"):
         (root / "dataset" / "articles" / f"{first}{suffix}").unlink()
     cached_equals_clean(root, "removed")
-    assert len(entries(root)) == n - 1
+    assert kept(root) == set(articles(root)) and len(kept(root)) == n - 1
     assert reused(cached_equals_clean(root, "after")) == n - 1
 
 
@@ -224,67 +235,53 @@ def test_a_damaged_index_is_ignored(root: Path, how: str) -> None:
         index.write_bytes(data[: len(data) // 2])
     elif how == "other-sizes":
         recorded = json.loads(data)
-        recorded["entries"] = {k: [sha, size + 1] for k, (sha, size) in recorded["entries"].items()}
+        for entry in recorded["entries"].values():
+            entry["files"] = {part: [sha, size + 1] for part, (sha, size) in entry["files"].items()}
         index.write_text(json.dumps(recorded), encoding="utf-8")
     assert reused(cached_equals_clean(root, "damaged")) == 0
     if how != "directory":
         assert reused(cached_equals_clean(root, "repaired")) == n
 
 
-def entry_parts(path: Path) -> dict[str, pl.DataFrame]:
-    """The parts one entry holds, read as the cache reads them."""
-    article_id = pl.read_ipc(path)["articles"][0][0]["article_id"]
-    parts, ids = cache_module._unpack([(article_id, path.read_bytes())])
-    assert ids == {article_id}
-    return parts
-
-
 def forge(root: Path, change) -> None:  # noqa: ANN001
-    """Rewrite every cached entry with `change(parts)` applied, and record the new bytes in the index:
-    an entry that passes the sha256 check but holds other rows than the article's."""
-    index_path = cache_dir(root) / "index.json"
-    index = json.loads(index_path.read_text(encoding="utf-8"))
-    for key in index["entries"]:
-        path = cache_dir(root) / f"{key}.arrow"
-        parts = entry_parts(path)
-        [(_, data)] = cache_module._pack(change(parts), [parts["articles"]["article_id"][0]])
-        path.write_bytes(data)
-        index["entries"][key] = [hashlib.sha256(data).hexdigest(), len(data)]
-    index_path.write_text(json.dumps(index), encoding="utf-8")
+    """Rewrite every part of every entry with `change(part name, frame)` applied, and record the new
+    bytes in the index: an entry that passes the sha256 check but holds other rows than it should."""
+    recorded = index(root)
+    for entry, record in recorded["entries"].items():
+        for name in cache_module.PART_SCHEMAS:
+            path = cache_dir(root) / f"{entry}.{name}.arrow"
+            frame = cache_module._from_ipc(name, path.read_bytes())
+            assert frame is not None
+            data = cache_module._ipc(change(name, frame))
+            path.write_bytes(data)
+            record["files"][name] = [hashlib.sha256(data).hexdigest(), len(data)]
+    (cache_dir(root) / "index.json").write_text(json.dumps(recorded), encoding="utf-8")
 
 
 def test_every_check_runs_on_the_full_tables_even_for_cached_rows(root: Path) -> None:
     """A forged entry (a wrong span, recorded with its own sha256) is caught by the checks, not trusted."""
     cached_equals_clean(root, "first")
 
-    def shifted(parts: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-        return parts | {"evidence": parts["evidence"].with_columns(pl.col("char_start") + 1)}
+    def shifted(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(pl.col("char_start") + 1) if name == "evidence" else frame
 
     forge(root, shifted)
     problems = outcome(root, root / "out-forged", True)
     assert isinstance(problems, list) and any("is not the recorded evidence" in p for p in problems)
 
 
-def test_an_entry_of_another_article_is_not_used(root: Path) -> None:
+def test_an_entry_holding_rows_of_an_article_it_does_not_list_is_not_used(root: Path) -> None:
     cached_equals_clean(root, "first")
-    index = json.loads((cache_dir(root) / "index.json").read_text(encoding="utf-8"))
-    paths = [cache_dir(root) / f"{key}.arrow" for key in index["entries"]]
-    if len(paths) < 2:
-        pytest.skip("one article: no other article's entry to swap in")
-    data = [p.read_bytes() for p in paths]
-    for path, other in zip(paths, [*data[1:], data[0]], strict=True):  # each entry holds the next one's rows
-        path.write_bytes(other)
-    index["entries"] = {p.stem: [hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size] for p in paths}
-    (cache_dir(root) / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    recorded = index(root)
+    for record in recorded["entries"].values():  # each entry forgets its first article, whose rows it still holds
+        del record["articles"][min(record["articles"])]
+    (cache_dir(root) / "index.json").write_text(json.dumps(recorded), encoding="utf-8")
     assert reused(cached_equals_clean(root, "forged")) == 0
 
 
-def test_an_entry_of_other_columns_is_not_used(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_entry_of_other_columns_is_not_used(root: Path) -> None:
     cached_equals_clean(root, "first")
-    real = cache_module._pack
-    monkeypatch.setattr(cache_module, "_pack", lambda parts, ids: real(parts | {"quotes": parts["quotes"].drop("norm")}, ids))
-    forge(root, lambda parts: parts)
-    monkeypatch.undo()
+    forge(root, lambda name, frame: frame.drop("norm") if name == "quotes" else frame)
     assert reused(cached_equals_clean(root, "forged")) == 0
 
 
@@ -306,18 +303,22 @@ def test_a_cache_reached_through_a_link_is_not_used_and_nothing_is_written_throu
     assert not any(elsewhere.iterdir())
 
 
-def test_pack_and_unpack_keep_every_part_exactly(root: Path) -> None:
-    tables = build(root, root / "out", cache=False).tables
-    from tradetalks.pipeline.assemble import PART_SCHEMAS
+def test_each_part_is_kept_exactly(root: Path) -> None:
     from tradetalks.pipeline.run import article_parts
     from tradetalks.pipeline.sources import load_index
 
     sources, todo, _ = load_index(root)
     parts = article_parts(root, sources, todo, cache=False).frames
-    ids = tables["articles"]["article_id"].to_list()
-    again, good = cache_module._unpack(cache_module._pack(parts, ids))
-    assert good == set(ids)
-    for name in PART_SCHEMAS:
-        assert again[name].schema == parts[name].schema, name
-        assert again[name].sort("article_id", maintain_order=True).equals(parts[name]), name
-    assert cache_module._unpack([(ids[0], b"not arrow")])[1] == set()
+    for name, frame in parts.items():
+        again = cache_module._from_ipc(name, cache_module._ipc(frame))
+        assert again is not None and again.equals(frame) and again.schema == frame.schema, name
+    assert cache_module._from_ipc("quotes", b"not arrow") is None
+
+
+def test_entries_are_cut_by_the_ids_alone() -> None:
+    ids = [f"article-{i:05d}" for i in range(3000)]
+    groups = cache_module.entry_groups(ids)
+    assert [a for g in groups for a in g] == ids and 3 < len(groups) < 40
+    # An article removed changes the entry that held it (joined to the next when it ended one), and no other.
+    fewer = cache_module.entry_groups(ids[:1000] + ids[1001:])
+    assert len([g for g in groups if g not in fewer]) == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
@@ -74,21 +73,15 @@ def write_csvs(root: Path, manifest: dict, tables: dict[str, pl.DataFrame] | Non
 
 
 def write_csv(root: Path, name: str, df: pl.DataFrame) -> str:
-    """csv/<name>.csv of `df` (rows in the order given), nested values as JSON; returns its relative path."""
+    """csv/<name>.csv of `df` (rows in the order given), nested values as JSON; returns its relative path.
+
+    Polars' streaming engine encodes and writes it batch by batch: the text columns are never copied whole."""
     rel = csv_rel(name)
-    _encode(_plain(df), root / rel)
-    return rel
-
-
-def _encode(df: pl.DataFrame, where: Path | io.BytesIO, header: bool = True) -> None:
-    # Polars writes "" for an empty string and nothing for null; CSV readers see both as empty.
-    df.write_csv(where, include_header=header, line_terminator="\n", null_value="", float_precision=None)
-
-
-def _plain(df: pl.DataFrame) -> pl.DataFrame:
     nested = [c for c, t in df.schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
-    df = df.with_columns(json_text(c) for c in nested) if nested else df
-    return df.with_columns(spreadsheet_safe(c) for c, t in df.schema.items() if t == pl.String and c not in nested)
+    plain = df.lazy().with_columns(json_text(c) for c in nested).with_columns(spreadsheet_safe(c) for c, t in df.schema.items() if t == pl.String)
+    # Polars writes "" for an empty string and nothing for null; CSV readers see both as empty.
+    plain.sink_csv(root / rel, include_header=True, line_terminator="\n", null_value="", float_precision=None, maintain_order=True, engine="streaming")
+    return rel
 
 
 # A cell a spreadsheet would run as a formula (OWASP's CSV injection guidance): one that begins with

@@ -1,8 +1,8 @@
 """Stage 4, assemble: polars frames for every table from sources + located annotations.
 
 Ids come from natural keys; rows are sorted by id; every row carries its provenance span. The rows
-of each article come from `rows` (plain Python, per chunk of articles) and become frames here
-(`part_frames`); `combine` then does the cross-article work (quote groups, corroboration, people
+of each article come from `rows` (plain Python, per chunk of articles) as the parts of
+`PART_SCHEMAS`; `combine` then does the cross-article work (quote groups, corroboration, people
 and subject rows).
 """
 
@@ -46,16 +46,6 @@ PART_SCHEMAS: dict[str, Callable[[], Mapping[str, pl.DataType | type[pl.DataType
     "roles": lambda: ROLE_SCHEMA,
     "segments": lambda: SEGMENT_SCHEMA,
 }
-
-
-def part_frames(columns: dict[str, dict[str, list]]) -> dict[str, pl.DataFrame]:
-    frames = {}
-    for name, cols in columns.items():
-        schema = PART_SCHEMAS[name]()
-        if list(cols) != list(schema):
-            raise RuntimeError(f"the {name} rows have columns {list(cols)}, the schema {list(schema)}; this is a bug in the rows made")
-        frames[name] = pl.DataFrame(cols, schema=schema)
-    return frames
 
 
 # The evidence columns the subject tables (people, events, measures and what follows from their

@@ -2,18 +2,25 @@
 
 An article's rows (its parts of `articles`, `evidence`, `quotes`, `roles` and `segments`, see
 `assemble.PART_SCHEMAS`) are a function of its two files, the registries and the code. The key of
-an entry is the sha256 of all of these: the bytes of the article's .txt and .yml, the bytes of
-every registry file, and the fingerprint of the code (`fingerprint.code_fingerprint`) with the
-versions of the libraries the rows go through. Any change to any of them gives another key, so
-an entry is never stale; it is only found or not.
+an article is the sha256 of all of these: the bytes of its .txt and .yml, the bytes of every
+registry file, and the fingerprint of the code (`fingerprint.code_fingerprint`) with the versions
+of the libraries the rows go through. Any change to any of them gives another key, so a kept row
+is never stale; it is only found or not.
+
+The rows are kept in entries of about `ENTRY_ARTICLES` articles, so that a large corpus is a few
+hundred files, not one per article: an entry is the articles between two boundaries that depend
+on their ids alone (`entry_groups`), so adding, editing or removing an article rewrites its own
+entry only. Each entry is one Arrow IPC file per part, `articles/<entry>.<part>.arrow`;
+`articles/index.json` records each entry's articles with their keys, and the sha256 and size of
+each of its files.
 
 The cache can only make a build faster, never different:
-- an entry is one Arrow IPC file, `articles/<key>.arrow`; `articles/index.json` records the
-  sha256 and size of every entry written. An entry is used only when it is a regular file (looked
-  at with lstat, opened without following a link and without blocking) of the recorded size whose
-  bytes have the recorded sha256, whose Arrow data is well formed (validated in full) with the
-  schema the writer gives, and whose rows name only its article. Anything else (an unreadable or odd index, a symbolic link, a FIFO, a directory, a
-  truncated or edited file) is ignored: the article is computed again.
+- a file is used only when it is a regular file (looked at with lstat, opened without following a
+  link and without blocking) of the recorded size whose bytes have the recorded sha256, whose
+  Arrow data is well formed (validated in full) with the schema the writer gives, and whose rows
+  name only the entry's articles. Anything else (an unreadable or odd index, a symbolic link, a
+  FIFO, a directory, a truncated or edited file) is ignored: the entry's articles are computed again;
+- an article's rows are reused only when its key is the one recorded with them;
 - only articles whose stages found no problem are kept, so a problem is always reported afresh;
 - the cache decides nothing else: the cross-article work and every check run on the full tables.
 
@@ -26,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import io
 import json
 import os
 import re
@@ -41,14 +49,28 @@ from tradetalks.pipeline.fingerprint import code_fingerprint
 from tradetalks.pipeline.sources import MAX_ARTICLE_BYTES, REGISTRIES, Pair, Sources
 from tradetalks.pipeline.yamldoc import MAX_YAML_BYTES, read_regular
 
-FORMAT = 4
+FORMAT = 5
 # The libraries whose versions shape the rows (the lock file, in the code's fingerprint, pins them in a checkout).
 LIBRARIES = ("polars", "pyarrow", "pyyaml", "fastjsonschema", "jsonschema")
-# An index larger than this is not read (about 200 bytes per article), nor an entry (an article's
-# text is at most 5 MB: its rows hold a few times that at most).
+# The articles of an entry, on average (`entry_groups`).
+ENTRY_ARTICLES = 256
+# An index larger than this is not read (about 150 bytes per article), nor a file of an entry (an
+# article's text is at most 5 MB: an entry of a few hundred articles holds a few times that at most).
 MAX_INDEX_BYTES = 256 * 1024 * 1024
-MAX_ENTRY_BYTES = 128 * 1024 * 1024
-KEY = re.compile(r"[0-9a-f]{64}")
+MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024
+ENTRY_FILE = re.compile(r"([0-9a-f]{64})\.([a-z]+)\.arrow")
+
+
+def entry_groups(ids: list[str]) -> list[list[str]]:
+    """The sorted `ids` cut into runs: a run ends after an id whose sha256 falls in 1 of
+    `ENTRY_ARTICLES` values. Each cut depends on its id alone, so a change to the corpus moves no
+    other cut and rewrites one entry."""
+    groups: list[list[str]] = [[]]
+    for article_id in sorted(ids):
+        groups[-1].append(article_id)
+        if int.from_bytes(hashlib.sha256(article_id.encode("utf-8")).digest()[:4], "big") % ENTRY_ARTICLES == 0:
+            groups.append([])
+    return [g for g in groups if g]
 
 
 class ArticleCache:
@@ -57,9 +79,10 @@ class ArticleCache:
     def __init__(self, root: Path, sources: Sources) -> None:
         self.directory = Path(root) / "build" / "cache" / "articles"
         self.shared = _shared_key(sources)
-        self.recorded = self._read_index()  # key -> (sha256, bytes), as the last build left them
-        self.kept: dict[str, tuple[str, int]] = {}  # the entries this build used or wrote
+        self.recorded = self._read_index()  # entry -> {"articles": {id: key}, "files": {part: [sha256, bytes]}}
+        self.kept: dict[str, dict] = {}  # the entries of this build: those used as they are, and those written
         self.note: str | None = None  # why the cache was not written, for the command line
+        self._source: dict[str, str] = {}  # article id -> the entry its rows were read from
 
     def key(self, item: Pair) -> str | None:
         """The key of the article `item`'s rows; None when one of its files cannot be read (its stages say why)."""
@@ -70,50 +93,76 @@ class ArticleCache:
             return None
         return _sha256([self.shared, article_id, *files])
 
-    def get(self, wanted: list[tuple[str, str]]) -> tuple[dict[str, pl.DataFrame], set[str]]:
-        """The parts of the articles `wanted` (article id, key) whose entry is exactly what was
-        written, every one's rows in one frame per part; and the ids of those articles."""
-        found: list[tuple[str, str, bytes]] = []
-        for article_id, key in wanted:
-            recorded = self.recorded.get(key)
-            data = _read_exactly(self.directory / f"{key}.arrow", recorded[1]) if recorded is not None else None
-            if data is not None and recorded is not None and hashlib.sha256(data).hexdigest() == recorded[0]:
-                found.append((article_id, key, data))
-        parts, ids = _unpack([(article_id, data) for article_id, _, data in found])
-        for article_id, key, _ in found:
-            if article_id in ids:
-                self.kept[key] = self.recorded[key]
-        return parts, ids
+    def get(self, keys: dict[str, str | None]) -> tuple[dict[str, pl.DataFrame], set[str]]:
+        """The parts of the articles of `keys` (article id -> key) kept under exactly that key, each
+        part's rows in one frame sorted by article id; and the ids of those articles."""
+        frames: dict[str, list[pl.DataFrame]] = {name: [] for name in PART_SCHEMAS}
+        for entry, recorded in self.recorded.items():
+            wanted = {a for a, k in recorded["articles"].items() if k is not None and keys.get(a) == k}
+            parts = self._read(entry, recorded) if wanted else None
+            if parts is None:
+                continue
+            for name, frame in parts.items():
+                frames[name].append(frame.filter(pl.col("article_id").is_in(sorted(wanted))))
+            self._source |= dict.fromkeys(wanted, entry)
+        joined = {name: pl.concat(fs).sort("article_id", maintain_order=True) if fs else _empty(name) for name, fs in frames.items()}
+        return joined, set(self._source)
 
-    def put(self, keys: dict[str, str], parts: dict[str, pl.DataFrame]) -> None:
-        """Keep the rows in `parts` of each article of `keys` (article id -> key: articles computed
-        without a problem); an entry that cannot be written is left out, with a note."""
-        for article_id, data in _pack(parts, list(keys)):
-            key = keys[article_id]
+    def put(self, parts: dict[str, pl.DataFrame], keys: dict[str, str]) -> None:
+        """Keep the rows in `parts` (every article's, sorted by article id) of the articles of `keys`
+        (article id -> key: those computed or reused without a problem), entry by entry: an entry
+        read whole is kept as it is, any other is written; one that cannot be written is left out, with a note."""
+        for group in entry_groups(list(keys)):
+            articles = {a: keys[a] for a in group}
+            old = {self._source.get(a) for a in group}
+            if len(old) == 1 and (entry := old.pop()) is not None and self.recorded[entry]["articles"] == articles:
+                self.kept[entry] = self.recorded[entry]
+                continue
+            entry = _sha256(sorted(articles.items()))
+            files = {}
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                _write_atomic(self.directory / f"{key}.arrow", data)
+                for name, frame in parts.items():
+                    column = frame["article_id"]
+                    lo, hi = column.search_sorted(group[0], "left"), column.search_sorted(group[-1], "right")
+                    data = _ipc(frame.slice(lo, hi - lo).filter(pl.col("article_id").is_in(group)))
+                    _write_atomic(self.directory / f"{entry}.{name}.arrow", data)
+                    files[name] = [hashlib.sha256(data).hexdigest(), len(data)]
             except OSError as exc:
                 self.note = self.note or f"build cache: not written ({exc.strerror or exc})"
                 continue
-            self.kept[key] = (hashlib.sha256(data).hexdigest(), len(data))
+            self.kept[entry] = {"articles": articles, "files": files}
 
     def close(self) -> None:
-        """Record the entries of this build in the index, and delete the others' files."""
+        """Record the entries of this build in the index, and delete every other file of the cache."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            index = {"format": FORMAT, "entries": {k: [sha, size] for k, (sha, size) in sorted(self.kept.items())}}
-            _write_atomic(self.directory / "index.json", json.dumps(index).encode("utf-8"))
+            index = {"format": FORMAT, "entries": {e: self.kept[e] for e in sorted(self.kept)}}
+            _write_atomic(self.directory / "index.json", json.dumps(index, sort_keys=True).encode("utf-8"))
             for name in os.listdir(self.directory):
-                stem, _, suffix = name.partition(".")
-                if suffix == "arrow" and KEY.fullmatch(stem) and stem not in self.kept:
-                    with contextlib.suppress(IsADirectoryError, PermissionError):
+                match = ENTRY_FILE.fullmatch(name)
+                if name.endswith(".arrow") and (match is None or match[1] not in self.kept):
+                    with contextlib.suppress(IsADirectoryError, PermissionError, FileNotFoundError):
                         os.unlink(self.directory / name)
         except OSError as exc:
             self.note = self.note or f"build cache: not written ({exc.strerror or exc})"
 
-    def _read_index(self) -> dict[str, tuple[str, int]]:
-        """key -> (sha256, bytes) of each entry written by the last build; {} when the index is unreadable or odd."""
+    def _read(self, entry: str, recorded: dict) -> dict[str, pl.DataFrame] | None:
+        """The parts of `entry` when each of its files is exactly what was written; else None."""
+        parts = {}
+        for name in PART_SCHEMAS:
+            sha, size = recorded["files"][name]
+            data = _read_exactly(self.directory / f"{entry}.{name}.arrow", size)
+            if data is None or hashlib.sha256(data).hexdigest() != sha:
+                return None
+            frame = _from_ipc(name, data)
+            if frame is None or not frame["article_id"].is_in(sorted(recorded["articles"])).all():
+                return None  # a row of another article, or none named
+            parts[name] = frame
+        return parts
+
+    def _read_index(self) -> dict[str, dict]:
+        """The entries written by the last build, as recorded; {} when the index is unreadable or odd."""
         path = self.directory / "index.json"
         try:
             index = json.loads(read_regular(path, str(path), MAX_INDEX_BYTES))
@@ -123,10 +172,18 @@ class ArticleCache:
         if not isinstance(entries, dict):
             return {}
         return {
-            k: (v[0], v[1])
-            for k, v in entries.items()
-            if isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) and isinstance(v[1], int) and not isinstance(v[1], bool)
+            entry: recorded for entry, recorded in entries.items() if isinstance(entry, str) and re.fullmatch("[0-9a-f]{64}", entry) and _well_formed(recorded)
         }
+
+
+def _well_formed(recorded: object) -> bool:
+    """An index record: {"articles": {id: key}, "files": {part: [sha256, bytes]}} for every part."""
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("articles"), dict) or not isinstance(recorded.get("files"), dict):
+        return False
+    files = recorded["files"]
+    return all(isinstance(k, str) and isinstance(v, str) for k, v in recorded["articles"].items()) and all(
+        isinstance(f := files.get(name), list) and len(f) == 2 and isinstance(f[0], str) and type(f[1]) is int for name in PART_SCHEMAS
+    )
 
 
 def _shared_key(sources: Sources) -> str:
@@ -148,70 +205,39 @@ def _sha256(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
 
 
-def _pack(parts: dict[str, pl.DataFrame], ids: list[str]) -> list[tuple[str, bytes]]:
-    """(article id, entry) for each article of `ids`: one Arrow IPC file of a single row, each
-    part a column holding the list of that article's rows (as structs)."""
-    table = _rows(parts, ids)
-    entries = []
-    for i, article_id in enumerate(ids):
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table.slice(i, 1))
-        entries.append((article_id, sink.getvalue().to_pybytes()))
-    return entries
+def _empty(name: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=PART_SCHEMAS[name]())
 
 
-def _rows(parts: dict[str, pl.DataFrame], ids: list[str]) -> pa.Table:
-    """One row per article of `ids`, in that order: a column per part, the list of the article's rows."""
-    rows = pl.DataFrame({"_id": ids}, schema={"_id": pl.String})
-    for name in PART_SCHEMAS:
-        own = parts[name].select(pl.col("article_id").alias("_id"), pl.struct(pl.all()).alias(name)).group_by("_id", maintain_order=True).agg(name)
-        rows = rows.join(own, on="_id", how="left", maintain_order="left")
-        rows = rows.with_columns(pl.col(name).fill_null(pl.lit([], dtype=rows.schema[name])))
-    return rows.drop("_id").to_arrow()
+def _ipc(frame: pl.DataFrame) -> bytes:
+    sink = io.BytesIO()
+    frame.write_ipc(sink, compression="uncompressed")
+    return sink.getvalue()
 
 
 @functools.cache
-def _entry_schema() -> pa.Schema:
-    """The Arrow schema of every entry `_pack` writes."""
-    return _rows({name: pl.DataFrame(schema=schema()) for name, schema in PART_SCHEMAS.items()}, []).schema
+def _arrow_schema(name: str) -> pa.Schema:
+    """The Arrow schema of the `name` files `_ipc` writes."""
+    return pa.ipc.open_file(pa.py_buffer(_ipc(_empty(name)))).schema
 
 
-def _unpack(entries: list[tuple[str, bytes]]) -> tuple[dict[str, pl.DataFrame], set[str]]:
-    """The parts of the entries (article id, bytes) that have the schema `_pack` writes and hold
-    rows of their own article only, each part's rows in one frame; and the ids of those articles."""
-    tables, ids = [], []
-    for article_id, data in entries:
-        try:
-            reader = pa.ipc.open_file(pa.py_buffer(data))
-            if not reader.schema.equals(_entry_schema()):
-                continue
-            table = reader.read_all()
-            table.validate(full=True)  # offsets and buffers in bounds before anything reads them
-        except (pa.ArrowException, OSError, ValueError):
-            continue
-        if table.num_rows == 1:
-            tables.append(table)
-            ids.append(article_id)
-    if not tables:
-        return {name: pl.DataFrame(schema=schema()) for name, schema in PART_SCHEMAS.items()}, set()
-    from_arrow = pl.from_arrow(pa.concat_tables(tables).combine_chunks())
-    assert isinstance(from_arrow, pl.DataFrame)
-    rows = from_arrow.with_columns(pl.Series("_id", ids, dtype=pl.String))
-    # An entry with a null element, or a row of another article, is not used.
-    bad: set[str] = set()
-    for name in PART_SCHEMAS:
-        bad |= set(rows.filter(pl.col(name).is_null() | pl.col(name).list.eval(pl.element().is_null()).list.any())["_id"])
-        flat = rows.select("_id", name).explode(name).filter(pl.col(name).is_not_null()).unnest(name)
-        bad |= set(flat.filter(pl.col("article_id").ne_missing(pl.col("_id")))["_id"])
-    good = rows.filter(~pl.col("_id").is_in(sorted(bad)))
-    parts = {name: good.select(name).explode(name).filter(pl.col(name).is_not_null()).unnest(name) for name in PART_SCHEMAS}
-    return parts, set(ids) - bad
+def _from_ipc(name: str, data: bytes) -> pl.DataFrame | None:
+    """The `name` part in `data` when it is well-formed Arrow with the schema `_ipc` writes; else None."""
+    try:
+        reader = pa.ipc.open_file(pa.py_buffer(data))
+        if not reader.schema.equals(_arrow_schema(name)):
+            return None
+        table = reader.read_all()
+        table.validate(full=True)  # offsets and buffers in bounds before anything reads them
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    frame = pl.from_arrow(table)
+    return frame if isinstance(frame, pl.DataFrame) and frame.schema == _empty(name).schema else None
 
 
 def _read_exactly(path: Path, size: int) -> bytes | None:
     """The bytes of `path` when it is a regular file of `size` bytes (never following a link, never blocking); else None."""
-    if not 0 < size <= MAX_ENTRY_BYTES:
+    if not 0 < size <= MAX_FILE_BYTES:
         return None
     try:
         data = read_regular(path, str(path), size)

@@ -9,8 +9,12 @@ ever written inside a published release (`release/`), however the path reaches i
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import stat
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from tradetalks.errors import DatasetError
@@ -62,3 +66,35 @@ def _outside_releases(root: Path, target: Path) -> None:
         raise DatasetError.one(
             str(target), None, None, f"resolves to {where}, inside release/, which holds published releases that are never rewritten; write elsewhere"
         )
+
+
+@contextlib.contextmanager
+def scratch_dir(root: Path) -> Iterator[Path | None]:
+    """A private directory under build/ for a run's intermediate files, deleted when the run ends;
+    None when build/ may not be written (see `output_dir`). One left by a run that was killed is
+    deleted by the next (its name holds the process id)."""
+    try:
+        base = output_dir(Path(root), None, DEFAULT_BUILD)
+        base.mkdir(parents=True, exist_ok=True)
+        for old in base.glob(".parts-*-*"):
+            pid = old.name.split("-")[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+        path = Path(tempfile.mkdtemp(prefix=f".parts-{os.getpid()}-", dir=base))
+    except (DatasetError, OSError):
+        yield None
+        return
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

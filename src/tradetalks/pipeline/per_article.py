@@ -1,15 +1,18 @@
 """The stages of one article, and `tradetalks validate <article>...`: sources, locate, coverage, rows.
 
-Everything here depends on one article at a time and the registries, and imports no Polars:
-the build maps `article_chunk` over chunks of articles (on an executor, pipeline/executor.py), and
-validating the articles being written runs the stages for those alone, in a second or two
-however large the corpus.
+Everything here depends on one article at a time and the registries, and imports no Polars (only
+`article_chunk` does, to write its rows): the build maps `article_chunk` over chunks of articles
+(on an executor, pipeline/executor.py), and validating the articles being written runs the stages
+for those alone, in a second or two however large the corpus.
 """
 
 from __future__ import annotations
 
 import collections
 import gc
+import io
+import os
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -52,10 +55,12 @@ def article_stages(
 
 @dataclass
 class ChunkRows:
-    """What the stages of a chunk of articles give: their rows as plain columns, one article after
-    the other, and what the build needs to know of each article and of the whole chunk."""
+    """What the stages of a chunk of articles give: their rows, one article after the other, as one
+    Arrow IPC file per part (`files`, in the scratch directory) or, without one, its bytes (`data`);
+    and what the build needs to know of each article and of the whole chunk."""
 
-    columns: dict[str, dict[str, list]]  # table -> column -> values (the columns of `assemble.PART_SCHEMAS`)
+    files: dict[str, str] = field(default_factory=dict)  # part -> path (the parts of `assemble.PART_SCHEMAS`)
+    data: dict[str, bytes] = field(default_factory=dict)
     # Per article, in order: its id, and whether its stages found no problem.
     articles: list[tuple[str, bool]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -63,10 +68,14 @@ class ChunkRows:
     seconds: dict[str, float] = field(default_factory=dict)  # per stage, summed over the articles
 
 
-def article_chunk(root: Path, reg: Registries, columns: dict[str, list[str]], items: list[Pair]) -> ChunkRows:
-    """The stages of each article of `items`, one article at a time (so that each one's problems are
-    its own); their rows as the `columns` of each part (those of `assemble.PART_SCHEMAS`)."""
-    chunk = ChunkRows({name: {c: [] for c in names} for name, names in columns.items()})
+def article_chunk(root: Path, reg: Registries, schemas: dict[str, dict], scratch: str | None, items: list[Pair]) -> ChunkRows:
+    """The stages of each article of `items`, one article at a time (so that each one's problems
+    are its own); their rows as the parts of `schemas` (`assemble.PART_SCHEMAS`), written uncompressed
+    to `scratch` (the build maps them from there without reading them into memory)."""
+    import polars as pl  # only to write the rows: validating one article needs none of it
+
+    chunk = ChunkRows()
+    columns: dict[str, dict[str, list]] = {name: {c: [] for c in schema} for name, schema in schemas.items()}
     seconds: dict[str, float] = collections.defaultdict(float)
     was_enabled = gc.isenabled()
     gc.disable()  # parsed YAML and rows are acyclic: freed by reference counting, never worth a full collection
@@ -74,7 +83,7 @@ def article_chunk(root: Path, reg: Registries, columns: dict[str, list[str]], it
         for item in items:
             rows, problems, unsure, spent = article_stages(root, reg, [item])
             for name, part in rows.items():
-                for column, values in chunk.columns[name].items():
+                for column, values in columns[name].items():
                     values.extend(row[column] for row in part)
             chunk.articles.append((item[0], not problems))
             chunk.problems += problems
@@ -84,6 +93,17 @@ def article_chunk(root: Path, reg: Registries, columns: dict[str, list[str]], it
     finally:
         if was_enabled:
             gc.enable()
+    for name, cols in columns.items():
+        frame = pl.DataFrame(cols, schema=schemas[name])
+        if scratch is None:
+            sink = io.BytesIO()
+            frame.write_ipc(sink, compression="uncompressed")
+            chunk.data[name] = sink.getvalue()
+        else:
+            fd, path = tempfile.mkstemp(prefix=f"{name}-", suffix=".arrow", dir=scratch)
+            with os.fdopen(fd, "wb") as fh:
+                frame.write_ipc(fh, compression="uncompressed")
+            chunk.files[name] = path
     chunk.seconds = dict(seconds)
     return chunk
 

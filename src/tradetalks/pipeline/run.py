@@ -29,14 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 
 from tradetalks.contract.versions import is_release_version
 from tradetalks.errors import DatasetError, Problem, check_version, sort_problems
-from tradetalks.pipeline.assemble import PART_SCHEMAS, combine, part_frames
+from tradetalks.pipeline.assemble import PART_SCHEMAS, combine
 from tradetalks.pipeline.cache import ArticleCache
 from tradetalks.pipeline.executor import run_chunks
 from tradetalks.pipeline.fingerprint import provenance
-from tradetalks.pipeline.outputs import DEFAULT_BUILD, output_dir
+from tradetalks.pipeline.outputs import DEFAULT_BUILD, output_dir, scratch_dir
 from tradetalks.pipeline.per_article import article_chunk
 from tradetalks.pipeline.rows import registries
 from tradetalks.pipeline.sources import Pair, Sources, load_index
@@ -173,50 +174,51 @@ def article_parts(
                 notes.append(f"build cache: not used: {exc.problems[0]}")
     store = ArticleCache(root, sources) if cache else None
     keys = {item[0]: store.key(item) for item in todo} if store is not None else {}
-    frames: list[dict[str, pl.DataFrame]] = []
-    reused: set[str] = set()
-    if store is not None:
-        hits, reused = store.get([(article_id, key) for article_id, key in keys.items() if key is not None])
-        frames.append(hits)
+    reused_parts, reused = store.get(keys) if store is not None else ({}, set())
     missing = [item for item in todo if item[0] not in reused]
 
-    # Process: the others, chunk by chunk, wherever the executor runs them.
+    # Process: the others, chunk by chunk, wherever the executor runs them. Their rows come back as
+    # files, which Polars maps into memory rather than reading (or, without a scratch directory, as bytes).
     problems: list[Problem] = []
     unsure: set[str] = set()
     seconds: dict[str, float] = {}
+    clean: set[str] = set(reused)
+    computed: dict[str, list] = {name: [] for name in PART_SCHEMAS}
+    schemas = {name: dict(schema()) for name, schema in PART_SCHEMAS.items()}
     done = 0
     progress("articles", 0, len(missing))
-    columns = {name: list(schema()) for name, schema in PART_SCHEMAS.items()}
-    for n, chunk in run_chunks(functools.partial(article_chunk, root, registries(sources), columns), missing, executor):
-        part = part_frames(chunk.columns)
-        frames.append(part)
-        problems += chunk.problems
-        unsure |= chunk.unsure
-        for stage, spent in chunk.seconds.items():
-            seconds[stage] = seconds.get(stage, 0.0) + spent
-        if store is not None:
-            _keep(store, part, chunk.articles, keys)
-        done += n
-        progress("articles", done, len(missing))
+    with scratch_dir(root) as scratch:
+        task = functools.partial(article_chunk, root, registries(sources), schemas, str(scratch) if scratch else None)
+        for n, chunk in run_chunks(task, missing, executor):
+            for name in PART_SCHEMAS:
+                computed[name].append(chunk.files[name] if scratch else chunk.data[name])
+            problems += chunk.problems
+            unsure |= chunk.unsure
+            clean |= {article_id for article_id, ok in chunk.articles if ok}
+            for stage, spent in chunk.seconds.items():
+                seconds[stage] = seconds.get(stage, 0.0) + spent
+            done += n
+            progress("articles", done, len(missing))
+        fresh = {name: _read_parts(name, written) for name, written in computed.items()}
+
+    # Every article's rows in the order of their ids (each chunk's are, and the chunks are in order),
+    # however they were computed or cached.
+    merged = {name: pl.concat([reused_parts[name], fresh[name]]).sort("article_id", maintain_order=True) if reused else fresh[name] for name in PART_SCHEMAS}
     if store is not None:
+        store.put(merged, {article_id: key for article_id in clean if (key := keys.get(article_id)) is not None})
         store.close()
         if notes is not None:
             notes.append(f"{len(reused):,} of {len(todo):,} articles reused from build/cache/")
             if store.note:
                 notes.append(store.note)
-
-    # Every article's rows in the order of their ids, however they were computed or cached.
-    merged = {
-        name: pl.concat([f.pop(name) for f in frames], how="vertical", rechunk=True).sort("article_id", maintain_order=True)
-        if frames
-        else pl.DataFrame(schema=schema())
-        for name, schema in PART_SCHEMAS.items()
-    }
     return Parts(merged, problems, unsure, seconds)
 
 
-def _keep(store: ArticleCache, part: dict[str, pl.DataFrame], articles: list[tuple[str, bool]], keys: dict[str, str | None]) -> None:
-    """Keep in `store` the rows of each article of a chunk whose stages found no problem."""
-    clean = {article_id: key for article_id, ok in articles if ok and (key := keys.get(article_id)) is not None}
-    if clean:
-        store.put(clean, part)
+def _read_parts(name: str, written: list) -> pl.DataFrame:
+    """One part from the chunks' files (memory-mapped) or bytes, in order."""
+    if not written:
+        return pl.DataFrame(schema=PART_SCHEMAS[name]())
+    if isinstance(written[0], bytes):
+        return pl.concat([pl.read_ipc(data) for data in written])
+    # pyarrow maps each file and Polars takes its buffers as they are: the rows stay in the files' pages.
+    return pl.concat([pl.DataFrame(pa.ipc.open_file(pa.memory_map(path)).read_all()) for path in written], rechunk=False)

@@ -16,7 +16,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -71,13 +70,9 @@ def write_release(
             manifest: dict = {"dataset": "tradetalks", "version": version, "tables": {}, "files": {}}
             (tmp / DATA_DIR).mkdir(exist_ok=True)
 
-            # pyarrow writes and compresses a file without holding the GIL: the tables are written side by side.
-            def write(name: str) -> dict:
+            for name in MODELS:  # one after the other: each table's Arrow copy is freed before the next is made
                 write_parquet(tables[name], tmp / parquet_rel(name), name, version)
-                return table_entry(name, tables[name], tmp)
-
-            with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
-                manifest["tables"] = dict(zip(MODELS, pool.map(write, MODELS), strict=True))
+                manifest["tables"][name] = table_entry(name, tables[name], tmp)
             if changelog is not None and changelog.exists():
                 shutil.copyfile(changelog, tmp / "CHANGELOG.md")
             if provenance is not None:
@@ -124,13 +119,15 @@ ROW_GROUP = 1024 * 1024
 
 def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None:
     """zstd Parquet by pyarrow's writer: rows sorted by key, plain Arrow types, column descriptions
-    in the field metadata; no timestamps, so the same table gives the same bytes (`PARQUET_OPTIONS`)."""
+    in the field metadata; no timestamps, so the same table gives the same bytes (`PARQUET_OPTIONS`).
+
+    Each row group is converted to Arrow and written on its own, so a large table is never copied whole."""
     key = KEYS[name]
-    table = plain_arrow(df.sort(key).to_arrow(compat_level=pl.CompatLevel.oldest()))
+    df = df.sort(key)
     docs = descriptions(name)
-    fields = [f.with_metadata({"description": docs.get(f.name, "")}) for f in table.schema]
+    plain = plain_arrow(df.head(0).to_arrow(compat_level=pl.CompatLevel.oldest())).schema
     schema = pa.schema(
-        fields,
+        [f.with_metadata({"description": docs.get(f.name, "")}) for f in plain],
         metadata={
             "tradetalks.table": name,
             "tradetalks.version": version,
@@ -141,7 +138,10 @@ def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None
     options = dict(PARQUET_OPTIONS)
     if not _is_release(version):
         options["compression_level"] = WORKING_COMPRESSION_LEVEL
-    pq.write_table(table.cast(schema), path, row_group_size=ROW_GROUP, **options)
+    with pq.ParquetWriter(path, schema, **options) as writer:
+        for start in range(0, max(df.height, 1), ROW_GROUP):
+            group = plain_arrow(df.slice(start, ROW_GROUP).to_arrow(compat_level=pl.CompatLevel.oldest())).cast(schema)
+            writer.write_table(group, row_group_size=ROW_GROUP)
 
 
 def _is_release(version: str) -> bool:
