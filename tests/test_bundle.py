@@ -338,7 +338,7 @@ def test_csv_cells_that_begin_like_a_formula_are_shown_as_text_and_the_parquet_k
     values = ['=HYPERLINK("http://x")', "+1", "-2 points", "@SUM(A1)", "\tx", "\rx", "plain", "a=b", None]
     df = pl.DataFrame({"id": [f"r{i}" for i in range(len(values))], "text": values, "n": [-1] * len(values), "tags": [["=x"]] * len(values)})
     (tmp_path / "csv").mkdir()
-    rel = write_csv(tmp_path, "t", df)
+    rel = write_csv(tmp_path, "t", df, "id")
     back = pl.read_csv(tmp_path / rel, infer_schema=False)
     for value, shown in zip(values, back["text"].to_list(), strict=True):
         if value is not None and value[:1] in FORMULA_START:
@@ -385,3 +385,15 @@ def test_a_table_is_written_row_group_by_row_group_into_the_bytes_of_one_whole_w
     pq.write_table(whole, tmp_path / "whole.parquet", row_group_size=write.ROW_GROUP, **options)
     assert pq.read_metadata(tmp_path / "in-groups.parquet").num_row_groups == -(-frame.height // write.ROW_GROUP) > 1
     assert (tmp_path / "in-groups.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
+
+
+def test_a_csv_written_slice_by_slice_in_key_order_is_the_csv_of_the_sorted_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tradetalks.formats import plain_files
+
+    frame = pl.read_parquet(build_release(tmp_path / "repo") / "data" / "evidence.parquet")
+    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=1)
+    assert not shuffled["evidence_id"].is_sorted()
+    (tmp_path / "csv").mkdir()
+    monkeypatch.setattr(plain_files, "SLICE_ROWS", max(1, frame.height // 3 - 1))
+    rel = plain_files.write_csv(tmp_path, "evidence", shuffled, "evidence_id")
+    assert (tmp_path / rel).read_bytes() == (tmp_path / "repo" / "out" / "1.0.0" / "csv" / "evidence.csv").read_bytes()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -67,20 +69,42 @@ def write_csvs(root: Path, manifest: dict, tables: dict[str, pl.DataFrame] | Non
     (root / CSV_DIR).mkdir(exist_ok=True)
     out = {}
     for name, entry in manifest["tables"].items():
-        df = tables[name].sort(entry["primary_key"]) if tables is not None else pl.read_parquet(root / entry["path"])
-        out[name] = write_csv(root, name, df)
+        df = tables[name] if tables is not None else pl.read_parquet(root / entry["path"])
+        out[name] = write_csv(root, name, df, entry["primary_key"])
     return out
 
 
-def write_csv(root: Path, name: str, df: pl.DataFrame) -> str:
-    """csv/<name>.csv of `df` (rows in the order given), nested values as JSON; returns its relative path.
+# Rows of a table written at a time: a large table is never copied whole.
+SLICE_ROWS = 128 * 1024
 
-    Polars' streaming engine encodes and writes it batch by batch: the text columns are never copied whole."""
+
+def in_key_order(df: pl.DataFrame, key: str, rows: int) -> Iterator[Callable[[str], pl.Series]]:
+    """`df` sorted by its primary key `key`, `rows` rows at a time (once when it is empty): for each
+    slice, a function that gives the slice of one column, so that only the column at hand is copied."""
+    order = None if df[key].is_sorted() else df[key].arg_sort()
+    for start in range(0, max(df.height, 1), rows):
+        yield functools.partial(_slice, df, start, rows) if order is None else functools.partial(_gather, df, order.slice(start, rows))
+
+
+def _slice(df: pl.DataFrame, start: int, rows: int, column: str) -> pl.Series:
+    return df[column].slice(start, rows)
+
+
+def _gather(df: pl.DataFrame, positions: pl.Series, column: str) -> pl.Series:
+    return df[column].rechunk().gather(positions)  # one chunk first: gathering across many is several times slower
+
+
+def write_csv(root: Path, name: str, df: pl.DataFrame, key: str) -> str:
+    """csv/<name>.csv of `df` sorted by `key`, nested values as JSON; returns its relative path."""
     rel = csv_rel(name)
     nested = [c for c, t in df.schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
-    plain = df.lazy().with_columns(json_text(c) for c in nested).with_columns(spreadsheet_safe(c) for c, t in df.schema.items() if t == pl.String)
-    # Polars writes "" for an empty string and nothing for null; CSV readers see both as empty.
-    plain.sink_csv(root / rel, include_header=True, line_terminator="\n", null_value="", float_precision=None, maintain_order=True, engine="streaming")
+    text = [c for c, t in df.schema.items() if t == pl.String]
+    with (root / rel).open("wb") as fh:
+        for n, column in enumerate(in_key_order(df, key, SLICE_ROWS)):
+            part = pl.DataFrame([column(c) for c in df.columns])
+            part = part.with_columns(json_text(c) for c in nested).with_columns(spreadsheet_safe(c) for c in text)
+            # Polars writes "" for an empty string and nothing for null; CSV readers see both as empty.
+            part.write_csv(fh, include_header=n == 0, line_terminator="\n", null_value="", float_precision=None)
     return rel
 
 

@@ -64,7 +64,9 @@ def combine(sources: Sources, parts: dict[str, pl.DataFrame], unsure: set[str] |
     problems = Collector()
     reg = registries(sources)
     problems.problems += registry_problems(sources)
-    evidence = parts.pop("evidence").sort("evidence_id")
+    # The evidence and the quotes stay in the order of their articles, as the workers wrote them
+    # (mapped, not copied); the files hold them sorted by id (`write.write_parquet`).
+    evidence = parts.pop("evidence")
     cited = evidence.select(CLAIM_COLUMNS)
     _check_same_text(parts["articles"], problems)
     articles = _with_segments(parts.pop("articles"), parts.pop("segments"))
@@ -201,7 +203,7 @@ def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, st
         pl.col("article_id").replace_strict(outlet_of, return_dtype=pl.String).n_unique().over(group).alias("n_outlets"),
     )
     schema = polars_schema("quotes")
-    return quotes.select(pl.col(c).cast(t) for c, t in schema.items()).sort("quote_id")
+    return quotes.select(pl.col(c).cast(t) for c, t in schema.items())  # in the order of the articles, as `evidence`
 
 
 def _people(

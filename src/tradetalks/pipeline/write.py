@@ -29,7 +29,7 @@ from tradetalks.formats.card import card
 from tradetalks.formats.croissant import croissant
 from tradetalks.formats.datapackage import datapackage
 from tradetalks.formats.metadata import release_date
-from tradetalks.formats.plain_files import DATA_DIR, file_entry, parquet_rel, read_manifest, write_csvs, write_json, write_zip
+from tradetalks.formats.plain_files import DATA_DIR, file_entry, in_key_order, parquet_rel, read_manifest, write_csvs, write_json, write_zip
 from tradetalks.load import apply_umask
 
 __all__ = ["write_release", "read_manifest", "add_bundle", "replace_dir", "build_lock"]
@@ -121,11 +121,13 @@ def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None
     """zstd Parquet by pyarrow's writer: rows sorted by key, plain Arrow types, column descriptions
     in the field metadata; no timestamps, so the same table gives the same bytes (`PARQUET_OPTIONS`).
 
-    Each row group is converted to Arrow and written on its own, so a large table is never copied whole."""
+    Each row group is converted to Arrow column by column and written on its own: a large table is
+    never copied whole."""
     key = KEYS[name]
-    df = df.sort(key)
     docs = descriptions(name)
-    plain = plain_arrow(df.head(0).to_arrow(compat_level=pl.CompatLevel.oldest())).schema
+    plain = [
+        pa.field(c, plain_type(t.type), t.nullable) for c, t in zip(df.columns, df.head(0).to_arrow(compat_level=pl.CompatLevel.oldest()).schema, strict=True)
+    ]
     schema = pa.schema(
         [f.with_metadata({"description": docs.get(f.name, "")}) for f in plain],
         metadata={
@@ -139,9 +141,9 @@ def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None
     if not _is_release(version):
         options["compression_level"] = WORKING_COMPRESSION_LEVEL
     with pq.ParquetWriter(path, schema, **options) as writer:
-        for start in range(0, max(df.height, 1), ROW_GROUP):
-            group = plain_arrow(df.slice(start, ROW_GROUP).to_arrow(compat_level=pl.CompatLevel.oldest())).cast(schema)
-            writer.write_table(group, row_group_size=ROW_GROUP)
+        for column in in_key_order(df, key, ROW_GROUP):
+            arrays = [column(f.name).to_arrow().cast(f.type) for f in schema]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema), row_group_size=ROW_GROUP)
 
 
 def _is_release(version: str) -> bool:
@@ -150,19 +152,20 @@ def _is_release(version: str) -> bool:
     return is_release_version(version)
 
 
-def plain_arrow(table: pa.Table) -> pa.Table:
+def plain_type(t: pa.DataType) -> pa.DataType:
     """large_string/large_list -> string/list: readable by every Parquet tool, not only Arrow's newest."""
+    if pa.types.is_large_string(t):
+        return pa.string()
+    if pa.types.is_large_list(t) or pa.types.is_list(t):
+        return pa.list_(plain_type(t.value_type))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, plain_type(f.type), f.nullable) for f in t])
+    return t
 
-    def plain(t: pa.DataType) -> pa.DataType:
-        if pa.types.is_large_string(t):
-            return pa.string()
-        if pa.types.is_large_list(t) or pa.types.is_list(t):
-            return pa.list_(plain(t.value_type))
-        if pa.types.is_struct(t):
-            return pa.struct([pa.field(f.name, plain(f.type), f.nullable) for f in t])
-        return t
 
-    return table.cast(pa.schema([pa.field(f.name, plain(f.type), f.nullable) for f in table.schema]))
+def plain_arrow(table: pa.Table) -> pa.Table:
+    """`table` with plain types (`plain_type`)."""
+    return table.cast(pa.schema([pa.field(f.name, plain_type(f.type), f.nullable) for f in table.schema]))
 
 
 def schema_fingerprint(columns: list[dict]) -> str:
