@@ -234,16 +234,19 @@ Row = dict[str, Any]
 def article_rows(sources: Sources, located: dict[str, ArticleSpans], reg: Registries) -> tuple[dict[str, list[Row]], list[Problem]]:
     """The rows that depend on one article only, for the articles in `sources` (a chunk or all), and their problems.
 
-    Each row is a dict by column name (the columns of `assemble.PART_SCHEMAS`).
+    Each row is a dict by column name (the columns of `assemble.PART_SCHEMAS`). The evidence and
+    the quotes are sorted by article, then id: the build keeps them in that order, whatever the
+    order of the annotations.
     """
     problems = Collector()
     segments = {aid: _Segments(spans) for aid, spans in located.items()}
     evidence = _mention_evidence(sources, located, reg, segments, problems)
     evidence += _curated_evidence(sources, located, reg, segments, problems)
+    quotes = _quote_rows(sources, located, reg.people, segments, problems)
     rows = {
         "articles": _articles(sources, located, reg, problems),
-        "evidence": evidence,
-        "quotes": _quote_rows(sources, located, reg.people, segments, problems),
+        "evidence": sorted(evidence, key=lambda r: (r["article_id"], r["evidence_id"])),
+        "quotes": sorted(quotes, key=lambda r: (r["article_id"], r["quote_id"])),
         "roles": _role_rows(located),
         "segments": _segment_rows(located),
     }

@@ -50,6 +50,9 @@ WORKING = "dev"
 
 @dataclass
 class BuildResult:
+    # Every table, its rows sorted by id, but `evidence` and `quotes` sorted by article, then id (as
+    # the workers wrote them: a large build maps them from files rather than copying them); the
+    # files written hold every table sorted by id.
     tables: dict[str, pl.DataFrame]
     release_dir: Path | None
     # Seconds per stage; the per-article stages (sources, locate, detect, assemble) summed over the
