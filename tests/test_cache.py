@@ -322,3 +322,16 @@ def test_entries_are_cut_by_the_ids_alone() -> None:
     # An article removed changes the entry that held it (joined to the next when it ended one), and no other.
     fewer = cache_module.entry_groups(ids[:1000] + ids[1001:])
     assert len([g for g in groups if g not in fewer]) == 1
+
+
+def test_an_article_recorded_in_two_entries_is_taken_once(root: Path) -> None:
+    n = len(articles(root))
+    cached_equals_clean(root, "first")
+    recorded = index(root)
+    for entry, record in list(recorded["entries"].items()):  # a second entry, the first's files under another name
+        twin = hashlib.sha256(entry.encode()).hexdigest()
+        for name in cache_module.PART_SCHEMAS:
+            shutil.copyfile(cache_dir(root) / f"{entry}.{name}.arrow", cache_dir(root) / f"{twin}.{name}.arrow")
+        recorded["entries"][twin] = record
+    (cache_dir(root) / "index.json").write_text(json.dumps(recorded), encoding="utf-8")
+    assert reused(cached_equals_clean(root, "twice")) == n

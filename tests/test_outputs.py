@@ -96,3 +96,16 @@ def test_a_full_disk_is_the_projects_own_error_naming_the_path(repo, monkeypatch
     assert stop.value.code == 1
     said = capsys.readouterr().err
     assert "could not write" in said and "quotes.parquet: No space left on device" in said and "Traceback" not in said
+
+
+def test_the_workers_files_are_gone_after_a_run_and_those_of_a_killed_run_too(repo):
+    """The rows the workers hand over go to a private folder under build/, deleted when the run
+    ends; one left by a run that was killed (its process gone) is deleted by the next."""
+    left = repo / "build" / ".parts-999999999-left"  # no process has this id
+    left.mkdir(parents=True)
+    (left / "evidence-1.arrow").write_bytes(b"rows of a killed build")
+    mine = repo / "build" / f".parts-{os.getpid()}-other"  # a live process's: never touched
+    mine.mkdir()
+    assert run(repo, "validate").exit_code == 0
+    assert not left.exists() and mine.is_dir()
+    assert [p.name for p in (repo / "build").glob(".parts-*")] == [mine.name]

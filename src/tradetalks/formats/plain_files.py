@@ -64,14 +64,11 @@ def read_manifest(release_dir: Path) -> dict:
     return manifest
 
 
-def write_csvs(root: Path, manifest: dict, tables: dict[str, pl.DataFrame] | None = None) -> dict[str, str]:
-    """csv/<table>.csv for every table: same rows and order as the Parquet, nested values as JSON."""
+def write_csvs(root: Path, keys: dict[str, str], tables: dict[str, pl.DataFrame]) -> dict[str, str]:
+    """csv/<table>.csv for every table of `keys` (table -> primary key): the rows sorted by key, as
+    in the Parquet, nested values as JSON. Returns each table's file, relative to `root`."""
     (root / CSV_DIR).mkdir(exist_ok=True)
-    out = {}
-    for name, entry in manifest["tables"].items():
-        df = tables[name] if tables is not None else pl.read_parquet(root / entry["path"])
-        out[name] = write_csv(root, name, df, entry["primary_key"])
-    return out
+    return {name: write_csv(root, name, tables[name], key) for name, key in keys.items()}
 
 
 # Rows of a table written at a time: a large table is never copied whole.

@@ -98,7 +98,7 @@ class ArticleCache:
         part's rows in one frame sorted by article id; and the ids of those articles."""
         frames: dict[str, list[pl.DataFrame]] = {name: [] for name in PART_SCHEMAS}
         for entry, recorded in self.recorded.items():
-            wanted = {a for a, k in recorded["articles"].items() if k is not None and keys.get(a) == k}
+            wanted = {a for a, k in recorded["articles"].items() if keys.get(a) == k and a not in self._source}
             parts = self._read(entry, recorded) if wanted else None
             if parts is None:
                 continue
