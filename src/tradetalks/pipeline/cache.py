@@ -87,11 +87,13 @@ class ArticleCache:
     def key(self, item: Pair) -> str | None:
         """The key of the article `item`'s rows; None when one of its files cannot be read (its stages say why)."""
         article_id, txt, yml = item
+        key = hashlib.sha256(f"{self.shared}\0{article_id}".encode())
         try:
-            files = [hashlib.sha256(read_regular(path, path, limit)).hexdigest() for path, limit in ((txt, MAX_ARTICLE_BYTES), (yml, MAX_YAML_BYTES))]
+            for path, limit in ((txt, MAX_ARTICLE_BYTES), (yml, MAX_YAML_BYTES)):
+                key.update(hashlib.sha256(read_regular(path, path, limit)).digest())
         except (DatasetError, OSError):
             return None
-        return _sha256([self.shared, article_id, *files])
+        return key.hexdigest()
 
     def get(self, keys: dict[str, str | None]) -> tuple[dict[str, pl.DataFrame], set[str]]:
         """The parts of the articles of `keys` (article id -> key) kept under exactly that key, each
@@ -206,7 +208,12 @@ def _sha256(value: object) -> str:
 
 
 def _empty(name: str) -> pl.DataFrame:
-    return pl.DataFrame(schema=PART_SCHEMAS[name]())
+    return pl.DataFrame(schema=_schema(name))
+
+
+@functools.cache
+def _schema(name: str) -> pl.Schema:
+    return pl.Schema(PART_SCHEMAS[name]())
 
 
 def _ipc(frame: pl.DataFrame) -> bytes:
@@ -232,7 +239,7 @@ def _from_ipc(name: str, data: bytes) -> pl.DataFrame | None:
     except (pa.ArrowException, OSError, ValueError):
         return None
     frame = pl.from_arrow(table)
-    return frame if isinstance(frame, pl.DataFrame) and frame.schema == _empty(name).schema else None
+    return frame if isinstance(frame, pl.DataFrame) and frame.schema == _schema(name) else None
 
 
 def _read_exactly(path: Path, size: int) -> bytes | None:
