@@ -187,23 +187,35 @@ def published_groups(release_root: Path) -> dict[str, str]:
 
 
 def _quotes(quotes: pl.DataFrame, outlets: pl.DataFrame, published: dict[str, str]) -> pl.DataFrame:
-    """Quote rows with their group (a published group keeps its id) and its corroboration."""
+    """Quote rows with their group (a published group keeps its id) and its corroboration, in the
+    order of their articles, as `evidence`."""
     joined, merges = group_frame(quotes.select("norm", "norm_gid"), published)
-    quotes = quotes.with_columns(
-        pl.col("norm").replace_strict(joined, default=pl.col("norm_gid"), return_dtype=pl.String).alias("quote_group_id"),
-    ).with_columns(
-        pl.col("quote_group_id").replace_strict(merges, default=[], return_dtype=pl.List(pl.String)).alias("merged_group_ids"),
-    )
-    del joined
-    # Window expressions add the counts as columns: no join, so the quote rows are never copied.
     outlet_of = dict(outlets.iter_rows())
     group = "quote_group_id"
-    quotes = quotes.with_columns(
-        pl.col("article_id").n_unique().over(group).alias("n_articles"),
-        pl.col("article_id").replace_strict(outlet_of, return_dtype=pl.String).n_unique().over(group).alias("n_outlets"),
+    # Window expressions add the counts as columns: no join, so the quote rows are never copied.
+    added = (
+        quotes.select(pl.col("norm").replace_strict(joined, default=pl.col("norm_gid"), return_dtype=pl.String).alias(group), "article_id")
+        .with_columns(
+            pl.col(group).replace_strict(merges, default=[], return_dtype=pl.List(pl.String)).alias("merged_group_ids"),
+            pl.col("article_id").n_unique().over(group).alias("n_articles"),
+            pl.col("article_id").replace_strict(outlet_of, return_dtype=pl.String).n_unique().over(group).alias("n_outlets"),
+        )
+        .drop("article_id")
     )
     schema = polars_schema("quotes")
-    return quotes.select(pl.col(c).cast(t) for c, t in schema.items())  # in the order of the articles, as `evidence`
+    kept = quotes.select(c for c in schema if c not in added.columns)
+    return _side_by_side(kept, added).select(pl.col(c).cast(t) for c, t in schema.items())
+
+
+def _side_by_side(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
+    """The columns of `left` and `right` (the same rows) as one frame, `right` cut where `left`'s
+    chunks end: Polars copies a frame whose columns are cut in different places into one chunk,
+    and `left`'s chunks may be the workers' files, mapped rather than read."""
+    pieces, start = [], 0
+    for n in left.get_column(left.columns[0]).chunk_lengths():
+        pieces.append(pl.concat([left.slice(start, n), right.slice(start, n)], how="horizontal"))
+        start += n
+    return pl.concat(pieces, rechunk=False) if len(pieces) > 1 else pl.concat([left, right], how="horizontal")
 
 
 def _people(
