@@ -99,7 +99,9 @@ class ArticleCache:
         """The parts of the articles of `keys` (article id -> key) kept under exactly that key, each
         part's rows in one frame sorted by article id; and the ids of those articles."""
         frames: dict[str, list[pl.DataFrame]] = {name: [] for name in PART_SCHEMAS}
-        for entry, recorded in self.recorded.items():
+        # Entries in the order of their first article: their rows come out sorted, unless entries of
+        # different corpora interleave (then they are sorted here).
+        for entry, recorded in sorted(self.recorded.items(), key=lambda e: min(e[1]["articles"], default="")):
             wanted = {a for a, k in recorded["articles"].items() if keys.get(a) == k and a not in self._source}
             parts = self._read(entry, recorded) if wanted else None
             if parts is None:
@@ -107,7 +109,7 @@ class ArticleCache:
             for name, frame in parts.items():
                 frames[name].append(frame.filter(pl.col("article_id").is_in(sorted(wanted))))
             self._source |= dict.fromkeys(wanted, entry)
-        joined = {name: pl.concat(fs).sort("article_id", maintain_order=True) if fs else _empty(name) for name, fs in frames.items()}
+        joined = {name: by_article(pl.concat(fs)) if fs else _empty(name) for name, fs in frames.items()}
         return joined, set(self._source)
 
     def put(self, parts: dict[str, pl.DataFrame], keys: dict[str, str]) -> None:
@@ -205,6 +207,11 @@ def _shared_key(sources: Sources) -> str:
 
 def _sha256(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def by_article(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` sorted by article id, each article's rows in their order."""
+    return frame if frame["article_id"].is_sorted() else frame.sort("article_id", maintain_order=True)
 
 
 def _empty(name: str) -> pl.DataFrame:

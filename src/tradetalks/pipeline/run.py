@@ -34,7 +34,7 @@ import pyarrow as pa
 from tradetalks.contract.versions import is_release_version
 from tradetalks.errors import DatasetError, Problem, check_version, sort_problems
 from tradetalks.pipeline.assemble import PART_SCHEMAS, combine
-from tradetalks.pipeline.cache import ArticleCache
+from tradetalks.pipeline.cache import ArticleCache, by_article
 from tradetalks.pipeline.executor import run_chunks
 from tradetalks.pipeline.fingerprint import provenance
 from tradetalks.pipeline.outputs import DEFAULT_BUILD, output_dir, scratch_dir
@@ -205,8 +205,8 @@ def article_parts(
         fresh = {name: _read_parts(name, written) for name, written in computed.items()}
 
     # Every article's rows in the order of their ids (each chunk's are, and the chunks are in order),
-    # however they were computed or cached.
-    merged = {name: pl.concat([reused_parts[name], fresh[name]]).sort("article_id", maintain_order=True) if reused else fresh[name] for name in PART_SCHEMAS}
+    # however they were computed or cached: the two sorted sets of rows merged, not sorted again.
+    merged = {name: by_article(reused_parts[name]).merge_sorted(by_article(fresh[name]), "article_id") if reused else fresh[name] for name in PART_SCHEMAS}
     if store is not None:
         store.put(merged, {article_id: key for article_id in clean if (key := keys.get(article_id)) is not None})
         store.close()
