@@ -127,9 +127,7 @@ def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None
     never copied whole."""
     key = KEYS[name]
     docs = descriptions(name)
-    plain = [
-        pa.field(c, plain_type(t.type), t.nullable) for c, t in zip(df.columns, df.head(0).to_arrow(compat_level=pl.CompatLevel.oldest()).schema, strict=True)
-    ]
+    plain = plain_arrow(df.head(0).to_arrow(compat_level=pl.CompatLevel.oldest())).schema
     schema = pa.schema(
         [f.with_metadata({"description": docs.get(f.name, "")}) for f in plain],
         metadata={
