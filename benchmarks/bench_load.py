@@ -9,7 +9,7 @@ ref REF (its sources first on PYTHONPATH, same interpreter and dependencies).
 
 With `--rows N`, a release-shaped directory is built first in a temporary cache: the shipped
 release's tables, with `quotes` replaced by N synthetic rows of the real column schema, written
-by the build's own writer (`write_parquet`, `table_entry`), under a manifest the loader pins
+by the build's own writer (`write_table`, `table_entry`), under a manifest the loader pins
 through `TRADETALKS_MANIFEST_SHA256` (as for a version newer than the package). `load()` then
 does what it does for a downloaded release: manifest sha256 against the pin, every table's size
 and sha256 against the manifest, the Parquet footer's rows and uncompressed size, then the read.
@@ -95,7 +95,7 @@ def synthetic_quotes(rows: int, seed: int = 0):
 
 def build_release(cache: Path, rows: int) -> tuple[Path, str]:
     """A cached release `VERSION` under `cache` with `rows` quotes; its directory and its manifest's sha256."""
-    from tradetalks.pipeline.write import table_entry, write_parquet
+    from tradetalks.pipeline.write import table_entry, write_table
 
     shipped = release_dir()
     manifest = json.loads((shipped / "manifest.json").read_text(encoding="utf-8"))
@@ -106,7 +106,7 @@ def build_release(cache: Path, rows: int) -> tuple[Path, str]:
     t = time.perf_counter()
     df = synthetic_quotes(rows)
     path = root / manifest["tables"]["quotes"]["path"]
-    write_parquet(df, path, "quotes", VERSION)
+    write_table(df, "quotes", VERSION, path)
     manifest["tables"]["quotes"] = table_entry("quotes", df, path)
     manifest["version"] = VERSION
     manifest["files"] = {}  # the card, CSVs and bundle: not what load() reads

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import shutil
 import zipfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
+import pyarrow as pa
 
 from tradetalks.errors import DatasetError
 from tradetalks.load import sha256_file
@@ -64,45 +64,21 @@ def read_manifest(release_dir: Path) -> dict:
     return manifest
 
 
-def write_csvs(root: Path, keys: dict[str, str], tables: dict[str, pl.DataFrame]) -> dict[str, str]:
-    """csv/<table>.csv for every table of `keys` (table -> primary key): the rows sorted by key, as
-    in the Parquet, nested values as JSON. Returns each table's file, relative to `root`."""
-    (root / CSV_DIR).mkdir(exist_ok=True)
-    return {name: write_csv(root, name, tables[name], key) for name, key in keys.items()}
-
-
-# Rows of a table written at a time: a large table is never copied whole.
+# Rows of a CSV file formatted at a time.
 SLICE_ROWS = 128 * 1024
 
 
-def in_key_order(df: pl.DataFrame, key: str, rows: int) -> Iterator[Callable[[str], pl.Series]]:
-    """`df` sorted by its primary key `key`, `rows` rows at a time (once when it is empty): for each
-    slice, a function that gives the slice of one column, so that only the column at hand is copied."""
-    order = None if df[key].is_sorted() else df[key].arg_sort()
-    for start in range(0, max(df.height, 1), rows):
-        yield functools.partial(_slice, df, start, rows) if order is None else functools.partial(_gather, df, order.slice(start, rows))
-
-
-def _slice(df: pl.DataFrame, start: int, rows: int, column: str) -> pl.Series:
-    return df[column].slice(start, rows)
-
-
-def _gather(df: pl.DataFrame, positions: pl.Series, column: str) -> pl.Series:
-    return df[column].gather(positions)
-
-
-def write_csv(root: Path, name: str, df: pl.DataFrame, key: str) -> str:
-    """csv/<name>.csv of `df` sorted by `key`, nested values as JSON; returns its relative path."""
-    rel = csv_rel(name)
-    nested = [c for c, t in df.schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
-    text = [c for c, t in df.schema.items() if t == pl.String]
-    with (root / rel).open("wb") as fh:
-        for n, column in enumerate(in_key_order(df, key, SLICE_ROWS)):
-            part = pl.DataFrame([column(c) for c in df.columns])
-            part = part.with_columns(json_text(c) for c in nested).with_columns(spreadsheet_safe(c) for c in text)
-            # Polars writes "" for an empty string and nothing for null; CSV readers see both as empty.
-            part.write_csv(fh, include_header=n == 0, line_terminator="\n", null_value="", float_precision=None)
-    return rel
+def append_csv(fh: BinaryIO, rows: pa.Table, schema: pl.Schema, header: bool) -> None:
+    """Append `rows` (Arrow, in the order they are to be written) to the open CSV file `fh`, as
+    the Polars columns of `schema`: nested values as JSON, text that begins like a formula shown
+    as text (`spreadsheet_safe`); with the header line when `header`. `SLICE_ROWS` at a time."""
+    nested = [c for c, t in schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
+    text = [c for c, t in schema.items() if t == pl.String]
+    for start in range(0, max(rows.num_rows, 1), SLICE_ROWS):
+        part = pl.DataFrame(pl.from_arrow(rows.slice(start, SLICE_ROWS))).cast(schema)
+        part = part.with_columns(json_text(c) for c in nested).with_columns(spreadsheet_safe(c) for c in text)
+        # Polars writes "" for an empty string and nothing for null; CSV readers see both as empty.
+        part.write_csv(fh, include_header=header and start == 0, line_terminator="\n", null_value="", float_precision=None)
 
 
 # A cell a spreadsheet would run as a formula (OWASP's CSV injection guidance): one that begins with

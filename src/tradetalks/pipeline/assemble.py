@@ -65,7 +65,7 @@ def combine(sources: Sources, parts: dict[str, pl.DataFrame], unsure: set[str] |
     reg = registries(sources)
     problems.problems += registry_problems(sources)
     # The evidence and the quotes stay in the order of their articles, as the workers wrote them
-    # (mapped, not copied); the files hold them sorted by id (`write.write_parquet`).
+    # (mapped, not copied); the files hold them sorted by id (`write.write_table`).
     evidence = parts.pop("evidence")
     cited = evidence.select(CLAIM_COLUMNS)
     _check_same_text(parts["articles"], problems)

@@ -38,6 +38,7 @@ import json
 import os
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -59,6 +60,8 @@ ENTRY_ARTICLES = 256
 MAX_INDEX_BYTES = 256 * 1024 * 1024
 MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024
 ENTRY_FILE = re.compile(r"([0-9a-f]{64})\.([a-z]+)\.arrow")
+# Threads that read and hash the files: reading, sha256 and Arrow's validation run outside the GIL.
+READERS = min(8, 2 * (os.cpu_count() or 1))
 
 
 def entry_groups(ids: list[str]) -> list[list[str]]:
@@ -101,10 +104,16 @@ class ArticleCache:
         frames: dict[str, list[pl.DataFrame]] = {name: [] for name in PART_SCHEMAS}
         # Entries in the order of their first article: their rows come out sorted, unless entries of
         # different corpora interleave (then they are sorted here).
-        for entry, recorded in sorted(self.recorded.items(), key=lambda e: min(e[1]["articles"], default="")):
+        useful = [
+            (entry, recorded)
+            for entry, recorded in sorted(self.recorded.items(), key=lambda e: min(e[1]["articles"], default=""))
+            if any(keys.get(a) == k for a, k in recorded["articles"].items())
+        ]
+        with ThreadPoolExecutor(READERS) as pool:
+            read = list(pool.map(lambda e: self._read(*e), useful))
+        for (entry, recorded), parts in zip(useful, read, strict=True):
             wanted = {a for a, k in recorded["articles"].items() if keys.get(a) == k and a not in self._source}
-            parts = self._read(entry, recorded) if wanted else None
-            if parts is None:
+            if parts is None or not wanted:
                 continue
             for name, frame in parts.items():
                 frames[name].append(frame.filter(pl.col("article_id").is_in(sorted(wanted))))

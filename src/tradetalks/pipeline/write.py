@@ -9,7 +9,9 @@ byte-identical files.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -30,7 +32,7 @@ from tradetalks.formats.card import card
 from tradetalks.formats.croissant import croissant
 from tradetalks.formats.datapackage import datapackage
 from tradetalks.formats.metadata import release_date
-from tradetalks.formats.plain_files import DATA_DIR, file_entry, in_key_order, parquet_rel, read_manifest, write_csvs, write_json, write_zip
+from tradetalks.formats.plain_files import CSV_DIR, DATA_DIR, append_csv, csv_rel, file_entry, parquet_rel, read_manifest, write_json, write_zip
 from tradetalks.load import apply_umask
 
 __all__ = ["write_release", "read_manifest", "add_bundle", "replace_dir", "build_lock"]
@@ -70,14 +72,11 @@ def write_release(
         try:
             manifest: dict = {"dataset": "tradetalks", "version": version, "tables": {}, "files": {}}
             (tmp / DATA_DIR).mkdir(exist_ok=True)
-            # The CSV copies are written on a thread of their own, beside the Parquet files: both
-            # writers work outside the GIL. Each writes one table after the other, a slice at a time.
-            with ThreadPoolExecutor(max_workers=1) as beside:
-                csvs = beside.submit(write_csvs, tmp, {name: KEYS[name] for name in MODELS}, tables)
-                for name in MODELS:
-                    write_parquet(tables[name], tmp / parquet_rel(name), name, version)
-                    manifest["tables"][name] = table_entry(name, tables[name], tmp)
-                csv_files = csvs.result()
+            (tmp / CSV_DIR).mkdir(exist_ok=True)
+            for name in MODELS:
+                write_table(tables[name], name, version, tmp / parquet_rel(name), tmp / csv_rel(name))
+                manifest["tables"][name] = table_entry(name, tables[name], tmp)
+            csv_files = {name: csv_rel(name) for name in MODELS}
             if changelog is not None and changelog.exists():
                 shutil.copyfile(changelog, tmp / "CHANGELOG.md")
             if provenance is not None:
@@ -119,31 +118,50 @@ def add_bundle(directory: Path, manifest: dict, csv_files: dict[str, str], archi
 ROW_GROUP = 1024 * 1024
 
 
-def write_parquet(df: pl.DataFrame, path: Path, name: str, version: str) -> None:
-    """zstd Parquet by pyarrow's writer: rows sorted by key, plain Arrow types, column descriptions
-    in the field metadata; no timestamps, so the same table gives the same bytes (`PARQUET_OPTIONS`).
+def write_table(df: pl.DataFrame, name: str, version: str, parquet: Path, csv: Path | None = None) -> None:
+    """Table `name` as zstd Parquet by pyarrow's writer at `parquet` and, with `csv`, as its CSV copy
+    there (`plain_files.append_csv`): rows sorted by key, plain Arrow types, column descriptions in
+    the field metadata; no timestamps, so the same table gives the same bytes (`PARQUET_OPTIONS`).
 
-    Each row group is converted to Arrow column by column and written on its own: a large table is
-    never copied whole."""
+    One row group at a time: its rows are gathered in key order and converted to Arrow column by
+    column, then written to both files at once, so a large table is never copied whole."""
     key = KEYS[name]
+    schema = parquet_schema(df, name, version)
+    options = dict(PARQUET_OPTIONS)
+    if not _is_release(version):
+        options["compression_level"] = WORKING_COMPRESSION_LEVEL
+    order = None if df[key].is_sorted() else df[key].arg_sort()
+
+    def arrow(start: int, field: pa.Field) -> pa.Array:
+        column = df[field.name].slice(start, ROW_GROUP) if order is None else df[field.name].gather(order.slice(start, ROW_GROUP))
+        return column.to_arrow().cast(field.type)
+
+    # Gathering, compressing and formatting run outside the GIL: the columns are converted, and the
+    # two files written, on two threads.
+    with pq.ParquetWriter(parquet, schema, **options) as writer, ThreadPoolExecutor(max_workers=2) as threads:
+        with open(csv, "wb") if csv is not None else contextlib.nullcontext() as fh:
+            for start in range(0, max(df.height, 1), ROW_GROUP):
+                group = pa.Table.from_arrays(list(threads.map(functools.partial(arrow, start), schema)), schema=schema)
+                copied = threads.submit(append_csv, fh, group, df.schema, start == 0) if fh is not None else None
+                writer.write_table(group, row_group_size=ROW_GROUP)
+                if copied is not None:
+                    copied.result()
+
+
+def parquet_schema(df: pl.DataFrame, name: str, version: str) -> pa.Schema:
+    """The Arrow schema of table `name`'s Parquet file: `df`'s columns in plain types (`plain_type`),
+    each with its description, and the table's name, version, key and description."""
     docs = descriptions(name)
     plain = plain_arrow(df.head(0).to_arrow(compat_level=pl.CompatLevel.oldest())).schema
-    schema = pa.schema(
+    return pa.schema(
         [f.with_metadata({"description": docs.get(f.name, "")}) for f in plain],
         metadata={
             "tradetalks.table": name,
             "tradetalks.version": version,
-            "tradetalks.primary_key": key,
+            "tradetalks.primary_key": KEYS[name],
             "description": table_description(name),
         },
     )
-    options = dict(PARQUET_OPTIONS)
-    if not _is_release(version):
-        options["compression_level"] = WORKING_COMPRESSION_LEVEL
-    with pq.ParquetWriter(path, schema, **options) as writer:
-        for column in in_key_order(df, key, ROW_GROUP):
-            arrays = [column(f.name).to_arrow().cast(f.type) for f in schema]
-            writer.write_table(pa.Table.from_arrays(arrays, schema=schema), row_group_size=ROW_GROUP)
 
 
 def _is_release(version: str) -> bool:
