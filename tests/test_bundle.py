@@ -373,9 +373,9 @@ def test_contributors_text_in_the_card_is_shown_never_read_as_markup(title):
 def test_a_table_written_row_group_by_row_group_has_the_bytes_of_one_whole_write_of_the_sorted_table(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
-    """Parquet and CSV written a row group (and a CSV slice) at a time from rows in any order (so a
-    large table is never converted whole) have the bytes of one write of the whole sorted table:
-    pyarrow's, in row groups of `ROW_GROUP` rows, and Polars' CSV of it."""
+    """Parquet and CSV written a row group at a time from rows in any order (so a large table is never
+    converted whole) have the bytes of one write of the whole sorted table: pyarrow's, in row groups
+    of `ROW_GROUP` rows, and Polars' CSV of it."""
     import io
 
     import pyarrow.parquet as pq
@@ -388,7 +388,6 @@ def test_a_table_written_row_group_by_row_group_has_the_bytes_of_one_whole_write
     shuffled = frame.sample(fraction=1.0, shuffle=True, seed=1)
     assert not shuffled[KEYS[name]].is_sorted()
     monkeypatch.setattr(write, "ROW_GROUP", max(1, frame.height // 3 - 1))  # four row groups, the last one short
-    monkeypatch.setattr(plain_files, "SLICE_ROWS", max(1, frame.height // 7))
     write.write_table(shuffled, name, "dev", tmp_path / "in-groups.parquet", tmp_path / "in-groups.csv")
 
     schema = write.parquet_schema(frame, name, "dev")

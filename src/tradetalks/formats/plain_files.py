@@ -64,21 +64,16 @@ def read_manifest(release_dir: Path) -> dict:
     return manifest
 
 
-# Rows of a CSV file formatted at a time.
-SLICE_ROWS = 128 * 1024
-
-
 def append_csv(fh: BinaryIO, rows: pa.Table, schema: pl.Schema, header: bool) -> None:
     """Append `rows` (Arrow, in the order they are to be written) to the open CSV file `fh`, as
     the Polars columns of `schema`: nested values as JSON, text that begins like a formula shown
-    as text (`spreadsheet_safe`); with the header line when `header`. `SLICE_ROWS` at a time."""
+    as text (`spreadsheet_safe`); with the header line when `header`."""
     nested = [c for c, t in schema.items() if isinstance(t, (pl.List, pl.Struct, pl.Array))]
     text = [c for c, t in schema.items() if t == pl.String]
-    for start in range(0, max(rows.num_rows, 1), SLICE_ROWS):
-        part = pl.DataFrame(pl.from_arrow(rows.slice(start, SLICE_ROWS))).cast(schema)
-        part = part.with_columns(json_text(c) for c in nested).with_columns(spreadsheet_safe(c) for c in text)
-        # Polars writes "" for an empty string and nothing for null; CSV readers see both as empty.
-        part.write_csv(fh, include_header=header and start == 0, line_terminator="\n", null_value="", float_precision=None)
+    part = pl.DataFrame(pl.from_arrow(rows)).cast(schema)
+    part = part.with_columns(json_text(c) for c in nested).with_columns(spreadsheet_safe(c) for c in text)
+    # Polars writes "" for an empty string and nothing for null; CSV readers see both as empty.
+    part.write_csv(fh, include_header=header, line_terminator="\n", null_value="", float_precision=None)
 
 
 # A cell a spreadsheet would run as a formula (OWASP's CSV injection guidance): one that begins with

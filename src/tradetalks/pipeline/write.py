@@ -114,8 +114,11 @@ def add_bundle(directory: Path, manifest: dict, csv_files: dict[str, str], archi
         write_zip(directory, version)
 
 
-# Rows per row group: pyarrow's default, written down so that the bytes never depend on it changing.
-ROW_GROUP = 1024 * 1024
+# Rows per Parquet row group, written down so that the bytes never depend on a library's default.
+# A row group is held in memory whole while it is written; at this size (close to DuckDB's 122,880)
+# a table of millions of rows is written in a few tens of MB, for files about 3% larger than in
+# row groups of a million rows. Tables of fewer rows are one row group.
+ROW_GROUP = 128 * 1024
 
 
 def write_table(df: pl.DataFrame, name: str, version: str, parquet: Path, csv: Path | None = None) -> None:
