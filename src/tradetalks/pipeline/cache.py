@@ -115,8 +115,9 @@ class ArticleCache:
             wanted = {a for a, k in recorded["articles"].items() if keys.get(a) == k and a not in self._source}
             if parts is None or not wanted:
                 continue
+            every = len(wanted) == len(recorded["articles"])
             for name, frame in parts.items():
-                frames[name].append(frame.filter(pl.col("article_id").is_in(sorted(wanted))))
+                frames[name].append(frame if every else frame.filter(pl.col("article_id").is_in(sorted(wanted))))
             self._source |= dict.fromkeys(wanted, entry)
         joined = {name: by_article(pl.concat(fs)) if fs else _empty(name) for name, fs in frames.items()}
         return joined, set(self._source)
