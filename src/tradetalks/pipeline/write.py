@@ -140,15 +140,18 @@ def write_table(df: pl.DataFrame, name: str, version: str, parquet: Path, csv: P
         return column.to_arrow().cast(field.type)
 
     # Gathering, compressing and formatting run outside the GIL: the columns are converted, and the
-    # two files written, on two threads.
-    with pq.ParquetWriter(parquet, schema, **options) as writer, ThreadPoolExecutor(max_workers=2) as threads:
-        with open(csv, "wb") if csv is not None else contextlib.nullcontext() as fh:
-            for start in range(0, max(df.height, 1), ROW_GROUP):
-                group = pa.Table.from_arrays(list(threads.map(functools.partial(arrow, start), schema)), schema=schema)
-                copied = threads.submit(append_csv, fh, group, df.schema, start == 0) if fh is not None else None
-                writer.write_table(group, row_group_size=ROW_GROUP)
-                if copied is not None:
-                    copied.result()
+    # two files written, on two threads. (On the way out the threads finish before the CSV closes.)
+    with (
+        open(csv, "wb") if csv is not None else contextlib.nullcontext() as fh,
+        ThreadPoolExecutor(max_workers=2) as threads,
+        pq.ParquetWriter(parquet, schema, **options) as writer,
+    ):
+        for start in range(0, max(df.height, 1), ROW_GROUP):
+            group = pa.Table.from_arrays(list(threads.map(functools.partial(arrow, start), schema)), schema=schema)
+            copied = threads.submit(append_csv, fh, group, df.schema, start == 0) if fh is not None else None
+            writer.write_table(group, row_group_size=ROW_GROUP)
+            if copied is not None:
+                copied.result()
 
 
 def parquet_schema(df: pl.DataFrame, name: str, version: str) -> pa.Schema:
