@@ -105,12 +105,15 @@ def _construct(loader: _Loader, root: yaml.Node, shown: str) -> Any:
     def refuse(node: yaml.Node, message: str, field: str | None = None) -> DatasetError:
         return DatasetError.one(shown, node.start_mark.line + 1, field, message)
 
-    def build(node: yaml.Node) -> Any:
+    def first_visit(node: yaml.Node) -> None:
         # An alias is the same node met twice: anchors let a tiny file expand into a huge
         # document, and plain data never needs them.
         if id(node) in seen:
             raise refuse(node, "YAML anchors and aliases (&name / *name) are not allowed in dataset files; write the value out")
         seen.add(id(node))
+
+    def build(node: yaml.Node) -> Any:
+        first_visit(node)
         tag = node.tag
         if tag not in ALLOWED_TAGS:
             what = "the merge key <<" if tag == _TAG + "merge" else f"the tag {tag[:60]!r}"
@@ -141,9 +144,7 @@ def _construct(loader: _Loader, root: yaml.Node, shown: str) -> Any:
                     key_node,
                     f"mapping keys must be text, found {str(found)[:60]!r} ({key_node.tag.rsplit(':', 1)[-1]}); field names are words such as `evidence:`",
                 )
-            if id(key_node) in seen:
-                raise refuse(key_node, "YAML anchors and aliases (&name / *name) are not allowed in dataset files; write the value out")
-            seen.add(id(key_node))
+            first_visit(key_node)
             key, line = key_node.value, key_node.start_mark.line + 1
             if key in lines:
                 raise refuse(
