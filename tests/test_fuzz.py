@@ -171,6 +171,42 @@ def test_yaml_reader_raises_only_dataset_errors(tmp_path_factory, text):
     check(doc.data)
 
 
+PLAIN = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", "~", "null", "Null", "true", "off", "yes", "1", "-0x1F", "0o17", "1_000", "2.5e3", ".inf", "-.NaN", "<<", "=", "2025-10-18"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=PLAIN, implicit=st.tuples(st.booleans(), st.booleans()))
+def test_the_readers_tags_are_those_of_pyyamls_resolver(value, implicit):
+    """The reader's lean resolver gives every scalar the tag PyYAML's own resolver gives it (without timestamps)."""
+    import yaml
+
+    from tradetalks.pipeline.yamldoc import _Loader
+
+    loader = _Loader("")
+    try:
+        for kind in (yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode):
+            assert loader.resolve(kind, value, implicit) == yaml.resolver.BaseResolver.resolve(loader, kind, value, implicit)
+    finally:
+        loader.dispose()
+
+
+def test_an_alias_is_refused_wherever_the_star_is(tmp_path):
+    """Reading skips the alias bookkeeping only for a text without `*`; with one, an alias is refused
+    as a value and as a key, and a `*` inside a quoted value is text."""
+    from tradetalks.pipeline.yamldoc import read_yaml
+
+    path = tmp_path / "f.yml"
+    for text in ("a: &x [1]\nb: *x\n", "a: &k key\n? *k\n: 2\n"):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(TradetalksError, match="anchors and aliases"):
+            read_yaml(path, "f.yml")
+    path.write_text('a: "*x"\nb: &y 2\n', encoding="utf-8")
+    assert read_yaml(path, "f.yml").data == {"a": "*x", "b": 2}
+
+
 # --- the whitespace-tolerant search against a plain reference -------------------------------------
 
 

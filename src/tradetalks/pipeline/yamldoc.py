@@ -60,6 +60,25 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
 _Loader.yaml_implicit_resolvers = {
     key: [(tag, rx) for tag, rx in resolvers if tag != _TAG + "timestamp"] for key, resolvers in _Base.yaml_implicit_resolvers.items()
 }
+assert not _Loader.yaml_path_resolvers and None not in _Loader.yaml_implicit_resolvers
+
+
+def _resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+    """The tag of a node without one: what SafeLoader's resolver gives when no path resolver is
+    registered (there is none), without its bookkeeping for them. libyaml calls it for every node."""
+    if kind is yaml.ScalarNode:
+        if implicit[0]:  # a plain scalar: a number, true/false or null by its look, else text
+            for tag, pattern in _IMPLICIT.get(value[:1], ()):
+                if pattern.match(value):
+                    return tag
+        return _STR
+    return _TAG + "seq" if kind is yaml.SequenceNode else _TAG + "map"
+
+
+_IMPLICIT = _Loader.yaml_implicit_resolvers
+_Loader.resolve = _resolve
+_Loader.descend_resolver = lambda self, current_node, current_index: None
+_Loader.ascend_resolver = lambda self: None
 
 
 def _number(kind: str):
@@ -97,9 +116,10 @@ def _kind_name(kind: type) -> str:
     return kind.__name__.removesuffix("Node").lower()
 
 
-def _construct(loader: _Loader, root: yaml.Node, shown: str) -> Any:
+def _construct(loader: _Loader, root: yaml.Node, shown: str, may_alias: bool = True) -> Any:
     """The data of the node tree `root`, JSON's types only. Refuses aliases, tags outside JSON's
-    types, merge keys, keys that are not text and duplicate keys, each with its line."""
+    types, merge keys, keys that are not text and duplicate keys, each with its line.
+    `may_alias`: False when the text holds no `*`, without which YAML has no alias."""
     seen: set[int] = set()
 
     def refuse(node: yaml.Node, message: str, field: str | None = None) -> DatasetError:
@@ -113,7 +133,8 @@ def _construct(loader: _Loader, root: yaml.Node, shown: str) -> Any:
         seen.add(id(node))
 
     def build(node: yaml.Node) -> Any:
-        first_visit(node)
+        if may_alias:
+            first_visit(node)
         tag = node.tag
         if tag not in ALLOWED_TAGS:
             what = "the merge key <<" if tag == _TAG + "merge" else f"the tag {tag[:60]!r}"
@@ -144,7 +165,8 @@ def _construct(loader: _Loader, root: yaml.Node, shown: str) -> Any:
                     key_node,
                     f"mapping keys must be text, found {str(found)[:60]!r} ({key_node.tag.rsplit(':', 1)[-1]}); field names are words such as `evidence:`",
                 )
-            first_visit(key_node)
+            if may_alias:
+                first_visit(key_node)
             key, line = key_node.value, key_node.start_mark.line + 1
             if key in lines:
                 raise refuse(
@@ -421,7 +443,7 @@ def _careful(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
     try:
         if loader.check_node():
             node = loader.get_node()
-            data = _construct(loader, node, shown)
+            data = _construct(loader, node, shown, may_alias="*" in text)
             if loader.check_node():
                 raise DatasetError.one(shown, loader.get_node().start_mark.line + 1, None, "more than one YAML document in the file; keep one")
         else:
