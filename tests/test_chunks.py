@@ -87,3 +87,14 @@ def test_problems_identical_in_any_chunking(corpus, tmp_path, monkeypatch):
     assert runs[0] == runs[1] == runs[2]
     keys = [(p.path, -1 if p.line is None else p.line) for p in runs[0]]
     assert keys == sorted(keys)
+
+
+def test_rows_become_columns_by_name_and_a_missing_column_is_an_error():
+    from tradetalks.pipeline.per_article import _columns
+
+    rows = [{"b": 2, "a": 1, "extra": 0}, {"a": 3, "b": 4}]
+    assert _columns(rows, ["a", "b"]) == {"a": (1, 3), "b": (2, 4)}
+    assert _columns(rows, ["b"]) == {"b": [2, 4]}
+    assert _columns([], ["a", "b"]) == {"a": [], "b": []}
+    with pytest.raises(KeyError):
+        _columns([{"a": 1}, {"a": 2, "b": 3}], ["a", "b"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import gc
 import io
+import operator
 import os
 import tempfile
 import time
@@ -75,7 +76,7 @@ def article_chunk(root: Path, reg: Registries, schemas: dict[str, dict], scratch
     import polars as pl  # only to write the rows: validating one article needs none of it
 
     chunk = ChunkRows()
-    columns: dict[str, dict[str, list]] = {name: {c: [] for c in schema} for name, schema in schemas.items()}
+    parts: dict[str, list[Row]] = {name: [] for name in schemas}
     seconds: dict[str, float] = collections.defaultdict(float)
     was_enabled = gc.isenabled()
     gc.disable()  # parsed YAML and rows are acyclic: freed by reference counting, never worth a full collection
@@ -83,8 +84,7 @@ def article_chunk(root: Path, reg: Registries, schemas: dict[str, dict], scratch
         for item in items:
             rows, problems, unsure, spent = article_stages(root, reg, [item])
             for name, part in rows.items():
-                for column, values in columns[name].items():
-                    values.extend(row[column] for row in part)
+                parts[name] += part
             chunk.articles.append((item[0], not problems))
             chunk.problems += problems
             chunk.unsure |= unsure
@@ -93,8 +93,8 @@ def article_chunk(root: Path, reg: Registries, schemas: dict[str, dict], scratch
     finally:
         if was_enabled:
             gc.enable()
-    for name, cols in columns.items():
-        frame = pl.DataFrame(cols, schema=schemas[name])
+    for name, part in parts.items():
+        frame = pl.DataFrame(_columns(part, list(schemas[name])), schema=schemas[name])
         if scratch is None:
             sink = io.BytesIO()
             frame.write_ipc(sink, compression="uncompressed")
@@ -106,6 +106,16 @@ def article_chunk(root: Path, reg: Registries, schemas: dict[str, dict], scratch
             chunk.files[name] = path
     chunk.seconds = dict(seconds)
     return chunk
+
+
+def _columns(rows: list[Row], names: list[str]) -> dict[str, Sequence]:
+    """The values of `rows` (dicts by column name) column by column, for the columns `names`; a row
+    without one of them is a bug in the build (KeyError), never a silent null."""
+    if not rows:
+        return {name: [] for name in names}
+    if len(names) == 1:
+        return {names[0]: [row[names[0]] for row in rows]}
+    return dict(zip(names, zip(*map(operator.itemgetter(*names), rows), strict=True), strict=True))
 
 
 def check_articles(root: Path, paths: Sequence[Path | str]) -> list[str]:
