@@ -19,6 +19,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tradetalks.errors import DatasetError
 from tradetalks.pipeline import cache as cache_module
@@ -335,3 +337,19 @@ def test_an_article_recorded_in_two_entries_is_taken_once(root: Path) -> None:
         recorded["entries"][twin] = record
     (cache_dir(root) / "index.json").write_text(json.dumps(recorded), encoding="utf-8")
     assert reused(cached_equals_clean(root, "twice")) == n
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.booleans(), st.integers(1, 3)), max_size=30),  # per article in id order: cached or not, its rows
+    st.sampled_from([0, 1, 3, 64]),
+)
+def test_cached_and_computed_rows_come_out_in_article_order(articles: list[tuple[bool, int]], max_cuts: int) -> None:
+    from tradetalks.pipeline import run
+
+    rows = [(f"a{i:03d}", cached, j) for i, (cached, n) in enumerate(articles) for j in range(n)]
+    frame = pl.DataFrame(rows, schema={"article_id": pl.String, "cached": pl.Boolean, "row": pl.Int64}, orient="row")
+    kept, fresh = frame.filter(pl.col("cached")), frame.filter(~pl.col("cached"))
+    with pytest.MonkeyPatch.context() as patch:  # past `max_cuts` places, the two are merged by copying
+        patch.setattr(run, "MAX_CUTS", max_cuts)
+        assert run.in_article_order(kept, fresh).equals(frame)

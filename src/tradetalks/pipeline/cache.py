@@ -24,6 +24,11 @@ The cache can only make a build faster, never different:
 - only articles whose stages found no problem are kept, so a problem is always reported afresh;
 - the cache decides nothing else: the cross-article work and every check run on the full tables.
 
+The files are mapped rather than read, as the workers' rows of a full build are: their pages stay
+in the page cache, so a rebuild holds no more memory than a full build. Like those, a file is
+trusted not to be rewritten in place between its check and the end of the build (the cache
+replaces its files whole; a file deleted or replaced meanwhile stays as it was checked).
+
 `build/cache/` can be deleted at any time; a cache that cannot be written is skipped with a note;
 `--no-cache` ignores it, and publishing (`tradetalks release`) never uses it.
 """
@@ -35,6 +40,7 @@ import functools
 import hashlib
 import io
 import json
+import mmap
 import os
 import re
 import tempfile
@@ -48,7 +54,7 @@ from tradetalks.errors import DatasetError
 from tradetalks.pipeline.assemble import PART_SCHEMAS
 from tradetalks.pipeline.fingerprint import code_fingerprint
 from tradetalks.pipeline.sources import MAX_ARTICLE_BYTES, REGISTRIES, Pair, Sources
-from tradetalks.pipeline.yamldoc import MAX_YAML_BYTES, read_regular
+from tradetalks.pipeline.yamldoc import MAX_YAML_BYTES, map_regular, read_regular
 
 FORMAT = 5
 # The libraries whose versions shape the rows (the lock file, in the code's fingerprint, pins them in a checkout).
@@ -60,7 +66,7 @@ ENTRY_ARTICLES = 256
 MAX_INDEX_BYTES = 256 * 1024 * 1024
 MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024
 ENTRY_FILE = re.compile(r"([0-9a-f]{64})\.([a-z]+)\.arrow")
-# Threads that read and hash the files: reading, sha256 and Arrow's validation run outside the GIL.
+# Threads that hash and check the files: sha256 and Arrow's validation run outside the GIL.
 READERS = min(8, 2 * (os.cpu_count() or 1))
 
 
@@ -166,7 +172,7 @@ class ArticleCache:
         parts = {}
         for name in PART_SCHEMAS:
             sha, size = recorded["files"][name]
-            data = _read_exactly(self.directory / f"{entry}.{name}.arrow", size)
+            data = _map_exactly(self.directory / f"{entry}.{name}.arrow", size)
             if data is None or hashlib.sha256(data).hexdigest() != sha:
                 return None
             frame = _from_ipc(name, data)
@@ -245,7 +251,7 @@ def _arrow_schema(name: str) -> pa.Schema:
     return pa.ipc.open_file(pa.py_buffer(_ipc(_empty(name)))).schema
 
 
-def _from_ipc(name: str, data: bytes) -> pl.DataFrame | None:
+def _from_ipc(name: str, data: bytes | mmap.mmap) -> pl.DataFrame | None:
     """The `name` part in `data` when it is well-formed Arrow with the schema `_ipc` writes; else None."""
     try:
         reader = pa.ipc.open_file(pa.py_buffer(data))
@@ -259,15 +265,14 @@ def _from_ipc(name: str, data: bytes) -> pl.DataFrame | None:
     return frame if isinstance(frame, pl.DataFrame) and frame.schema == _schema(name) else None
 
 
-def _read_exactly(path: Path, size: int) -> bytes | None:
-    """The bytes of `path` when it is a regular file of `size` bytes (never following a link, never blocking); else None."""
+def _map_exactly(path: Path, size: int) -> mmap.mmap | None:
+    """A map of `path` when it is a regular file of `size` bytes (never following a link, never blocking); else None."""
     if not 0 < size <= MAX_FILE_BYTES:
         return None
     try:
-        data = read_regular(path, str(path), size)
-    except (DatasetError, OSError):
+        return map_regular(path, str(path), size)
+    except (DatasetError, OSError, ValueError):
         return None
-    return data if len(data) == size else None
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

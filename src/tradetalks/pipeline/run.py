@@ -206,7 +206,7 @@ def article_parts(
 
     # Every article's rows in the order of their ids (each chunk's are, and the chunks are in order),
     # however they were computed or cached: the two sorted sets of rows merged, not sorted again.
-    merged = {name: by_article(reused_parts[name]).merge_sorted(by_article(fresh[name]), "article_id") if reused else fresh[name] for name in PART_SCHEMAS}
+    merged = {name: in_article_order(by_article(reused_parts[name]), by_article(fresh[name])) if reused else fresh[name] for name in PART_SCHEMAS}
     if store is not None:
         store.put(merged, {article_id: key for article_id in clean if (key := keys.get(article_id)) is not None})
         store.close()
@@ -215,6 +215,31 @@ def article_parts(
             if store.note:
                 notes.append(store.note)
     return Parts(merged, problems, unsure, seconds)
+
+
+# Past this many places where computed rows fall among the cached ones, the two are merged by copying.
+MAX_CUTS = 64
+
+
+def in_article_order(kept: pl.DataFrame, fresh: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `kept` and `fresh` (each sorted by article id; no article in both) in article order.
+
+    Where the fresh rows fall in a few places among the kept ones (a rebuild after an edit), the
+    kept rows are cut there and the pieces put one after the other, not copied: they may be the
+    cache's files, mapped rather than read.
+    """
+    if fresh.is_empty() or kept.is_empty():
+        return fresh if kept.is_empty() else kept
+    # For each fresh row, the number of kept rows that go before it; one cut per run of equal values.
+    cuts = kept["article_id"].search_sorted(fresh["article_id"], side="left").rle().struct.unnest()
+    if cuts.height > MAX_CUTS:
+        return kept.merge_sorted(fresh, "article_id")
+    pieces, start, taken = [], 0, 0
+    for at, n in cuts.select("value", "len").iter_rows():
+        pieces += [kept.slice(start, at - start), fresh.slice(taken, n)]
+        start, taken = at, taken + n
+    pieces.append(kept.slice(start))
+    return pl.concat(pieces, rechunk=False)
 
 
 def _read_parts(name: str, written: list) -> pl.DataFrame:

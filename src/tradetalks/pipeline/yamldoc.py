@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import mmap
 import os
 import re
 import stat
@@ -257,8 +258,8 @@ class YamlDoc:
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
-def read_regular(path: str | Path, shown: str, limit: int) -> bytes:
-    """The bytes of a regular file, at most `limit`; never follows a symbolic link, never blocks on a FIFO."""
+def _open_regular(path: str | Path, shown: str, limit: int) -> int:
+    """A descriptor of a regular file of at most `limit` bytes; never follows a symbolic link, never blocks on a FIFO."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -271,9 +272,32 @@ def read_regular(path: str | Path, shown: str, limit: int) -> bytes:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
         raise DatasetError.one(shown, None, None, f"cannot be opened ({exc.strerror}); it must be a plain, readable file") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the two looks
+        os.close(fd)
+        raise DatasetError.one(shown, None, None, "not a regular file")
+    return fd
+
+
+def map_regular(path: str | Path, shown: str, size: int) -> mmap.mmap:
+    """A read-only map of a regular file of exactly `size` bytes (at least one), checked as `read_regular` checks it.
+
+    The pages stay in the page cache rather than in the process's memory. The file is trusted not
+    to be rewritten in place while it is mapped (every writer of such files replaces them whole).
+    """
+    fd = _open_regular(path, shown, size)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the two looks
-            raise DatasetError.one(shown, None, None, "not a regular file")
+        found = os.fstat(fd).st_size
+        if found != size or size == 0:
+            raise DatasetError.one(shown, None, None, f"file is {found:,} bytes; {size:,} expected")
+        return mmap.mmap(fd, size, access=mmap.ACCESS_READ)
+    finally:
+        os.close(fd)
+
+
+def read_regular(path: str | Path, shown: str, limit: int) -> bytes:
+    """The bytes of a regular file, at most `limit`; never follows a symbolic link, never blocks on a FIFO."""
+    fd = _open_regular(path, shown, limit)
+    try:
         chunks, size = [], 0
         while size <= limit:
             block = os.read(fd, 1 << 20)
