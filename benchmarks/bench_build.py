@@ -33,10 +33,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks import process_env  # noqa: E402
+from benchmarks import ANON_SAMPLER, process_env  # noqa: E402
 
-CHILD = """
-import json, re, resource, sys, threading, time
+CHILD = (
+    ANON_SAMPLER
+    + """
+import json, resource, sys, time
 from pathlib import Path
 import shutil
 from tradetalks.pipeline.run import build
@@ -44,15 +46,6 @@ root, out, cache = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "cache"
 if cache:
     shutil.rmtree(root / "build" / "cache", ignore_errors=True)  # a first build with the cache
 start = []
-anon = [0]
-def sample():  # the process's own (anonymous) resident memory, every 20 ms: what no file backs
-    while True:
-        try:
-            anon[0] = max(anon[0], int(re.search(r"RssAnon:\\s+(\\d+)", open("/proc/self/status").read())[1]) * 1024)
-        except (OSError, TypeError):
-            return
-        time.sleep(0.02)
-threading.Thread(target=sample, daemon=True).start()
 def progress(step, done, total):
     if step == "articles" and not start:  # /proc/self/statm: resident pages (Linux)
         start.append(int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() if Path("/proc/self/statm").exists() else 0)
@@ -65,6 +58,7 @@ print(json.dumps({"wall_s": round(wall, 3), "stages_s": {k: round(v, 3) for k, v
                   # the per-article workers (large corpora only): the largest single worker's peak
                   "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}))
 """
+)
 
 
 @contextlib.contextmanager

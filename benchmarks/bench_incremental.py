@@ -11,6 +11,7 @@ and stages; the whole process is timed around it):
                the quotes table changes), `note` (the first event mention's note: the evidence
                table changes), `text` (one letter of the text's footer and its text_sha256: the
                articles table changes).
+Each line also gives the build's peak anonymous memory (`peak_anon_mb`, as in bench_build.py).
 Before the first round, one cached build fills the cache (its time is printed as "cold": a full
 build that also writes the cache). Prints one JSON line per build, then medians (min-max) and the
 ratio incremental / full per round. Each build runs with Polars' allocator set as the command line
@@ -31,10 +32,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks import process_env  # noqa: E402
+from benchmarks import ANON_SAMPLER, process_env  # noqa: E402
 from tradetalks.cli import ALLOCATOR  # noqa: E402
 
-CHILD = """
+CHILD = (
+    ANON_SAMPLER
+    + """
 import json, resource, sys, time
 from pathlib import Path
 from tradetalks.pipeline.run import build
@@ -44,8 +47,10 @@ t = time.perf_counter()
 r = build(root, out, cache=cache, notes=notes)
 print(json.dumps({"wall_s": round(time.perf_counter() - t, 3), "stages_s": {k: round(v, 3) for k, v in r.seconds.items()}, "notes": notes,
                   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                  "peak_anon_mb": round(anon[0] / 2**20) if anon[0] else None,
                   "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}))
 """
+)
 
 
 def run(root: Path, out: Path, cache: bool) -> dict:
