@@ -318,7 +318,7 @@ def test_each_part_is_kept_exactly(root: Path) -> None:
 
 
 def test_entries_are_cut_by_the_ids_alone() -> None:
-    ids = [f"article-{i:05d}" for i in range(3000)]
+    ids = [f"article-{i:06d}" for i in range(12 * cache_module.ENTRY_ARTICLES)]
     groups = cache_module.entry_groups(ids)
     assert [a for g in groups for a in g] == ids and 3 < len(groups) < 40
     # An article removed changes the entry that held it (joined to the next when it ended one), and no other.

@@ -8,7 +8,7 @@ of the libraries the rows go through. Any change to any of them gives another ke
 is never stale; it is only found or not.
 
 The rows are kept in entries of about `ENTRY_ARTICLES` articles, so that a large corpus is a few
-hundred files, not one per article: an entry is the articles between two boundaries that depend
+hundred files, not one per article, and its rows a hundred or so pieces: an entry is the articles between two boundaries that depend
 on their ids alone (`entry_groups`), so adding, editing or removing an article rewrites its own
 entry only. Each entry is one Arrow IPC file per part, `articles/<entry>.<part>.arrow`;
 `articles/index.json` records each entry's articles with their keys, and the sha256 and size of
@@ -59,8 +59,9 @@ from tradetalks.pipeline.yamldoc import MAX_YAML_BYTES, map_regular, read_regula
 FORMAT = 5
 # The libraries whose versions shape the rows (the lock file, in the code's fingerprint, pins them in a checkout).
 LIBRARIES = ("polars", "pyarrow", "pyyaml", "fastjsonschema", "jsonschema")
-# The articles of an entry, on average (`entry_groups`).
-ENTRY_ARTICLES = 256
+# The articles of an entry, on average (`entry_groups`). Each entry is one piece of the rows a
+# rebuild works on: fewer, larger pieces make the cross-article work faster; an edit rewrites one entry.
+ENTRY_ARTICLES = 1024
 # An index larger than this is not read (about 150 bytes per article), nor a file of an entry (an
 # article's text is at most 5 MB: an entry of a few hundred articles holds a few times that at most).
 MAX_INDEX_BYTES = 256 * 1024 * 1024
