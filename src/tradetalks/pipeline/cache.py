@@ -8,7 +8,7 @@ of the libraries the rows go through. Any change to any of them gives another ke
 is never stale; it is only found or not.
 
 The rows are kept in entries of about `ENTRY_ARTICLES` articles, so that a large corpus is a few
-hundred files, not one per article, and its rows a hundred or so pieces: an entry is the articles between two boundaries that depend
+hundred files, not one per article: an entry is the articles between two boundaries that depend
 on their ids alone (`entry_groups`), so adding, editing or removing an article rewrites its own
 entry only. Each entry is one Arrow IPC file per part, `articles/<entry>.<part>.arrow`;
 `articles/index.json` records each entry's articles with their keys, and the sha256 and size of
@@ -62,8 +62,8 @@ LIBRARIES = ("polars", "pyarrow", "pyyaml", "fastjsonschema", "jsonschema")
 # The articles of an entry, on average (`entry_groups`). Each entry is one piece of the rows a
 # rebuild works on: fewer, larger pieces make the cross-article work faster; an edit rewrites one entry.
 ENTRY_ARTICLES = 1024
-# An index larger than this is not read (about 150 bytes per article), nor a file of an entry (an
-# article's text is at most 5 MB: an entry of a few hundred articles holds a few times that at most).
+# An index larger than this is not read (about 150 bytes per article), nor a file of an entry (a
+# thousand news articles of a few kilobytes make tens of MB; an entry past this is computed again).
 MAX_INDEX_BYTES = 256 * 1024 * 1024
 MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024
 ENTRY_FILE = re.compile(r"([0-9a-f]{64})\.([a-z]+)\.arrow")
