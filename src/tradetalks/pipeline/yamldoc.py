@@ -279,7 +279,8 @@ def _open_regular(path: str | Path, shown: str, limit: int) -> int:
 
 
 def map_regular(path: str | Path, shown: str, size: int) -> mmap.mmap:
-    """A read-only map of a regular file of exactly `size` bytes (at least one), checked as `read_regular` checks it.
+    """A read-only map of a regular file of exactly `size` bytes, checked as `read_regular` checks it
+    (an empty file cannot be mapped: ValueError).
 
     The pages stay in the page cache rather than in the process's memory. The file is trusted not
     to be rewritten in place while it is mapped (every writer of such files replaces them whole).
@@ -287,7 +288,7 @@ def map_regular(path: str | Path, shown: str, size: int) -> mmap.mmap:
     fd = _open_regular(path, shown, size)
     try:
         found = os.fstat(fd).st_size
-        if found != size or size == 0:
+        if found != size:
             raise DatasetError.one(shown, None, None, f"file is {found:,} bytes; {size:,} expected")
         return mmap.mmap(fd, size, access=mmap.ACCESS_READ)
     finally:
