@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import EVENTS, MEASURES, TEXT, article_meta, bare_meta, make_dataset, write_yaml
@@ -327,3 +327,57 @@ def test_clashing_statuses_are_those_of_some_conflicting_pair_of_claims(claims):
 
     every_pair = {s for i, a in enumerate(claims) for b in claims[i + 1 :] if status_conflict(a, b) for s in (a[0], b[0])}
     assert clashing_statuses(claims) == sorted(every_pair)
+
+
+# An evidence row of a measure: a status claim, or a date claim of one of the status date fields.
+_SPAN = st.sampled_from([(0, 5), (6, 9)])
+_MEASURE, _ARTICLE = st.sampled_from(["m1", "m1", "m1", "m2"]), st.sampled_from(["a1", "a2", "a3"])
+_EVIDENCE_ROW = st.one_of(
+    st.tuples(_MEASURE, _ARTICLE, _SPAN, st.just("status"), _STATUS, st.none(), st.none()),
+    st.tuples(
+        _MEASURE,
+        _ARTICLE,
+        _SPAN,
+        st.sampled_from(["announced_date", "effective_date"]),
+        st.none(),
+        _DAY,
+        st.sampled_from([None, "day", "week"]),
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(_EVIDENCE_ROW, max_size=14), st.dictionaries(_ARTICLE, _DAY), st.integers(0, 2))
+def test_status_moments_are_every_claims_moment_with_the_first_and_last_article(rows, reference, days):
+    """`Context.status_moments` (every claim at once) holds each status and moment of a measure's
+    claims taken one at a time, with their first and last article: each claim at the date its own
+    annotation claims for the status's date field (the last such row), else at its article's
+    reference date. So it decides the same clashes."""
+    from tradetalks.pipeline.subjects import STATUS_DATE, Context, clashing_statuses
+
+    columns = {"subject_id": pl.String, "article_id": pl.String, "char_start": pl.Int64, "char_end": pl.Int64, "claim_field": pl.String}
+    columns |= {"claim_value": pl.String, "claim_date_start": pl.Date, "claim_date_precision": pl.String}
+    flat = [(m, a, s, e, f, v, d, p) for m, a, (s, e), f, v, d, p in rows]
+    evidence = pl.DataFrame(flat, schema=columns, orient="row").with_columns(
+        pl.lit("tariff_measures").alias("subject_table"), (pl.col("claim_date_start") + pl.duration(days=days)).alias("claim_date_end")
+    )
+    ctx = Context(None, None, None, {}, None, evidence, None, reference)  # type: ignore[arg-type]  # only the evidence and reference dates are read
+
+    def moment(m, a, s, e, status):
+        dated = [(d, p) for m2, a2, s2, e2, f, _v, d, p in flat if (m2, a2, s2, e2, f) == (m, a, s, e, STATUS_DATE.get(status))]
+        if dated:
+            day, precision = dated[-1]
+            return Interval(day, day + dt.timedelta(days=days), precision or "day")
+        return Interval(reference[a], reference[a], "day") if a in reference else None
+
+    for measure in ("m1", "m2"):
+        one_by_one = [(v, a, moment(m, a, s, e, v)) for m, a, s, e, f, v, _d, _p in flat if m == measure and f == "status"]
+        expected: dict[tuple, set[str]] = {}
+        for status, article, when in one_by_one:
+            if when is not None:
+                expected.setdefault((status, when), set()).add(article)
+        found: dict[tuple, set[str]] = {}
+        for status, article, when in ctx.status_moments.get(measure, []):
+            found.setdefault((status, when), set()).add(article)
+        assert found == {k: {min(v), max(v)} for k, v in expected.items()}
+        assert clashing_statuses(ctx.status_moments.get(measure, [])) == clashing_statuses(one_by_one)

@@ -204,14 +204,56 @@ class Context:
     unsure: set[str] | frozenset = frozenset()
 
     @cached_property
-    def dated(self) -> dict[tuple[str, str, int, int, str], Interval]:
-        """The measures' date claims by (measure_id, article_id, char_start, char_end, date field): what dates a status claimed beside them."""
-        rows = self.evidence.filter(
-            (pl.col("subject_table") == "tariff_measures")
-            & pl.col("claim_field").is_in([f for f in STATUS_DATE.values() if f])
-            & pl.col("claim_date_start").is_not_null()
-        ).select("subject_id", "article_id", "char_start", "char_end", "claim_field", "claim_date_start", "claim_date_end", "claim_date_precision")
-        return {(m, a, s, e, f): Interval(start, end or start, precision or "day") for m, a, s, e, f, start, end, precision in rows.iter_rows()}
+    def status_moments(self) -> dict[str, list[tuple[str, str, Interval]]]:
+        """Each measure's status claims as (status, article, moment), for
+        `clashing_statuses`: one claim per article for the first and last article (by id) of each
+        status and moment, which decides as much as all of them (it asks only whether two groups of
+        claims span more than one article).
+
+        A status claim holds at the date its own annotation claims for the status's date field
+        (`STATUS_DATE`: the evidence row of that field with the same measure, article and span),
+        else at its article's reference date (the status as of the text)."""
+        dated = (
+            self.evidence.filter(
+                (pl.col("subject_table") == "tariff_measures")
+                & pl.col("claim_field").is_in([f for f in STATUS_DATE.values() if f])
+                & pl.col("claim_date_start").is_not_null()
+            )
+            .select(
+                pl.col("subject_id"),
+                "article_id",
+                "char_start",
+                "char_end",
+                pl.col("claim_field").alias("_family"),
+                pl.col("claim_date_start").alias("_start"),
+                pl.coalesce("claim_date_end", "claim_date_start").alias("_end"),
+                pl.col("claim_date_precision").fill_null("day").alias("_precision"),
+            )
+            .unique(["subject_id", "article_id", "char_start", "char_end", "_family"], keep="last", maintain_order=True)
+        )
+        reference = pl.DataFrame({"article_id": list(self.reference), "_day": list(self.reference.values())}, schema={"article_id": pl.String, "_day": pl.Date})
+        said = (
+            self.evidence.filter((pl.col("subject_table") == "tariff_measures") & (pl.col("claim_field") == "status"))
+            .select("subject_id", pl.col("claim_value").alias("_status"), "article_id", "char_start", "char_end")
+            .with_columns(pl.col("_status").replace_strict(STATUS_DATE, default=None, return_dtype=pl.String).alias("_family"))
+            .join(dated, on=["subject_id", "article_id", "char_start", "char_end", "_family"], how="left")
+            .join(reference, on="article_id", how="left")
+            .select(
+                "subject_id",
+                "_status",
+                "article_id",
+                pl.coalesce("_start", "_day").alias("_start"),
+                pl.coalesce("_end", "_day").alias("_end"),
+                pl.when(pl.col("_start").is_not_null()).then("_precision").otherwise(pl.lit("day")).alias("_precision"),
+            )
+            .drop_nulls("_start")
+        )
+        moment = ["subject_id", "_status", "_start", "_end", "_precision"]
+        ends = said.group_by(moment).agg(pl.col("article_id").min().alias("_first"), pl.col("article_id").max().alias("_last")).sort(moment)
+        out: dict[str, list[tuple[str, str, Interval]]] = defaultdict(list)
+        for sid, status, start, end, precision, first, last in ends.iter_rows():
+            out[sid] += [(status, article, Interval(start, end, precision)) for article in {first, last}]
+        return out
 
     def position(self, kind: str, ident: str, fallback: int) -> int:
         return self.index.get(kind, {}).get(ident, fallback)
@@ -442,19 +484,6 @@ STAGE = {
 }
 
 
-def status_moment(claim: dict, ctx: Context) -> Interval | None:
-    """When a status claim (its evidence row: claim_value, subject_id, article_id, char_start,
-    char_end) holds: the date its own annotation claims for the status's date field
-    (`STATUS_DATE`), else its article's reference date (the status as of the text)."""
-    family = STATUS_DATE.get(claim["claim_value"])
-    if family is not None:
-        same = ctx.dated.get((claim["subject_id"], claim["article_id"], claim["char_start"], claim["char_end"], family))
-        if same is not None:
-            return same
-    day = ctx.reference.get(claim["article_id"])
-    return Interval(day, day, "day") if day is not None else None
-
-
 def status_conflict(a: tuple[str, str, Interval | None], b: tuple[str, str, Interval | None]) -> bool:
     """Whether two dated status claims (status, article, moment) cannot both be true.
 
@@ -497,10 +526,7 @@ def _lifecycle(sid: str, row: dict, resolution: dict | None, where: list, ctx: C
     by_status: dict[str, list[dict]] = defaultdict(list)
     for c in claims:
         by_status[c["claim_value"]].append(c)
-    rows = [r for cs in by_status.values() for c in cs for r in c["rows"].to_list()]
-    said = ctx.evidence.select("claim_value", "subject_id", "article_id", "char_start", "char_end")[rows] if rows else None
-    said_rows = said.iter_rows(named=True) if said is not None else ()
-    clashing = clashing_statuses((c["claim_value"], c["article_id"], status_moment(c, ctx)) for c in said_rows)
+    clashing = clashing_statuses(ctx.status_moments.get(sid, []))
     rejected: set[str] = set()
     disputes: list[dict] = []
     if clashing:
