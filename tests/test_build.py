@@ -6,7 +6,6 @@ import json
 import random
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import polars as pl
@@ -171,46 +170,3 @@ def test_ambiguous_alias_curated_by_a_phrase_around_it(tmp_path):
     make_dataset(tmp_path, {"talks-next-week": (TEXT, meta)})
     with pytest.raises(DatasetError, match="contains no undecided occurrence of an ambiguous alias"):
         check(tmp_path)
-
-
-def _files(directory: Path) -> dict[str, bytes]:
-    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-def test_tables_that_fail_validation_replace_nothing_though_they_were_written_meanwhile(dataset, monkeypatch):
-    """The build validates while it writes: a problem found after the new directory was written
-    still leaves the previous build as it was, and nothing of the new one behind."""
-    from tradetalks.errors import Problem
-    from tradetalks.pipeline import run
-
-    working = build(dataset).release_dir
-    assert working is not None
-    before = _files(working)
-
-    def found_late(tables, foreign_keys=True):
-        # Wait until the whole new directory is written beside the old one, then fail.
-        deadline = time.monotonic() + 60
-        while not any((p / "manifest.json").exists() for p in working.parent.glob(".tmp-*")) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return [Problem("evidence", None, "char_start", "found late on purpose")]
-
-    monkeypatch.setattr(run, "table_problems", found_late)
-    with pytest.raises(DatasetError, match="found late on purpose"):
-        build(dataset)
-    assert _files(working) == before
-    assert not list(working.parent.glob(".tmp-*"))
-
-
-def test_a_failed_write_reports_what_validation_found_first(dataset, monkeypatch):
-    from tradetalks.errors import Problem
-    from tradetalks.pipeline import run, write
-
-    def broken(*args, **kwargs):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(write, "write_table", broken)
-    with pytest.raises(OSError, match="disk full"):
-        build(dataset)
-    monkeypatch.setattr(run, "table_problems", lambda tables, foreign_keys=True: [Problem("quotes", None, "text", "not valid on purpose")])
-    with pytest.raises(DatasetError, match="not valid on purpose"):
-        build(dataset)

@@ -10,8 +10,7 @@
 4. combine  `assemble.combine`: the cross-article work (quote groups, corroboration, people and
             subject rows) on every article's rows;
 5. validate `validate.table_problems`: every check, on the full tables;
-6. write    `write.write_release`: the build's directory, written atomically while stage 5 runs;
-            it replaces the previous build only once validation has found no problem.
+6. write    `write.write_release`: the build's directory, written atomically.
 
 One run reports every problem that can be found: each stage goes on with whatever the earlier
 ones accepted (an article whose files fail their checks is left out; an annotation whose evidence
@@ -25,7 +24,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,8 +65,7 @@ class BuildResult:
 
 
 # progress(step, done, total): called as the build advances ("articles" per chunk, then
-# "combine", "validate", "release": `build` validates while it writes); the command line draws it,
-# nothing else depends on it.
+# "combine", "validate", "release"); the command line draws it, nothing else depends on it.
 Progress = Callable[[str, int, int], None]
 
 
@@ -83,17 +81,8 @@ def check(root: Path, progress: Progress | None = None, cache: bool = True, note
     the command line may tell about the cache. `executor`: where the per-article stages run
     (pipeline/executor.py; by default in worker processes for large corpora, else here).
     """
+    root = Path(root)
     progress = progress or _quiet
-    result, problems = _combined(Path(root), progress, cache, notes, executor)
-    progress("validate", 0, 1)
-    problems += _validate(result, problems)
-    if problems:
-        raise DatasetError(sort_problems(problems))
-    return result
-
-
-def _combined(root: Path, progress: Progress, cache: bool, notes: list[str] | None, executor: Executor | None) -> tuple[BuildResult, list[Problem]]:
-    """Stages 1 to 4: the tables, not yet validated, and the problems found on the way."""
     seconds: dict[str, float] = {}
 
     t = time.perf_counter()
@@ -112,17 +101,17 @@ def _combined(root: Path, progress: Progress, cache: bool, notes: list[str] | No
     tables, found_here = combine(sources, parts.frames, parts.unsure)
     problems += found_here
     seconds["combine"] = time.perf_counter() - t
-    return BuildResult(tables, None, seconds), problems
 
-
-def _validate(result: BuildResult, upstream: list[Problem]) -> list[Problem]:
-    """Stage 5, on the full tables."""
     t = time.perf_counter()
+    progress("validate", 0, 1)
     # With problems upstream, rows may name ids those problems are about: the foreign keys are
     # reported there, with file and line, not again here.
-    problems = table_problems(result.tables, foreign_keys=not upstream)
-    result.seconds["validate"] = time.perf_counter() - t
-    return problems
+    problems += table_problems(tables, foreign_keys=not problems)
+    seconds["validate"] = time.perf_counter() - t
+
+    if problems:
+        raise DatasetError(sort_problems(problems))
+    return BuildResult(tables, None, seconds)
 
 
 def build(
@@ -139,40 +128,21 @@ def build(
 
     With a release version (X.Y.Z) the build has the exact form `tradetalks release` freezes,
     fingerprint included: what `tradetalks reproduce` compares with a published release.
-
-    The tables are validated while they are written (into a temporary directory): the new
-    directory replaces the old one only once validation has found no problem.
     """
     if version != WORKING:
         check_version(version, "the version to build")  # it becomes a directory name and a URL
     root = Path(root)
     target = output_dir(root, target, DEFAULT_BUILD / "working")
-    progress = progress or _quiet
 
-    result, problems = _combined(root, progress, cache, notes, executor)
-    progress("validate", 0, 1)
-    if problems:
-        problems += _validate(result, problems)
-        raise DatasetError(sort_problems(problems))
+    result = check(root, progress, cache=cache, notes=notes, executor=executor)
 
-    with ThreadPoolExecutor(max_workers=1) as validating:
-        validated = validating.submit(_validate, result, [])
-
-        def valid() -> None:
-            if found := validated.result():
-                raise DatasetError(sort_problems(found))
-
-        t = time.perf_counter()
-        progress("release", 0, 1)
-        fingerprint = provenance(root) if is_release_version(version) else None
-        # dist/ (the zip of everything) is part of a release's form; a working build has it on request.
-        archive = is_release_version(version) if archive is None else archive
-        try:
-            result.release_dir = write_release(result.tables, target, version, root / "CHANGELOG.md", fingerprint, archive=archive, before_replace=valid)
-        except Exception:
-            valid()  # a problem validation finds explains a failed write better than the writer's own error
-            raise
-        result.seconds["release"] = time.perf_counter() - t
+    t = time.perf_counter()
+    (progress or _quiet)("release", 0, 1)
+    fingerprint = provenance(root) if is_release_version(version) else None
+    # dist/ (the zip of everything) is part of a release's form; a working build has it on request.
+    archive = is_release_version(version) if archive is None else archive
+    result.release_dir = write_release(result.tables, target, version, root / "CHANGELOG.md", fingerprint, archive=archive)
+    result.seconds["release"] = time.perf_counter() - t
     return result
 
 

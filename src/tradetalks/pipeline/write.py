@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,14 +51,12 @@ def write_release(
     provenance: dict | None = None,
     replace: bool = True,
     archive: bool = True,
-    before_replace: Callable[[], None] | None = None,
 ) -> Path:
     """Write every table, the manifest, the CHANGELOG and the bundle to `target`; return it.
 
     `replace=False` (a published release): refuse when `target` exists, and never replace it.
     `archive=False` leaves out dist/ (the zip of everything and its SHA256SUMS), which only a
-    published release needs. `before_replace`: called once everything is written, before it
-    replaces anything; when it raises, nothing is replaced and what was written is deleted.
+    published release needs.
     """
     # Load inputs.
     target = Path(target)
@@ -86,8 +84,6 @@ def write_release(
             add_bundle(tmp, manifest, csv_files, archive)
             apply_umask(tmp)
             _fsync_tree(tmp)
-            if before_replace is not None:
-                before_replace()
             if replace:
                 replace_dir(tmp, target)
             else:
