@@ -220,7 +220,7 @@ class Context:
                 & pl.col("claim_date_start").is_not_null()
             )
             .select(
-                pl.col("subject_id"),
+                "subject_id",
                 "article_id",
                 "char_start",
                 "char_end",
@@ -252,7 +252,7 @@ class Context:
         ends = said.group_by(moment).agg(pl.col("article_id").min().alias("_first"), pl.col("article_id").max().alias("_last")).sort(moment)
         out: dict[str, list[tuple[str, str, Interval]]] = defaultdict(list)
         for sid, status, start, end, precision, first, last in ends.iter_rows():
-            out[sid] += [(status, article, Interval(start, end, precision)) for article in {first, last}]
+            out[sid] += [(status, article, Interval(start, end, precision)) for article in sorted({first, last})]
         return out
 
     def position(self, kind: str, ident: str, fallback: int) -> int:
