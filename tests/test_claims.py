@@ -361,7 +361,10 @@ def test_status_moments_are_every_claims_moment_with_the_first_and_last_article(
     evidence = pl.DataFrame(flat, schema=columns, orient="row").with_columns(
         pl.lit("tariff_measures").alias("subject_table"), (pl.col("claim_date_start") + pl.duration(days=days)).alias("claim_date_end")
     )
-    ctx = Context(None, None, None, {}, None, evidence, None, reference)  # type: ignore[arg-type]  # only the evidence and reference dates are read
+    reference_dates = pl.DataFrame(
+        {"article_id": list(reference), "reference_date": list(reference.values())}, schema={"article_id": pl.String, "reference_date": pl.Date}
+    )
+    ctx = Context(None, None, None, {}, None, evidence, None, reference_dates)  # type: ignore[arg-type]  # only the evidence and reference dates are read
 
     def moment(m, a, s, e, status):
         dated = [(d, p) for m2, a2, s2, e2, f, _v, d, p in flat if (m2, a2, s2, e2, f) == (m, a, s, e, STATUS_DATE.get(status))]

@@ -74,7 +74,7 @@ def combine(sources: Sources, parts: dict[str, pl.DataFrame], unsure: set[str] |
     # Process.
     ages = article_ages(Path(sources.root) / "release")
     order = article_order(articles, cited, ages)
-    reference = dict(zip(articles["article_id"].to_list(), articles["reference_date"].to_list(), strict=True))
+    reference = articles.select("article_id", "reference_date")
     ctx = Context(sources, reg.places, Outlets.of(articles), claim_rows(cited, order), problems, cited, order, reference, reg.index, unsure)
     events, event_disputes, _ = subject_rows("events", reg.events, cited, ctx)
     measures, measure_disputes, steps = subject_rows("measures", reg.measures, cited, ctx)

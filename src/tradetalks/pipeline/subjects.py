@@ -196,7 +196,7 @@ class Context:
     problems: Collector
     evidence: pl.DataFrame
     order: pl.DataFrame  # article_order of the evidence
-    reference: dict[str, dt.date]  # each article's reference_date: the moment its undated status claims hold
+    reference: pl.DataFrame  # each article's reference_date (article_id, reference_date): the moment its undated status claims hold
     # Each registry id's index in its file (entries that fail the schema are left out of the registries).
     index: dict[str, dict[str, int]] = dc_field(default_factory=dict)
     # Ids whose support may sit in articles or annotations left out by earlier problems: the checks
@@ -227,24 +227,23 @@ class Context:
                 pl.col("claim_field").alias("_family"),
                 pl.col("claim_date_start").alias("_start"),
                 pl.coalesce("claim_date_end", "claim_date_start").alias("_end"),
-                pl.col("claim_date_precision").fill_null("day").alias("_precision"),
+                pl.col("claim_date_precision").alias("_precision"),
             )
             .unique(["subject_id", "article_id", "char_start", "char_end", "_family"], keep="last", maintain_order=True)
         )
-        reference = pl.DataFrame({"article_id": list(self.reference), "_day": list(self.reference.values())}, schema={"article_id": pl.String, "_day": pl.Date})
         said = (
             self.evidence.filter((pl.col("subject_table") == "tariff_measures") & (pl.col("claim_field") == "status"))
             .select("subject_id", pl.col("claim_value").alias("_status"), "article_id", "char_start", "char_end")
             .with_columns(pl.col("_status").replace_strict(STATUS_DATE, default=None, return_dtype=pl.String).alias("_family"))
             .join(dated, on=["subject_id", "article_id", "char_start", "char_end", "_family"], how="left")
-            .join(reference, on="article_id", how="left")
+            .join(self.reference.unique("article_id", keep="last").rename({"reference_date": "_day"}), on="article_id", how="left")
             .select(
                 "subject_id",
                 "_status",
                 "article_id",
                 pl.coalesce("_start", "_day").alias("_start"),
                 pl.coalesce("_end", "_day").alias("_end"),
-                pl.when(pl.col("_start").is_not_null()).then("_precision").otherwise(pl.lit("day")).alias("_precision"),
+                pl.col("_precision").fill_null("day"),
             )
             .drop_nulls("_start")
         )
