@@ -166,9 +166,6 @@ def anchored_date_problems(item: dict, events: dict[str, dict]) -> list[tuple[st
     return [(f"claims.{found[0]}", found[1])] if found else []
 
 
-DATE_FIELDS = {"events": ("date_start", "date_end", "local_date"), "measures": ("announced_date", "effective_date", "expiry_date")}
-
-
 def derived_date_claims(item: dict, reference: dt.date, events: dict[str, dict]) -> tuple[dict[str, str], str | None]:
     """The date claims `date_claim` derives from date_text, {field: YYYY-MM-DD}, and what is wrong, if anything.
 

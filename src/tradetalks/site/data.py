@@ -41,8 +41,6 @@ FK_COLUMNS = {
 PROVENANCE_ONLY = {"articles", "people", "events", "tariff_measures"}
 # Span kinds, outermost first when two spans start at the same character.
 KIND_ORDER = ["segment", "quote", "event", "measure", "claim", "mention", "row"]
-# Tables whose dates are drawn on the timeline and told on their pages (see `date_fields`).
-DATED_TABLES = ("events", "tariff_measures", "measure_steps")
 # An item whose date can mean more days than this is vague: drawn faint, in its own lane.
 VAGUE_DAYS = 7
 TEXT_COLUMNS = {"text"}  # long columns kept off the row panels (the article page shows the text)

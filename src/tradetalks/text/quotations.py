@@ -26,7 +26,6 @@ import re
 from dataclasses import dataclass
 
 DOUBLE_OPEN, DOUBLE_CLOSE, SINGLE_OPEN = "“", "”", "‘"
-MARKS = frozenset("“”‘’\"'")
 # The only characters the scan acts on: the marks and line breaks (the rest is skipped in C).
 _STOPS = re.compile("[\n“”‘’\"']")
 # What may stand right before an opening mark besides whitespace.
